@@ -1,0 +1,915 @@
+//! Kafka: a replicated, partitioned log that keeps records whether read or not.
+//!
+//! ```text
+//!   P1 ──records──> [ kafka cluster: R brokers ]
+//!                     topic "metrics": p0 |0|1|2|3|4|5|...   <- group a committed 3, group b 5
+//!                                     p1 |0|1|2|...
+//!   group a: A1 owns p0, A2 owns p1  (one member per partition)   group b: B1 owns both
+//! ```
+//!
+//! Models (reference, "Kafka"): topics of `partitions` partitions; a keyed record goes to
+//! `toPositive(murmur2(key)) % partitions` like the Java client (the key's bytes are its decimal
+//! number), unkeyed records spread round-robin per producer. Records stay until retention
+//! (`retention_s`, `retention_bytes`) deletes them, consumed or not. Every consumer group reads
+//! every record; within a group each partition has one owner, assigned by the range assignor and
+//! rebalanced when members join, leave cleanly, or miss the session timeout after a crash.
+//! Consumers fetch up to `max_poll_records` ahead and auto-commit what they processed every
+//! `auto_commit_ms`; a crash is noticed after `session_timeout_ms`, and the partition's next owner
+//! resumes from the last commit, so what was processed since is processed again (duplicates). A
+//! group joining later starts at `offset_reset`: `earliest` replays the retained history, `latest`
+//! sees only new records; a committed offset that retention deleted falls back to it too (with
+//! `latest`, skipping the backlog: `offset-reset` losses). Each partition has `replication`
+//! replicas on distinct brokers; consumers read up to the high watermark (records every replica
+//! has, one hop after the append). When a leader crashes, a live replica takes over: with acks=all
+//! the records it lacked were never acknowledged and the producer sends them again; with acks=0/1
+//! they are lost (`leader-failover`). With no live replica the partition is offline until one
+//! returns (unclean.leader.election=false); producers retry for `delivery.timeout.ms` (120 s).
+//!
+//! Leaves out (for now): segments (retention deletes record by record), idempotence sequence
+//! numbers, transactions, cooperative rebalancing, the coordinator's own failover, fetch sizes in
+//! bytes, log compaction.
+
+use super::{BrokerModel, BrokerState, Down, GroupOffset, ModelState, PartitionState};
+use crate::metrics::LossReason;
+use crate::scenario::{
+    millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId, Variant,
+};
+use crate::sim::ledger::{GroupId, MsgId};
+use crate::sim::world::{Delivery, Hop, HopKind, World};
+use crate::topology::{NodeId, Topology};
+use std::collections::VecDeque;
+
+/// Java producer `delivery.timeout.ms`.
+pub const DELIVERY_TIMEOUT_S: f64 = 120.0;
+/// Broker `log.retention.check.interval.ms`, shortened for short retentions (see `retention_check`).
+pub const RETENTION_CHECK_S: f64 = 300.0;
+
+const TIMER_AUTO_COMMIT: u8 = 1;
+const TIMER_RETENTION: u8 = 2;
+const TIMER_HIGH_WATERMARK: u8 = 3;
+const TIMER_SESSION: u8 = 4;
+const TIMER_EXPIRE: u8 = 5;
+
+/// Kafka's `Utils.murmur2` (the Java client's default partitioner hash).
+#[must_use]
+#[allow(clippy::cast_possible_wrap)]
+pub fn murmur2(data: &[u8]) -> i32 {
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+    let len = data.len();
+    let mut h: u32 = 0x9747_b28c ^ (len as u32);
+    let mut chunks = data.chunks_exact(4);
+    for c in &mut chunks {
+        let mut k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M);
+        h ^= k;
+    }
+    let rest = chunks.remainder();
+    if rest.len() >= 3 {
+        h ^= u32::from(rest[2]) << 16;
+    }
+    if rest.len() >= 2 {
+        h ^= u32::from(rest[1]) << 8;
+    }
+    if !rest.is_empty() {
+        h ^= u32::from(rest[0]);
+        h = h.wrapping_mul(M);
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^= h >> 15;
+    h as i32
+}
+
+/// The partition the Java client picks for a key: `toPositive(murmur2(key)) % partitions`.
+#[must_use]
+#[allow(clippy::cast_sign_loss)]
+pub fn partition_for_key(key: &[u8], partitions: u32) -> u32 {
+    ((murmur2(key) & 0x7fff_ffff) as u32) % partitions
+}
+
+/// The decimal digits of `n`, without allocating.
+fn decimal(n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    msg: MsgId,
+    appended: Nanos,
+    size: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Partition {
+    topic: TopicId,
+    index: u32,
+    system: usize,
+    node: NodeId,
+    log: VecDeque<Entry>,
+    /// Offset of `log[0]`.
+    base: u64,
+    /// High watermark: records below it are on every replica and readable.
+    hw: u64,
+    bytes: u64,
+    /// Brokers (within the system's cluster) holding a replica; the first is the preferred leader.
+    replicas: Vec<u32>,
+    leader: Option<u32>,
+}
+
+impl Partition {
+    fn end(&self) -> u64 {
+        self.base + self.log.len() as u64
+    }
+    fn entry(&self, offset: u64) -> Option<&Entry> {
+        offset
+            .checked_sub(self.base)
+            .and_then(|i| self.log.get(usize::try_from(i).ok()?))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct KGroup {
+    gid: GroupId,
+    /// Members in the group: connected ones and crashed ones whose session has not expired.
+    members: Vec<u32>,
+    /// Per partition (global index): committed offset, next fetch, next to process, owner.
+    committed: Vec<Option<u64>>,
+    fetch: Vec<u64>,
+    processed: Vec<u64>,
+    owner: Vec<Option<u32>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Kafka {
+    opts: KafkaOptions,
+    system_names: Vec<String>,
+    /// Per system (cluster), per broker: up?
+    brokers_up: Vec<Vec<bool>>,
+    parts: Vec<Partition>,
+    /// First partition index of each topic.
+    topic_base: Vec<usize>,
+    groups: Vec<KGroup>,
+    group_of: Vec<Option<usize>>,
+    /// Per consumer: the partitions it owns, records fetched and not yet processed.
+    assigned: Vec<Vec<usize>>,
+    inflight: Vec<u32>,
+    next_part: Vec<usize>,
+    /// Per producer: records waiting to be (re)sent while their partition has no leader or the
+    /// link is cut.
+    retry: Vec<VecDeque<MsgId>>,
+    next_unkeyed: Vec<u32>,
+    hw_delay: Nanos,
+    timers_started: bool,
+}
+
+impl Kafka {
+    #[must_use]
+    pub fn new(s: &Scenario, v: &Variant, topo: &Topology) -> Kafka {
+        let o = v.kafka.clone();
+        let r = o.replication;
+        let mut parts = Vec::new();
+        let mut topic_base = Vec::new();
+        for t in 0..s.topics.len() {
+            topic_base.push(parts.len());
+            let tid = TopicId::try_from(t).unwrap_or(0);
+            let node = topo
+                .logs
+                .iter()
+                .find(|(x, _)| *x == tid)
+                .map_or(0, |(_, n)| *n);
+            for p in 0..o.partitions {
+                // Replicas spread round-robin over the brokers, as Kafka's assignment does.
+                let first = (p + u32::try_from(t).unwrap_or(0)) % r;
+                let replicas: Vec<u32> = (0..r).map(|i| (first + i) % r).collect();
+                parts.push(Partition {
+                    topic: tid,
+                    index: p,
+                    system: topo.broker_of_topic[t],
+                    node,
+                    log: VecDeque::new(),
+                    base: 0,
+                    hw: 0,
+                    bytes: 0,
+                    leader: Some(replicas[0]),
+                    replicas,
+                });
+            }
+        }
+        let n_consumers = topo.consumers.len();
+        Kafka {
+            system_names: topo
+                .brokers
+                .iter()
+                .map(|&b| topo.node(b).name.clone())
+                .collect(),
+            brokers_up: vec![vec![true; r as usize]; topo.brokers.len()],
+            parts,
+            topic_base,
+            groups: Vec::new(),
+            group_of: Vec::new(),
+            assigned: vec![Vec::new(); n_consumers],
+            inflight: vec![0; n_consumers],
+            next_part: vec![0; n_consumers],
+            retry: vec![VecDeque::new(); s.producers.len()],
+            next_unkeyed: vec![0; s.producers.len()],
+            hw_delay: if r > 1 { s.latency } else { 0 },
+            timers_started: false,
+            opts: o,
+        }
+    }
+
+    fn start_timers(&mut self, w: &mut World) {
+        if !self.timers_started {
+            self.timers_started = true;
+            w.timer(
+                w.now + millis(self.opts.auto_commit_ms),
+                TIMER_AUTO_COMMIT,
+                0,
+                0,
+            );
+            w.timer(w.now + self.retention_check(), TIMER_RETENTION, 0, 0);
+        }
+    }
+
+    fn retention_check(&self) -> Nanos {
+        secs(RETENTION_CHECK_S.min(self.opts.retention_s / 10.0)).max(1)
+    }
+
+    fn partition_of(&mut self, w: &World, m: MsgId) -> usize {
+        let msg = w.msg(m);
+        let t = usize::from(msg.topic);
+        let n = self.opts.partitions;
+        let p = if msg.key == 0 {
+            let rr = &mut self.next_unkeyed[usize::from(msg.producer)];
+            *rr = rr.wrapping_add(1);
+            *rr % n
+        } else {
+            let mut buf = [0u8; 10];
+            partition_for_key(decimal(msg.key - 1, &mut buf), n)
+        };
+        self.topic_base[t] + p as usize
+    }
+
+    fn send(&mut self, w: &mut World, m: MsgId) {
+        let pi = self.partition_of(w, m);
+        let from = w.producer_node(m);
+        let to = self.parts[pi].node;
+        w.send(
+            m,
+            from,
+            to,
+            HopKind::Publish,
+            None,
+            u32::try_from(pi).unwrap_or(0),
+            0,
+        );
+    }
+
+    /// The producer keeps `m` (its copy already counted) and retries until the timeout.
+    fn hold_for_retry(&mut self, w: &mut World, m: MsgId) {
+        let p = usize::from(w.msg(m).producer);
+        self.retry[p].push_back(m);
+        let deadline = w.msg(m).created + secs(DELIVERY_TIMEOUT_S);
+        w.timer(deadline.max(w.now), TIMER_EXPIRE, m, 0);
+    }
+
+    fn flush_retries(&mut self, w: &mut World) {
+        for p in 0..self.retry.len() {
+            if w.producer_link_down[p] {
+                continue;
+            }
+            let held: Vec<MsgId> = self.retry[p].drain(..).collect();
+            for m in held {
+                self.send(w, m);
+            }
+        }
+    }
+
+    fn append(&mut self, w: &mut World, pi: usize, m: MsgId) {
+        let size = w.msg(m).size;
+        let part = &mut self.parts[pi];
+        let offset = part.end();
+        part.log.push_back(Entry {
+            msg: m,
+            appended: w.now,
+            size,
+        });
+        part.bytes += u64::from(size);
+        w.store(size);
+        // The log holds a copy for every group waiting for it; the copy that travelled goes.
+        w.ledger.add_copy_all(m);
+        w.drop_copy_all(m, LossReason::BrokerDown, part.node);
+        if self.hw_delay == 0 {
+            part.hw = offset + 1;
+            self.wake(w, pi);
+        } else {
+            w.timer(
+                w.now + self.hw_delay,
+                TIMER_HIGH_WATERMARK,
+                u32::try_from(pi).unwrap_or(0),
+                u32::try_from(offset).unwrap_or(u32::MAX),
+            );
+        }
+    }
+
+    /// Let the owners of partition `pi` fetch.
+    fn wake(&mut self, w: &mut World, pi: usize) {
+        let owners: Vec<u32> = self.groups.iter().filter_map(|g| g.owner[pi]).collect();
+        for c in owners {
+            self.pump(w, c);
+        }
+    }
+
+    fn pump(&mut self, w: &mut World, c: u32) {
+        let ci = c as usize;
+        if !w.consumers[ci].connected() {
+            return;
+        }
+        let Some(kg) = self
+            .group_of
+            .get(w.consumers[ci].group as usize)
+            .copied()
+            .flatten()
+        else {
+            return;
+        };
+        let max = self.opts.max_poll_records;
+        let n = self.assigned[ci].len();
+        let mut idle = 0;
+        while self.inflight[ci] < max && idle < n {
+            let pi = self.assigned[ci][self.next_part[ci] % n];
+            self.next_part[ci] = (self.next_part[ci] + 1) % n;
+            if self.parts[pi].leader.is_none() {
+                idle += 1;
+                continue;
+            }
+            if self.groups[kg].fetch[pi] < self.parts[pi].base {
+                self.offset_out_of_range(w, kg, pi);
+            }
+            let pos = self.groups[kg].fetch[pi];
+            if pos >= self.parts[pi].hw {
+                idle += 1;
+                continue;
+            }
+            idle = 0;
+            let Some(e) = self.parts[pi].entry(pos).copied() else {
+                break;
+            };
+            self.groups[kg].fetch[pi] = pos + 1;
+            self.inflight[ci] += 1;
+            let g = self.groups[kg].gid;
+            w.ledger.add_copy(e.msg, g);
+            let node = self.parts[pi].node;
+            w.send_to_consumer(
+                e.msg,
+                node,
+                c,
+                u32::try_from(pi).unwrap_or(0),
+                u32::try_from(pos).unwrap_or(u32::MAX),
+            );
+        }
+    }
+
+    /// The group's position was deleted by retention: `auto.offset.reset` decides.
+    fn offset_out_of_range(&mut self, w: &mut World, kg: usize, pi: usize) {
+        let part = &self.parts[pi];
+        let (base, end) = (part.base, part.end());
+        let g = self.groups[kg].gid;
+        let to = match self.opts.offset_reset {
+            OffsetReset::Earliest => base,
+            OffsetReset::Latest => {
+                // Skipping the backlog: the records between are never read by this group.
+                let skipped: Vec<MsgId> = part.log.iter().map(|e| e.msg).collect();
+                let node = part.node;
+                for m in skipped {
+                    w.drop_copy(m, g, LossReason::OffsetReset, node);
+                }
+                end
+            }
+        };
+        let grp = &mut self.groups[kg];
+        grp.fetch[pi] = to;
+        grp.processed[pi] = to;
+        grp.committed[pi] = Some(to);
+    }
+
+    fn commit(&mut self, kg: usize, pi: usize) {
+        let grp = &mut self.groups[kg];
+        let to = grp.processed[pi];
+        if grp.committed[pi].is_none_or(|c| to > c) {
+            grp.committed[pi] = Some(to);
+        }
+    }
+
+    fn group_topics(w: &World, gid: GroupId) -> Vec<TopicId> {
+        let g = &w.ledger.groups[gid as usize];
+        (0..g.topics.len())
+            .filter(|&t| g.topics[t])
+            .map(|t| TopicId::try_from(t).unwrap_or(0))
+            .collect()
+    }
+
+    /// Range assignor: per topic, members subscribed to it (by id) take contiguous partitions.
+    fn rebalance(&mut self, w: &mut World, kg: usize) {
+        let gid = self.groups[kg].gid;
+        let p = self.opts.partitions as usize;
+        let mut members = self.groups[kg].members.clone();
+        members.sort_unstable();
+        let mut new_owner: Vec<(usize, Option<u32>)> = Vec::new();
+        for t in Self::group_topics(w, gid) {
+            let subs: Vec<u32> = members
+                .iter()
+                .copied()
+                .filter(|&c| w.consumers[c as usize].subscribes(t))
+                .collect();
+            let base = self.topic_base[usize::from(t)];
+            if subs.is_empty() {
+                for i in 0..p {
+                    new_owner.push((base + i, None));
+                }
+                continue;
+            }
+            let (each, extra) = (p / subs.len(), p % subs.len());
+            let mut next = 0;
+            for (k, &c) in subs.iter().enumerate() {
+                let take = each + usize::from(k < extra);
+                for i in next..next + take {
+                    new_owner.push((base + i, Some(c)));
+                }
+                next += take;
+            }
+        }
+        for (pi, owner) in new_owner {
+            let old = self.groups[kg].owner[pi];
+            if self.groups[kg].committed[pi].is_none() {
+                let start = match self.opts.offset_reset {
+                    OffsetReset::Earliest => self.parts[pi].base,
+                    OffsetReset::Latest => self.parts[pi].end(),
+                };
+                self.groups[kg].committed[pi] = Some(start);
+                self.groups[kg].fetch[pi] = start;
+                self.groups[kg].processed[pi] = start;
+            }
+            if old == owner {
+                continue;
+            }
+            if let Some(o) = old {
+                // The previous owner, if alive, commits what it processed before giving it up.
+                if w.consumers[o as usize].connected() {
+                    self.commit(kg, pi);
+                }
+                self.assigned[o as usize].retain(|&x| x != pi);
+            }
+            let grp = &mut self.groups[kg];
+            let from = grp.committed[pi].unwrap_or(0);
+            grp.fetch[pi] = from;
+            grp.processed[pi] = from;
+            grp.owner[pi] = owner;
+            if let Some(c) = owner {
+                self.assigned[c as usize].push(pi);
+            }
+        }
+        for c in self.groups[kg].members.clone() {
+            self.pump(w, c);
+        }
+    }
+
+    fn group_index(&mut self, w: &World, gid: GroupId) -> usize {
+        if self.group_of.len() <= gid as usize {
+            self.group_of.resize(gid as usize + 1, None);
+        }
+        if let Some(i) = self.group_of[gid as usize] {
+            return i;
+        }
+        let n = self.parts.len();
+        let _ = w;
+        self.groups.push(KGroup {
+            gid,
+            members: Vec::new(),
+            committed: vec![None; n],
+            fetch: vec![0; n],
+            processed: vec![0; n],
+            owner: vec![None; n],
+        });
+        let i = self.groups.len() - 1;
+        self.group_of[gid as usize] = Some(i);
+        i
+    }
+
+    fn ensure_consumer(&mut self, c: usize) {
+        if self.assigned.len() <= c {
+            self.assigned.resize(c + 1, Vec::new());
+            self.inflight.resize(c + 1, 0);
+            self.next_part.resize(c + 1, 0);
+        }
+    }
+
+    fn leave(&mut self, w: &mut World, c: u32) {
+        let gid = w.consumers[c as usize].group;
+        let kg = self.group_index(w, gid);
+        self.groups[kg].members.retain(|&x| x != c);
+        for pi in self.assigned[c as usize].clone() {
+            self.groups[kg].owner[pi] = None;
+        }
+        self.assigned[c as usize].clear();
+        self.rebalance(w, kg);
+    }
+
+    /// Brokers hit by a crash: the leader of the topic's first partition, or all of them.
+    fn brokers_hit(&self, topic: Option<TopicId>) -> Vec<(usize, u32)> {
+        match topic {
+            Some(t) => {
+                let p = &self.parts[self.topic_base[usize::from(t)]];
+                let b = p.leader.unwrap_or(p.replicas[0]);
+                vec![(p.system, b)]
+            }
+            None => (0..self.brokers_up.len())
+                .flat_map(|s| {
+                    (0..self.brokers_up[s].len()).map(move |b| (s, u32::try_from(b).unwrap_or(0)))
+                })
+                .collect(),
+        }
+    }
+}
+
+impl BrokerModel for Kafka {
+    fn publish(&mut self, w: &mut World, m: MsgId) {
+        self.start_timers(w);
+        w.ledger.add_copy_all(m);
+        if w.producer_connected(m) {
+            self.send(w, m);
+        } else {
+            // The Java producer buffers and retries (retries=MAX_INT) until delivery.timeout.ms.
+            self.hold_for_retry(w, m);
+        }
+    }
+
+    fn arrive(&mut self, w: &mut World, h: Hop) {
+        match h.kind {
+            HopKind::Publish => {
+                let pi = h.tag as usize;
+                if self.parts[pi].leader.is_some() {
+                    self.append(w, pi, h.msg);
+                } else {
+                    // NOT_LEADER / no leader: the producer retries.
+                    self.hold_for_retry(w, h.msg);
+                }
+            }
+            HopKind::Deliver => {
+                w.deliver_local(
+                    h.consumer,
+                    Delivery {
+                        msg: h.msg,
+                        tag: h.tag,
+                        aux: h.aux,
+                        redelivered: false,
+                    },
+                );
+            }
+            HopKind::Ack => {}
+        }
+    }
+
+    fn processed(&mut self, w: &mut World, c: u32, d: Delivery) {
+        let ci = c as usize;
+        self.inflight[ci] = self.inflight[ci].saturating_sub(1);
+        let pi = d.tag as usize;
+        if let Some(kg) = self
+            .group_of
+            .get(w.consumers[ci].group as usize)
+            .copied()
+            .flatten()
+        {
+            let grp = &mut self.groups[kg];
+            if grp.owner[pi] == Some(c) {
+                grp.processed[pi] = grp.processed[pi].max(u64::from(d.aux) + 1);
+            }
+        }
+        self.pump(w, c);
+    }
+
+    fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
+        let ci = c as usize;
+        self.ensure_consumer(ci);
+        let held = std::mem::take(&mut w.scratch);
+        for d in &held {
+            // The log still holds these records for the group unless retention took them.
+            w.drop_held(c, d.msg, LossReason::ConsumerCrash);
+        }
+        w.scratch = held;
+        self.inflight[ci] = 0;
+        let gid = w.consumers[ci].group;
+        let kg = self.group_index(w, gid);
+        match how {
+            Down::Offline => {
+                // close(): commit what was processed, leave the group at once.
+                for pi in self.assigned[ci].clone() {
+                    self.commit(kg, pi);
+                }
+                self.leave(w, c);
+            }
+            Down::Crash | Down::LinkDown => {
+                // Nobody knows yet: the partitions stay assigned until the session times out.
+                let at = w.now + millis(self.opts.session_timeout_ms);
+                let epoch = w.consumers[ci].epoch;
+                w.timer(at, TIMER_SESSION, c, epoch);
+            }
+        }
+    }
+
+    fn consumer_up(&mut self, w: &mut World, c: u32) {
+        self.start_timers(w);
+        let ci = c as usize;
+        self.ensure_consumer(ci);
+        let gid = w.consumers[ci].group;
+        let kg = self.group_index(w, gid);
+        // A restarted consumer joins as a new member: its old membership goes now.
+        for pi in self.assigned[ci].clone() {
+            self.groups[kg].owner[pi] = None;
+        }
+        self.assigned[ci].clear();
+        if !self.groups[kg].members.contains(&c) {
+            self.groups[kg].members.push(c);
+        }
+        self.rebalance(w, kg);
+    }
+
+    fn broker_crash(&mut self, w: &mut World, topic: Option<TopicId>) {
+        for (s, b) in self.brokers_hit(topic) {
+            self.brokers_up[s][b as usize] = false;
+            for pi in 0..self.parts.len() {
+                if self.parts[pi].system != s || self.parts[pi].leader != Some(b) {
+                    continue;
+                }
+                let up = &self.brokers_up[s];
+                let successor = self.parts[pi]
+                    .replicas
+                    .iter()
+                    .copied()
+                    .find(|&r| up[r as usize]);
+                self.parts[pi].leader = successor;
+                if successor.is_none() {
+                    continue;
+                }
+                // The new leader has only what was replicated: records at or past the high
+                // watermark are gone from the log.
+                let hw = self.parts[pi].hw;
+                let node = self.parts[pi].node;
+                let mut cut = Vec::new();
+                while self.parts[pi].end() > hw {
+                    if let Some(e) = self.parts[pi].log.pop_back() {
+                        self.parts[pi].bytes -= u64::from(e.size);
+                        w.unstore(e.size);
+                        cut.push(e.msg);
+                    }
+                }
+                for m in cut.into_iter().rev() {
+                    if self.opts.acks == Acks::All {
+                        // Never acknowledged: the producer sends it again.
+                        self.hold_for_retry(w, m);
+                    } else {
+                        w.drop_copy_all(m, LossReason::LeaderFailover, node);
+                    }
+                }
+                for g in &mut self.groups {
+                    g.fetch[pi] = g.fetch[pi].min(hw);
+                }
+            }
+        }
+        self.flush_retries(w);
+    }
+
+    fn broker_restart(&mut self, w: &mut World, topic: Option<TopicId>) {
+        let hit: Vec<(usize, u32)> = match topic {
+            // The broker that crashed for this topic: any down broker of its cluster.
+            Some(t) => {
+                let s = self.parts[self.topic_base[usize::from(t)]].system;
+                (0..self.brokers_up[s].len())
+                    .filter(|&b| !self.brokers_up[s][b])
+                    .map(|b| (s, u32::try_from(b).unwrap_or(0)))
+                    .collect()
+            }
+            None => self.brokers_hit(None),
+        };
+        for (s, b) in hit {
+            self.brokers_up[s][b as usize] = true;
+            for pi in 0..self.parts.len() {
+                let part = &mut self.parts[pi];
+                if part.system == s && part.leader.is_none() && part.replicas.contains(&b) {
+                    part.leader = Some(b);
+                    part.hw = part.end();
+                }
+            }
+        }
+        self.flush_retries(w);
+        for pi in 0..self.parts.len() {
+            self.wake(w, pi);
+        }
+    }
+
+    fn producer_up(&mut self, w: &mut World, _p: u32) {
+        self.flush_retries(w);
+    }
+
+    fn timer(&mut self, w: &mut World, kind: u8, a: u32, b: u32) {
+        match kind {
+            TIMER_AUTO_COMMIT => {
+                for kg in 0..self.groups.len() {
+                    for pi in 0..self.parts.len() {
+                        if let Some(o) = self.groups[kg].owner[pi] {
+                            if w.consumers[o as usize].connected() {
+                                self.commit(kg, pi);
+                            }
+                        }
+                    }
+                }
+                w.timer(
+                    w.now + millis(self.opts.auto_commit_ms),
+                    TIMER_AUTO_COMMIT,
+                    0,
+                    0,
+                );
+            }
+            TIMER_RETENTION => {
+                let horizon = w.now.saturating_sub(secs(self.opts.retention_s));
+                let max_bytes = u64::try_from(self.opts.retention_bytes).ok();
+                for pi in 0..self.parts.len() {
+                    loop {
+                        let part = &self.parts[pi];
+                        let Some(e) = part.log.front().copied() else {
+                            break;
+                        };
+                        let over_bytes = max_bytes.is_some_and(|mb| part.bytes > mb);
+                        if e.appended >= horizon && !over_bytes {
+                            break;
+                        }
+                        let offset = part.base;
+                        let node = part.node;
+                        let part = &mut self.parts[pi];
+                        part.log.pop_front();
+                        part.base += 1;
+                        part.hw = part.hw.max(part.base);
+                        part.bytes -= u64::from(e.size);
+                        w.unstore(e.size);
+                        for g in &self.groups {
+                            if g.committed[pi].is_none_or(|c| c <= offset) {
+                                w.drop_copy(e.msg, g.gid, LossReason::Retention, node);
+                            }
+                        }
+                    }
+                }
+                w.timer(w.now + self.retention_check(), TIMER_RETENTION, 0, 0);
+            }
+            TIMER_HIGH_WATERMARK => {
+                let pi = a as usize;
+                let part = &mut self.parts[pi];
+                // A crash may have cut the log below this offset since.
+                if part.leader.is_some() && u64::from(b) < part.end() {
+                    part.hw = part.hw.max(u64::from(b) + 1);
+                    self.wake(w, pi);
+                }
+            }
+            TIMER_SESSION => {
+                let ci = a as usize;
+                if w.consumers[ci].epoch == b && !w.consumers[ci].connected() {
+                    self.leave(w, a);
+                }
+            }
+            TIMER_EXPIRE => {
+                let m = a;
+                let p = usize::from(w.msg(m).producer);
+                if let Some(i) = self.retry[p].iter().position(|&x| x == m) {
+                    self.retry[p].remove(i);
+                    let node = w.producer_node(m);
+                    w.drop_copy_all(m, LossReason::RetriesExhausted, node);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
+        for (pi, part) in self.parts.iter().enumerate() {
+            for (i, e) in part.log.iter().enumerate() {
+                let offset = part.base + i as u64;
+                for g in &self.groups {
+                    if g.committed[pi].is_none_or(|c| c <= offset)
+                        && w.ledger.is_pending(e.msg, g.gid)
+                    {
+                        f(e.msg, g.gid);
+                    }
+                }
+            }
+        }
+        for q in &self.retry {
+            for &m in q {
+                for g in w.ledger.pending_groups(m) {
+                    f(m, g);
+                }
+            }
+        }
+    }
+
+    fn state(&self, w: &World) -> ModelState {
+        let mut brokers = Vec::new();
+        for (s, up) in self.brokers_up.iter().enumerate() {
+            for (b, &u) in up.iter().enumerate() {
+                brokers.push(BrokerState {
+                    name: format!("{}/{}", self.system_names[s], b + 1),
+                    up: u,
+                });
+            }
+        }
+        let partitions = self
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| PartitionState {
+                topic: String::new(),
+                partition: p.index,
+                node: p.node,
+                log_start_offset: p.base,
+                log_end_offset: p.end(),
+                leader: p.leader.map(|b| b + 1),
+                groups: self
+                    .groups
+                    .iter()
+                    .filter(|g| w.ledger.groups[g.gid as usize].subscribes(p.topic))
+                    .map(|g| {
+                        let committed = g.committed[pi].unwrap_or(0);
+                        GroupOffset {
+                            group: w.ledger.groups[g.gid as usize].name.clone(),
+                            committed,
+                            lag: p.end().saturating_sub(committed),
+                            owner: g.owner[pi].map(|c| w.consumers[c as usize].name.clone()),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        ModelState {
+            brokers,
+            partitions,
+            ..ModelState::default()
+        }
+    }
+
+    fn group_lag(&self, w: &World, gid: GroupId) -> Option<u64> {
+        let kg = self.group_of.get(gid as usize).copied().flatten()?;
+        let g = &self.groups[kg];
+        let subs = &w.ledger.groups[gid as usize];
+        Some(
+            self.parts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| subs.subscribes(p.topic))
+                .map(|(pi, p)| p.end().saturating_sub(g.committed[pi].unwrap_or(p.end())))
+                .sum(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Vectors from Kafka's `UtilsTest.testMurmur2`.
+    #[test]
+    fn murmur2_matches_the_java_client() {
+        let cases: [(&[u8], i32); 6] = [
+            (b"21", -973_932_308),
+            (b"foobar", -790_332_482),
+            (b"a-little-bit-long-string", -985_981_536),
+            (b"a-little-bit-longer-string", -1_486_304_829),
+            (
+                b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8",
+                -58_897_971,
+            ),
+            (b"abc", 479_470_107),
+        ];
+        for (data, want) in cases {
+            assert_eq!(murmur2(data), want, "{}", String::from_utf8_lossy(data));
+        }
+    }
+
+    #[test]
+    fn decimal_keys_are_their_digits() {
+        let mut b = [0u8; 10];
+        assert_eq!(decimal(0, &mut b), b"0");
+        assert_eq!(decimal(4_294_967_295, &mut b), b"4294967295");
+    }
+}

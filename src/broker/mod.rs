@@ -1,0 +1,176 @@
+//! Broker models: how each messaging system moves, keeps and loses messages. One file per real
+//! system; each module's doc says what it models and what it leaves out, citing
+//! `shared/reference/broker-behaviour.md` (the reference).
+//!
+//! A model owns the state of its system (queues, buffers, logs, offsets) and moves messages through
+//! the shared [`World`]. It keeps the ledger honest: a copy it creates it adds, a copy it lets go
+//! it drops with the reason, and `holdings` lists every copy it keeps (the audit compares).
+
+pub mod direct;
+pub mod ipc_channel;
+pub mod kafka;
+pub mod rabbitmq;
+pub mod redis_pubsub;
+
+use crate::scenario::{BrokerKind, Scenario, Shape, TopicId, Variant};
+use crate::sim::ledger::{GroupId, MsgId};
+use crate::sim::world::{Delivery, Hop, World};
+use crate::topology::Topology;
+use serde::Serialize;
+
+/// How a consumer went away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Down {
+    /// Closed its connection cleanly.
+    Offline,
+    /// Its process died.
+    Crash,
+    /// Its network link was cut: the process lives, but nobody can reach it.
+    LinkDown,
+}
+
+/// What one model does at each moment of a message's life. `World::scratch` holds the
+/// deliveries of a consumer that went away when `consumer_down` is called.
+pub trait BrokerModel {
+    /// A producer created message `m` (the ledger already expects it).
+    fn publish(&mut self, w: &mut World, m: MsgId);
+    /// A hop reached its destination.
+    fn arrive(&mut self, w: &mut World, h: Hop);
+    /// Consumer `c` finished processing `d`.
+    fn processed(&mut self, _w: &mut World, _c: u32, _d: Delivery) {}
+    /// Consumer `c` went away; `w.scratch` holds what it had.
+    fn consumer_down(&mut self, w: &mut World, c: u32, how: Down);
+    /// Consumer `c` came (back) online or joined.
+    fn consumer_up(&mut self, _w: &mut World, _c: u32) {}
+    /// A broker crashed: the one carrying `topic`, or every broker.
+    fn broker_crash(&mut self, _w: &mut World, _topic: Option<TopicId>) {}
+    fn broker_restart(&mut self, _w: &mut World, _topic: Option<TopicId>) {}
+    /// A producer's link healed.
+    fn producer_up(&mut self, _w: &mut World, _p: u32) {}
+    fn timer(&mut self, _w: &mut World, _kind: u8, _a: u32, _b: u32) {}
+    /// Every copy the model keeps itself (not hops, not consumer memory), as (message, group).
+    fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId));
+    /// Internal state a learner can see.
+    fn state(&self, w: &World) -> ModelState;
+    /// Consumer lag of a group, where the system defines it (Kafka: log end minus committed).
+    fn group_lag(&self, _w: &World, _g: GroupId) -> Option<u64> {
+        None
+    }
+}
+
+/// The broker model of one variant.
+#[derive(Clone, Debug)]
+pub enum Model {
+    Direct(direct::Direct),
+    Channel(ipc_channel::IpcChannel),
+    RedisPubsub(redis_pubsub::RedisPubsub),
+    Rabbitmq(rabbitmq::RabbitMq),
+    Kafka(kafka::Kafka),
+}
+
+impl Model {
+    #[must_use]
+    pub fn new(s: &Scenario, v: &Variant, topo: &Topology) -> Model {
+        match (v.shape, v.broker) {
+            (Shape::Direct, _) => Model::Direct(direct::Direct::new(v, topo)),
+            (Shape::Channel, _) => Model::Channel(ipc_channel::IpcChannel::new(v, topo)),
+            (_, Some(BrokerKind::RedisPubsub)) => {
+                Model::RedisPubsub(redis_pubsub::RedisPubsub::new(s, v, topo))
+            }
+            (_, Some(BrokerKind::Rabbitmq)) => Model::Rabbitmq(rabbitmq::RabbitMq::new(s, v, topo)),
+            (_, Some(BrokerKind::Kafka | BrokerKind::RedisStream) | None) => {
+                Model::Kafka(kafka::Kafka::new(s, v, topo))
+            }
+        }
+    }
+
+    pub(crate) fn get(&mut self) -> &mut dyn BrokerModel {
+        match self {
+            Model::Direct(m) => m,
+            Model::Channel(m) => m,
+            Model::RedisPubsub(m) => m,
+            Model::Rabbitmq(m) => m,
+            Model::Kafka(m) => m,
+        }
+    }
+
+    pub(crate) fn view(&self) -> &dyn BrokerModel {
+        match self {
+            Model::Direct(m) => m,
+            Model::Channel(m) => m,
+            Model::RedisPubsub(m) => m,
+            Model::Rabbitmq(m) => m,
+            Model::Kafka(m) => m,
+        }
+    }
+}
+
+/// What a learner can see inside a variant's systems. Sections a model lacks stay empty.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ModelState {
+    pub brokers: Vec<BrokerState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelState>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<QueueState>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subscribers: Vec<SubscriberState>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<PartitionState>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokerState {
+    pub name: String,
+    pub up: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelState {
+    pub depth: u64,
+    pub capacity: u64,
+    /// Messages whose senders are blocked because the channel is full.
+    pub blocked: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueState {
+    pub name: String,
+    pub group: String,
+    pub node: u32,
+    pub exists: bool,
+    /// Ready messages.
+    pub depth: u64,
+    /// Delivered, not yet acknowledged.
+    pub unacked: u64,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SubscriberState {
+    pub consumer: String,
+    pub subscribed: bool,
+    /// The broker-side output buffer of this client.
+    pub buffer_bytes: u64,
+    pub buffer_messages: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartitionState {
+    pub topic: String,
+    pub partition: u32,
+    pub node: u32,
+    pub log_start_offset: u64,
+    pub log_end_offset: u64,
+    pub leader: Option<u32>,
+    pub groups: Vec<GroupOffset>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupOffset {
+    pub group: String,
+    pub committed: u64,
+    pub lag: u64,
+    /// The consumer the partition is assigned to.
+    pub owner: Option<String>,
+}

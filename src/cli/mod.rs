@@ -1,0 +1,457 @@
+//! The command line (DESIGN.md): `run`, `check`, `list`, `open`. It parses arguments, loads
+//! scenarios and prints; every rule of the simulation stays in the engine.
+//!
+//! Exit codes: 0 ok, 1 an expectation failed, 2 bad input.
+
+use crate::metrics::{LossReason, Metrics};
+use crate::scenario::{parse_scenario, secs, to_secs, Scenario, ScenarioError, LIMITS};
+use crate::sim::{Report, Simulation};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "brokerlab",
+    version,
+    about = "Simulate messaging topologies side by side and see why Kafka exists",
+    long_about = "Runs one workload through several messaging topologies (point-to-point links, an IPC \
+                  channel, a pub/sub broker, a queue system per use case, a central Kafka-style log) \
+                  and counts what each costs: links, systems to operate, latency, messages lost, \
+                  duplicated or replayed. Without a command it opens the desktop app.\n\n\
+                  FILE is a scenario file, or the name of a built-in scenario (see `brokerlab list`).\n\
+                  Exit codes: 0 ok, 1 an expectation failed, 2 bad input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Open the desktop app with FILE.
+    Open {
+        /// Scenario file or built-in name.
+        file: String,
+    },
+    /// Run a scenario headless and print every variant's metrics.
+    Run {
+        /// Scenario file or built-in name.
+        file: String,
+        /// Only this variant (repeat for several); default: all.
+        #[arg(long = "variant", value_name = "NAME")]
+        variants: Vec<String>,
+        /// Seed of the random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulated seconds to run (default: the scenario's `duration_s`).
+        #[arg(long, value_name = "S")]
+        until: Option<f64>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Validate a scenario; for a lesson also run every step and check its expectations.
+    Check {
+        /// Scenario file or built-in name.
+        file: String,
+    },
+    /// List the built-in scenarios.
+    List,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Load a scenario from a path, or a built-in one by name.
+///
+/// # Errors
+/// The file cannot be read or is not a valid scenario.
+pub fn load(file: &str) -> Result<Scenario, ScenarioError> {
+    let path = Path::new(file);
+    if !path.exists() {
+        if let Some(text) = crate::builtin::get(file) {
+            let name = file.strip_prefix("builtin:").unwrap_or(file);
+            return parse_scenario(&format!("builtin:{name}"), text);
+        }
+    }
+    Scenario::load(path)
+}
+
+fn bad_input(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("{e}");
+    ExitCode::from(2)
+}
+
+/// Run the command line. `app` opens the desktop app (None when built without it).
+#[must_use]
+pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Scenario>) -> ExitCode>) -> ExitCode {
+    match cli.command {
+        None => match app {
+            Some(open) => open(None),
+            None => {
+                eprintln!(
+                    "brokerlab was built without the desktop app (cargo feature `app`).\n\
+                     Try: brokerlab run use-cases    or    brokerlab --help"
+                );
+                ExitCode::from(2)
+            }
+        },
+        Some(Command::Open { file }) => match load(&file) {
+            Err(e) => bad_input(&e),
+            Ok(s) => match app {
+                Some(open) => open(Some(s)),
+                None => {
+                    eprintln!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab run {file}`");
+                    ExitCode::from(2)
+                }
+            },
+        },
+        Some(Command::List) => {
+            let mut out = String::new();
+            for (name, text) in crate::builtin::SCENARIOS {
+                match parse_scenario(name, text) {
+                    Ok(s) => {
+                        let kind = if crate::lesson::is_lesson(&s) {
+                            "lesson"
+                        } else {
+                            "scenario"
+                        };
+                        let _ = writeln!(out, "{name:<20} {kind:<9} {}", s.title.en);
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out, "{name:<20} broken: {e}");
+                    }
+                }
+            }
+            print_out(&out)
+        }
+        Some(Command::Check { file }) => match load(&file) {
+            Err(e) => bad_input(&e),
+            Ok(s) => check(&s),
+        },
+        Some(Command::Run {
+            file,
+            variants,
+            seed,
+            until,
+            format,
+        }) => {
+            let mut s = match load(&file) {
+                Ok(s) => s,
+                Err(e) => return bad_input(&e),
+            };
+            if let Some(seed) = seed {
+                s.seed = seed;
+            }
+            let until = match until {
+                None => s.duration,
+                Some(u) if u.is_finite() && (0.0..=LIMITS.duration_s).contains(&u) => secs(u),
+                Some(u) => {
+                    return bad_input(&format!(
+                        "--until {u}: give simulated seconds from 0 to {}",
+                        LIMITS.duration_s
+                    ));
+                }
+            };
+            let mut sim = match Simulation::select(s, &variants) {
+                Ok(sim) => sim,
+                Err(e) => return bad_input(&e),
+            };
+            sim.run_until(until);
+            let report = sim.report();
+            let text = match format {
+                Format::Json => serde_json::to_string_pretty(&report)
+                    .map(|j| j + "\n")
+                    .unwrap_or_default(),
+                Format::Csv => csv(&report),
+                Format::Table => table(&report),
+            };
+            print_out(&text)
+        }
+    }
+}
+
+fn print_out(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    ExitCode::SUCCESS
+}
+
+fn check(s: &Scenario) -> ExitCode {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: valid: {} producers, {} consumers, {} topics, {} variants, {} faults, {} steps",
+        s.source,
+        s.producers.len(),
+        s.consumers.len(),
+        s.topics.len(),
+        s.variants.len(),
+        s.faults.len(),
+        s.steps.len()
+    );
+    let outcomes = crate::lesson::check(s.clone());
+    let mut failed = 0;
+    for o in &outcomes {
+        let e = &o.expect;
+        let measured = o
+            .measured
+            .map_or_else(|| "not measured".to_owned(), |m| format!("{m}"));
+        let _ = writeln!(
+            out,
+            "{} step {} ({}): {} {} {} {} (measured {measured})",
+            if o.holds { "PASS" } else { "FAIL" },
+            o.step + 1,
+            s.steps[o.step].title.en,
+            e.variant,
+            e.metric,
+            e.op.symbol(),
+            e.value
+        );
+        if !o.holds {
+            failed += 1;
+            eprintln!(
+                "{}:{}:{}: expectation failed: {} {} {} {} (measured {measured})",
+                s.source,
+                e.line,
+                e.col,
+                e.variant,
+                e.metric,
+                e.op.symbol(),
+                e.value
+            );
+        }
+    }
+    if !outcomes.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} of {} expectations hold",
+            outcomes.len() - failed,
+            outcomes.len()
+        );
+    }
+    let code = print_out(&out);
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        code
+    }
+}
+
+/// One row per metric, one column per variant.
+fn rows(m: &Metrics) -> Vec<(String, String)> {
+    let mut r = vec![
+        ("produced".to_owned(), m.produced.to_string()),
+        ("expected".to_owned(), m.expected.to_string()),
+        ("delivered".to_owned(), m.delivered.to_string()),
+        ("duplicates".to_owned(), m.duplicates.to_string()),
+        ("lost".to_owned(), m.lost.to_string()),
+    ];
+    for reason in LossReason::ALL {
+        if let Some(n) = m.lost_by_reason.get(reason.name()) {
+            r.push((format!("  lost: {}", reason.name()), n.to_string()));
+        }
+    }
+    r.extend([
+        ("pending".to_owned(), m.pending.to_string()),
+        ("out_of_order".to_owned(), m.out_of_order.to_string()),
+        ("replayed".to_owned(), m.replayed.to_string()),
+        (
+            "latency_ms p50".to_owned(),
+            format!("{:.3}", m.latency_ms.p50),
+        ),
+        (
+            "latency_ms p99".to_owned(),
+            format!("{:.3}", m.latency_ms.p99),
+        ),
+        (
+            "latency_ms max".to_owned(),
+            format!("{:.3}", m.latency_ms.max),
+        ),
+        (
+            "throughput_per_s".to_owned(),
+            format!("{:.1}", m.throughput_per_s),
+        ),
+        ("connections".to_owned(), m.connections.to_string()),
+        (
+            "systems_to_operate".to_owned(),
+            m.systems_to_operate.to_string(),
+        ),
+        (
+            "max_producer_endpoints".to_owned(),
+            m.max_producer_endpoints.to_string(),
+        ),
+        (
+            "add_consumer_cost".to_owned(),
+            m.add_consumer_cost.to_string(),
+        ),
+        (
+            "stored_bytes_peak".to_owned(),
+            m.stored_bytes_peak.to_string(),
+        ),
+    ]);
+    r
+}
+
+fn table(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}), seed {}, {} s simulated",
+        r.title, r.scenario, r.seed, r.until_s
+    );
+    // Every variant's rows, aligned on the union of row names (loss reasons differ).
+    let per: Vec<Vec<(String, String)>> = r.variants.iter().map(|v| rows(&v.metrics)).collect();
+    let mut names: Vec<String> = Vec::new();
+    for rs in &per {
+        for (n, _) in rs {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+    }
+    // Keep loss reasons right under `lost`, in reason order.
+    names.sort_by_key(|n| {
+        let base = rows(&Metrics::default()).iter().position(|(x, _)| x == n);
+        match base {
+            Some(i) if i < 5 => (i, 0),
+            Some(i) => (i + 1, 0),
+            None => (
+                5,
+                LossReason::ALL
+                    .iter()
+                    .position(|r| n.ends_with(r.name()))
+                    .unwrap_or(0),
+            ),
+        }
+    });
+    let label_w = names.iter().map(String::len).max().unwrap_or(0).max(6);
+    let col_w: Vec<usize> = r.variants.iter().map(|v| v.name.len().max(10)).collect();
+    let _ = write!(out, "{:<label_w$}", "");
+    for (v, w) in r.variants.iter().zip(&col_w) {
+        let _ = write!(out, "  {:>w$}", v.name);
+    }
+    out.push('\n');
+    let _ = write!(out, "{:<label_w$}", "shape");
+    for (v, w) in r.variants.iter().zip(&col_w) {
+        let shape = match &v.broker {
+            Some(b) => format!("{}/{b}", v.shape),
+            None => v.shape.clone(),
+        };
+        let _ = write!(out, "  {:>w$}", shape);
+    }
+    out.push('\n');
+    for n in &names {
+        let _ = write!(out, "{n:<label_w$}");
+        for (rs, w) in per.iter().zip(&col_w) {
+            let cell = rs
+                .iter()
+                .find(|(x, _)| x == n)
+                .map_or("0", |(_, v)| v.as_str());
+            let _ = write!(out, "  {cell:>w$}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One row per variant; every metric a column (latency and loss reasons flattened).
+fn csv(r: &Report) -> String {
+    let mut out = String::new();
+    let mut header = vec![
+        "variant",
+        "shape",
+        "broker",
+        "produced",
+        "expected",
+        "delivered",
+        "duplicates",
+        "lost",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect::<Vec<_>>();
+    header.extend(
+        LossReason::ALL
+            .iter()
+            .map(|x| format!("lost_by_reason.{}", x.name())),
+    );
+    header.extend(
+        [
+            "pending",
+            "out_of_order",
+            "replayed",
+            "latency_ms.p50",
+            "latency_ms.p99",
+            "latency_ms.max",
+            "throughput_per_s",
+            "connections",
+            "systems_to_operate",
+            "max_producer_endpoints",
+            "add_consumer_cost",
+            "stored_bytes_peak",
+        ]
+        .map(str::to_owned),
+    );
+    out.push_str(&header.join(","));
+    out.push('\n');
+    for v in &r.variants {
+        let m = &v.metrics;
+        let mut cells = vec![
+            csv_field(&v.name),
+            v.shape.clone(),
+            v.broker.clone().unwrap_or_default(),
+            m.produced.to_string(),
+            m.expected.to_string(),
+            m.delivered.to_string(),
+            m.duplicates.to_string(),
+            m.lost.to_string(),
+        ];
+        cells.extend(LossReason::ALL.iter().map(|x| {
+            m.lost_by_reason
+                .get(x.name())
+                .copied()
+                .unwrap_or(0)
+                .to_string()
+        }));
+        cells.extend([
+            m.pending.to_string(),
+            m.out_of_order.to_string(),
+            m.replayed.to_string(),
+            format!("{}", m.latency_ms.p50),
+            format!("{}", m.latency_ms.p99),
+            format!("{}", m.latency_ms.max),
+            format!("{}", m.throughput_per_s),
+            m.connections.to_string(),
+            m.systems_to_operate.to_string(),
+            m.max_producer_endpoints.to_string(),
+            m.add_consumer_cost.to_string(),
+            m.stored_bytes_peak.to_string(),
+        ]);
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Simulated seconds for display.
+#[must_use]
+pub fn fmt_secs(t: crate::scenario::Nanos) -> String {
+    format!("{:.3}", to_secs(t))
+}

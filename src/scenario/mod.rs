@@ -1,0 +1,486 @@
+//! Scenario files: the TOML contract of DESIGN.md, parsed, validated and turned into plain types.
+//!
+//! ```text
+//!  file.toml --toml+serde--> raw (with spans) --validate--> Scenario (names checked, limits kept)
+//!                                    \--------------------> ScenarioError { file, line, col, message }
+//! ```
+//!
+//! Everything the engine reads comes from [`Scenario`]; nothing downstream sees a raw value, so a
+//! rule checked here holds everywhere.
+
+mod parse;
+mod text;
+
+pub use parse::{parse_scenario, Limits, LIMITS};
+pub use text::{Lang, Text};
+
+use serde::Serialize;
+use std::fmt;
+
+/// Simulated time in nanoseconds: integers keep event order exact and platform independent.
+pub type Nanos = u64;
+
+pub const NANOS_PER_SEC: f64 = 1e9;
+
+/// Seconds (validated, finite, non-negative) to simulated nanoseconds.
+#[must_use]
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn secs(s: f64) -> Nanos {
+    (s * NANOS_PER_SEC).round().max(0.0) as Nanos
+}
+
+/// Milliseconds to simulated nanoseconds.
+#[must_use]
+pub fn millis(ms: f64) -> Nanos {
+    secs(ms / 1e3)
+}
+
+/// Simulated nanoseconds to seconds, for display.
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn to_secs(t: Nanos) -> f64 {
+    t as f64 / NANOS_PER_SEC
+}
+
+/// A validated scenario: one workload, the variants that carry it, faults and lesson steps.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scenario {
+    /// Where it came from (a path, or `builtin:NAME`); error messages and output name it.
+    pub source: String,
+    pub title: Text,
+    pub description: Option<Text>,
+    pub seed: u64,
+    pub duration: Nanos,
+    /// One network hop.
+    pub latency: Nanos,
+    /// Step of the time series a viewer plots.
+    pub sample_step: Nanos,
+    /// Every topic named by a producer or consumer, sorted: a topic's id is its index here.
+    pub topics: Vec<String>,
+    pub producers: Vec<Producer>,
+    pub consumers: Vec<Consumer>,
+    pub faults: Vec<Fault>,
+    pub variants: Vec<Variant>,
+    pub steps: Vec<Step>,
+}
+
+pub type TopicId = u16;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Producer {
+    pub name: String,
+    pub publish: Vec<Publish>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Publish {
+    pub topic: TopicId,
+    pub rate_per_s: f64,
+    /// Number of distinct keys, drawn uniformly; 0 = records without a key.
+    pub keys: u32,
+    pub size_bytes: u32,
+    pub arrivals: Arrivals,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Arrivals {
+    Poisson,
+    Constant,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Consumer {
+    pub name: String,
+    pub subscribe: Vec<TopicId>,
+    /// Consumers with the same group share the work; a consumer without one is its own group.
+    pub group: String,
+    pub service: Nanos,
+    pub service_dist: ServiceDist,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceDist {
+    Fixed,
+    Exponential,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// The consumer disconnects cleanly (closes its connection, leaves its group).
+    ConsumerOffline,
+    /// The consumer processes `factor` times slower.
+    ConsumerSlow,
+    /// The consumer process dies: what it held in memory is gone, nobody is told at once.
+    ConsumerCrash,
+    /// A broker dies; with `until_s` it restarts.
+    BrokerCrash,
+    /// The network links of a producer or consumer are cut.
+    LinkDown,
+    /// A new consumer joins.
+    AddConsumer,
+}
+
+impl FaultKind {
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::ConsumerOffline => "consumer-offline",
+            FaultKind::ConsumerSlow => "consumer-slow",
+            FaultKind::ConsumerCrash => "consumer-crash",
+            FaultKind::BrokerCrash => "broker-crash",
+            FaultKind::LinkDown => "link-down",
+            FaultKind::AddConsumer => "add-consumer",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Fault {
+    pub kind: FaultKind,
+    /// A consumer, producer or broker name; `None` for add-consumer, and for broker-crash
+    /// (every broker of each variant).
+    pub target: Option<String>,
+    pub at: Nanos,
+    pub until: Option<Nanos>,
+    /// Slow-down factor of consumer-slow.
+    pub factor: f64,
+    /// The consumer that add-consumer brings.
+    pub consumer: Option<Consumer>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    Direct,
+    Channel,
+    SingleBroker,
+    BrokerPerTopic,
+    CentralLog,
+}
+
+impl Shape {
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Direct => "direct",
+            Shape::Channel => "channel",
+            Shape::SingleBroker => "single-broker",
+            Shape::BrokerPerTopic => "broker-per-topic",
+            Shape::CentralLog => "central-log",
+        }
+    }
+    #[must_use]
+    pub fn needs_broker(self) -> bool {
+        matches!(
+            self,
+            Shape::SingleBroker | Shape::BrokerPerTopic | Shape::CentralLog
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BrokerKind {
+    RedisPubsub,
+    RedisStream,
+    Rabbitmq,
+    Kafka,
+}
+
+impl BrokerKind {
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerKind::RedisPubsub => "redis-pubsub",
+            BrokerKind::RedisStream => "redis-stream",
+            BrokerKind::Rabbitmq => "rabbitmq",
+            BrokerKind::Kafka => "kafka",
+        }
+    }
+}
+
+/// Options of a direct link (no broker).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DirectOptions {
+    /// Retry a failed send after `retry_ms` (at-least-once) instead of dropping it (at-most-once).
+    pub retry: bool,
+    pub retry_ms: f64,
+    /// Give up after this many retries (the message is lost).
+    pub max_retries: u32,
+}
+
+impl Default for DirectOptions {
+    fn default() -> Self {
+        DirectOptions {
+            retry: false,
+            retry_ms: 100.0,
+            max_retries: 50,
+        }
+    }
+}
+
+/// Options of an IPC channel, like a bounded `std::sync::mpsc::sync_channel`.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelOptions {
+    /// Messages the buffer holds before senders block; 0 = rendezvous.
+    pub capacity: u32,
+}
+
+impl Default for ChannelOptions {
+    fn default() -> Self {
+        ChannelOptions { capacity: 1000 }
+    }
+}
+
+/// Options of Redis (Pub/Sub and Streams). Defaults are redis.conf 7.0's.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisOptions {
+    /// `client-output-buffer-limit pubsub <hard> <soft> <soft_s>`: disconnect at once over
+    /// `hard_mb`, or after `soft_mb` was exceeded for `soft_s` seconds. 0 disables a limit.
+    pub pubsub_hard_mb: f64,
+    pub pubsub_soft_mb: f64,
+    pub pubsub_soft_s: f64,
+    /// How long a disconnected client takes to reconnect and resubscribe.
+    pub reconnect_ms: f64,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions {
+            pubsub_hard_mb: 32.0,
+            pubsub_soft_mb: 8.0,
+            pubsub_soft_s: 60.0,
+            reconnect_ms: 1000.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AckMode {
+    Manual,
+    Auto,
+}
+
+/// Options of RabbitMQ (AMQP 0-9-1) queues: one queue per consumer group.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RabbitOptions {
+    /// The queue survives a broker restart.
+    pub durable: bool,
+    /// Messages are published with delivery_mode=2 (written to disk).
+    pub persistent: bool,
+    pub ack: AckMode,
+    /// Unacked deliveries per consumer; 0 = unlimited.
+    pub prefetch: u32,
+    /// The queue is deleted when its consumer's connection closes (what a pub/sub client declares).
+    pub exclusive: bool,
+}
+
+impl Default for RabbitOptions {
+    fn default() -> Self {
+        RabbitOptions {
+            durable: true,
+            persistent: true,
+            ack: AckMode::Manual,
+            prefetch: 10,
+            exclusive: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OffsetReset {
+    Earliest,
+    Latest,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    Zero,
+    #[serde(rename = "1")]
+    One,
+    #[serde(rename = "all")]
+    All,
+}
+
+/// Options of the Kafka model. Defaults follow the Java client and broker configs.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaOptions {
+    pub partitions: u32,
+    /// `retention.ms` in seconds (7 days).
+    pub retention_s: f64,
+    /// `retention.bytes` per partition; -1 = unlimited.
+    pub retention_bytes: i64,
+    pub acks: Acks,
+    /// Replication factor = brokers in the cluster.
+    pub replication: u32,
+    /// `auto.offset.reset` (Java default `latest`).
+    pub offset_reset: OffsetReset,
+    /// `auto.commit.interval.ms` in ms.
+    pub auto_commit_ms: f64,
+    /// `session.timeout.ms` in ms.
+    pub session_timeout_ms: f64,
+    /// `max.poll.records`: records a consumer holds fetched but unprocessed.
+    pub max_poll_records: u32,
+}
+
+impl Default for KafkaOptions {
+    fn default() -> Self {
+        KafkaOptions {
+            partitions: 3,
+            retention_s: 604_800.0,
+            retention_bytes: -1,
+            acks: Acks::All,
+            replication: 3,
+            offset_reset: OffsetReset::Latest,
+            auto_commit_ms: 5000.0,
+            session_timeout_ms: 45_000.0,
+            max_poll_records: 500,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Variant {
+    pub name: String,
+    pub shape: Shape,
+    pub broker: Option<BrokerKind>,
+    pub direct: DirectOptions,
+    pub channel: ChannelOptions,
+    pub redis: RedisOptions,
+    pub rabbitmq: RabbitOptions,
+    pub kafka: KafkaOptions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum Op {
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Op {
+    #[must_use]
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            Op::Eq => (left - right).abs() <= 1e-9,
+            Op::Ne => (left - right).abs() > 1e-9,
+            Op::Lt => left < right,
+            Op::Le => left <= right,
+            Op::Gt => left > right,
+            Op::Ge => left >= right,
+        }
+    }
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
+}
+
+/// `metric op value` about one variant at the end of a step.
+#[derive(Clone, Debug, Serialize)]
+pub struct Expect {
+    pub variant: String,
+    /// A metric name from DESIGN.md, or a dotted path such as `latency_ms.p99`,
+    /// `lost_by_reason.subscriber-offline`.
+    pub metric: String,
+    pub op: Op,
+    pub value: f64,
+    /// Where the expectation stands in its file, for messages.
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub title: Text,
+    pub text: Option<Text>,
+    pub show: Vec<String>,
+    pub run_to: Nanos,
+    pub ask: Option<Text>,
+    pub expect: Vec<Expect>,
+}
+
+/// A bad scenario: where and what.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
+    }
+}
+
+impl Scenario {
+    /// Read and validate a scenario file. A file that cannot be read is reported at 1:1.
+    ///
+    /// # Errors
+    /// The first problem found, with file, line and column.
+    pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+            file: file.clone(),
+            line: 1,
+            col: 1,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, col) = parse::line_col(
+                &String::from_utf8_lossy(e.as_bytes()),
+                e.utf8_error().valid_up_to(),
+            );
+            ScenarioError {
+                file: file.clone(),
+                line,
+                col,
+                message: "the file is not valid UTF-8".into(),
+            }
+        })?;
+        parse_scenario(&file, &text)
+    }
+
+    #[must_use]
+    pub fn topic_name(&self, id: TopicId) -> &str {
+        &self.topics[usize::from(id)]
+    }
+
+    #[must_use]
+    pub fn variant(&self, name: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+}

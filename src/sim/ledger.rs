@@ -1,0 +1,376 @@
+//! The delivery ledger: for every message and every consumer group, whether the group should get
+//! it, got it, or never will, and how many places can still deliver it.
+//!
+//! A cell is `Pending` while at least one copy (in flight, in a queue or buffer, in a log ahead of
+//! the group's offset, in a consumer's memory) can still reach the group. Models add and drop copies
+//! as messages move; when the last copy of a pending cell goes, the delivery is lost with the reason
+//! of that last drop. So `pending` is not derived from the other counters: it is what the models
+//! hold, and `Simulation::audit` checks both against each other.
+
+use crate::metrics::{Counters, LatencyHistogram, LossReason};
+use crate::scenario::{Nanos, TopicId};
+
+pub type MsgId = u32;
+pub type GroupId = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellState {
+    /// The group did not exist or did not subscribe to the topic when the message was published.
+    NotExpected,
+    Pending,
+    Delivered,
+    Lost,
+}
+
+/// Two bytes: state in the top two bits, copies below.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cell(u16);
+
+const COPIES_MASK: u16 = 0x3fff;
+
+impl Cell {
+    fn state(self) -> CellState {
+        match self.0 >> 14 {
+            0 => CellState::NotExpected,
+            1 => CellState::Pending,
+            2 => CellState::Delivered,
+            _ => CellState::Lost,
+        }
+    }
+    fn copies(self) -> u16 {
+        self.0 & COPIES_MASK
+    }
+    fn set(state: CellState, copies: u16) -> Cell {
+        let s: u16 = match state {
+            CellState::NotExpected => 0,
+            CellState::Pending => 1,
+            CellState::Delivered => 2,
+            CellState::Lost => 3,
+        };
+        Cell((s << 14) | copies.min(COPIES_MASK))
+    }
+}
+
+/// What processing one delivery meant for the group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Processed {
+    First,
+    Duplicate,
+    /// A message published before the group existed (history read by a new group).
+    Replay,
+    /// A message the group never subscribed to (an IPC channel hands out whatever it holds).
+    Stray,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub name: String,
+    /// Indexed by topic id.
+    pub topics: Vec<bool>,
+    /// Consumer indexes of the members, in join order.
+    pub members: Vec<u32>,
+    /// The first message published after the group joined: earlier ones are history.
+    pub first_msg: MsgId,
+    cells: Vec<Cell>,
+    pub counters: Counters,
+    /// Per key slot, the newest message processed, + 1 (0 = none yet).
+    last_of_key: Vec<MsgId>,
+}
+
+impl Group {
+    fn cell(&self, m: MsgId) -> Option<Cell> {
+        m.checked_sub(self.first_msg)
+            .and_then(|i| self.cells.get(i as usize))
+            .copied()
+    }
+    fn cell_mut(&mut self, m: MsgId) -> Option<&mut Cell> {
+        let first = self.first_msg;
+        m.checked_sub(first)
+            .and_then(|i| self.cells.get_mut(i as usize))
+    }
+    #[must_use]
+    pub fn state(&self, m: MsgId) -> CellState {
+        self.cell(m).map_or(CellState::NotExpected, Cell::state)
+    }
+    #[must_use]
+    pub fn copies(&self, m: MsgId) -> u16 {
+        self.cell(m).map_or(0, Cell::copies)
+    }
+    #[must_use]
+    pub fn subscribes(&self, t: TopicId) -> bool {
+        self.topics.get(usize::from(t)).copied().unwrap_or(false)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    pub groups: Vec<Group>,
+    pub total: Counters,
+    pub latency: LatencyHistogram,
+    /// Latency of the deliveries since the last time-series sample.
+    pub window: LatencyHistogram,
+    key_slots: usize,
+    messages: MsgId,
+}
+
+impl Ledger {
+    pub fn new(key_slots: usize) -> Ledger {
+        Ledger {
+            groups: Vec::new(),
+            total: Counters::default(),
+            latency: LatencyHistogram::default(),
+            window: LatencyHistogram::default(),
+            key_slots,
+            messages: 0,
+        }
+    }
+
+    /// Add a group, or return the existing one of that name with the new topics added.
+    pub fn join(
+        &mut self,
+        name: &str,
+        topics: &[TopicId],
+        n_topics: usize,
+        member: u32,
+    ) -> GroupId {
+        let gid = if let Some(i) = self.groups.iter().position(|g| g.name == name) {
+            i
+        } else {
+            self.groups.push(Group {
+                name: name.to_owned(),
+                topics: vec![false; n_topics],
+                members: Vec::new(),
+                first_msg: self.messages,
+                cells: Vec::new(),
+                counters: Counters::default(),
+                last_of_key: vec![0; self.key_slots],
+            });
+            self.groups.len() - 1
+        };
+        let g = &mut self.groups[gid];
+        for &t in topics {
+            g.topics[usize::from(t)] = true;
+        }
+        if !g.members.contains(&member) {
+            g.members.push(member);
+        }
+        GroupId::try_from(gid).unwrap_or(0)
+    }
+
+    /// A new message: every group subscribed to its topic now expects one delivery, with no copy
+    /// yet (the publishing model adds them at once).
+    pub fn publish(&mut self, m: MsgId, topic: TopicId) -> u64 {
+        debug_assert_eq!(m, self.messages);
+        self.messages = m + 1;
+        let mut n = 0;
+        for g in &mut self.groups {
+            let c = if g.subscribes(topic) {
+                g.counters.expect(1);
+                n += 1;
+                Cell::set(CellState::Pending, 0)
+            } else {
+                Cell::set(CellState::NotExpected, 0)
+            };
+            g.cells.push(c);
+        }
+        self.total.expect(n);
+        n
+    }
+
+    #[must_use]
+    pub fn state(&self, m: MsgId, g: GroupId) -> CellState {
+        self.groups[g as usize].state(m)
+    }
+
+    #[must_use]
+    pub fn is_pending(&self, m: MsgId, g: GroupId) -> bool {
+        self.state(m, g) == CellState::Pending
+    }
+
+    /// Groups that still wait for `m`.
+    pub fn pending_groups(&self, m: MsgId) -> impl Iterator<Item = GroupId> + '_ {
+        self.groups
+            .iter()
+            .enumerate()
+            .filter(move |(_, g)| g.state(m) == CellState::Pending)
+            .map(|(i, _)| GroupId::try_from(i).unwrap_or(0))
+    }
+
+    /// One more place holds `m` for `g` (no-op unless the cell is pending).
+    pub fn add_copy(&mut self, m: MsgId, g: GroupId) {
+        if let Some(c) = self.groups[g as usize].cell_mut(m) {
+            if c.state() == CellState::Pending {
+                *c = Cell::set(CellState::Pending, c.copies() + 1);
+            }
+        }
+    }
+
+    /// `add_copy` for every group that waits for `m`.
+    pub fn add_copy_all(&mut self, m: MsgId) {
+        for g in &mut self.groups {
+            if let Some(c) = g.cell_mut(m) {
+                if c.state() == CellState::Pending {
+                    *c = Cell::set(CellState::Pending, c.copies() + 1);
+                }
+            }
+        }
+    }
+
+    /// A place that held `m` for `g` lets it go without delivering it. If that was the last copy of
+    /// a pending delivery, the delivery is lost for `reason`.
+    pub fn drop_copy(&mut self, m: MsgId, g: GroupId, reason: LossReason) {
+        let group = &mut self.groups[g as usize];
+        let Some(c) = group.cell_mut(m) else { return };
+        if c.state() != CellState::Pending {
+            return;
+        }
+        let copies = c.copies().saturating_sub(1);
+        if copies == 0 {
+            *c = Cell::set(CellState::Lost, 0);
+            group.counters.lose(reason);
+            self.total.lose(reason);
+        } else {
+            *c = Cell::set(CellState::Pending, copies);
+        }
+    }
+
+    /// `drop_copy` for every group that waits for `m`.
+    pub fn drop_copy_all(&mut self, m: MsgId, reason: LossReason) {
+        for g in 0..self.groups.len() {
+            self.drop_copy(m, GroupId::try_from(g).unwrap_or(0), reason);
+        }
+    }
+
+    /// A consumer of `g` finished processing `m`, which used one copy.
+    pub fn process(
+        &mut self,
+        m: MsgId,
+        g: GroupId,
+        created: Nanos,
+        now: Nanos,
+        key_slot: Option<u32>,
+    ) -> Processed {
+        let group = &mut self.groups[g as usize];
+        let Some(c) = group.cell_mut(m) else {
+            if m < group.first_msg {
+                group.counters.replayed += 1;
+                self.total.replayed += 1;
+                return Processed::Replay;
+            }
+            return Processed::Stray;
+        };
+        let outcome = match c.state() {
+            CellState::Pending => {
+                *c = Cell::set(CellState::Delivered, 0);
+                group.counters.deliver();
+                self.total.deliver();
+                let lat = now.saturating_sub(created);
+                self.latency.record_ns(lat);
+                self.window.record_ns(lat);
+                Processed::First
+            }
+            CellState::Delivered | CellState::Lost => {
+                // A lost delivery that turns up later cannot be: a model dropped its last copy
+                // while another place still held it. Count it as a duplicate so nothing vanishes;
+                // the audit reports the model bug.
+                group.counters.duplicates += 1;
+                self.total.duplicates += 1;
+                Processed::Duplicate
+            }
+            CellState::NotExpected => return Processed::Stray,
+        };
+        if let Some(slot) = key_slot {
+            let last = &mut group.last_of_key[slot as usize];
+            if *last > m + 1 {
+                group.counters.out_of_order += 1;
+                self.total.out_of_order += 1;
+            } else {
+                *last = m + 1;
+            }
+        }
+        outcome
+    }
+
+    /// Every (message, group) cell that is pending, with its copy count.
+    pub fn pending_cells(&self) -> impl Iterator<Item = (MsgId, GroupId, u16)> + '_ {
+        self.groups.iter().enumerate().flat_map(|(gi, g)| {
+            g.cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.state() == CellState::Pending)
+                .map(move |(i, c)| {
+                    (
+                        g.first_msg + MsgId::try_from(i).unwrap_or(0),
+                        GroupId::try_from(gi).unwrap_or(0),
+                        c.copies(),
+                    )
+                })
+        })
+    }
+
+    #[must_use]
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.groups
+            .iter()
+            .position(|g| g.name == name)
+            .and_then(|i| GroupId::try_from(i).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_dropped_copy_loses_the_delivery_with_its_reason() {
+        let mut l = Ledger::new(0);
+        let g = l.join("g", &[0], 1, 0);
+        l.publish(0, 0);
+        l.add_copy(0, g);
+        l.add_copy(0, g);
+        l.drop_copy(0, g, LossReason::ConsumerCrash);
+        assert_eq!(l.state(0, g), CellState::Pending);
+        l.drop_copy(0, g, LossReason::Retention);
+        assert_eq!(l.state(0, g), CellState::Lost);
+        assert_eq!(
+            l.total.lost_by_reason(),
+            [("retention".to_owned(), 1)].into_iter().collect()
+        );
+        assert!(l.total.conserved());
+    }
+
+    #[test]
+    fn second_processing_is_a_duplicate_and_history_is_a_replay() {
+        let mut l = Ledger::new(0);
+        let a = l.join("a", &[0], 1, 0);
+        l.publish(0, 0);
+        let b = l.join("b", &[0], 1, 1);
+        l.add_copy_all(0);
+        assert_eq!(l.process(0, a, 0, 10, None), Processed::First);
+        assert_eq!(l.process(0, a, 0, 10, None), Processed::Duplicate);
+        assert_eq!(l.process(0, b, 0, 10, None), Processed::Replay);
+        assert_eq!(
+            (
+                l.total.delivered,
+                l.total.duplicates,
+                l.total.replayed,
+                l.total.expected
+            ),
+            (1, 1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn a_message_processed_after_a_newer_one_of_its_key_is_out_of_order() {
+        let mut l = Ledger::new(1);
+        let g = l.join("g", &[0], 1, 0);
+        for m in 0..3 {
+            l.publish(m, 0);
+            l.add_copy(m, g);
+        }
+        l.process(0, g, 0, 1, Some(0));
+        l.process(2, g, 0, 1, Some(0));
+        l.process(1, g, 0, 1, Some(0));
+        assert_eq!(l.total.out_of_order, 1);
+    }
+}

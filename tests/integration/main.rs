@@ -1,0 +1,9 @@
+//! Integration tests, one binary (link time): scenarios, engine invariants, broker behaviours,
+//! the command line.
+
+mod cli;
+mod common;
+mod conservation;
+mod malformed;
+mod models;
+mod queueing;
