@@ -47,7 +47,7 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Simulated seconds to run (default: the scenario's `duration_s`).
-        #[arg(long, value_name = "S")]
+        #[arg(long, value_name = "S", allow_negative_numbers = true)]
         until: Option<f64>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -334,7 +334,11 @@ fn table(r: &Report) -> String {
         }
     });
     let label_w = names.iter().map(String::len).max().unwrap_or(0).max(6);
-    let col_w: Vec<usize> = r.variants.iter().map(|v| v.name.len().max(10)).collect();
+    let shape_of = |v: &crate::sim::VariantReport| match &v.broker {
+        Some(b) => format!("{}/{b}", v.shape),
+        None => v.shape.clone(),
+    };
+    let col_w: Vec<usize> = r.variants.iter().map(|v| v.name.len().max(shape_of(v).len()).max(10)).collect();
     let _ = write!(out, "{:<label_w$}", "");
     for (v, w) in r.variants.iter().zip(&col_w) {
         let _ = write!(out, "  {:>w$}", v.name);
@@ -342,11 +346,7 @@ fn table(r: &Report) -> String {
     out.push('\n');
     let _ = write!(out, "{:<label_w$}", "shape");
     for (v, w) in r.variants.iter().zip(&col_w) {
-        let shape = match &v.broker {
-            Some(b) => format!("{}/{b}", v.shape),
-            None => v.shape.clone(),
-        };
-        let _ = write!(out, "  {:>w$}", shape);
+        let _ = write!(out, "  {:>w$}", shape_of(v));
     }
     out.push('\n');
     for n in &names {

@@ -191,12 +191,14 @@ impl Checker<'_> {
         Ok(x)
     }
 
+    /// A finite number in `(0, max]`. A negative one gets the same message as 0 ("greater than
+    /// 0"), not "at least 0", which would suggest 0 is accepted.
     fn positive(&self, v: &Spanned<f64>, name: &str, max: f64) -> Res<f64> {
-        let x = self.number(v, name, 0.0, max)?;
-        if x <= 0.0 {
+        let x = *v.get_ref();
+        if x.is_finite() && x <= 0.0 {
             return self.err(v, format!("{name} must be greater than 0, got {x}"));
         }
-        Ok(x)
+        self.number(v, name, 0.0, max)
     }
 
     fn integer(&self, v: &Spanned<i64>, name: &str, min: i64, max: i64) -> Res<i64> {
@@ -233,9 +235,39 @@ pub fn parse_scenario(file: &str, text: &str) -> Result<Scenario, ScenarioError>
     let c = Checker { file, text };
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        c.at(offset, e.message().trim().replace('\n', " "))
+        let mut message = e.message().trim().replace('\n', " ");
+        // serde calls a value outside an enum an "unknown variant", which reads as a topology
+        // [[variant]] here: name the key instead ("unknown shape `mesh`, expected one of ...").
+        if let Some(rest) = message.strip_prefix("unknown variant ") {
+            let key = key_before(text, offset).unwrap_or("value");
+            message = format!("unknown {key} {rest}");
+        } else if message.starts_with("invalid type: ") || message.starts_with("invalid value: ") {
+            if let Some(key) = key_before(text, offset) {
+                message = format!("{key}: {message}");
+            }
+        }
+        // An unclosed `[` or `{` followed by more lines reads to toml as a missing comma at the
+        // next line: say what the likelier mistake is.
+        if message.starts_with("missing comma between array elements") {
+            message.push_str(" (or is the `]` closing an array above missing?)");
+        } else if message.starts_with("missing comma between key-value pairs") {
+            message.push_str(" (or is the `}` closing an inline table above missing?)");
+        }
+        c.at(offset, message)
     })?;
     validate(&c, raw)
+}
+
+/// The key of `key = value` when `offset` is where the value starts.
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?.trim_end().strip_suffix('=')?.trim_end();
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, ch)| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+        .map_or(0, |(i, ch)| i + ch.len_utf8());
+    let key = &before[start..];
+    (!key.is_empty()).then_some(key)
 }
 
 #[allow(clippy::too_many_lines)]
@@ -565,6 +597,15 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
         }
         let shape = *v.shape.get_ref();
         let broker = v.broker.as_ref().map(|b| *b.get_ref());
+        if let Some(b) = &v.broker {
+            if *b.get_ref() == BrokerKind::RedisStream {
+                return c.err(
+                    b,
+                    "broker redis-stream is not modelled yet (it comes with the broker-models issue); \
+                     use redis-pubsub, rabbitmq or kafka",
+                );
+            }
+        }
         match (shape.needs_broker(), &v.broker) {
             (true, None) => {
                 return c.err(&v.shape, format!(
@@ -727,6 +768,32 @@ fn variant_list(v: &[Variant]) -> String {
         .join(", ")
 }
 
+/// Where `<table>.<field>` of the variant whose `name` value starts at `name_start` is written:
+/// the start of its value, from a spanned parse of the whole text (inline `kafka = { .. }`, dotted
+/// `kafka.partitions = ..` and `[variant.kafka]` alike). `None` if it is not written out.
+fn option_value_offset(text: &str, name_start: usize, table: &str, field: &str) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    fn entry<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        t.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v)
+    }
+    let root = DeTable::parse(text).ok()?;
+    let DeValue::Array(variants) = entry(root.get_ref(), "variant")?.get_ref() else {
+        return None;
+    };
+    variants.iter().find_map(|v| {
+        let DeValue::Table(v) = v.get_ref() else {
+            return None;
+        };
+        if entry(v, "name")?.span().start != name_start {
+            return None;
+        }
+        let DeValue::Table(options) = entry(v, table)?.get_ref() else {
+            return None;
+        };
+        Some(entry(options, field)?.span().start)
+    })
+}
+
 fn check_options(
     c: &Checker,
     v: &RawVariant,
@@ -744,6 +811,9 @@ fn check_options(
             "rabbitmq" => v.rabbitmq.as_ref().map(|o| o.span().start),
             _ => v.kafka.as_ref().map(|o| o.span().start),
         };
+        // Point at the offending value itself when it is written out (the option structs carry
+        // no spans); else at the options table, else at the variant's name.
+        let offset = option_value_offset(c.text, v.name.span().start, key, field).or(offset);
         c.at(
             offset.unwrap_or(v.name.span().start),
             format!("{key}.{field} {why}"),

@@ -182,6 +182,7 @@ impl World {
     }
 
     /// Put a message on the wire from `from` to `to`; it arrives one hop latency later.
+    #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
         msg: MsgId,

@@ -1,1 +1,603 @@
+//! The command line, end to end: the real binary, its exit codes, its JSON, CSV and table output,
+//! and the study story as the shipped scenarios tell it.
 
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// Every metric name of DESIGN.md's table: the contract of `run --format json`.
+const DESIGN_METRICS: [&str; 15] = [
+    "produced",
+    "expected",
+    "delivered",
+    "duplicates",
+    "lost",
+    "lost_by_reason",
+    "pending",
+    "out_of_order",
+    "latency_ms",
+    "throughput_per_s",
+    "connections",
+    "systems_to_operate",
+    "max_producer_endpoints",
+    "add_consumer_cost",
+    "stored_bytes_peak",
+];
+
+/// The counters every entry of a variant's `groups` carries.
+const GROUP_FIELDS: [&str; 7] = [
+    "name",
+    "topics",
+    "delivered",
+    "lost",
+    "pending",
+    "duplicates",
+    "lag",
+];
+
+/// Variant names of scenarios/use-cases.toml, in file order.
+const USE_CASES_VARIANTS: [&str; 5] = [
+    "point-to-point",
+    "ipc-channel",
+    "redis-pubsub",
+    "rabbitmq-per-use-case",
+    "kafka",
+];
+
+/// Run the binary from the crate root (where `scenarios/` lives).
+fn brokerlab(args: &[&str]) -> Output {
+    brokerlab_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn brokerlab_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start brokerlab {args:?}: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Run, require exit 0, return stdout.
+fn ok(args: &[&str]) -> String {
+    let o = brokerlab(args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "brokerlab {args:?} failed; stderr:\n{}",
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Run, require exit 2 (bad input) with nothing on stdout; return stderr.
+fn bad_input(args: &[&str]) -> String {
+    let o = brokerlab(args);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "brokerlab {args:?} should exit 2; stdout:\n{}\nstderr:\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "brokerlab {args:?} printed to stdout on bad input:\n{}",
+        stdout(&o)
+    );
+    stderr(&o)
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = ok(args);
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("brokerlab {args:?} printed no JSON ({e}):\n{out}"))
+}
+
+/// `run scenarios/use-cases.toml --format json`, run once and shared by the tests that read it.
+fn use_cases() -> &'static (String, Value) {
+    static RUN: OnceLock<(String, Value)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let out = ok(&["run", "scenarios/use-cases.toml", "--format", "json"]);
+        let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("no JSON ({e}):\n{out}"));
+        (out, v)
+    })
+}
+
+fn variants(report: &Value) -> &Vec<Value> {
+    report["variants"]
+        .as_array()
+        .expect("`variants` is an array")
+}
+
+fn variant<'a>(report: &'a Value, name: &str) -> &'a Value {
+    variants(report)
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no variant {name} in the report"))
+}
+
+fn names(report: &Value) -> Vec<&str> {
+    variants(report)
+        .iter()
+        .map(|v| v["name"].as_str().expect("variant name is a string"))
+        .collect()
+}
+
+/// A counter of a variant's metrics (`lost`, `lost_by_reason.subscriber-offline`, ...).
+fn metric(report: &Value, variant_name: &str, path: &str) -> u64 {
+    let mut node = &variant(report, variant_name)["metrics"];
+    for part in path.split('.') {
+        node = &node[part];
+    }
+    node.as_u64()
+        .unwrap_or_else(|| panic!("{variant_name}: {path} is not a count: {node}"))
+}
+
+fn count(v: &Value, field: &str) -> u64 {
+    v[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("`{field}` is not a count in {v}"))
+}
+
+fn float(v: &Value, field: &str) -> f64 {
+    v[field]
+        .as_f64()
+        .unwrap_or_else(|| panic!("`{field}` is not a number in {v}"))
+}
+
+/// A file in the temp dir with a name no other test (or test run) uses; removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> TempFile {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "brokerlab-cli-{}-{nanos}-{name}",
+            std::process::id()
+        ));
+        std::fs::write(&path, text).expect("write temp file");
+        TempFile(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().expect("temp path is UTF-8")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn run_json_has_every_design_metric_and_conserves_deliveries_per_variant_and_group() {
+    let (_, r) = use_cases();
+    assert_eq!(r["scenario"], "scenarios/use-cases.toml");
+    assert_eq!(r["seed"], 42, "the scenario's own seed");
+    assert!((float(r, "until_s") - 60.0).abs() < 1e-9, "duration_s");
+    assert_eq!(names(r), USE_CASES_VARIANTS);
+
+    for v in variants(r) {
+        let name = v["name"].as_str().unwrap_or("?");
+        assert!(v["shape"].is_string(), "{name}: shape");
+        assert!(
+            v.get("broker").is_some(),
+            "{name}: `broker` (null for shapes without one)"
+        );
+        let m = &v["metrics"];
+        for k in DESIGN_METRICS {
+            assert!(m.get(k).is_some(), "{name}: metrics lack `{k}`: {m}");
+        }
+        for q in ["p50", "p99", "max"] {
+            assert!(
+                m["latency_ms"][q].is_number(),
+                "{name}: latency_ms.{q} in {m}"
+            );
+        }
+        let lat = |q: &str| m["latency_ms"][q].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            0.0 < lat("p50") && lat("p50") <= lat("p99") && lat("p99") <= lat("max"),
+            "{name}: latency quantiles out of order: {}",
+            m["latency_ms"]
+        );
+        assert!(float(m, "throughput_per_s") > 0.0, "{name}: throughput");
+
+        let (expected, delivered, lost, pending) = (
+            count(m, "expected"),
+            count(m, "delivered"),
+            count(m, "lost"),
+            count(m, "pending"),
+        );
+        assert_eq!(
+            expected,
+            delivered + lost + pending,
+            "{name}: expected == delivered + lost + pending"
+        );
+        assert!(count(m, "produced") > 0 && delivered > 0, "{name}: traffic");
+        let by_reason: u64 = m["lost_by_reason"]
+            .as_object()
+            .expect("lost_by_reason is an object")
+            .values()
+            .map(|n| n.as_u64().expect("a loss count"))
+            .sum();
+        assert_eq!(by_reason, lost, "{name}: lost_by_reason adds up to lost");
+
+        let groups = v["groups"].as_array().expect("groups is an array");
+        assert!(!groups.is_empty(), "{name}: groups");
+        for g in groups {
+            for f in GROUP_FIELDS {
+                assert!(g.get(f).is_some(), "{name}: group lacks `{f}`: {g}");
+            }
+            assert!(g["name"].is_string(), "{name}: group name in {g}");
+            let topics = g["topics"].as_array().expect("topics is an array");
+            assert!(
+                !topics.is_empty() && topics.iter().all(Value::is_string),
+                "{name}: group topics in {g}"
+            );
+            count(g, "lag");
+        }
+        for f in ["delivered", "lost", "pending", "duplicates"] {
+            let sum: u64 = groups.iter().map(|g| count(g, f)).sum();
+            assert_eq!(sum, count(m, f), "{name}: the groups' {f} add up");
+        }
+        let audit = groups
+            .iter()
+            .find(|g| g["name"] == "audit")
+            .unwrap_or_else(|| panic!("{name}: the audit group added at 30 s"));
+        assert_eq!(
+            audit["topics"],
+            serde_json::json!(["notifications", "supply-chain"])
+        );
+    }
+}
+
+#[test]
+fn run_is_byte_identical_for_one_seed_and_differs_for_another() {
+    let (first, _) = use_cases();
+    let again = ok(&["run", "scenarios/use-cases.toml", "--format", "json"]);
+    assert!(
+        *first == again,
+        "two runs with the same seed printed different JSON"
+    );
+
+    let other = ok(&[
+        "run",
+        "scenarios/use-cases.toml",
+        "--format",
+        "json",
+        "--seed",
+        "43",
+    ]);
+    assert_ne!(*first, other, "--seed 43 changed nothing");
+    let r: Value = serde_json::from_str(&other).expect("JSON");
+    assert_eq!(r["seed"], 43);
+    assert_ne!(
+        metric(&r, "kafka", "produced"),
+        metric(&use_cases().1, "kafka", "produced"),
+        "another seed draws another Poisson workload"
+    );
+}
+
+#[test]
+fn run_variant_keeps_only_the_named_variants_in_scenario_order_and_rejects_unknown_names() {
+    let r = json(&[
+        "run",
+        "scenarios/use-cases.toml",
+        "--format",
+        "json",
+        "--variant",
+        "kafka",
+        "--variant",
+        "redis-pubsub",
+    ]);
+    assert_eq!(names(&r), ["redis-pubsub", "kafka"], "scenario order");
+    // Variants run independently: leaving some out changes nothing in the others.
+    let full = &use_cases().1;
+    for n in ["redis-pubsub", "kafka"] {
+        assert_eq!(
+            variant(&r, n),
+            variant(full, n),
+            "{n} alone vs in the full run"
+        );
+    }
+
+    let err = bad_input(&["run", "scenarios/use-cases.toml", "--variant", "nope"]);
+    assert!(err.contains("nope"), "names the bad variant: {err}");
+    for known in USE_CASES_VARIANTS {
+        assert!(err.contains(known), "names known variant {known}: {err}");
+    }
+}
+
+#[test]
+fn run_until_stops_the_clock_early_and_rejects_negative_or_nan_seconds() {
+    let r = json(&[
+        "run",
+        "scenarios/use-cases.toml",
+        "--format",
+        "json",
+        "--until",
+        "10",
+    ]);
+    assert!((float(&r, "until_s") - 10.0).abs() < 1e-9, "until_s 10");
+    for n in USE_CASES_VARIANTS {
+        let (short, full) = (
+            metric(&r, n, "produced"),
+            metric(&use_cases().1, n, "produced"),
+        );
+        assert!(
+            0 < short && short < full,
+            "{n}: produced by 10 s ({short}) < by 60 s ({full})"
+        );
+        assert_eq!(
+            metric(&r, n, "expected"),
+            metric(&r, n, "delivered") + metric(&r, n, "lost") + metric(&r, n, "pending"),
+            "{n}: conservation at 10 s"
+        );
+    }
+
+    for until in ["-1", "nan", "inf"] {
+        let err = bad_input(&["run", "use-cases", "--until", until]);
+        assert!(!err.is_empty(), "--until {until}: says why");
+    }
+    let err = bad_input(&["run", "use-cases", "--until=-1"]);
+    assert!(err.contains("--until"), "names the option: {err}");
+    let err = bad_input(&["run", "use-cases", "--until", "nan"]);
+    assert!(err.contains("--until"), "names the option: {err}");
+}
+
+#[test]
+fn run_csv_has_a_column_per_metric_and_a_row_per_variant_matching_the_json() {
+    let out = ok(&["run", "scenarios/use-cases.toml", "--format", "csv"]);
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    for col in [
+        "variant",
+        "shape",
+        "broker",
+        "produced",
+        "expected",
+        "delivered",
+        "duplicates",
+        "lost",
+        "lost_by_reason.subscriber-offline",
+        "pending",
+        "out_of_order",
+        "latency_ms.p50",
+        "latency_ms.p99",
+        "latency_ms.max",
+        "throughput_per_s",
+        "connections",
+        "systems_to_operate",
+        "max_producer_endpoints",
+        "add_consumer_cost",
+        "stored_bytes_peak",
+    ] {
+        assert!(header.contains(&col), "CSV header lacks {col}: {header:?}");
+    }
+    assert_eq!(rows.len(), USE_CASES_VARIANTS.len(), "one row per variant");
+
+    let r = &use_cases().1;
+    let col = |name: &str| header.iter().position(|h| *h == name).expect("a column");
+    for (row, name) in rows.iter().zip(USE_CASES_VARIANTS) {
+        assert_eq!(row.len(), header.len(), "{name}: a cell per column");
+        assert_eq!(row[0], name);
+        for m in [
+            "produced",
+            "expected",
+            "delivered",
+            "lost",
+            "pending",
+            "connections",
+            "systems_to_operate",
+            "add_consumer_cost",
+            "stored_bytes_peak",
+        ] {
+            assert_eq!(
+                row[col(m)],
+                metric(r, name, m).to_string(),
+                "{name}: CSV {m} equals the JSON"
+            );
+        }
+        let reason = "lost_by_reason.subscriber-offline";
+        let in_json = variant(r, name)["metrics"]["lost_by_reason"]["subscriber-offline"]
+            .as_u64()
+            .unwrap_or(0);
+        assert_eq!(row[col(reason)], in_json.to_string(), "{name}: {reason}");
+    }
+}
+
+#[test]
+fn run_table_prints_a_row_per_metric_and_a_column_per_variant() {
+    let out = ok(&["run", "consumer-outage"]);
+    let header = out.lines().nth(1).expect("a header line");
+    for n in ["redis-pubsub", "rabbitmq-per-use-case", "kafka"] {
+        assert!(header.contains(n), "table header lacks {n}: {header}");
+    }
+    for row in [
+        "produced",
+        "expected",
+        "delivered",
+        "duplicates",
+        "lost",
+        "lost: subscriber-offline",
+        "pending",
+        "out_of_order",
+        "latency_ms p50",
+        "latency_ms p99",
+        "latency_ms max",
+        "throughput_per_s",
+        "connections",
+        "systems_to_operate",
+        "max_producer_endpoints",
+        "add_consumer_cost",
+        "stored_bytes_peak",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{row} ")))
+            .unwrap_or_else(|| panic!("no `{row}` row in the table:\n{out}"));
+        assert_eq!(
+            line.split_whitespace().count() - row.split_whitespace().count(),
+            3,
+            "`{row}`: a cell per variant: {line}"
+        );
+    }
+}
+
+#[test]
+fn list_shows_the_four_builtins_and_a_builtin_name_runs_from_any_directory() {
+    let out = ok(&["list"]);
+    for n in [
+        "point-to-point",
+        "queue-vs-channel",
+        "use-cases",
+        "consumer-outage",
+    ] {
+        assert!(
+            out.lines().any(|l| l.split_whitespace().next() == Some(n)),
+            "list lacks {n}:\n{out}"
+        );
+    }
+    assert!(!out.contains("broken"), "a built-in does not parse:\n{out}");
+
+    // The temp dir has no scenarios/ folder: the name must resolve to the built-in text.
+    let o = brokerlab_in(
+        &std::env::temp_dir(),
+        &["run", "use-cases", "--format", "json", "--until", "5"],
+    );
+    assert_eq!(o.status.code(), Some(0), "stderr:\n{}", stderr(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(r["scenario"], "builtin:use-cases");
+    assert_eq!(names(&r), USE_CASES_VARIANTS);
+}
+
+#[test]
+fn check_passes_a_valid_scenario_and_fails_a_lesson_expectation_at_its_line_and_column() {
+    let out = ok(&["check", "scenarios/consumer-outage.toml"]);
+    assert!(out.contains("valid"), "{out}");
+
+    let lesson = |value: u64| {
+        format!(
+            r#"title = "a tiny lesson"
+seed = 1
+duration_s = 5.0
+
+[[producer]]
+name = "p"
+publish = [ {{ topic = "t", rate_per_s = 10.0 }} ]
+
+[[consumer]]
+name = "c"
+subscribe = ["t"]
+
+[[variant]]
+name = "kafka"
+shape = "central-log"
+broker = "kafka"
+
+[[step]]
+title = "nothing is lost"
+run_to_s = 5.0
+expect = [ {{ variant = "kafka", metric = "lost", op = "==", value = {value} }} ]
+"#
+        )
+    };
+    // The expectation's inline table opens on line 21, column 12.
+    let failing = TempFile::new("failing.toml", &lesson(12345));
+    let o = brokerlab(&["check", failing.path()]);
+    assert_eq!(o.status.code(), Some(1), "stderr:\n{}", stderr(&o));
+    let err = stderr(&o);
+    let at = format!("{}:21:12: expectation failed", failing.path());
+    assert!(err.contains(&at), "stderr lacks `{at}`:\n{err}");
+    assert!(stdout(&o).contains("FAIL"), "{}", stdout(&o));
+
+    let holding = TempFile::new("holding.toml", &lesson(0));
+    let out = ok(&["check", holding.path()]);
+    assert!(out.contains("PASS") && out.contains("1 of 1"), "{out}");
+
+    // A malformed file is bad input, reported at its position.
+    let broken = TempFile::new("broken.toml", "title = \"x\"\nsede = 1\n");
+    let err = bad_input(&["check", broken.path()]);
+    assert!(
+        err.starts_with(&format!("{}:2:", broken.path())),
+        "error at FILE:LINE:COL: {err}"
+    );
+}
+
+#[test]
+fn help_of_every_subcommand_lists_its_options_and_no_command_without_the_app_exits_2() {
+    let help = |args: &[&str], words: &[&str]| {
+        let out = ok(args);
+        for w in words {
+            assert!(out.contains(w), "`{}` lacks {w}:\n{out}", args.join(" "));
+        }
+    };
+    help(&["--help"], &["run", "check", "list", "open", "Exit codes"]);
+    help(
+        &["run", "--help"],
+        &[
+            "FILE",
+            "--variant",
+            "--seed",
+            "--until",
+            "--format",
+            "table",
+            "json",
+            "csv",
+        ],
+    );
+    help(&["check", "--help"], &["FILE", "expectations"]);
+    help(&["list", "--help"], &["built-in"]);
+    help(&["open", "--help"], &["FILE"]);
+
+    if !cfg!(feature = "app") {
+        let err = bad_input(&[]);
+        assert!(
+            err.contains("app") && err.contains("brokerlab run"),
+            "hints at the CLI: {err}"
+        );
+    }
+}
+
+#[test]
+fn shipped_scenarios_tell_the_study_story() {
+    // A consumer offline for 10 s: pub/sub drops what it misses, queues and the log keep it.
+    let r = json(&["run", "scenarios/consumer-outage.toml", "--format", "json"]);
+    assert!(metric(&r, "redis-pubsub", "lost") > 0);
+    assert!(metric(&r, "redis-pubsub", "lost_by_reason.subscriber-offline") > 0);
+    assert_eq!(metric(&r, "rabbitmq-per-use-case", "lost"), 0);
+    assert_eq!(metric(&r, "kafka", "lost"), 0);
+
+    // Point to point: 5 x 2 links and every server touched to add a consumer; a log: 5 + 2.
+    let r = json(&["run", "scenarios/point-to-point.toml", "--format", "json"]);
+    assert_eq!(metric(&r, "point-to-point", "connections"), 10);
+    assert_eq!(metric(&r, "point-to-point", "add_consumer_cost"), 5);
+    assert_eq!(metric(&r, "kafka", "connections"), 7);
+    assert_eq!(metric(&r, "kafka", "add_consumer_cost"), 0);
+
+    // Five use cases: one system to run instead of five, and history for a late consumer.
+    let r = &use_cases().1;
+    assert_eq!(metric(r, "kafka", "systems_to_operate"), 1);
+    assert_eq!(metric(r, "rabbitmq-per-use-case", "systems_to_operate"), 5);
+    assert!(metric(r, "kafka", "replayed") > 0, "audit reads history");
+    let audit = variant(r, "kafka")["groups"]
+        .as_array()
+        .and_then(|gs| gs.iter().find(|g| g["name"] == "audit"))
+        .expect("kafka's audit group");
+    assert!(count(audit, "replayed") > 0, "the replay is the audit's");
+    for n in ["redis-pubsub", "rabbitmq-per-use-case"] {
+        assert_eq!(metric(r, n, "replayed"), 0, "{n} keeps no history");
+    }
+}
