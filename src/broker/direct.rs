@@ -49,19 +49,23 @@ impl Direct {
             return self.fail(w, m, g, attempt, LossReason::LinkDown);
         }
         // The producer's configured list: every member that subscribes to the topic, present or not.
-        let members: Vec<u32> = w.ledger.groups[g as usize]
-            .members
-            .iter()
-            .copied()
-            .filter(|&c| w.consumers[c as usize].subscribes(topic))
-            .collect();
-        if members.is_empty() {
+        let members = || {
+            w.ledger.groups[g as usize]
+                .members
+                .iter()
+                .copied()
+                .filter(|&c| w.consumers[c as usize].subscribes(topic))
+        };
+        let n = members().count();
+        if n == 0 {
             return self.fail(w, m, g, attempt, LossReason::ReceiverOffline);
         }
         if self.next_member.len() <= g as usize {
             self.next_member.resize(g as usize + 1, 0);
         }
-        let pick = members[self.next_member[g as usize] as usize % members.len()];
+        let pick = members()
+            .nth(self.next_member[g as usize] as usize % n)
+            .unwrap_or(0);
         self.next_member[g as usize] = self.next_member[g as usize].wrapping_add(1);
         if !w.consumers[pick as usize].connected() {
             // Connection refused at once: the producer knows.
@@ -93,9 +97,11 @@ impl Direct {
 
 impl BrokerModel for Direct {
     fn publish(&mut self, w: &mut World, m: MsgId) {
-        let groups: Vec<GroupId> = w.ledger.pending_groups(m).collect();
-        for g in groups {
-            self.send(w, m, g, 0);
+        for g in 0..w.ledger.groups.len() {
+            let g = GroupId::try_from(g).unwrap_or(0);
+            if w.ledger.is_pending(m, g) {
+                self.send(w, m, g, 0);
+            }
         }
     }
 

@@ -93,9 +93,9 @@ impl IpcChannel {
                 break;
             };
             let rg = w.consumers[r as usize].group;
-            let groups: Vec<GroupId> = w.ledger.pending_groups(m).collect();
-            for g in groups {
-                if g != rg {
+            for g in 0..w.ledger.groups.len() {
+                let g = GroupId::try_from(g).unwrap_or(0);
+                if g != rg && w.ledger.is_pending(m, g) {
                     w.drop_copy(m, g, LossReason::NoFanout, self.node);
                 }
             }

@@ -328,9 +328,10 @@ impl Kafka {
 
     /// Let the owners of partition `pi` fetch.
     fn wake(&mut self, w: &mut World, pi: usize) {
-        let owners: Vec<u32> = self.groups.iter().filter_map(|g| g.owner[pi]).collect();
-        for c in owners {
-            self.pump(w, c);
+        for kg in 0..self.groups.len() {
+            if let Some(c) = self.groups[kg].owner[pi] {
+                self.pump(w, c);
+            }
         }
     }
 

@@ -248,8 +248,8 @@ impl BrokerModel for RabbitMq {
                 if !self.up[self.system_of_topic[topic]] {
                     return w.drop_copy_all(m, LossReason::BrokerDown, h.to);
                 }
-                let bound = self.bound[topic].clone();
-                for &q in &bound {
+                for i in 0..self.bound[topic].len() {
+                    let q = self.bound[topic][i];
                     let Some(g) = self.queues[q].group else {
                         continue;
                     };
@@ -261,8 +261,8 @@ impl BrokerModel for RabbitMq {
                 // A group whose queue does not exist (an exclusive queue whose consumer left)
                 // loses the message: unroutable, dropped.
                 w.drop_copy_all(m, LossReason::Unroutable, h.to);
-                for q in bound {
-                    self.dispatch(w, q);
+                for i in 0..self.bound[topic].len() {
+                    self.dispatch(w, self.bound[topic][i]);
                 }
             }
             HopKind::Deliver => {

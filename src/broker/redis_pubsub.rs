@@ -56,6 +56,8 @@ pub struct RedisPubsub {
     topic_subs: Vec<Vec<u32>>,
     /// Per consumer, one entry per system it subscribes on.
     subs: Vec<Vec<Sub>>,
+    /// Reused for the subscribers of one publish (no allocation per message).
+    targets: Vec<u32>,
 }
 
 impl RedisPubsub {
@@ -88,6 +90,7 @@ impl RedisPubsub {
             system_of_topic: topo.broker_of_topic.clone(),
             topic_subs,
             subs,
+            targets: Vec::new(),
         }
     }
 
@@ -229,9 +232,10 @@ impl BrokerModel for RedisPubsub {
                 }
                 // The published copy is gone; a group none of whose members got one lost it.
                 w.drop_copy_all(m, LossReason::SubscriberOffline, h.to);
-                for c in targets {
+                for &c in &targets {
                     self.pump(w, c, system);
                 }
+                self.targets = targets;
             }
             HopKind::Deliver => {
                 w.deliver_local(

@@ -338,7 +338,11 @@ fn table(r: &Report) -> String {
         Some(b) => format!("{}/{b}", v.shape),
         None => v.shape.clone(),
     };
-    let col_w: Vec<usize> = r.variants.iter().map(|v| v.name.len().max(shape_of(v).len()).max(10)).collect();
+    let col_w: Vec<usize> = r
+        .variants
+        .iter()
+        .map(|v| v.name.len().max(shape_of(v).len()).max(10))
+        .collect();
     let _ = write!(out, "{:<label_w$}", "");
     for (v, w) in r.variants.iter().zip(&col_w) {
         let _ = write!(out, "  {:>w$}", v.name);

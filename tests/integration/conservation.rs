@@ -50,20 +50,40 @@ fn random_scenario(
             if *exp { "exponential" } else { "fixed" }
         );
     }
-    let kinds = ["consumer-offline", "consumer-crash", "consumer-slow", "link-down", "link-down", "broker-crash", "add-consumer"];
+    let kinds = [
+        "consumer-offline",
+        "consumer-crash",
+        "consumer-slow",
+        "link-down",
+        "link-down",
+        "broker-crash",
+        "add-consumer",
+    ];
     for (i, (kind, target, at, len)) in faults.iter().enumerate() {
         let kind = kinds[usize::from(*kind) % kinds.len()];
         let target = match kind {
             "broker-crash" if target % 2 == 0 => String::new(),
             // A topic someone publishes to (an unused topic name is not a topic).
-            "broker-crash" => format!("target = \"t{}\"\n", producers[target % producers.len()].0 % topics),
-            "link-down" if target % 2 == 0 => format!("target = \"p{}\"\n", target % producers.len()),
+            "broker-crash" => format!(
+                "target = \"t{}\"\n",
+                producers[target % producers.len()].0 % topics
+            ),
+            "link-down" if target % 2 == 0 => {
+                format!("target = \"p{}\"\n", target % producers.len())
+            }
             "add-consumer" => String::new(),
             _ => format!("target = \"c{}\"\n", target % consumers.len()),
         };
-        let until = if kind == "add-consumer" { String::new() } else { format!("until_s = {}\n", at + len) };
+        let until = if kind == "add-consumer" {
+            String::new()
+        } else {
+            format!("until_s = {}\n", at + len)
+        };
         let extra = if kind == "add-consumer" {
-            format!("consumer = {{ name = \"added{i}\", subscribe = [\"t0\"], group = \"g{}\" }}\n", i % 4)
+            format!(
+                "consumer = {{ name = \"added{i}\", subscribe = [\"t0\"], group = \"g{}\" }}\n",
+                i % 4
+            )
         } else {
             String::new()
         };
@@ -109,7 +129,7 @@ proptest! {
         cases: 24,
         failure_persistence: None,
         // Fixed: CI runs the same cases every time; change the seed to explore others.
-        rng_seed: proptest::test_runner::RngSeed::Fixed(0xb10c_1ab),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x0b10_c1ab),
         ..ProptestConfig::default()
     })]
 
@@ -139,7 +159,11 @@ proptest! {
 
 #[test]
 fn same_seed_gives_byte_identical_reports_and_another_seed_does_not() {
-    let (_, text) = SCENARIOS.iter().find(|(n, _)| *n == "use-cases").copied().unwrap_or(("", ""));
+    let (_, text) = SCENARIOS
+        .iter()
+        .find(|(n, _)| *n == "use-cases")
+        .copied()
+        .unwrap_or(("", ""));
     let json = |seed: u64| {
         let mut s = parse_scenario("use-cases", text).unwrap_or_else(|e| panic!("{e}"));
         s.seed = seed;
@@ -155,8 +179,13 @@ fn same_seed_gives_byte_identical_reports_and_another_seed_does_not() {
 
 #[test]
 fn every_variant_sees_the_same_workload() {
-    let (_, text) = SCENARIOS.iter().find(|(n, _)| *n == "use-cases").copied().unwrap_or(("", ""));
-    let mut sim = Simulation::new(parse_scenario("use-cases", text).unwrap_or_else(|e| panic!("{e}")));
+    let (_, text) = SCENARIOS
+        .iter()
+        .find(|(n, _)| *n == "use-cases")
+        .copied()
+        .unwrap_or(("", ""));
+    let mut sim =
+        Simulation::new(parse_scenario("use-cases", text).unwrap_or_else(|e| panic!("{e}")));
     sim.run();
     let produced: Vec<u64> = sim.variants.iter().map(|v| v.metrics().produced).collect();
     assert!(produced.windows(2).all(|w| w[0] == w[1]), "{produced:?}");

@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod conservation;
+mod engine;
 mod malformed;
 mod models;
 mod queueing;

@@ -1,0 +1,179 @@
+//! The engine's API as a viewer drives it: stepping, running, snapshots, faults at run time,
+//! the topology and the time series.
+
+use crate::common::{metrics, scenario};
+use brokerlab::scenario::{secs, Fault, FaultKind};
+use brokerlab::sim::Simulation;
+use brokerlab::topology::NodeKind;
+
+const ALL_SHAPES: &str = r#"
+seed = 9
+duration_s = 10.0
+latency_ms = 50.0
+sample_step_s = 0.5
+[[producer]]
+name = "p1"
+publish = [ { topic = "a", rate_per_s = 100.0 }, { topic = "b", rate_per_s = 50.0 } ]
+[[producer]]
+name = "p2"
+publish = [ { topic = "a", rate_per_s = 100.0 } ]
+[[consumer]]
+name = "ca"
+subscribe = ["a"]
+[[consumer]]
+name = "cb"
+subscribe = ["b"]
+[[fault]]
+kind = "add-consumer"
+at_s = 5.0
+consumer = { name = "late", subscribe = ["a", "b"] }
+[[variant]]
+name = "direct"
+shape = "direct"
+[[variant]]
+name = "channel"
+shape = "channel"
+[[variant]]
+name = "redis"
+shape = "single-broker"
+broker = "redis-pubsub"
+[[variant]]
+name = "rabbit"
+shape = "broker-per-topic"
+broker = "rabbitmq"
+[[variant]]
+name = "kafka"
+shape = "central-log"
+broker = "kafka"
+"#;
+
+#[test]
+fn topology_is_layered_with_producers_on_top_and_consumers_at_the_bottom() {
+    let sim = Simulation::new(scenario(ALL_SHAPES));
+    for v in &sim.variants {
+        let g = &v.topology.graph;
+        let y = |k: NodeKind| {
+            g.node_weights()
+                .filter(move |n| n.kind == k)
+                .map(|n| n.pos[1])
+        };
+        let top = y(NodeKind::Producer).fold(f32::MIN, f32::max);
+        let bottom = y(NodeKind::Consumer).fold(f32::MAX, f32::min);
+        assert!(top < bottom, "{}", v.topology.node(0).name);
+        for k in [
+            NodeKind::Broker,
+            NodeKind::Channel,
+            NodeKind::Queue,
+            NodeKind::Log,
+        ] {
+            assert!(
+                y(k).all(|m| m > top && m < bottom),
+                "{k:?} between producers and consumers"
+            );
+        }
+        // Nodes of one layer never overlap.
+        let mut pos: Vec<(i64, i64)> = g
+            .node_weights()
+            .map(|n| (n.pos[0] as i64, n.pos[1] as i64))
+            .collect();
+        pos.sort_unstable();
+        pos.dedup();
+        assert_eq!(pos.len(), g.node_count());
+        // The added consumer is drawn from the start, marked with its join time.
+        assert!(g
+            .node_weights()
+            .any(|n| n.name == "late" && n.joins_at == Some(secs(5.0))));
+    }
+    let rabbit = &sim.variants[3].topology;
+    assert_eq!(rabbit.brokers.len(), 2, "a RabbitMQ per topic");
+    assert_eq!(
+        rabbit
+            .graph
+            .node_weights()
+            .filter(|n| n.kind == NodeKind::Queue)
+            .count(),
+        4,
+        "a:ca, a:late, b:cb, b:late"
+    );
+}
+
+#[test]
+fn stepping_event_by_event_reaches_the_same_state_as_running() {
+    let mut a = Simulation::new(scenario(ALL_SHAPES));
+    let mut b = Simulation::new(scenario(ALL_SHAPES));
+    a.run_until(secs(6.0));
+    let mut steps = 0;
+    while b.next_event_time().is_some_and(|t| t <= secs(6.0)) {
+        assert!(b.step());
+        steps += 1;
+    }
+    b.run_until(secs(6.0));
+    assert!(steps > 1000);
+    let json = |s: &Simulation| serde_json::to_string(&s.report()).unwrap_or_default();
+    assert_eq!(json(&a), json(&b));
+}
+
+#[test]
+fn snapshot_lists_messages_in_flight_with_their_times() {
+    let mut sim = Simulation::new(scenario(ALL_SHAPES));
+    sim.run_until(secs(3.0));
+    for v in &sim.variants {
+        let snap = v.snapshot();
+        assert!(
+            !snap.in_flight.is_empty(),
+            "50 ms hops at 250 msg/s keep messages on the wire"
+        );
+        for f in &snap.in_flight {
+            assert!(f.depart <= snap.now && snap.now <= f.arrive);
+            assert_eq!(f.arrive - f.depart, secs(0.05));
+            assert!(v.topology.graph.node_weights().count() > f.to as usize);
+        }
+    }
+}
+
+#[test]
+fn a_fault_injected_at_run_time_changes_the_counters() {
+    let mut sim = Simulation::new(scenario(ALL_SHAPES));
+    sim.run_until(secs(2.0));
+    let before = metrics(&sim, "redis").lost;
+    let f = Fault {
+        kind: FaultKind::ConsumerOffline,
+        target: Some("ca".into()),
+        at: 0,
+        until: Some(secs(4.0)),
+        factor: 1.0,
+        consumer: None,
+    };
+    sim.inject(&f).unwrap_or_else(|e| panic!("{e}"));
+    sim.run_until(secs(6.0));
+    let redis = metrics(&sim, "redis");
+    let kafka = metrics(&sim, "kafka");
+    assert!(
+        redis.lost >= before + 300,
+        "2 s offline at 200/s: {}",
+        redis.lost
+    );
+    assert_eq!(kafka.lost, 0);
+    let bad = Fault {
+        target: Some("nobody".into()),
+        ..f
+    };
+    assert!(sim.inject(&bad).is_err());
+}
+
+#[test]
+fn time_series_are_sampled_at_the_fixed_step() {
+    let mut sim = Simulation::new(scenario(ALL_SHAPES));
+    sim.run();
+    for v in &sim.variants {
+        let s = v.series();
+        assert_eq!(s.len(), 20, "10 s every 0.5 s");
+        assert!(s.t_s.windows(2).all(|w| (w[1] - w[0] - 0.5).abs() < 1e-9));
+        assert!(
+            s.lost.windows(2).all(|w| w[0] <= w[1]),
+            "lost so far never shrinks"
+        );
+        assert!(s.lost.last().copied().unwrap_or(0) <= v.metrics().lost);
+        assert!(s.delivered_per_s.iter().skip(1).all(|&r| r > 0.0));
+    }
+}
