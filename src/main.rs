@@ -3,5 +3,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = brokerlab::cli::Cli::parse();
-    brokerlab::cli::main_with(cli, None)
+    #[cfg(feature = "app")]
+    let app: Option<&dyn Fn(Option<brokerlab::cli::Loaded>) -> ExitCode> = Some(&brokerlab::app::run);
+    #[cfg(not(feature = "app"))]
+    let app: Option<&dyn Fn(Option<brokerlab::cli::Loaded>) -> ExitCode> = None;
+    brokerlab::cli::main_with(cli, app)
 }

@@ -88,9 +88,12 @@ fn bad_input(e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// A scenario and the file it came from (None for a built-in one).
+pub type Loaded = (Scenario, Option<std::path::PathBuf>);
+
 /// Run the command line. `app` opens the desktop app (None when built without it).
 #[must_use]
-pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Scenario>) -> ExitCode>) -> ExitCode {
+pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> ExitCode {
     match cli.command {
         None => match app {
             Some(open) => open(None),
@@ -105,7 +108,10 @@ pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Scenario>) -> ExitCode>) -
         Some(Command::Open { file }) => match load(&file) {
             Err(e) => bad_input(&e),
             Ok(s) => match app {
-                Some(open) => open(Some(s)),
+                Some(open) => {
+                    let path = Path::new(&file);
+                    open(Some((s, path.exists().then(|| path.to_path_buf()))))
+                }
                 None => {
                     eprintln!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab run {file}`");
                     ExitCode::from(2)
@@ -368,7 +374,7 @@ fn table(r: &Report) -> String {
 }
 
 /// One row per variant; every metric a column (latency and loss reasons flattened).
-fn csv(r: &Report) -> String {
+pub fn csv(r: &Report) -> String {
     let mut out = String::new();
     let mut header = vec![
         "variant",

@@ -123,6 +123,8 @@ pub struct Snapshot {
     pub producers_link_down: Vec<bool>,
     pub model: ModelState,
     pub recent_losses: Vec<LossFlash>,
+    /// The last hops sent (at most `world::RECENT_HOPS`), finished or not, oldest first.
+    pub recent_hops: Vec<InFlight>,
 }
 
 /// Delivery counters of one consumer group (the `groups` of `run --format json`).
@@ -620,6 +622,20 @@ impl VariantSim {
             producers_link_down: w.producer_link_down.clone(),
             model: self.state(),
             recent_losses: w.flashes.iter().copied().collect(),
+            recent_hops: w
+                .recent_hops
+                .iter()
+                .map(|h| InFlight {
+                    msg: h.msg,
+                    topic: w.msgs[h.msg as usize].topic,
+                    from: h.from,
+                    to: h.to,
+                    depart: h.depart,
+                    arrive: h.arrive,
+                    kind: h.kind,
+                    live: w.hop_is_live(h),
+                })
+                .collect(),
         }
     }
 

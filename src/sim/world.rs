@@ -149,7 +149,13 @@ pub struct World {
     pub flashes: VecDeque<LossFlash>,
     /// Held messages of a consumer that went away, for the model to settle (reused buffer).
     pub scratch: Vec<Delivery>,
+    /// The last hops sent, newest last (bounded): a viewer animates hops shorter than a frame
+    /// from here, since they start and end between two snapshots.
+    pub recent_hops: VecDeque<Hop>,
 }
+
+/// How many recent hops a variant keeps for viewers.
+pub const RECENT_HOPS: usize = 2048;
 
 impl World {
     pub(crate) fn new(seed: u64, latency: Nanos, expected_msgs: usize, key_slots: usize) -> World {
@@ -174,6 +180,7 @@ impl World {
             stored_bytes_peak: 0,
             flashes: VecDeque::new(),
             scratch: Vec::new(),
+            recent_hops: VecDeque::with_capacity(RECENT_HOPS),
         }
     }
 
@@ -217,6 +224,10 @@ impl World {
             u32::try_from(self.hops.len() - 1).unwrap_or(u32::MAX)
         };
         self.in_flight += 1;
+        if self.recent_hops.len() == RECENT_HOPS {
+            self.recent_hops.pop_front();
+        }
+        self.recent_hops.push_back(hop);
         self.queue.push(hop.arrive, Event::Arrive { hop: slot });
     }
 

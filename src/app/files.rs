@@ -1,0 +1,152 @@
+//! Opening scenario files: a file dialog in plain egui (no system dependency), and a watch on
+//! the loaded file that reloads it when it changes on disk.
+
+use super::i18n::tr;
+use crate::scenario::Lang;
+use eframe::egui;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+#[derive(Default)]
+pub struct Files {
+    dialog: Option<Dialog>,
+    opened: Option<PathBuf>,
+    watched: Option<(PathBuf, Option<SystemTime>)>,
+    last_poll: f64,
+}
+
+struct Dialog {
+    dir: PathBuf,
+    typed: String,
+    entries: Vec<(String, bool)>,
+    error: Option<String>,
+}
+
+impl Dialog {
+    fn at(dir: PathBuf) -> Dialog {
+        let mut d = Dialog { typed: dir.display().to_string(), dir, entries: Vec::new(), error: None };
+        d.list();
+        d
+    }
+
+    fn list(&mut self) {
+        self.entries.clear();
+        match std::fs::read_dir(&self.dir) {
+            Ok(rd) => {
+                for e in rd.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                    if name.starts_with('.') {
+                        continue;
+                    }
+                    if is_dir || name.ends_with(".toml") {
+                        self.entries.push((name, is_dir));
+                    }
+                }
+                // Folders first, then files, each by name: stable on every platform.
+                self.entries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                self.error = None;
+            }
+            Err(e) => self.error = Some(format!("{}: {e}", self.dir.display())),
+        }
+    }
+}
+
+fn modified(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+impl Files {
+    pub fn open_dialog(&mut self) {
+        let start = self
+            .watched
+            .as_ref()
+            .and_then(|(p, _)| p.parent().map(Path::to_path_buf))
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let scenarios = start.join("scenarios");
+        self.dialog = Some(Dialog::at(if scenarios.is_dir() { scenarios } else { start }));
+    }
+
+    /// A file the learner picked in the dialog.
+    pub fn take_opened(&mut self) -> Option<PathBuf> {
+        self.opened.take()
+    }
+
+    pub fn watch(&mut self, path: Option<&Path>) {
+        self.watched = path.map(|p| (p.to_path_buf(), modified(p)));
+    }
+
+    /// Once a second: the watched file, if it changed on disk since it was loaded.
+    pub fn changed_on_disk(&mut self, ctx: &egui::Context) -> Option<PathBuf> {
+        let now = ctx.input(|i| i.time);
+        if self.watched.is_some() {
+            // Keep waking up while a file is watched, but only once a second.
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
+        if now - self.last_poll < 1.0 {
+            return None;
+        }
+        self.last_poll = now;
+        let (p, seen) = self.watched.as_mut()?;
+        let m = modified(p);
+        if m.is_some() && m != *seen {
+            *seen = m;
+            return Some(p.clone());
+        }
+        None
+    }
+
+    pub fn dialog_ui(&mut self, ctx: &egui::Context, l: Lang) {
+        let Some(d) = &mut self.dialog else { return };
+        let mut open = true;
+        let mut chosen = None;
+        let mut go = None;
+        egui::Window::new(tr(l, "Open a scenario")).open(&mut open).default_size([520.0, 420.0]).show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                if ui.button("⬆").on_hover_text(tr(l, "Parent folder")).clicked() {
+                    go = d.dir.parent().map(Path::to_path_buf);
+                }
+                let r = ui.add(egui::TextEdit::singleline(&mut d.typed).desired_width(f32::INFINITY)).on_hover_text(tr(l, "A folder or a .toml file; Enter to go"));
+                if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                    let p = PathBuf::from(d.typed.trim());
+                    if p.is_dir() {
+                        go = Some(p);
+                    } else {
+                        chosen = Some(p);
+                    }
+                }
+            });
+            if let Some(e) = &d.error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            ui.separator();
+            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+                for (name, is_dir) in &d.entries {
+                    let label = if *is_dir { format!("📁 {name}") } else { format!("📄 {name}") };
+                    if ui.selectable_label(false, label).clicked() {
+                        let p = d.dir.join(name);
+                        if *is_dir {
+                            go = Some(p);
+                        } else {
+                            chosen = Some(p);
+                        }
+                    }
+                }
+                if d.entries.is_empty() {
+                    ui.weak(tr(l, "No folders or .toml files here"));
+                }
+            });
+        });
+        if let Some(dir) = go {
+            *d = Dialog::at(dir);
+        }
+        if let Some(p) = chosen {
+            self.opened = Some(p);
+            open = false;
+        }
+        if !open {
+            self.dialog = None;
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! The desktop app: the engine's variants side by side on one clock, animated, with counters,
+//! plots, an inspector, fault injection and lessons' texts in English or Korean.
+//!
+//! ```text
+//!  ┌ menu: file · scenarios · export · language · theme · help ───────────────────────┐
+//!  │ transport: ⟲ ◀ ▶/⏸ ▷ +1s   speed   t = 12.3 s   ───────●────── timeline            │
+//!  ├──────────────────────────────────────────────────────────────┬───────────────────┤
+//!  │ pane: variant 1 │ pane: variant 2 │ ...  (egui_graphs, dots)  │ inspector / faults │
+//!  ├──────────────────────────────────────────────────────────────┴───────────────────┤
+//!  │ comparison table (every variant x every metric)  │  plots over time               │
+//!  └────────────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! The app reads the engine's state each frame and sends it commands (step, play, inject); it
+//! holds no simulation rule. State is split by panel, each a struct with a `ui` method.
+
+mod counters;
+mod files;
+mod i18n;
+mod inspector;
+mod panes;
+mod plots;
+pub mod session;
+mod transport;
+
+use crate::scenario::{Lang, Scenario};
+use eframe::egui;
+use i18n::tr;
+use serde::{Deserialize, Serialize};
+use session::Session;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The built-in scenario the app starts on.
+pub const FIRST: &str = "point-to-point";
+
+/// What the app remembers between runs (eframe persistence; window size is eframe's own).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub lang: Lang,
+    pub speed: f64,
+    pub dark: bool,
+    pub last_file: Option<PathBuf>,
+    pub show_plots: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs { lang: Lang::En, speed: 1.0, dark: true, last_file: None, show_plots: true }
+    }
+}
+
+/// A message shown for a few seconds at the bottom of the window.
+struct Toast {
+    text: String,
+    error: bool,
+    until: f64,
+}
+
+pub struct BrokerLabApp {
+    pub prefs: Prefs,
+    pub session: Session,
+    panes: panes::Panes,
+    inspector: inspector::Inspector,
+    files: files::Files,
+    counters: counters::Counters,
+    /// The last problem loading a file: shown until dismissed; the loaded scenario stays.
+    pub load_error: Option<String>,
+    toast: Option<Toast>,
+    show_help: bool,
+    screenshot_to: Option<PathBuf>,
+}
+
+impl BrokerLabApp {
+    /// A new app with `scenario` (or the built-in first one), preferences from storage.
+    #[must_use]
+    pub fn new(cc: &eframe::CreationContext<'_>, scenario: Option<(Scenario, Option<PathBuf>)>) -> Self {
+        install_fonts(&cc.egui_ctx);
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|s| s.get_string("prefs"))
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        Self::with_prefs(&cc.egui_ctx, scenario, prefs)
+    }
+
+    /// The app without eframe storage (tests, benchmarks).
+    #[must_use]
+    pub fn with_prefs(ctx: &egui::Context, scenario: Option<(Scenario, Option<PathBuf>)>, prefs: Prefs) -> Self {
+        install_fonts(ctx);
+        ctx.set_theme(if prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
+        let (scenario, path) = scenario.unwrap_or_else(builtin_first);
+        let mut session = Session::new(scenario, path);
+        session.speed = prefs.speed.clamp(0.1, 1000.0);
+        let panes = panes::Panes::new(&session);
+        BrokerLabApp {
+            prefs,
+            panes,
+            session,
+            inspector: inspector::Inspector::default(),
+            files: files::Files::default(),
+            counters: counters::Counters::default(),
+            load_error: None,
+            toast: None,
+            show_help: false,
+            screenshot_to: None,
+        }
+    }
+
+    /// Replace the scenario, keeping the old one if the new one is bad.
+    pub fn load_path(&mut self, path: &Path) {
+        match Scenario::load(path) {
+            Ok(s) => {
+                self.set_scenario(s, Some(path.to_path_buf()));
+                self.prefs.last_file = Some(path.to_path_buf());
+            }
+            Err(e) => self.load_error = Some(e.to_string()),
+        }
+    }
+
+    pub fn load_builtin(&mut self, name: &str) {
+        match crate::cli::load(name) {
+            Ok(s) => self.set_scenario(s, None),
+            Err(e) => self.load_error = Some(e.to_string()),
+        }
+    }
+
+    fn set_scenario(&mut self, s: Scenario, path: Option<PathBuf>) {
+        let speed = self.session.speed;
+        self.session = Session::new(s, path.clone());
+        self.session.speed = speed;
+        self.panes = panes::Panes::new(&self.session);
+        self.inspector = inspector::Inspector::default();
+        self.files.watch(path.as_deref());
+        self.load_error = None;
+    }
+
+    fn toast(&mut self, ctx: &egui::Context, text: String, error: bool) {
+        let until = ctx.input(|i| i.time) + 4.0;
+        self.toast = Some(Toast { text, error, until });
+    }
+
+    fn keys(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        use egui::Key;
+        let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
+        let s = &mut self.session;
+        if pressed(Key::Space) {
+            s.playing = !s.playing && s.now() < s.duration();
+        }
+        if pressed(Key::ArrowRight) {
+            s.playing = false;
+            s.step_event();
+        }
+        if pressed(Key::ArrowLeft) {
+            s.step_back();
+        }
+        if pressed(Key::Plus) || pressed(Key::Equals) {
+            s.speed = (s.speed * 2.0).min(1000.0);
+        }
+        if pressed(Key::Minus) {
+            s.speed = (s.speed / 2.0).max(0.1);
+        }
+        if pressed(Key::R) {
+            s.reset();
+        }
+        if pressed(Key::F) {
+            self.panes.fit_all();
+        }
+        if pressed(Key::F1) {
+            self.show_help = !self.show_help;
+        }
+        if ctx.input(|i| i.modifiers.command && i.key_pressed(Key::O)) {
+            self.files.open_dialog();
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        let l = self.prefs.lang;
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button(tr(l, "File"), |ui| {
+                if ui.button(tr(l, "Open… (Ctrl+O)")).on_hover_text(tr(l, "Open a scenario file (.toml)")).clicked() {
+                    self.files.open_dialog();
+                    ui.close();
+                }
+                if let Some(p) = self.session.path.clone() {
+                    if ui.button(tr(l, "Reload")).on_hover_text(tr(l, "Read the file again from disk")).clicked() {
+                        self.load_path(&p);
+                        ui.close();
+                    }
+                }
+            });
+            ui.menu_button(tr(l, "Scenarios"), |ui| {
+                for (name, text) in crate::builtin::SCENARIOS {
+                    let title = crate::scenario::parse_scenario(name, text).map(|s| s.title.get(l).to_owned()).unwrap_or_default();
+                    if ui.button(format!("{name}: {title}")).clicked() {
+                        self.load_builtin(name);
+                        ui.close();
+                    }
+                }
+            });
+            ui.menu_button(tr(l, "Export"), |ui| {
+                if ui.button(tr(l, "Comparison as CSV")).on_hover_text(tr(l, "Every variant's metrics, one row each")).clicked() {
+                    let text = crate::cli::csv(&self.session.sim.report());
+                    self.export("brokerlab-comparison.csv", &text, ui.ctx());
+                    ui.close();
+                }
+                if ui.button(tr(l, "Comparison as JSON")).on_hover_text(tr(l, "The same report as `brokerlab run --format json`")).clicked() {
+                    let text = serde_json::to_string_pretty(&self.session.sim.report()).unwrap_or_default();
+                    self.export("brokerlab-comparison.json", &text, ui.ctx());
+                    ui.close();
+                }
+                if ui.button(tr(l, "Window as PNG")).on_hover_text(tr(l, "A screenshot of this window")).clicked() {
+                    self.screenshot_to = Some(PathBuf::from("brokerlab-window.png"));
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::default()));
+                    ui.close();
+                }
+            });
+            ui.menu_button(tr(l, "View"), |ui| {
+                ui.checkbox(&mut self.prefs.show_plots, tr(l, "Plots"));
+                if ui.button(tr(l, "Fit graphs (F)")).clicked() {
+                    self.panes.fit_all();
+                    ui.close();
+                }
+            });
+            ui.separator();
+            let lang_label = match l {
+                Lang::En => "한국어",
+                Lang::Ko => "English",
+            };
+            if ui.button(lang_label).on_hover_text(tr(l, "Switch the language of the app and the lesson texts")).clicked() {
+                self.prefs.lang = match l {
+                    Lang::En => Lang::Ko,
+                    Lang::Ko => Lang::En,
+                };
+            }
+            let theme = if self.prefs.dark { tr(l, "Light") } else { tr(l, "Dark") };
+            if ui.button(theme).on_hover_text(tr(l, "Switch between light and dark theme")).clicked() {
+                self.prefs.dark = !self.prefs.dark;
+                ui.ctx().set_theme(if self.prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
+            }
+            if ui.button(tr(l, "Help (F1)")).clicked() {
+                self.show_help = !self.show_help;
+            }
+            ui.separator();
+            ui.strong(self.session.scenario.title.get(l));
+        });
+    }
+
+    fn export(&mut self, name: &str, text: &str, ctx: &egui::Context) {
+        let l = self.prefs.lang;
+        let path = std::env::current_dir().map(|d| d.join(name)).unwrap_or_else(|_| PathBuf::from(name));
+        match std::fs::write(&path, text) {
+            Ok(()) => self.toast(ctx, format!("{} {}", tr(l, "Saved"), path.display()), false),
+            Err(e) => self.toast(ctx, format!("{} {}: {e}", tr(l, "Could not save"), path.display()), true),
+        }
+    }
+
+    fn screenshots(&mut self, ctx: &egui::Context) {
+        let shot = ctx.input(|i| {
+            i.raw.events.iter().find_map(|e| match e {
+                egui::Event::Screenshot { image, .. } => Some(image.clone()),
+                _ => None,
+            })
+        });
+        if let (Some(image), Some(path)) = (shot, self.screenshot_to.take()) {
+            let [w, h] = image.size;
+            let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+            let l = self.prefs.lang;
+            let res = image::RgbaImage::from_raw(u32::try_from(w).unwrap_or(0), u32::try_from(h).unwrap_or(0), bytes)
+                .ok_or_else(|| "bad image size".to_owned())
+                .and_then(|img| img.save(&path).map_err(|e| e.to_string()));
+            match res {
+                Ok(()) => self.toast(ctx, format!("{} {}", tr(l, "Saved"), path.display()), false),
+                Err(e) => self.toast(ctx, format!("{} {}: {e}", tr(l, "Could not save"), path.display()), true),
+            }
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        if let Some(p) = dropped.into_iter().next() {
+            self.load_path(&p);
+        }
+    }
+
+    fn help_ui(&mut self, ctx: &egui::Context) {
+        let l = self.prefs.lang;
+        let mut open = self.show_help;
+        egui::Window::new(tr(l, "Help")).open(&mut open).collapsible(false).show(ctx, |ui| {
+            ui.label(tr(l, "brokerlab runs one workload through several messaging topologies side by side and counts what each costs."));
+            ui.separator();
+            egui::Grid::new("keys").striped(true).show(ui, |ui| {
+                for (k, what) in [
+                    ("Space", "Play / pause"),
+                    ("→", "Step to the next event"),
+                    ("←", "Step back"),
+                    ("+ / −", "Faster / slower"),
+                    ("R", "Reset to 0 s"),
+                    ("F", "Fit the graphs to their panes"),
+                    ("Ctrl+O", "Open a scenario file"),
+                    ("F1", "This help"),
+                ] {
+                    ui.monospace(k);
+                    ui.label(tr(l, what));
+                    ui.end_row();
+                }
+            });
+            ui.separator();
+            ui.label(tr(l, "Click a node to inspect it; right-click it to inject a fault. Drag nodes; drag the background to pan; Ctrl + scroll to zoom. Drop a .toml file on the window to open it."));
+        });
+        self.show_help = open;
+    }
+}
+
+impl eframe::App for BrokerLabApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.keys(&ctx);
+        self.dropped_files(&ctx);
+        self.screenshots(&ctx);
+        if let Some(p) = self.files.take_opened() {
+            self.load_path(&p);
+        }
+        if let Some(p) = self.files.changed_on_disk(&ctx) {
+            self.load_path(&p);
+            let l = self.prefs.lang;
+            if self.load_error.is_none() {
+                self.toast(&ctx, format!("{} {}", tr(l, "Reloaded"), p.display()), false);
+            }
+        }
+        let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
+        self.session.play_for(dt);
+        self.prefs.speed = self.session.speed;
+        let l = self.prefs.lang;
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::top("transport").show(ui, |ui| transport::ui(ui, &mut self.session, l));
+        if let Some(err) = self.load_error.clone() {
+            egui::Panel::top("error").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {err}"));
+                    if ui.button(tr(l, "Dismiss")).clicked() {
+                        self.load_error = None;
+                    }
+                });
+                ui.label(tr(l, "The scenario that was loaded stays."));
+            });
+        }
+        if let Some(t) = &self.toast {
+            if ctx.input(|i| i.time) > t.until {
+                self.toast = None;
+            }
+        }
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                match &self.toast {
+                    Some(t) if t.error => {
+                        ui.colored_label(ui.visuals().error_fg_color, &t.text);
+                    }
+                    Some(t) => {
+                        ui.label(&t.text);
+                    }
+                    None => {
+                        let src = self.session.scenario.source.clone();
+                        ui.label(format!("{}: {src}", tr(l, "Scenario")));
+                    }
+                }
+            });
+        });
+        egui::Panel::right("inspector").default_size(300.0).show(ui, |ui| {
+            self.inspector.ui(ui, &mut self.session, &self.panes, l);
+        });
+        egui::Panel::bottom("counters").resizable(true).default_size(300.0).show(ui, |ui| {
+            ui.columns(if self.prefs.show_plots { 2 } else { 1 }, |cols| {
+                self.counters.ui(&mut cols[0], &self.session, l);
+                if self.prefs.show_plots {
+                    plots::ui(&mut cols[1], &self.session, l);
+                }
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
+                self.inspector.select(event);
+            }
+            if let Some(f) = self.panes.take_fault() {
+                let adds = f.kind == crate::scenario::FaultKind::AddConsumer;
+                match self.session.inject(f) {
+                    // A new consumer is a new node in every graph.
+                    Ok(()) if adds => self.panes = panes::Panes::new(&self.session),
+                    Ok(()) => {}
+                    Err(e) => self.toast(&ctx, e.to_string(), true),
+                }
+            }
+        });
+        self.files.dialog_ui(&ctx, l);
+        self.help_ui(&ctx);
+        if self.session.playing || self.toast.is_some() {
+            ctx.request_repaint();
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Ok(s) = serde_json::to_string(&self.prefs) {
+            storage.set_string("prefs", s);
+        }
+    }
+}
+
+fn builtin_first() -> (Scenario, Option<PathBuf>) {
+    let text = crate::builtin::get(FIRST).unwrap_or_default();
+    let s = crate::scenario::parse_scenario(&format!("builtin:{FIRST}"), text).unwrap_or_else(|_| fallback());
+    (s, None)
+}
+
+/// Only reached if a built-in scenario were broken (a test guards against that).
+fn fallback() -> Scenario {
+    let text = "[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n[[variant]]\nname = \"direct\"\nshape = \"direct\"\n";
+    crate::scenario::parse_scenario("builtin:fallback", text).unwrap_or_else(|e| unreachable_scenario(&e))
+}
+
+fn unreachable_scenario(e: &crate::ScenarioError) -> Scenario {
+    panic!("the fallback scenario is valid: {e}")
+}
+
+/// Hangul comes from the bundled NanumGothic, as a fallback after egui's own fonts.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "nanum-gothic".to_owned(),
+        std::sync::Arc::new(egui::FontData::from_static(include_bytes!("../../assets/fonts/NanumGothic.ttf"))),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts.families.entry(family).or_default().push("nanum-gothic".to_owned());
+    }
+    ctx.set_fonts(fonts);
+}
+
+/// Open the window. `scenario` is what `brokerlab open FILE` loaded; None starts on the first
+/// built-in scenario.
+#[must_use]
+pub fn run(scenario: Option<(Scenario, Option<PathBuf>)>) -> ExitCode {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_inner_size([1500.0, 950.0]).with_min_inner_size([900.0, 600.0]).with_title("brokerlab"),
+        ..Default::default()
+    };
+    let res = eframe::run_native("brokerlab", options, Box::new(move |cc| Ok(Box::new(BrokerLabApp::new(cc, scenario)))));
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("brokerlab: cannot open the window: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,774 @@
+//! Topology panes: each shown variant drawn with egui_graphs from the engine's graph and layout,
+//! a look per node kind, messages as dots moving along the edges, losses flashing red.
+//!
+//! Drawing order in a pane: 1. headline counters, 2. the graph (egui_graphs while the pointer is
+//! over the pane or the run plays; the same shapes painted directly otherwise, because
+//! egui_graphs asks for a repaint every frame and a paused app should sit idle), 3. message dots
+//! as an overlay through the view's canvas-to-screen transform, 4. the fault context menu.
+
+use super::i18n::tr;
+use super::session::Session;
+use crate::broker::ModelState;
+use crate::scenario::{secs, to_secs, Consumer, Fault, FaultKind, Lang, Nanos, ServiceDist, TopicId};
+use crate::sim::world::Status;
+use crate::sim::world::HopKind;
+use crate::sim::{Snapshot, VariantSim};
+use crate::topology::{EdgeKind, NodeKind};
+use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
+use egui_graphs::{DisplayEdge, DisplayNode, DrawContext, EdgeProps, GraphView, Layout, LayoutState, MetadataFrame, Node, NodeProps, SettingsInteraction, SettingsNavigation, SettingsStyle};
+use petgraph::stable_graph::{NodeIndex, StableGraph};
+use petgraph::Directed;
+use serde::{Deserialize, Serialize};
+
+/// Live look of one node, refreshed from the engine every frame.
+#[derive(Clone, Debug, Default)]
+pub struct VisNode {
+    pub kind: Option<NodeKind>,
+    pub name: String,
+    /// 0..1: queue depth, channel fill, subscriber buffer.
+    pub fill: f32,
+    /// A second line under the name (depth, lag, status).
+    pub detail: String,
+    pub state: Look,
+    /// Partition lanes of a log: (filled fraction, group offset markers as fractions).
+    pub lanes: Vec<(f32, Vec<f32>)>,
+    /// 0..1: a loss just happened here.
+    pub flash: f32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Look {
+    #[default]
+    Normal,
+    Down,
+    Slow,
+    Waiting,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct VisEdge {
+    pub kind: Option<EdgeKind>,
+    /// Line width in canvas units, from recent traffic.
+    pub width: f32,
+}
+
+type Graph = egui_graphs::Graph<VisNode, VisEdge, Directed, u32, NodeShape, EdgeShape>;
+
+/// Size (half extents) of a node in canvas units.
+fn half_size(n: &VisNode) -> Vec2 {
+    match n.kind {
+        Some(NodeKind::Producer) => Vec2::new(30.0, 14.0),
+        Some(NodeKind::Consumer) => Vec2::new(18.0, 18.0),
+        Some(NodeKind::Broker) => Vec2::new(42.0, 18.0),
+        Some(NodeKind::Channel) => Vec2::new(36.0, 10.0),
+        Some(NodeKind::Queue) => Vec2::new(12.0, 24.0),
+        Some(NodeKind::Log) => Vec2::new(44.0, 6.0 + 6.0 * n.lanes.len().max(1) as f32),
+        None => Vec2::splat(10.0),
+    }
+}
+
+fn boundary(n: &VisNode, center: Pos2, dir: Vec2) -> Pos2 {
+    let h = half_size(n);
+    if n.kind == Some(NodeKind::Consumer) {
+        return center + dir.normalized() * h.x;
+    }
+    let d = dir.normalized();
+    let tx = if d.x.abs() > 1e-6 { h.x / d.x.abs() } else { f32::MAX };
+    let ty = if d.y.abs() > 1e-6 { h.y / d.y.abs() } else { f32::MAX };
+    center + d * tx.min(ty)
+}
+
+/// A colour per topic, readable in both themes.
+#[must_use]
+pub fn topic_color(t: TopicId) -> Color32 {
+    const PALETTE: [Color32; 8] = [
+        Color32::from_rgb(66, 165, 245),
+        Color32::from_rgb(255, 167, 38),
+        Color32::from_rgb(102, 187, 106),
+        Color32::from_rgb(171, 71, 188),
+        Color32::from_rgb(38, 198, 218),
+        Color32::from_rgb(236, 64, 122),
+        Color32::from_rgb(212, 225, 87),
+        Color32::from_rgb(141, 110, 99),
+    ];
+    PALETTE[usize::from(t) % PALETTE.len()]
+}
+
+/// The shapes of one node at `center` (screen), `zoom` screen pixels per canvas unit.
+fn node_shapes(n: &VisNode, center: Pos2, zoom: f32, emphasis: bool, visuals: &egui::Visuals, fonts_ctx: &egui::Context) -> Vec<Shape> {
+    let h = half_size(n) * zoom;
+    let rect = Rect::from_center_size(center, h * 2.0);
+    let dark = visuals.dark_mode;
+    let base = match n.kind {
+        Some(NodeKind::Producer) => Color32::from_rgb(52, 101, 164),
+        Some(NodeKind::Consumer) => Color32::from_rgb(46, 139, 87),
+        Some(NodeKind::Broker) => Color32::from_rgb(117, 80, 123),
+        Some(NodeKind::Channel) => Color32::from_rgb(90, 90, 90),
+        Some(NodeKind::Queue | NodeKind::Log) => Color32::from_rgb(70, 70, 70),
+        None => Color32::GRAY,
+    };
+    let fill = match n.state {
+        Look::Normal => base,
+        Look::Down => Color32::from_rgb(160, 40, 40),
+        Look::Slow => Color32::from_rgb(200, 130, 20),
+        Look::Waiting => Color32::from_gray(if dark { 70 } else { 190 }),
+    };
+    let stroke = if emphasis { Stroke::new(2.5, visuals.selection.stroke.color) } else { Stroke::new(1.0, visuals.widgets.noninteractive.fg_stroke.color) };
+    let mut out = Vec::new();
+    match n.kind {
+        Some(NodeKind::Consumer) => out.push(Shape::circle_filled(center, h.x, fill)),
+        _ => out.push(Shape::rect_filled(rect, 4.0 * zoom, fill)),
+    }
+    // Fill level (queue depth, channel and buffer fill) from the bottom.
+    if n.fill > 0.0 && matches!(n.kind, Some(NodeKind::Queue | NodeKind::Channel | NodeKind::Consumer)) {
+        let mut r = rect.shrink(2.0 * zoom);
+        r.min.y = r.max.y - r.height() * n.fill.clamp(0.0, 1.0);
+        out.push(Shape::rect_filled(r, 2.0 * zoom, Color32::from_rgb(255, 193, 7).gamma_multiply(0.85)));
+    }
+    // Partition lanes with each group's committed offset.
+    if n.kind == Some(NodeKind::Log) && !n.lanes.is_empty() {
+        let inner = rect.shrink(4.0 * zoom);
+        let lane_h = inner.height() / n.lanes.len() as f32;
+        for (i, (filled, marks)) in n.lanes.iter().enumerate() {
+            let y0 = inner.min.y + lane_h * i as f32;
+            let lane = Rect::from_min_size(Pos2::new(inner.min.x, y0 + 1.0), Vec2::new(inner.width(), (lane_h - 2.0).max(1.0)));
+            out.push(Shape::rect_filled(lane, 1.0, Color32::from_gray(if dark { 40 } else { 220 })));
+            let mut f = lane;
+            f.max.x = f.min.x + lane.width() * filled.clamp(0.0, 1.0);
+            out.push(Shape::rect_filled(f, 1.0, Color32::from_rgb(66, 165, 245).gamma_multiply(0.8)));
+            for (k, m) in marks.iter().enumerate() {
+                let x = lane.min.x + lane.width() * m.clamp(0.0, 1.0);
+                let c = topic_color(TopicId::try_from(k + 3).unwrap_or(0));
+                out.push(Shape::line_segment([Pos2::new(x, lane.min.y - 1.0), Pos2::new(x, lane.max.y + 1.0)], Stroke::new(2.0, c)));
+            }
+        }
+    }
+    match n.kind {
+        Some(NodeKind::Consumer) => out.push(Shape::circle_stroke(center, h.x, stroke)),
+        _ => out.push(Shape::rect_stroke(rect, 4.0 * zoom, stroke, egui::StrokeKind::Outside)),
+    }
+    if n.state == Look::Down {
+        let r = rect.shrink(h.y * 0.3);
+        let red = Stroke::new(2.5, Color32::WHITE);
+        out.push(Shape::line_segment([r.left_top(), r.right_bottom()], red));
+        out.push(Shape::line_segment([r.right_top(), r.left_bottom()], red));
+    }
+    if n.flash > 0.0 {
+        let a = (n.flash * 255.0) as u8;
+        out.push(Shape::circle_stroke(center, h.length() * 1.1, Stroke::new(4.0, Color32::from_rgba_unmultiplied(230, 30, 30, a))));
+    }
+    // Labels below the node (names are the point of the picture: always shown when readable).
+    if zoom > 0.35 {
+        let text_color = visuals.text_color();
+        let size = (11.0 * zoom.clamp(0.6, 1.4)).max(8.0);
+        let label = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(n.name.clone(), egui::FontId::proportional(size), text_color));
+        let pos = Pos2::new(center.x - label.size().x / 2.0, rect.max.y + 2.0);
+        out.push(Shape::galley(pos, label, text_color));
+        if !n.detail.is_empty() {
+            let d = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(n.detail.clone(), egui::FontId::monospace(size * 0.85), visuals.weak_text_color()));
+            let pos = Pos2::new(center.x - d.size().x / 2.0, rect.max.y + 3.0 + size * 1.2);
+            out.push(Shape::galley(pos, d, text_color));
+        }
+    }
+    out
+}
+
+fn edge_shapes(a: (&VisNode, Pos2), b: (&VisNode, Pos2), e: &VisEdge, zoom: f32, visuals: &egui::Visuals) -> Vec<Shape> {
+    let dir = b.1 - a.1;
+    if dir.length() < 1e-3 {
+        return Vec::new();
+    }
+    let from = a.1 + (boundary(a.0, Pos2::ZERO, dir) - Pos2::ZERO) * zoom;
+    let to = b.1 + (boundary(b.0, Pos2::ZERO, -dir) - Pos2::ZERO) * zoom;
+    let color = visuals.widgets.noninteractive.fg_stroke.color.gamma_multiply(if e.kind == Some(EdgeKind::Internal) { 0.35 } else { 0.6 });
+    let width = (e.width * zoom).clamp(0.5, 12.0);
+    let mut out = vec![Shape::line_segment([from, to], Stroke::new(width, color))];
+    let d = (to - from).normalized();
+    let tip = 7.0 * zoom.clamp(0.5, 1.5);
+    let side = Vec2::new(-d.y, d.x) * tip * 0.45;
+    out.push(Shape::convex_polygon(vec![to, to - d * tip + side, to - d * tip - side], color, Stroke::NONE));
+    out
+}
+
+/// egui_graphs node display: our shapes, our hit test.
+#[derive(Clone, Debug)]
+pub struct NodeShape {
+    pos: Pos2,
+    emphasis: bool,
+    node: VisNode,
+}
+
+impl From<NodeProps<VisNode>> for NodeShape {
+    fn from(p: NodeProps<VisNode>) -> Self {
+        NodeShape { pos: p.location(), emphasis: p.selected || p.hovered || p.dragged, node: p.payload }
+    }
+}
+
+impl DisplayNode<VisNode, VisEdge, Directed, u32> for NodeShape {
+    fn closest_boundary_point(&self, dir: Vec2) -> Pos2 {
+        boundary(&self.node, self.pos, dir)
+    }
+    fn shapes(&mut self, ctx: &DrawContext) -> Vec<Shape> {
+        let center = ctx.meta.canvas_to_screen_pos(self.pos);
+        let zoom = ctx.meta.zoom;
+        node_shapes(&self.node, center, zoom, self.emphasis, &ctx.ctx.global_style().visuals, ctx.ctx)
+    }
+    fn update(&mut self, p: &NodeProps<VisNode>) {
+        self.pos = p.location();
+        self.emphasis = p.selected || p.hovered || p.dragged;
+        self.node.clone_from(&p.payload);
+    }
+    fn is_inside(&self, pos: Pos2) -> bool {
+        Rect::from_center_size(self.pos, half_size(&self.node) * 2.0).contains(pos)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EdgeShape {
+    edge: VisEdge,
+}
+
+impl From<EdgeProps<VisEdge>> for EdgeShape {
+    fn from(p: EdgeProps<VisEdge>) -> Self {
+        EdgeShape { edge: p.payload }
+    }
+}
+
+impl DisplayEdge<VisNode, VisEdge, Directed, u32, NodeShape> for EdgeShape {
+    fn shapes(&mut self, start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, ctx: &DrawContext) -> Vec<Shape> {
+        let a = (start.payload(), ctx.meta.canvas_to_screen_pos(start.location()));
+        let b = (end.payload(), ctx.meta.canvas_to_screen_pos(end.location()));
+        edge_shapes(a, b, &self.edge, ctx.meta.zoom, &ctx.ctx.global_style().visuals)
+    }
+    fn update(&mut self, p: &EdgeProps<VisEdge>) {
+        self.edge.clone_from(&p.payload);
+    }
+    fn is_inside(&self, _start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, _end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, _pos: Pos2) -> bool {
+        false
+    }
+}
+
+/// A layout that leaves positions alone: they come from the engine's layered layout and from
+/// the learner's dragging.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FixedState;
+impl LayoutState for FixedState {}
+
+#[derive(Debug, Default)]
+pub struct Fixed;
+impl Layout<FixedState> for Fixed {
+    fn from_state(_: FixedState) -> impl Layout<FixedState> {
+        Fixed
+    }
+    fn next<N, E, Ty, Ix, Dn, De>(&mut self, _g: &mut egui_graphs::Graph<N, E, Ty, Ix, Dn, De>, _ui: &egui::Ui)
+    where
+        N: Clone,
+        E: Clone,
+        Ty: petgraph::EdgeType,
+        Ix: petgraph::stable_graph::IndexType,
+        Dn: DisplayNode<N, E, Ty, Ix>,
+        De: DisplayEdge<N, E, Ty, Ix, Dn>,
+    {
+    }
+    fn state(&self) -> FixedState {
+        FixedState
+    }
+}
+
+/// A node the learner clicked: which variant, which node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Picked {
+    pub variant: usize,
+    pub node: u32,
+}
+
+struct Pane {
+    variant: usize,
+    id: String,
+    graph: Graph,
+    /// Traffic per edge (hops on it), smoothed over frames.
+    traffic: Vec<f32>,
+    menu_node: Option<u32>,
+    fit_next: bool,
+    /// The largest depth seen per node, to scale fill levels.
+    peak: Vec<f32>,
+}
+
+pub struct Panes {
+    panes: Vec<Pane>,
+    /// Variant indexes shown, in order (1 to 5).
+    pub shown: Vec<usize>,
+    fault: Option<Fault>,
+}
+
+pub const MAX_SHOWN: usize = 5;
+/// Wall seconds a short hop takes on screen.
+const VISUAL_HOP_S: f64 = 0.3;
+/// Dots drawn per pane at most.
+const MAX_DOTS: usize = 20_000;
+
+impl Panes {
+    #[must_use]
+    pub fn new(s: &Session) -> Panes {
+        let panes: Vec<Pane> = s
+            .sim
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let topo = &v.topology;
+                let g: StableGraph<VisNode, VisEdge, Directed, u32> = topo.graph.map(
+                    |_, n| VisNode { kind: Some(n.kind), name: n.name.clone(), ..VisNode::default() },
+                    |_, k| VisEdge { kind: Some(*k), width: 1.0 },
+                );
+                let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
+                for (ix, n) in topo.graph.node_indices().map(|ix| (ix, &topo.graph[ix])) {
+                    if let Some(node) = graph.node_mut(NodeIndex::new(ix.index())) {
+                        node.set_location(Pos2::new(n.pos[0], n.pos[1]));
+                        node.set_label(n.name.clone());
+                    }
+                }
+                Pane {
+                    variant: i,
+                    id: format!("pane-{}-{}", s.scenario.source, s.scenario.variants[v.index].name),
+                    traffic: vec![0.0; graph.edge_count()],
+                    peak: vec![1.0; graph.node_count()],
+                    graph,
+                    menu_node: None,
+                    fit_next: true,
+                }
+            })
+            .collect();
+        let shown = (0..panes.len().min(MAX_SHOWN)).collect();
+        Panes { panes, shown, fault: None }
+    }
+
+    pub fn fit_all(&mut self) {
+        for p in &mut self.panes {
+            p.fit_next = true;
+        }
+    }
+
+    /// A fault the learner chose in a context menu, for the session to inject.
+    pub fn take_fault(&mut self) -> Option<Fault> {
+        self.fault.take()
+    }
+
+    /// Draw the picker and every shown pane; returns a node the learner clicked.
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session, l: Lang) -> Option<Picked> {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr(l, "Show:"));
+            for (i, v) in s.sim.variants.iter().enumerate() {
+                let name = &s.scenario.variants[v.index].name;
+                let mut on = self.shown.contains(&i);
+                let can = on || self.shown.len() < MAX_SHOWN;
+                let r = ui.add_enabled(can, egui::Checkbox::new(&mut on, name.as_str())).on_hover_text(tr(l, "Show this variant (1 to 5 side by side)"));
+                if r.changed() {
+                    if on {
+                        self.shown.push(i);
+                        self.shown.sort_unstable();
+                    } else if self.shown.len() > 1 {
+                        self.shown.retain(|&x| x != i);
+                    }
+                    self.fit_all();
+                }
+            }
+        });
+        let n = self.shown.len().max(1);
+        let mut picked = None;
+        let avail = ui.available_rect_before_wrap();
+        let w = avail.width() / n as f32;
+        let shown = self.shown.clone();
+        for (k, &pi) in shown.iter().enumerate() {
+            let rect = Rect::from_min_size(Pos2::new(avail.min.x + w * k as f32, avail.min.y), Vec2::new(w - 4.0, avail.height()));
+            let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::top_down(egui::Align::Min)));
+            if let Some(p) = self.pane_ui(&mut child, pi, s, l) {
+                picked = Some(p);
+            }
+        }
+        ui.advance_cursor_after_rect(avail);
+        picked
+    }
+
+    fn pane_ui(&mut self, ui: &mut egui::Ui, pi: usize, s: &Session, l: Lang) -> Option<Picked> {
+        let vsim = &s.sim.variants[self.panes[pi].variant];
+        let var = &s.scenario.variants[vsim.index];
+        let m = vsim.metrics();
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.strong(&var.name);
+                let shape = match var.broker {
+                    Some(b) => format!("{} · {}", var.shape.name(), b.name()),
+                    None => var.shape.name().to_owned(),
+                };
+                ui.weak(shape);
+            });
+            ui.horizontal_wrapped(|ui| {
+                headline(ui, tr(l, "delivered"), &m.delivered.to_string(), tr(l, "Expected deliveries processed by a consumer (first time)"));
+                let lost_color = if m.lost > 0 { Some(ui.visuals().error_fg_color) } else { None };
+                headline_colored(ui, tr(l, "lost"), &m.lost.to_string(), tr(l, "Expected deliveries that can no longer happen"), lost_color);
+                headline(ui, "p99", &format!("{:.1} ms", m.latency_ms.p99), tr(l, "99th percentile latency from produce to processed"));
+                headline(ui, tr(l, "links"), &m.connections.to_string(), tr(l, "Network connections the topology needs"));
+                headline(ui, tr(l, "systems"), &m.systems_to_operate.to_string(), tr(l, "Separately operated broker systems"));
+            });
+            let snap = vsim.snapshot();
+            self.refresh(pi, vsim, &snap, s.speed);
+            self.graph_ui(ui, pi, &snap, s, l)
+        })
+        .inner
+    }
+
+    /// Copy the engine's live state into the graph's node and edge payloads.
+    fn refresh(&mut self, pi: usize, v: &VariantSim, snap: &Snapshot, speed: f64) {
+        let pane = &mut self.panes[pi];
+        let state: &ModelState = &snap.model;
+        let now = snap.now;
+        let topo = &v.topology;
+        let window = secs(0.6 * speed.max(0.1));
+        for ix in 0..pane.graph.node_count() {
+            let id = u32::try_from(ix).unwrap_or(0);
+            let tn = topo.node(id);
+            let mut look = Look::Normal;
+            let mut fill = 0.0f32;
+            let mut detail = String::new();
+            let mut lanes = Vec::new();
+            match tn.kind {
+                NodeKind::Producer => {
+                    if let Some(p) = topo.producers.iter().position(|&x| x == id) {
+                        if snap.producers_link_down.get(p).copied().unwrap_or(false) {
+                            look = Look::Down;
+                            detail = "link down".into();
+                        }
+                    }
+                }
+                NodeKind::Consumer => {
+                    if let Some(c) = snap.consumers.iter().find(|c| c.node == id) {
+                        look = match c.status {
+                            Status::NotJoined => Look::Waiting,
+                            Status::Offline | Status::Crashed => Look::Down,
+                            Status::Online if c.link_down => Look::Down,
+                            Status::Online if c.slow_factor > 1.0 => Look::Slow,
+                            Status::Online => Look::Normal,
+                        };
+                        detail = match c.status {
+                            Status::NotJoined => format!("joins at {:.0} s", to_secs(tn.joins_at.unwrap_or(0))),
+                            Status::Offline => "offline".into(),
+                            Status::Crashed => "crashed".into(),
+                            Status::Online => format!("{} held", c.held),
+                        };
+                        let peak = &mut pane.peak[ix];
+                        *peak = peak.max(c.held as f32);
+                        fill = c.held as f32 / peak.max(20.0);
+                    }
+                }
+                NodeKind::Broker => {
+                    if let Some(b) = topo.brokers.iter().position(|&x| x == id) {
+                        let name = &tn.name;
+                        let mine: Vec<bool> = state.brokers.iter().filter(|x| x.name == *name || x.name.starts_with(&format!("{name}/"))).map(|x| x.up).collect();
+                        let mine = if mine.is_empty() { state.brokers.get(b).map(|x| vec![x.up]).unwrap_or_default() } else { mine };
+                        let up = mine.iter().filter(|&&u| u).count();
+                        if !mine.is_empty() && up == 0 {
+                            look = Look::Down;
+                            detail = "down".into();
+                        } else if up < mine.len() {
+                            look = Look::Slow;
+                            detail = format!("{up}/{} up", mine.len());
+                        }
+                    }
+                }
+                NodeKind::Channel => {
+                    if let Some(c) = &state.channel {
+                        fill = if c.capacity > 0 { c.depth as f32 / c.capacity as f32 } else { 0.0 };
+                        detail = format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked);
+                    }
+                }
+                NodeKind::Queue => {
+                    if let Some(q) = state.queues.iter().find(|q| q.node == id) {
+                        let peak = &mut pane.peak[ix];
+                        *peak = peak.max(q.depth as f32);
+                        fill = q.depth as f32 / peak.max(50.0);
+                        detail = format!("{} ready · {} unacked", q.depth, q.unacked);
+                        if !q.exists {
+                            look = Look::Waiting;
+                            detail = "deleted".into();
+                        }
+                    }
+                }
+                NodeKind::Log => {
+                    let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
+                    let max_end = parts.iter().map(|p| p.log_end_offset).max().unwrap_or(0).max(1) as f32;
+                    let mut lag = 0;
+                    for p in &parts {
+                        let marks = p.groups.iter().map(|g| g.committed as f32 / max_end).collect();
+                        lanes.push((p.log_end_offset as f32 / max_end, marks));
+                        lag += p.groups.iter().map(|g| g.lag).sum::<u64>();
+                        if p.leader.is_none() {
+                            look = Look::Down;
+                        }
+                    }
+                    detail = format!("{} · lag {lag}", parts.iter().map(|p| p.log_end_offset).sum::<u64>());
+                }
+            }
+            let flash = snap
+                .recent_losses
+                .iter()
+                .filter(|f| f.node == id && now.saturating_sub(f.at) < window)
+                .map(|f| 1.0 - (now.saturating_sub(f.at)) as f32 / window as f32)
+                .fold(0.0f32, f32::max);
+            if let Some(node) = pane.graph.node_mut(NodeIndex::new(ix)) {
+                let p = node.payload_mut();
+                p.state = look;
+                p.fill = fill;
+                p.detail = detail;
+                p.lanes = lanes;
+                p.flash = flash;
+            }
+        }
+        // Edge width follows traffic: messages on the edge now, smoothed.
+        let edges: Vec<(usize, u32, u32)> = pane
+            .graph
+            .edges_iter()
+            .map(|(e, _)| {
+                let (a, b) = pane.graph.edge_endpoints(e).unwrap_or((NodeIndex::new(0), NodeIndex::new(0)));
+                (e.index(), u32::try_from(a.index()).unwrap_or(0), u32::try_from(b.index()).unwrap_or(0))
+            })
+            .collect();
+        let mut counts = vec![0u32; pane.traffic.len()];
+        if !edges.is_empty() {
+            let mut by_pair: std::collections::HashMap<(u32, u32), usize> = std::collections::HashMap::with_capacity(edges.len());
+            for &(e, a, b) in &edges {
+                by_pair.insert((a, b), e);
+            }
+            for f in &snap.in_flight {
+                if let Some(&e) = by_pair.get(&(f.from, f.to)).or_else(|| by_pair.get(&(f.to, f.from))) {
+                    if let Some(c) = counts.get_mut(e) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+        for (e, _, _) in edges {
+            if let (Some(t), Some(c)) = (pane.traffic.get_mut(e), counts.get(e)) {
+                *t = *t * 0.85 + *c as f32 * 0.15;
+                let w = 1.0 + (1.0 + *t).log2() * 1.5;
+                if let Some(edge) = pane.graph.edge_mut(petgraph::stable_graph::EdgeIndex::new(e)) {
+                    edge.payload_mut().width = w;
+                }
+            }
+        }
+    }
+
+    fn graph_ui(&mut self, ui: &mut egui::Ui, pi: usize, snap: &Snapshot, s: &Session, l: Lang) -> Option<Picked> {
+        let pane = &mut self.panes[pi];
+        let rect = ui.available_rect_before_wrap();
+        let hovered = ui.rect_contains_pointer(rect);
+        let interactive = hovered || s.playing || pane.fit_next || pane.menu_node.is_some() || egui::Popup::is_any_open(ui.ctx());
+        let mut picked = None;
+        let meta_id = Some(pane.id.clone());
+        if interactive {
+            let r = GraphView::<FixedState, Fixed>::new()
+                .with_id(meta_id.clone())
+                .with_interactions(&SettingsInteraction::new().with_dragging_enabled(true).with_node_clicking_enabled(true).with_hover_enabled(true))
+                .with_navigations(&SettingsNavigation::new().with_zoom_and_pan_enabled(true).with_fit_to_screen_enabled(pane.fit_next).with_fit_to_screen_padding(0.15))
+                .with_styles(&SettingsStyle::new().with_labels_always(false))
+                .show(ui, &mut pane.graph);
+            pane.fit_next = false;
+            for c in &r.changes {
+                if let egui_graphs::GraphChange::NodeClicked { node } = c {
+                    picked = Some(Picked { variant: pane.variant, node: u32::try_from(node.index()).unwrap_or(0) });
+                }
+            }
+            if r.response.secondary_clicked() {
+                pane.menu_node = pane.graph.hovered_node().map(|n| u32::try_from(n.index()).unwrap_or(0));
+                if let Some(node) = pane.menu_node {
+                    picked = Some(Picked { variant: pane.variant, node });
+                }
+            }
+            let menu_node = pane.menu_node;
+            let mut fault = None;
+            let variant = pane.variant;
+            r.response.context_menu(|ui| {
+                if let Some(n) = menu_node {
+                    fault = fault_menu(ui, s, variant, n, l);
+                    if fault.is_some() {
+                        ui.close();
+                    }
+                } else {
+                    ui.label(tr(l, "Right-click a node for its faults"));
+                }
+            });
+            if fault.is_some() {
+                self.fault = fault;
+                self.panes[pi].menu_node = None;
+            }
+            if !egui::Popup::is_any_open(ui.ctx()) && !r.response.secondary_clicked() {
+                self.panes[pi].menu_node = None;
+            }
+        } else {
+            // Idle: paint the same picture without egui_graphs' every-frame repaint request.
+            let (resp, painter) = ui.allocate_painter(rect.size(), egui::Sense::hover());
+            let meta = MetadataFrame::new(meta_id.clone()).load(ui);
+            let off = resp.rect.left_top().to_vec2();
+            let to_screen = |p: Pos2| meta.canvas_to_screen_pos(p) + off;
+            let visuals = ui.visuals().clone();
+            let mut shapes = Vec::new();
+            let g = &pane.graph;
+            for (e, edge) in g.edges_iter() {
+                if let Some((a, b)) = g.edge_endpoints(e) {
+                    if let (Some(na), Some(nb)) = (g.node(a), g.node(b)) {
+                        shapes.extend(edge_shapes((na.payload(), to_screen(na.location())), (nb.payload(), to_screen(nb.location())), edge.payload(), meta.zoom, &visuals));
+                    }
+                }
+            }
+            for (_, n) in g.nodes_iter() {
+                shapes.extend(node_shapes(n.payload(), to_screen(n.location()), meta.zoom, n.selected(), &visuals, ui.ctx()));
+            }
+            painter.extend(shapes);
+        }
+        // Message dots over the graph, through the same transform.
+        let pane = &self.panes[pi];
+        let meta = MetadataFrame::new(meta_id).load(ui);
+        let off = rect.left_top().to_vec2();
+        let painter = ui.painter_at(rect);
+        let zoom = meta.zoom;
+        let radius = (3.0 * zoom).clamp(1.5, 5.0);
+        let loc = |id: u32| pane.graph.node(NodeIndex::new(id as usize)).map(Node::location);
+        // A hop shorter than a third of a second of wall time is drawn stretched to that, so
+        // that it can be seen: hops start and end between frames at most speeds.
+        let span = secs(VISUAL_HOP_S * s.speed).max(1);
+        let now = snap.now;
+        let finished = snap.recent_hops.iter().filter(|f| f.arrive <= now && now.saturating_sub(f.depart) < span);
+        let mut dots = Vec::with_capacity(snap.in_flight.len().min(MAX_DOTS));
+        for f in snap.in_flight.iter().chain(finished).take(MAX_DOTS) {
+            let (Some(a), Some(b)) = (loc(f.from), loc(f.to)) else { continue };
+            let t = now.saturating_sub(f.depart) as f32 / f.arrive.saturating_sub(f.depart).max(span) as f32;
+            let p = a + (b - a) * t.clamp(0.0, 1.0);
+            let color = if !f.live {
+                Color32::from_gray(130)
+            } else if f.kind == HopKind::Ack {
+                Color32::from_gray(200)
+            } else {
+                topic_color(f.topic)
+            };
+            let r = if f.kind == HopKind::Ack { radius * 0.6 } else { radius };
+            dots.push(Shape::circle_filled(meta.canvas_to_screen_pos(p) + off, r, color));
+        }
+        painter.extend(dots);
+        picked
+    }
+}
+
+fn headline(ui: &mut egui::Ui, name: &str, value: &str, tip: &str) {
+    headline_colored(ui, name, value, tip, None);
+}
+
+fn headline_colored(ui: &mut egui::Ui, name: &str, value: &str, tip: &str, color: Option<Color32>) {
+    ui.label(egui::RichText::new(format!("{name} ")).weak()).on_hover_text(tip);
+    let text = egui::RichText::new(value).monospace().strong();
+    ui.label(match color {
+        Some(c) => text.color(c),
+        None => text,
+    })
+    .on_hover_text(tip);
+}
+
+/// The fault actions for node `node` of variant pane `variant`; returns the fault chosen.
+fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang) -> Option<Fault> {
+    let v = &s.sim.variants[variant];
+    let topo = &v.topology;
+    let tn = topo.node(node);
+    let now = s.now();
+    let fault = |kind: FaultKind, target: &str, until: Option<Nanos>| Fault { kind, target: Some(target.to_owned()), at: now, until, factor: 10.0, consumer: None };
+    // "Bring back" = the same fault healing one nanosecond later: exact and replayable.
+    let heal = Some(now + 1);
+    ui.strong(&tn.name);
+    ui.separator();
+    let mut chosen = None;
+    match tn.kind {
+        NodeKind::Consumer => {
+            let snap = v.snapshot();
+            let c = snap.consumers.iter().find(|c| c.node == node);
+            let status = c.map_or(Status::Online, |c| c.status);
+            if status == Status::Online {
+                if ui.button(tr(l, "Take offline")).on_hover_text(tr(l, "It closes its connection cleanly and stays away until you bring it back")).clicked() {
+                    chosen = Some(fault(FaultKind::ConsumerOffline, &tn.name, None));
+                }
+                if ui.button(tr(l, "Crash")).on_hover_text(tr(l, "Its process dies: what it held in memory is gone")).clicked() {
+                    chosen = Some(fault(FaultKind::ConsumerCrash, &tn.name, None));
+                }
+                if ui.button(tr(l, "Crash and restart in 5 s")).clicked() {
+                    chosen = Some(fault(FaultKind::ConsumerCrash, &tn.name, Some(now + secs(5.0))));
+                }
+                if c.is_some_and(|c| c.slow_factor > 1.0) {
+                    if ui.button(tr(l, "Restore its speed")).clicked() {
+                        chosen = Some(fault(FaultKind::ConsumerSlow, &tn.name, heal));
+                    }
+                } else if ui.button(tr(l, "Slow down ×10")).on_hover_text(tr(l, "It takes ten times longer per message")).clicked() {
+                    chosen = Some(fault(FaultKind::ConsumerSlow, &tn.name, None));
+                }
+                if c.is_some_and(|c| c.link_down) {
+                    if ui.button(tr(l, "Restore its link")).clicked() {
+                        chosen = Some(fault(FaultKind::LinkDown, &tn.name, heal));
+                    }
+                } else if ui.button(tr(l, "Cut its network link")).clicked() {
+                    chosen = Some(fault(FaultKind::LinkDown, &tn.name, None));
+                }
+            } else if status == Status::Offline && ui.button(tr(l, "Bring back")).clicked() {
+                chosen = Some(fault(FaultKind::ConsumerOffline, &tn.name, heal));
+            } else if status == Status::Crashed && ui.button(tr(l, "Restart")).clicked() {
+                chosen = Some(fault(FaultKind::ConsumerCrash, &tn.name, heal));
+            } else if status == Status::NotJoined {
+                ui.label(tr(l, "Joins later (an add-consumer fault of the scenario)"));
+            }
+        }
+        NodeKind::Producer => {
+            let p = topo.producers.iter().position(|&x| x == node).unwrap_or(0);
+            if v.snapshot().producers_link_down.get(p).copied().unwrap_or(false) {
+                if ui.button(tr(l, "Restore its link")).clicked() {
+                    chosen = Some(fault(FaultKind::LinkDown, &tn.name, heal));
+                }
+            } else if ui.button(tr(l, "Cut its network link")).clicked() {
+                chosen = Some(fault(FaultKind::LinkDown, &tn.name, None));
+            }
+        }
+        NodeKind::Broker | NodeKind::Queue | NodeKind::Log => {
+            let topic = tn.topic.map(|t| s.scenario.topics[usize::from(t)].clone());
+            let target = topic.clone();
+            let mk = |until| Fault { kind: FaultKind::BrokerCrash, target: target.clone(), at: now, until, factor: 1.0, consumer: None };
+            let what = if topic.is_some() { tr(l, "this topic's broker") } else { tr(l, "every broker") };
+            ui.weak(what);
+            if ui.button(tr(l, "Crash the broker")).clicked() {
+                chosen = Some(mk(None));
+            }
+            if ui.button(tr(l, "Crash and restart in 5 s")).clicked() {
+                chosen = Some(mk(Some(now + secs(5.0))));
+            }
+            if ui.button(tr(l, "Restart the broker")).clicked() {
+                chosen = Some(mk(heal));
+            }
+        }
+        NodeKind::Channel => {
+            ui.label(tr(l, "An IPC channel lives in the processes: crash a receiver instead"));
+        }
+    }
+    ui.separator();
+    ui.menu_button(tr(l, "Add a consumer of…"), |ui| {
+        ui.weak(tr(l, "A new group joins now in every variant: does it get the history?"));
+        for (t, name) in s.scenario.topics.iter().enumerate() {
+            if ui.button(name).clicked() {
+                let taken = |n: &str| crate::topology::all_consumers(&s.scenario).iter().any(|(c, _)| c.name == n);
+                let cname = (1..).map(|i| format!("new-consumer-{i}")).find(|n| !taken(n)).unwrap_or_default();
+                chosen = Some(Fault {
+                    kind: FaultKind::AddConsumer,
+                    target: None,
+                    at: now,
+                    until: None,
+                    factor: 1.0,
+                    consumer: Some(Consumer { name: cname.clone(), subscribe: vec![TopicId::try_from(t).unwrap_or(0)], group: cname, service: secs(0.001), service_dist: ServiceDist::Fixed }),
+                });
+                ui.close();
+            }
+        }
+    });
+    chosen
+}

@@ -1,0 +1,59 @@
+//! Plots over time, one line per variant: delivered per second, backlog, lost so far, p99.
+
+use super::i18n::tr;
+use super::session::Session;
+use crate::metrics::Series;
+use crate::scenario::Lang;
+use eframe::egui::{self, Color32};
+use egui_plot::{Line, Plot, PlotPoints};
+
+type Pick = fn(&Series, usize) -> f64;
+
+#[allow(clippy::cast_precision_loss)]
+const PLOTS: [(&str, &str, Pick); 4] = [
+    ("delivered per second", "Deliveries processed per simulated second", |s, i| s.delivered_per_s[i]),
+    ("backlog", "Expected deliveries still pending (queued, in flight, in the log)", |s, i| s.backlog[i] as f64),
+    ("lost so far", "Deliveries that can no longer happen, cumulative", |s, i| s.lost[i] as f64),
+    ("p99 latency (ms)", "99th percentile latency of the deliveries of each sample step", |s, i| s.p99_ms[i]),
+];
+
+/// A colour per variant, the same in every plot and in the key above them.
+#[must_use]
+pub fn variant_color(i: usize) -> Color32 {
+    const C: [Color32; 8] = [
+        Color32::from_rgb(239, 83, 80),
+        Color32::from_rgb(255, 202, 40),
+        Color32::from_rgb(102, 187, 106),
+        Color32::from_rgb(66, 165, 245),
+        Color32::from_rgb(171, 71, 188),
+        Color32::from_rgb(38, 198, 218),
+        Color32::from_rgb(255, 112, 67),
+        Color32::from_rgb(189, 189, 189),
+    ];
+    C[i % C.len()]
+}
+
+pub fn ui(ui: &mut egui::Ui, s: &Session, l: Lang) {
+    ui.horizontal_wrapped(|ui| {
+        for (i, v) in s.sim.variants.iter().enumerate() {
+            ui.colored_label(variant_color(i), format!("━ {}", s.scenario.variants[v.index].name));
+        }
+    });
+    let h = ((ui.available_height() - 40.0) / 2.0).max(70.0);
+    for row in 0..2 {
+        ui.columns(2, |cols| {
+            for (c, col) in cols.iter_mut().enumerate() {
+                let k = row * 2 + c;
+                let (title, tip, pick) = PLOTS[k];
+                col.label(tr(l, title)).on_hover_text(tr(l, tip));
+                Plot::new(("plot", k)).height(h - 22.0).allow_scroll(false).show(col, |p| {
+                    for (i, v) in s.sim.variants.iter().enumerate() {
+                        let series = v.series();
+                        let pts: PlotPoints = (0..series.len()).map(|j| [series.t_s[j], pick(series, j)]).collect();
+                        p.line(Line::new(s.scenario.variants[v.index].name.clone(), pts).color(variant_color(i)));
+                    }
+                });
+            }
+        });
+    }
+}
