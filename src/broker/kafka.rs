@@ -109,8 +109,18 @@ fn decimal(n: u32, buf: &mut [u8; 10]) -> &[u8] {
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     msg: MsgId,
-    appended: Nanos,
     size: u32,
+}
+
+/// A log segment: the unit retention deletes.
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    base: u64,
+    bytes: u64,
+    /// Append time of its first record (`segment.ms` counts from it) and of its newest one
+    /// (retention by time compares it: the segment goes once its newest record is too old).
+    first_at: Nanos,
+    last_at: Nanos,
 }
 
 #[derive(Clone, Debug)]
@@ -125,6 +135,8 @@ struct Partition {
     /// High watermark: records below it are on every replica and readable.
     hw: u64,
     bytes: u64,
+    /// Oldest first; the last is the active segment, the one appends go to.
+    segments: VecDeque<Segment>,
     /// Brokers (within the system's cluster) holding a replica; the first is the preferred leader.
     replicas: Vec<u32>,
     leader: Option<u32>,
@@ -157,6 +169,7 @@ struct KGroup {
 pub struct Kafka {
     opts: KafkaOptions,
     system_names: Vec<String>,
+    topic_names: Vec<String>,
     /// Per system (cluster), per broker: up?
     brokers_up: Vec<Vec<bool>>,
     parts: Vec<Partition>,
@@ -204,6 +217,7 @@ impl Kafka {
                     base: 0,
                     hw: 0,
                     bytes: 0,
+                    segments: VecDeque::new(),
                     leader: Some(replicas[0]),
                     replicas,
                 });
@@ -211,6 +225,7 @@ impl Kafka {
         }
         let n_consumers = topo.consumers.len();
         Kafka {
+            topic_names: s.topics.clone(),
             system_names: topo
                 .brokers
                 .iter()
@@ -301,13 +316,29 @@ impl Kafka {
 
     fn append(&mut self, w: &mut World, pi: usize, m: MsgId) {
         let size = w.msg(m).size;
+        let (segment_bytes, segment_ms) = (self.opts.segment_bytes, millis(self.opts.segment_ms));
         let part = &mut self.parts[pi];
         let offset = part.end();
-        part.log.push_back(Entry {
-            msg: m,
-            appended: w.now,
-            size,
+        // LogSegment.shouldRoll: the record would not fit, or the segment's first record is
+        // older than segment.ms (checked when a record comes, as Kafka does).
+        let roll = part.segments.back().is_none_or(|s| {
+            s.bytes > 0
+                && (s.bytes + u64::from(size) > segment_bytes
+                    || w.now.saturating_sub(s.first_at) > segment_ms)
         });
+        if roll {
+            part.segments.push_back(Segment {
+                base: offset,
+                bytes: 0,
+                first_at: w.now,
+                last_at: w.now,
+            });
+        }
+        if let Some(s) = part.segments.back_mut() {
+            s.bytes += u64::from(size);
+            s.last_at = w.now;
+        }
+        part.log.push_back(Entry { msg: m, size });
         part.bytes += u64::from(size);
         w.store(size);
         // The log holds a copy for every group waiting for it; the copy that travelled goes.
@@ -323,6 +354,48 @@ impl Kafka {
                 u32::try_from(pi).unwrap_or(0),
                 u32::try_from(offset).unwrap_or(u32::MAX),
             );
+        }
+    }
+
+    /// `UnifiedLog.deleteOldSegments`: whole segments go, oldest first, by time (the newest
+    /// record of the segment is older than retention.ms) and by size (deleting it keeps at least
+    /// retention.bytes), never past the high watermark, never a last segment that is empty. An
+    /// active segment goes only when even its newest record expired (Kafka rolls a new one
+    /// first): while records keep coming, the active segment stays.
+    fn retain(&mut self, w: &mut World, pi: usize) {
+        let horizon = secs(self.opts.retention_s);
+        let max_bytes = u64::try_from(self.opts.retention_bytes).ok();
+        loop {
+            let part = &self.parts[pi];
+            let Some(seg) = part.segments.front().copied() else {
+                break;
+            };
+            let next_base = part.segments.get(1).map(|s| s.base);
+            let upper = next_base.unwrap_or(part.end());
+            let last_and_empty = next_base.is_none() && seg.bytes == 0;
+            let by_time = w.now.saturating_sub(seg.last_at) > horizon;
+            let by_size = max_bytes.is_some_and(|mb| part.bytes.saturating_sub(mb) >= seg.bytes);
+            if last_and_empty || part.hw < upper || !(by_time || by_size) {
+                break;
+            }
+            let node = part.node;
+            self.parts[pi].segments.pop_front();
+            while self.parts[pi].base < upper {
+                let part = &mut self.parts[pi];
+                let Some(e) = part.log.pop_front() else {
+                    break;
+                };
+                let offset = part.base;
+                part.base += 1;
+                part.hw = part.hw.max(part.base);
+                part.bytes -= u64::from(e.size);
+                w.unstore(e.size);
+                for g in &self.groups {
+                    if g.committed[pi].is_none_or(|c| c <= offset) {
+                        w.drop_copy(e.msg, g.gid, LossReason::Retention, node);
+                    }
+                }
+            }
         }
     }
 
@@ -672,10 +745,22 @@ impl BrokerModel for Kafka {
                 let node = self.parts[pi].node;
                 let mut cut = Vec::new();
                 while self.parts[pi].end() > hw {
-                    if let Some(e) = self.parts[pi].log.pop_back() {
-                        self.parts[pi].bytes -= u64::from(e.size);
+                    let part = &mut self.parts[pi];
+                    if let Some(e) = part.log.pop_back() {
+                        part.bytes -= u64::from(e.size);
                         w.unstore(e.size);
                         cut.push(e.msg);
+                        // Truncation removes segments that start past the new end.
+                        let end = part.end();
+                        while part.segments.back().is_some_and(|s| s.base > end) {
+                            part.segments.pop_back();
+                        }
+                        if let Some(s) = part.segments.back_mut() {
+                            s.bytes = s.bytes.saturating_sub(u64::from(e.size));
+                        }
+                        if part.segments.back().is_some_and(|s| s.base == end) {
+                            part.segments.pop_back();
+                        }
                     }
                 }
                 for m in cut.into_iter().rev() {
@@ -746,32 +831,8 @@ impl BrokerModel for Kafka {
                 );
             }
             TIMER_RETENTION => {
-                let horizon = w.now.saturating_sub(secs(self.opts.retention_s));
-                let max_bytes = u64::try_from(self.opts.retention_bytes).ok();
                 for pi in 0..self.parts.len() {
-                    loop {
-                        let part = &self.parts[pi];
-                        let Some(e) = part.log.front().copied() else {
-                            break;
-                        };
-                        let over_bytes = max_bytes.is_some_and(|mb| part.bytes > mb);
-                        if e.appended >= horizon && !over_bytes {
-                            break;
-                        }
-                        let offset = part.base;
-                        let node = part.node;
-                        let part = &mut self.parts[pi];
-                        part.log.pop_front();
-                        part.base += 1;
-                        part.hw = part.hw.max(part.base);
-                        part.bytes -= u64::from(e.size);
-                        w.unstore(e.size);
-                        for g in &self.groups {
-                            if g.committed[pi].is_none_or(|c| c <= offset) {
-                                w.drop_copy(e.msg, g.gid, LossReason::Retention, node);
-                            }
-                        }
-                    }
+                    self.retain(w, pi);
                 }
                 w.timer(w.now + self.retention_check(), TIMER_RETENTION, 0, 0);
             }
@@ -840,7 +901,11 @@ impl BrokerModel for Kafka {
             .iter()
             .enumerate()
             .map(|(pi, p)| PartitionState {
-                topic: String::new(),
+                topic: self.topic_names[usize::from(p.topic)].clone(),
+                high_watermark: p.hw,
+                segments: p.segments.len() as u64,
+                active_segment_base: p.segments.back().map_or(p.end(), |s| s.base),
+                bytes: p.bytes,
                 partition: p.index,
                 node: p.node,
                 log_start_offset: p.base,

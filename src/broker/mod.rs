@@ -11,6 +11,7 @@ pub mod ipc_channel;
 pub mod kafka;
 pub mod rabbitmq;
 pub mod redis_pubsub;
+pub mod redis_stream;
 
 use crate::scenario::{BrokerKind, Scenario, Shape, TopicId, Variant};
 use crate::sim::ledger::{GroupId, MsgId};
@@ -66,6 +67,7 @@ pub enum Model {
     RedisPubsub(redis_pubsub::RedisPubsub),
     Rabbitmq(rabbitmq::RabbitMq),
     Kafka(kafka::Kafka),
+    RedisStream(redis_stream::RedisStream),
 }
 
 impl Model {
@@ -78,9 +80,10 @@ impl Model {
                 Model::RedisPubsub(redis_pubsub::RedisPubsub::new(s, v, topo))
             }
             (_, Some(BrokerKind::Rabbitmq)) => Model::Rabbitmq(rabbitmq::RabbitMq::new(s, v, topo)),
-            (_, Some(BrokerKind::Kafka | BrokerKind::RedisStream) | None) => {
-                Model::Kafka(kafka::Kafka::new(s, v, topo))
+            (_, Some(BrokerKind::RedisStream)) => {
+                Model::RedisStream(redis_stream::RedisStream::new(s, v, topo))
             }
+            (_, Some(BrokerKind::Kafka) | None) => Model::Kafka(kafka::Kafka::new(s, v, topo)),
         }
     }
 
@@ -91,6 +94,7 @@ impl Model {
             Model::RedisPubsub(m) => m,
             Model::Rabbitmq(m) => m,
             Model::Kafka(m) => m,
+            Model::RedisStream(m) => m,
         }
     }
 
@@ -101,8 +105,29 @@ impl Model {
             Model::RedisPubsub(m) => m,
             Model::Rabbitmq(m) => m,
             Model::Kafka(m) => m,
+            Model::RedisStream(m) => m,
         }
     }
+}
+
+/// The topics a consumer of variant `v` gets messages of, given its `subscribe` entries: the
+/// entries themselves, except behind a RabbitMQ topic exchange, where each entry is a binding
+/// pattern (`*` one word, `#` zero or more) and stands for every topic it matches.
+#[must_use]
+pub fn subscriptions(s: &Scenario, v: &Variant, subscribe: &[TopicId]) -> Vec<TopicId> {
+    let topic_exchange = v.broker == Some(BrokerKind::Rabbitmq)
+        && v.rabbitmq.exchange == crate::scenario::ExchangeKind::Topic;
+    if !topic_exchange {
+        return subscribe.to_vec();
+    }
+    (0..s.topics.len())
+        .filter_map(|t| TopicId::try_from(t).ok())
+        .filter(|&t| {
+            subscribe
+                .iter()
+                .any(|&p| rabbitmq::topic_matches(s.topic_name(p), s.topic_name(t)))
+        })
+        .collect()
 }
 
 /// What a learner can see inside a variant's systems. Sections a model lacks stay empty.
@@ -117,6 +142,18 @@ pub struct ModelState {
     pub subscribers: Vec<SubscriberState>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub partitions: Vec<PartitionState>,
+    /// Redis Pub/Sub channels (one per topic).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pubsub_channels: Vec<PubsubChannelState>,
+    /// Redis streams (one per topic) with their consumer groups.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub streams: Vec<StreamState>,
+    /// Redis persistence per server (RDB snapshots, AOF).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub persistence: Vec<PersistenceState>,
+    /// RabbitMQ exchanges, one per broker.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<ExchangeState>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -144,6 +181,94 @@ pub struct QueueState {
     /// Delivered, not yet acknowledged.
     pub unacked: u64,
     pub bytes: u64,
+    /// `classic` or `quorum`.
+    pub queue_type: String,
+    pub durable: bool,
+    /// `x-max-length` (None: no limit).
+    pub max_length: Option<u64>,
+    /// Messages dropped or refused at `x-max-length` so far.
+    pub overflowed: u64,
+    /// Ready messages that were delivered before (requeued, `redelivered` set).
+    pub redelivered_ready: u64,
+    /// Consumers connected to the queue.
+    pub consumers: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExchangeState {
+    pub broker: String,
+    /// `fanout`, `direct` or `topic`.
+    pub kind: String,
+    /// Messages routed to at least one queue.
+    pub routed: u64,
+    /// Unroutable messages dropped silently (`mandatory = false`).
+    pub unroutable: u64,
+    /// Unroutable messages returned to the publisher (`mandatory = true`).
+    pub returned: u64,
+    /// Publishes nacked by a queue at `x-max-length` with `reject-publish`.
+    pub nacked: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PubsubChannelState {
+    pub channel: String,
+    pub broker: String,
+    /// `PUBSUB NUMSUB`: clients subscribed right now.
+    pub subscribers: u64,
+    pub published: u64,
+    /// What the last PUBLISH returned: the clients that received it.
+    pub last_receivers: u64,
+    /// Publishes that reached no subscriber (PUBLISH returned 0).
+    pub published_to_nobody: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamState {
+    pub stream: String,
+    pub broker: String,
+    pub node: u32,
+    /// `XLEN`.
+    pub length: u64,
+    pub bytes: u64,
+    /// Id of the oldest retained entry (None: empty).
+    pub first_id: Option<u64>,
+    /// Id of the newest entry ever added (None: none yet).
+    pub last_id: Option<u64>,
+    /// Entries trimmed by MAXLEN so far.
+    pub trimmed: u64,
+    pub groups: Vec<StreamGroupState>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamGroupState {
+    pub group: String,
+    /// The group's last-delivered-id (None: nothing delivered yet).
+    pub last_delivered_id: Option<u64>,
+    /// Retained entries not yet delivered to the group (`XINFO GROUPS` lag).
+    pub lag: u64,
+    /// Entries delivered and not acknowledged (`XPENDING` count).
+    pub pending: u64,
+    /// Pending entries per consumer, in join order.
+    pub consumers: Vec<StreamConsumerState>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamConsumerState {
+    pub consumer: String,
+    /// Its pending entries list.
+    pub pending: u64,
+    /// The highest delivery counter among them.
+    pub max_delivery_count: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PersistenceState {
+    pub broker: String,
+    pub appendonly: bool,
+    /// When the last RDB snapshot was taken, in simulated seconds (None: never).
+    pub last_save_s: Option<f64>,
+    /// Writes since the last snapshot (`rdb_changes_since_last_save`).
+    pub changes_since_save: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -164,6 +289,13 @@ pub struct PartitionState {
     pub log_end_offset: u64,
     pub leader: Option<u32>,
     pub groups: Vec<GroupOffset>,
+    /// High watermark: records below it are on every in-sync replica and readable.
+    pub high_watermark: u64,
+    /// Log segments, the active one included.
+    pub segments: u64,
+    /// Base offset of the active segment (the one being written).
+    pub active_segment_base: u64,
+    pub bytes: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -1,33 +1,89 @@
 //! RabbitMQ (AMQP 0-9-1, 3.10): exchanges route into queues, consumers compete on a queue.
 //!
 //! ```text
-//!   P1 ──publish──> [ exchange ] ──> queue(group a) ──round-robin──> A1, A2   (ack each)
-//!                               └──> queue(group b) ───────────────> B1
+//!   P1 ──publish(key)──> [ exchange ] ──> queue(group a) ──round-robin──> A1, A2   (ack each)
+//!                                    └──> queue(group b) ───────────────> B1
+//!        fanout: every bound queue; direct: binding key == routing key;
+//!        topic: `audit.events.#` matches `audit.events` and `audit.events.users.signup`
 //! ```
 //!
-//! Models (reference, "RabbitMQ"): a queue per consumer group, bound to the group's topics, so
-//! every group gets every message of its topics (fan-out) and members of a group share them
-//! (round-robin). Manual acks are at-least-once: deliveries stay unacked until the ack reaches the
-//! broker; `prefetch` caps unacked deliveries per consumer (0 = unlimited). When a consumer's
-//! connection goes (crash, close, cut link) its unacked deliveries are requeued at the head with
-//! `redelivered` set: what it had processed but not yet acked is delivered again (duplicates).
-//! Auto-ack is at-most-once: a message leaves the queue when sent, and what the consumer held
-//! when it went away is lost. A named queue keeps its backlog while its consumers are away; an
-//! `exclusive` queue is deleted with its consumer's connection, and later messages are unroutable
-//! and dropped (mandatory=false). Broker restart: a durable queue keeps persistent messages and
-//! drops transient ones; a non-durable queue is deleted (redeclared when its consumers come back).
-//! While the broker is down publishes fail. Order is FIFO per queue; requeues reorder.
+//! Models (reference, "RabbitMQ"; `shared/reference/broker-behaviour.md`):
+//! - Routing: the topic is the routing key and a consumer's `subscribe` entries are its group
+//!   queue's binding keys. `fanout` (default): a fanout exchange per topic, so every queue bound to
+//!   it gets a copy (fan-out across groups). `direct`: one exchange, exact key match, which routes
+//!   the same way when each topic is its own key. `topic`: one exchange, binding keys are patterns
+//!   where `*` is one word and `#` zero or more ([`topic_matches`]). A message no queue is bound to
+//!   is unroutable: dropped silently (`unroutable`), or with `mandatory = true` returned to the
+//!   publisher, lost all the same (`returned`).
+//! - A queue per consumer group; its members compete round-robin. Manual acks are at-least-once:
+//!   deliveries stay unacked until the ack reaches the broker; `prefetch` caps unacked deliveries
+//!   per consumer (0 = unlimited). When a consumer's connection goes (crash, close, cut link) its
+//!   unacked deliveries are requeued at the head with `redelivered` set: the next consumer gets
+//!   them first, and what the first had processed but not acked is processed again
+//!   (duplicates). Auto-ack is at-most-once: a message leaves the queue when sent (prefetch does
+//!   not apply), and what the consumer held when it went away is lost.
+//! - `x-max-length` counts ready messages: at the limit `drop-head` (default) drops the oldest
+//!   (`queue-overflow`), `reject-publish` refuses the new one (the publisher is nacked:
+//!   `rejected`). The limit is applied when a message is published, not to requeues.
+//! - A named queue keeps its backlog while its consumers are away; an `exclusive` queue is deleted
+//!   with its consumer's connection, and later messages are unroutable. Broker restart: a durable
+//!   classic queue keeps persistent messages and drops transient ones; a non-durable queue is
+//!   deleted (declared again when its consumers come back); a quorum queue (`queue_type =
+//!   "quorum"`, always durable, never exclusive) keeps every message, transient or not. While the
+//!   broker is down publishes fail (`broker-down`).
+//! - Each delivery carries the number of earlier deliveries of that message, which a quorum queue
+//!   shows as `x-delivery-count` (1 on the first redelivery); in
+//!   [`crate::sim::world::Processing`], `tag` is the queue and `aux` that count.
+//! - Order is FIFO per queue; requeues with several consumers reorder.
 //!
-//! Leaves out (for now): exchange types (fanout, direct, topic wildcards), `x-max-length`,
-//! quorum queues, publisher confirms and the memory alarm.
+//! Leaves out: publisher confirms' timing (a nack is a loss at once), the memory alarm that
+//! blocks publishers, quorum queue replication across nodes and its delivery-limit, dead-letter
+//! exchanges, TTLs, priorities, `x-max-length-bytes`, alternate exchanges, headers exchanges,
+//! exchange-to-exchange bindings, the channel and connection model (one consumer, one channel).
 
-use super::{BrokerModel, BrokerState, Down, ModelState, QueueState};
+use super::{BrokerModel, BrokerState, Down, ExchangeState, ModelState, QueueState};
 use crate::metrics::LossReason;
-use crate::scenario::{AckMode, RabbitOptions, Scenario, TopicId, Variant};
+use crate::scenario::{
+    AckMode, ExchangeKind, Overflow, QueueType, RabbitOptions, Scenario, TopicId, Variant,
+};
 use crate::sim::ledger::{GroupId, MsgId};
 use crate::sim::world::{Delivery, Hop, HopKind, World};
 use crate::topology::{all_consumers, NodeId, Topology};
 use std::collections::VecDeque;
+
+/// Does an AMQP topic binding `pattern` match `routing_key`? Words are separated by dots; `*`
+/// matches exactly one word, `#` zero or more.
+#[must_use]
+pub fn topic_matches(pattern: &str, routing_key: &str) -> bool {
+    fn words_match<'a>(
+        p: &mut (impl Iterator<Item = &'a str> + Clone),
+        k: &mut (impl Iterator<Item = &'a str> + Clone),
+    ) -> bool {
+        match p.next() {
+            None => k.next().is_none(),
+            Some("#") => loop {
+                if words_match(&mut p.clone(), &mut k.clone()) {
+                    return true;
+                }
+                if k.next().is_none() {
+                    return false;
+                }
+            },
+            Some(w) => match k.next() {
+                Some(kw) => (w == "*" || w == kw) && words_match(p, k),
+                None => false,
+            },
+        }
+    }
+    words_match(&mut pattern.split('.'), &mut routing_key.split('.'))
+}
+
+/// A message in a queue, with how many times it was delivered before.
+#[derive(Clone, Copy, Debug)]
+struct Ready {
+    msg: MsgId,
+    deliveries: u32,
+}
 
 #[derive(Clone, Debug)]
 struct Queue {
@@ -36,11 +92,22 @@ struct Queue {
     group: Option<GroupId>,
     node: NodeId,
     exists: bool,
-    ready: VecDeque<(MsgId, bool)>,
+    ready: VecDeque<Ready>,
     bytes: u64,
     members: Vec<u32>,
     next: usize,
-    topics: Vec<TopicId>,
+    overflowed: u64,
+}
+
+/// An unacknowledged delivery: (queue, message, earlier deliveries).
+type Unacked = (usize, MsgId, u32);
+
+#[derive(Clone, Copy, Debug, Default)]
+struct ExchangeCounters {
+    routed: u64,
+    unroutable: u64,
+    returned: u64,
+    nacked: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -53,18 +120,19 @@ pub struct RabbitMq {
     generation: Vec<u32>,
     system_of_topic: Vec<usize>,
     queues: Vec<Queue>,
-    /// Per topic, the queues bound to it.
-    bound: Vec<Vec<usize>>,
+    /// Per topic (routing key), the queues its exchange routes it to.
+    routes: Vec<Vec<usize>>,
     /// Per consumer, its queues.
     queues_of: Vec<Vec<usize>>,
-    /// Per consumer, deliveries not yet acknowledged: (queue, message).
-    unacked: Vec<VecDeque<(usize, MsgId)>>,
+    /// Per consumer, deliveries not yet acknowledged.
+    unacked: Vec<VecDeque<Unacked>>,
+    exchanges: Vec<ExchangeCounters>,
 }
 
 impl RabbitMq {
     #[must_use]
     pub fn new(s: &Scenario, v: &Variant, topo: &Topology) -> RabbitMq {
-        let mut queues: Vec<Queue> = topo
+        let queues: Vec<Queue> = topo
             .queues
             .iter()
             .map(|(system, group, node)| Queue {
@@ -77,33 +145,10 @@ impl RabbitMq {
                 bytes: 0,
                 members: Vec::new(),
                 next: 0,
-                topics: Vec::new(),
+                overflowed: 0,
             })
             .collect();
-        let mut bound = vec![Vec::new(); s.topics.len()];
-        let mut queues_of = Vec::new();
-        for (ci, (c, _)) in all_consumers(s).iter().enumerate() {
-            let mut mine = Vec::new();
-            for &t in &c.subscribe {
-                let system = topo.broker_of_topic[usize::from(t)];
-                if let Some(q) = queues
-                    .iter()
-                    .position(|q| q.system == system && q.group_name == c.group)
-                {
-                    if !queues[q].topics.contains(&t) {
-                        queues[q].topics.push(t);
-                        bound[usize::from(t)].push(q);
-                    }
-                    if !mine.contains(&q) {
-                        mine.push(q);
-                        queues[q].members.push(u32::try_from(ci).unwrap_or(0));
-                    }
-                }
-            }
-            queues_of.push(mine);
-        }
-        let n = queues_of.len();
-        RabbitMq {
+        let mut rabbit = RabbitMq {
             opts: v.rabbitmq.clone(),
             system_nodes: topo.brokers.clone(),
             system_names: topo
@@ -115,20 +160,51 @@ impl RabbitMq {
             generation: vec![0; topo.brokers.len()],
             system_of_topic: topo.broker_of_topic.clone(),
             queues,
-            bound,
-            queues_of,
-            unacked: vec![VecDeque::new(); n],
+            routes: vec![Vec::new(); s.topics.len()],
+            queues_of: Vec::new(),
+            unacked: Vec::new(),
+            exchanges: vec![ExchangeCounters::default(); topo.brokers.len()],
+        };
+        for (ci, (c, _)) in all_consumers(s).iter().enumerate() {
+            let mut mine = Vec::new();
+            // The bindings of the group's queue: each routing key a `subscribe` entry matches.
+            for t in super::subscriptions(s, v, &c.subscribe) {
+                let system = topo.broker_of_topic[usize::from(t)];
+                let Some(q) = rabbit
+                    .queues
+                    .iter()
+                    .position(|q| q.system == system && q.group_name == c.group)
+                else {
+                    continue;
+                };
+                if !rabbit.routes[usize::from(t)].contains(&q) {
+                    rabbit.routes[usize::from(t)].push(q);
+                }
+                if !mine.contains(&q) {
+                    mine.push(q);
+                    rabbit.queues[q]
+                        .members
+                        .push(u32::try_from(ci).unwrap_or(0));
+                }
+            }
+            rabbit.queues_of.push(mine);
         }
+        rabbit.unacked = vec![VecDeque::new(); rabbit.queues_of.len()];
+        rabbit
     }
 
     fn manual(&self) -> bool {
         self.opts.ack == AckMode::Manual
     }
 
+    fn quorum(&self) -> bool {
+        self.opts.queue_type == QueueType::Quorum
+    }
+
     fn unacked_in(&self, c: u32, q: usize) -> usize {
         self.unacked[c as usize]
             .iter()
-            .filter(|(x, _)| *x == q)
+            .filter(|(x, _, _)| *x == q)
             .count()
     }
 
@@ -142,81 +218,112 @@ impl RabbitMq {
         while !self.queues[q].ready.is_empty() {
             let n = self.queues[q].members.len();
             let start = self.queues[q].next;
-            let pick = (0..n)
-                .map(|i| self.queues[q].members[(start + i) % n])
-                .find(|&c| {
-                    w.consumers[c as usize].connected()
-                        && (!manual || prefetch == 0 || self.unacked_in(c, q) < prefetch)
-                });
-            let Some(c) = pick else { break };
-            let pos = self.queues[q]
-                .members
-                .iter()
-                .position(|&x| x == c)
-                .unwrap_or(0);
-            self.queues[q].next = (pos + 1) % n.max(1);
-            let Some((m, redelivered)) = self.queues[q].ready.pop_front() else {
+            let pick = (0..n).map(|i| (start + i) % n).find(|&k| {
+                let c = self.queues[q].members[k];
+                w.consumers[c as usize].connected()
+                    && (!manual || prefetch == 0 || self.unacked_in(c, q) < prefetch)
+            });
+            let Some(k) = pick else { break };
+            let c = self.queues[q].members[k];
+            self.queues[q].next = (k + 1) % n.max(1);
+            let Some(r) = self.queues[q].ready.pop_front() else {
                 break;
             };
-            let size = w.msg(m).size;
+            let size = w.msg(r.msg).size;
             self.queues[q].bytes -= u64::from(size);
             w.unstore(size);
             if manual {
-                self.unacked[c as usize].push_back((q, m));
+                self.unacked[c as usize].push_back((q, r.msg, r.deliveries));
             }
             let node = self.queues[q].node;
-            w.send_to_consumer(
-                m,
-                node,
-                c,
-                u32::try_from(q).unwrap_or(0),
-                u32::from(redelivered),
-            );
+            w.send_to_consumer(r.msg, node, c, u32::try_from(q).unwrap_or(0), r.deliveries);
         }
     }
 
-    fn enqueue(&mut self, w: &mut World, q: usize, m: MsgId, redelivered: bool, front: bool) {
-        let size = w.msg(m).size;
+    fn enqueue(&mut self, w: &mut World, q: usize, r: Ready, front: bool) {
+        let size = w.msg(r.msg).size;
         let queue = &mut self.queues[q];
         if front {
-            queue.ready.push_front((m, redelivered));
+            queue.ready.push_front(r);
         } else {
-            queue.ready.push_back((m, redelivered));
+            queue.ready.push_back(r);
         }
         queue.bytes += u64::from(size);
         w.store(size);
     }
 
+    /// A published message reaches queue `q` of group `g`; `x-max-length` applies. Returns false
+    /// if the queue refused it (`reject-publish`).
+    fn accept(&mut self, w: &mut World, q: usize, g: GroupId, m: MsgId) -> bool {
+        let max = self.opts.max_length as usize;
+        if max > 0 && self.queues[q].ready.len() >= max {
+            match self.opts.overflow {
+                Overflow::RejectPublish => {
+                    self.queues[q].overflowed += 1;
+                    return false;
+                }
+                Overflow::DropHead => {
+                    while self.queues[q].ready.len() >= max {
+                        let Some(old) = self.queues[q].ready.pop_front() else {
+                            break;
+                        };
+                        let size = w.msg(old.msg).size;
+                        self.queues[q].bytes -= u64::from(size);
+                        self.queues[q].overflowed += 1;
+                        w.unstore(size);
+                        let node = self.queues[q].node;
+                        w.drop_copy(old.msg, g, LossReason::QueueOverflow, node);
+                    }
+                }
+            }
+        }
+        w.ledger.add_copy(m, g);
+        self.enqueue(
+            w,
+            q,
+            Ready {
+                msg: m,
+                deliveries: 0,
+            },
+            false,
+        );
+        true
+    }
+
     /// The connection of `c` is gone: its unacked deliveries go back to the head of their queues.
     fn requeue_unacked(&mut self, w: &mut World, c: u32, only_system: Option<usize>) {
         let mut keep = VecDeque::new();
-        let mut back: Vec<(usize, MsgId)> = Vec::new();
-        for (q, m) in self.unacked[c as usize].drain(..) {
-            if only_system.is_none_or(|s| self.queues[q].system == s) {
-                back.push((q, m));
+        let mut back: Vec<Unacked> = Vec::new();
+        for u in self.unacked[c as usize].drain(..) {
+            if only_system.is_none_or(|s| self.queues[u.0].system == s) {
+                back.push(u);
             } else {
-                keep.push_back((q, m));
+                keep.push_back(u);
             }
         }
         self.unacked[c as usize] = keep;
         // Oldest first at the head: push to the front in reverse.
-        for &(q, m) in back.iter().rev() {
+        for &(q, m, deliveries) in back.iter().rev() {
             if let Some(g) = self.queues[q].group {
                 w.ledger.add_copy(m, g);
             }
-            self.enqueue(w, q, m, true, true);
+            let r = Ready {
+                msg: m,
+                deliveries: deliveries + 1,
+            };
+            self.enqueue(w, q, r, true);
         }
     }
 
     fn drop_ready(&mut self, w: &mut World, q: usize, reason: LossReason) {
         let node = self.queues[q].node;
         let g = self.queues[q].group;
-        let ready: Vec<(MsgId, bool)> = self.queues[q].ready.drain(..).collect();
+        let ready: Vec<Ready> = self.queues[q].ready.drain(..).collect();
         self.queues[q].bytes = 0;
-        for (m, _) in ready {
-            w.unstore(w.msg(m).size);
+        for r in ready {
+            w.unstore(w.msg(r.msg).size);
             if let Some(g) = g {
-                w.drop_copy(m, g, reason, node);
+                w.drop_copy(r.msg, g, reason, node);
             }
         }
     }
@@ -225,6 +332,14 @@ impl RabbitMq {
         match topic {
             Some(t) => vec![self.system_of_topic[usize::from(t)]],
             None => (0..self.up.len()).collect(),
+        }
+    }
+
+    fn exchange_kind(&self) -> &'static str {
+        match self.opts.exchange {
+            ExchangeKind::Fanout => "fanout",
+            ExchangeKind::Direct => "direct",
+            ExchangeKind::Topic => "topic",
         }
     }
 }
@@ -245,24 +360,44 @@ impl BrokerModel for RabbitMq {
             HopKind::Publish => {
                 let m = h.msg;
                 let topic = usize::from(w.msg(m).topic);
-                if !self.up[self.system_of_topic[topic]] {
+                let system = self.system_of_topic[topic];
+                if !self.up[system] {
                     return w.drop_copy_all(m, LossReason::BrokerDown, h.to);
                 }
-                for i in 0..self.bound[topic].len() {
-                    let q = self.bound[topic][i];
+                let (mut routed, mut nacked) = (false, false);
+                for i in 0..self.routes[topic].len() {
+                    let q = self.routes[topic][i];
+                    if !self.queues[q].exists {
+                        continue;
+                    }
+                    routed = true;
                     let Some(g) = self.queues[q].group else {
                         continue;
                     };
-                    if self.queues[q].exists && w.ledger.is_pending(m, g) {
-                        w.ledger.add_copy(m, g);
-                        self.enqueue(w, q, m, false, false);
+                    if w.ledger.is_pending(m, g) && !self.accept(w, q, g, m) {
+                        nacked = true;
+                        // The copy that travelled was this group's only one.
+                        w.drop_copy(m, g, LossReason::Rejected, self.queues[q].node);
                     }
                 }
+                let ex = &mut self.exchanges[system];
+                ex.nacked += u64::from(nacked);
                 // A group whose queue does not exist (an exclusive queue whose consumer left)
-                // loses the message: unroutable, dropped.
-                w.drop_copy_all(m, LossReason::Unroutable, h.to);
-                for i in 0..self.bound[topic].len() {
-                    self.dispatch(w, self.bound[topic][i]);
+                // does not get it; a message no queue took at all is unroutable, and with
+                // mandatory=true returned to the publisher.
+                let reason = if routed {
+                    ex.routed += 1;
+                    LossReason::Unroutable
+                } else if self.opts.mandatory {
+                    ex.returned += 1;
+                    LossReason::Returned
+                } else {
+                    ex.unroutable += 1;
+                    LossReason::Unroutable
+                };
+                w.drop_copy_all(m, reason, h.to);
+                for i in 0..self.routes[topic].len() {
+                    self.dispatch(w, self.routes[topic][i]);
                 }
             }
             HopKind::Deliver => {
@@ -270,7 +405,7 @@ impl BrokerModel for RabbitMq {
                     msg: h.msg,
                     tag: h.tag,
                     aux: h.aux,
-                    redelivered: h.aux == 1,
+                    redelivered: h.aux > 0,
                 };
                 w.deliver_local(h.consumer, d);
             }
@@ -283,7 +418,7 @@ impl BrokerModel for RabbitMq {
                 let c = h.consumer as usize;
                 if let Some(i) = self.unacked[c]
                     .iter()
-                    .position(|&(x, m)| x == q && m == h.msg)
+                    .position(|&(x, m, _)| x == q && m == h.msg)
                 {
                     self.unacked[c].remove(i);
                 }
@@ -328,8 +463,8 @@ impl BrokerModel for RabbitMq {
             }
         }
         w.scratch = held;
-        let mine = self.queues_of[c as usize].clone();
-        for q in mine {
+        for i in 0..self.queues_of[c as usize].len() {
+            let q = self.queues_of[c as usize][i];
             let anyone = self.queues[q]
                 .members
                 .iter()
@@ -344,8 +479,8 @@ impl BrokerModel for RabbitMq {
 
     fn consumer_up(&mut self, w: &mut World, c: u32) {
         let g = w.consumers[c as usize].group;
-        let mine = self.queues_of[c as usize].clone();
-        for q in mine {
+        for i in 0..self.queues_of[c as usize].len() {
+            let q = self.queues_of[c as usize][i];
             self.queues[q].group = Some(g);
             if self.up[self.queues[q].system] {
                 // Consumers declare their queue on connect (idempotent).
@@ -364,6 +499,10 @@ impl BrokerModel for RabbitMq {
             self.generation[s] += 1;
             for c in 0..self.unacked.len() {
                 self.requeue_unacked(w, u32::try_from(c).unwrap_or(0), Some(s));
+            }
+            if self.quorum() {
+                // Raft log on disk: every message of a quorum queue survives.
+                continue;
             }
             for q in 0..self.queues.len() {
                 if self.queues[q].system != s || !self.queues[q].exists {
@@ -401,14 +540,15 @@ impl BrokerModel for RabbitMq {
     fn holdings(&self, _w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
         for q in &self.queues {
             if let Some(g) = q.group {
-                for &(m, _) in &q.ready {
-                    f(m, g);
+                for r in &q.ready {
+                    f(r.msg, g);
                 }
             }
         }
     }
 
-    fn state(&self, _w: &World) -> ModelState {
+    fn state(&self, w: &World) -> ModelState {
+        let quorum = self.quorum();
         ModelState {
             brokers: self
                 .system_names
@@ -432,12 +572,57 @@ impl BrokerModel for RabbitMq {
                     unacked: self
                         .unacked
                         .iter()
-                        .map(|u| u.iter().filter(|(x, _)| *x == qi).count() as u64)
+                        .map(|u| u.iter().filter(|(x, _, _)| *x == qi).count() as u64)
                         .sum(),
                     bytes: q.bytes,
+                    queue_type: if quorum { "quorum" } else { "classic" }.to_owned(),
+                    durable: quorum || self.opts.durable,
+                    max_length: (self.opts.max_length > 0)
+                        .then_some(u64::from(self.opts.max_length)),
+                    overflowed: q.overflowed,
+                    redelivered_ready: q.ready.iter().filter(|r| r.deliveries > 0).count() as u64,
+                    consumers: q
+                        .members
+                        .iter()
+                        .filter(|&&c| w.consumers[c as usize].connected())
+                        .count() as u64,
+                })
+                .collect(),
+            exchanges: self
+                .exchanges
+                .iter()
+                .enumerate()
+                .map(|(s, e)| ExchangeState {
+                    broker: self.system_names[s].clone(),
+                    kind: self.exchange_kind().to_owned(),
+                    routed: e.routed,
+                    unroutable: e.unroutable,
+                    returned: e.returned,
+                    nacked: e.nacked,
                 })
                 .collect(),
             ..ModelState::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::topic_matches;
+
+    #[test]
+    fn topic_patterns_match_words_as_amqp_says() {
+        assert!(topic_matches("audit.events.#", "audit.events"));
+        assert!(topic_matches("audit.events.#", "audit.events.users.signup"));
+        assert!(!topic_matches("audit.events.#", "audit.users"));
+        assert!(topic_matches("audit.*.signup", "audit.users.signup"));
+        assert!(!topic_matches("audit.*", "audit.users.signup"));
+        assert!(!topic_matches("audit.*", "audit"));
+        assert!(topic_matches("#", "anything.at.all"));
+        assert!(topic_matches("#.signup", "signup"));
+        assert!(topic_matches("a.#.z", "a.b.c.z"));
+        assert!(!topic_matches("a.#.z", "a.b.c"));
+        assert!(topic_matches("metrics", "metrics"));
+        assert!(!topic_matches("metrics", "metrics.cpu"));
     }
 }

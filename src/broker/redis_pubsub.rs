@@ -21,7 +21,7 @@
 //! Leaves out: pattern subscriptions (PSUBSCRIBE), sharded Pub/Sub, RESP3 push details; the
 //! socket between broker and client holds a fixed 128 KiB (`SOCKET_BYTES`).
 
-use super::{BrokerModel, BrokerState, Down, ModelState, SubscriberState};
+use super::{BrokerModel, BrokerState, Down, ModelState, PubsubChannelState, SubscriberState};
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Nanos, RedisOptions, Scenario, TopicId, Variant};
 use crate::sim::ledger::{GroupId, MsgId};
@@ -50,6 +50,13 @@ struct Sub {
 pub struct RedisPubsub {
     opts: RedisOptions,
     system_nodes: Vec<NodeId>,
+    system_names: Vec<String>,
+    topic_names: Vec<String>,
+    /// Per topic: PUBLISH calls that reached a running broker, what the last one returned, and
+    /// how many returned 0.
+    published: Vec<u64>,
+    last_receivers: Vec<u64>,
+    to_nobody: Vec<u64>,
     up: Vec<bool>,
     system_of_topic: Vec<usize>,
     /// Per topic, the consumers (static and added) that subscribe to it.
@@ -86,6 +93,15 @@ impl RedisPubsub {
         RedisPubsub {
             opts: v.redis.clone(),
             system_nodes: topo.brokers.clone(),
+            system_names: topo
+                .brokers
+                .iter()
+                .map(|&b| topo.node(b).name.clone())
+                .collect(),
+            topic_names: s.topics.clone(),
+            published: vec![0; s.topics.len()],
+            last_receivers: vec![0; s.topics.len()],
+            to_nobody: vec![0; s.topics.len()],
             up: vec![true; topo.brokers.len()],
             system_of_topic: topo.broker_of_topic.clone(),
             topic_subs,
@@ -212,15 +228,24 @@ impl BrokerModel for RedisPubsub {
                     return w.drop_copy_all(m, LossReason::BrokerDown, h.to);
                 }
                 let size = w.msg(m).size;
-                let targets: Vec<u32> = self.topic_subs[usize::from(topic)]
-                    .iter()
-                    .copied()
-                    .filter(|&c| {
-                        self.subs[c as usize]
-                            .iter()
-                            .any(|x| x.system == system && x.subscribed)
-                    })
-                    .collect();
+                let mut targets = std::mem::take(&mut self.targets);
+                targets.clear();
+                targets.extend(
+                    self.topic_subs[usize::from(topic)]
+                        .iter()
+                        .copied()
+                        .filter(|&c| {
+                            self.subs[c as usize]
+                                .iter()
+                                .any(|x| x.system == system && x.subscribed)
+                        }),
+                );
+                let t = usize::from(topic);
+                self.published[t] += 1;
+                self.last_receivers[t] = targets.len() as u64;
+                if targets.is_empty() {
+                    self.to_nobody[t] += 1;
+                }
                 for &c in &targets {
                     let g = w.consumers[c as usize].group;
                     w.ledger.add_copy(m, g);
@@ -366,12 +391,32 @@ impl BrokerModel for RedisPubsub {
     fn state(&self, w: &World) -> ModelState {
         ModelState {
             brokers: self
-                .system_nodes
+                .system_names
                 .iter()
                 .zip(&self.up)
-                .map(|(_, &up)| BrokerState {
-                    name: String::new(),
+                .map(|(n, &up)| BrokerState {
+                    name: n.clone(),
                     up,
+                })
+                .collect(),
+            pubsub_channels: (0..self.topic_names.len())
+                .map(|t| {
+                    let system = self.system_of_topic[t];
+                    PubsubChannelState {
+                        channel: self.topic_names[t].clone(),
+                        broker: self.system_names[system].clone(),
+                        subscribers: self.topic_subs[t]
+                            .iter()
+                            .filter(|&&c| {
+                                self.subs[c as usize]
+                                    .iter()
+                                    .any(|x| x.system == system && x.subscribed)
+                            })
+                            .count() as u64,
+                        published: self.published[t],
+                        last_receivers: self.last_receivers[t],
+                        published_to_nobody: self.to_nobody[t],
+                    }
                 })
                 .collect(),
             subscribers: self

@@ -70,10 +70,16 @@ pub enum LossReason {
     Unroutable,
     /// A sender gave up after its retries.
     RetriesExhausted,
+    /// Trimmed from a Redis stream (MAXLEN) before the group read it: a lagging group skips it.
+    Trimmed,
+    /// Refused by a full queue with `overflow = reject-publish` (the publisher gets a nack).
+    Rejected,
+    /// Unroutable with `mandatory = true`: the broker returned it to the publisher.
+    Returned,
 }
 
 impl LossReason {
-    pub const ALL: [LossReason; 14] = [
+    pub const ALL: [LossReason; 17] = [
         LossReason::SubscriberOffline,
         LossReason::ReceiverOffline,
         LossReason::ConsumerCrash,
@@ -88,6 +94,9 @@ impl LossReason {
         LossReason::QueueOverflow,
         LossReason::Unroutable,
         LossReason::RetriesExhausted,
+        LossReason::Trimmed,
+        LossReason::Rejected,
+        LossReason::Returned,
     ];
 
     #[must_use]
@@ -107,6 +116,9 @@ impl LossReason {
             LossReason::QueueOverflow => "queue-overflow",
             LossReason::Unroutable => "unroutable",
             LossReason::RetriesExhausted => "retries-exhausted",
+            LossReason::Trimmed => "trimmed",
+            LossReason::Rejected => "rejected",
+            LossReason::Returned => "returned",
         }
     }
 

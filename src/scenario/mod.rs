@@ -237,7 +237,29 @@ impl Default for ChannelOptions {
     }
 }
 
-/// Options of Redis (Pub/Sub and Streams). Defaults are redis.conf 7.0's.
+/// Where a Redis Streams consumer group starts when it is created (`XGROUP CREATE key group <id>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum GroupStart {
+    /// `$`: the end of the stream; the group sees only entries added after it was created.
+    #[serde(rename = "$")]
+    Latest,
+    /// `0`: the beginning; the group reads every retained entry.
+    #[serde(rename = "0")]
+    Earliest,
+}
+
+/// `appendfsync`: how often the append-only file reaches the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppendFsync {
+    /// After every write: a crash loses nothing that was acknowledged.
+    Always,
+    /// Once a second (the default): a crash loses up to the last second.
+    Everysec,
+}
+
+/// Options of Redis (Pub/Sub and Streams). Defaults are redis.conf 7.0's. The `pubsub_*` options
+/// apply to redis-pubsub; the others to redis-stream (`reconnect_ms` to both).
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedisOptions {
@@ -248,6 +270,28 @@ pub struct RedisOptions {
     pub pubsub_soft_s: f64,
     /// How long a disconnected client takes to reconnect and resubscribe.
     pub reconnect_ms: f64,
+    /// Streams: where a consumer group starts, `$` (new entries only) or `0` (the whole stream).
+    pub group_start: GroupStart,
+    /// Streams: `XREADGROUP ... NOACK`: no pending entries list, at-most-once.
+    pub noack: bool,
+    /// Streams: `XREADGROUP COUNT`: entries a consumer holds read but not yet processed.
+    pub read_count: u32,
+    /// Streams: a returning consumer first reads its own pending entries (`XREADGROUP ... 0`),
+    /// as the Redis docs recommend, before new ones (`>`).
+    pub read_history: bool,
+    /// Streams: `XAUTOCLAIM ... <min-idle-time>`: a live member of the group takes over entries
+    /// pending longer than this. 0 = nobody claims (Redis never redelivers by itself).
+    pub min_idle_ms: f64,
+    /// Streams: how often a live member of each group calls XAUTOCLAIM (when `min_idle_ms` > 0).
+    pub autoclaim_every_ms: f64,
+    /// Streams: `XADD key MAXLEN = n`: keep at most n entries per stream; 0 = no trimming.
+    pub maxlen: u64,
+    /// Streams: `appendonly`: log every write to the append-only file.
+    pub appendonly: bool,
+    /// Streams: `appendfsync` when `appendonly` is on.
+    pub appendfsync: AppendFsync,
+    /// Streams: `save <seconds> <changes>` rules for RDB snapshots; `[]` = no snapshots.
+    pub save: Vec<(u64, u64)>,
 }
 
 impl Default for RedisOptions {
@@ -257,6 +301,16 @@ impl Default for RedisOptions {
             pubsub_soft_mb: 8.0,
             pubsub_soft_s: 60.0,
             reconnect_ms: 1000.0,
+            group_start: GroupStart::Latest,
+            noack: false,
+            read_count: 10,
+            read_history: true,
+            min_idle_ms: 0.0,
+            autoclaim_every_ms: 1000.0,
+            maxlen: 0,
+            appendonly: false,
+            appendfsync: AppendFsync::Everysec,
+            save: vec![(3600, 1), (300, 100), (60, 10_000)],
         }
     }
 }
@@ -266,6 +320,37 @@ impl Default for RedisOptions {
 pub enum AckMode {
     Manual,
     Auto,
+}
+
+/// The exchange producers publish to; the topic is the routing key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExchangeKind {
+    /// A fanout exchange per topic: every queue bound to it gets a copy.
+    Fanout,
+    /// One direct exchange: a queue gets the messages whose routing key equals a binding key.
+    Direct,
+    /// One topic exchange: binding keys are patterns, `*` one word, `#` zero or more.
+    Topic,
+}
+
+/// `x-overflow`: what a queue at `x-max-length` does with one more message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Overflow {
+    /// Drop the oldest ready message (the default).
+    DropHead,
+    /// Refuse the new one (the publisher gets a nack with confirms on).
+    RejectPublish,
+}
+
+/// `x-queue-type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueueType {
+    Classic,
+    /// Raft-replicated, always durable; every message survives a restart.
+    Quorum,
 }
 
 /// Options of RabbitMQ (AMQP 0-9-1) queues: one queue per consumer group.
@@ -281,6 +366,16 @@ pub struct RabbitOptions {
     pub prefetch: u32,
     /// The queue is deleted when its consumer's connection closes (what a pub/sub client declares).
     pub exclusive: bool,
+    /// The exchange type; consumers' `subscribe` entries are the binding keys.
+    pub exchange: ExchangeKind,
+    /// `x-max-length`: ready messages a queue holds; 0 = no limit.
+    pub max_length: u32,
+    /// `x-overflow` at `max_length`.
+    pub overflow: Overflow,
+    pub queue_type: QueueType,
+    /// `mandatory` flag on publish: an unroutable message is returned to the publisher instead
+    /// of being dropped silently.
+    pub mandatory: bool,
 }
 
 impl Default for RabbitOptions {
@@ -291,6 +386,11 @@ impl Default for RabbitOptions {
             ack: AckMode::Manual,
             prefetch: 10,
             exclusive: false,
+            exchange: ExchangeKind::Fanout,
+            max_length: 0,
+            overflow: Overflow::DropHead,
+            queue_type: QueueType::Classic,
+            mandatory: false,
         }
     }
 }
@@ -332,6 +432,10 @@ pub struct KafkaOptions {
     pub session_timeout_ms: f64,
     /// `max.poll.records`: records a consumer holds fetched but unprocessed.
     pub max_poll_records: u32,
+    /// `segment.bytes`: a partition's log rolls to a new segment at this size (1 GiB).
+    pub segment_bytes: u64,
+    /// `segment.ms`: ... or when its first record is this old (7 days).
+    pub segment_ms: f64,
 }
 
 impl Default for KafkaOptions {
@@ -346,6 +450,8 @@ impl Default for KafkaOptions {
             auto_commit_ms: 5000.0,
             session_timeout_ms: 45_000.0,
             max_poll_records: 500,
+            segment_bytes: 1 << 30,
+            segment_ms: 604_800_000.0,
         }
     }
 }

@@ -2,9 +2,9 @@
 //! there, with their span), then `validate` checks names, numbers and limits.
 
 use super::{
-    secs, Arrivals, BrokerKind, ChannelOptions, Consumer, DirectOptions, Expect, Fault, FaultKind,
-    KafkaOptions, Op, Producer, Publish, RabbitOptions, RedisOptions, Scenario, ScenarioError,
-    ServiceDist, Shape, Step, Text, TopicId, Variant,
+    secs, Arrivals, BrokerKind, ChannelOptions, Consumer, DirectOptions, ExchangeKind, Expect,
+    Fault, FaultKind, KafkaOptions, Op, Producer, Publish, QueueType, RabbitOptions, RedisOptions,
+    Scenario, ScenarioError, ServiceDist, Shape, Step, Text, TopicId, Variant,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -597,15 +597,6 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
         }
         let shape = *v.shape.get_ref();
         let broker = v.broker.as_ref().map(|b| *b.get_ref());
-        if let Some(b) = &v.broker {
-            if *b.get_ref() == BrokerKind::RedisStream {
-                return c.err(
-                    b,
-                    "broker redis-stream is not modelled yet (it comes with the broker-models issue); \
-                     use redis-pubsub, rabbitmq or kafka",
-                );
-            }
-        }
         match (shape.needs_broker(), &v.broker) {
             (true, None) => {
                 return c.err(&v.shape, format!(
@@ -653,6 +644,16 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
         let rabbitmq: RabbitOptions = options!(rabbitmq, "rabbitmq");
         let kafka: KafkaOptions = options!(kafka, "kafka");
         check_options(c, v, &direct, &channel, &redis, &rabbitmq, &kafka)?;
+        if rabbitmq.exchange == ExchangeKind::Topic && shape == Shape::BrokerPerTopic {
+            let at = option_value_offset(c.text, v.name.span().start, "rabbitmq", "exchange")
+                .or(v.rabbitmq.as_ref().map(|o| o.span().start))
+                .unwrap_or(v.name.span().start);
+            return Err(c.at(
+                at,
+                "rabbitmq.exchange \"topic\" routes within one broker: use shape single-broker \
+                 (broker-per-topic gives every topic its own broker and exchange)",
+            ));
+        }
         variants.push(Variant {
             name,
             shape,
@@ -855,6 +856,69 @@ fn check_options(
             ));
         }
     }
+    if redis.read_count == 0 || redis.read_count > 100_000 {
+        return Err(fail(
+            "read_count",
+            "redis",
+            format!("must be 1 to 100000, got {}", redis.read_count),
+        ));
+    }
+    for (field, x) in [
+        ("min_idle_ms", redis.min_idle_ms),
+        ("autoclaim_every_ms", redis.autoclaim_every_ms),
+    ] {
+        if !finite_range(x, 0.0, 1e9) {
+            return Err(fail(
+                field,
+                "redis",
+                format!("must be between 0 and 1e9, got {x}"),
+            ));
+        }
+    }
+    if redis.autoclaim_every_ms < 1.0 {
+        return Err(fail(
+            "autoclaim_every_ms",
+            "redis",
+            format!("must be at least 1, got {}", redis.autoclaim_every_ms),
+        ));
+    }
+    if redis.maxlen > 1_000_000_000 {
+        return Err(fail(
+            "maxlen",
+            "redis",
+            "is over the limit of 1000000000".into(),
+        ));
+    }
+    if redis.save.len() > 16 {
+        return Err(fail("save", "redis", "has more than 16 rules".into()));
+    }
+    if let Some((secs, changes)) = redis
+        .save
+        .iter()
+        .find(|(s, n)| *s == 0 || *n == 0 || *s > 1_000_000_000)
+    {
+        return Err(fail(
+            "save",
+            "redis",
+            format!(
+                "rules are [seconds, changes], both at least 1 (seconds at most 1e9), got [{secs}, {changes}]"
+            ),
+        ));
+    }
+    if rabbitmq.queue_type == QueueType::Quorum && !rabbitmq.durable {
+        return Err(fail(
+            "durable",
+            "rabbitmq",
+            "must be true for a quorum queue: quorum queues are always durable".into(),
+        ));
+    }
+    if rabbitmq.queue_type == QueueType::Quorum && rabbitmq.exclusive {
+        return Err(fail(
+            "exclusive",
+            "rabbitmq",
+            "must be false for a quorum queue: quorum queues cannot be exclusive".into(),
+        ));
+    }
     if rabbitmq.prefetch > 65_535 {
         return Err(fail(
             "prefetch",
@@ -905,6 +969,23 @@ fn check_options(
                 format!("must be between 1 and 1e9, got {x}"),
             ));
         }
+    }
+    if kafka.segment_bytes < 14 || kafka.segment_bytes > 1 << 40 {
+        return Err(fail(
+            "segment_bytes",
+            "kafka",
+            format!(
+                "must be 14 (a record's overhead) to 2^40, got {}",
+                kafka.segment_bytes
+            ),
+        ));
+    }
+    if !finite_range(kafka.segment_ms, 1.0, 1e13) {
+        return Err(fail(
+            "segment_ms",
+            "kafka",
+            format!("must be between 1 and 1e13, got {}", kafka.segment_ms),
+        ));
     }
     if kafka.max_poll_records == 0 || kafka.max_poll_records > 100_000 {
         return Err(fail(

@@ -52,7 +52,8 @@ impl Cell {
 }
 
 /// What processing one delivery meant for the group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Processed {
     First,
     Duplicate,

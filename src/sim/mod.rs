@@ -26,7 +26,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::sync::Arc;
-use world::{ConsumerRt, HopKind, LossFlash, Message, Status, World};
+use world::{ConsumerRt, HopKind, LossFlash, Message, Processing, Status, World};
 
 /// One thing that happens at one instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +189,7 @@ impl VariantSim {
                 name: c.name.clone(),
                 node: topology.consumers[ci],
                 group: 0,
-                topics: c.subscribe.clone(),
+                topics: crate::broker::subscriptions(s, v, &c.subscribe),
                 service: c.service,
                 dist: c.service_dist,
                 status: if at.is_some() {
@@ -356,8 +356,20 @@ impl VariantSim {
                 k.processed += 1;
                 let g = k.group;
                 let msg = w.msgs[d.msg as usize];
-                w.ledger
+                let outcome = w
+                    .ledger
                     .process(d.msg, g, msg.created, w.now, msg.key_slot());
+                if let Some(t) = &mut w.trace {
+                    t.push(Processing {
+                        at: w.now,
+                        consumer,
+                        msg: d.msg,
+                        tag: d.tag,
+                        aux: d.aux,
+                        redelivered: d.redelivered,
+                        outcome,
+                    });
+                }
                 self.model.get().processed(w, consumer, d);
                 w.start_service(consumer);
             }
@@ -394,7 +406,29 @@ impl VariantSim {
         self.last_sample = (w.now, d);
     }
 
-    fn consumer_index(&self, name: &str) -> Option<u32> {
+    /// Record every processing from now on (see [`Processing`]); off by default, so that a run
+    /// that does not ask for it keeps nothing per message.
+    pub fn record_trace(&mut self) {
+        if self.world.trace.is_none() {
+            self.world.trace = Some(Vec::new());
+        }
+    }
+
+    /// The processings recorded since [`VariantSim::record_trace`], in order.
+    #[must_use]
+    pub fn trace(&self) -> &[Processing] {
+        self.world.trace.as_deref().unwrap_or(&[])
+    }
+
+    /// A message as its producer created it.
+    #[must_use]
+    pub fn message(&self, m: MsgId) -> Option<&Message> {
+        self.world.msgs.get(m as usize)
+    }
+
+    /// The engine's index of the consumer called `name` (as in [`Processing::consumer`]).
+    #[must_use]
+    pub fn consumer_index(&self, name: &str) -> Option<u32> {
         self.world
             .consumers
             .iter()

@@ -2,7 +2,7 @@
 //! processing, messages in flight, and the ledger. Models move messages through it; the rules of
 //! consumers (one message at a time, service time, online/offline) live here once.
 
-use super::ledger::{GroupId, Ledger, MsgId};
+use super::ledger::{GroupId, Ledger, MsgId, Processed};
 use super::queue::EventQueue;
 use super::Event;
 use crate::metrics::LossReason;
@@ -119,6 +119,21 @@ pub struct Hop {
     pub aux: u32,
 }
 
+/// One delivery processed by a consumer, as recorded by an opt-in trace
+/// ([`crate::sim::VariantSim::record_trace`]). `tag` and `aux` are the model's: Kafka
+/// (partition, offset); RabbitMQ (queue, earlier deliveries = `x-delivery-count`); Redis Streams
+/// (entry id, delivery counter); Redis Pub/Sub (broker, 0).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Processing {
+    pub at: Nanos,
+    pub consumer: u32,
+    pub msg: MsgId,
+    pub tag: u32,
+    pub aux: u32,
+    pub redelivered: bool,
+    pub outcome: Processed,
+}
+
 /// A delivery became lost somewhere: a viewer flashes the node red.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct LossFlash {
@@ -149,6 +164,8 @@ pub struct World {
     pub flashes: VecDeque<LossFlash>,
     /// Held messages of a consumer that went away, for the model to settle (reused buffer).
     pub scratch: Vec<Delivery>,
+    /// Every processing, in order, when a test or viewer asked for it (None: not recorded).
+    pub trace: Option<Vec<Processing>>,
     /// The last hops sent, newest last (bounded): a viewer animates hops shorter than a frame
     /// from here, since they start and end between two snapshots.
     pub recent_hops: VecDeque<Hop>,
@@ -180,6 +197,7 @@ impl World {
             stored_bytes_peak: 0,
             flashes: VecDeque::new(),
             scratch: Vec::new(),
+            trace: None,
             recent_hops: VecDeque::with_capacity(RECENT_HOPS),
         }
     }

@@ -8,7 +8,14 @@ use brokerlab::sim::Simulation;
 
 /// One producer of `topic` at `rate`/s (constant arrivals, key count `keys`), the given consumers,
 /// faults and variants; 1 ms hops.
-fn lab(rate: f64, keys: u32, consumers: &str, faults: &str, variants: &str, duration: f64) -> Simulation {
+fn lab(
+    rate: f64,
+    keys: u32,
+    consumers: &str,
+    faults: &str,
+    variants: &str,
+    duration: f64,
+) -> Simulation {
     let text = format!(
         r#"
 seed = 5
@@ -60,7 +67,14 @@ until_s = 10.0
 
 #[test]
 fn direct_send_to_an_offline_consumer_is_lost_without_retry() {
-    let mut sim = lab(100.0, 0, ONE, OFFLINE_5_TO_10, "[[variant]]\nname = \"d\"\nshape = \"direct\"", 20.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        OFFLINE_5_TO_10,
+        "[[variant]]\nname = \"d\"\nshape = \"direct\"",
+        20.0,
+    );
     run(&mut sim, 21.0);
     let m = metrics(&sim, "d");
     // 5 s at 100/s (give or take the message at each edge).
@@ -77,7 +91,11 @@ fn direct_retry_delivers_once_the_consumer_is_back() {
     let m = metrics(&sim, "d");
     assert_eq!(m.lost, 0);
     assert_eq!(m.delivered, m.produced);
-    assert!(m.latency_ms.max >= 4_900.0, "the first retried message waited ~5 s: {}", m.latency_ms.max);
+    assert!(
+        m.latency_ms.max >= 4_900.0,
+        "the first retried message waited ~5 s: {}",
+        m.latency_ms.max
+    );
 }
 
 #[test]
@@ -86,12 +104,18 @@ fn direct_retry_gives_up_after_max_retries() {
     let mut sim = lab(100.0, 0, ONE, OFFLINE_5_TO_10, v, 20.0);
     run(&mut sim, 21.0);
     let m = metrics(&sim, "d");
-    assert!(reason(&m, "retries-exhausted") > 400, "{:?}", m.lost_by_reason);
+    assert!(
+        reason(&m, "retries-exhausted") > 400,
+        "{:?}",
+        m.lost_by_reason
+    );
 }
 
 #[test]
 fn direct_links_grow_as_producers_times_consumers() {
-    let consumers = (1..=3).map(|i| format!("[[consumer]]\nname = \"c{i}\"\nsubscribe = [\"t\"]\n")).collect::<String>();
+    let consumers = (1..=3)
+        .map(|i| format!("[[consumer]]\nname = \"c{i}\"\nsubscribe = [\"t\"]\n"))
+        .collect::<String>();
     let producers = (1..=4)
         .map(|i| format!("[[producer]]\nname = \"p{i}\"\npublish = [ {{ topic = \"t\", rate_per_s = 1.0 }} ]\n"))
         .collect::<String>();
@@ -100,8 +124,24 @@ fn direct_links_grow_as_producers_times_consumers() {
     );
     let sim = Simulation::new(scenario(&text));
     let (d, k) = (metrics(&sim, "d"), metrics(&sim, "k"));
-    assert_eq!((d.connections, d.max_producer_endpoints, d.add_consumer_cost, d.systems_to_operate), (12, 3, 4, 0));
-    assert_eq!((k.connections, k.max_producer_endpoints, k.add_consumer_cost, k.systems_to_operate), (7, 1, 0, 1));
+    assert_eq!(
+        (
+            d.connections,
+            d.max_producer_endpoints,
+            d.add_consumer_cost,
+            d.systems_to_operate
+        ),
+        (12, 3, 4, 0)
+    );
+    assert_eq!(
+        (
+            k.connections,
+            k.max_producer_endpoints,
+            k.add_consumer_cost,
+            k.systems_to_operate
+        ),
+        (7, 1, 0, 1)
+    );
 }
 
 // ---------------------------------------------------------------- IPC channel
@@ -119,20 +159,44 @@ service_ms = 1.0
 
 #[test]
 fn channel_gives_each_message_to_one_receiver_only() {
-    let mut sim = lab(100.0, 0, TWO_GROUPS, "", "[[variant]]\nname = \"ch\"\nshape = \"channel\"", 10.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        TWO_GROUPS,
+        "",
+        "[[variant]]\nname = \"ch\"\nshape = \"channel\"",
+        10.0,
+    );
     run(&mut sim, 11.0);
     let m = metrics(&sim, "ch");
     assert_eq!(m.expected, 2 * m.produced);
-    assert_eq!(m.delivered, m.produced, "each message processed once, by one receiver");
-    assert_eq!(reason(&m, "no-fanout"), m.produced, "the other group never sees it");
+    assert_eq!(
+        m.delivered, m.produced,
+        "each message processed once, by one receiver"
+    );
+    assert_eq!(
+        reason(&m, "no-fanout"),
+        m.produced,
+        "the other group never sees it"
+    );
     let g = &sim.variants[0].groups();
-    assert!(g.iter().all(|g| g.delivered > m.produced / 4), "both receivers take a share: {g:?}");
+    assert!(
+        g.iter().all(|g| g.delivered > m.produced / 4),
+        "both receivers take a share: {g:?}"
+    );
 }
 
 #[test]
 fn channel_full_blocks_senders_and_loses_nothing() {
     let slow = "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 20.0\n";
-    let mut sim = lab(100.0, 0, slow, "", "[[variant]]\nname = \"ch\"\nshape = \"channel\"\nchannel = { capacity = 10 }", 10.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        slow,
+        "",
+        "[[variant]]\nname = \"ch\"\nshape = \"channel\"\nchannel = { capacity = 10 }",
+        10.0,
+    );
     run(&mut sim, 10.0);
     let st = sim.variants[0].state();
     let ch = st.channel.expect("channel state");
@@ -143,22 +207,38 @@ fn channel_full_blocks_senders_and_loses_nothing() {
 
 #[test]
 fn channel_send_without_a_receiver_fails() {
-    let mut sim = lab(100.0, 0, ONE, CRASH_5_TO_10, "[[variant]]\nname = \"ch\"\nshape = \"channel\"", 20.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        CRASH_5_TO_10,
+        "[[variant]]\nname = \"ch\"\nshape = \"channel\"",
+        20.0,
+    );
     run(&mut sim, 21.0);
     let m = metrics(&sim, "ch");
-    assert!(reason(&m, "receiver-offline") >= 490, "{:?}", m.lost_by_reason);
+    assert!(
+        reason(&m, "receiver-offline") >= 490,
+        "{:?}",
+        m.lost_by_reason
+    );
 }
 
 // ---------------------------------------------------------------- Redis Pub/Sub
 
-const REDIS: &str = "[[variant]]\nname = \"r\"\nshape = \"single-broker\"\nbroker = \"redis-pubsub\"";
+const REDIS: &str =
+    "[[variant]]\nname = \"r\"\nshape = \"single-broker\"\nbroker = \"redis-pubsub\"";
 
 #[test]
 fn pubsub_subscriber_offline_misses_messages() {
     let mut sim = lab(100.0, 0, ONE, OFFLINE_5_TO_10, REDIS, 20.0);
     run(&mut sim, 21.0);
     let m = metrics(&sim, "r");
-    assert!((495..=505).contains(&reason(&m, "subscriber-offline")), "{:?}", m.lost_by_reason);
+    assert!(
+        (495..=505).contains(&reason(&m, "subscriber-offline")),
+        "{:?}",
+        m.lost_by_reason
+    );
     assert_eq!(m.delivered + m.lost, m.produced, "nothing kept for later");
     assert_eq!(m.duplicates, 0);
 }
@@ -179,19 +259,31 @@ fn pubsub_members_of_one_group_each_get_a_copy() {
     run(&mut sim, 11.0);
     let m = metrics(&sim, "r");
     assert_eq!(m.delivered, m.produced);
-    assert_eq!(m.duplicates, m.produced, "Pub/Sub has no consumer groups: the work is done twice");
+    assert_eq!(
+        m.duplicates, m.produced,
+        "Pub/Sub has no consumer groups: the work is done twice"
+    );
 }
 
 #[test]
 fn pubsub_slow_subscriber_over_the_hard_limit_is_cut_off_and_misses_messages() {
     let slow = "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 50.0\n";
-    let v = format!("{REDIS}\nredis = {{ pubsub_hard_mb = 0.5, pubsub_soft_mb = 0.0, reconnect_ms = 1000.0 }}");
+    let v = format!(
+        "{REDIS}\nredis = {{ pubsub_hard_mb = 0.5, pubsub_soft_mb = 0.0, reconnect_ms = 1000.0 }}"
+    );
     let text_rate = 1000.0;
     let mut sim = lab(text_rate, 0, slow, "", &v, 20.0);
     run(&mut sim, 20.0);
     let m = metrics(&sim, "r");
-    assert!(reason(&m, "output-buffer-limit") > 1000, "{:?}", m.lost_by_reason);
-    assert!(reason(&m, "subscriber-offline") > 0, "messages published while it reconnects are missed");
+    assert!(
+        reason(&m, "output-buffer-limit") > 1000,
+        "{:?}",
+        m.lost_by_reason
+    );
+    assert!(
+        reason(&m, "subscriber-offline") > 0,
+        "messages published while it reconnects are missed"
+    );
 }
 
 #[test]
@@ -216,7 +308,11 @@ redis = { pubsub_hard_mb = 0.0, pubsub_soft_mb = 0.5, pubsub_soft_s = 5.0 }
     let mut sim = Simulation::new(scenario(text));
     // Over 0.5 MB after ~(0.5 MB + 128 kB socket) / 90 kB/s = ~7 s; cut ~5 s later.
     run(&mut sim, 9.0);
-    assert_eq!(reason(&metrics(&sim, "r"), "output-buffer-limit"), 0, "not yet: under the soft limit's seconds");
+    assert_eq!(
+        reason(&metrics(&sim, "r"), "output-buffer-limit"),
+        0,
+        "not yet: under the soft limit's seconds"
+    );
     run(&mut sim, 30.0);
     assert!(reason(&metrics(&sim, "r"), "output-buffer-limit") > 0);
 }
@@ -227,9 +323,17 @@ fn pubsub_broker_crash_drops_buffers_and_publishes_fail_while_down() {
     let mut sim = lab(100.0, 0, ONE, f, REDIS, 20.0);
     run(&mut sim, 21.0);
     let m = metrics(&sim, "r");
-    assert!((295..=305).contains(&reason(&m, "broker-down")), "{:?}", m.lost_by_reason);
+    assert!(
+        (295..=305).contains(&reason(&m, "broker-down")),
+        "{:?}",
+        m.lost_by_reason
+    );
     // Subscribers resubscribe 1 s after the restart: what comes meanwhile has no subscriber.
-    assert!((95..=105).contains(&reason(&m, "subscriber-offline")), "{:?}", m.lost_by_reason);
+    assert!(
+        (95..=105).contains(&reason(&m, "subscriber-offline")),
+        "{:?}",
+        m.lost_by_reason
+    );
 }
 
 // ---------------------------------------------------------------- RabbitMQ
@@ -240,10 +344,21 @@ fn rabbit(opts: &str) -> String {
 
 #[test]
 fn rabbitmq_named_queue_keeps_the_backlog_of_an_offline_consumer() {
-    let mut sim = lab(100.0, 0, ONE, OFFLINE_5_TO_10, &rabbit("ack = \"manual\""), 20.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        OFFLINE_5_TO_10,
+        &rabbit("ack = \"manual\""),
+        20.0,
+    );
     run(&mut sim, 10.0);
     let q = &sim.variants[0].state().queues[0];
-    assert!((490..=510).contains(&q.depth), "backlog while away: {}", q.depth);
+    assert!(
+        (490..=510).contains(&q.depth),
+        "backlog while away: {}",
+        q.depth
+    );
     run(&mut sim, 21.0);
     let m = metrics(&sim, "q");
     assert_eq!((m.lost, m.delivered), (0, m.produced));
@@ -252,7 +367,14 @@ fn rabbitmq_named_queue_keeps_the_backlog_of_an_offline_consumer() {
 #[test]
 fn rabbitmq_manual_ack_consumer_crash_requeues_and_loses_nothing() {
     let slow = "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 5.0\n";
-    let mut sim = lab(150.0, 0, slow, CRASH_5_TO_10, &rabbit("ack = \"manual\", prefetch = 50"), 20.0);
+    let mut sim = lab(
+        150.0,
+        0,
+        slow,
+        CRASH_5_TO_10,
+        &rabbit("ack = \"manual\", prefetch = 50"),
+        20.0,
+    );
     run(&mut sim, 30.0);
     let m = metrics(&sim, "q");
     assert_eq!(m.lost, 0);
@@ -272,23 +394,45 @@ fn rabbitmq_processed_but_unacked_deliveries_are_redelivered_as_duplicates() {
     run(&mut sim, 30.0);
     let m = metrics(&sim, "q");
     assert_eq!(m.lost, 0);
-    assert!(m.duplicates >= 5, "redelivered after the crash: {}", m.duplicates);
+    assert!(
+        m.duplicates >= 5,
+        "redelivered after the crash: {}",
+        m.duplicates
+    );
 }
 
 #[test]
 fn rabbitmq_auto_ack_consumer_crash_loses_what_it_held() {
     let slow = "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 20.0\n";
-    let mut sim = lab(100.0, 0, slow, CRASH_5_TO_10, &rabbit("ack = \"auto\""), 20.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        slow,
+        CRASH_5_TO_10,
+        &rabbit("ack = \"auto\""),
+        20.0,
+    );
     run(&mut sim, 10.0);
     let m = metrics(&sim, "q");
     // Auto-ack pushes everything at once: after 5 s at 100/s in and 50/s out, it held ~250.
-    assert!((240..=260).contains(&reason(&m, "consumer-crash")), "{:?}", m.lost_by_reason);
+    assert!(
+        (240..=260).contains(&reason(&m, "consumer-crash")),
+        "{:?}",
+        m.lost_by_reason
+    );
 }
 
 #[test]
 fn rabbitmq_prefetch_caps_unacked_deliveries() {
     let slow = "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 50.0\n";
-    let mut sim = lab(100.0, 0, slow, "", &rabbit("ack = \"manual\", prefetch = 7"), 10.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        slow,
+        "",
+        &rabbit("ack = \"manual\", prefetch = 7"),
+        10.0,
+    );
     run(&mut sim, 5.0);
     let q = &sim.variants[0].state().queues[0];
     assert_eq!(q.unacked, 7);
@@ -309,7 +453,8 @@ fn rabbitmq_competing_consumers_share_a_queue_round_robin() {
 #[test]
 fn rabbitmq_restart_keeps_only_persistent_messages_in_durable_queues() {
     // The consumer is away from 1 s to 12 s, the broker restarts from 5 s to 6 s.
-    let faults = "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 1.0\nuntil_s = 12.0\n\
+    let faults =
+        "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 1.0\nuntil_s = 12.0\n\
                   [[fault]]\nkind = \"broker-crash\"\nat_s = 5.0\nuntil_s = 6.0\n";
     let variants = [
         ("durable-persistent", "durable = true, persistent = true"),
@@ -328,22 +473,45 @@ fn rabbitmq_restart_keeps_only_persistent_messages_in_durable_queues() {
     for name in ["durable-transient", "transient-queue"] {
         let m = metrics(&sim, name);
         // The ~400 messages queued from 1 s to 5 s are gone; then ~100 more while it is down.
-        assert!((395..=405).contains(&reason(&m, "broker-restart")), "{name}: {:?}", m.lost_by_reason);
-        assert!((95..=105).contains(&reason(&m, "broker-down")), "{name}: {:?}", m.lost_by_reason);
+        assert!(
+            (395..=405).contains(&reason(&m, "broker-restart")),
+            "{name}: {:?}",
+            m.lost_by_reason
+        );
+        assert!(
+            (95..=105).contains(&reason(&m, "broker-down")),
+            "{name}: {:?}",
+            m.lost_by_reason
+        );
     }
     // A transient queue is deleted and redeclared only when its consumer comes back at 12 s:
     // until then messages are unroutable.
     let gone = metrics(&sim, "transient-queue");
-    assert!((595..=605).contains(&reason(&gone, "unroutable")), "{:?}", gone.lost_by_reason);
+    assert!(
+        (595..=605).contains(&reason(&gone, "unroutable")),
+        "{:?}",
+        gone.lost_by_reason
+    );
     assert_eq!(reason(&metrics(&sim, "durable-transient"), "unroutable"), 0);
 }
 
 #[test]
 fn rabbitmq_exclusive_queue_behaves_like_pubsub_when_its_consumer_leaves() {
-    let mut sim = lab(100.0, 0, ONE, OFFLINE_5_TO_10, &rabbit("exclusive = true"), 20.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        OFFLINE_5_TO_10,
+        &rabbit("exclusive = true"),
+        20.0,
+    );
     run(&mut sim, 21.0);
     let m = metrics(&sim, "q");
-    assert!((495..=505).contains(&reason(&m, "unroutable")), "{:?}", m.lost_by_reason);
+    assert!(
+        (495..=505).contains(&reason(&m, "unroutable")),
+        "{:?}",
+        m.lost_by_reason
+    );
 }
 
 // ---------------------------------------------------------------- Kafka
@@ -354,13 +522,24 @@ fn kafka(opts: &str) -> String {
 
 #[test]
 fn kafka_keeps_records_for_an_offline_consumer_who_resumes_at_its_offset() {
-    let mut sim = lab(100.0, 0, ONE, OFFLINE_5_TO_10, &kafka("partitions = 3"), 20.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        OFFLINE_5_TO_10,
+        &kafka("partitions = 3"),
+        20.0,
+    );
     run(&mut sim, 10.0);
     let g = &sim.variants[0].groups()[0];
     assert!((490..=510).contains(&g.lag), "lag while away: {}", g.lag);
     run(&mut sim, 21.0);
     let m = metrics(&sim, "k");
-    assert_eq!((m.lost, m.duplicates, m.delivered), (0, 0, m.produced), "a clean leave commits first");
+    assert_eq!(
+        (m.lost, m.duplicates, m.delivered),
+        (0, 0, m.produced),
+        "a clean leave commits first"
+    );
 }
 
 #[test]
@@ -375,7 +554,11 @@ fn kafka_new_group_with_earliest_replays_history_and_latest_does_not() {
     run(&mut sim, 21.0);
     let e = metrics(&sim, "earliest");
     let l = metrics(&sim, "latest");
-    assert!((995..=1005).contains(&e.replayed), "the late group read the 10 s before it: {}", e.replayed);
+    assert!(
+        (995..=1005).contains(&e.replayed),
+        "the late group read the 10 s before it: {}",
+        e.replayed
+    );
     assert_eq!(l.replayed, 0);
     // Both see everything after they joined.
     assert_eq!((e.lost, l.lost), (0, 0));
@@ -384,68 +567,139 @@ fn kafka_new_group_with_earliest_replays_history_and_latest_does_not() {
 
 #[test]
 fn kafka_consumer_crash_reprocesses_records_since_the_last_commit() {
-    let mut sim = lab(100.0, 0, ONE, CRASH_5_TO_10, &kafka("partitions = 2, auto_commit_ms = 5000"), 30.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        CRASH_5_TO_10,
+        &kafka("partitions = 2, auto_commit_ms = 5000"),
+        30.0,
+    );
     run(&mut sim, 31.0);
     let m = metrics(&sim, "k");
     assert_eq!(m.lost, 0);
     // Committed at 5.000 s just before the crash (at the same instant, after it)... the timer
     // and the crash share 5 s; either way at most one commit interval is reprocessed.
     assert!(m.duplicates <= 500, "{}", m.duplicates);
-    let mut sim = lab(100.0, 0, ONE, &CRASH_5_TO_10.replace("at_s = 5.0", "at_s = 7.5"), &kafka("partitions = 2"), 30.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        &CRASH_5_TO_10.replace("at_s = 5.0", "at_s = 7.5"),
+        &kafka("partitions = 2"),
+        30.0,
+    );
     run(&mut sim, 31.0);
     let m = metrics(&sim, "k");
-    assert!((240..=260).contains(&m.duplicates), "2.5 s since the 5 s commit: {}", m.duplicates);
+    assert!(
+        (240..=260).contains(&m.duplicates),
+        "2.5 s since the 5 s commit: {}",
+        m.duplicates
+    );
 }
 
 #[test]
 fn kafka_crashed_member_keeps_its_partitions_until_the_session_times_out() {
     let two = TWO_GROUPS.replace("service_ms = 1.0", "service_ms = 1.0\ngroup = \"g\"");
     let crash = "[[fault]]\nkind = \"consumer-crash\"\ntarget = \"a\"\nat_s = 5.0\n";
-    let mut sim = lab(100.0, 0, &two, crash, &kafka("partitions = 2, session_timeout_ms = 10000"), 30.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        &two,
+        crash,
+        &kafka("partitions = 2, session_timeout_ms = 10000"),
+        30.0,
+    );
     let owners = |sim: &Simulation| -> Vec<Option<String>> {
-        sim.variants[0].state().partitions.iter().map(|p| p.groups[0].owner.clone()).collect()
+        sim.variants[0]
+            .state()
+            .partitions
+            .iter()
+            .map(|p| p.groups[0].owner.clone())
+            .collect()
     };
     run(&mut sim, 14.5);
     // Nobody knows a died: its partition sits unread for the 10 s session timeout.
     assert_eq!(owners(&sim), [Some("a".to_owned()), Some("b".to_owned())]);
     let p0 = &sim.variants[0].state().partitions[0];
-    assert!(p0.groups[0].lag >= 450, "9.5 s of p0's records unread: {}", p0.groups[0].lag);
+    assert!(
+        p0.groups[0].lag >= 450,
+        "9.5 s of p0's records unread: {}",
+        p0.groups[0].lag
+    );
     run(&mut sim, 15.5);
     assert_eq!(owners(&sim), [Some("b".to_owned()), Some("b".to_owned())]);
     run(&mut sim, 31.0);
     let m = metrics(&sim, "k");
     assert_eq!(m.lost, 0);
-    assert!(m.pending < 5, "b took over a's partitions: pending {}", m.pending);
+    assert!(
+        m.pending < 5,
+        "b took over a's partitions: pending {}",
+        m.pending
+    );
 }
 
 #[test]
 fn kafka_retention_deletes_records_a_lagging_group_never_read() {
-    let away = "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 2.0\nuntil_s = 20.0\n";
-    let mut sim = lab(100.0, 0, ONE, away, &kafka("partitions = 1, retention_s = 5.0, offset_reset = \"earliest\""), 30.0);
+    let away =
+        "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 2.0\nuntil_s = 20.0\n";
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        away,
+        &kafka(
+            "partitions = 1, retention_s = 5.0, segment_ms = 1000.0, offset_reset = \"earliest\"",
+        ),
+        30.0,
+    );
     run(&mut sim, 31.0);
     let m = metrics(&sim, "k");
-    // Away 18 s with 5 s retention (checked every 0.5 s): ~13 s of records expire unread.
-    assert!((1200..=1400).contains(&reason(&m, "retention")), "{:?}", m.lost_by_reason);
+    // Away 18 s with 5 s retention (checked every 0.5 s) over 1 s segments: a segment goes once
+    // its newest record is 5 s old, so ~12-13 s of records expire unread.
+    assert!(
+        (1200..=1400).contains(&reason(&m, "retention")),
+        "{:?}",
+        m.lost_by_reason
+    );
 }
 
 #[test]
 fn kafka_latest_reset_after_retention_skips_the_backlog() {
-    let away = "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 2.0\nuntil_s = 20.0\n";
-    let mut sim = lab(100.0, 0, ONE, away, &kafka("partitions = 1, retention_s = 5.0, offset_reset = \"latest\""), 30.0);
+    let away =
+        "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 2.0\nuntil_s = 20.0\n";
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        away,
+        &kafka("partitions = 1, retention_s = 5.0, segment_ms = 1000.0, offset_reset = \"latest\""),
+        30.0,
+    );
     run(&mut sim, 31.0);
     let m = metrics(&sim, "k");
-    assert!(reason(&m, "offset-reset") > 300, "the retained backlog is skipped too: {:?}", m.lost_by_reason);
+    assert!(
+        reason(&m, "offset-reset") > 300,
+        "the retained backlog is skipped too: {:?}",
+        m.lost_by_reason
+    );
 }
 
 #[test]
 fn kafka_keyed_records_stay_in_order_per_key_across_partitions_and_members() {
-    let two = TWO_GROUPS.replace("service_ms = 1.0", "service_ms = 3.0\nservice_dist = \"exponential\"\ngroup = \"g\"");
+    let two = TWO_GROUPS.replace(
+        "service_ms = 1.0",
+        "service_ms = 3.0\nservice_dist = \"exponential\"\ngroup = \"g\"",
+    );
     let mut sim = lab(300.0, 16, &two, "", &kafka("partitions = 6"), 10.0);
     run(&mut sim, 11.0);
     let m = metrics(&sim, "k");
     assert_eq!(m.out_of_order, 0);
     let snap = sim.variants[0].snapshot();
-    assert!(snap.consumers.iter().all(|c| c.processed > 300), "both members work");
+    assert!(
+        snap.consumers.iter().all(|c| c.processed > 300),
+        "both members work"
+    );
 }
 
 #[test]
@@ -453,8 +707,10 @@ fn kafka_acks_1_loses_unreplicated_records_on_leader_crash_and_acks_all_does_not
     let crash = "[[fault]]\nkind = \"broker-crash\"\ntarget = \"t\"\nat_s = 5.0\nuntil_s = 10.0\n";
     let variants = format!(
         "{}\n{}",
-        kafka("partitions = 1, replication = 3, acks = \"1\"").replace("name = \"k\"", "name = \"acks1\""),
-        kafka("partitions = 1, replication = 3, acks = \"all\"").replace("name = \"k\"", "name = \"acksall\"")
+        kafka("partitions = 1, replication = 3, acks = \"1\"")
+            .replace("name = \"k\"", "name = \"acks1\""),
+        kafka("partitions = 1, replication = 3, acks = \"all\"")
+            .replace("name = \"k\"", "name = \"acksall\"")
     );
     // 50 ms hops: the followers are 50 ms behind the leader.
     let text = format!(
@@ -464,17 +720,34 @@ fn kafka_acks_1_loses_unreplicated_records_on_leader_crash_and_acks_all_does_not
     run(&mut sim, 21.0);
     let one = metrics(&sim, "acks1");
     let all = metrics(&sim, "acksall");
-    assert!((45..=55).contains(&reason(&one, "leader-failover")), "{:?}", one.lost_by_reason);
+    assert!(
+        (45..=55).contains(&reason(&one, "leader-failover")),
+        "{:?}",
+        one.lost_by_reason
+    );
     assert_eq!(all.lost, 0);
-    assert_eq!(all.duplicates, 0, "the idempotent producer resends; the log has it once");
+    assert_eq!(
+        all.duplicates, 0,
+        "the idempotent producer resends; the log has it once"
+    );
 }
 
 #[test]
 fn kafka_partition_without_a_live_replica_waits_and_producers_retry() {
     let crash = "[[fault]]\nkind = \"broker-crash\"\nat_s = 5.0\nuntil_s = 10.0\n";
-    let mut sim = lab(100.0, 0, ONE, crash, &kafka("partitions = 2, replication = 1"), 20.0);
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        crash,
+        &kafka("partitions = 2, replication = 1"),
+        20.0,
+    );
     run(&mut sim, 9.0);
-    assert!(metrics(&sim, "k").pending > 350, "held by the producer while the partition is offline");
+    assert!(
+        metrics(&sim, "k").pending > 350,
+        "held by the producer while the partition is offline"
+    );
     run(&mut sim, 21.0);
     let m = metrics(&sim, "k");
     assert_eq!((m.lost, m.delivered), (0, m.produced));
@@ -483,8 +756,19 @@ fn kafka_partition_without_a_live_replica_waits_and_producers_retry() {
 #[test]
 fn kafka_producer_gives_up_after_the_delivery_timeout() {
     let crash = "[[fault]]\nkind = \"broker-crash\"\nat_s = 5.0\nuntil_s = 200.0\n";
-    let mut sim = lab(10.0, 0, ONE, crash, &kafka("partitions = 1, replication = 1"), 200.0);
+    let mut sim = lab(
+        10.0,
+        0,
+        ONE,
+        crash,
+        &kafka("partitions = 1, replication = 1"),
+        200.0,
+    );
     run(&mut sim, 130.0);
     let m = metrics(&sim, "k");
-    assert!((45..=55).contains(&reason(&m, "retries-exhausted")), "5 s past the 120 s timeout: {:?}", m.lost_by_reason);
+    assert!(
+        (45..=55).contains(&reason(&m, "retries-exhausted")),
+        "5 s past the 120 s timeout: {:?}",
+        m.lost_by_reason
+    );
 }
