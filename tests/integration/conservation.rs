@@ -19,8 +19,14 @@ fn every_shipped_scenario_conserves_deliveries_at_every_step() {
 use crate::common::scenario;
 use proptest::prelude::*;
 
-/// A random but valid scenario: producers, consumers (some sharing groups), every kind of fault
-/// at random times, and one variant of every shape and broker with random options.
+/// Options of the broker models beyond the first eight: RabbitMQ's exchange, length limit,
+/// overflow, queue type and mandatory flag; Redis Streams' MAXLEN, NOACK, persistence, group
+/// start and claiming; Kafka's segment time.
+type MoreOpts = (u8, u32, bool, bool, u64, bool, u8, bool, u8, u8);
+
+/// A random but valid scenario: producers, consumers (some sharing groups, one also bound to
+/// `#`), every kind of fault at random times, and one variant of every shape and broker with
+/// random options.
 #[allow(clippy::too_many_arguments)]
 fn random_scenario(
     seed: u64,
@@ -29,9 +35,22 @@ fn random_scenario(
     consumers: &[(u8, usize, usize, f64, bool)],
     faults: &[(u8, usize, f64, f64)],
     opts: (u32, bool, bool, u8, u32, u8, u32, u8),
+    more: MoreOpts,
     latency_ms: f64,
 ) -> String {
     let (prefetch, durable, persistent, ack, partitions, acks, replication, reset) = opts;
+    let (
+        overflow,
+        max_length,
+        quorum,
+        mandatory,
+        maxlen,
+        noack,
+        persistence,
+        earliest,
+        idle,
+        segment,
+    ) = more;
     let mut t = format!("seed = {seed}\nduration_s = 8.0\nlatency_ms = {latency_ms}\n");
     for (i, (topic, rate, keys)) in producers.iter().enumerate() {
         t += &format!(
@@ -42,8 +61,10 @@ fn random_scenario(
         );
     }
     for (i, (group, a, b, service, exp)) in consumers.iter().enumerate() {
+        // A `#` binding: every topic behind a topic exchange, a topic of its own elsewhere.
+        let hash = if i == 1 { ", \"#\"" } else { "" };
         t += &format!(
-            "[[consumer]]\nname = \"c{i}\"\nsubscribe = [\"t{}\", \"t{}\"]\ngroup = \"g{}\"\nservice_ms = {service}\nservice_dist = \"{}\"\n",
+            "[[consumer]]\nname = \"c{i}\"\nsubscribe = [\"t{}\", \"t{}\"{hash}]\ngroup = \"g{}\"\nservice_ms = {service}\nservice_dist = \"{}\"\n",
             a % topics,
             b % topics,
             group % 3,
@@ -92,6 +113,26 @@ fn random_scenario(
     let ack = if ack % 2 == 0 { "manual" } else { "auto" };
     let acks = ["0", "1", "all"][usize::from(acks) % 3];
     let reset = if reset % 2 == 0 { "earliest" } else { "latest" };
+    let overflow = if overflow % 2 == 0 {
+        "drop-head"
+    } else {
+        "reject-publish"
+    };
+    // Quorum queues are always durable and never exclusive.
+    let (queue_type, q_durable, q_exclusive) = if quorum {
+        ("quorum", true, false)
+    } else {
+        ("classic", durable, !persistent && !durable)
+    };
+    let persistence = [
+        "save = [[1, 1]]",
+        "save = []",
+        "appendonly = true",
+        "appendonly = true, appendfsync = \"always\"",
+    ][usize::from(persistence) % 4];
+    let group_start = if earliest { "0" } else { "$" };
+    let min_idle = [0.0, 300.0, 1000.0][usize::from(idle) % 3];
+    let segment_ms = [604_800_000.0, 500.0, 1500.0][usize::from(segment) % 3];
     t += &format!(
         r#"
 [[variant]]
@@ -111,14 +152,24 @@ redis = {{ pubsub_hard_mb = 0.05, pubsub_soft_mb = 0.01, pubsub_soft_s = 1.0, re
 name = "rabbit"
 shape = "broker-per-topic"
 broker = "rabbitmq"
-rabbitmq = {{ durable = {durable}, persistent = {persistent}, ack = "{ack}", prefetch = {prefetch}, exclusive = {} }}
+rabbitmq = {{ durable = {q_durable}, persistent = {persistent}, ack = "{ack}", prefetch = {prefetch}, exclusive = {q_exclusive}, max_length = {max_length}, overflow = "{overflow}", queue_type = "{queue_type}", mandatory = {mandatory} }}
+[[variant]]
+name = "rabbit-topic"
+shape = "single-broker"
+broker = "rabbitmq"
+rabbitmq = {{ exchange = "topic", durable = {durable}, persistent = {persistent}, ack = "{ack}", prefetch = {prefetch}, max_length = {max_length}, mandatory = {mandatory} }}
 [[variant]]
 name = "kafka"
 shape = "central-log"
 broker = "kafka"
-kafka = {{ partitions = {partitions}, replication = {replication}, acks = "{acks}", offset_reset = "{reset}", retention_s = 3.0, auto_commit_ms = 700.0, session_timeout_ms = 1500.0, max_poll_records = {} }}
+kafka = {{ partitions = {partitions}, replication = {replication}, acks = "{acks}", offset_reset = "{reset}", retention_s = 3.0, auto_commit_ms = 700.0, session_timeout_ms = 1500.0, max_poll_records = {}, segment_ms = {segment_ms}, segment_bytes = 2000 }}
+[[variant]]
+name = "stream"
+shape = "broker-per-topic"
+broker = "redis-stream"
+redis = {{ maxlen = {maxlen}, noack = {noack}, group_start = "{group_start}", min_idle_ms = {min_idle}, autoclaim_every_ms = 200.0, read_count = {}, {persistence} }}
 "#,
-        !persistent && !durable,
+        prefetch.max(1),
         prefetch.max(1)
     );
     t
@@ -141,9 +192,10 @@ proptest! {
         consumers in prop::collection::vec((0u8..4, 0usize..4, 0usize..4, 0.0f64..15.0, any::<bool>()), 1..5),
         faults in prop::collection::vec((0u8..7, 0usize..8, 0.0f64..7.0, 0.1f64..4.0), 0..6),
         opts in (0u32..20, any::<bool>(), any::<bool>(), 0u8..2, 1u32..5, 0u8..3, 1u32..4, 0u8..2),
+        more in (0u8..2, 0u32..6, any::<bool>(), any::<bool>(), 0u64..6, any::<bool>(), 0u8..4, any::<bool>(), 0u8..3, 0u8..3),
         latency_ms in 0.0f64..30.0,
     ) {
-        let text = random_scenario(seed, topics, &producers, &consumers, &faults, opts, latency_ms);
+        let text = random_scenario(seed, topics, &producers, &consumers, &faults, opts, more, latency_ms);
         let s = scenario(&text);
         let mut sim = Simulation::new(s);
         let mut now = 0.0;

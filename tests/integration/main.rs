@@ -1,6 +1,7 @@
 //! Integration tests, one binary (link time): scenarios, engine invariants, broker behaviours,
 //! the command line.
 
+mod claims;
 mod cli;
 mod common;
 mod conservation;
