@@ -18,7 +18,7 @@ mod counters;
 mod files;
 mod i18n;
 mod inspector;
-mod panes;
+pub mod panes;
 mod plots;
 pub mod session;
 mod transport;
@@ -61,7 +61,7 @@ struct Toast {
 pub struct BrokerLabApp {
     pub prefs: Prefs,
     pub session: Session,
-    panes: panes::Panes,
+    pub panes: panes::Panes,
     inspector: inspector::Inspector,
     files: files::Files,
     counters: counters::Counters,

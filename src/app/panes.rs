@@ -158,7 +158,7 @@ fn node_shapes(n: &VisNode, center: Pos2, zoom: f32, emphasis: bool, visuals: &e
         out.push(Shape::circle_stroke(center, h.length() * 1.1, Stroke::new(4.0, Color32::from_rgba_unmultiplied(230, 30, 30, a))));
     }
     // Labels below the node (names are the point of the picture: always shown when readable).
-    if zoom > 0.35 {
+    if zoom > 0.3 {
         let text_color = visuals.text_color();
         let size = (11.0 * zoom.clamp(0.6, 1.4)).max(8.0);
         let label = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(n.name.clone(), egui::FontId::proportional(size), text_color));
@@ -292,6 +292,8 @@ struct Pane {
     fit_next: bool,
     /// The largest depth seen per node, to scale fill levels.
     peak: Vec<f32>,
+    /// Canvas-to-screen transform of the last frame (zoom, offset), if the pane was drawn.
+    xform: Option<(f32, Vec2)>,
 }
 
 pub struct Panes {
@@ -336,6 +338,7 @@ impl Panes {
                     graph,
                     menu_node: None,
                     fit_next: true,
+                    xform: None,
                 }
             })
             .collect();
@@ -347,6 +350,15 @@ impl Panes {
         for p in &mut self.panes {
             p.fit_next = true;
         }
+    }
+
+    /// Where node `node` of variant `variant` was drawn in the last frame (screen points).
+    #[must_use]
+    pub fn node_screen_pos(&self, variant: usize, node: u32) -> Option<Pos2> {
+        let pane = self.panes.iter().find(|p| p.variant == variant)?;
+        let (zoom, off) = pane.xform?;
+        let loc = pane.graph.node(NodeIndex::new(node as usize))?.location();
+        Some((loc.to_vec2() * zoom + off).to_pos2())
     }
 
     /// A fault the learner chose in a context menu, for the session to inject.
@@ -382,6 +394,8 @@ impl Panes {
         for (k, &pi) in shown.iter().enumerate() {
             let rect = Rect::from_min_size(Pos2::new(avail.min.x + w * k as f32, avail.min.y), Vec2::new(w - 4.0, avail.height()));
             let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::top_down(egui::Align::Min)));
+            // A pane never draws over its neighbour, however long its names.
+            child.set_clip_rect(rect.intersect(ui.clip_rect()));
             if let Some(p) = self.pane_ui(&mut child, pi, s, l) {
                 picked = Some(p);
             }
@@ -395,14 +409,12 @@ impl Panes {
         let var = &s.scenario.variants[vsim.index];
         let m = vsim.metrics();
         egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.strong(&var.name);
-                let shape = match var.broker {
-                    Some(b) => format!("{} · {}", var.shape.name(), b.name()),
-                    None => var.shape.name().to_owned(),
-                };
-                ui.weak(shape);
-            });
+            let shape = match var.broker {
+                Some(b) => format!("{} · {}", var.shape.name(), b.name()),
+                None => var.shape.name().to_owned(),
+            };
+            ui.add(egui::Label::new(egui::RichText::new(&var.name).strong()).truncate()).on_hover_text(&shape);
+            ui.add(egui::Label::new(egui::RichText::new(shape).weak()).truncate());
             ui.horizontal_wrapped(|ui| {
                 headline(ui, tr(l, "delivered"), &m.delivered.to_string(), tr(l, "Expected deliveries processed by a consumer (first time)"));
                 let lost_color = if m.lost > 0 { Some(ui.visuals().error_fg_color) } else { None };
@@ -626,9 +638,10 @@ impl Panes {
             painter.extend(shapes);
         }
         // Message dots over the graph, through the same transform.
-        let pane = &self.panes[pi];
         let meta = MetadataFrame::new(meta_id).load(ui);
         let off = rect.left_top().to_vec2();
+        self.panes[pi].xform = Some((meta.zoom, meta.pan + off));
+        let pane = &self.panes[pi];
         let painter = ui.painter_at(rect);
         let zoom = meta.zoom;
         let radius = (3.0 * zoom).clamp(1.5, 5.0);

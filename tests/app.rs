@@ -1,0 +1,157 @@
+//! The desktop app driven like a learner drives it (egui_kittest): buttons, keys, the language
+//! switch, a bad file, a fault from a node's context menu, and image snapshots of the window
+//! (rendered headless with wgpu; on Linux without a GPU that is Mesa's lavapipe).
+
+use brokerlab::app::{BrokerLabApp, Prefs};
+use brokerlab::scenario::{parse_scenario, secs};
+use eframe::egui::{self, Key, Pos2};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+
+const SIZE: [f32; 2] = [1500.0, 950.0];
+
+fn harness(builtin: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {
+    let text = brokerlab::builtin::get(builtin).unwrap_or_else(|| panic!("no built-in {builtin}"));
+    let s = parse_scenario(&format!("builtin:{builtin}"), text).unwrap_or_else(|e| panic!("{e}"));
+    let theme = if prefs.dark { egui::Theme::Dark } else { egui::Theme::Light };
+    // egui_graphs asks for a repaint every frame: drive it with run_steps, never run().
+    Harness::builder()
+        .with_size(SIZE)
+        .with_theme(theme)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| BrokerLabApp::with_prefs(&cc.egui_ctx, Some((s, None)), prefs))
+}
+
+fn report(h: &Harness<'_, BrokerLabApp>) -> String {
+    serde_json::to_string(&h.state().session.sim.report()).unwrap_or_default()
+}
+
+#[test]
+fn play_and_step_buttons_advance_simulated_time() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(2);
+    assert_eq!(h.state().session.now(), 0);
+    h.get_by_label("⏭").click();
+    h.run_steps(2);
+    let first = h.state().session.now();
+    assert!(first > 0, "one event later");
+    h.get_by_label("+1 s").click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.now(), first + secs(1.0));
+    h.get_by_label("▶").click();
+    h.run_steps(10);
+    let played = h.state().session.now();
+    assert!(h.state().session.playing);
+    assert!(played > first + secs(1.0), "playing at 1x for 10 frames of 50 ms moves the clock");
+    h.key_press(Key::Space);
+    h.run_steps(3);
+    assert!(!h.state().session.playing, "Space pauses");
+    let paused = h.state().session.now();
+    h.run_steps(5);
+    assert_eq!(h.state().session.now(), paused, "paused: the clock stands still");
+    assert!(h.state().session.sim.variants[0].metrics().delivered > 0, "the counters moved too");
+}
+
+#[test]
+fn step_back_returns_to_exactly_the_same_state() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(21.0));
+    h.run_steps(2);
+    let before = report(&h);
+    h.get_by_label("+1 s").click();
+    h.run_steps(2);
+    h.key_press(Key::ArrowRight);
+    h.run_steps(2);
+    assert_ne!(report(&h), before);
+    h.key_press(Key::ArrowLeft);
+    h.run_steps(2);
+    h.get_by_label("⏮").click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.now(), secs(21.0));
+    assert_eq!(report(&h), before);
+}
+
+#[test]
+fn switching_to_korean_shows_hangul_labels() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(2);
+    assert!(h.query_by_label("File").is_some());
+    h.get_by_label("한국어").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("File").is_none());
+    h.get_by_label("파일");
+    h.get_by_label("내보내기");
+    h.get_by_label("비교");
+    h.get_by_label("포인트 투 포인트: 모든 서버가 모든 메트릭 서버에 직접 연결");
+    h.get_by_label("English").click();
+    h.run_steps(2);
+    h.get_by_label("File");
+}
+
+#[test]
+fn a_malformed_file_shows_its_error_and_keeps_the_loaded_scenario() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.state_mut().session.seek(secs(3.0));
+    h.run_steps(2);
+    let before = report(&h);
+    let bad = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed/rate-negative.toml");
+    h.state_mut().load_path(&bad);
+    h.run_steps(2);
+    let err = h.state().load_error.clone().unwrap_or_default();
+    assert!(err.contains("rate-negative.toml:5:47:"), "{err}");
+    h.get_by_label_contains("rate-negative.toml:5:47:");
+    h.get_by_label("The scenario that was loaded stays.");
+    assert_eq!(h.state().session.scenario.source, "builtin:point-to-point");
+    assert_eq!(report(&h), before, "nothing lost: same scenario, same moment");
+    h.get_by_label("Dismiss").click();
+    h.run_steps(2);
+    assert!(h.state().load_error.is_none());
+}
+
+#[test]
+fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(5.0));
+    h.run_steps(3);
+    // metric-server-2 in the Redis Pub/Sub pane (variant 0).
+    let (variant, node) = {
+        let app = h.state();
+        let v = &app.session.sim.variants[0];
+        let c = v.topology.graph.node_indices().find(|&i| v.topology.graph[i].name == "metric-server-2");
+        (0usize, u32::try_from(c.map_or(0, |i| i.index())).unwrap_or(0))
+    };
+    let pos: Pos2 = h.state().panes.node_screen_pos(variant, node).unwrap_or_else(|| panic!("the pane was drawn"));
+    h.hover_at(pos);
+    h.run_steps(2);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Secondary, pressed, modifiers: egui::Modifiers::NONE });
+    }
+    h.run_steps(2);
+    h.get_by_label("Take offline").click();
+    h.run_steps(2);
+    let lost_before = h.state().session.sim.variants[0].metrics().lost;
+    h.get_by_label("+1 s").click();
+    h.run_steps(2);
+    let redis = h.state().session.sim.variants[0].metrics();
+    let kafka = h.state().session.sim.variants[2].metrics();
+    assert_eq!(lost_before, 0);
+    assert!(redis.lost >= 90, "Pub/Sub loses what is published while it is away: {}", redis.lost);
+    assert_eq!(kafka.lost, 0, "the log keeps it");
+}
+
+#[test]
+fn main_window_snapshot_point_to_point() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.state_mut().session.seek(secs(25.0));
+    h.run_steps(4);
+    h.snapshot("main-point-to-point-25s");
+}
+
+#[test]
+fn main_window_snapshot_use_cases_in_korean_light() {
+    let ko = Prefs { lang: brokerlab::scenario::Lang::Ko, dark: false, ..Prefs::default() };
+    let mut h = harness("use-cases", ko);
+    h.state_mut().session.seek(secs(35.0));
+    h.run_steps(4);
+    h.snapshot("main-use-cases-35s-ko-light");
+}
