@@ -38,5 +38,9 @@ fn one_poisson_producer_and_one_exponential_consumer_match_mm1_mean_time_in_syst
     let want_ms = 1000.0 / (mu - lambda);
     let got_ms = m.latency_ms.mean;
     let err = (got_ms - want_ms).abs() / want_ms;
-    assert!(err < 0.03, "mean time in system {got_ms:.4} ms vs M/M/1's {want_ms:.4} ms ({:.2}% off)", err * 100.0);
+    assert!(
+        err < 0.03,
+        "mean time in system {got_ms:.4} ms vs M/M/1's {want_ms:.4} ms ({:.2}% off)",
+        err * 100.0
+    );
 }
