@@ -44,6 +44,9 @@ pub const DELIVERY_TIMEOUT_S: f64 = 120.0;
 /// Broker `log.retention.check.interval.ms`, shortened for short retentions (see `retention_check`).
 pub const RETENTION_CHECK_S: f64 = 300.0;
 
+/// A record held for retry before a partition was chosen for it.
+const NO_PARTITION: u32 = u32::MAX;
+
 const TIMER_AUTO_COMMIT: u8 = 1;
 const TIMER_RETENTION: u8 = 2;
 const TIMER_HIGH_WATERMARK: u8 = 3;
@@ -140,6 +143,8 @@ struct Partition {
     /// Brokers (within the system's cluster) holding a replica; the first is the preferred leader.
     replicas: Vec<u32>,
     leader: Option<u32>,
+    /// Bumped at each leader change: a produce request sent to an earlier leader failed with it.
+    leader_epoch: u32,
 }
 
 impl Partition {
@@ -183,7 +188,8 @@ pub struct Kafka {
     next_part: Vec<usize>,
     /// Per producer: records waiting to be (re)sent while their partition has no leader or the
     /// link is cut.
-    retry: Vec<VecDeque<MsgId>>,
+    /// The partition is kept once chosen (`NO_PARTITION` before), as the client keeps a batch's.
+    retry: Vec<VecDeque<(MsgId, u32)>>,
     next_unkeyed: Vec<u32>,
     hw_delay: Nanos,
     timers_started: bool,
@@ -219,6 +225,7 @@ impl Kafka {
                     bytes: 0,
                     segments: VecDeque::new(),
                     leader: Some(replicas[0]),
+                    leader_epoch: 0,
                     replicas,
                 });
             }
@@ -281,6 +288,11 @@ impl Kafka {
 
     fn send(&mut self, w: &mut World, m: MsgId) {
         let pi = self.partition_of(w, m);
+        self.send_to(w, m, pi);
+    }
+
+    /// A produce request to the current leader of partition `pi` (the hop carries its epoch).
+    fn send_to(&mut self, w: &mut World, m: MsgId, pi: usize) {
         let from = w.producer_node(m);
         let to = self.parts[pi].node;
         w.send(
@@ -290,14 +302,15 @@ impl Kafka {
             HopKind::Publish,
             None,
             u32::try_from(pi).unwrap_or(0),
-            0,
+            self.parts[pi].leader_epoch,
         );
     }
 
     /// The producer keeps `m` (its copy already counted) and retries until the timeout.
-    fn hold_for_retry(&mut self, w: &mut World, m: MsgId) {
+    fn hold_for_retry(&mut self, w: &mut World, m: MsgId, partition: Option<usize>) {
         let p = usize::from(w.msg(m).producer);
-        self.retry[p].push_back(m);
+        let pi = partition.map_or(NO_PARTITION, |x| u32::try_from(x).unwrap_or(NO_PARTITION));
+        self.retry[p].push_back((m, pi));
         let deadline = w.msg(m).created + secs(DELIVERY_TIMEOUT_S);
         w.timer(deadline.max(w.now), TIMER_EXPIRE, m, 0);
     }
@@ -307,9 +320,13 @@ impl Kafka {
             if w.producer_link_down[p] {
                 continue;
             }
-            let held: Vec<MsgId> = self.retry[p].drain(..).collect();
-            for m in held {
-                self.send(w, m);
+            let held: Vec<(MsgId, u32)> = self.retry[p].drain(..).collect();
+            for (m, pi) in held {
+                if pi == NO_PARTITION {
+                    self.send(w, m);
+                } else {
+                    self.send_to(w, m, pi as usize);
+                }
             }
         }
     }
@@ -628,7 +645,7 @@ impl BrokerModel for Kafka {
             self.send(w, m);
         } else {
             // The Java producer buffers and retries (retries=MAX_INT) until delivery.timeout.ms.
-            self.hold_for_retry(w, m);
+            self.hold_for_retry(w, m, None);
         }
     }
 
@@ -636,11 +653,17 @@ impl BrokerModel for Kafka {
         match h.kind {
             HopKind::Publish => {
                 let pi = h.tag as usize;
+                if h.aux != self.parts[pi].leader_epoch {
+                    // Sent to a leader that died on the way: the producer resent it at the
+                    // failover (acks=1/all), in order; with acks=0 nobody resends it.
+                    let node = self.parts[pi].node;
+                    return w.drop_copy_all(h.msg, LossReason::LeaderFailover, node);
+                }
                 if self.parts[pi].leader.is_some() {
                     self.append(w, pi, h.msg);
                 } else {
                     // NOT_LEADER / no leader: the producer retries.
-                    self.hold_for_retry(w, h.msg);
+                    self.hold_for_retry(w, h.msg, Some(pi));
                 }
             }
             HopKind::Deliver => {
@@ -763,13 +786,34 @@ impl BrokerModel for Kafka {
                         }
                     }
                 }
-                for m in cut.into_iter().rev() {
+                // Requests on their way to the dead leader fail too. The idempotent producer
+                // resends what was never acknowledged in sequence order: the unreplicated
+                // records first (acks=all only: acks=0/1 had acknowledged them), then those.
+                let old_epoch = self.parts[pi].leader_epoch;
+                self.parts[pi].leader_epoch += 1;
+                let pi32 = u32::try_from(pi).unwrap_or(0);
+                let mut resend: Vec<MsgId> = Vec::new();
+                if self.opts.acks != Acks::Zero {
+                    for h in w.hops() {
+                        if h.kind == HopKind::Publish && h.tag == pi32 && h.aux == old_epoch {
+                            resend.push(h.msg);
+                        }
+                    }
+                    for &m in &resend {
+                        w.ledger.add_copy_all(m);
+                    }
+                }
+                for &m in &cut {
                     if self.opts.acks == Acks::All {
-                        // Never acknowledged: the producer sends it again.
-                        self.hold_for_retry(w, m);
+                        resend.push(m);
                     } else {
                         w.drop_copy_all(m, LossReason::LeaderFailover, node);
                     }
+                }
+                // Message ids grow with each producer's sends: their order is the sequence.
+                resend.sort_unstable();
+                for m in resend {
+                    self.hold_for_retry(w, m, Some(pi));
                 }
                 for g in &mut self.groups {
                     g.fetch[pi] = g.fetch[pi].min(hw);
@@ -854,7 +898,7 @@ impl BrokerModel for Kafka {
             TIMER_EXPIRE => {
                 let m = a;
                 let p = usize::from(w.msg(m).producer);
-                if let Some(i) = self.retry[p].iter().position(|&x| x == m) {
+                if let Some(i) = self.retry[p].iter().position(|&(x, _)| x == m) {
                     self.retry[p].remove(i);
                     let node = w.producer_node(m);
                     w.drop_copy_all(m, LossReason::RetriesExhausted, node);
@@ -878,7 +922,7 @@ impl BrokerModel for Kafka {
             }
         }
         for q in &self.retry {
-            for &m in q {
+            for &(m, _) in q {
                 for g in w.ledger.pending_groups(m) {
                     f(m, g);
                 }
