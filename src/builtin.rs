@@ -15,6 +15,18 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "consumer-outage",
         include_str!("../scenarios/consumer-outage.toml"),
     ),
+    (
+        "redis-as-queue",
+        include_str!("../scenarios/redis-as-queue.toml"),
+    ),
+    (
+        "rabbitmq-durability",
+        include_str!("../scenarios/rabbitmq-durability.toml"),
+    ),
+    (
+        "kafka-replay",
+        include_str!("../scenarios/kafka-replay.toml"),
+    ),
 ];
 
 /// The text of a built-in scenario.

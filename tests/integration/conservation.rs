@@ -16,6 +16,36 @@ fn every_shipped_scenario_conserves_deliveries_at_every_step() {
     }
 }
 
+/// What `brokerlab check` proves for each built-in lesson: every step's expectations hold.
+#[test]
+fn every_shipped_lesson_answers_its_question() {
+    let mut lessons = 0;
+    for (name, text) in SCENARIOS {
+        let s = parse_scenario(name, text).unwrap_or_else(|e| panic!("{e}"));
+        if !brokerlab::lesson::is_lesson(&s) {
+            continue;
+        }
+        lessons += 1;
+        let failed: Vec<String> = brokerlab::lesson::check(s)
+            .into_iter()
+            .filter(|o| !o.holds)
+            .map(|o| {
+                format!(
+                    "{name}:{}: {} {} {} {} (measured {:?})",
+                    o.expect.line,
+                    o.expect.variant,
+                    o.expect.metric,
+                    o.expect.op.symbol(),
+                    o.expect.value,
+                    o.measured
+                )
+            })
+            .collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+    }
+    assert!(lessons >= 3, "the three broker lessons are built in");
+}
+
 use crate::common::scenario;
 use proptest::prelude::*;
 
