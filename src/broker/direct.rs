@@ -7,11 +7,12 @@
 //!        └──> C2
 //! ```
 //!
-//! Models (reference, "Direct link"): a send to a receiver that is offline fails at once; without
-//! retry the message is dropped (at-most-once), with `retry` the producer sends again every
-//! `retry_ms` until it gets through or gives up after `max_retries` (at-least-once while it
-//! lasts). FIFO per link, nothing stored anywhere but the producer's retry buffer. Within a
-//! consumer group the producer spreads messages round-robin over the members it knows.
+//! Models (reference, "Direct link"; `shared/reference/broker-behaviour.md`): a send to a receiver
+//! that is offline fails at once; without retry the message is dropped (at-most-once), with `retry`
+//! the producer sends again every `retry_ms` until it gets through or gives up after `max_retries`
+//! (at-least-once while it lasts). FIFO per link, nothing stored anywhere but the producer's retry
+//! buffer. Within a consumer group the producer spreads messages round-robin over the members it
+//! knows.
 //!
 //! Leaves out: TCP backpressure and reconnect timing; a receiver that crashes after taking a
 //! message loses it (no ack, no resend).

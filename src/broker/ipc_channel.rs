@@ -6,11 +6,12 @@
 //!   P3 ──┘                     └──> C3
 //! ```
 //!
-//! Models (reference, "IPC channel"): FIFO; a full channel blocks the sender (its messages wait in
-//! order; capacity 0 is a rendezvous); when no receiver is left, senders get an error (unlike
-//! Pub/Sub, they know) and what the channel buffered is dropped with it; each message is received
-//! once, by whichever receiver asks first, so a second consumer group never sees it (the group
-//! that misses it loses it as `no-fanout`); the buffer is memory only.
+//! Models (reference, "IPC channel"; `shared/reference/broker-behaviour.md`): FIFO; a full channel
+//! blocks the sender (its messages wait in order; capacity 0 is a rendezvous); when no receiver is
+//! left, senders get an error (unlike Pub/Sub, they know) and what the channel buffered is dropped
+//! with it; each message is received once, by whichever receiver asks first, so a second consumer
+//! group never sees it (the group that misses it loses it as `no-fanout`); the buffer is memory
+//! only.
 //!
 //! Leaves out: the channel has no topics, so a receiver also takes messages of topics it does not
 //! subscribe to (processed, counted nowhere); a sender blocked on a full channel does not delay

@@ -2,32 +2,54 @@
 //!
 //! ```text
 //!   P1 ──records──> [ kafka cluster: R brokers ]
-//!                     topic "metrics": p0 |0|1|2|3|4|5|...   <- group a committed 3, group b 5
-//!                                     p1 |0|1|2|...
+//!                     topic "metrics": p0 [0 1 2 3][4 5 6|7 8]   <- segments; group a at 3, b at 5
+//!                                     p1 [0 1 2|3 ...]            (the last one is active)
 //!   group a: A1 owns p0, A2 owns p1  (one member per partition)   group b: B1 owns both
 //! ```
 //!
-//! Models (reference, "Kafka"): topics of `partitions` partitions; a keyed record goes to
-//! `toPositive(murmur2(key)) % partitions` like the Java client (the key's bytes are its decimal
-//! number), unkeyed records spread round-robin per producer. Records stay until retention
-//! (`retention_s`, `retention_bytes`) deletes them, consumed or not. Every consumer group reads
-//! every record; within a group each partition has one owner, assigned by the range assignor and
-//! rebalanced when members join, leave cleanly, or miss the session timeout after a crash.
-//! Consumers fetch up to `max_poll_records` ahead and auto-commit what they processed every
-//! `auto_commit_ms`; a crash is noticed after `session_timeout_ms`, and the partition's next owner
-//! resumes from the last commit, so what was processed since is processed again (duplicates). A
-//! group joining later starts at `offset_reset`: `earliest` replays the retained history, `latest`
-//! sees only new records; a committed offset that retention deleted falls back to it too (with
-//! `latest`, skipping the backlog: `offset-reset` losses). Each partition has `replication`
-//! replicas on distinct brokers; consumers read up to the high watermark (records every replica
-//! has, one hop after the append). When a leader crashes, a live replica takes over: with acks=all
-//! the records it lacked were never acknowledged and the producer sends them again; with acks=0/1
-//! they are lost (`leader-failover`). With no live replica the partition is offline until one
-//! returns (unclean.leader.election=false); producers retry for `delivery.timeout.ms` (120 s).
+//! Models (reference, "Kafka"; `shared/reference/broker-behaviour.md`):
+//! - Topics of `partitions` partitions; a keyed record goes to `toPositive(murmur2(key)) %
+//!   partitions` like the Java client (the key's bytes are its decimal number), unkeyed records
+//!   spread round-robin per producer. Order holds per partition only.
+//! - Records stay, read or not, in segments: a partition's log rolls to a new segment when the
+//!   next record would pass `segment_bytes` (1 GiB) or the active segment's first record is older
+//!   than `segment_ms` (7 days). Retention deletes whole segments, oldest first, as
+//!   `UnifiedLog.deleteOldSegments` does: a segment whose newest record is older than
+//!   `retention_s`, or whose deletion keeps the partition at or above `retention_bytes`; never past
+//!   the high watermark. Records in the active segment therefore outlive the retention while
+//!   writes continue (if they stop for longer than retention.ms, Kafka rolls and deletes it too).
+//! - Every consumer group reads every record; within a group each partition has one owner,
+//!   assigned by the range assignor and rebalanced when members join, leave cleanly, miss the
+//!   session timeout after a crash (`session_timeout_ms`, 45 s), or take longer than
+//!   `max_poll_interval_ms` (300 s) to process the batch one poll returned (up to
+//!   `max_poll_records`): such a member is evicted, the new owner reads again from the last
+//!   commit (duplicates), and the slow one rejoins at its next poll. The broker never drops a
+//!   slow consumer: it lags.
+//! - Consumers fetch up to `max_poll_records` ahead and auto-commit what they processed every
+//!   `auto_commit_ms` (5 s); a crashed consumer's partitions resume from the last commit, so what
+//!   was processed since is processed again. A group joining later starts at `offset_reset`:
+//!   `earliest` replays the retained history (`replayed`), `latest` (the Java default) sees only
+//!   new records; a committed offset that retention deleted falls back to it too (with `latest`,
+//!   skipping the backlog: `offset-reset` losses).
+//! - Each partition has `replication` replicas on distinct brokers; consumers read up to the
+//!   high watermark (records every in-sync replica has, one hop after the append;
+//!   min.insync.replicas = 1). When a leader crashes, a live replica takes over with what it had
+//!   copied: with acks=all the records it lacked were never acknowledged and the idempotent
+//!   producer sends them again, in order, with the requests that were on their way to the dead
+//!   leader (each request carries the leader epoch); with acks=0/1 the unreplicated records are
+//!   lost (`leader-failover`). With no live replica the partition is offline until one returns
+//!   (unclean.leader.election=false); producers retry for `delivery.timeout.ms` (120 s), then
+//!   give up (`retries-exhausted`).
 //!
-//! Leaves out (for now): segments (retention deletes record by record), idempotence sequence
-//! numbers, transactions, cooperative rebalancing, the coordinator's own failover, fetch sizes in
-//! bytes, log compaction.
+//! In [`crate::sim::world::Processing`], `tag` is the partition (across topics) and `aux` the
+//! offset.
+//!
+//! Leaves out: idempotence sequence numbers as such (order is kept by resending in order),
+//! transactions and exactly-once, commit-before-processing (at-most-once) consumers,
+//! auto-commit happening inside `poll()` (here a timer commits for live owners, so a member
+//! stuck in a long batch still commits), cooperative rebalancing, the group coordinator's own
+//! failover, fetch sizes in bytes, the roll jitter and index limits of segments, log compaction,
+//! tiered storage, follower fetch timing beyond one hop, ISR shrinking by lag.
 
 use super::{BrokerModel, BrokerState, Down, GroupOffset, ModelState, PartitionState};
 use crate::metrics::LossReason;
@@ -52,6 +74,7 @@ const TIMER_RETENTION: u8 = 2;
 const TIMER_HIGH_WATERMARK: u8 = 3;
 const TIMER_SESSION: u8 = 4;
 const TIMER_EXPIRE: u8 = 5;
+const TIMER_POLL: u8 = 6;
 
 /// Kafka's `Utils.murmur2` (the Java client's default partitioner hash).
 #[must_use]
@@ -158,6 +181,20 @@ impl Partition {
     }
 }
 
+/// A consumer's poll loop: `poll()` returns a batch of up to `max.poll.records`, the application
+/// processes it, then polls again.
+#[derive(Clone, Copy, Debug, Default)]
+struct PollLoop {
+    /// Records left of the batch the last poll returned; 0 = waiting inside `poll()`.
+    batch_left: u32,
+    /// When the last poll returned its batch: max.poll.interval.ms counts from here.
+    returned_at: Nanos,
+    /// A max.poll.interval timer is queued.
+    timer: bool,
+    /// Removed from its group for missing max.poll.interval.ms; it rejoins at its next poll.
+    evicted: bool,
+}
+
 #[derive(Clone, Debug)]
 struct KGroup {
     gid: GroupId,
@@ -186,6 +223,7 @@ pub struct Kafka {
     assigned: Vec<Vec<usize>>,
     inflight: Vec<u32>,
     next_part: Vec<usize>,
+    polls: Vec<PollLoop>,
     /// Per producer: records waiting to be (re)sent while their partition has no leader or the
     /// link is cut.
     /// The partition is kept once chosen (`NO_PARTITION` before), as the client keeps a batch's.
@@ -246,6 +284,7 @@ impl Kafka {
             assigned: vec![Vec::new(); n_consumers],
             inflight: vec![0; n_consumers],
             next_part: vec![0; n_consumers],
+            polls: vec![PollLoop::default(); n_consumers],
             retry: vec![VecDeque::new(); s.producers.len()],
             next_unkeyed: vec![0; s.producers.len()],
             hw_delay: if r > 1 { s.latency } else { 0 },
@@ -606,7 +645,40 @@ impl Kafka {
             self.assigned.resize(c + 1, Vec::new());
             self.inflight.resize(c + 1, 0);
             self.next_part.resize(c + 1, 0);
+            self.polls.resize(c + 1, PollLoop::default());
         }
+    }
+
+    /// `poll()` returns: the records in memory (up to max.poll.records) are the next batch.
+    fn poll_returns(&mut self, w: &mut World, c: u32) {
+        let ci = c as usize;
+        let held = u32::try_from(w.consumers[ci].held()).unwrap_or(u32::MAX);
+        let p = &mut self.polls[ci];
+        p.batch_left = held.min(self.opts.max_poll_records);
+        if p.batch_left == 0 {
+            return;
+        }
+        p.returned_at = w.now;
+        if !p.timer {
+            p.timer = true;
+            let at = w.now + millis(self.opts.max_poll_interval_ms);
+            w.timer(at, TIMER_POLL, c, 0);
+        }
+    }
+
+    /// The application finished its batch and calls `poll()` again; a member evicted meanwhile
+    /// rejoins its group there (and gets partitions again from the committed offsets).
+    fn poll_again(&mut self, w: &mut World, c: u32) {
+        let ci = c as usize;
+        if self.polls[ci].evicted {
+            self.polls[ci].evicted = false;
+            let kg = self.group_index(w, w.consumers[ci].group);
+            if !self.groups[kg].members.contains(&c) {
+                self.groups[kg].members.push(c);
+            }
+            self.rebalance(w, kg);
+        }
+        self.poll_returns(w, c);
     }
 
     fn leave(&mut self, w: &mut World, c: u32) {
@@ -676,6 +748,10 @@ impl BrokerModel for Kafka {
                         redelivered: false,
                     },
                 );
+                if self.polls[h.consumer as usize].batch_left == 0 {
+                    // It was waiting inside poll(): records came, poll returns.
+                    self.poll_returns(w, h.consumer);
+                }
             }
             HopKind::Ack => {}
         }
@@ -696,6 +772,11 @@ impl BrokerModel for Kafka {
                 grp.processed[pi] = grp.processed[pi].max(u64::from(d.aux) + 1);
             }
         }
+        let p = &mut self.polls[ci];
+        p.batch_left = p.batch_left.saturating_sub(1);
+        if p.batch_left == 0 {
+            self.poll_again(w, c);
+        }
         self.pump(w, c);
     }
 
@@ -709,6 +790,8 @@ impl BrokerModel for Kafka {
         }
         w.scratch = held;
         self.inflight[ci] = 0;
+        self.polls[ci].batch_left = 0;
+        self.polls[ci].evicted = false;
         let gid = w.consumers[ci].group;
         let kg = self.group_index(w, gid);
         match how {
@@ -739,6 +822,8 @@ impl BrokerModel for Kafka {
             self.groups[kg].owner[pi] = None;
         }
         self.assigned[ci].clear();
+        self.polls[ci].batch_left = 0;
+        self.polls[ci].evicted = false;
         if !self.groups[kg].members.contains(&c) {
             self.groups[kg].members.push(c);
         }
@@ -893,6 +978,24 @@ impl BrokerModel for Kafka {
                 let ci = a as usize;
                 if w.consumers[ci].epoch == b && !w.consumers[ci].connected() {
                     self.leave(w, a);
+                }
+            }
+            TIMER_POLL => {
+                let ci = a as usize;
+                self.polls[ci].timer = false;
+                let p = self.polls[ci];
+                if p.batch_left == 0 || p.evicted || !w.consumers[ci].connected() {
+                    return;
+                }
+                let due = p.returned_at + millis(self.opts.max_poll_interval_ms);
+                if w.now >= due {
+                    // The heartbeat thread leaves the group: its partitions go to the others,
+                    // who read from the last commit what this one is still processing.
+                    self.polls[ci].evicted = true;
+                    self.leave(w, a);
+                } else {
+                    self.polls[ci].timer = true;
+                    w.timer(due, TIMER_POLL, a, 0);
                 }
             }
             TIMER_EXPIRE => {

@@ -6,20 +6,28 @@
 //!                                                                  the same group, gets a copy)
 //! ```
 //!
-//! Models (reference, "Redis Pub/Sub"): at-most-once, no acks: a message is copied to every
-//! client subscribed at the instant it is published, and a group with no subscriber connected
-//! loses it (`subscriber-offline`). Each client has a broker-side output buffer; Redis writes it
-//! to the socket as fast as the client reads, which here is as fast as the consumer processes.
-//! `client-output-buffer-limit pubsub 32mb 8mb 60` (scenario-settable): over the hard limit the
-//! client is disconnected at once, over the soft limit for `soft_s` seconds too; its buffer is
-//! dropped (`output-buffer-limit`) and it misses messages until it reconnects and resubscribes
-//! (`reconnect_ms`). A consumer that crashes loses what it had read (`consumer-crash`). A broker
-//! crash drops every buffer and subscription and persists nothing; while down, publishes fail
-//! (`broker-down`); after a restart clients resubscribe. Order is publish order per subscriber.
-//! No consumer groups: two members of one group each get a copy (the second is a duplicate).
+//! Models (reference, "Redis Pub/Sub"; `shared/reference/broker-behaviour.md`):
+//! - At-most-once, no acks: a message is copied to every client subscribed to its channel (one
+//!   channel per topic) at the instant it is published; PUBLISH returns how many that was
+//!   (`pubsub_channels` in the state, with PUBSUB NUMSUB). A group with no subscriber connected
+//!   loses it (`subscriber-offline`): an offline subscriber misses everything published
+//!   meanwhile, and gets only what comes after it subscribes again.
+//! - Each client has a broker-side output buffer that Redis writes to the socket as fast as the
+//!   client reads, which here is as fast as the consumer processes (the socket itself holds
+//!   `SOCKET_BYTES`). `client-output-buffer-limit pubsub 32mb 8mb 60` (scenario-settable): over
+//!   the hard limit the client is disconnected at once, over the soft limit for `soft_s` seconds
+//!   too; its buffer is dropped (`output-buffer-limit`) and it misses messages until it
+//!   reconnects and resubscribes (`reconnect_ms`).
+//! - A consumer that crashes loses what it had read (`consumer-crash`). A broker crash drops every
+//!   buffer and subscription and persists nothing; while down, publishes fail (`broker-down`);
+//!   after a restart clients resubscribe after `reconnect_ms`.
+//! - Order is publish order per subscriber. No consumer groups: two members of one group each get
+//!   a copy (the second is a duplicate).
 //!
-//! Leaves out: pattern subscriptions (PSUBSCRIBE), sharded Pub/Sub, RESP3 push details; the
-//! socket between broker and client holds a fixed 128 KiB (`SOCKET_BYTES`).
+//! In [`crate::sim::world::Processing`], `tag` is the broker and `aux` is 0.
+//!
+//! Leaves out: pattern subscriptions (PSUBSCRIBE), sharded Pub/Sub (SSUBSCRIBE), RESP3 push
+//! details, keyspace notifications, the client library's own reconnect policy (a fixed delay).
 
 use super::{BrokerModel, BrokerState, Down, ModelState, PubsubChannelState, SubscriberState};
 use crate::metrics::LossReason;

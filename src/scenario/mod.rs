@@ -432,6 +432,9 @@ pub struct KafkaOptions {
     pub session_timeout_ms: f64,
     /// `max.poll.records`: records a consumer holds fetched but unprocessed.
     pub max_poll_records: u32,
+    /// `max.poll.interval.ms`: a consumer that takes longer than this between two polls (to
+    /// process one batch) is removed from its group.
+    pub max_poll_interval_ms: f64,
     /// `segment.bytes`: a partition's log rolls to a new segment at this size (1 GiB).
     pub segment_bytes: u64,
     /// `segment.ms`: ... or when its first record is this old (7 days).
@@ -450,6 +453,7 @@ impl Default for KafkaOptions {
             auto_commit_ms: 5000.0,
             session_timeout_ms: 45_000.0,
             max_poll_records: 500,
+            max_poll_interval_ms: 300_000.0,
             segment_bytes: 1 << 30,
             segment_ms: 604_800_000.0,
         }

@@ -961,6 +961,7 @@ fn check_options(
     for (field, x) in [
         ("auto_commit_ms", kafka.auto_commit_ms),
         ("session_timeout_ms", kafka.session_timeout_ms),
+        ("max_poll_interval_ms", kafka.max_poll_interval_ms),
     ] {
         if !finite_range(x, 1.0, 1e9) {
             return Err(fail(

@@ -192,7 +192,7 @@ rabbitmq = {{ exchange = "topic", durable = {durable}, persistent = {persistent}
 name = "kafka"
 shape = "central-log"
 broker = "kafka"
-kafka = {{ partitions = {partitions}, replication = {replication}, acks = "{acks}", offset_reset = "{reset}", retention_s = 3.0, auto_commit_ms = 700.0, session_timeout_ms = 1500.0, max_poll_records = {}, segment_ms = {segment_ms}, segment_bytes = 2000 }}
+kafka = {{ partitions = {partitions}, replication = {replication}, acks = "{acks}", offset_reset = "{reset}", retention_s = 3.0, auto_commit_ms = 700.0, session_timeout_ms = 1500.0, max_poll_records = {}, max_poll_interval_ms = 1000.0, segment_ms = {segment_ms}, segment_bytes = 2000 }}
 [[variant]]
 name = "stream"
 shape = "broker-per-topic"

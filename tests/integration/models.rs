@@ -772,3 +772,42 @@ fn kafka_producer_gives_up_after_the_delivery_timeout() {
         m.lost_by_reason
     );
 }
+
+#[test]
+fn kafka_consumer_slower_than_max_poll_interval_is_evicted_and_its_batch_is_read_again() {
+    // From 5 s, a needs 200 ms a record: a batch of 20 takes 4 s, over the 2 s interval.
+    let two = TWO_GROUPS.replace("service_ms = 1.0", "service_ms = 1.0\ngroup = \"g\"");
+    let slow = "[[fault]]\nkind = \"consumer-slow\"\ntarget = \"a\"\nfactor = 200.0\nat_s = 5.0\nuntil_s = 12.0\n";
+    let opts = "partitions = 2, max_poll_records = 20, max_poll_interval_ms = 2000.0";
+    let mut sim = lab(50.0, 0, &two, slow, &kafka(opts), 20.0);
+    let owners = |sim: &Simulation| -> Vec<Option<String>> {
+        sim.variants[0]
+            .state()
+            .partitions
+            .iter()
+            .map(|p| p.groups[0].owner.clone())
+            .collect()
+    };
+    run(&mut sim, 4.0);
+    assert_eq!(owners(&sim), [Some("a".to_owned()), Some("b".to_owned())]);
+    // Batches grow as a falls behind (1, ~5, then 20 records): the first 4 s batch starts
+    // ~6.2 s, so a is gone ~8.2 s.
+    run(&mut sim, 9.5);
+    assert_eq!(
+        owners(&sim),
+        [Some("b".to_owned()), Some("b".to_owned())],
+        "a missed max.poll.interval.ms: b took its partition"
+    );
+    run(&mut sim, 21.0);
+    let m = metrics(&sim, "k");
+    assert_eq!(m.lost, 0);
+    assert!(
+        m.duplicates > 0,
+        "b re-read from the last commit what a was still processing"
+    );
+    assert_eq!(m.pending, 0, "{m:?}");
+    // The broker never drops a slow consumer's records: it only lags.
+    let mut fast = lab(50.0, 0, &two, slow, &kafka("partitions = 2"), 20.0);
+    run(&mut fast, 21.0);
+    assert_eq!(metrics(&fast, "k").duplicates, 0, "under the default 300 s");
+}
