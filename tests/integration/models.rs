@@ -811,3 +811,210 @@ fn kafka_consumer_slower_than_max_poll_interval_is_evicted_and_its_batch_is_read
     run(&mut fast, 21.0);
     assert_eq!(metrics(&fast, "k").duplicates, 0, "under the default 300 s");
 }
+
+#[test]
+fn kafka_retention_deletes_whole_segments_and_never_the_one_being_written() {
+    let away =
+        "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 1.0\nuntil_s = 29.0\n";
+    // Default segments (1 GiB, 7 days): the one segment is active, nothing is ever deleted.
+    let mut sim = lab(
+        100.0,
+        0,
+        ONE,
+        away,
+        &kafka("partitions = 1, retention_s = 2.0"),
+        30.0,
+    );
+    run(&mut sim, 20.0);
+    let p = &sim.variants[0].state().partitions[0];
+    assert_eq!((p.segments, p.log_start_offset), (1, 0));
+    // 5000-byte segments (50 records of 100 B): whole segments go, the log starts at a boundary.
+    let opts = "partitions = 1, retention_s = 2.0, segment_bytes = 5000";
+    let mut sim = lab(100.0, 0, ONE, away, &kafka(opts), 30.0);
+    run(&mut sim, 20.0);
+    let p = &sim.variants[0].state().partitions[0];
+    assert!(p.log_start_offset > 1000, "{}", p.log_start_offset);
+    assert_eq!(p.log_start_offset % 50, 0, "a segment boundary");
+    assert!(
+        p.log_end_offset - p.log_start_offset >= 200,
+        "2 s and more are kept"
+    );
+    assert!(p.active_segment_base >= p.log_start_offset);
+    // 99 records were read before the consumer left at 1 s; every deleted one after was unread.
+    assert_eq!(
+        reason(&metrics(&sim, "k"), "retention"),
+        p.log_start_offset - 99
+    );
+}
+
+// ---------------------------------------------------------------- Redis Streams
+
+fn stream(opts: &str) -> String {
+    format!("[[variant]]\nname = \"s\"\nshape = \"single-broker\"\nbroker = \"redis-stream\"\nredis = {{ {opts} }}")
+}
+
+#[test]
+fn stream_noack_loses_what_a_crashed_consumer_had_read() {
+    let slow = "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 50.0\n";
+    let mut acked = lab(
+        100.0,
+        0,
+        slow,
+        CRASH_5_TO_10,
+        &stream("read_count = 10"),
+        20.0,
+    );
+    let mut noack = lab(
+        100.0,
+        0,
+        slow,
+        CRASH_5_TO_10,
+        &stream("read_count = 10, noack = true"),
+        20.0,
+    );
+    run(&mut acked, 40.0);
+    run(&mut noack, 40.0);
+    let (a, n) = (metrics(&acked, "s"), metrics(&noack, "s"));
+    assert_eq!(a.lost, 0, "the PEL kept them; read again on return");
+    assert_eq!(reason(&n, "consumer-crash"), 10, "the 10 it had read");
+    assert_eq!(a.duplicates, 0);
+}
+
+#[test]
+fn stream_consumer_back_from_a_crash_reads_its_pending_entries_first() {
+    let slow = "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 50.0\n";
+    let mut sim = lab(
+        100.0,
+        0,
+        slow,
+        CRASH_5_TO_10,
+        &stream("read_count = 10"),
+        20.0,
+    );
+    sim.variants[0].record_trace();
+    run(&mut sim, 9.0);
+    let st = sim.variants[0].state();
+    let c = &st.streams[0].groups[0].consumers[0];
+    assert_eq!(
+        (c.pending, c.max_delivery_count),
+        (10, 1),
+        "no automatic redelivery"
+    );
+    run(&mut sim, 40.0);
+    let again: Vec<_> = sim.variants[0]
+        .trace()
+        .iter()
+        .filter(|p| p.aux == 2)
+        .map(|p| p.at)
+        .collect();
+    assert_eq!(again.len(), 10, "its 10 pending entries, delivery count 2");
+    let first_new = sim.variants[0]
+        .trace()
+        .iter()
+        .find(|p| p.at > brokerlab::scenario::secs(10.0) && p.aux == 1)
+        .map(|p| p.at);
+    assert!(again.iter().all(|&t| Some(t) < first_new), "history first");
+    assert_eq!(metrics(&sim, "s").lost, 0);
+}
+
+#[test]
+fn stream_autoclaim_takes_entries_from_a_slow_live_consumer_and_work_is_done_twice() {
+    // a holds 10 entries at 400 ms each: the last waits 4 s, longer than min-idle 1 s, and b
+    // claims it while a still has it: both process it.
+    let two =
+        "[[consumer]]\nname = \"a\"\nsubscribe = [\"t\"]\ngroup = \"g\"\nservice_ms = 400.0\n\
+               [[consumer]]\nname = \"b\"\nsubscribe = [\"t\"]\ngroup = \"g\"\nservice_ms = 1.0\n";
+    let opts = "read_count = 10, min_idle_ms = 1000.0, autoclaim_every_ms = 500.0";
+    let mut sim = lab(20.0, 0, two, "", &stream(opts), 10.0);
+    run(&mut sim, 30.0);
+    let m = metrics(&sim, "s");
+    assert_eq!(m.lost, 0);
+    assert!(
+        m.duplicates > 0,
+        "a slow member's entries were claimed: {m:?}"
+    );
+    // The broker never disconnects a slow reader.
+    let st = sim.variants[0].state();
+    assert!(st.brokers[0].up);
+}
+
+#[test]
+fn stream_snapshot_rules_decide_how_much_a_crash_loses() {
+    let away =
+        "[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c\"\nat_s = 0.5\nuntil_s = 19.0\n\
+                [[fault]]\nkind = \"broker-crash\"\nat_s = 10.5\nuntil_s = 11.0\n";
+    let text = format!(
+        "seed = 1\nduration_s = 20.0\n[[producer]]\nname = \"p\"\npublish = [ {{ topic = \"t\", rate_per_s = 100.0, arrivals = \"constant\" }} ]\n{ONE}{away}{}\n{}",
+        stream("save = [[5, 100]]").replace("name = \"s\"", "name = \"every-5s\""),
+        stream("save = []").replace("name = \"s\"", "name = \"none\"")
+    );
+    let mut sim = Simulation::new(scenario(&text));
+    run(&mut sim, 10.6);
+    let snap = sim.variants[0].state();
+    let p = &snap.persistence[0];
+    assert_eq!(
+        p.last_save_s,
+        Some(6.0),
+        "first check past 5 s with 100 changes"
+    );
+    run(&mut sim, 25.0);
+    let (five, none) = (metrics(&sim, "every-5s"), metrics(&sim, "none"));
+    // Snapshots at 6 s and, 5 s later, not yet: the 4.5 s since 6 s are lost.
+    assert!(
+        (440..=460).contains(&reason(&five, "broker-restart")),
+        "{:?}",
+        five.lost_by_reason
+    );
+    assert!(
+        reason(&none, "broker-restart") >= 1000,
+        "{:?}",
+        none.lost_by_reason
+    );
+}
+
+#[test]
+fn stream_group_created_at_0_reads_the_whole_stream() {
+    let late = "[[fault]]\nkind = \"add-consumer\"\nat_s = 5.0\nconsumer = { name = \"late\", subscribe = [\"t\"] }\n";
+    let mut from0 = lab(100.0, 0, ONE, late, &stream("group_start = \"0\""), 10.0);
+    let mut latest = lab(100.0, 0, ONE, late, &stream("group_start = \"$\""), 10.0);
+    run(&mut from0, 11.0);
+    run(&mut latest, 11.0);
+    let g = |sim: &Simulation| {
+        sim.variants[0]
+            .groups()
+            .into_iter()
+            .find(|g| g.name == "late")
+            .expect("late")
+    };
+    assert!((495..=505).contains(&g(&from0).replayed), "{:?}", g(&from0));
+    assert_eq!(g(&latest).replayed, 0);
+}
+
+#[test]
+fn new_broker_options_are_validated_with_their_position() {
+    let base = "[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n";
+    let bad = [
+        (
+            "shape = \"single-broker\"\nbroker = \"rabbitmq\"\nrabbitmq = { queue_type = \"quorum\", durable = false }",
+            "always durable",
+        ),
+        (
+            "shape = \"broker-per-topic\"\nbroker = \"rabbitmq\"\nrabbitmq = { exchange = \"topic\" }",
+            "routes within one broker",
+        ),
+        (
+            "shape = \"single-broker\"\nbroker = \"redis-stream\"\nredis = { save = [[0, 1]] }",
+            "redis.save",
+        ),
+        (
+            "shape = \"central-log\"\nbroker = \"kafka\"\nkafka = { segment_bytes = 3 }",
+            "kafka.segment_bytes",
+        ),
+    ];
+    for (variant, want) in bad {
+        let text = format!("{base}[[variant]]\nname = \"v\"\n{variant}\n");
+        let e = brokerlab::scenario::parse_scenario("bad.toml", &text).expect_err(want);
+        assert!(e.message.contains(want), "{e}");
+        assert_eq!(e.line, 11, "at the option's value: {e}");
+    }
+}
