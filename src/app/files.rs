@@ -24,7 +24,12 @@ struct Dialog {
 
 impl Dialog {
     fn at(dir: PathBuf) -> Dialog {
-        let mut d = Dialog { typed: dir.display().to_string(), dir, entries: Vec::new(), error: None };
+        let mut d = Dialog {
+            typed: dir.display().to_string(),
+            dir,
+            entries: Vec::new(),
+            error: None,
+        };
         d.list();
         d
     }
@@ -44,7 +49,8 @@ impl Dialog {
                     }
                 }
                 // Folders first, then files, each by name: stable on every platform.
-                self.entries.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                self.entries
+                    .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 self.error = None;
             }
             Err(e) => self.error = Some(format!("{}: {e}", self.dir.display())),
@@ -65,7 +71,11 @@ impl Files {
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_else(|| PathBuf::from("."));
         let scenarios = start.join("scenarios");
-        self.dialog = Some(Dialog::at(if scenarios.is_dir() { scenarios } else { start }));
+        self.dialog = Some(Dialog::at(if scenarios.is_dir() {
+            scenarios
+        } else {
+            start
+        }));
     }
 
     /// A file the learner picked in the dialog.
@@ -102,42 +112,57 @@ impl Files {
         let mut open = true;
         let mut chosen = None;
         let mut go = None;
-        egui::Window::new(tr(l, "Open a scenario")).open(&mut open).default_size([520.0, 420.0]).show(ctx, |ui| {
-            ui.horizontal(|ui| {
-                if ui.button("⬆").on_hover_text(tr(l, "Parent folder")).clicked() {
-                    go = d.dir.parent().map(Path::to_path_buf);
-                }
-                let r = ui.add(egui::TextEdit::singleline(&mut d.typed).desired_width(f32::INFINITY)).on_hover_text(tr(l, "A folder or a .toml file; Enter to go"));
-                if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                    let p = PathBuf::from(d.typed.trim());
-                    if p.is_dir() {
-                        go = Some(p);
-                    } else {
-                        chosen = Some(p);
+        egui::Window::new(tr(l, "Open a scenario"))
+            .open(&mut open)
+            .default_size([520.0, 420.0])
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("⬆")
+                        .on_hover_text(tr(l, "Parent folder"))
+                        .clicked()
+                    {
+                        go = d.dir.parent().map(Path::to_path_buf);
                     }
-                }
-            });
-            if let Some(e) = &d.error {
-                ui.colored_label(ui.visuals().error_fg_color, e);
-            }
-            ui.separator();
-            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
-                for (name, is_dir) in &d.entries {
-                    let label = if *is_dir { format!("📁 {name}") } else { format!("📄 {name}") };
-                    if ui.selectable_label(false, label).clicked() {
-                        let p = d.dir.join(name);
-                        if *is_dir {
+                    let r = ui
+                        .add(egui::TextEdit::singleline(&mut d.typed).desired_width(f32::INFINITY))
+                        .on_hover_text(tr(l, "A folder or a .toml file; Enter to go"));
+                    if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                        let p = PathBuf::from(d.typed.trim());
+                        if p.is_dir() {
                             go = Some(p);
                         } else {
                             chosen = Some(p);
                         }
                     }
+                });
+                if let Some(e) = &d.error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
                 }
-                if d.entries.is_empty() {
-                    ui.weak(tr(l, "No folders or .toml files here"));
-                }
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .max_height(320.0)
+                    .show(ui, |ui| {
+                        for (name, is_dir) in &d.entries {
+                            let label = if *is_dir {
+                                format!("📁 {name}")
+                            } else {
+                                format!("📄 {name}")
+                            };
+                            if ui.selectable_label(false, label).clicked() {
+                                let p = d.dir.join(name);
+                                if *is_dir {
+                                    go = Some(p);
+                                } else {
+                                    chosen = Some(p);
+                                }
+                            }
+                        }
+                        if d.entries.is_empty() {
+                            ui.weak(tr(l, "No folders or .toml files here"));
+                        }
+                    });
             });
-        });
         if let Some(dir) = go {
             *d = Dialog::at(dir);
         }

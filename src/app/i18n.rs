@@ -202,13 +202,17 @@ mod tests {
             for line in src.lines().filter(|l| l.trim_start().starts_with("(\"")) {
                 let fields: Vec<&str> = line.split('"').collect();
                 for s in fields.iter().skip(1).step_by(2).skip(1).take(1) {
-                    if s.chars().next().is_some_and(char::is_uppercase) && !KO.iter().any(|(e, _)| e == s) {
+                    if s.chars().next().is_some_and(char::is_uppercase)
+                        && !KO.iter().any(|(e, _)| e == s)
+                    {
                         missing.push((*s).to_owned());
                     }
                 }
             }
         }
         assert!(missing.is_empty(), "no Korean for: {missing:#?}");
-        assert!(KO.iter().all(|(_, k)| k.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))));
+        assert!(KO
+            .iter()
+            .all(|(_, k)| k.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))));
     }
 }

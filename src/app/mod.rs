@@ -47,7 +47,13 @@ pub struct Prefs {
 
 impl Default for Prefs {
     fn default() -> Self {
-        Prefs { lang: Lang::En, speed: 1.0, dark: true, last_file: None, show_plots: true }
+        Prefs {
+            lang: Lang::En,
+            speed: 1.0,
+            dark: true,
+            last_file: None,
+            show_plots: true,
+        }
     }
 }
 
@@ -75,7 +81,10 @@ pub struct BrokerLabApp {
 impl BrokerLabApp {
     /// A new app with `scenario` (or the built-in first one), preferences from storage.
     #[must_use]
-    pub fn new(cc: &eframe::CreationContext<'_>, scenario: Option<(Scenario, Option<PathBuf>)>) -> Self {
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        scenario: Option<(Scenario, Option<PathBuf>)>,
+    ) -> Self {
         install_fonts(&cc.egui_ctx);
         let prefs: Prefs = cc
             .storage
@@ -87,9 +96,17 @@ impl BrokerLabApp {
 
     /// The app without eframe storage (tests, benchmarks).
     #[must_use]
-    pub fn with_prefs(ctx: &egui::Context, scenario: Option<(Scenario, Option<PathBuf>)>, prefs: Prefs) -> Self {
+    pub fn with_prefs(
+        ctx: &egui::Context,
+        scenario: Option<(Scenario, Option<PathBuf>)>,
+        prefs: Prefs,
+    ) -> Self {
         install_fonts(ctx);
-        ctx.set_theme(if prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
+        ctx.set_theme(if prefs.dark {
+            egui::Theme::Dark
+        } else {
+            egui::Theme::Light
+        });
         let (scenario, path) = scenario.unwrap_or_else(builtin_first);
         let mut session = Session::new(scenario, path);
         session.speed = prefs.speed.clamp(0.1, 1000.0);
@@ -100,7 +117,7 @@ impl BrokerLabApp {
             session,
             inspector: inspector::Inspector::default(),
             files: files::Files::default(),
-            counters: counters::Counters::default(),
+            counters: counters::Counters,
             load_error: None,
             toast: None,
             show_help: false,
@@ -182,12 +199,20 @@ impl BrokerLabApp {
         let l = self.prefs.lang;
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button(tr(l, "File"), |ui| {
-                if ui.button(tr(l, "Open… (Ctrl+O)")).on_hover_text(tr(l, "Open a scenario file (.toml)")).clicked() {
+                if ui
+                    .button(tr(l, "Open… (Ctrl+O)"))
+                    .on_hover_text(tr(l, "Open a scenario file (.toml)"))
+                    .clicked()
+                {
                     self.files.open_dialog();
                     ui.close();
                 }
                 if let Some(p) = self.session.path.clone() {
-                    if ui.button(tr(l, "Reload")).on_hover_text(tr(l, "Read the file again from disk")).clicked() {
+                    if ui
+                        .button(tr(l, "Reload"))
+                        .on_hover_text(tr(l, "Read the file again from disk"))
+                        .clicked()
+                    {
                         self.load_path(&p);
                         ui.close();
                     }
@@ -195,7 +220,9 @@ impl BrokerLabApp {
             });
             ui.menu_button(tr(l, "Scenarios"), |ui| {
                 for (name, text) in crate::builtin::SCENARIOS {
-                    let title = crate::scenario::parse_scenario(name, text).map(|s| s.title.get(l).to_owned()).unwrap_or_default();
+                    let title = crate::scenario::parse_scenario(name, text)
+                        .map(|s| s.title.get(l).to_owned())
+                        .unwrap_or_default();
                     if ui.button(format!("{name}: {title}")).clicked() {
                         self.load_builtin(name);
                         ui.close();
@@ -203,19 +230,35 @@ impl BrokerLabApp {
                 }
             });
             ui.menu_button(tr(l, "Export"), |ui| {
-                if ui.button(tr(l, "Comparison as CSV")).on_hover_text(tr(l, "Every variant's metrics, one row each")).clicked() {
+                if ui
+                    .button(tr(l, "Comparison as CSV"))
+                    .on_hover_text(tr(l, "Every variant's metrics, one row each"))
+                    .clicked()
+                {
                     let text = crate::cli::csv(&self.session.sim.report());
                     self.export("brokerlab-comparison.csv", &text, ui.ctx());
                     ui.close();
                 }
-                if ui.button(tr(l, "Comparison as JSON")).on_hover_text(tr(l, "The same report as `brokerlab run --format json`")).clicked() {
-                    let text = serde_json::to_string_pretty(&self.session.sim.report()).unwrap_or_default();
+                if ui
+                    .button(tr(l, "Comparison as JSON"))
+                    .on_hover_text(tr(l, "The same report as `brokerlab run --format json`"))
+                    .clicked()
+                {
+                    let text = serde_json::to_string_pretty(&self.session.sim.report())
+                        .unwrap_or_default();
                     self.export("brokerlab-comparison.json", &text, ui.ctx());
                     ui.close();
                 }
-                if ui.button(tr(l, "Window as PNG")).on_hover_text(tr(l, "A screenshot of this window")).clicked() {
+                if ui
+                    .button(tr(l, "Window as PNG"))
+                    .on_hover_text(tr(l, "A screenshot of this window"))
+                    .clicked()
+                {
                     self.screenshot_to = Some(PathBuf::from("brokerlab-window.png"));
-                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::default()));
+                    ui.ctx()
+                        .send_viewport_cmd(egui::ViewportCommand::Screenshot(
+                            egui::UserData::default(),
+                        ));
                     ui.close();
                 }
             });
@@ -231,16 +274,32 @@ impl BrokerLabApp {
                 Lang::En => "한국어",
                 Lang::Ko => "English",
             };
-            if ui.button(lang_label).on_hover_text(tr(l, "Switch the language of the app and the lesson texts")).clicked() {
+            if ui
+                .button(lang_label)
+                .on_hover_text(tr(l, "Switch the language of the app and the lesson texts"))
+                .clicked()
+            {
                 self.prefs.lang = match l {
                     Lang::En => Lang::Ko,
                     Lang::Ko => Lang::En,
                 };
             }
-            let theme = if self.prefs.dark { tr(l, "Light") } else { tr(l, "Dark") };
-            if ui.button(theme).on_hover_text(tr(l, "Switch between light and dark theme")).clicked() {
+            let theme = if self.prefs.dark {
+                tr(l, "Light")
+            } else {
+                tr(l, "Dark")
+            };
+            if ui
+                .button(theme)
+                .on_hover_text(tr(l, "Switch between light and dark theme"))
+                .clicked()
+            {
                 self.prefs.dark = !self.prefs.dark;
-                ui.ctx().set_theme(if self.prefs.dark { egui::Theme::Dark } else { egui::Theme::Light });
+                ui.ctx().set_theme(if self.prefs.dark {
+                    egui::Theme::Dark
+                } else {
+                    egui::Theme::Light
+                });
             }
             if ui.button(tr(l, "Help (F1)")).clicked() {
                 self.show_help = !self.show_help;
@@ -252,10 +311,16 @@ impl BrokerLabApp {
 
     fn export(&mut self, name: &str, text: &str, ctx: &egui::Context) {
         let l = self.prefs.lang;
-        let path = std::env::current_dir().map(|d| d.join(name)).unwrap_or_else(|_| PathBuf::from(name));
+        let path = std::env::current_dir()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| PathBuf::from(name));
         match std::fs::write(&path, text) {
             Ok(()) => self.toast(ctx, format!("{} {}", tr(l, "Saved"), path.display()), false),
-            Err(e) => self.toast(ctx, format!("{} {}: {e}", tr(l, "Could not save"), path.display()), true),
+            Err(e) => self.toast(
+                ctx,
+                format!("{} {}: {e}", tr(l, "Could not save"), path.display()),
+                true,
+            ),
         }
     }
 
@@ -270,18 +335,32 @@ impl BrokerLabApp {
             let [w, h] = image.size;
             let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
             let l = self.prefs.lang;
-            let res = image::RgbaImage::from_raw(u32::try_from(w).unwrap_or(0), u32::try_from(h).unwrap_or(0), bytes)
-                .ok_or_else(|| "bad image size".to_owned())
-                .and_then(|img| img.save(&path).map_err(|e| e.to_string()));
+            let res = image::RgbaImage::from_raw(
+                u32::try_from(w).unwrap_or(0),
+                u32::try_from(h).unwrap_or(0),
+                bytes,
+            )
+            .ok_or_else(|| "bad image size".to_owned())
+            .and_then(|img| img.save(&path).map_err(|e| e.to_string()));
             match res {
                 Ok(()) => self.toast(ctx, format!("{} {}", tr(l, "Saved"), path.display()), false),
-                Err(e) => self.toast(ctx, format!("{} {}: {e}", tr(l, "Could not save"), path.display()), true),
+                Err(e) => self.toast(
+                    ctx,
+                    format!("{} {}: {e}", tr(l, "Could not save"), path.display()),
+                    true,
+                ),
             }
         }
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
         if let Some(p) = dropped.into_iter().next() {
             self.load_path(&p);
         }
@@ -329,7 +408,11 @@ impl eframe::App for BrokerLabApp {
             self.load_path(&p);
             let l = self.prefs.lang;
             if self.load_error.is_none() {
-                self.toast(&ctx, format!("{} {}", tr(l, "Reloaded"), p.display()), false);
+                self.toast(
+                    &ctx,
+                    format!("{} {}", tr(l, "Reloaded"), p.display()),
+                    false,
+                );
             }
         }
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
@@ -356,32 +439,35 @@ impl eframe::App for BrokerLabApp {
             }
         }
         egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                match &self.toast {
-                    Some(t) if t.error => {
-                        ui.colored_label(ui.visuals().error_fg_color, &t.text);
-                    }
-                    Some(t) => {
-                        ui.label(&t.text);
-                    }
-                    None => {
-                        let src = self.session.scenario.source.clone();
-                        ui.label(format!("{}: {src}", tr(l, "Scenario")));
-                    }
+            ui.horizontal(|ui| match &self.toast {
+                Some(t) if t.error => {
+                    ui.colored_label(ui.visuals().error_fg_color, &t.text);
+                }
+                Some(t) => {
+                    ui.label(&t.text);
+                }
+                None => {
+                    let src = self.session.scenario.source.clone();
+                    ui.label(format!("{}: {src}", tr(l, "Scenario")));
                 }
             });
         });
-        egui::Panel::right("inspector").default_size(300.0).show(ui, |ui| {
-            self.inspector.ui(ui, &mut self.session, &self.panes, l);
-        });
-        egui::Panel::bottom("counters").resizable(true).default_size(300.0).show(ui, |ui| {
-            ui.columns(if self.prefs.show_plots { 2 } else { 1 }, |cols| {
-                self.counters.ui(&mut cols[0], &self.session, l);
-                if self.prefs.show_plots {
-                    plots::ui(&mut cols[1], &self.session, l);
-                }
+        egui::Panel::right("inspector")
+            .default_size(300.0)
+            .show(ui, |ui| {
+                self.inspector.ui(ui, &mut self.session, &self.panes, l);
             });
-        });
+        egui::Panel::bottom("counters")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                ui.columns(if self.prefs.show_plots { 2 } else { 1 }, |cols| {
+                    self.counters.ui(&mut cols[0], &self.session, l);
+                    if self.prefs.show_plots {
+                        plots::ui(&mut cols[1], &self.session, l);
+                    }
+                });
+            });
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
                 self.inspector.select(event);
@@ -412,14 +498,16 @@ impl eframe::App for BrokerLabApp {
 
 fn builtin_first() -> (Scenario, Option<PathBuf>) {
     let text = crate::builtin::get(FIRST).unwrap_or_default();
-    let s = crate::scenario::parse_scenario(&format!("builtin:{FIRST}"), text).unwrap_or_else(|_| fallback());
+    let s = crate::scenario::parse_scenario(&format!("builtin:{FIRST}"), text)
+        .unwrap_or_else(|_| fallback());
     (s, None)
 }
 
 /// Only reached if a built-in scenario were broken (a test guards against that).
 fn fallback() -> Scenario {
     let text = "[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n[[variant]]\nname = \"direct\"\nshape = \"direct\"\n";
-    crate::scenario::parse_scenario("builtin:fallback", text).unwrap_or_else(|e| unreachable_scenario(&e))
+    crate::scenario::parse_scenario("builtin:fallback", text)
+        .unwrap_or_else(|e| unreachable_scenario(&e))
 }
 
 fn unreachable_scenario(e: &crate::ScenarioError) -> Scenario {
@@ -431,10 +519,16 @@ pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
     fonts.font_data.insert(
         "nanum-gothic".to_owned(),
-        std::sync::Arc::new(egui::FontData::from_static(include_bytes!("../../assets/fonts/NanumGothic.ttf"))),
+        std::sync::Arc::new(egui::FontData::from_static(include_bytes!(
+            "../../assets/fonts/NanumGothic.ttf"
+        ))),
     );
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-        fonts.families.entry(family).or_default().push("nanum-gothic".to_owned());
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("nanum-gothic".to_owned());
     }
     ctx.set_fonts(fonts);
 }
@@ -444,10 +538,17 @@ pub fn install_fonts(ctx: &egui::Context) {
 #[must_use]
 pub fn run(scenario: Option<(Scenario, Option<PathBuf>)>) -> ExitCode {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_inner_size([1500.0, 950.0]).with_min_inner_size([900.0, 600.0]).with_title("brokerlab"),
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1500.0, 950.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_title("brokerlab"),
         ..Default::default()
     };
-    let res = eframe::run_native("brokerlab", options, Box::new(move |cc| Ok(Box::new(BrokerLabApp::new(cc, scenario)))));
+    let res = eframe::run_native(
+        "brokerlab",
+        options,
+        Box::new(move |cc| Ok(Box::new(BrokerLabApp::new(cc, scenario)))),
+    );
     match res {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

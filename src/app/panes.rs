@@ -9,13 +9,18 @@
 use super::i18n::tr;
 use super::session::Session;
 use crate::broker::ModelState;
-use crate::scenario::{secs, to_secs, Consumer, Fault, FaultKind, Lang, Nanos, ServiceDist, TopicId};
-use crate::sim::world::Status;
+use crate::scenario::{
+    secs, to_secs, Consumer, Fault, FaultKind, Lang, Nanos, ServiceDist, TopicId,
+};
 use crate::sim::world::HopKind;
+use crate::sim::world::Status;
 use crate::sim::{Snapshot, VariantSim};
 use crate::topology::{EdgeKind, NodeKind};
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
-use egui_graphs::{DisplayEdge, DisplayNode, DrawContext, EdgeProps, GraphView, Layout, LayoutState, MetadataFrame, Node, NodeProps, SettingsInteraction, SettingsNavigation, SettingsStyle};
+use egui_graphs::{
+    DisplayEdge, DisplayNode, DrawContext, EdgeProps, GraphView, Layout, LayoutState,
+    MetadataFrame, Node, NodeProps, SettingsInteraction, SettingsNavigation, SettingsStyle,
+};
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 use petgraph::Directed;
 use serde::{Deserialize, Serialize};
@@ -73,8 +78,16 @@ fn boundary(n: &VisNode, center: Pos2, dir: Vec2) -> Pos2 {
         return center + dir.normalized() * h.x;
     }
     let d = dir.normalized();
-    let tx = if d.x.abs() > 1e-6 { h.x / d.x.abs() } else { f32::MAX };
-    let ty = if d.y.abs() > 1e-6 { h.y / d.y.abs() } else { f32::MAX };
+    let tx = if d.x.abs() > 1e-6 {
+        h.x / d.x.abs()
+    } else {
+        f32::MAX
+    };
+    let ty = if d.y.abs() > 1e-6 {
+        h.y / d.y.abs()
+    } else {
+        f32::MAX
+    };
     center + d * tx.min(ty)
 }
 
@@ -95,7 +108,14 @@ pub fn topic_color(t: TopicId) -> Color32 {
 }
 
 /// The shapes of one node at `center` (screen), `zoom` screen pixels per canvas unit.
-fn node_shapes(n: &VisNode, center: Pos2, zoom: f32, emphasis: bool, visuals: &egui::Visuals, fonts_ctx: &egui::Context) -> Vec<Shape> {
+fn node_shapes(
+    n: &VisNode,
+    center: Pos2,
+    zoom: f32,
+    emphasis: bool,
+    visuals: &egui::Visuals,
+    fonts_ctx: &egui::Context,
+) -> Vec<Shape> {
     let h = half_size(n) * zoom;
     let rect = Rect::from_center_size(center, h * 2.0);
     let dark = visuals.dark_mode;
@@ -113,17 +133,30 @@ fn node_shapes(n: &VisNode, center: Pos2, zoom: f32, emphasis: bool, visuals: &e
         Look::Slow => Color32::from_rgb(200, 130, 20),
         Look::Waiting => Color32::from_gray(if dark { 70 } else { 190 }),
     };
-    let stroke = if emphasis { Stroke::new(2.5, visuals.selection.stroke.color) } else { Stroke::new(1.0, visuals.widgets.noninteractive.fg_stroke.color) };
+    let stroke = if emphasis {
+        Stroke::new(2.5, visuals.selection.stroke.color)
+    } else {
+        Stroke::new(1.0, visuals.widgets.noninteractive.fg_stroke.color)
+    };
     let mut out = Vec::new();
     match n.kind {
         Some(NodeKind::Consumer) => out.push(Shape::circle_filled(center, h.x, fill)),
         _ => out.push(Shape::rect_filled(rect, 4.0 * zoom, fill)),
     }
     // Fill level (queue depth, channel and buffer fill) from the bottom.
-    if n.fill > 0.0 && matches!(n.kind, Some(NodeKind::Queue | NodeKind::Channel | NodeKind::Consumer)) {
+    if n.fill > 0.0
+        && matches!(
+            n.kind,
+            Some(NodeKind::Queue | NodeKind::Channel | NodeKind::Consumer)
+        )
+    {
         let mut r = rect.shrink(2.0 * zoom);
         r.min.y = r.max.y - r.height() * n.fill.clamp(0.0, 1.0);
-        out.push(Shape::rect_filled(r, 2.0 * zoom, Color32::from_rgb(255, 193, 7).gamma_multiply(0.85)));
+        out.push(Shape::rect_filled(
+            r,
+            2.0 * zoom,
+            Color32::from_rgb(255, 193, 7).gamma_multiply(0.85),
+        ));
     }
     // Partition lanes with each group's committed offset.
     if n.kind == Some(NodeKind::Log) && !n.lanes.is_empty() {
@@ -131,21 +164,43 @@ fn node_shapes(n: &VisNode, center: Pos2, zoom: f32, emphasis: bool, visuals: &e
         let lane_h = inner.height() / n.lanes.len() as f32;
         for (i, (filled, marks)) in n.lanes.iter().enumerate() {
             let y0 = inner.min.y + lane_h * i as f32;
-            let lane = Rect::from_min_size(Pos2::new(inner.min.x, y0 + 1.0), Vec2::new(inner.width(), (lane_h - 2.0).max(1.0)));
-            out.push(Shape::rect_filled(lane, 1.0, Color32::from_gray(if dark { 40 } else { 220 })));
+            let lane = Rect::from_min_size(
+                Pos2::new(inner.min.x, y0 + 1.0),
+                Vec2::new(inner.width(), (lane_h - 2.0).max(1.0)),
+            );
+            out.push(Shape::rect_filled(
+                lane,
+                1.0,
+                Color32::from_gray(if dark { 40 } else { 220 }),
+            ));
             let mut f = lane;
             f.max.x = f.min.x + lane.width() * filled.clamp(0.0, 1.0);
-            out.push(Shape::rect_filled(f, 1.0, Color32::from_rgb(66, 165, 245).gamma_multiply(0.8)));
+            out.push(Shape::rect_filled(
+                f,
+                1.0,
+                Color32::from_rgb(66, 165, 245).gamma_multiply(0.8),
+            ));
             for (k, m) in marks.iter().enumerate() {
                 let x = lane.min.x + lane.width() * m.clamp(0.0, 1.0);
                 let c = topic_color(TopicId::try_from(k + 3).unwrap_or(0));
-                out.push(Shape::line_segment([Pos2::new(x, lane.min.y - 1.0), Pos2::new(x, lane.max.y + 1.0)], Stroke::new(2.0, c)));
+                out.push(Shape::line_segment(
+                    [
+                        Pos2::new(x, lane.min.y - 1.0),
+                        Pos2::new(x, lane.max.y + 1.0),
+                    ],
+                    Stroke::new(2.0, c),
+                ));
             }
         }
     }
     match n.kind {
         Some(NodeKind::Consumer) => out.push(Shape::circle_stroke(center, h.x, stroke)),
-        _ => out.push(Shape::rect_stroke(rect, 4.0 * zoom, stroke, egui::StrokeKind::Outside)),
+        _ => out.push(Shape::rect_stroke(
+            rect,
+            4.0 * zoom,
+            stroke,
+            egui::StrokeKind::Outside,
+        )),
     }
     if n.state == Look::Down {
         let r = rect.shrink(h.y * 0.3);
@@ -155,17 +210,29 @@ fn node_shapes(n: &VisNode, center: Pos2, zoom: f32, emphasis: bool, visuals: &e
     }
     if n.flash > 0.0 {
         let a = (n.flash * 255.0) as u8;
-        out.push(Shape::circle_stroke(center, h.length() * 1.1, Stroke::new(4.0, Color32::from_rgba_unmultiplied(230, 30, 30, a))));
+        out.push(Shape::circle_stroke(
+            center,
+            h.length() * 1.1,
+            Stroke::new(4.0, Color32::from_rgba_unmultiplied(230, 30, 30, a)),
+        ));
     }
     // Labels below the node (names are the point of the picture: always shown when readable).
     if zoom > 0.3 {
         let text_color = visuals.text_color();
         let size = (11.0 * zoom.clamp(0.6, 1.4)).max(8.0);
-        let label = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(n.name.clone(), egui::FontId::proportional(size), text_color));
+        let label = fonts_ctx.fonts_mut(|f| {
+            f.layout_no_wrap(n.name.clone(), egui::FontId::proportional(size), text_color)
+        });
         let pos = Pos2::new(center.x - label.size().x / 2.0, rect.max.y + 2.0);
         out.push(Shape::galley(pos, label, text_color));
         if !n.detail.is_empty() {
-            let d = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(n.detail.clone(), egui::FontId::monospace(size * 0.85), visuals.weak_text_color()));
+            let d = fonts_ctx.fonts_mut(|f| {
+                f.layout_no_wrap(
+                    n.detail.clone(),
+                    egui::FontId::monospace(size * 0.85),
+                    visuals.weak_text_color(),
+                )
+            });
             let pos = Pos2::new(center.x - d.size().x / 2.0, rect.max.y + 3.0 + size * 1.2);
             out.push(Shape::galley(pos, d, text_color));
         }
@@ -173,20 +240,39 @@ fn node_shapes(n: &VisNode, center: Pos2, zoom: f32, emphasis: bool, visuals: &e
     out
 }
 
-fn edge_shapes(a: (&VisNode, Pos2), b: (&VisNode, Pos2), e: &VisEdge, zoom: f32, visuals: &egui::Visuals) -> Vec<Shape> {
+fn edge_shapes(
+    a: (&VisNode, Pos2),
+    b: (&VisNode, Pos2),
+    e: &VisEdge,
+    zoom: f32,
+    visuals: &egui::Visuals,
+) -> Vec<Shape> {
     let dir = b.1 - a.1;
     if dir.length() < 1e-3 {
         return Vec::new();
     }
     let from = a.1 + (boundary(a.0, Pos2::ZERO, dir) - Pos2::ZERO) * zoom;
     let to = b.1 + (boundary(b.0, Pos2::ZERO, -dir) - Pos2::ZERO) * zoom;
-    let color = visuals.widgets.noninteractive.fg_stroke.color.gamma_multiply(if e.kind == Some(EdgeKind::Internal) { 0.35 } else { 0.6 });
+    let color = visuals
+        .widgets
+        .noninteractive
+        .fg_stroke
+        .color
+        .gamma_multiply(if e.kind == Some(EdgeKind::Internal) {
+            0.35
+        } else {
+            0.6
+        });
     let width = (e.width * zoom).clamp(0.5, 12.0);
     let mut out = vec![Shape::line_segment([from, to], Stroke::new(width, color))];
     let d = (to - from).normalized();
     let tip = 7.0 * zoom.clamp(0.5, 1.5);
     let side = Vec2::new(-d.y, d.x) * tip * 0.45;
-    out.push(Shape::convex_polygon(vec![to, to - d * tip + side, to - d * tip - side], color, Stroke::NONE));
+    out.push(Shape::convex_polygon(
+        vec![to, to - d * tip + side, to - d * tip - side],
+        color,
+        Stroke::NONE,
+    ));
     out
 }
 
@@ -200,7 +286,11 @@ pub struct NodeShape {
 
 impl From<NodeProps<VisNode>> for NodeShape {
     fn from(p: NodeProps<VisNode>) -> Self {
-        NodeShape { pos: p.location(), emphasis: p.selected || p.hovered || p.dragged, node: p.payload }
+        NodeShape {
+            pos: p.location(),
+            emphasis: p.selected || p.hovered || p.dragged,
+            node: p.payload,
+        }
     }
 }
 
@@ -211,7 +301,14 @@ impl DisplayNode<VisNode, VisEdge, Directed, u32> for NodeShape {
     fn shapes(&mut self, ctx: &DrawContext) -> Vec<Shape> {
         let center = ctx.meta.canvas_to_screen_pos(self.pos);
         let zoom = ctx.meta.zoom;
-        node_shapes(&self.node, center, zoom, self.emphasis, &ctx.ctx.global_style().visuals, ctx.ctx)
+        node_shapes(
+            &self.node,
+            center,
+            zoom,
+            self.emphasis,
+            &ctx.ctx.global_style().visuals,
+            ctx.ctx,
+        )
     }
     fn update(&mut self, p: &NodeProps<VisNode>) {
         self.pos = p.location();
@@ -235,15 +332,34 @@ impl From<EdgeProps<VisEdge>> for EdgeShape {
 }
 
 impl DisplayEdge<VisNode, VisEdge, Directed, u32, NodeShape> for EdgeShape {
-    fn shapes(&mut self, start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, ctx: &DrawContext) -> Vec<Shape> {
-        let a = (start.payload(), ctx.meta.canvas_to_screen_pos(start.location()));
+    fn shapes(
+        &mut self,
+        start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+        end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+        ctx: &DrawContext,
+    ) -> Vec<Shape> {
+        let a = (
+            start.payload(),
+            ctx.meta.canvas_to_screen_pos(start.location()),
+        );
         let b = (end.payload(), ctx.meta.canvas_to_screen_pos(end.location()));
-        edge_shapes(a, b, &self.edge, ctx.meta.zoom, &ctx.ctx.global_style().visuals)
+        edge_shapes(
+            a,
+            b,
+            &self.edge,
+            ctx.meta.zoom,
+            &ctx.ctx.global_style().visuals,
+        )
     }
     fn update(&mut self, p: &EdgeProps<VisEdge>) {
         self.edge.clone_from(&p.payload);
     }
-    fn is_inside(&self, _start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, _end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>, _pos: Pos2) -> bool {
+    fn is_inside(
+        &self,
+        _start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+        _end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+        _pos: Pos2,
+    ) -> bool {
         false
     }
 }
@@ -260,8 +376,11 @@ impl Layout<FixedState> for Fixed {
     fn from_state(_: FixedState) -> impl Layout<FixedState> {
         Fixed
     }
-    fn next<N, E, Ty, Ix, Dn, De>(&mut self, _g: &mut egui_graphs::Graph<N, E, Ty, Ix, Dn, De>, _ui: &egui::Ui)
-    where
+    fn next<N, E, Ty, Ix, Dn, De>(
+        &mut self,
+        _g: &mut egui_graphs::Graph<N, E, Ty, Ix, Dn, De>,
+        _ui: &egui::Ui,
+    ) where
         N: Clone,
         E: Clone,
         Ty: petgraph::EdgeType,
@@ -294,6 +413,9 @@ struct Pane {
     peak: Vec<f32>,
     /// Canvas-to-screen transform of the last frame (zoom, offset), if the pane was drawn.
     xform: Option<(f32, Vec2)>,
+    /// Edge index by (from, to) node ids, and this frame's message count per edge.
+    edge_of: std::collections::HashMap<(u32, u32), usize>,
+    counts: Vec<u32>,
 }
 
 pub struct Panes {
@@ -320,8 +442,15 @@ impl Panes {
             .map(|(i, v)| {
                 let topo = &v.topology;
                 let g: StableGraph<VisNode, VisEdge, Directed, u32> = topo.graph.map(
-                    |_, n| VisNode { kind: Some(n.kind), name: n.name.clone(), ..VisNode::default() },
-                    |_, k| VisEdge { kind: Some(*k), width: 1.0 },
+                    |_, n| VisNode {
+                        kind: Some(n.kind),
+                        name: n.name.clone(),
+                        ..VisNode::default()
+                    },
+                    |_, k| VisEdge {
+                        kind: Some(*k),
+                        width: 1.0,
+                    },
                 );
                 let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
                 for (ix, n) in topo.graph.node_indices().map(|ix| (ix, &topo.graph[ix])) {
@@ -330,9 +459,27 @@ impl Panes {
                         node.set_label(n.name.clone());
                     }
                 }
+                let edge_of = graph
+                    .edges_iter()
+                    .filter_map(|(e, _)| {
+                        let (a, b) = graph.edge_endpoints(e)?;
+                        Some((
+                            (
+                                u32::try_from(a.index()).ok()?,
+                                u32::try_from(b.index()).ok()?,
+                            ),
+                            e.index(),
+                        ))
+                    })
+                    .collect();
                 Pane {
+                    counts: vec![0; graph.edge_count()],
+                    edge_of,
                     variant: i,
-                    id: format!("pane-{}-{}", s.scenario.source, s.scenario.variants[v.index].name),
+                    id: format!(
+                        "pane-{}-{}",
+                        s.scenario.source, s.scenario.variants[v.index].name
+                    ),
                     traffic: vec![0.0; graph.edge_count()],
                     peak: vec![1.0; graph.node_count()],
                     graph,
@@ -343,7 +490,11 @@ impl Panes {
             })
             .collect();
         let shown = (0..panes.len().min(MAX_SHOWN)).collect();
-        Panes { panes, shown, fault: None }
+        Panes {
+            panes,
+            shown,
+            fault: None,
+        }
     }
 
     pub fn fit_all(&mut self) {
@@ -374,7 +525,9 @@ impl Panes {
                 let name = &s.scenario.variants[v.index].name;
                 let mut on = self.shown.contains(&i);
                 let can = on || self.shown.len() < MAX_SHOWN;
-                let r = ui.add_enabled(can, egui::Checkbox::new(&mut on, name.as_str())).on_hover_text(tr(l, "Show this variant (1 to 5 side by side)"));
+                let r = ui
+                    .add_enabled(can, egui::Checkbox::new(&mut on, name.as_str()))
+                    .on_hover_text(tr(l, "Show this variant (1 to 5 side by side)"));
                 if r.changed() {
                     if on {
                         self.shown.push(i);
@@ -392,8 +545,15 @@ impl Panes {
         let w = avail.width() / n as f32;
         let shown = self.shown.clone();
         for (k, &pi) in shown.iter().enumerate() {
-            let rect = Rect::from_min_size(Pos2::new(avail.min.x + w * k as f32, avail.min.y), Vec2::new(w - 4.0, avail.height()));
-            let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect).layout(egui::Layout::top_down(egui::Align::Min)));
+            let rect = Rect::from_min_size(
+                Pos2::new(avail.min.x + w * k as f32, avail.min.y),
+                Vec2::new(w - 4.0, avail.height()),
+            );
+            let mut child = ui.new_child(
+                egui::UiBuilder::new()
+                    .max_rect(rect)
+                    .layout(egui::Layout::top_down(egui::Align::Min)),
+            );
             // A pane never draws over its neighbour, however long its names.
             child.set_clip_rect(rect.intersect(ui.clip_rect()));
             if let Some(p) = self.pane_ui(&mut child, pi, s, l) {
@@ -408,26 +568,61 @@ impl Panes {
         let vsim = &s.sim.variants[self.panes[pi].variant];
         let var = &s.scenario.variants[vsim.index];
         let m = vsim.metrics();
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            let shape = match var.broker {
-                Some(b) => format!("{} · {}", var.shape.name(), b.name()),
-                None => var.shape.name().to_owned(),
-            };
-            ui.add(egui::Label::new(egui::RichText::new(&var.name).strong()).truncate()).on_hover_text(&shape);
-            ui.add(egui::Label::new(egui::RichText::new(shape).weak()).truncate());
-            ui.horizontal_wrapped(|ui| {
-                headline(ui, tr(l, "delivered"), &m.delivered.to_string(), tr(l, "Expected deliveries processed by a consumer (first time)"));
-                let lost_color = if m.lost > 0 { Some(ui.visuals().error_fg_color) } else { None };
-                headline_colored(ui, tr(l, "lost"), &m.lost.to_string(), tr(l, "Expected deliveries that can no longer happen"), lost_color);
-                headline(ui, "p99", &format!("{:.1} ms", m.latency_ms.p99), tr(l, "99th percentile latency from produce to processed"));
-                headline(ui, tr(l, "links"), &m.connections.to_string(), tr(l, "Network connections the topology needs"));
-                headline(ui, tr(l, "systems"), &m.systems_to_operate.to_string(), tr(l, "Separately operated broker systems"));
-            });
-            let snap = vsim.snapshot();
-            self.refresh(pi, vsim, &snap, s.speed);
-            self.graph_ui(ui, pi, &snap, s, l)
-        })
-        .inner
+        egui::Frame::group(ui.style())
+            .show(ui, |ui| {
+                let shape = match var.broker {
+                    Some(b) => format!("{} · {}", var.shape.name(), b.name()),
+                    None => var.shape.name().to_owned(),
+                };
+                ui.add(egui::Label::new(egui::RichText::new(&var.name).strong()).truncate())
+                    .on_hover_text(&shape);
+                ui.add(egui::Label::new(egui::RichText::new(shape).weak()).truncate());
+                ui.horizontal_wrapped(|ui| {
+                    headline(
+                        ui,
+                        tr(l, "delivered"),
+                        &m.delivered.to_string(),
+                        tr(
+                            l,
+                            "Expected deliveries processed by a consumer (first time)",
+                        ),
+                    );
+                    let lost_color = if m.lost > 0 {
+                        Some(ui.visuals().error_fg_color)
+                    } else {
+                        None
+                    };
+                    headline_colored(
+                        ui,
+                        tr(l, "lost"),
+                        &m.lost.to_string(),
+                        tr(l, "Expected deliveries that can no longer happen"),
+                        lost_color,
+                    );
+                    headline(
+                        ui,
+                        "p99",
+                        &format!("{:.1} ms", m.latency_ms.p99),
+                        tr(l, "99th percentile latency from produce to processed"),
+                    );
+                    headline(
+                        ui,
+                        tr(l, "links"),
+                        &m.connections.to_string(),
+                        tr(l, "Network connections the topology needs"),
+                    );
+                    headline(
+                        ui,
+                        tr(l, "systems"),
+                        &m.systems_to_operate.to_string(),
+                        tr(l, "Separately operated broker systems"),
+                    );
+                });
+                let snap = vsim.overview();
+                self.refresh(pi, vsim, &snap, s.speed);
+                self.graph_ui(ui, pi, vsim, &snap, s, l)
+            })
+            .inner
     }
 
     /// Copy the engine's live state into the graph's node and edge payloads.
@@ -463,7 +658,9 @@ impl Panes {
                             Status::Online => Look::Normal,
                         };
                         detail = match c.status {
-                            Status::NotJoined => format!("joins at {:.0} s", to_secs(tn.joins_at.unwrap_or(0))),
+                            Status::NotJoined => {
+                                format!("joins at {:.0} s", to_secs(tn.joins_at.unwrap_or(0)))
+                            }
                             Status::Offline => "offline".into(),
                             Status::Crashed => "crashed".into(),
                             Status::Online => format!("{} held", c.held),
@@ -476,8 +673,17 @@ impl Panes {
                 NodeKind::Broker => {
                     if let Some(b) = topo.brokers.iter().position(|&x| x == id) {
                         let name = &tn.name;
-                        let mine: Vec<bool> = state.brokers.iter().filter(|x| x.name == *name || x.name.starts_with(&format!("{name}/"))).map(|x| x.up).collect();
-                        let mine = if mine.is_empty() { state.brokers.get(b).map(|x| vec![x.up]).unwrap_or_default() } else { mine };
+                        let mine: Vec<bool> = state
+                            .brokers
+                            .iter()
+                            .filter(|x| x.name == *name || x.name.starts_with(&format!("{name}/")))
+                            .map(|x| x.up)
+                            .collect();
+                        let mine = if mine.is_empty() {
+                            state.brokers.get(b).map(|x| vec![x.up]).unwrap_or_default()
+                        } else {
+                            mine
+                        };
                         let up = mine.iter().filter(|&&u| u).count();
                         if !mine.is_empty() && up == 0 {
                             look = Look::Down;
@@ -490,7 +696,11 @@ impl Panes {
                 }
                 NodeKind::Channel => {
                     if let Some(c) = &state.channel {
-                        fill = if c.capacity > 0 { c.depth as f32 / c.capacity as f32 } else { 0.0 };
+                        fill = if c.capacity > 0 {
+                            c.depth as f32 / c.capacity as f32
+                        } else {
+                            0.0
+                        };
                         detail = format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked);
                     }
                 }
@@ -508,17 +718,29 @@ impl Panes {
                 }
                 NodeKind::Log => {
                     let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
-                    let max_end = parts.iter().map(|p| p.log_end_offset).max().unwrap_or(0).max(1) as f32;
+                    let max_end = parts
+                        .iter()
+                        .map(|p| p.log_end_offset)
+                        .max()
+                        .unwrap_or(0)
+                        .max(1) as f32;
                     let mut lag = 0;
                     for p in &parts {
-                        let marks = p.groups.iter().map(|g| g.committed as f32 / max_end).collect();
+                        let marks = p
+                            .groups
+                            .iter()
+                            .map(|g| g.committed as f32 / max_end)
+                            .collect();
                         lanes.push((p.log_end_offset as f32 / max_end, marks));
                         lag += p.groups.iter().map(|g| g.lag).sum::<u64>();
                         if p.leader.is_none() {
                             look = Look::Down;
                         }
                     }
-                    detail = format!("{} · lag {lag}", parts.iter().map(|p| p.log_end_offset).sum::<u64>());
+                    detail = format!(
+                        "{} · lag {lag}",
+                        parts.iter().map(|p| p.log_end_offset).sum::<u64>()
+                    );
                 }
             }
             let flash = snap
@@ -537,63 +759,86 @@ impl Panes {
             }
         }
         // Edge width follows traffic: messages on the edge now, smoothed.
-        let edges: Vec<(usize, u32, u32)> = pane
-            .graph
-            .edges_iter()
-            .map(|(e, _)| {
-                let (a, b) = pane.graph.edge_endpoints(e).unwrap_or((NodeIndex::new(0), NodeIndex::new(0)));
-                (e.index(), u32::try_from(a.index()).unwrap_or(0), u32::try_from(b.index()).unwrap_or(0))
-            })
-            .collect();
-        let mut counts = vec![0u32; pane.traffic.len()];
-        if !edges.is_empty() {
-            let mut by_pair: std::collections::HashMap<(u32, u32), usize> = std::collections::HashMap::with_capacity(edges.len());
-            for &(e, a, b) in &edges {
-                by_pair.insert((a, b), e);
-            }
-            for f in &snap.in_flight {
-                if let Some(&e) = by_pair.get(&(f.from, f.to)).or_else(|| by_pair.get(&(f.to, f.from))) {
-                    if let Some(c) = counts.get_mut(e) {
-                        *c += 1;
-                    }
+        pane.counts.iter_mut().for_each(|c| *c = 0);
+        for f in v.in_flight() {
+            if let Some(&e) = pane
+                .edge_of
+                .get(&(f.from, f.to))
+                .or_else(|| pane.edge_of.get(&(f.to, f.from)))
+            {
+                if let Some(c) = pane.counts.get_mut(e) {
+                    *c += 1;
                 }
             }
         }
-        for (e, _, _) in edges {
-            if let (Some(t), Some(c)) = (pane.traffic.get_mut(e), counts.get(e)) {
-                *t = *t * 0.85 + *c as f32 * 0.15;
-                let w = 1.0 + (1.0 + *t).log2() * 1.5;
-                if let Some(edge) = pane.graph.edge_mut(petgraph::stable_graph::EdgeIndex::new(e)) {
-                    edge.payload_mut().width = w;
-                }
+        for e in 0..pane.traffic.len() {
+            let t = &mut pane.traffic[e];
+            *t = *t * 0.85 + pane.counts[e] as f32 * 0.15;
+            let w = 1.0 + (1.0 + *t).log2() * 1.5;
+            if let Some(edge) = pane
+                .graph
+                .edge_mut(petgraph::stable_graph::EdgeIndex::new(e))
+            {
+                edge.payload_mut().width = w;
             }
         }
     }
 
-    fn graph_ui(&mut self, ui: &mut egui::Ui, pi: usize, snap: &Snapshot, s: &Session, l: Lang) -> Option<Picked> {
+    fn graph_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        pi: usize,
+        v: &VariantSim,
+        snap: &Snapshot,
+        s: &Session,
+        l: Lang,
+    ) -> Option<Picked> {
         let pane = &mut self.panes[pi];
         let rect = ui.available_rect_before_wrap();
         let hovered = ui.rect_contains_pointer(rect);
-        let interactive = hovered || s.playing || pane.fit_next || pane.menu_node.is_some() || egui::Popup::is_any_open(ui.ctx());
+        let interactive = hovered
+            || s.playing
+            || pane.fit_next
+            || pane.menu_node.is_some()
+            || egui::Popup::is_any_open(ui.ctx());
         let mut picked = None;
         let meta_id = Some(pane.id.clone());
         if interactive {
             let r = GraphView::<FixedState, Fixed>::new()
                 .with_id(meta_id.clone())
-                .with_interactions(&SettingsInteraction::new().with_dragging_enabled(true).with_node_clicking_enabled(true).with_hover_enabled(true))
-                .with_navigations(&SettingsNavigation::new().with_zoom_and_pan_enabled(true).with_fit_to_screen_enabled(pane.fit_next).with_fit_to_screen_padding(0.15))
+                .with_interactions(
+                    &SettingsInteraction::new()
+                        .with_dragging_enabled(true)
+                        .with_node_clicking_enabled(true)
+                        .with_hover_enabled(true),
+                )
+                .with_navigations(
+                    &SettingsNavigation::new()
+                        .with_zoom_and_pan_enabled(true)
+                        .with_fit_to_screen_enabled(pane.fit_next)
+                        .with_fit_to_screen_padding(0.15),
+                )
                 .with_styles(&SettingsStyle::new().with_labels_always(false))
                 .show(ui, &mut pane.graph);
             pane.fit_next = false;
             for c in &r.changes {
                 if let egui_graphs::GraphChange::NodeClicked { node } = c {
-                    picked = Some(Picked { variant: pane.variant, node: u32::try_from(node.index()).unwrap_or(0) });
+                    picked = Some(Picked {
+                        variant: pane.variant,
+                        node: u32::try_from(node.index()).unwrap_or(0),
+                    });
                 }
             }
             if r.response.secondary_clicked() {
-                pane.menu_node = pane.graph.hovered_node().map(|n| u32::try_from(n.index()).unwrap_or(0));
+                pane.menu_node = pane
+                    .graph
+                    .hovered_node()
+                    .map(|n| u32::try_from(n.index()).unwrap_or(0));
                 if let Some(node) = pane.menu_node {
-                    picked = Some(Picked { variant: pane.variant, node });
+                    picked = Some(Picked {
+                        variant: pane.variant,
+                        node,
+                    });
                 }
             }
             let menu_node = pane.menu_node;
@@ -628,12 +873,25 @@ impl Panes {
             for (e, edge) in g.edges_iter() {
                 if let Some((a, b)) = g.edge_endpoints(e) {
                     if let (Some(na), Some(nb)) = (g.node(a), g.node(b)) {
-                        shapes.extend(edge_shapes((na.payload(), to_screen(na.location())), (nb.payload(), to_screen(nb.location())), edge.payload(), meta.zoom, &visuals));
+                        shapes.extend(edge_shapes(
+                            (na.payload(), to_screen(na.location())),
+                            (nb.payload(), to_screen(nb.location())),
+                            edge.payload(),
+                            meta.zoom,
+                            &visuals,
+                        ));
                     }
                 }
             }
             for (_, n) in g.nodes_iter() {
-                shapes.extend(node_shapes(n.payload(), to_screen(n.location()), meta.zoom, n.selected(), &visuals, ui.ctx()));
+                shapes.extend(node_shapes(
+                    n.payload(),
+                    to_screen(n.location()),
+                    meta.zoom,
+                    n.selected(),
+                    &visuals,
+                    ui.ctx(),
+                ));
             }
             painter.extend(shapes);
         }
@@ -645,16 +903,26 @@ impl Panes {
         let painter = ui.painter_at(rect);
         let zoom = meta.zoom;
         let radius = (3.0 * zoom).clamp(1.5, 5.0);
-        let loc = |id: u32| pane.graph.node(NodeIndex::new(id as usize)).map(Node::location);
+        let loc = |id: u32| {
+            pane.graph
+                .node(NodeIndex::new(id as usize))
+                .map(Node::location)
+        };
         // A hop shorter than a third of a second of wall time is drawn stretched to that, so
         // that it can be seen: hops start and end between frames at most speeds.
         let span = secs(VISUAL_HOP_S * s.speed).max(1);
         let now = snap.now;
-        let finished = snap.recent_hops.iter().filter(|f| f.arrive <= now && now.saturating_sub(f.depart) < span);
-        let mut dots = Vec::with_capacity(snap.in_flight.len().min(MAX_DOTS));
-        for f in snap.in_flight.iter().chain(finished).take(MAX_DOTS) {
-            let (Some(a), Some(b)) = (loc(f.from), loc(f.to)) else { continue };
-            let t = now.saturating_sub(f.depart) as f32 / f.arrive.saturating_sub(f.depart).max(span) as f32;
+        let finished = v
+            .recent_hops()
+            .filter(|f| f.arrive <= now && now.saturating_sub(f.depart) < span);
+        // One mesh of small squares: ten thousand dots cost one shape to tessellate.
+        let mut mesh = egui::Mesh::default();
+        for f in v.in_flight().chain(finished).take(MAX_DOTS) {
+            let (Some(a), Some(b)) = (loc(f.from), loc(f.to)) else {
+                continue;
+            };
+            let t = now.saturating_sub(f.depart) as f32
+                / f.arrive.saturating_sub(f.depart).max(span) as f32;
             let p = a + (b - a) * t.clamp(0.0, 1.0);
             let color = if !f.live {
                 Color32::from_gray(130)
@@ -663,10 +931,17 @@ impl Panes {
             } else {
                 topic_color(f.topic)
             };
-            let r = if f.kind == HopKind::Ack { radius * 0.6 } else { radius };
-            dots.push(Shape::circle_filled(meta.canvas_to_screen_pos(p) + off, r, color));
+            let r = if f.kind == HopKind::Ack {
+                radius * 0.6
+            } else {
+                radius
+            };
+            let c = meta.canvas_to_screen_pos(p) + off;
+            if rect.contains(c) {
+                mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0 * r)), color);
+            }
         }
-        painter.extend(dots);
+        painter.add(Shape::mesh(mesh));
         picked
     }
 }
@@ -676,7 +951,8 @@ fn headline(ui: &mut egui::Ui, name: &str, value: &str, tip: &str) {
 }
 
 fn headline_colored(ui: &mut egui::Ui, name: &str, value: &str, tip: &str, color: Option<Color32>) {
-    ui.label(egui::RichText::new(format!("{name} ")).weak()).on_hover_text(tip);
+    ui.label(egui::RichText::new(format!("{name} ")).weak())
+        .on_hover_text(tip);
     let text = egui::RichText::new(value).monospace().strong();
     ui.label(match color {
         Some(c) => text.color(c),
@@ -691,7 +967,14 @@ fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang
     let topo = &v.topology;
     let tn = topo.node(node);
     let now = s.now();
-    let fault = |kind: FaultKind, target: &str, until: Option<Nanos>| Fault { kind, target: Some(target.to_owned()), at: now, until, factor: 10.0, consumer: None };
+    let fault = |kind: FaultKind, target: &str, until: Option<Nanos>| Fault {
+        kind,
+        target: Some(target.to_owned()),
+        at: now,
+        until,
+        factor: 10.0,
+        consumer: None,
+    };
     // "Bring back" = the same fault healing one nanosecond later: exact and replayable.
     let heal = Some(now + 1);
     ui.strong(&tn.name);
@@ -703,20 +986,39 @@ fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang
             let c = snap.consumers.iter().find(|c| c.node == node);
             let status = c.map_or(Status::Online, |c| c.status);
             if status == Status::Online {
-                if ui.button(tr(l, "Take offline")).on_hover_text(tr(l, "It closes its connection cleanly and stays away until you bring it back")).clicked() {
+                if ui
+                    .button(tr(l, "Take offline"))
+                    .on_hover_text(tr(
+                        l,
+                        "It closes its connection cleanly and stays away until you bring it back",
+                    ))
+                    .clicked()
+                {
                     chosen = Some(fault(FaultKind::ConsumerOffline, &tn.name, None));
                 }
-                if ui.button(tr(l, "Crash")).on_hover_text(tr(l, "Its process dies: what it held in memory is gone")).clicked() {
+                if ui
+                    .button(tr(l, "Crash"))
+                    .on_hover_text(tr(l, "Its process dies: what it held in memory is gone"))
+                    .clicked()
+                {
                     chosen = Some(fault(FaultKind::ConsumerCrash, &tn.name, None));
                 }
                 if ui.button(tr(l, "Crash and restart in 5 s")).clicked() {
-                    chosen = Some(fault(FaultKind::ConsumerCrash, &tn.name, Some(now + secs(5.0))));
+                    chosen = Some(fault(
+                        FaultKind::ConsumerCrash,
+                        &tn.name,
+                        Some(now + secs(5.0)),
+                    ));
                 }
                 if c.is_some_and(|c| c.slow_factor > 1.0) {
                     if ui.button(tr(l, "Restore its speed")).clicked() {
                         chosen = Some(fault(FaultKind::ConsumerSlow, &tn.name, heal));
                     }
-                } else if ui.button(tr(l, "Slow down ×10")).on_hover_text(tr(l, "It takes ten times longer per message")).clicked() {
+                } else if ui
+                    .button(tr(l, "Slow down ×10"))
+                    .on_hover_text(tr(l, "It takes ten times longer per message"))
+                    .clicked()
+                {
                     chosen = Some(fault(FaultKind::ConsumerSlow, &tn.name, None));
                 }
                 if c.is_some_and(|c| c.link_down) {
@@ -736,7 +1038,12 @@ fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang
         }
         NodeKind::Producer => {
             let p = topo.producers.iter().position(|&x| x == node).unwrap_or(0);
-            if v.snapshot().producers_link_down.get(p).copied().unwrap_or(false) {
+            if v.snapshot()
+                .producers_link_down
+                .get(p)
+                .copied()
+                .unwrap_or(false)
+            {
                 if ui.button(tr(l, "Restore its link")).clicked() {
                     chosen = Some(fault(FaultKind::LinkDown, &tn.name, heal));
                 }
@@ -747,8 +1054,19 @@ fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang
         NodeKind::Broker | NodeKind::Queue | NodeKind::Log => {
             let topic = tn.topic.map(|t| s.scenario.topics[usize::from(t)].clone());
             let target = topic.clone();
-            let mk = |until| Fault { kind: FaultKind::BrokerCrash, target: target.clone(), at: now, until, factor: 1.0, consumer: None };
-            let what = if topic.is_some() { tr(l, "this topic's broker") } else { tr(l, "every broker") };
+            let mk = |until| Fault {
+                kind: FaultKind::BrokerCrash,
+                target: target.clone(),
+                at: now,
+                until,
+                factor: 1.0,
+                consumer: None,
+            };
+            let what = if topic.is_some() {
+                tr(l, "this topic's broker")
+            } else {
+                tr(l, "every broker")
+            };
             ui.weak(what);
             if ui.button(tr(l, "Crash the broker")).clicked() {
                 chosen = Some(mk(None));
@@ -761,23 +1079,42 @@ fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang
             }
         }
         NodeKind::Channel => {
-            ui.label(tr(l, "An IPC channel lives in the processes: crash a receiver instead"));
+            ui.label(tr(
+                l,
+                "An IPC channel lives in the processes: crash a receiver instead",
+            ));
         }
     }
     ui.separator();
     ui.menu_button(tr(l, "Add a consumer of…"), |ui| {
-        ui.weak(tr(l, "A new group joins now in every variant: does it get the history?"));
+        ui.weak(tr(
+            l,
+            "A new group joins now in every variant: does it get the history?",
+        ));
         for (t, name) in s.scenario.topics.iter().enumerate() {
             if ui.button(name).clicked() {
-                let taken = |n: &str| crate::topology::all_consumers(&s.scenario).iter().any(|(c, _)| c.name == n);
-                let cname = (1..).map(|i| format!("new-consumer-{i}")).find(|n| !taken(n)).unwrap_or_default();
+                let taken = |n: &str| {
+                    crate::topology::all_consumers(&s.scenario)
+                        .iter()
+                        .any(|(c, _)| c.name == n)
+                };
+                let cname = (1..)
+                    .map(|i| format!("new-consumer-{i}"))
+                    .find(|n| !taken(n))
+                    .unwrap_or_default();
                 chosen = Some(Fault {
                     kind: FaultKind::AddConsumer,
                     target: None,
                     at: now,
                     until: None,
                     factor: 1.0,
-                    consumer: Some(Consumer { name: cname.clone(), subscribe: vec![TopicId::try_from(t).unwrap_or(0)], group: cname, service: secs(0.001), service_dist: ServiceDist::Fixed }),
+                    consumer: Some(Consumer {
+                        name: cname.clone(),
+                        subscribe: vec![TopicId::try_from(t).unwrap_or(0)],
+                        group: cname,
+                        service: secs(0.001),
+                        service_dist: ServiceDist::Fixed,
+                    }),
                 });
                 ui.close();
             }

@@ -11,10 +11,26 @@ type Pick = fn(&Series, usize) -> f64;
 
 #[allow(clippy::cast_precision_loss)]
 const PLOTS: [(&str, &str, Pick); 4] = [
-    ("delivered per second", "Deliveries processed per simulated second", |s, i| s.delivered_per_s[i]),
-    ("backlog", "Expected deliveries still pending (queued, in flight, in the log)", |s, i| s.backlog[i] as f64),
-    ("lost so far", "Deliveries that can no longer happen, cumulative", |s, i| s.lost[i] as f64),
-    ("p99 latency (ms)", "99th percentile latency of the deliveries of each sample step", |s, i| s.p99_ms[i]),
+    (
+        "delivered per second",
+        "Deliveries processed per simulated second",
+        |s, i| s.delivered_per_s[i],
+    ),
+    (
+        "backlog",
+        "Expected deliveries still pending (queued, in flight, in the log)",
+        |s, i| s.backlog[i] as f64,
+    ),
+    (
+        "lost so far",
+        "Deliveries that can no longer happen, cumulative",
+        |s, i| s.lost[i] as f64,
+    ),
+    (
+        "p99 latency (ms)",
+        "99th percentile latency of the deliveries of each sample step",
+        |s, i| s.p99_ms[i],
+    ),
 ];
 
 /// A colour per variant, the same in every plot and in the key above them.
@@ -36,7 +52,10 @@ pub fn variant_color(i: usize) -> Color32 {
 pub fn ui(ui: &mut egui::Ui, s: &Session, l: Lang) {
     ui.horizontal_wrapped(|ui| {
         for (i, v) in s.sim.variants.iter().enumerate() {
-            ui.colored_label(variant_color(i), format!("━ {}", s.scenario.variants[v.index].name));
+            ui.colored_label(
+                variant_color(i),
+                format!("━ {}", s.scenario.variants[v.index].name),
+            );
         }
     });
     let h = ((ui.available_height() - 40.0) / 2.0).max(70.0);
@@ -46,13 +65,21 @@ pub fn ui(ui: &mut egui::Ui, s: &Session, l: Lang) {
                 let k = row * 2 + c;
                 let (title, tip, pick) = PLOTS[k];
                 col.label(tr(l, title)).on_hover_text(tr(l, tip));
-                Plot::new(("plot", k)).height(h - 22.0).allow_scroll(false).show(col, |p| {
-                    for (i, v) in s.sim.variants.iter().enumerate() {
-                        let series = v.series();
-                        let pts: PlotPoints = (0..series.len()).map(|j| [series.t_s[j], pick(series, j)]).collect();
-                        p.line(Line::new(s.scenario.variants[v.index].name.clone(), pts).color(variant_color(i)));
-                    }
-                });
+                Plot::new(("plot", k))
+                    .height(h - 22.0)
+                    .allow_scroll(false)
+                    .show(col, |p| {
+                        for (i, v) in s.sim.variants.iter().enumerate() {
+                            let series = v.series();
+                            let pts: PlotPoints = (0..series.len())
+                                .map(|j| [series.t_s[j], pick(series, j)])
+                                .collect();
+                            p.line(
+                                Line::new(s.scenario.variants[v.index].name.clone(), pts)
+                                    .color(variant_color(i)),
+                            );
+                        }
+                    });
             }
         });
     }

@@ -87,7 +87,11 @@ impl Session {
             });
             self.checkpoint_every *= 2;
         }
-        self.checkpoints.push(Checkpoint { at, injected: self.injected.len(), sim: self.sim.clone() });
+        self.checkpoints.push(Checkpoint {
+            at,
+            injected: self.injected.len(),
+            sim: self.sim.clone(),
+        });
     }
 
     /// Run forward to `t`, taking checkpoints on the way.
@@ -108,7 +112,11 @@ impl Session {
             self.forward_to(t);
             return;
         }
-        let i = self.checkpoints.iter().rposition(|c| c.at <= t).unwrap_or(0);
+        let i = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.at <= t)
+            .unwrap_or(0);
         self.checkpoints.truncate(i + 1);
         let c = &self.checkpoints[i];
         self.sim = c.sim.clone();
@@ -145,7 +153,10 @@ impl Session {
     /// Back to where the last step started, or one second back if there was none.
     pub fn step_back(&mut self) {
         self.playing = false;
-        let to = self.history.pop().unwrap_or_else(|| self.now().saturating_sub(secs(1.0)));
+        let to = self
+            .history
+            .pop()
+            .unwrap_or_else(|| self.now().saturating_sub(secs(1.0)));
         self.seek(to);
     }
 
@@ -167,7 +178,8 @@ impl Session {
             self.sim.run_until(t);
             n += 1;
             if n % 64 == 0 {
-                if self.now() >= self.checkpoints.last().map_or(0, |c| c.at) + self.checkpoint_every {
+                if self.now() >= self.checkpoints.last().map_or(0, |c| c.at) + self.checkpoint_every
+                {
                     self.checkpoint();
                 }
                 if started.elapsed() > FRAME_BUDGET {
@@ -206,11 +218,30 @@ impl Session {
         let Some(c) = &f.consumer else {
             return Err(FaultError("add-consumer needs a consumer".into()));
         };
-        if self.scenario.consumers.iter().chain(self.scenario.faults.iter().filter_map(|x| x.consumer.as_ref())).any(|x| x.name == c.name) {
-            return Err(FaultError(format!("a consumer named {:?} exists already", c.name)));
+        if self
+            .scenario
+            .consumers
+            .iter()
+            .chain(
+                self.scenario
+                    .faults
+                    .iter()
+                    .filter_map(|x| x.consumer.as_ref()),
+            )
+            .any(|x| x.name == c.name)
+        {
+            return Err(FaultError(format!(
+                "a consumer named {:?} exists already",
+                c.name
+            )));
         }
-        if c.subscribe.iter().any(|&t| usize::from(t) >= self.scenario.topics.len()) {
-            return Err(FaultError("the new consumer subscribes to an unknown topic".into()));
+        if c.subscribe
+            .iter()
+            .any(|&t| usize::from(t) >= self.scenario.topics.len())
+        {
+            return Err(FaultError(
+                "the new consumer subscribes to an unknown topic".into(),
+            ));
         }
         let now = self.now();
         let mut s = (*self.scenario).clone();
@@ -237,7 +268,10 @@ mod tests {
 
     fn session() -> Session {
         let text = crate::builtin::get("consumer-outage").unwrap_or_default();
-        Session::new(parse_scenario("t", text).unwrap_or_else(|e| panic!("{e}")), None)
+        Session::new(
+            parse_scenario("t", text).unwrap_or_else(|e| panic!("{e}")),
+            None,
+        )
     }
 
     fn json(s: &Session) -> String {
@@ -273,7 +307,14 @@ mod tests {
     fn injected_faults_survive_going_back_before_them() {
         let mut s = session();
         s.seek(secs(5.0));
-        let f = Fault { kind: FaultKind::ConsumerOffline, target: Some("metric-server-2".into()), at: 0, until: Some(secs(9.0)), factor: 1.0, consumer: None };
+        let f = Fault {
+            kind: FaultKind::ConsumerOffline,
+            target: Some("metric-server-2".into()),
+            at: 0,
+            until: Some(secs(9.0)),
+            factor: 1.0,
+            consumer: None,
+        };
         s.inject(f).unwrap_or_else(|e| panic!("{e}"));
         s.seek(secs(15.0));
         let after = json(&s);

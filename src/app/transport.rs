@@ -8,22 +8,49 @@ use eframe::egui;
 
 pub fn ui(ui: &mut egui::Ui, s: &mut Session, l: Lang) {
     ui.horizontal(|ui| {
-        if ui.button("⟲").on_hover_text(tr(l, "Reset to 0 s (R)")).clicked() {
+        if ui
+            .button("⟲")
+            .on_hover_text(tr(l, "Reset to 0 s (R)"))
+            .clicked()
+        {
             s.reset();
         }
-        if ui.add_enabled(s.can_step_back(), egui::Button::new("⏮")).on_hover_text(tr(l, "Step back (←): exactly to where the last step started")).clicked() {
+        if ui
+            .add_enabled(s.can_step_back(), egui::Button::new("⏮"))
+            .on_hover_text(tr(
+                l,
+                "Step back (←): exactly to where the last step started",
+            ))
+            .clicked()
+        {
             s.step_back();
         }
         let at_end = s.now() >= s.duration();
-        let (icon, tip) = if s.playing { ("⏸", tr(l, "Pause (Space)")) } else { ("▶", tr(l, "Play (Space)")) };
-        if ui.add_enabled(!at_end || s.playing, egui::Button::new(icon)).on_hover_text(tip).clicked() {
+        let (icon, tip) = if s.playing {
+            ("⏸", tr(l, "Pause (Space)"))
+        } else {
+            ("▶", tr(l, "Play (Space)"))
+        };
+        if ui
+            .add_enabled(!at_end || s.playing, egui::Button::new(icon))
+            .on_hover_text(tip)
+            .clicked()
+        {
             s.playing = !s.playing;
         }
-        if ui.add_enabled(!at_end, egui::Button::new("⏭")).on_hover_text(tr(l, "Step to the next event (→)")).clicked() {
+        if ui
+            .add_enabled(!at_end, egui::Button::new("⏭"))
+            .on_hover_text(tr(l, "Step to the next event (→)"))
+            .clicked()
+        {
             s.playing = false;
             s.step_event();
         }
-        if ui.add_enabled(!at_end, egui::Button::new("+1 s")).on_hover_text(tr(l, "Run one simulated second")).clicked() {
+        if ui
+            .add_enabled(!at_end, egui::Button::new("+1 s"))
+            .on_hover_text(tr(l, "Run one simulated second"))
+            .clicked()
+        {
             s.playing = false;
             s.step_seconds(1.0);
         }
@@ -42,7 +69,11 @@ pub fn ui(ui: &mut egui::Ui, s: &mut Session, l: Lang) {
         ui.monospace(format!("t = {now:8.3} s / {dur:.0} s"))
             .on_hover_text(tr(l, "Simulated time"));
         if s.behind {
-            ui.colored_label(ui.visuals().warn_fg_color, "⏱").on_hover_text(tr(l, "The simulation cannot keep up with this speed: it runs as fast as it can"));
+            ui.colored_label(ui.visuals().warn_fg_color, "⏱")
+                .on_hover_text(tr(
+                    l,
+                    "The simulation cannot keep up with this speed: it runs as fast as it can",
+                ));
         }
         let mut t = now;
         let width = ui.available_width().max(100.0);

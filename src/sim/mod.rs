@@ -618,22 +618,21 @@ impl VariantSim {
 
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {
+        let mut s = self.overview();
+        s.in_flight = self.in_flight().collect();
+        s.recent_hops = self.recent_hops().collect();
+        s
+    }
+
+    /// A snapshot without the messages (`in_flight` and `recent_hops` left empty): what a viewer
+    /// reads every frame besides the messages, which it walks with [`VariantSim::in_flight`]
+    /// and [`VariantSim::recent_hops`] without copying them.
+    #[must_use]
+    pub fn overview(&self) -> Snapshot {
         let w = &self.world;
         Snapshot {
             now: w.now,
-            in_flight: w
-                .hops()
-                .map(|h| InFlight {
-                    msg: h.msg,
-                    topic: w.msgs[h.msg as usize].topic,
-                    from: h.from,
-                    to: h.to,
-                    depart: h.depart,
-                    arrive: h.arrive,
-                    kind: h.kind,
-                    live: w.hop_is_live(h),
-                })
-                .collect(),
+            in_flight: Vec::new(),
             consumers: w
                 .consumers
                 .iter()
@@ -656,21 +655,35 @@ impl VariantSim {
             producers_link_down: w.producer_link_down.clone(),
             model: self.state(),
             recent_losses: w.flashes.iter().copied().collect(),
-            recent_hops: w
-                .recent_hops
-                .iter()
-                .map(|h| InFlight {
-                    msg: h.msg,
-                    topic: w.msgs[h.msg as usize].topic,
-                    from: h.from,
-                    to: h.to,
-                    depart: h.depart,
-                    arrive: h.arrive,
-                    kind: h.kind,
-                    live: w.hop_is_live(h),
-                })
-                .collect(),
+            recent_hops: Vec::new(),
         }
+    }
+
+    fn in_flight_view(&self, h: &world::Hop) -> InFlight {
+        let w = &self.world;
+        InFlight {
+            msg: h.msg,
+            topic: w.msgs[h.msg as usize].topic,
+            from: h.from,
+            to: h.to,
+            depart: h.depart,
+            arrive: h.arrive,
+            kind: h.kind,
+            live: w.hop_is_live(h),
+        }
+    }
+
+    /// Messages on the wire now.
+    pub fn in_flight(&self) -> impl Iterator<Item = InFlight> + '_ {
+        self.world.hops().map(|h| self.in_flight_view(h))
+    }
+
+    /// The last hops sent (at most `world::RECENT_HOPS`), finished or not, oldest first.
+    pub fn recent_hops(&self) -> impl Iterator<Item = InFlight> + '_ {
+        self.world
+            .recent_hops
+            .iter()
+            .map(|h| self.in_flight_view(h))
     }
 
     /// Check the ledger against what the variant really holds. For every pending delivery, the
