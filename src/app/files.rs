@@ -5,14 +5,19 @@ use super::i18n::tr;
 use crate::scenario::Lang;
 use eframe::egui;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 #[derive(Default)]
 pub struct Files {
     dialog: Option<Dialog>,
     opened: Option<PathBuf>,
-    watched: Option<(PathBuf, Option<SystemTime>)>,
-    last_poll: f64,
+    watched: Option<PathBuf>,
+    /// Set by the watcher thread when the file changed on disk.
+    changed: Arc<AtomicBool>,
+    /// Bumped at every new watch: an older watcher thread sees it and ends.
+    generation: Arc<AtomicU64>,
 }
 
 struct Dialog {
@@ -67,7 +72,7 @@ impl Files {
         let start = self
             .watched
             .as_ref()
-            .and_then(|(p, _)| p.parent().map(Path::to_path_buf))
+            .and_then(|p| p.parent().map(Path::to_path_buf))
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_else(|| PathBuf::from("."));
         let scenarios = start.join("scenarios");
@@ -83,26 +88,43 @@ impl Files {
         self.opened.take()
     }
 
-    pub fn watch(&mut self, path: Option<&Path>) {
-        self.watched = path.map(|p| (p.to_path_buf(), modified(p)));
+    /// Watch `path` for changes (polled once a second by a thread of its own, so that an idle
+    /// window never wakes up for it); `None` stops watching.
+    pub fn watch(&mut self, ctx: &egui::Context, path: Option<&Path>) {
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.changed.store(false, Ordering::SeqCst);
+        self.watched = path.map(Path::to_path_buf);
+        let Some(path) = self.watched.clone() else {
+            return;
+        };
+        let (changed, current, ctx) = (
+            Arc::clone(&self.changed),
+            Arc::clone(&self.generation),
+            ctx.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("brokerlab-watch".into())
+            .spawn(move || {
+                let mut seen = modified(&path);
+                while current.load(Ordering::SeqCst) == generation {
+                    std::thread::sleep(Duration::from_secs(1));
+                    let m = modified(&path);
+                    if m.is_some() && m != seen {
+                        seen = m;
+                        changed.store(true, Ordering::SeqCst);
+                        ctx.request_repaint();
+                    }
+                }
+            });
+        if spawned.is_err() {
+            self.watched = None;
+        }
     }
 
-    /// Once a second: the watched file, if it changed on disk since it was loaded.
-    pub fn changed_on_disk(&mut self, ctx: &egui::Context) -> Option<PathBuf> {
-        let now = ctx.input(|i| i.time);
-        if self.watched.is_some() {
-            // Keep waking up while a file is watched, but only once a second.
-            ctx.request_repaint_after(std::time::Duration::from_secs(1));
-        }
-        if now - self.last_poll < 1.0 {
-            return None;
-        }
-        self.last_poll = now;
-        let (p, seen) = self.watched.as_mut()?;
-        let m = modified(p);
-        if m.is_some() && m != *seen {
-            *seen = m;
-            return Some(p.clone());
+    /// The watched file, if it changed on disk since it was loaded (or last reported).
+    pub fn changed_on_disk(&mut self) -> Option<PathBuf> {
+        if self.changed.swap(false, Ordering::SeqCst) {
+            return self.watched.clone();
         }
         None
     }

@@ -76,6 +76,7 @@ pub struct BrokerLabApp {
     toast: Option<Toast>,
     show_help: bool,
     screenshot_to: Option<PathBuf>,
+    ctx: egui::Context,
 }
 
 impl BrokerLabApp {
@@ -108,6 +109,8 @@ impl BrokerLabApp {
             egui::Theme::Light
         });
         let (scenario, path) = scenario.unwrap_or_else(builtin_first);
+        let mut files = files::Files::default();
+        files.watch(ctx, path.as_deref());
         let mut session = Session::new(scenario, path);
         session.speed = prefs.speed.clamp(0.1, 1000.0);
         let panes = panes::Panes::new(&session);
@@ -116,12 +119,13 @@ impl BrokerLabApp {
             panes,
             session,
             inspector: inspector::Inspector::default(),
-            files: files::Files::default(),
+            files,
             counters: counters::Counters,
             load_error: None,
             toast: None,
             show_help: false,
             screenshot_to: None,
+            ctx: ctx.clone(),
         }
     }
 
@@ -129,7 +133,8 @@ impl BrokerLabApp {
     pub fn load_path(&mut self, path: &Path) {
         match Scenario::load(path) {
             Ok(s) => {
-                self.set_scenario(s, Some(path.to_path_buf()));
+                let ctx = self.ctx.clone();
+                self.set_scenario(s, Some(path.to_path_buf()), &ctx);
                 self.prefs.last_file = Some(path.to_path_buf());
             }
             Err(e) => self.load_error = Some(e.to_string()),
@@ -138,18 +143,21 @@ impl BrokerLabApp {
 
     pub fn load_builtin(&mut self, name: &str) {
         match crate::cli::load(name) {
-            Ok(s) => self.set_scenario(s, None),
+            Ok(s) => {
+                let ctx = self.ctx.clone();
+                self.set_scenario(s, None, &ctx);
+            }
             Err(e) => self.load_error = Some(e.to_string()),
         }
     }
 
-    fn set_scenario(&mut self, s: Scenario, path: Option<PathBuf>) {
+    fn set_scenario(&mut self, s: Scenario, path: Option<PathBuf>, ctx: &egui::Context) {
         let speed = self.session.speed;
         self.session = Session::new(s, path.clone());
         self.session.speed = speed;
         self.panes = panes::Panes::new(&self.session);
         self.inspector = inspector::Inspector::default();
-        self.files.watch(path.as_deref());
+        self.files.watch(ctx, path.as_deref());
         self.load_error = None;
     }
 
@@ -404,7 +412,7 @@ impl eframe::App for BrokerLabApp {
         if let Some(p) = self.files.take_opened() {
             self.load_path(&p);
         }
-        if let Some(p) = self.files.changed_on_disk(&ctx) {
+        if let Some(p) = self.files.changed_on_disk() {
             self.load_path(&p);
             let l = self.prefs.lang;
             if self.load_error.is_none() {

@@ -416,6 +416,8 @@ struct Pane {
     /// Edge index by (from, to) node ids, and this frame's message count per edge.
     edge_of: std::collections::HashMap<(u32, u32), usize>,
     counts: Vec<u32>,
+    /// Size of the pane in the last frame: when it changes the graph is fitted again.
+    last_size: Vec2,
 }
 
 pub struct Panes {
@@ -473,6 +475,7 @@ impl Panes {
                     })
                     .collect();
                 Pane {
+                    last_size: Vec2::ZERO,
                     counts: vec![0; graph.edge_count()],
                     edge_of,
                     variant: i,
@@ -795,6 +798,10 @@ impl Panes {
     ) -> Option<Picked> {
         let pane = &mut self.panes[pi];
         let rect = ui.available_rect_before_wrap();
+        if (rect.size() - pane.last_size).length() > 1.0 {
+            pane.last_size = rect.size();
+            pane.fit_next = true;
+        }
         let hovered = ui.rect_contains_pointer(rect);
         let interactive = hovered
             || s.playing
