@@ -13,7 +13,11 @@ const SIZE: [f32; 2] = [1500.0, 950.0];
 fn harness(builtin: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {
     let text = brokerlab::builtin::get(builtin).unwrap_or_else(|| panic!("no built-in {builtin}"));
     let s = parse_scenario(&format!("builtin:{builtin}"), text).unwrap_or_else(|e| panic!("{e}"));
-    let theme = if prefs.dark { egui::Theme::Dark } else { egui::Theme::Light };
+    let theme = if prefs.dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    };
     // egui_graphs asks for a repaint every frame: drive it with run_steps, never run().
     Harness::builder()
         .with_size(SIZE)
@@ -42,14 +46,24 @@ fn play_and_step_buttons_advance_simulated_time() {
     h.run_steps(10);
     let played = h.state().session.now();
     assert!(h.state().session.playing);
-    assert!(played > first + secs(1.0), "playing at 1x for 10 frames of 50 ms moves the clock");
+    assert!(
+        played > first + secs(1.0),
+        "playing at 1x for 10 frames of 50 ms moves the clock"
+    );
     h.key_press(Key::Space);
     h.run_steps(3);
     assert!(!h.state().session.playing, "Space pauses");
     let paused = h.state().session.now();
     h.run_steps(5);
-    assert_eq!(h.state().session.now(), paused, "paused: the clock stands still");
-    assert!(h.state().session.sim.variants[0].metrics().delivered > 0, "the counters moved too");
+    assert_eq!(
+        h.state().session.now(),
+        paused,
+        "paused: the clock stands still"
+    );
+    assert!(
+        h.state().session.sim.variants[0].metrics().delivered > 0,
+        "the counters moved too"
+    );
 }
 
 #[test]
@@ -94,7 +108,8 @@ fn a_malformed_file_shows_its_error_and_keeps_the_loaded_scenario() {
     h.state_mut().session.seek(secs(3.0));
     h.run_steps(2);
     let before = report(&h);
-    let bad = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed/rate-negative.toml");
+    let bad =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed/rate-negative.toml");
     h.state_mut().load_path(&bad);
     h.run_steps(2);
     let err = h.state().load_error.clone().unwrap_or_default();
@@ -102,7 +117,11 @@ fn a_malformed_file_shows_its_error_and_keeps_the_loaded_scenario() {
     h.get_by_label_contains("rate-negative.toml:5:47:");
     h.get_by_label("The scenario that was loaded stays.");
     assert_eq!(h.state().session.scenario.source, "builtin:point-to-point");
-    assert_eq!(report(&h), before, "nothing lost: same scenario, same moment");
+    assert_eq!(
+        report(&h),
+        before,
+        "nothing lost: same scenario, same moment"
+    );
     h.get_by_label("Dismiss").click();
     h.run_steps(2);
     assert!(h.state().load_error.is_none());
@@ -117,14 +136,30 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
     let (variant, node) = {
         let app = h.state();
         let v = &app.session.sim.variants[0];
-        let c = v.topology.graph.node_indices().find(|&i| v.topology.graph[i].name == "metric-server-2");
-        (0usize, u32::try_from(c.map_or(0, |i| i.index())).unwrap_or(0))
+        let c = v
+            .topology
+            .graph
+            .node_indices()
+            .find(|&i| v.topology.graph[i].name == "metric-server-2");
+        (
+            0usize,
+            u32::try_from(c.map_or(0, |i| i.index())).unwrap_or(0),
+        )
     };
-    let pos: Pos2 = h.state().panes.node_screen_pos(variant, node).unwrap_or_else(|| panic!("the pane was drawn"));
+    let pos: Pos2 = h
+        .state()
+        .panes
+        .node_screen_pos(variant, node)
+        .unwrap_or_else(|| panic!("the pane was drawn"));
     h.hover_at(pos);
     h.run_steps(2);
     for pressed in [true, false] {
-        h.event(egui::Event::PointerButton { pos, button: egui::PointerButton::Secondary, pressed, modifiers: egui::Modifiers::NONE });
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Secondary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
     }
     h.run_steps(2);
     h.get_by_label("Take offline").click();
@@ -135,7 +170,11 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
     let redis = h.state().session.sim.variants[0].metrics();
     let kafka = h.state().session.sim.variants[2].metrics();
     assert_eq!(lost_before, 0);
-    assert!(redis.lost >= 90, "Pub/Sub loses what is published while it is away: {}", redis.lost);
+    assert!(
+        redis.lost >= 90,
+        "Pub/Sub loses what is published while it is away: {}",
+        redis.lost
+    );
     assert_eq!(kafka.lost, 0, "the log keeps it");
 }
 
@@ -149,7 +188,11 @@ fn main_window_snapshot_point_to_point() {
 
 #[test]
 fn main_window_snapshot_use_cases_in_korean_light() {
-    let ko = Prefs { lang: brokerlab::scenario::Lang::Ko, dark: false, ..Prefs::default() };
+    let ko = Prefs {
+        lang: brokerlab::scenario::Lang::Ko,
+        dark: false,
+        ..Prefs::default()
+    };
     let mut h = harness("use-cases", ko);
     h.state_mut().session.seek(secs(35.0));
     h.run_steps(4);

@@ -8,7 +8,7 @@ use eframe::egui;
 
 /// Which way is better for a metric; `None` when it is not a contest (the workload itself).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Better {
+pub(crate) enum Better {
     Low,
     High,
     None,
@@ -18,7 +18,7 @@ enum Better {
 type Row = (&'static str, &'static str, Better, fn(&Metrics) -> f64);
 
 #[allow(clippy::cast_precision_loss)]
-const ROWS: &[Row] = &[
+pub(crate) const ROWS: &[Row] = &[
     (
         "produced",
         "Messages created by producers",
@@ -52,7 +52,8 @@ const ROWS: &[Row] = &[
     (
         "pending",
         "Expected deliveries still possible (in flight, queued, in the log ahead of an offset)",
-        Better::Low,
+        // Not a contest: zero pending can mean "all delivered" or "all lost".
+        Better::None,
         |m| m.pending as f64,
     ),
     (

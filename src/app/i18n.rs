@@ -178,7 +178,24 @@ pub const KO: &[(&str, &str)] = &[
 mod tests {
     use super::*;
 
-    /// Every `tr(l, "...")` in the app's sources has a Korean entry.
+    /// The string literal `tr(l, "...")` asks for at each call in `src`, however it is wrapped.
+    fn asked(src: &str) -> Vec<String> {
+        src.split("tr(")
+            .skip(1)
+            .filter_map(|rest| {
+                let rest = rest
+                    .trim_start()
+                    .strip_prefix('l')?
+                    .trim_start()
+                    .strip_prefix(',')?
+                    .trim_start();
+                let lit = rest.strip_prefix('"')?;
+                Some(lit.split('"').next()?.to_owned())
+            })
+            .collect()
+    }
+
+    /// Every string the interface shows through `tr` has a Korean entry with Hangul in it.
     #[test]
     fn every_interface_string_has_korean() {
         let sources = [
@@ -190,29 +207,32 @@ mod tests {
             include_str!("inspector.rs"),
             include_str!("files.rs"),
         ];
-        let mut missing = Vec::new();
-        for src in sources {
-            for part in src.split("tr(l, \"").skip(1) {
-                let s = part.split('"').next().unwrap_or("");
-                if !KO.iter().any(|(e, _)| *e == s) {
-                    missing.push(s.to_owned());
-                }
-            }
-            // Strings passed through a variable: the tables of metrics, plots and keys.
-            for line in src.lines().filter(|l| l.trim_start().starts_with("(\"")) {
-                let fields: Vec<&str> = line.split('"').collect();
-                for s in fields.iter().skip(1).step_by(2).skip(1).take(1) {
-                    if s.chars().next().is_some_and(char::is_uppercase)
-                        && !KO.iter().any(|(e, _)| e == s)
-                    {
-                        missing.push((*s).to_owned());
-                    }
-                }
-            }
-        }
+        let mut wanted: Vec<String> = sources.iter().flat_map(|s| asked(s)).collect();
+        assert!(
+            wanted.len() > 100,
+            "the scan finds the calls: {}",
+            wanted.len()
+        );
+        // Strings passed through a variable: the tables of metrics, plots and keys.
+        wanted.extend(crate::app::counters::ROWS.iter().map(|r| r.1.to_owned()));
+        wanted.extend(
+            crate::app::plots::PLOTS
+                .iter()
+                .flat_map(|p| [p.0.to_owned(), p.1.to_owned()]),
+        );
+        wanted.extend(crate::app::KEYS.iter().map(|k| k.1.to_owned()));
+        let missing: Vec<&String> = wanted
+            .iter()
+            .filter(|s| !KO.iter().any(|(e, _)| e == s))
+            .collect();
         assert!(missing.is_empty(), "no Korean for: {missing:#?}");
         assert!(KO
             .iter()
             .all(|(_, k)| k.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))));
+    }
+
+    #[test]
+    fn the_scan_sees_wrapped_calls() {
+        assert_eq!(asked("tr(\n    l,\n    \"Hello\",\n)"), ["Hello"]);
     }
 }

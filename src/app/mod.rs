@@ -31,6 +31,18 @@ use session::Session;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Keyboard shortcuts, as the help lists them.
+pub(crate) const KEYS: &[(&str, &str)] = &[
+    ("Space", "Play / pause"),
+    ("→", "Step to the next event"),
+    ("←", "Step back"),
+    ("+ / −", "Faster / slower"),
+    ("R", "Reset to 0 s"),
+    ("F", "Fit the graphs to their panes"),
+    ("Ctrl+O", "Open a scenario file"),
+    ("F1", "This help"),
+];
+
 /// The built-in scenario the app starts on.
 pub const FIRST: &str = "point-to-point";
 
@@ -381,16 +393,7 @@ impl BrokerLabApp {
             ui.label(tr(l, "brokerlab runs one workload through several messaging topologies side by side and counts what each costs."));
             ui.separator();
             egui::Grid::new("keys").striped(true).show(ui, |ui| {
-                for (k, what) in [
-                    ("Space", "Play / pause"),
-                    ("→", "Step to the next event"),
-                    ("←", "Step back"),
-                    ("+ / −", "Faster / slower"),
-                    ("R", "Reset to 0 s"),
-                    ("F", "Fit the graphs to their panes"),
-                    ("Ctrl+O", "Open a scenario file"),
-                    ("F1", "This help"),
-                ] {
+                for &(k, what) in KEYS {
                     ui.monospace(k);
                     ui.label(tr(l, what));
                     ui.end_row();

@@ -10,7 +10,7 @@ use egui_plot::{Line, Plot, PlotPoints};
 type Pick = fn(&Series, usize) -> f64;
 
 #[allow(clippy::cast_precision_loss)]
-const PLOTS: [(&str, &str, Pick); 4] = [
+pub(crate) const PLOTS: [(&str, &str, Pick); 4] = [
     (
         "delivered per second",
         "Deliveries processed per simulated second",
