@@ -20,6 +20,7 @@ pub const KO: &[(&str, &str)] = &[
     ("Open… (Ctrl+O)", "열기… (Ctrl+O)"),
     ("Open a scenario file (.toml)", "시나리오 파일(.toml)을 엽니다"),
     ("Reload", "다시 읽기"),
+    ("Open the last file:", "마지막 파일 열기:"),
     ("Read the file again from disk", "디스크에서 파일을 다시 읽습니다"),
     ("Reloaded", "다시 읽었습니다:"),
     ("Scenarios", "시나리오"),

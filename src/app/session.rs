@@ -325,6 +325,52 @@ mod tests {
     }
 
     #[test]
+    fn adding_a_consumer_at_run_time_keeps_the_past_and_shows_who_replays() {
+        let mut s = session();
+        s.seek(secs(30.0));
+        let metrics = |s: &Session| -> Vec<crate::metrics::Metrics> {
+            s.sim
+                .variants
+                .iter()
+                .map(crate::sim::VariantSim::metrics)
+                .collect()
+        };
+        let before = metrics(&s);
+        let c = crate::scenario::Consumer {
+            name: "auditor".into(),
+            subscribe: vec![1],
+            group: "auditor".into(),
+            service: secs(0.0005),
+            service_dist: crate::scenario::ServiceDist::Fixed,
+        };
+        let f = Fault {
+            kind: FaultKind::AddConsumer,
+            target: None,
+            at: 0,
+            until: None,
+            factor: 1.0,
+            consumer: Some(c),
+        };
+        s.inject(f).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.now(), secs(30.0));
+        assert_eq!(
+            metrics(&s),
+            before,
+            "a consumer joining now changes nothing before now"
+        );
+        s.seek(secs(45.0));
+        let replayed: Vec<u64> = s
+            .sim
+            .variants
+            .iter()
+            .map(|v| v.metrics().replayed)
+            .collect();
+        // redis-pubsub and rabbitmq have no history for a new group; kafka (earliest) replays it.
+        assert_eq!(&replayed[..2], &[0, 0]);
+        assert!(replayed[2] > 1000, "{replayed:?}");
+    }
+
+    #[test]
     fn play_advances_by_wall_time_times_speed() {
         let mut s = session();
         s.playing = true;
