@@ -1,5 +1,5 @@
 //! The desktop app's per-frame CPU time: egui's run of the whole window plus tessellation, on a
-//! generated scenario of 500 nodes, about 1,000 edges and about 10,000 messages in flight.
+//! generated scenario of 500 nodes, about 1,000 edges and about 10,000 messages in flight (printed when it runs).
 //!
 //! `cargo bench --bench frame` (release). Target: 8 ms or less per frame. Reports medians over
 //! many frames, for the pane under the pointer (egui_graphs drawing, interactive) and for the
@@ -23,7 +23,7 @@ fn scenario() -> String {
     for p in 0..120 {
         let _ = writeln!(
             t,
-            "[[producer]]\nname = \"producer-{p}\"\npublish = [ {{ topic = \"topic-{}\", rate_per_s = 100.0, keys = 8 }} ]",
+            "[[producer]]\nname = \"producer-{p}\"\npublish = [ {{ topic = \"topic-{}\", rate_per_s = 45.0, keys = 8 }} ]",
             p % topics
         );
     }
@@ -107,6 +107,15 @@ fn main() {
         run(&mut app, None);
     }
     let over_pane = Some(egui::pos2(400.0, 300.0));
+    // For profiling: FRAME_PROFILE=N runs N frames over the pane and nothing else.
+    if let Some(n) = std::env::var("FRAME_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let total: f64 = (0..n).map(|_| run(&mut app, over_pane)).sum();
+        println!("{n} frames, mean {:.2} ms", total / n as f64);
+        return;
+    }
     let mut rows = Vec::new();
     for (name, pointer) in [
         ("pointer over the pane (egui_graphs)", over_pane),

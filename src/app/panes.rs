@@ -418,6 +418,10 @@ struct Pane {
     counts: Vec<u32>,
     /// Size of the pane in the last frame: when it changes the graph is fitted again.
     last_size: Vec2,
+    /// Per screen cell, the colour key of the last dot painted there this frame (reused).
+    painted: Vec<u16>,
+    /// Each node's screen position this frame (reused).
+    screen: Vec<Pos2>,
 }
 
 pub struct Panes {
@@ -475,6 +479,8 @@ impl Panes {
                     })
                     .collect();
                 Pane {
+                    screen: Vec::new(),
+                    painted: Vec::new(),
                     last_size: Vec2::ZERO,
                     counts: vec![0; graph.edge_count()],
                     edge_of,
@@ -906,15 +912,9 @@ impl Panes {
         let meta = MetadataFrame::new(meta_id).load(ui);
         let off = rect.left_top().to_vec2();
         self.panes[pi].xform = Some((meta.zoom, meta.pan + off));
-        let pane = &self.panes[pi];
         let painter = ui.painter_at(rect);
         let zoom = meta.zoom;
         let radius = (3.0 * zoom).clamp(1.5, 5.0);
-        let loc = |id: u32| {
-            pane.graph
-                .node(NodeIndex::new(id as usize))
-                .map(Node::location)
-        };
         // A hop shorter than a third of a second of wall time is drawn stretched to that, so
         // that it can be seen: hops start and end between frames at most speeds.
         let span = secs(VISUAL_HOP_S * s.speed).max(1);
@@ -922,31 +922,57 @@ impl Panes {
         let finished = v
             .recent_hops()
             .filter(|f| f.arrive <= now && now.saturating_sub(f.depart) < span);
-        // One mesh of small squares: ten thousand dots cost one shape to tessellate.
+        // One mesh of small squares: ten thousand dots cost one shape to tessellate. A dot that
+        // would land on a cell already painted in its colour adds nothing to see: skip it.
+        let cell = radius.max(1.0);
+        let cols = (rect.width() / cell).ceil().max(1.0) as usize + 1;
+        let rows = (rect.height() / cell).ceil().max(1.0) as usize + 1;
+        let pane = &mut self.panes[pi];
+        pane.painted.clear();
+        pane.painted.resize(cols * rows, 0);
         let mut mesh = egui::Mesh::default();
+        mesh.reserve_vertices(4 * MAX_DOTS.min(8192));
+        mesh.reserve_triangles(2 * MAX_DOTS.min(8192));
+        // Node positions on screen, once per frame.
+        pane.screen.clear();
+        pane.screen.extend((0..pane.graph.node_count()).map(|i| {
+            pane.graph.node(NodeIndex::new(i)).map_or(Pos2::ZERO, |n| {
+                meta.canvas_to_screen_pos(n.location()) + off
+            })
+        }));
+        let screen = &pane.screen;
         for f in v.in_flight().chain(finished).take(MAX_DOTS) {
-            let (Some(a), Some(b)) = (loc(f.from), loc(f.to)) else {
+            let (Some(&a), Some(&b)) = (screen.get(f.from as usize), screen.get(f.to as usize))
+            else {
                 continue;
             };
             let t = now.saturating_sub(f.depart) as f32
                 / f.arrive.saturating_sub(f.depart).max(span) as f32;
-            let p = a + (b - a) * t.clamp(0.0, 1.0);
-            let color = if !f.live {
-                Color32::from_gray(130)
+            let c = a + (b - a) * t.clamp(0.0, 1.0);
+            if !rect.contains(c) {
+                continue;
+            }
+            let (color, key) = if !f.live {
+                (Color32::from_gray(130), 1u16)
             } else if f.kind == HopKind::Ack {
-                Color32::from_gray(200)
+                (Color32::from_gray(200), 2)
             } else {
-                topic_color(f.topic)
+                (topic_color(f.topic), 3 + f.topic)
             };
+            let i =
+                ((c.y - rect.min.y) / cell) as usize * cols + ((c.x - rect.min.x) / cell) as usize;
+            if let Some(slot) = pane.painted.get_mut(i) {
+                if *slot == key {
+                    continue;
+                }
+                *slot = key;
+            }
             let r = if f.kind == HopKind::Ack {
                 radius * 0.6
             } else {
                 radius
             };
-            let c = meta.canvas_to_screen_pos(p) + off;
-            if rect.contains(c) {
-                mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0 * r)), color);
-            }
+            mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0 * r)), color);
         }
         painter.add(Shape::mesh(mesh));
         picked
