@@ -154,7 +154,10 @@ struct Partition {
     topic: TopicId,
     index: u32,
     system: usize,
+    /// The topic's log node (deliveries start here) and its broker system's node (produce
+    /// requests go there): the edges a viewer draws.
     node: NodeId,
+    broker_node: NodeId,
     log: VecDeque<Entry>,
     /// Offset of `log[0]`.
     base: u64,
@@ -257,6 +260,7 @@ impl Kafka {
                     index: p,
                     system: topo.broker_of_topic[t],
                     node,
+                    broker_node: topo.brokers.get(topo.broker_of_topic[t]).copied().unwrap_or(node),
                     log: VecDeque::new(),
                     base: 0,
                     hw: 0,
@@ -333,7 +337,7 @@ impl Kafka {
     /// A produce request to the current leader of partition `pi` (the hop carries its epoch).
     fn send_to(&mut self, w: &mut World, m: MsgId, pi: usize) {
         let from = w.producer_node(m);
-        let to = self.parts[pi].node;
+        let to = self.parts[pi].broker_node;
         w.send(
             m,
             from,
