@@ -534,6 +534,11 @@ pub struct Step {
     pub show: Vec<String>,
     pub run_to: Nanos,
     pub ask: Option<Text>,
+    /// Answers to pick from before the reveal, and the index of the right one.
+    pub choices: Vec<Text>,
+    pub answer: Option<usize>,
+    /// Producers and consumers the step points at.
+    pub highlight: Vec<String>,
     pub expect: Vec<Expect>,
 }
 

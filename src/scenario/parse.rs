@@ -131,6 +131,13 @@ struct RawStep {
     show: Vec<Spanned<String>>,
     run_to_s: Spanned<f64>,
     ask: Option<Text>,
+    /// Answers the learner picks from before the reveal; `answer` is the right one's index.
+    #[serde(default)]
+    choices: Vec<Text>,
+    answer: Option<Spanned<i64>>,
+    /// Producers and consumers the step points at: a viewer highlights them.
+    #[serde(default)]
+    highlight: Vec<Spanned<String>>,
     #[serde(default)]
     expect: Vec<Spanned<RawExpect>>,
 }
@@ -730,12 +737,44 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
                 col,
             });
         }
+        let answer = match (&s.answer, s.choices.len()) {
+            (None, 0) => None,
+            (None, _) => {
+                return c.err(
+                    rs,
+                    "a step with `choices` needs `answer`: the index (from 0) of the right choice",
+                );
+            }
+            (Some(a), 0) => return c.err(a, "`answer` needs `choices` to pick from"),
+            (Some(a), n) => {
+                let i = c.integer(a, "answer", 0, i64::try_from(n).unwrap_or(1) - 1)?;
+                Some(usize::try_from(i).unwrap_or(0))
+            }
+        };
+        if !s.choices.is_empty() && s.ask.is_none() {
+            return c.err(
+                rs,
+                "a step with `choices` needs the question they answer: `ask`",
+            );
+        }
+        let mut highlight = Vec::new();
+        for h in &s.highlight {
+            let n = h.get_ref().trim();
+            let known = producers.iter().any(|p| p.name == n) || known_consumers.contains(n);
+            if !known {
+                return c.err(h, format!("highlight names no producer or consumer: {n:?}"));
+            }
+            highlight.push(n.to_owned());
+        }
         steps.push(Step {
             title: s.title.clone(),
             text: s.text.clone(),
             show,
             run_to: secs(run_to_s),
             ask: s.ask.clone(),
+            choices: s.choices.clone(),
+            answer,
+            highlight,
             expect,
         });
     }
