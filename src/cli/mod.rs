@@ -57,8 +57,26 @@ pub enum Command {
         /// Scenario file or built-in name.
         file: String,
     },
-    /// List the built-in scenarios.
+    /// List the built-in scenarios and lessons.
     List,
+    /// Write a lesson's study notes as Markdown: each step's text, a Mermaid diagram of each
+    /// variant it shows, and the comparison measured at the step's time.
+    Notes {
+        /// Lesson file or built-in name (e.g. lesson-4).
+        lesson: String,
+        /// Language of the texts.
+        #[arg(long, value_enum, default_value_t = NotesLang::En)]
+        lang: NotesLang,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NotesLang {
+    En,
+    Ko,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -137,6 +155,27 @@ pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> 
             }
             print_out(&out)
         }
+        Some(Command::Notes { lesson, lang, out }) => match load(&lesson) {
+            Err(e) => bad_input(&e),
+            Ok(s) if s.steps.is_empty() => bad_input(&format!(
+                "{}:1:1: not a lesson: it has no [[step]]",
+                s.source
+            )),
+            Ok(s) => {
+                let lang = match lang {
+                    NotesLang::En => crate::scenario::Lang::En,
+                    NotesLang::Ko => crate::scenario::Lang::Ko,
+                };
+                let md = crate::lesson::notes::notes(s, lang);
+                match out {
+                    None => print_out(&md),
+                    Some(path) => match std::fs::write(&path, md) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(e) => bad_input(&format!("{}: cannot write: {e}", path.display())),
+                    },
+                }
+            }
+        },
         Some(Command::Check { file }) => match load(&file) {
             Err(e) => bad_input(&e),
             Ok(s) => check(&s),

@@ -1,6 +1,8 @@
 //! Lessons: a scenario's `[[step]]`s played in order, each step's expectations checked against
 //! the metrics measured when the simulation reaches the step's time.
 
+pub mod notes;
+
 use crate::scenario::{Expect, Scenario};
 use crate::sim::Simulation;
 use serde::Serialize;
