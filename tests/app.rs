@@ -198,3 +198,35 @@ fn main_window_snapshot_use_cases_in_korean_light() {
     h.run_steps(4);
     h.snapshot("main-use-cases-35s-ko-light");
 }
+
+#[test]
+fn the_lesson_player_reveals_expectations_and_moves_between_steps() {
+    let mut h = harness("kafka-replay", Prefs::default());
+    h.run_steps(2);
+    h.get_by_label("1. One consumer, five systems");
+    assert_eq!(h.state().session.now(), 0);
+    h.get_by_label("Run to 29 s ▶").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().session.now(),
+        secs(29.0),
+        "the reveal runs to the step's time"
+    );
+    h.get_by_label("✔ kafka-acks-all lost == 0");
+    h.get_by_label("Continue ▶").click();
+    h.run_steps(2);
+    h.get_by_label("2. A new team wants the history");
+    assert_eq!(h.state().lesson.step, 1);
+    assert_eq!(
+        h.state().prefs.lesson_steps.get("builtin:kafka-replay"),
+        Some(&1),
+        "the step is remembered"
+    );
+    h.get_by_label("◀ Back").click();
+    h.run_steps(2);
+    assert_eq!(h.state().lesson.step, 0);
+    assert_eq!(h.state().session.now(), 0, "back to where step 1 starts");
+    h.get_by_label("한국어").click();
+    h.run_steps(2);
+    h.get_by_label("1. 컨슈머 하나, 시스템 다섯");
+}

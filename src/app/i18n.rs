@@ -168,6 +168,20 @@ pub const KO: &[(&str, &str)] = &[
     ("buffered", "버퍼에 있음"),
     ("capacity", "용량"),
     ("blocked senders' messages", "막힌 송신자의 메시지"),
+    // lessons
+    ("Right.", "맞았습니다."),
+    ("Not quite: the simulation says otherwise.", "아쉽네요: 시뮬레이션 결과는 다릅니다."),
+    ("Measured at", "측정 시점"),
+    ("measured", "측정값"),
+    ("Back", "이전"),
+    ("The previous step", "이전 단계로"),
+    ("Run to", "실행:"),
+    ("Pick an answer first", "먼저 답을 고르세요"),
+    ("Run the simulation to this step's time and check", "이 단계의 시간까지 시뮬레이션을 돌려 확인합니다"),
+    ("Continue", "계속"),
+    ("The next step", "다음 단계로"),
+    ("End of the lesson.", "레슨이 끝났습니다."),
+    ("Lessons", "레슨"),
     // files
     ("Open a scenario", "시나리오 열기"),
     ("Parent folder", "상위 폴더"),
@@ -207,6 +221,7 @@ mod tests {
             include_str!("plots.rs"),
             include_str!("inspector.rs"),
             include_str!("files.rs"),
+            include_str!("lesson.rs"),
         ];
         let mut wanted: Vec<String> = sources.iter().flat_map(|s| asked(s)).collect();
         assert!(

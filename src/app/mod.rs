@@ -18,6 +18,7 @@ mod counters;
 mod files;
 mod i18n;
 mod inspector;
+mod lesson;
 pub mod panes;
 mod plots;
 pub mod session;
@@ -55,6 +56,8 @@ pub struct Prefs {
     pub dark: bool,
     pub last_file: Option<PathBuf>,
     pub show_plots: bool,
+    /// The step reached in each lesson (by its source), to resume there.
+    pub lesson_steps: std::collections::BTreeMap<String, usize>,
 }
 
 impl Default for Prefs {
@@ -65,6 +68,7 @@ impl Default for Prefs {
             dark: true,
             last_file: None,
             show_plots: true,
+            lesson_steps: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -81,6 +85,7 @@ pub struct BrokerLabApp {
     pub session: Session,
     pub panes: panes::Panes,
     inspector: inspector::Inspector,
+    pub lesson: lesson::LessonPlayer,
     files: files::Files,
     counters: counters::Counters,
     /// The last problem loading a file: shown until dismissed; the loaded scenario stays.
@@ -131,6 +136,7 @@ impl BrokerLabApp {
             panes,
             session,
             inspector: inspector::Inspector::default(),
+            lesson: lesson::LessonPlayer::default(),
             files,
             counters: counters::Counters,
             load_error: None,
@@ -463,6 +469,20 @@ impl eframe::App for BrokerLabApp {
                 }
             });
         });
+        if !self.session.scenario.steps.is_empty() {
+            egui::Panel::left("lesson")
+                .resizable(true)
+                .default_size(340.0)
+                .show(ui, |ui| {
+                    self.lesson.ui(
+                        ui,
+                        &mut self.session,
+                        &mut self.panes,
+                        &mut self.prefs.lesson_steps,
+                        l,
+                    );
+                });
+        }
         egui::Panel::right("inspector")
             .default_size(300.0)
             .show(ui, |ui| {

@@ -39,6 +39,8 @@ pub struct VisNode {
     pub lanes: Vec<(f32, Vec<f32>)>,
     /// 0..1: a loss just happened here.
     pub flash: f32,
+    /// The lesson step points at this node.
+    pub highlight: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -207,6 +209,14 @@ fn node_shapes(
         let red = Stroke::new(2.5, Color32::WHITE);
         out.push(Shape::line_segment([r.left_top(), r.right_bottom()], red));
         out.push(Shape::line_segment([r.right_top(), r.left_bottom()], red));
+    }
+    if n.highlight {
+        out.push(Shape::rect_stroke(
+            rect.expand(5.0 * zoom.max(0.5)),
+            6.0 * zoom,
+            Stroke::new(3.0, Color32::from_rgb(255, 202, 40)),
+            egui::StrokeKind::Outside,
+        ));
     }
     if n.flash > 0.0 {
         let a = (n.flash * 255.0) as u8;
@@ -429,6 +439,8 @@ pub struct Panes {
     /// Variant indexes shown, in order (1 to 5).
     pub shown: Vec<usize>,
     fault: Option<Fault>,
+    /// Producer and consumer names a lesson step highlights.
+    highlighted: Vec<String>,
 }
 
 pub const MAX_SHOWN: usize = 5;
@@ -503,7 +515,22 @@ impl Panes {
             panes,
             shown,
             fault: None,
+            highlighted: Vec::new(),
         }
+    }
+
+    /// Show these variants (indexes into the simulation's variants), at most five.
+    pub fn show(&mut self, mut shown: Vec<usize>) {
+        shown.retain(|&i| i < self.panes.len());
+        shown.truncate(MAX_SHOWN);
+        if !shown.is_empty() && shown != self.shown {
+            self.shown = shown;
+            self.fit_all();
+        }
+    }
+
+    pub fn highlight(&mut self, names: Vec<String>) {
+        self.highlighted = names;
     }
 
     pub fn fit_all(&mut self) {
@@ -758,8 +785,11 @@ impl Panes {
                 .filter(|f| f.node == id && now.saturating_sub(f.at) < window)
                 .map(|f| 1.0 - (now.saturating_sub(f.at)) as f32 / window as f32)
                 .fold(0.0f32, f32::max);
+            let highlight = matches!(tn.kind, NodeKind::Producer | NodeKind::Consumer)
+                && self.highlighted.iter().any(|h| *h == tn.name);
             if let Some(node) = pane.graph.node_mut(NodeIndex::new(ix)) {
                 let p = node.payload_mut();
+                p.highlight = highlight;
                 p.state = look;
                 p.fill = fill;
                 p.detail = detail;
