@@ -786,7 +786,7 @@ impl Panes {
                 .map(|f| 1.0 - (now.saturating_sub(f.at)) as f32 / window as f32)
                 .fold(0.0f32, f32::max);
             let highlight = matches!(tn.kind, NodeKind::Producer | NodeKind::Consumer)
-                && self.highlighted.iter().any(|h| *h == tn.name);
+                && self.highlighted.contains(&tn.name);
             if let Some(node) = pane.graph.node_mut(NodeIndex::new(ix)) {
                 let p = node.payload_mut();
                 p.highlight = highlight;
