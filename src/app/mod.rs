@@ -357,7 +357,9 @@ impl BrokerLabApp {
                 _ => None,
             })
         });
-        if let (Some(image), Some(path)) = (shot, self.screenshot_to.take()) {
+        // Only a screenshot that arrived lets go of the path it goes to.
+        let Some(image) = shot else { return };
+        if let Some(path) = self.screenshot_to.take() {
             let [w, h] = image.size;
             let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
             let l = self.prefs.lang;
@@ -515,7 +517,8 @@ impl eframe::App for BrokerLabApp {
         });
         self.files.dialog_ui(&ctx, l);
         self.help_ui(&ctx);
-        if self.session.playing || self.toast.is_some() {
+        // A screenshot arrives as an event in a later frame: keep frames coming until it does.
+        if self.session.playing || self.toast.is_some() || self.screenshot_to.is_some() {
             ctx.request_repaint();
         }
     }
