@@ -1,4 +1,4 @@
-//! Scenarios built into the binary, so that they work from any directory.
+//! Scenarios and lessons built into the binary, so that they work from any directory.
 
 /// (name, TOML text), in the order `brokerlab list` shows them.
 pub const SCENARIOS: &[(&str, &str)] = &[
@@ -29,9 +29,50 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The text of a built-in scenario.
+/// The study lessons (issue 5), in the order a study group goes through them: the notes' story
+/// from point-to-point wiring to a central log, then the three questions the notes end on.
+pub const LESSONS: &[(&str, &str)] = &[
+    (
+        "lesson-1",
+        include_str!("../scenarios/lessons/01-moving-data.toml"),
+    ),
+    (
+        "lesson-2",
+        include_str!("../scenarios/lessons/02-point-to-point-grows.toml"),
+    ),
+    (
+        "lesson-3",
+        include_str!("../scenarios/lessons/03-queue-in-the-middle.toml"),
+    ),
+    (
+        "lesson-4",
+        include_str!("../scenarios/lessons/04-queue-per-use-case.toml"),
+    ),
+    (
+        "lesson-5",
+        include_str!("../scenarios/lessons/05-central-log.toml"),
+    ),
+    (
+        "lesson-6",
+        include_str!("../scenarios/lessons/06-redis-as-queue.toml"),
+    ),
+    (
+        "lesson-7",
+        include_str!("../scenarios/lessons/07-rabbitmq-durability.toml"),
+    ),
+    (
+        "lesson-8",
+        include_str!("../scenarios/lessons/08-what-kafka-has.toml"),
+    ),
+];
+
+/// The text of a built-in scenario or lesson.
 #[must_use]
 pub fn get(name: &str) -> Option<&'static str> {
     let name = name.strip_prefix("builtin:").unwrap_or(name);
-    SCENARIOS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    SCENARIOS
+        .iter()
+        .chain(LESSONS)
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
 }

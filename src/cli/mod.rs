@@ -138,7 +138,10 @@ pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> 
         },
         Some(Command::List) => {
             let mut out = String::new();
-            for (name, text) in crate::builtin::SCENARIOS {
+            let builtins = crate::builtin::SCENARIOS
+                .iter()
+                .chain(crate::builtin::LESSONS);
+            for (name, text) in builtins {
                 match parse_scenario(name, text) {
                     Ok(s) => {
                         let kind = if crate::lesson::is_lesson(&s) {
