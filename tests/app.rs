@@ -230,3 +230,24 @@ fn the_lesson_player_reveals_expectations_and_moves_between_steps() {
     h.run_steps(2);
     h.get_by_label("1. 컨슈머 하나, 시스템 다섯");
 }
+
+#[test]
+fn the_app_starts_on_lesson_one_and_lists_the_lessons() {
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .with_step_dt(0.05)
+        .build_eframe(|cc| BrokerLabApp::with_prefs(&cc.egui_ctx, None, Prefs::default()));
+    h.run_steps(2);
+    assert_eq!(h.state().session.scenario.source, "builtin:lesson-1");
+    assert!(!h.state().session.scenario.steps.is_empty());
+    h.get_by_label("Lessons").click();
+    h.run_steps(2);
+    let titles: Vec<String> = brokerlab::builtin::LESSONS
+        .iter()
+        .map(|(n, t)| parse_scenario(n, t).map(|s| s.title.en).unwrap_or_default())
+        .collect();
+    assert_eq!(titles.len(), 8);
+    h.get_by_label(&titles[3]).click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.scenario.source, "builtin:lesson-4");
+}

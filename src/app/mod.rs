@@ -44,8 +44,8 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("F1", "This help"),
 ];
 
-/// The built-in scenario the app starts on.
-pub const FIRST: &str = "point-to-point";
+/// The built-in lesson the app starts on.
+pub const FIRST: &str = "lesson-1";
 
 /// What the app remembers between runs (eframe persistence; window size is eframe's own).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -250,6 +250,17 @@ impl BrokerLabApp {
                         .map(|s| s.title.get(l).to_owned())
                         .unwrap_or_default();
                     if ui.button(format!("{name}: {title}")).clicked() {
+                        self.load_builtin(name);
+                        ui.close();
+                    }
+                }
+            });
+            ui.menu_button(tr(l, "Lessons"), |ui| {
+                for (name, text) in crate::builtin::LESSONS {
+                    let title = crate::scenario::parse_scenario(name, text)
+                        .map(|s| s.title.get(l).to_owned())
+                        .unwrap_or_default();
+                    if ui.button(title).on_hover_text(*name).clicked() {
                         self.load_builtin(name);
                         ui.close();
                     }
