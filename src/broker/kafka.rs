@@ -260,7 +260,11 @@ impl Kafka {
                     index: p,
                     system: topo.broker_of_topic[t],
                     node,
-                    broker_node: topo.brokers.get(topo.broker_of_topic[t]).copied().unwrap_or(node),
+                    broker_node: topo
+                        .brokers
+                        .get(topo.broker_of_topic[t])
+                        .copied()
+                        .unwrap_or(node),
                     log: VecDeque::new(),
                     base: 0,
                     hw: 0,
@@ -408,12 +412,16 @@ impl Kafka {
             part.hw = offset + 1;
             self.wake(w, pi);
         } else {
-            w.timer(
-                w.now + self.hw_delay,
-                TIMER_HIGH_WATERMARK,
+            let (a, b) = (
                 u32::try_from(pi).unwrap_or(0),
                 u32::try_from(offset).unwrap_or(u32::MAX),
             );
+            if self.hw_delay == w.latency {
+                // One hop, like the followers' fetch: due in the order set (FIFO lane).
+                w.timer_after_latency(TIMER_HIGH_WATERMARK, a, b);
+            } else {
+                w.timer(w.now + self.hw_delay, TIMER_HIGH_WATERMARK, a, b);
+            }
         }
     }
 

@@ -26,15 +26,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::sync::Arc;
-use world::{ConsumerRt, HopKind, LossFlash, Message, Processing, Status, World};
+use world::{ConsumerRt, HopKind, LossFlash, Message, Next, Processing, Status, World};
 
 /// One thing that happens at one instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Event {
     /// A publish entry creates its next message.
     Produce { stream: u32 },
-    /// A hop reaches its destination.
-    Arrive { hop: u32 },
     /// A consumer finished processing (void if its epoch moved on).
     ServiceDone { consumer: u32, epoch: u32 },
     /// A fault starts, or heals.
@@ -285,7 +283,7 @@ impl VariantSim {
 
     #[must_use]
     pub fn next_event_time(&self) -> Option<Nanos> {
-        self.world.queue.peek_time()
+        self.world.next_time()
     }
 
     /// Events processed so far.
@@ -296,18 +294,25 @@ impl VariantSim {
 
     /// Process one event. Returns false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
-        let Some(e) = self.world.queue.pop() else {
+        let Some((time, next)) = self.world.pop() else {
             return false;
         };
-        self.world.now = e.time;
+        self.world.now = time;
         self.events += 1;
-        self.handle(e.event);
+        match next {
+            Next::Event(e) => self.handle(e),
+            Next::Hop(h) => {
+                if self.world.hop_is_live(&h) {
+                    self.model.get().arrive(&mut self.world, h);
+                }
+            }
+        }
         true
     }
 
     /// Process every event up to and including `t`; the clock then reads `t`.
     pub fn run_until(&mut self, t: Nanos) {
-        while self.world.queue.peek_time().is_some_and(|x| x <= t) {
+        while self.world.next_time().is_some_and(|x| x <= t) {
             self.step();
         }
         self.world.now = self.world.now.max(t);
@@ -339,13 +344,6 @@ impl VariantSim {
                     w.schedule(next, Event::Produce { stream });
                 }
                 self.model.get().publish(w, m);
-            }
-            Event::Arrive { hop } => {
-                if let Some(h) = w.take_hop(hop) {
-                    if w.hop_is_live(&h) {
-                        self.model.get().arrive(w, h);
-                    }
-                }
             }
             Event::ServiceDone { consumer, epoch } => {
                 let k = &mut w.consumers[consumer as usize];

@@ -1,16 +1,33 @@
 //! The event queue: events ordered by (time, sequence number), so equal times run first-in,
 //! first-out and a run never depends on heap internals.
+//!
+//! ```text
+//!   push(t, e)        ──> heap (any time)                  ┐
+//!   push_fifo(t, e)   ──> fifo lane (t never decreasing)   ├─ pop: the least (time, seq)
+//!   next_seq() + a lane the caller keeps (hops on the wire)┘
+//! ```
+//!
+//! Most events are due one fixed delay from now (a hop's latency): pushed in time order, they
+//! are already sorted by (time, seq), so a FIFO lane keeps them in O(1) and `pop` takes the
+//! earlier of its front and the heap's top. Every event has its own sequence number from one
+//! counter, so the merged order is exactly the order of a single heap.
 
 use super::Event;
 use crate::scenario::Nanos;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
     pub time: Nanos,
     pub seq: u64,
     pub event: Event,
+}
+
+impl Entry {
+    fn key(&self) -> (Nanos, u64) {
+        (self.time, self.seq)
+    }
 }
 
 impl PartialEq for Entry {
@@ -37,6 +54,8 @@ impl Ord for Entry {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EventQueue {
     heap: BinaryHeap<Entry>,
+    /// Events pushed in non-decreasing time: already in (time, seq) order.
+    fifo: VecDeque<Entry>,
     next_seq: u64,
 }
 
@@ -44,29 +63,73 @@ impl EventQueue {
     pub fn with_capacity(n: usize) -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(n),
+            fifo: VecDeque::with_capacity(n),
             next_seq: 0,
         }
     }
-    pub fn push(&mut self, time: Nanos, event: Event) {
+    /// The next sequence number, for an event kept in a lane outside this queue.
+    pub fn next_seq(&mut self) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
+        seq
+    }
+    pub fn push(&mut self, time: Nanos, event: Event) {
+        let seq = self.next_seq();
         self.heap.push(Entry { time, seq, event });
     }
-    pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|e| e.time)
+    /// Push an event due no earlier than every event pushed this way before (one fixed delay
+    /// from a clock that never goes back). One that is earlier goes to the heap: the order
+    /// stays exact either way.
+    pub fn push_fifo(&mut self, time: Nanos, event: Event) {
+        let seq = self.next_seq();
+        let e = Entry { time, seq, event };
+        if self.fifo.back().is_some_and(|b| b.time > time) {
+            self.heap.push(e);
+        } else {
+            self.fifo.push_back(e);
+        }
     }
+    /// (time, seq) of the next event.
+    #[inline]
+    pub fn peek_key(&self) -> Option<(Nanos, u64)> {
+        match (self.heap.peek(), self.fifo.front()) {
+            (Some(h), Some(f)) => Some(h.key().min(f.key())),
+            (Some(h), None) => Some(h.key()),
+            (None, Some(f)) => Some(f.key()),
+            (None, None) => None,
+        }
+    }
+    pub fn peek_time(&self) -> Option<Nanos> {
+        self.peek_key().map(|k| k.0)
+    }
+    #[inline]
     pub fn pop(&mut self) -> Option<Entry> {
-        self.heap.pop()
+        let from_fifo = match (self.heap.peek(), self.fifo.front()) {
+            (Some(h), Some(f)) => f.key() < h.key(),
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if from_fifo {
+            self.fifo.pop_front()
+        } else {
+            self.heap.pop()
+        }
     }
     /// Every queued event, in no particular order (for audits and snapshots).
     pub fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.heap.iter()
+        self.heap.iter().chain(self.fifo.iter())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn drain(q: &mut EventQueue) -> Vec<(Nanos, u64)> {
+        std::iter::from_fn(|| q.pop())
+            .map(|e| (e.time, e.seq))
+            .collect()
+    }
 
     #[test]
     fn equal_times_pop_in_insertion_order() {
@@ -75,9 +138,24 @@ mod tests {
         q.push(3, Event::Produce { stream: 7 });
         q.push(5, Event::Produce { stream: 1 });
         q.push(5, Event::Produce { stream: 2 });
-        let order: Vec<(Nanos, u64)> = std::iter::from_fn(|| q.pop())
-            .map(|e| (e.time, e.seq))
-            .collect();
-        assert_eq!(order, vec![(3, 1), (5, 0), (5, 2), (5, 3)]);
+        assert_eq!(drain(&mut q), vec![(3, 1), (5, 0), (5, 2), (5, 3)]);
+    }
+
+    #[test]
+    fn the_fifo_lane_merges_with_the_heap_by_time_then_sequence() {
+        let mut q = EventQueue::default();
+        q.push_fifo(5, Event::Sample);
+        q.push(5, Event::Sample);
+        q.push(4, Event::Sample);
+        q.push_fifo(6, Event::Sample);
+        q.push_fifo(6, Event::Sample);
+        q.push(6, Event::Sample);
+        // Earlier than the lane's back: it goes to the heap, still in order.
+        q.push_fifo(1, Event::Sample);
+        assert_eq!(q.peek_time(), Some(1));
+        assert_eq!(
+            drain(&mut q),
+            vec![(1, 6), (4, 2), (5, 0), (5, 1), (6, 3), (6, 4), (6, 5)]
+        );
     }
 }

@@ -119,6 +119,20 @@ pub struct Hop {
     pub aux: u32,
 }
 
+/// A hop with its place in the order of events.
+#[derive(Clone, Copy, Debug)]
+struct Wire {
+    seq: u64,
+    hop: Hop,
+}
+
+/// What [`World::pop`] hands the engine: an event from the queue, or a hop that arrives.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Next {
+    Event(Event),
+    Hop(Hop),
+}
+
 /// One delivery processed by a consumer, as recorded by an opt-in trace
 /// ([`crate::sim::VariantSim::record_trace`]). `tag` and `aux` are the model's: Kafka
 /// (partition, offset); RabbitMQ (queue, earlier deliveries = `x-delivery-count`); Redis Streams
@@ -155,8 +169,9 @@ pub struct World {
     /// Per producer: its node and whether its links are cut.
     pub producer_nodes: Vec<NodeId>,
     pub producer_link_down: Vec<bool>,
-    hops: Vec<Option<Hop>>,
-    free_hops: Vec<u32>,
+    /// Messages on the wire, in send order. Every hop takes the same latency, so this is also
+    /// arrival order: the hops are an event lane of their own (see [`World::pop`]).
+    hops: VecDeque<Wire>,
     pub in_flight: usize,
     rng: ChaCha8Rng,
     pub stored_bytes: u64,
@@ -189,8 +204,7 @@ impl World {
             consumers: Vec::new(),
             producer_nodes: Vec::new(),
             producer_link_down: Vec::new(),
-            hops: Vec::with_capacity(1024),
-            free_hops: Vec::new(),
+            hops: VecDeque::with_capacity(1024),
             in_flight: 0,
             rng,
             stored_bytes: 0,
@@ -234,19 +248,15 @@ impl World {
             tag,
             aux,
         };
-        let slot = if let Some(s) = self.free_hops.pop() {
-            self.hops[s as usize] = Some(hop);
-            s
-        } else {
-            self.hops.push(Some(hop));
-            u32::try_from(self.hops.len() - 1).unwrap_or(u32::MAX)
-        };
+        // The clock never goes back, so arrivals come in send order.
+        debug_assert!(self.hops.back().is_none_or(|b| b.hop.arrive <= hop.arrive));
+        let seq = self.queue.next_seq();
+        self.hops.push_back(Wire { seq, hop });
         self.in_flight += 1;
         if self.recent_hops.len() == RECENT_HOPS {
             self.recent_hops.pop_front();
         }
         self.recent_hops.push_back(hop);
-        self.queue.push(hop.arrive, Event::Arrive { hop: slot });
     }
 
     /// Send to consumer `c` from `from`.
@@ -255,13 +265,34 @@ impl World {
         self.send(msg, from, to, HopKind::Deliver, Some(c), tag, aux);
     }
 
-    pub(crate) fn take_hop(&mut self, slot: u32) -> Option<Hop> {
-        let h = self.hops.get_mut(slot as usize)?.take();
-        if h.is_some() {
-            self.free_hops.push(slot);
+    /// The next thing to happen: the earlier, by (time, sequence), of the event queue's next
+    /// event and the first hop on the wire (which arrives then). The same order as if every hop
+    /// were an event in the queue.
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<(Nanos, Next)> {
+        let hop_first = match (self.hops.front(), self.queue.peek_key()) {
+            (Some(h), Some(q)) => (h.hop.arrive, h.seq) < q,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if hop_first {
+            let w = self.hops.pop_front()?;
             self.in_flight -= 1;
+            Some((w.hop.arrive, Next::Hop(w.hop)))
+        } else {
+            let e = self.queue.pop()?;
+            Some((e.time, Next::Event(e.event)))
         }
-        h
+    }
+
+    /// When the next thing happens.
+    #[must_use]
+    pub fn next_time(&self) -> Option<Nanos> {
+        let h = self.hops.front().map(|w| w.hop.arrive);
+        match (h, self.queue.peek_time()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// A delivery hop still counts: its consumer has not gone away since it was sent.
@@ -272,7 +303,7 @@ impl World {
 
     /// Messages on the wire (void deliveries included: they still travel until dropped).
     pub fn hops(&self) -> impl Iterator<Item = &Hop> {
-        self.hops.iter().flatten()
+        self.hops.iter().map(|w| &w.hop)
     }
 
     /// Hand a delivery to consumer `c`'s memory; it starts processing if idle.
@@ -320,7 +351,7 @@ impl World {
         self.scratch.extend(k.inbox.drain(..));
         let epoch = k.epoch;
         k.epoch = k.epoch.wrapping_add(1);
-        for h in self.hops.iter().flatten() {
+        for h in self.hops.iter().map(|w| &w.hop) {
             if h.kind == HopKind::Deliver && h.consumer == c && h.epoch == epoch {
                 self.scratch.push(Delivery {
                     msg: h.msg,
@@ -414,5 +445,12 @@ impl World {
 
     pub fn timer(&mut self, at: Nanos, kind: u8, a: u32, b: u32) {
         self.queue.push(at, Event::Timer { kind, a, b });
+    }
+
+    /// A model timer one hop latency from now. Such timers are due in the order they are set,
+    /// so they wait in the queue's FIFO lane rather than its heap.
+    pub fn timer_after_latency(&mut self, kind: u8, a: u32, b: u32) {
+        self.queue
+            .push_fifo(self.now + self.latency, Event::Timer { kind, a, b });
     }
 }
