@@ -51,6 +51,13 @@ pub trait BrokerModel {
     fn timer(&mut self, _w: &mut World, _kind: u8, _a: u32, _b: u32) {}
     /// Every copy the model keeps itself (not hops, not consumer memory), as (message, group).
     fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId));
+    /// Check the model's own bookkeeping (counters kept for speed against what they count).
+    ///
+    /// # Errors
+    /// A description of the first mismatch.
+    fn check(&self, _w: &World) -> Result<(), String> {
+        Ok(())
+    }
     /// Internal state a learner can see.
     fn state(&self, w: &World) -> ModelState;
     /// Consumer lag of a group, where the system defines it (Kafka: log end minus committed).

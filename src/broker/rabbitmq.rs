@@ -95,6 +95,10 @@ struct Queue {
     ready: VecDeque<Ready>,
     bytes: u64,
     members: Vec<u32>,
+    /// Per member (same index): its unacknowledged deliveries from this queue.
+    unacked_of: Vec<u32>,
+    /// Members with fewer than `prefetch` unacknowledged deliveries from this queue.
+    with_credit: usize,
     next: usize,
     overflowed: u64,
 }
@@ -124,6 +128,8 @@ pub struct RabbitMq {
     routes: Vec<Vec<usize>>,
     /// Per consumer, its queues.
     queues_of: Vec<Vec<usize>>,
+    /// Per consumer, its index among the members of each of its queues (as `queues_of`).
+    member_at: Vec<Vec<usize>>,
     /// Per consumer, deliveries not yet acknowledged.
     unacked: Vec<VecDeque<Unacked>>,
     exchanges: Vec<ExchangeCounters>,
@@ -144,6 +150,8 @@ impl RabbitMq {
                 ready: VecDeque::new(),
                 bytes: 0,
                 members: Vec::new(),
+                unacked_of: Vec::new(),
+                with_credit: 0,
                 next: 0,
                 overflowed: 0,
             })
@@ -162,11 +170,13 @@ impl RabbitMq {
             queues,
             routes: vec![Vec::new(); s.topics.len()],
             queues_of: Vec::new(),
+            member_at: Vec::new(),
             unacked: Vec::new(),
             exchanges: vec![ExchangeCounters::default(); topo.brokers.len()],
         };
         for (ci, (c, _)) in all_consumers(s).iter().enumerate() {
             let mut mine = Vec::new();
+            let mut at = Vec::new();
             // The bindings of the group's queue: each routing key a `subscribe` entry matches.
             for t in super::subscriptions(s, v, &c.subscribe) {
                 let system = topo.broker_of_topic[usize::from(t)];
@@ -182,15 +192,46 @@ impl RabbitMq {
                 }
                 if !mine.contains(&q) {
                     mine.push(q);
+                    at.push(rabbit.queues[q].members.len());
                     rabbit.queues[q]
                         .members
                         .push(u32::try_from(ci).unwrap_or(0));
                 }
             }
             rabbit.queues_of.push(mine);
+            rabbit.member_at.push(at);
         }
         rabbit.unacked = vec![VecDeque::new(); rabbit.queues_of.len()];
+        let credit = rabbit.opts.prefetch > 0;
+        for q in &mut rabbit.queues {
+            q.unacked_of = vec![0; q.members.len()];
+            q.with_credit = if credit { q.members.len() } else { 0 };
+        }
         rabbit
+    }
+
+    /// The index of consumer `c` among the members of queue `q`.
+    fn member_index(&self, c: u32, q: usize) -> Option<usize> {
+        let ci = c as usize;
+        let i = self.queues_of.get(ci)?.iter().position(|&x| x == q)?;
+        self.member_at[ci].get(i).copied()
+    }
+
+    /// One unacknowledged delivery more (`up`) or less for member `k` of queue `q`; keeps
+    /// `with_credit` in step.
+    fn count_unacked(&mut self, q: usize, k: usize, up: bool) {
+        let prefetch = self.opts.prefetch;
+        let queue = &mut self.queues[q];
+        let Some(n) = queue.unacked_of.get_mut(k) else {
+            return;
+        };
+        let had = *n < prefetch;
+        *n = if up { *n + 1 } else { n.saturating_sub(1) };
+        match (had, *n < prefetch) {
+            (true, false) => queue.with_credit -= 1,
+            (false, true) => queue.with_credit += 1,
+            _ => {}
+        }
     }
 
     fn manual(&self) -> bool {
@@ -201,27 +242,25 @@ impl RabbitMq {
         self.opts.queue_type == QueueType::Quorum
     }
 
-    fn unacked_in(&self, c: u32, q: usize) -> usize {
-        self.unacked[c as usize]
-            .iter()
-            .filter(|(x, _, _)| *x == q)
-            .count()
-    }
-
     fn dispatch(&mut self, w: &mut World, q: usize) {
         let system = self.queues[q].system;
         if !self.up[system] || !self.queues[q].exists {
             return;
         }
         let manual = self.manual();
-        let prefetch = self.opts.prefetch as usize;
+        let prefetch = self.opts.prefetch;
+        let limited = manual && prefetch > 0;
         while !self.queues[q].ready.is_empty() {
-            let n = self.queues[q].members.len();
-            let start = self.queues[q].next;
+            let queue = &self.queues[q];
+            if limited && queue.with_credit == 0 {
+                // Every member has `prefetch` unacknowledged deliveries: nobody can take one.
+                break;
+            }
+            let n = queue.members.len();
+            let start = queue.next;
             let pick = (0..n).map(|i| (start + i) % n).find(|&k| {
-                let c = self.queues[q].members[k];
-                w.consumers[c as usize].connected()
-                    && (!manual || prefetch == 0 || self.unacked_in(c, q) < prefetch)
+                (!limited || queue.unacked_of[k] < prefetch)
+                    && w.consumers[queue.members[k] as usize].connected()
             });
             let Some(k) = pick else { break };
             let c = self.queues[q].members[k];
@@ -234,6 +273,7 @@ impl RabbitMq {
             w.unstore(size);
             if manual {
                 self.unacked[c as usize].push_back((q, r.msg, r.deliveries));
+                self.count_unacked(q, k, true);
             }
             let node = self.queues[q].node;
             w.send_to_consumer(r.msg, node, c, u32::try_from(q).unwrap_or(0), r.deliveries);
@@ -302,6 +342,11 @@ impl RabbitMq {
             }
         }
         self.unacked[c as usize] = keep;
+        for &(q, _, _) in &back {
+            if let Some(k) = self.member_index(c, q) {
+                self.count_unacked(q, k, false);
+            }
+        }
         // Oldest first at the head: push to the front in reverse.
         for &(q, m, deliveries) in back.iter().rev() {
             if let Some(g) = self.queues[q].group {
@@ -421,6 +466,9 @@ impl BrokerModel for RabbitMq {
                     .position(|&(x, m, _)| x == q && m == h.msg)
                 {
                     self.unacked[c].remove(i);
+                    if let Some(k) = self.member_index(h.consumer, q) {
+                        self.count_unacked(q, k, false);
+                    }
                 }
                 self.dispatch(w, q);
             }
@@ -535,6 +583,32 @@ impl BrokerModel for RabbitMq {
                 self.dispatch(w, q);
             }
         }
+    }
+
+    fn check(&self, _w: &World) -> Result<(), String> {
+        for (qi, q) in self.queues.iter().enumerate() {
+            let mut with_credit = 0;
+            for (k, &c) in q.members.iter().enumerate() {
+                let n = self.unacked[c as usize]
+                    .iter()
+                    .filter(|(x, _, _)| *x == qi)
+                    .count();
+                if q.unacked_of[k] as usize != n {
+                    return Err(format!(
+                        "queue {}: member {c} has {n} unacked deliveries, its counter says {}",
+                        q.group_name, q.unacked_of[k]
+                    ));
+                }
+                with_credit += usize::from(q.unacked_of[k] < self.opts.prefetch);
+            }
+            if with_credit != q.with_credit {
+                return Err(format!(
+                    "queue {}: {with_credit} members with credit, the counter says {}",
+                    q.group_name, q.with_credit
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn holdings(&self, _w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {

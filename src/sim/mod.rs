@@ -724,6 +724,7 @@ impl VariantSim {
                 count(d.msg, k.group);
             }
         }
+        self.model.view().check(w)?;
         self.model.view().holdings(w, &mut count);
         let mut pending = 0u64;
         for (m, g, copies) in w.ledger.pending_cells() {
