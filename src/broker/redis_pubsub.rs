@@ -43,11 +43,55 @@ pub const SOCKET_BYTES: u64 = 128 * 1024;
 const TIMER_SOFT_LIMIT: u8 = 1;
 const TIMER_RECONNECT: u8 = 2;
 
+/// A PUBLISH that reached at least one subscriber, in its system's [`FanoutLog`].
+#[derive(Clone, Copy, Debug)]
+struct Published {
+    msg: MsgId,
+    topic: TopicId,
+    size: u32,
+}
+
+/// What one system published, oldest first, from the oldest message some output buffer still
+/// holds. Every client's output buffer is a view of it (see [`Sub`]): a message that goes to 40
+/// subscribers is written once, not 40 times.
+#[derive(Clone, Debug, Default)]
+struct FanoutLog {
+    entries: VecDeque<Published>,
+    /// Position of `entries[0]` (positions count every entry ever appended).
+    base: u64,
+    /// Trim when `entries` reaches this length.
+    trim_at: usize,
+}
+
+/// Entries a fan-out log keeps at least before it trims.
+const TRIM_MIN: usize = 4096;
+
+impl FanoutLog {
+    fn end(&self) -> u64 {
+        self.base + self.entries.len() as u64
+    }
+    fn get(&self, pos: u64) -> Option<&Published> {
+        pos.checked_sub(self.base)
+            .and_then(|i| self.entries.get(usize::try_from(i).ok()?))
+    }
+}
+
+/// A client subscribed on one system.
+///
+/// Its output buffer holds `len` messages: the entries of the system's fan-out log from
+/// `cursor` on whose topic it subscribes to, each `want[topic]` times (once, unless a
+/// `subscribe` list names a topic twice), less the `taken` copies of the entry at `cursor`
+/// already written to the socket. While it is not subscribed its buffer is empty (a disconnect
+/// drops it), so every entry of one of its topics appended while it has messages is one of them.
 #[derive(Clone, Debug)]
 struct Sub {
     system: usize,
     subscribed: bool,
-    buffer: VecDeque<MsgId>,
+    cursor: u64,
+    taken: u32,
+    len: u64,
+    /// Per topic id: how many times it subscribes to it on this system.
+    want: Vec<u32>,
     bytes: u64,
     over_soft_since: Option<Nanos>,
     /// Bytes sent to the client and not yet processed by it.
@@ -67,12 +111,19 @@ pub struct RedisPubsub {
     to_nobody: Vec<u64>,
     up: Vec<bool>,
     system_of_topic: Vec<usize>,
-    /// Per topic, the consumers (static and added) that subscribe to it.
-    topic_subs: Vec<Vec<u32>>,
+    /// Per topic, the consumers (static and added) that subscribe to it, each with the index of
+    /// its entry in `subs` for the topic's system.
+    topic_subs: Vec<Vec<(u32, u32)>>,
     /// Per consumer, one entry per system it subscribes on.
     subs: Vec<Vec<Sub>>,
+    /// Per system, what its subscribers' output buffers hold.
+    logs: Vec<FanoutLog>,
     /// Reused for the subscribers of one publish (no allocation per message).
-    targets: Vec<u32>,
+    targets: Vec<(u32, u32)>,
+    /// `client-output-buffer-limit pubsub` in bytes (0 = none) and the soft limit's time.
+    hard: u64,
+    soft: u64,
+    soft_for: Nanos,
 }
 
 impl RedisPubsub {
@@ -83,17 +134,30 @@ impl RedisPubsub {
         for (ci, (c, _)) in all_consumers(s).iter().enumerate() {
             let mut mine: Vec<Sub> = Vec::new();
             for &t in &c.subscribe {
-                topic_subs[usize::from(t)].push(u32::try_from(ci).unwrap_or(0));
                 let system = topo.broker_of_topic[usize::from(t)];
-                if !mine.iter().any(|x| x.system == system) {
+                let i = mine
+                    .iter()
+                    .position(|x| x.system == system)
+                    .unwrap_or(mine.len());
+                topic_subs[usize::from(t)].push((
+                    u32::try_from(ci).unwrap_or(0),
+                    u32::try_from(i).unwrap_or(0),
+                ));
+                if i == mine.len() {
                     mine.push(Sub {
                         system,
                         subscribed: false,
-                        buffer: VecDeque::new(),
+                        cursor: 0,
+                        taken: 0,
+                        len: 0,
+                        want: vec![0; s.topics.len()],
                         bytes: 0,
                         over_soft_since: None,
                         client_bytes: 0,
                     });
+                }
+                if let Some(n) = mine[i].want.get_mut(usize::from(t)) {
+                    *n += 1;
                 }
             }
             subs.push(mine);
@@ -114,8 +178,93 @@ impl RedisPubsub {
             system_of_topic: topo.broker_of_topic.clone(),
             topic_subs,
             subs,
+            logs: vec![
+                FanoutLog {
+                    trim_at: TRIM_MIN,
+                    ..FanoutLog::default()
+                };
+                topo.brokers.len()
+            ],
             targets: Vec::new(),
+            hard: Self::limit(v.redis.pubsub_hard_mb),
+            soft: Self::limit(v.redis.pubsub_soft_mb),
+            soft_for: secs(v.redis.pubsub_soft_s),
         }
+    }
+
+    /// The next message of `sub`'s output buffer, taken out of it.
+    fn pop(log: &FanoutLog, sub: &mut Sub) -> Option<Published> {
+        if sub.len == 0 {
+            return None;
+        }
+        loop {
+            let e = *log.get(sub.cursor)?;
+            let want = sub.want.get(usize::from(e.topic)).copied().unwrap_or(0);
+            if sub.taken < want {
+                sub.taken += 1;
+                if sub.taken == want {
+                    sub.cursor += 1;
+                    sub.taken = 0;
+                }
+                sub.len -= 1;
+                return Some(e);
+            }
+            sub.cursor += 1;
+            sub.taken = 0;
+        }
+    }
+
+    /// Every message of `sub`'s output buffer, oldest first.
+    fn for_each_held(log: &FanoutLog, sub: &Sub, mut f: impl FnMut(Published)) {
+        let (mut left, mut pos, mut skip) = (sub.len, sub.cursor, sub.taken);
+        while left > 0 {
+            let Some(&e) = log.get(pos) else {
+                return;
+            };
+            let want = sub.want.get(usize::from(e.topic)).copied().unwrap_or(0);
+            for _ in skip..want {
+                if left == 0 {
+                    return;
+                }
+                f(e);
+                left -= 1;
+            }
+            skip = 0;
+            pos += 1;
+        }
+    }
+
+    /// Drop the entries of `system`'s log that no output buffer holds any more, once it has
+    /// doubled since the last time (amortised: a pass over the subscribers now and then).
+    fn trim(&mut self, system: usize) {
+        let Some(log) = self.logs.get_mut(system) else {
+            return;
+        };
+        if log.entries.len() < log.trim_at {
+            return;
+        }
+        let keep_from = self
+            .subs
+            .iter()
+            .flatten()
+            .filter(|x| x.system == system && x.len > 0)
+            .map(|x| x.cursor)
+            .min()
+            .unwrap_or(log.end());
+        let n = usize::try_from(keep_from.saturating_sub(log.base))
+            .unwrap_or(usize::MAX)
+            .min(log.entries.len());
+        log.entries.drain(..n);
+        log.base += n as u64;
+        log.trim_at = (2 * log.entries.len()).max(TRIM_MIN);
+    }
+
+    /// The index in `subs[c]` of the entry for `system`.
+    fn sub_index(&self, c: u32, system: usize) -> Option<usize> {
+        self.subs
+            .get(c as usize)?
+            .iter()
+            .position(|x| x.system == system)
     }
 
     fn sub(&mut self, c: u32, system: usize) -> Option<&mut Sub> {
@@ -130,30 +279,25 @@ impl RedisPubsub {
         (mb * 1024.0 * 1024.0) as u64
     }
 
-    /// Write what the client's socket can take, then apply the output buffer limits.
-    fn pump(&mut self, w: &mut World, c: u32, system: usize) {
-        let node = self.system_nodes[system];
-        let (hard, soft) = (
-            Self::limit(self.opts.pubsub_hard_mb),
-            Self::limit(self.opts.pubsub_soft_mb),
-        );
-        let soft_for = secs(self.opts.pubsub_soft_s);
-        let Some(sub) = self
-            .subs
-            .get_mut(c as usize)
-            .and_then(|v| v.iter_mut().find(|x| x.system == system))
-        else {
+    /// Write what the client's socket can take, then apply the output buffer limits. `i` is
+    /// the index of the client's entry in `subs[c]`.
+    fn pump(&mut self, w: &mut World, c: u32, i: usize) {
+        let (hard, soft, soft_for) = (self.hard, self.soft, self.soft_for);
+        let Some(sub) = self.subs.get_mut(c as usize).and_then(|v| v.get_mut(i)) else {
             return;
         };
+        let system = sub.system;
+        let node = self.system_nodes[system];
+        let log = &self.logs[system];
         while sub.client_bytes < SOCKET_BYTES {
-            let Some(m) = sub.buffer.pop_front() else {
+            let Some(e) = Self::pop(log, sub) else {
                 break;
             };
-            let size = u64::from(w.msg(m).size);
+            let size = u64::from(e.size);
             sub.bytes -= size;
-            w.unstore(w.msg(m).size);
+            w.unstore(e.size);
             sub.client_bytes += size;
-            w.send_to_consumer(m, node, c, u32::try_from(system).unwrap_or(0), 0);
+            w.send_to_consumer(e.msg, node, c, u32::try_from(system).unwrap_or(0), 0);
         }
         if hard > 0 && sub.bytes > hard {
             return self.disconnect(w, c, system, LossReason::OutputBufferLimit, true);
@@ -186,17 +330,21 @@ impl RedisPubsub {
         let node = self.system_nodes[system];
         let g = w.consumers[c as usize].group;
         let reconnect_at = w.now + millis(self.opts.reconnect_ms);
-        let Some(sub) = self.sub(c, system) else {
+        let Some(i) = self.sub_index(c, system) else {
             return;
         };
+        let log = &self.logs[system];
+        let sub = &mut self.subs[c as usize][i];
         sub.subscribed = false;
         sub.over_soft_since = None;
         sub.bytes = 0;
-        let dropped: Vec<MsgId> = sub.buffer.drain(..).collect();
-        for m in dropped {
-            w.unstore(w.msg(m).size);
-            w.drop_copy(m, g, reason, node);
-        }
+        Self::for_each_held(log, sub, |e| {
+            w.unstore(e.size);
+            w.drop_copy(e.msg, g, reason, node);
+        });
+        sub.len = 0;
+        sub.taken = 0;
+        sub.cursor = log.end();
         if reconnect {
             w.timer(
                 reconnect_at,
@@ -242,11 +390,7 @@ impl BrokerModel for RedisPubsub {
                     self.topic_subs[usize::from(topic)]
                         .iter()
                         .copied()
-                        .filter(|&c| {
-                            self.subs[c as usize]
-                                .iter()
-                                .any(|x| x.system == system && x.subscribed)
-                        }),
+                        .filter(|&(c, i)| self.subs[c as usize][i as usize].subscribed),
                 );
                 let t = usize::from(topic);
                 self.published[t] += 1;
@@ -254,21 +398,34 @@ impl BrokerModel for RedisPubsub {
                 if targets.is_empty() {
                     self.to_nobody[t] += 1;
                 }
-                for &c in &targets {
+                let pos = self.logs[system].end();
+                if !targets.is_empty() {
+                    self.logs[system].entries.push_back(Published {
+                        msg: m,
+                        topic,
+                        size,
+                    });
+                }
+                for &(c, i) in &targets {
                     let g = w.consumers[c as usize].group;
                     w.ledger.add_copy(m, g);
                     w.store(size);
-                    if let Some(sub) = self.sub(c, system) {
-                        sub.buffer.push_back(m);
-                        sub.bytes += u64::from(size);
+                    let sub = &mut self.subs[c as usize][i as usize];
+                    if sub.len == 0 {
+                        // Nothing of its own before `pos`.
+                        sub.cursor = pos;
+                        sub.taken = 0;
                     }
+                    sub.len += 1;
+                    sub.bytes += u64::from(size);
                 }
                 // The published copy is gone; a group none of whose members got one lost it.
                 w.drop_copy_all(m, LossReason::SubscriberOffline, h.to);
-                for &c in &targets {
-                    self.pump(w, c, system);
+                for &(c, i) in &targets {
+                    self.pump(w, c, i as usize);
                 }
                 self.targets = targets;
+                self.trim(system);
             }
             HopKind::Deliver => {
                 w.deliver_local(
@@ -287,11 +444,12 @@ impl BrokerModel for RedisPubsub {
 
     fn processed(&mut self, w: &mut World, c: u32, d: Delivery) {
         let size = u64::from(w.msg(d.msg).size);
-        let system = d.tag as usize;
-        if let Some(sub) = self.sub(c, system) {
-            sub.client_bytes = sub.client_bytes.saturating_sub(size);
-        }
-        self.pump(w, c, system);
+        let Some(i) = self.sub_index(c, d.tag as usize) else {
+            return;
+        };
+        let sub = &mut self.subs[c as usize][i];
+        sub.client_bytes = sub.client_bytes.saturating_sub(size);
+        self.pump(w, c, i);
     }
 
     fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
@@ -352,8 +510,7 @@ impl BrokerModel for RedisPubsub {
         let system = system as usize;
         match kind {
             TIMER_SOFT_LIMIT => {
-                let soft = Self::limit(self.opts.pubsub_soft_mb);
-                let soft_for = secs(self.opts.pubsub_soft_s);
+                let (soft, soft_for) = (self.soft, self.soft_for);
                 let Some(sub) = self.sub(c, system) else {
                     return;
                 };
@@ -389,11 +546,32 @@ impl BrokerModel for RedisPubsub {
         for (c, subs) in self.subs.iter().enumerate() {
             let g = w.consumers[c].group;
             for sub in subs {
-                for &m in &sub.buffer {
-                    f(m, g);
+                Self::for_each_held(&self.logs[sub.system], sub, |e| f(e.msg, g));
+            }
+        }
+    }
+
+    fn check(&self, w: &World) -> Result<(), String> {
+        for (c, subs) in self.subs.iter().enumerate() {
+            for sub in subs {
+                let (mut n, mut bytes) = (0u64, 0u64);
+                Self::for_each_held(&self.logs[sub.system], sub, |e| {
+                    n += 1;
+                    bytes += u64::from(e.size);
+                });
+                let name = &w.consumers[c].name;
+                if n != sub.len || bytes != sub.bytes {
+                    return Err(format!(
+                        "output buffer of {name}: {} messages, {} bytes counted; the log has {n}, {bytes}",
+                        sub.len, sub.bytes
+                    ));
+                }
+                if !sub.subscribed && sub.len > 0 {
+                    return Err(format!("{name} is not subscribed but has a buffer"));
                 }
             }
         }
+        Ok(())
     }
 
     fn state(&self, w: &World) -> ModelState {
@@ -415,11 +593,7 @@ impl BrokerModel for RedisPubsub {
                         broker: self.system_names[system].clone(),
                         subscribers: self.topic_subs[t]
                             .iter()
-                            .filter(|&&c| {
-                                self.subs[c as usize]
-                                    .iter()
-                                    .any(|x| x.system == system && x.subscribed)
-                            })
+                            .filter(|&&(c, i)| self.subs[c as usize][i as usize].subscribed)
                             .count() as u64,
                         published: self.published[t],
                         last_receivers: self.last_receivers[t],
@@ -436,7 +610,7 @@ impl BrokerModel for RedisPubsub {
                         consumer: w.consumers[c].name.clone(),
                         subscribed: s.subscribed,
                         buffer_bytes: s.bytes,
-                        buffer_messages: s.buffer.len() as u64,
+                        buffer_messages: s.len,
                     })
                 })
                 .collect(),
