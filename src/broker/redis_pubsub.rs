@@ -279,6 +279,15 @@ impl RedisPubsub {
         (mb * 1024.0 * 1024.0) as u64
     }
 
+    /// `pump` would change nothing: the socket is full and neither limit has news.
+    #[inline]
+    fn pump_would_idle(&self, sub: &Sub) -> bool {
+        let over_soft = self.soft > 0 && sub.bytes > self.soft;
+        sub.client_bytes >= SOCKET_BYTES
+            && !(self.hard > 0 && sub.bytes > self.hard)
+            && over_soft == sub.over_soft_since.is_some()
+    }
+
     /// Write what the client's socket can take, then apply the output buffer limits. `i` is
     /// the index of the client's entry in `subs[c]`.
     fn pump(&mut self, w: &mut World, c: u32, i: usize) {
@@ -384,33 +393,16 @@ impl BrokerModel for RedisPubsub {
                     return w.drop_copy_all(m, LossReason::BrokerDown, h.to);
                 }
                 let size = w.msg(m).size;
+                let t = usize::from(topic);
+                let pos = self.logs[system].end();
+                // Every client subscribed right now gets a copy in its output buffer.
                 let mut targets = std::mem::take(&mut self.targets);
                 targets.clear();
-                targets.extend(
-                    self.topic_subs[usize::from(topic)]
-                        .iter()
-                        .copied()
-                        .filter(|&(c, i)| self.subs[c as usize][i as usize].subscribed),
-                );
-                let t = usize::from(topic);
-                self.published[t] += 1;
-                self.last_receivers[t] = targets.len() as u64;
-                if targets.is_empty() {
-                    self.to_nobody[t] += 1;
-                }
-                let pos = self.logs[system].end();
-                if !targets.is_empty() {
-                    self.logs[system].entries.push_back(Published {
-                        msg: m,
-                        topic,
-                        size,
-                    });
-                }
-                for &(c, i) in &targets {
-                    let g = w.consumers[c as usize].group;
-                    w.ledger.add_copy(m, g);
-                    w.store(size);
+                for &(c, i) in &self.topic_subs[t] {
                     let sub = &mut self.subs[c as usize][i as usize];
+                    if !sub.subscribed {
+                        continue;
+                    }
                     if sub.len == 0 {
                         // Nothing of its own before `pos`.
                         sub.cursor = pos;
@@ -418,11 +410,29 @@ impl BrokerModel for RedisPubsub {
                     }
                     sub.len += 1;
                     sub.bytes += u64::from(size);
+                    let g = w.consumers[c as usize].group;
+                    w.ledger.add_copy(m, g);
+                    w.store(size);
+                    targets.push((c, i));
+                }
+                if !targets.is_empty() {
+                    self.logs[system].entries.push_back(Published {
+                        msg: m,
+                        topic,
+                        size,
+                    });
+                }
+                self.published[t] += 1;
+                self.last_receivers[t] = targets.len() as u64;
+                if targets.is_empty() {
+                    self.to_nobody[t] += 1;
                 }
                 // The published copy is gone; a group none of whose members got one lost it.
                 w.drop_copy_all(m, LossReason::SubscriberOffline, h.to);
                 for &(c, i) in &targets {
-                    self.pump(w, c, i as usize);
+                    if !self.pump_would_idle(&self.subs[c as usize][i as usize]) {
+                        self.pump(w, c, i as usize);
+                    }
                 }
                 self.targets = targets;
                 self.trim(system);
