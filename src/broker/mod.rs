@@ -197,6 +197,8 @@ pub struct QueueState {
     pub overflowed: u64,
     /// Ready messages that were delivered before (requeued, `redelivered` set).
     pub redelivered_ready: u64,
+    /// The most earlier deliveries of any ready message (a quorum queue's `x-delivery-count`).
+    pub max_delivery_count: u32,
     /// Consumers connected to the queue.
     pub consumers: u64,
 }

@@ -655,6 +655,7 @@ impl BrokerModel for RabbitMq {
                         .then_some(u64::from(self.opts.max_length)),
                     overflowed: q.overflowed,
                     redelivered_ready: q.ready.iter().filter(|r| r.deliveries > 0).count() as u64,
+                    max_delivery_count: q.ready.iter().map(|r| r.deliveries).max().unwrap_or(0),
                     consumers: q
                         .members
                         .iter()

@@ -288,7 +288,9 @@ pub struct RedisOptions {
     pub maxlen: u64,
     /// Streams: `appendonly`: log every write to the append-only file.
     pub appendonly: bool,
-    /// Streams: `appendfsync` when `appendonly` is on.
+    /// Streams: `appendfsync` when `appendonly` is on. Accepted for fidelity with redis.conf; it
+    /// changes nothing here, since a crashed Redis process loses no write the kernel already had
+    /// (only a machine crash loses the unsynced second, and brokerlab crashes processes).
     pub appendfsync: AppendFsync,
     /// Streams: `save <seconds> <changes>` rules for RDB snapshots; `[]` = no snapshots.
     pub save: Vec<(u64, u64)>,

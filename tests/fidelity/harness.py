@@ -38,8 +38,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Divergences documented in tests/fidelity/README.md ("Known mismatches"), by (claim, field).
 # A mismatch listed here is reported as KNOWN and does not fail the run; one that is not fails it.
 KNOWN = {
-    (7, "aof-everysec"): "model loses the last second on a process crash (README: claim 7)",
-    (15, "x-delivery-count of the 1st"): "not in brokerlab's JSON (README: claim 15)",
 }
 
 
