@@ -398,6 +398,8 @@ impl BrokerModel for RedisPubsub {
                 // Every client subscribed right now gets a copy in its output buffer.
                 let mut targets = std::mem::take(&mut self.targets);
                 targets.clear();
+                // Copies are added to the ledger per run of subscribers of one group.
+                let mut run: (GroupId, u16) = (0, 0);
                 for &(c, i) in &self.topic_subs[t] {
                     let sub = &mut self.subs[c as usize][i as usize];
                     if !sub.subscribed {
@@ -411,10 +413,15 @@ impl BrokerModel for RedisPubsub {
                     sub.len += 1;
                     sub.bytes += u64::from(size);
                     let g = w.consumers[c as usize].group;
-                    w.ledger.add_copy(m, g);
-                    w.store(size);
+                    if g != run.0 || run.1 == u16::MAX {
+                        w.ledger.add_copies(m, run.0, run.1);
+                        run = (g, 0);
+                    }
+                    run.1 += 1;
                     targets.push((c, i));
                 }
+                w.ledger.add_copies(m, run.0, run.1);
+                w.store_many(size, u32::try_from(targets.len()).unwrap_or(u32::MAX));
                 if !targets.is_empty() {
                     self.logs[system].entries.push_back(Published {
                         msg: m,

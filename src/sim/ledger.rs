@@ -206,6 +206,18 @@ impl Ledger {
         }
     }
 
+    /// `add_copy` `n` times.
+    pub fn add_copies(&mut self, m: MsgId, g: GroupId, n: u16) {
+        if n == 0 {
+            return;
+        }
+        if let Some(c) = self.groups[g as usize].cell_mut(m) {
+            if c.state() == CellState::Pending {
+                *c = Cell::set(CellState::Pending, c.copies().saturating_add(n));
+            }
+        }
+    }
+
     /// `add_copy` for every group that waits for `m`.
     pub fn add_copy_all(&mut self, m: MsgId) {
         for g in &mut self.groups {

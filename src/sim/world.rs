@@ -404,6 +404,12 @@ impl World {
         self.stored_bytes_peak = self.stored_bytes_peak.max(self.stored_bytes);
     }
 
+    /// `store(bytes)` `n` times.
+    pub fn store_many(&mut self, bytes: u32, n: u32) {
+        self.stored_bytes += u64::from(bytes) * u64::from(n);
+        self.stored_bytes_peak = self.stored_bytes_peak.max(self.stored_bytes);
+    }
+
     pub fn unstore(&mut self, bytes: u32) {
         self.stored_bytes = self.stored_bytes.saturating_sub(u64::from(bytes));
     }
