@@ -114,8 +114,10 @@ pub struct RedisPubsub {
     /// Per topic, the consumers (static and added) that subscribe to it, each with the index of
     /// its entry in `subs` for the topic's system.
     topic_subs: Vec<Vec<(u32, u32)>>,
-    /// Per consumer, one entry per system it subscribes on.
-    subs: Vec<Vec<Sub>>,
+    /// One entry per consumer and system it subscribes on, consumer by consumer: those of
+    /// consumer `c` are `subs[first[c]..first[c + 1]]`.
+    subs: Vec<Sub>,
+    first: Vec<usize>,
     /// Per system, what its subscribers' output buffers hold.
     logs: Vec<FanoutLog>,
     /// Reused for the subscribers of one publish (no allocation per message).
@@ -131,7 +133,9 @@ impl RedisPubsub {
     pub fn new(s: &Scenario, v: &Variant, topo: &Topology) -> RedisPubsub {
         let mut topic_subs = vec![Vec::new(); s.topics.len()];
         let mut subs = Vec::new();
+        let mut first = vec![0];
         for (ci, (c, _)) in all_consumers(s).iter().enumerate() {
+            let base = first.last().copied().unwrap_or(0);
             let mut mine: Vec<Sub> = Vec::new();
             for &t in &c.subscribe {
                 let system = topo.broker_of_topic[usize::from(t)];
@@ -141,7 +145,7 @@ impl RedisPubsub {
                     .unwrap_or(mine.len());
                 topic_subs[usize::from(t)].push((
                     u32::try_from(ci).unwrap_or(0),
-                    u32::try_from(i).unwrap_or(0),
+                    u32::try_from(base + i).unwrap_or(0),
                 ));
                 if i == mine.len() {
                     mine.push(Sub {
@@ -160,7 +164,8 @@ impl RedisPubsub {
                     *n += 1;
                 }
             }
-            subs.push(mine);
+            subs.extend(mine);
+            first.push(subs.len());
         }
         RedisPubsub {
             opts: v.redis.clone(),
@@ -178,6 +183,7 @@ impl RedisPubsub {
             system_of_topic: topo.broker_of_topic.clone(),
             topic_subs,
             subs,
+            first,
             logs: vec![
                 FanoutLog {
                     trim_at: TRIM_MIN,
@@ -246,7 +252,6 @@ impl RedisPubsub {
         let keep_from = self
             .subs
             .iter()
-            .flatten()
             .filter(|x| x.system == system && x.len > 0)
             .map(|x| x.cursor)
             .min()
@@ -259,19 +264,28 @@ impl RedisPubsub {
         log.trim_at = (2 * log.entries.len()).max(TRIM_MIN);
     }
 
-    /// The index in `subs[c]` of the entry for `system`.
+    /// Consumers known to the model.
+    fn consumers(&self) -> usize {
+        self.first.len().saturating_sub(1)
+    }
+
+    /// The indexes in `subs` of consumer `c`'s entries.
+    fn subs_of(&self, c: usize) -> std::ops::Range<usize> {
+        match (self.first.get(c), self.first.get(c + 1)) {
+            (Some(&a), Some(&b)) => a..b,
+            _ => 0..0,
+        }
+    }
+
+    /// The index in `subs` of consumer `c`'s entry for `system`.
     fn sub_index(&self, c: u32, system: usize) -> Option<usize> {
-        self.subs
-            .get(c as usize)?
-            .iter()
-            .position(|x| x.system == system)
+        self.subs_of(c as usize)
+            .find(|&i| self.subs[i].system == system)
     }
 
     fn sub(&mut self, c: u32, system: usize) -> Option<&mut Sub> {
-        self.subs
-            .get_mut(c as usize)?
-            .iter_mut()
-            .find(|x| x.system == system)
+        let i = self.sub_index(c, system)?;
+        self.subs.get_mut(i)
     }
 
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -289,10 +303,10 @@ impl RedisPubsub {
     }
 
     /// Write what the client's socket can take, then apply the output buffer limits. `i` is
-    /// the index of the client's entry in `subs[c]`.
+    /// the index of consumer `c`'s entry in `subs`.
     fn pump(&mut self, w: &mut World, c: u32, i: usize) {
         let (hard, soft, soft_for) = (self.hard, self.soft, self.soft_for);
-        let Some(sub) = self.subs.get_mut(c as usize).and_then(|v| v.get_mut(i)) else {
+        let Some(sub) = self.subs.get_mut(i) else {
             return;
         };
         let system = sub.system;
@@ -343,7 +357,7 @@ impl RedisPubsub {
             return;
         };
         let log = &self.logs[system];
-        let sub = &mut self.subs[c as usize][i];
+        let sub = &mut self.subs[i];
         sub.subscribed = false;
         sub.over_soft_since = None;
         sub.bytes = 0;
@@ -401,7 +415,7 @@ impl BrokerModel for RedisPubsub {
                 // Copies are added to the ledger per run of subscribers of one group.
                 let mut run: (GroupId, u16) = (0, 0);
                 for &(c, i) in &self.topic_subs[t] {
-                    let sub = &mut self.subs[c as usize][i as usize];
+                    let sub = &mut self.subs[i as usize];
                     if !sub.subscribed {
                         continue;
                     }
@@ -437,7 +451,7 @@ impl BrokerModel for RedisPubsub {
                 // The published copy is gone; a group none of whose members got one lost it.
                 w.drop_copy_all(m, LossReason::SubscriberOffline, h.to);
                 for &(c, i) in &targets {
-                    if !self.pump_would_idle(&self.subs[c as usize][i as usize]) {
+                    if !self.pump_would_idle(&self.subs[i as usize]) {
                         self.pump(w, c, i as usize);
                     }
                 }
@@ -464,7 +478,7 @@ impl BrokerModel for RedisPubsub {
         let Some(i) = self.sub_index(c, d.tag as usize) else {
             return;
         };
-        let sub = &mut self.subs[c as usize][i];
+        let sub = &mut self.subs[i];
         sub.client_bytes = sub.client_bytes.saturating_sub(size);
         self.pump(w, c, i);
     }
@@ -480,7 +494,10 @@ impl BrokerModel for RedisPubsub {
             w.drop_held(c, d.msg, reason);
         }
         w.scratch = held;
-        let systems: Vec<usize> = self.subs[c as usize].iter().map(|x| x.system).collect();
+        let systems: Vec<usize> = self.subs[self.subs_of(c as usize)]
+            .iter()
+            .map(|x| x.system)
+            .collect();
         for s in systems {
             self.disconnect(w, c, s, reason, false);
             if let Some(sub) = self.sub(c, s) {
@@ -491,7 +508,8 @@ impl BrokerModel for RedisPubsub {
 
     fn consumer_up(&mut self, _w: &mut World, c: u32) {
         let up = self.up.clone();
-        for sub in self.subs.get_mut(c as usize).into_iter().flatten() {
+        let mine = self.subs_of(c as usize);
+        for sub in &mut self.subs[mine] {
             sub.subscribed = up[sub.system];
         }
     }
@@ -499,7 +517,7 @@ impl BrokerModel for RedisPubsub {
     fn broker_crash(&mut self, w: &mut World, topic: Option<TopicId>) {
         for s in self.systems_hit(topic) {
             self.up[s] = false;
-            for c in 0..self.subs.len() {
+            for c in 0..self.consumers() {
                 let c = u32::try_from(c).unwrap_or(0);
                 self.disconnect(w, c, s, LossReason::BrokerRestart, false);
             }
@@ -510,8 +528,8 @@ impl BrokerModel for RedisPubsub {
         let at = w.now + millis(self.opts.reconnect_ms);
         for s in self.systems_hit(topic) {
             self.up[s] = true;
-            for c in 0..self.subs.len() {
-                if self.subs[c].iter().any(|x| x.system == s) {
+            for c in 0..self.consumers() {
+                if self.subs[self.subs_of(c)].iter().any(|x| x.system == s) {
                     w.timer(
                         at,
                         TIMER_RECONNECT,
@@ -560,17 +578,17 @@ impl BrokerModel for RedisPubsub {
     }
 
     fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
-        for (c, subs) in self.subs.iter().enumerate() {
+        for c in 0..self.consumers() {
             let g = w.consumers[c].group;
-            for sub in subs {
+            for sub in &self.subs[self.subs_of(c)] {
                 Self::for_each_held(&self.logs[sub.system], sub, |e| f(e.msg, g));
             }
         }
     }
 
     fn check(&self, w: &World) -> Result<(), String> {
-        for (c, subs) in self.subs.iter().enumerate() {
-            for sub in subs {
+        for c in 0..self.consumers() {
+            for sub in &self.subs[self.subs_of(c)] {
                 let (mut n, mut bytes) = (0u64, 0u64);
                 Self::for_each_held(&self.logs[sub.system], sub, |e| {
                     n += 1;
@@ -610,7 +628,7 @@ impl BrokerModel for RedisPubsub {
                         broker: self.system_names[system].clone(),
                         subscribers: self.topic_subs[t]
                             .iter()
-                            .filter(|&&(c, i)| self.subs[c as usize][i as usize].subscribed)
+                            .filter(|&&(_, i)| self.subs[i as usize].subscribed)
                             .count() as u64,
                         published: self.published[t],
                         last_receivers: self.last_receivers[t],
@@ -618,17 +636,16 @@ impl BrokerModel for RedisPubsub {
                     }
                 })
                 .collect(),
-            subscribers: self
-                .subs
-                .iter()
-                .enumerate()
-                .flat_map(|(c, subs)| {
-                    subs.iter().map(move |s| SubscriberState {
-                        consumer: w.consumers[c].name.clone(),
-                        subscribed: s.subscribed,
-                        buffer_bytes: s.bytes,
-                        buffer_messages: s.len,
-                    })
+            subscribers: (0..self.consumers())
+                .flat_map(|c| {
+                    self.subs[self.subs_of(c)]
+                        .iter()
+                        .map(move |s| SubscriberState {
+                            consumer: w.consumers[c].name.clone(),
+                            subscribed: s.subscribed,
+                            buffer_bytes: s.bytes,
+                            buffer_messages: s.len,
+                        })
                 })
                 .collect(),
             ..ModelState::default()
