@@ -222,21 +222,28 @@ impl RedisPubsub {
 
     /// Every message of `sub`'s output buffer, oldest first.
     fn for_each_held(log: &FanoutLog, sub: &Sub, mut f: impl FnMut(Published)) {
-        let (mut left, mut pos, mut skip) = (sub.len, sub.cursor, sub.taken);
-        while left > 0 {
-            let Some(&e) = log.get(pos) else {
-                return;
-            };
+        if sub.len == 0 {
+            return;
+        }
+        let Some(start) = sub
+            .cursor
+            .checked_sub(log.base)
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i <= log.entries.len())
+        else {
+            return;
+        };
+        let (mut left, mut skip) = (sub.len, sub.taken);
+        for &e in log.entries.range(start..) {
             let want = sub.want.get(usize::from(e.topic)).copied().unwrap_or(0);
             for _ in skip..want {
+                f(e);
+                left -= 1;
                 if left == 0 {
                     return;
                 }
-                f(e);
-                left -= 1;
             }
             skip = 0;
-            pos += 1;
         }
     }
 

@@ -364,6 +364,7 @@ impl World {
     }
 
     /// Drop one copy of `m` for `g`; a delivery lost by it flashes at `node`.
+    #[inline]
     pub fn drop_copy(&mut self, m: MsgId, g: GroupId, reason: LossReason, node: NodeId) {
         let before = self.ledger.total.lost;
         self.ledger.drop_copy(m, g, reason);
