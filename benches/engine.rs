@@ -281,7 +281,8 @@ fn measure(case: &Case) -> Summary {
     }
 }
 
-/// Pending events of one variant, estimated from a snapshot: hops in flight (one `Arrive` each),
+/// Pending events of one variant, estimated from a snapshot: hops in flight (one arrival each,
+/// waiting in the engine's FIFO lane of hops rather than its heap),
 /// consumers busy processing (one `ServiceDone` each), producers' next messages (one `Produce`
 /// per publish entry) and the sampling event. Model timers (Kafka's high-watermark timers,
 /// commits, retention) are not visible through the public API, so this is a lower bound.
