@@ -125,16 +125,8 @@ impl BrokerModel for Direct {
     }
 
     fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
-        let reason = match how {
-            Down::Crash => LossReason::ConsumerCrash,
-            Down::Offline => LossReason::ReceiverOffline,
-            Down::LinkDown => LossReason::LinkDown,
-        };
-        let held = std::mem::take(&mut w.scratch);
-        for d in &held {
-            w.drop_held(c, d.msg, reason);
-        }
-        w.scratch = held;
+        let reason = how.loss(LossReason::ReceiverOffline);
+        super::drop_held_all(w, c, reason);
     }
 
     fn timer(&mut self, w: &mut World, kind: u8, m: u32, b: u32) {

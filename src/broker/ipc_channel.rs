@@ -180,17 +180,9 @@ impl BrokerModel for IpcChannel {
     }
 
     fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
-        let reason = match how {
-            Down::Crash => LossReason::ConsumerCrash,
-            Down::Offline => LossReason::ReceiverOffline,
-            Down::LinkDown => LossReason::LinkDown,
-        };
+        let reason = how.loss(LossReason::ReceiverOffline);
         self.awaiting[c as usize] = 0;
-        let held = std::mem::take(&mut w.scratch);
-        for d in &held {
-            w.drop_held(c, d.msg, reason);
-        }
-        w.scratch = held;
+        super::drop_held_all(w, c, reason);
         if !Self::any_receiver(w) {
             self.disconnect(w);
         }

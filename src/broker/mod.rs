@@ -13,6 +13,7 @@ pub mod rabbitmq;
 pub mod redis_pubsub;
 pub mod redis_stream;
 
+use crate::metrics::LossReason;
 use crate::scenario::{BrokerKind, Scenario, Shape, TopicId, Variant};
 use crate::sim::ledger::{GroupId, MsgId};
 use crate::sim::world::{Delivery, Hop, World};
@@ -28,6 +29,28 @@ pub enum Down {
     Crash,
     /// Its network link was cut: the process lives, but nobody can reach it.
     LinkDown,
+}
+
+impl Down {
+    /// Why a copy the consumer held is lost when it goes away this way; `offline` says it in
+    /// the model's terms for a clean leave (a receiver, a subscriber).
+    #[must_use]
+    pub fn loss(self, offline: LossReason) -> LossReason {
+        match self {
+            Down::Crash => LossReason::ConsumerCrash,
+            Down::Offline => offline,
+            Down::LinkDown => LossReason::LinkDown,
+        }
+    }
+}
+
+/// Let go of every delivery consumer `c` held (in `w.scratch`), each copy dropped for `reason`.
+pub(crate) fn drop_held_all(w: &mut World, c: u32, reason: LossReason) {
+    let held = std::mem::take(&mut w.scratch);
+    for d in &held {
+        w.drop_held(c, d.msg, reason);
+    }
+    w.scratch = held;
 }
 
 /// What one model does at each moment of a message's life. `World::scratch` holds the

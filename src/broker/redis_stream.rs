@@ -561,17 +561,9 @@ impl BrokerModel for RedisStream {
     }
 
     fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
-        let reason = match how {
-            Down::Crash => LossReason::ConsumerCrash,
-            Down::Offline => LossReason::ReceiverOffline,
-            Down::LinkDown => LossReason::LinkDown,
-        };
+        let reason = how.loss(LossReason::ReceiverOffline);
         // Without NOACK the PEL still holds each of these: nothing is lost.
-        let held = std::mem::take(&mut w.scratch);
-        for d in &held {
-            w.drop_held(c, d.msg, reason);
-        }
-        w.scratch = held;
+        super::drop_held_all(w, c, reason);
         self.inflight[c as usize] = 0;
     }
 
