@@ -169,8 +169,8 @@ pub struct World {
     /// Per producer: its node and whether its links are cut.
     pub producer_nodes: Vec<NodeId>,
     pub producer_link_down: Vec<bool>,
-    /// Messages on the wire, in send order. Every hop takes the same latency, so this is also
-    /// arrival order: the hops are an event lane of their own (see [`World::pop`]).
+    /// Messages on the wire in arrival order, by (time, sequence): an event lane of their own
+    /// (see [`World::pop`]). Every hop takes the same latency, so this is also send order.
     hops: VecDeque<Wire>,
     pub in_flight: usize,
     rng: ChaCha8Rng,
@@ -248,10 +248,16 @@ impl World {
             tag,
             aux,
         };
-        // The clock never goes back, so arrivals come in send order.
-        debug_assert!(self.hops.back().is_none_or(|b| b.hop.arrive <= hop.arrive));
+        // The clock never goes back and every hop takes `latency`, so arrivals come in send
+        // order and the hop goes at the back. Should a hop ever arrive before the last one sent
+        // (a latency that changed), it goes in its place: the order stays exact either way.
         let seq = self.queue.next_seq();
-        self.hops.push_back(Wire { seq, hop });
+        if self.hops.back().is_some_and(|b| b.hop.arrive > hop.arrive) {
+            let at = self.hops.partition_point(|w| w.hop.arrive <= hop.arrive);
+            self.hops.insert(at, Wire { seq, hop });
+        } else {
+            self.hops.push_back(Wire { seq, hop });
+        }
         self.in_flight += 1;
         if self.recent_hops.len() == RECENT_HOPS {
             self.recent_hops.pop_front();
@@ -459,5 +465,29 @@ impl World {
     pub fn timer_after_latency(&mut self, kind: u8, a: u32, b: u32) {
         self.queue
             .push_fifo(self.now + self.latency, Event::Timer { kind, a, b });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hops_and_events_pop_by_time_then_sequence_even_if_the_latency_changed() {
+        let mut w = World::new(1, 10, 0, 0);
+        w.send(0, 0, 1, HopKind::Publish, None, 0, 0); // arrives at 10
+        w.latency = 3;
+        w.send(1, 0, 1, HopKind::Publish, None, 0, 0); // at 3, before the hop sent first
+        w.timer(3, 9, 0, 0); // at 3 too, queued after it
+        w.latency = 10;
+        w.send(2, 0, 1, HopKind::Publish, None, 0, 0); // at 10, after the first hop
+        let order: Vec<(Nanos, u32)> = std::iter::from_fn(|| w.pop())
+            .map(|(t, n)| match n {
+                Next::Hop(h) => (t, h.msg),
+                Next::Event(_) => (t, 99),
+            })
+            .collect();
+        assert_eq!(order, vec![(3, 1), (3, 99), (10, 0), (10, 2)]);
+        assert_eq!(w.in_flight, 0);
     }
 }
