@@ -395,13 +395,8 @@ impl RedisPubsub {
 
 impl BrokerModel for RedisPubsub {
     fn publish(&mut self, w: &mut World, m: MsgId) {
-        let from = w.producer_node(m);
-        w.ledger.add_copy_all(m);
-        if !w.producer_connected(m) {
-            return w.drop_copy_all(m, LossReason::LinkDown, from);
-        }
         let to = self.system_nodes[self.system_of_topic[usize::from(w.msg(m).topic)]];
-        w.send(m, from, to, HopKind::Publish, None, 0, 0);
+        w.publish_to(m, to);
     }
 
     fn arrive(&mut self, w: &mut World, h: Hop) {

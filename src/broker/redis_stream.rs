@@ -468,13 +468,8 @@ impl RedisStream {
 impl BrokerModel for RedisStream {
     fn publish(&mut self, w: &mut World, m: MsgId) {
         self.start_timers(w);
-        let from = w.producer_node(m);
-        w.ledger.add_copy_all(m);
-        if !w.producer_connected(m) {
-            return w.drop_copy_all(m, LossReason::LinkDown, from);
-        }
         let to = self.servers[self.server_of[usize::from(w.msg(m).topic)]].node;
-        w.send(m, from, to, HopKind::Publish, None, 0, 0);
+        w.publish_to(m, to);
     }
 
     fn arrive(&mut self, w: &mut World, h: Hop) {

@@ -431,6 +431,17 @@ impl World {
         !self.producer_link_down[usize::from(self.msgs[m as usize].producer)]
     }
 
+    /// Message `m` leaves its producer for broker node `to`: the hop carries one copy for every
+    /// group waiting for it; over a cut link the send fails and those deliveries are lost.
+    pub fn publish_to(&mut self, m: MsgId, to: NodeId) {
+        let from = self.producer_node(m);
+        self.ledger.add_copy_all(m);
+        if !self.producer_connected(m) {
+            return self.drop_copy_all(m, LossReason::LinkDown, from);
+        }
+        self.send(m, from, to, HopKind::Publish, None, 0, 0);
+    }
+
     #[must_use]
     pub fn producer_node(&self, m: MsgId) -> NodeId {
         self.producer_nodes[usize::from(self.msgs[m as usize].producer)]
