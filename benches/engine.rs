@@ -25,8 +25,8 @@
 //! end, and divides the difference in allocated blocks by the difference in events: the steady
 //! state's allocations per event (construction and warm-up cancel out; runs are deterministic).
 
+use brokerlab::engine::Status;
 use brokerlab::scenario::{parse_scenario, to_secs, Nanos, Scenario};
-use brokerlab::sim::world::Status;
 use brokerlab::sim::{at_secs, Simulation};
 use std::fmt::Write as _;
 use std::process::Command;

@@ -73,7 +73,7 @@ fn main() {
     let mut app = BrokerLabApp::with_prefs(&ctx, Some((s, None)), Prefs::default());
     let mut frame = eframe::Frame::_new_kittest();
     app.session.seek(secs(3.0));
-    let v = &app.session.sim.variants[0];
+    let v = &app.session.sim().variants[0];
     let g = &v.topology.graph;
     let in_flight = v.snapshot().in_flight.len();
     println!(

@@ -27,7 +27,7 @@ fn harness(builtin: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {
 }
 
 fn report(h: &Harness<'_, BrokerLabApp>) -> String {
-    serde_json::to_string(&h.state().session.sim.report()).unwrap_or_default()
+    serde_json::to_string(&h.state().session.sim().report()).unwrap_or_default()
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn play_and_step_buttons_advance_simulated_time() {
         "paused: the clock stands still"
     );
     assert!(
-        h.state().session.sim.variants[0].metrics().delivered > 0,
+        h.state().session.sim().variants[0].metrics().delivered > 0,
         "the counters moved too"
     );
 }
@@ -116,7 +116,10 @@ fn a_malformed_file_shows_its_error_and_keeps_the_loaded_scenario() {
     assert!(err.contains("rate-negative.toml:5:47:"), "{err}");
     h.get_by_label_contains("rate-negative.toml:5:47:");
     h.get_by_label("The scenario that was loaded stays.");
-    assert_eq!(h.state().session.scenario.source, "builtin:point-to-point");
+    assert_eq!(
+        h.state().session.scenario().source,
+        "builtin:point-to-point"
+    );
     assert_eq!(
         report(&h),
         before,
@@ -135,7 +138,7 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
     // metric-server-2 in the Redis Pub/Sub pane (variant 0).
     let (variant, node) = {
         let app = h.state();
-        let v = &app.session.sim.variants[0];
+        let v = &app.session.sim().variants[0];
         let c = v
             .topology
             .graph
@@ -164,11 +167,11 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
     h.run_steps(2);
     h.get_by_label("Take offline").click();
     h.run_steps(2);
-    let lost_before = h.state().session.sim.variants[0].metrics().lost;
+    let lost_before = h.state().session.sim().variants[0].metrics().lost;
     h.get_by_label("+1 s").click();
     h.run_steps(2);
-    let redis = h.state().session.sim.variants[0].metrics();
-    let kafka = h.state().session.sim.variants[2].metrics();
+    let redis = h.state().session.sim().variants[0].metrics();
+    let kafka = h.state().session.sim().variants[2].metrics();
     assert_eq!(lost_before, 0);
     assert!(
         redis.lost >= 90,
@@ -238,8 +241,8 @@ fn the_app_starts_on_lesson_one_and_lists_the_lessons() {
         .with_step_dt(0.05)
         .build_eframe(|cc| BrokerLabApp::with_prefs(&cc.egui_ctx, None, Prefs::default()));
     h.run_steps(2);
-    assert_eq!(h.state().session.scenario.source, "builtin:lesson-1");
-    assert!(!h.state().session.scenario.steps.is_empty());
+    assert_eq!(h.state().session.scenario().source, "builtin:lesson-1");
+    assert!(!h.state().session.scenario().steps.is_empty());
     h.get_by_label("Lessons").click();
     h.run_steps(2);
     let titles: Vec<String> = brokerlab::builtin::LESSONS
@@ -249,5 +252,5 @@ fn the_app_starts_on_lesson_one_and_lists_the_lessons() {
     assert_eq!(titles.len(), 8);
     h.get_by_label(&titles[3]).click();
     h.run_steps(2);
-    assert_eq!(h.state().session.scenario.source, "builtin:lesson-4");
+    assert_eq!(h.state().session.scenario().source, "builtin:lesson-4");
 }

@@ -141,10 +141,10 @@ impl Counters {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &Session, l: Lang) {
         ui.heading(tr(l, "Comparison"));
         let metrics: Vec<(String, Metrics)> = s
-            .sim
+            .sim()
             .variants
             .iter()
-            .map(|v| (s.scenario.variants[v.index].name.clone(), v.metrics()))
+            .map(|v| (s.scenario().variants[v.index].name.clone(), v.metrics()))
             .collect();
         egui::ScrollArea::both().id_salt("counters").show(ui, |ui| {
             egui::Grid::new("comparison")

@@ -24,46 +24,44 @@ impl Inspector {
         egui::ScrollArea::vertical()
             .id_salt("inspector")
             .show(ui, |ui| {
-                let Some(p) = self.picked.filter(|p| p.variant < s.sim.variants.len()) else {
+                let Some(p) = self.picked.filter(|p| p.variant < s.sim().variants.len()) else {
                     ui.label(tr(
                         l,
                         "Click a node to see its live state. Right-click it to inject a fault.",
                     ));
                     ui.separator();
-                    if let Some(d) = &s.scenario.description {
+                    if let Some(d) = &s.scenario().description {
                         ui.label(d.get(l));
                     }
                     ui.label(format!(
                         "{}: {}",
                         tr(l, "Topics"),
-                        s.scenario.topics.join(", ")
+                        s.scenario().topics.join(", ")
                     ));
-                    ui.label(format!("{}: {}", tr(l, "Seed"), s.scenario.seed));
-                    if !s.scenario.faults.is_empty() {
+                    ui.label(format!("{}: {}", tr(l, "Seed"), s.scenario().seed));
+                    if !s.scenario().faults.is_empty() {
                         ui.strong(tr(l, "Faults in the scenario"));
-                        for f in &s.scenario.faults {
+                        for f in &s.scenario().faults {
                             let until = f
-                                .until
+                                .until()
                                 .map(|u| format!(" → {:.1} s", to_secs(u)))
                                 .unwrap_or_default();
                             let target = f
-                                .target
-                                .clone()
-                                .or_else(|| f.consumer.as_ref().map(|c| c.name.clone()))
-                                .unwrap_or_else(|| tr(l, "every broker").to_owned());
+                                .target(&s.scenario().topics)
+                                .unwrap_or_else(|| tr(l, "every broker"));
                             ui.label(format!(
                                 "{:.1} s{until}: {} {target}",
                                 to_secs(f.at),
-                                f.kind.name()
+                                f.kind().name()
                             ));
                         }
                     }
                     return;
                 };
-                let v = &s.sim.variants[p.variant];
+                let v = &s.sim().variants[p.variant];
                 let topo = &v.topology;
                 let node = topo.node(p.node);
-                let var = &s.scenario.variants[v.index];
+                let var = &s.scenario().variants[v.index];
                 ui.strong(format!("{} · {}", node.name, var.name));
                 ui.weak(format!("{:?}", node.kind).to_lowercase());
                 ui.separator();
@@ -217,11 +215,11 @@ impl Inspector {
                             .iter()
                             .position(|&x| x == p.node)
                             .unwrap_or(0);
-                        if let Some(pr) = s.scenario.producers.get(i) {
+                        if let Some(pr) = s.scenario().producers.get(i) {
                             for pb in &pr.publish {
                                 ui.label(format!(
                                     "{}: {} /s, {} B",
-                                    s.scenario.topic_name(pb.topic),
+                                    s.scenario().topic_name(pb.topic),
                                     pb.rate_per_s,
                                     pb.size_bytes
                                 ));

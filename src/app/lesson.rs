@@ -27,9 +27,9 @@ pub struct LessonPlayer {
 impl LessonPlayer {
     /// Start (or resume) the lesson loaded in `s`, at the step remembered in `last`.
     pub fn open(&mut self, s: &mut Session, panes: &mut Panes, last: &BTreeMap<String, usize>) {
-        let steps = s.scenario.steps.len();
+        let steps = s.scenario().steps.len();
         *self = LessonPlayer {
-            lesson: s.scenario.source.clone(),
+            lesson: s.scenario().source.clone(),
             ..LessonPlayer::default()
         };
         if steps > 0 {
@@ -49,17 +49,17 @@ impl LessonPlayer {
         let start = if i == 0 {
             0
         } else {
-            s.scenario.steps[i - 1].run_to
+            s.scenario().steps[i - 1].run_to
         };
         s.seek(start);
-        let step = &s.scenario.steps[i];
+        let step = &s.scenario().steps[i];
         if !step.show.is_empty() {
             let shown: Vec<usize> = s
-                .sim
+                .sim()
                 .variants
                 .iter()
                 .enumerate()
-                .filter(|(_, v)| step.show.contains(&s.scenario.variants[v.index].name))
+                .filter(|(_, v)| step.show.contains(&s.scenario().variants[v.index].name))
                 .map(|(k, _)| k)
                 .collect();
             if !shown.is_empty() {
@@ -70,10 +70,10 @@ impl LessonPlayer {
     }
 
     fn reveal(&mut self, s: &mut Session) {
-        let run_to = s.scenario.steps[self.step].run_to;
+        let run_to = s.scenario().steps[self.step].run_to;
         s.playing = false;
         s.seek(run_to);
-        self.outcomes = evaluate(&s.sim, self.step);
+        self.outcomes = evaluate(s.sim(), self.step);
         self.revealed = true;
     }
 
@@ -86,14 +86,14 @@ impl LessonPlayer {
         last: &mut BTreeMap<String, usize>,
         l: Lang,
     ) {
-        let steps = s.scenario.steps.len();
+        let steps = s.scenario().steps.len();
         if steps == 0 {
             return;
         }
-        if self.lesson != s.scenario.source {
+        if self.lesson != s.scenario().source {
             self.open(s, panes, last);
         }
-        ui.heading(s.scenario.title.get(l));
+        ui.heading(s.scenario().title.get(l));
         ui.horizontal_wrapped(|ui| {
             for i in 0..steps {
                 let label = format!("{}", i + 1);
@@ -104,7 +104,7 @@ impl LessonPlayer {
                 };
                 if ui
                     .selectable_label(i == self.step, text)
-                    .on_hover_text(s.scenario.steps[i].title.get(l))
+                    .on_hover_text(s.scenario().steps[i].title.get(l))
                     .clicked()
                     && i != self.step
                 {
@@ -114,7 +114,7 @@ impl LessonPlayer {
             }
         });
         ui.separator();
-        let step = s.scenario.steps[self.step].clone();
+        let step = s.scenario().steps[self.step].clone();
         ui.label(
             RichText::new(format!("{}. {}", self.step + 1, step.title.get(l)))
                 .strong()

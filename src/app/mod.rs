@@ -272,7 +272,7 @@ impl BrokerLabApp {
                     .on_hover_text(tr(l, "Every variant's metrics, one row each"))
                     .clicked()
                 {
-                    let text = crate::cli::csv(&self.session.sim.report());
+                    let text = crate::cli::csv(&self.session.sim().report());
                     self.export("brokerlab-comparison.csv", &text, ui.ctx());
                     ui.close();
                 }
@@ -281,7 +281,7 @@ impl BrokerLabApp {
                     .on_hover_text(tr(l, "The same report as `brokerlab run --format json`"))
                     .clicked()
                 {
-                    let text = serde_json::to_string_pretty(&self.session.sim.report())
+                    let text = serde_json::to_string_pretty(&self.session.sim().report())
                         .unwrap_or_default();
                     self.export("brokerlab-comparison.json", &text, ui.ctx());
                     ui.close();
@@ -342,7 +342,7 @@ impl BrokerLabApp {
                 self.show_help = !self.show_help;
             }
             ui.separator();
-            ui.strong(self.session.scenario.title.get(l));
+            ui.strong(self.session.scenario().title.get(l));
         });
     }
 
@@ -477,12 +477,12 @@ impl eframe::App for BrokerLabApp {
                     ui.label(&t.text);
                 }
                 None => {
-                    let src = self.session.scenario.source.clone();
+                    let src = self.session.scenario().source.clone();
                     ui.label(format!("{}: {src}", tr(l, "Scenario")));
                 }
             });
         });
-        if !self.session.scenario.steps.is_empty() {
+        if !self.session.scenario().steps.is_empty() {
             egui::Panel::left("lesson")
                 .resizable(true)
                 .default_size(340.0)
@@ -516,12 +516,11 @@ impl eframe::App for BrokerLabApp {
             if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
                 self.inspector.select(event);
             }
-            if let Some(f) = self.panes.take_fault() {
-                let adds = f.kind == crate::scenario::FaultKind::AddConsumer;
-                match self.session.inject(f) {
+            if let Some(a) = self.panes.take_fault() {
+                match self.session.act(a) {
                     // A new consumer is a new node in every graph.
-                    Ok(()) if adds => self.panes = panes::Panes::new(&self.session),
-                    Ok(()) => {}
+                    Ok(true) => self.panes = panes::Panes::new(&self.session),
+                    Ok(false) => {}
                     Err(e) => self.toast(&ctx, e.to_string(), true),
                 }
             }

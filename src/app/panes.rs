@@ -7,14 +7,13 @@
 //! as an overlay through the view's canvas-to-screen transform, 4. the fault context menu.
 
 use super::i18n::tr;
+use super::session::Action;
 use super::session::Session;
-use crate::broker::ModelState;
-use crate::scenario::{
-    secs, to_secs, Consumer, Fault, FaultKind, Lang, Nanos, ServiceDist, TopicId,
-};
-use crate::sim::world::HopKind;
-use crate::sim::world::Status;
-use crate::sim::{Snapshot, VariantSim};
+use crate::engine::state::ModelState;
+use crate::engine::Snapshot;
+use crate::engine::{Command, ConsumerId, Endpoint, Leg, ProducerId, Status};
+use crate::scenario::{secs, to_secs, Consumer, Lang, ServiceDist, TopicId};
+use crate::sim::VariantSim;
 use crate::topology::{EdgeKind, NodeKind};
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
 use egui_graphs::{
@@ -438,7 +437,7 @@ pub struct Panes {
     panes: Vec<Pane>,
     /// Variant indexes shown, in order (1 to 5).
     pub shown: Vec<usize>,
-    fault: Option<Fault>,
+    fault: Option<Action>,
     /// Producer and consumer names a lesson step highlights.
     highlighted: Vec<String>,
 }
@@ -453,7 +452,7 @@ impl Panes {
     #[must_use]
     pub fn new(s: &Session) -> Panes {
         let panes: Vec<Pane> = s
-            .sim
+            .sim()
             .variants
             .iter()
             .enumerate()
@@ -499,7 +498,8 @@ impl Panes {
                     variant: i,
                     id: format!(
                         "pane-{}-{}",
-                        s.scenario.source, s.scenario.variants[v.index].name
+                        s.scenario().source,
+                        s.scenario().variants[v.index].name
                     ),
                     traffic: vec![0.0; graph.edge_count()],
                     peak: vec![1.0; graph.node_count()],
@@ -549,7 +549,7 @@ impl Panes {
     }
 
     /// A fault the learner chose in a context menu, for the session to inject.
-    pub fn take_fault(&mut self) -> Option<Fault> {
+    pub fn take_fault(&mut self) -> Option<Action> {
         self.fault.take()
     }
 
@@ -557,8 +557,8 @@ impl Panes {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session, l: Lang) -> Option<Picked> {
         ui.horizontal_wrapped(|ui| {
             ui.label(tr(l, "Show:"));
-            for (i, v) in s.sim.variants.iter().enumerate() {
-                let name = &s.scenario.variants[v.index].name;
+            for (i, v) in s.sim().variants.iter().enumerate() {
+                let name = &s.scenario().variants[v.index].name;
                 let mut on = self.shown.contains(&i);
                 let can = on || self.shown.len() < MAX_SHOWN;
                 let r = ui
@@ -601,14 +601,14 @@ impl Panes {
     }
 
     fn pane_ui(&mut self, ui: &mut egui::Ui, pi: usize, s: &Session, l: Lang) -> Option<Picked> {
-        let vsim = &s.sim.variants[self.panes[pi].variant];
-        let var = &s.scenario.variants[vsim.index];
+        let vsim = &s.sim().variants[self.panes[pi].variant];
+        let var = &s.scenario().variants[vsim.index];
         let m = vsim.metrics();
         egui::Frame::group(ui.style())
             .show(ui, |ui| {
-                let shape = match var.broker {
-                    Some(b) => format!("{} · {}", var.shape.name(), b.name()),
-                    None => var.shape.name().to_owned(),
+                let shape = match var.broker_kind() {
+                    Some(b) => format!("{} · {}", var.shape().name(), b.name()),
+                    None => var.shape().name().to_owned(),
                 };
                 ui.add(egui::Label::new(egui::RichText::new(&var.name).strong()).truncate())
                     .on_hover_text(&shape);
@@ -688,7 +688,7 @@ impl Panes {
                     if let Some(c) = snap.consumers.iter().find(|c| c.node == id) {
                         look = match c.status {
                             Status::NotJoined => Look::Waiting,
-                            Status::Offline | Status::Crashed => Look::Down,
+                            Status::Offline | Status::Crashed | Status::Removed => Look::Down,
                             Status::Online if c.link_down => Look::Down,
                             Status::Online if c.slow_factor > 1.0 => Look::Slow,
                             Status::Online => Look::Normal,
@@ -699,6 +699,7 @@ impl Panes {
                             }
                             Status::Offline => "offline".into(),
                             Status::Crashed => "crashed".into(),
+                            Status::Removed => "removed".into(),
                             Status::Online => format!("{} held", c.held),
                         };
                         let peak = &mut pane.peak[ix];
@@ -984,7 +985,7 @@ impl Panes {
             }
             let (color, key) = if !f.live {
                 (Color32::from_gray(130), 1u16)
-            } else if f.kind == HopKind::Ack {
+            } else if f.kind == Leg::Ack {
                 (Color32::from_gray(200), 2)
             } else {
                 (topic_color(f.topic), 3 + f.topic)
@@ -997,7 +998,7 @@ impl Panes {
                 }
                 *slot = key;
             }
-            let r = if f.kind == HopKind::Ack {
+            let r = if f.kind == Leg::Ack {
                 radius * 0.6
             } else {
                 radius
@@ -1024,121 +1025,51 @@ fn headline_colored(ui: &mut egui::Ui, name: &str, value: &str, tip: &str, color
     .on_hover_text(tip);
 }
 
-/// The fault actions for node `node` of variant pane `variant`; returns the fault chosen.
-fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang) -> Option<Fault> {
-    let v = &s.sim.variants[variant];
+/// The fault actions for node `node` of variant pane `variant`; returns the one chosen.
+fn fault_menu(
+    ui: &mut egui::Ui,
+    s: &Session,
+    variant: usize,
+    node: u32,
+    l: Lang,
+) -> Option<Action> {
+    let v = &s.sim().variants[variant];
     let topo = &v.topology;
     let tn = topo.node(node);
-    let now = s.now();
-    let fault = |kind: FaultKind, target: &str, until: Option<Nanos>| Fault {
-        kind,
-        target: Some(target.to_owned()),
-        at: now,
-        until,
-        factor: 10.0,
-        consumer: None,
-    };
-    // "Bring back" = the same fault healing one nanosecond later: exact and replayable.
-    let heal = Some(now + 1);
     ui.strong(&tn.name);
     ui.separator();
-    let mut chosen = None;
-    match tn.kind {
-        NodeKind::Consumer => {
-            let snap = v.snapshot();
-            let c = snap.consumers.iter().find(|c| c.node == node);
-            let status = c.map_or(Status::Online, |c| c.status);
-            if status == Status::Online {
-                if ui
-                    .button(tr(l, "Take offline"))
-                    .on_hover_text(tr(
-                        l,
-                        "It closes its connection cleanly and stays away until you bring it back",
-                    ))
-                    .clicked()
-                {
-                    chosen = Some(fault(FaultKind::ConsumerOffline, &tn.name, None));
-                }
-                if ui
-                    .button(tr(l, "Crash"))
-                    .on_hover_text(tr(l, "Its process dies: what it held in memory is gone"))
-                    .clicked()
-                {
-                    chosen = Some(fault(FaultKind::ConsumerCrash, &tn.name, None));
-                }
-                if ui.button(tr(l, "Crash and restart in 5 s")).clicked() {
-                    chosen = Some(fault(
-                        FaultKind::ConsumerCrash,
-                        &tn.name,
-                        Some(now + secs(5.0)),
-                    ));
-                }
-                if c.is_some_and(|c| c.slow_factor > 1.0) {
-                    if ui.button(tr(l, "Restore its speed")).clicked() {
-                        chosen = Some(fault(FaultKind::ConsumerSlow, &tn.name, heal));
-                    }
-                } else if ui
-                    .button(tr(l, "Slow down ×10"))
-                    .on_hover_text(tr(l, "It takes ten times longer per message"))
-                    .clicked()
-                {
-                    chosen = Some(fault(FaultKind::ConsumerSlow, &tn.name, None));
-                }
-                if c.is_some_and(|c| c.link_down) {
-                    if ui.button(tr(l, "Restore its link")).clicked() {
-                        chosen = Some(fault(FaultKind::LinkDown, &tn.name, heal));
-                    }
-                } else if ui.button(tr(l, "Cut its network link")).clicked() {
-                    chosen = Some(fault(FaultKind::LinkDown, &tn.name, None));
-                }
-            } else if status == Status::Offline && ui.button(tr(l, "Bring back")).clicked() {
-                chosen = Some(fault(FaultKind::ConsumerOffline, &tn.name, heal));
-            } else if status == Status::Crashed && ui.button(tr(l, "Restart")).clicked() {
-                chosen = Some(fault(FaultKind::ConsumerCrash, &tn.name, heal));
-            } else if status == Status::NotJoined {
-                ui.label(tr(l, "Joins later (an add-consumer fault of the scenario)"));
-            }
-        }
+    let chosen = match tn.kind {
+        NodeKind::Consumer => consumer_menu(ui, s, variant, node, l),
         NodeKind::Producer => {
-            let p = topo.producers.iter().position(|&x| x == node).unwrap_or(0);
-            if v.snapshot()
+            let p = topo.producers.iter().position(|&x| x == node);
+            let p = p.and_then(ProducerId::from_ix)?;
+            let down = v
+                .overview()
                 .producers_link_down
-                .get(p)
+                .get(p.ix())
                 .copied()
-                .unwrap_or(false)
-            {
-                if ui.button(tr(l, "Restore its link")).clicked() {
-                    chosen = Some(fault(FaultKind::LinkDown, &tn.name, heal));
-                }
-            } else if ui.button(tr(l, "Cut its network link")).clicked() {
-                chosen = Some(fault(FaultKind::LinkDown, &tn.name, None));
-            }
+                .unwrap_or(false);
+            link_menu(ui, Endpoint::Producer(p), down, l)
         }
         NodeKind::Broker | NodeKind::Queue | NodeKind::Log => {
-            let topic = tn.topic.map(|t| s.scenario.topics[usize::from(t)].clone());
-            let target = topic.clone();
-            let mk = |until| Fault {
-                kind: FaultKind::BrokerCrash,
-                target: target.clone(),
-                at: now,
-                until,
-                factor: 1.0,
-                consumer: None,
-            };
-            let what = if topic.is_some() {
+            let topic = tn.topic;
+            ui.weak(if topic.is_some() {
                 tr(l, "this topic's broker")
             } else {
                 tr(l, "every broker")
-            };
-            ui.weak(what);
+            });
             if ui.button(tr(l, "Crash the broker")).clicked() {
-                chosen = Some(mk(None));
-            }
-            if ui.button(tr(l, "Crash and restart in 5 s")).clicked() {
-                chosen = Some(mk(Some(now + secs(5.0))));
-            }
-            if ui.button(tr(l, "Restart the broker")).clicked() {
-                chosen = Some(mk(heal));
+                Some(Action::Now(Command::CrashBroker(topic)))
+            } else if ui.button(tr(l, "Crash and restart in 5 s")).clicked() {
+                Some(Action::NowThenLater(
+                    Command::CrashBroker(topic),
+                    secs(5.0),
+                    Command::RestartBroker(topic),
+                ))
+            } else if ui.button(tr(l, "Restart the broker")).clicked() {
+                Some(Action::Now(Command::RestartBroker(topic)))
+            } else {
+                None
             }
         }
         NodeKind::Channel => {
@@ -1146,18 +1077,110 @@ fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang
                 l,
                 "An IPC channel lives in the processes: crash a receiver instead",
             ));
+            None
         }
-    }
+    };
     ui.separator();
+    chosen.or_else(|| add_consumer_menu(ui, s, l))
+}
+
+/// What can be done to the consumer at `node`, given how it is now.
+fn consumer_menu(
+    ui: &mut egui::Ui,
+    s: &Session,
+    variant: usize,
+    node: u32,
+    l: Lang,
+) -> Option<Action> {
+    let v = &s.sim().variants[variant];
+    let snap = v.overview();
+    let (i, c) = snap
+        .consumers
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.node == node)?;
+    let id = ConsumerId::from_ix(i)?;
+    let now = |cmd| Some(Action::Now(cmd));
+    match c.status {
+        Status::Online => {
+            if ui
+                .button(tr(l, "Take offline"))
+                .on_hover_text(tr(
+                    l,
+                    "It closes its connection cleanly and stays away until you bring it back",
+                ))
+                .clicked()
+            {
+                return now(Command::TakeOffline(id));
+            }
+            if ui
+                .button(tr(l, "Crash"))
+                .on_hover_text(tr(l, "Its process dies: what it held in memory is gone"))
+                .clicked()
+            {
+                return now(Command::Crash(id));
+            }
+            if ui.button(tr(l, "Crash and restart in 5 s")).clicked() {
+                return Some(Action::NowThenLater(
+                    Command::Crash(id),
+                    secs(5.0),
+                    Command::Heal(id),
+                ));
+            }
+            if c.slow_factor > 1.0 {
+                if ui.button(tr(l, "Restore its speed")).clicked() {
+                    return now(Command::RestoreSpeed(id));
+                }
+            } else if ui
+                .button(tr(l, "Slow down ×10"))
+                .on_hover_text(tr(l, "It takes ten times longer per message"))
+                .clicked()
+            {
+                return now(Command::Slow(id, 10.0));
+            }
+            link_menu(ui, Endpoint::Consumer(id), c.link_down, l)
+        }
+        Status::Offline => ui
+            .button(tr(l, "Bring back"))
+            .clicked()
+            .then_some(Action::Now(Command::Heal(id))),
+        Status::Crashed => ui
+            .button(tr(l, "Restart"))
+            .clicked()
+            .then_some(Action::Now(Command::Heal(id))),
+        Status::NotJoined => {
+            ui.label(tr(l, "Joins later (an add-consumer fault of the scenario)"));
+            None
+        }
+        Status::Removed => None,
+    }
+}
+
+/// Cut or restore the network link of a producer or consumer.
+fn link_menu(ui: &mut egui::Ui, e: Endpoint, down: bool, l: Lang) -> Option<Action> {
+    if down {
+        ui.button(tr(l, "Restore its link"))
+            .clicked()
+            .then_some(Action::Now(Command::RestoreLink(e)))
+    } else {
+        ui.button(tr(l, "Cut its network link"))
+            .clicked()
+            .then_some(Action::Now(Command::CutLink(e)))
+    }
+}
+
+/// A new consumer of one topic, in every variant: does it get the history?
+fn add_consumer_menu(ui: &mut egui::Ui, s: &Session, l: Lang) -> Option<Action> {
+    let mut chosen = None;
     ui.menu_button(tr(l, "Add a consumer of…"), |ui| {
         ui.weak(tr(
             l,
             "A new group joins now in every variant: does it get the history?",
         ));
-        for (t, name) in s.scenario.topics.iter().enumerate() {
+        for (t, name) in s.scenario().topics.iter().enumerate() {
             if ui.button(name).clicked() {
                 let taken = |n: &str| {
-                    crate::topology::all_consumers(&s.scenario)
+                    crate::topology::all_consumers(s.scenario())
                         .iter()
                         .any(|(c, _)| c.name == n)
                 };
@@ -1165,20 +1188,13 @@ fn fault_menu(ui: &mut egui::Ui, s: &Session, variant: usize, node: u32, l: Lang
                     .map(|i| format!("new-consumer-{i}"))
                     .find(|n| !taken(n))
                     .unwrap_or_default();
-                chosen = Some(Fault {
-                    kind: FaultKind::AddConsumer,
-                    target: None,
-                    at: now,
-                    until: None,
-                    factor: 1.0,
-                    consumer: Some(Consumer {
-                        name: cname.clone(),
-                        subscribe: vec![TopicId::try_from(t).unwrap_or(0)],
-                        group: cname,
-                        service: secs(0.001),
-                        service_dist: ServiceDist::Fixed,
-                    }),
-                });
+                chosen = Some(Action::AddConsumer(Consumer {
+                    name: cname.clone(),
+                    subscribe: vec![TopicId::try_from(t).unwrap_or(0)],
+                    group: cname,
+                    service: secs(0.001),
+                    service_dist: ServiceDist::Fixed,
+                }));
                 ui.close();
             }
         }

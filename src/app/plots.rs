@@ -51,10 +51,10 @@ pub fn variant_color(i: usize) -> Color32 {
 
 pub fn ui(ui: &mut egui::Ui, s: &Session, l: Lang) {
     ui.horizontal_wrapped(|ui| {
-        for (i, v) in s.sim.variants.iter().enumerate() {
+        for (i, v) in s.sim().variants.iter().enumerate() {
             ui.colored_label(
                 variant_color(i),
-                format!("━ {}", s.scenario.variants[v.index].name),
+                format!("━ {}", s.scenario().variants[v.index].name),
             );
         }
     });
@@ -69,13 +69,13 @@ pub fn ui(ui: &mut egui::Ui, s: &Session, l: Lang) {
                     .height(h - 22.0)
                     .allow_scroll(false)
                     .show(col, |p| {
-                        for (i, v) in s.sim.variants.iter().enumerate() {
+                        for (i, v) in s.sim().variants.iter().enumerate() {
                             let series = v.series();
                             let pts: PlotPoints = (0..series.len())
                                 .map(|j| [series.t_s[j], pick(series, j)])
                                 .collect();
                             p.line(
-                                Line::new(s.scenario.variants[v.index].name.clone(), pts)
+                                Line::new(s.scenario().variants[v.index].name.clone(), pts)
                                     .color(variant_color(i)),
                             );
                         }

@@ -17,138 +17,170 @@
 //! Leaves out: TCP backpressure and reconnect timing; a receiver that crashes after taking a
 //! message loses it (no ack, no resend).
 
-use super::{BrokerModel, Down, ModelState};
+use crate::engine::{
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, Release, Tags, World,
+};
 use crate::metrics::LossReason;
-use crate::scenario::{DirectOptions, Variant};
-use crate::sim::ledger::{GroupId, MsgId};
-use crate::sim::world::{Delivery, Hop, World};
-use crate::topology::Topology;
+use crate::scenario::DirectOptions;
+use crate::topology::NodeId;
 
-const TIMER_RETRY: u8 = 1;
+/// What the direct model puts on its hops and timers.
+#[derive(Clone, Copy, Debug)]
+pub struct DirectTags;
+
+impl Tags for DirectTags {
+    type Publish = ();
+    /// Earlier failed attempts to send it.
+    type Delivery = u32;
+    type Ack = ();
+    type Timer = Retry;
+    fn origin(attempts: &u32) -> Origin {
+        Origin {
+            attempt: attempts + 1,
+            ..Origin::default()
+        }
+    }
+}
+
+/// A producer sends `msg` to a member of `group` again (its `attempt`-th retry).
+#[derive(Clone, Copy, Debug)]
+pub struct Retry {
+    msg: MsgId,
+    group: GroupId,
+    attempt: u32,
+}
 
 #[derive(Clone, Debug)]
 pub struct Direct {
     opts: DirectOptions,
-    /// Round-robin position per group.
-    next_member: Vec<u32>,
+    /// Per group: how many sends the producers made to its members, to take turns. A producer
+    /// knows its configured list, not who is up, so it does not skip a member that is down.
+    turn: Vec<u32>,
 }
 
 impl Direct {
+    /// `consumers`: how many the scenario has (there are never more groups).
     #[must_use]
-    pub fn new(v: &Variant, _topo: &Topology) -> Direct {
+    pub fn new(opts: &DirectOptions, consumers: usize) -> Direct {
         Direct {
-            opts: v.direct.clone(),
-            next_member: Vec::new(),
+            opts: opts.clone(),
+            turn: vec![0; consumers],
         }
     }
 
-    /// Try to send `m` to one member of `g`; `attempt` counts earlier failures.
-    fn send(&mut self, w: &mut World, m: MsgId, g: GroupId, attempt: u32) {
-        let topic = w.msg(m).topic;
-        let from = w.producer_node(m);
-        if !w.producer_connected(m) {
-            return self.fail(w, m, g, attempt, LossReason::LinkDown);
+    /// Try to send `m` to one member of `g`; `attempt` counts earlier failures. Returns whether
+    /// a copy went on (on the wire, or kept for a retry).
+    fn send(&mut self, p: &mut Port<'_, DirectTags>, m: MsgId, g: GroupId, attempt: u32) -> bool {
+        let topic = p.msg(m).topic;
+        if !p.producer_connected(m) {
+            return self.fail(p, m, g, attempt, LossReason::LinkDown);
         }
         // The producer's configured list: every member that subscribes to the topic, present or not.
-        let members = || {
-            w.ledger.groups[g as usize]
-                .members
-                .iter()
-                .copied()
-                .filter(|&c| w.consumers[c as usize].subscribes(topic))
+        let members: Vec<ConsumerId> = p
+            .ledger()
+            .group(g)
+            .members
+            .iter()
+            .copied()
+            .filter(|&c| p.consumer(c).subscribes(topic))
+            .collect();
+        let Some(turn) = self.turn.get_mut(g.ix()) else {
+            return false;
         };
-        let n = members().count();
-        if n == 0 {
-            return self.fail(w, m, g, attempt, LossReason::ReceiverOffline);
+        if members.is_empty() {
+            return self.fail(p, m, g, attempt, LossReason::ReceiverOffline);
         }
-        if self.next_member.len() <= g as usize {
-            self.next_member.resize(g as usize + 1, 0);
-        }
-        let pick = members()
-            .nth(self.next_member[g as usize] as usize % n)
-            .unwrap_or(0);
-        self.next_member[g as usize] = self.next_member[g as usize].wrapping_add(1);
-        if !w.consumers[pick as usize].connected() {
+        let pick = members[*turn as usize % members.len()];
+        *turn = turn.wrapping_add(1);
+        if !p.consumer(pick).connected() {
             // Connection refused at once: the producer knows.
-            return self.fail(w, m, g, attempt, LossReason::ReceiverOffline);
+            return self.fail(p, m, g, attempt, LossReason::ReceiverOffline);
         }
-        w.ledger.add_copy(m, g);
-        w.send_to_consumer(m, from, pick, g, attempt);
+        p.hold(m, g);
+        let from = p.producer_node(m);
+        p.deliver(pick, m, from, attempt, false);
+        true
     }
 
-    fn fail(&mut self, w: &mut World, m: MsgId, g: GroupId, attempt: u32, reason: LossReason) {
-        // The failed send adds a copy and drops it, so that a delivery with no other copy is lost
-        // for this reason, while one held elsewhere (a retry buffer) stays pending.
-        w.ledger.add_copy(m, g);
+    /// A send that failed: its copy waits for a retry, or is lost for `reason` (or because the
+    /// retries ran out).
+    fn fail(
+        &mut self,
+        p: &mut Port<'_, DirectTags>,
+        m: MsgId,
+        g: GroupId,
+        attempt: u32,
+        reason: LossReason,
+    ) -> bool {
+        p.hold(m, g);
         if self.opts.retry && attempt < self.opts.max_retries {
-            // The producer keeps the message for the retry: that copy stays.
-            let at = w.now + crate::scenario::millis(self.opts.retry_ms).max(1);
-            w.timer(at, TIMER_RETRY, m, ((attempt + 1) << 16) | (g & 0xffff));
-        } else {
-            let r = if self.opts.retry {
-                LossReason::RetriesExhausted
-            } else {
-                reason
+            let at = p.now() + crate::scenario::millis(self.opts.retry_ms).max(1);
+            let retry = Retry {
+                msg: m,
+                group: g,
+                attempt: attempt + 1,
             };
-            let node = w.producer_node(m);
-            w.drop_copy(m, g, r, node);
+            p.schedule(at, retry);
+            return true;
         }
+        let reason = if self.opts.retry {
+            LossReason::RetriesExhausted
+        } else {
+            reason
+        };
+        let node: NodeId = p.producer_node(m);
+        p.release(m, g, Release::Lost(reason), node);
+        false
     }
 }
 
 impl BrokerModel for Direct {
-    fn publish(&mut self, w: &mut World, m: MsgId) {
-        for g in 0..w.ledger.groups.len() {
-            let g = GroupId::try_from(g).unwrap_or(0);
-            if w.ledger.is_pending(m, g) {
-                self.send(w, m, g, 0);
+    type Tags = DirectTags;
+
+    fn publish(&mut self, p: &mut Port<'_, DirectTags>, m: MsgId) {
+        for g in p.ledger().group_ids().collect::<Vec<_>>() {
+            if p.ledger().is_pending(m, g) {
+                self.send(p, m, g, 0);
             }
         }
     }
 
-    fn arrive(&mut self, w: &mut World, h: Hop) {
-        let c = h.consumer;
-        if w.consumers[c as usize].connected() {
-            w.deliver_local(
-                c,
-                Delivery {
-                    msg: h.msg,
-                    tag: h.tag,
-                    aux: h.aux,
-                    redelivered: false,
-                },
-            );
-        } else {
-            // The receiver went away while the message was on the wire.
-            w.drop_held(c, h.msg, LossReason::ReceiverOffline);
-        }
-    }
+    /// Producers send straight to consumers: no produce hop ever arrives anywhere.
+    fn arrive(&mut self, _p: &mut Port<'_, DirectTags>, _m: MsgId, _at: NodeId, _tag: ()) {}
 
-    fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
+    fn consumer_down(
+        &mut self,
+        p: &mut Port<'_, DirectTags>,
+        c: ConsumerId,
+        how: Down,
+        held: &[Delivery<u32>],
+    ) {
+        // Nothing resends what a receiver had taken.
         let reason = how.loss(LossReason::ReceiverOffline);
-        super::drop_held_all(w, c, reason);
+        p.release_held(c, held, Release::Lost(reason));
     }
 
-    fn timer(&mut self, w: &mut World, kind: u8, m: u32, b: u32) {
-        if kind == TIMER_RETRY {
-            let (g, attempt) = (b & 0xffff, b >> 16);
-            // Send again first, then let the retry buffer's copy go: if the send failed for good,
-            // that last drop is what loses the delivery.
-            self.send(w, m, g, attempt);
-            let node = w.producer_node(m);
-            w.drop_copy(m, g, LossReason::RetriesExhausted, node);
+    fn timer(&mut self, p: &mut Port<'_, DirectTags>, r: Retry) {
+        // Send again first: the retry buffer's copy then moved on (settled), or, if the send
+        // failed for good, it was the last one and the retries are exhausted.
+        let onward = self.send(p, r.msg, r.group, r.attempt);
+        let how = if onward {
+            Release::Settled
+        } else {
+            Release::Lost(LossReason::RetriesExhausted)
+        };
+        let node = p.producer_node(r.msg);
+        p.release(r.msg, r.group, how, node);
+    }
+
+    fn holdings(&self, w: &World<DirectTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
+        // A message waiting for a retry is held by its producer's retry buffer.
+        for r in w.pending_timers() {
+            f(r.msg, r.group);
         }
     }
 
-    fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
-        for (kind, m, b) in w.model_timers() {
-            if kind == TIMER_RETRY {
-                f(m, b & 0xffff);
-            }
-        }
-    }
-
-    fn state(&self, _w: &World) -> ModelState {
-        ModelState::default()
+    fn state(&self, _w: &World<DirectTags>) -> crate::engine::state::ModelState {
+        crate::engine::state::ModelState::default()
     }
 }

@@ -17,15 +17,28 @@
 //! subscribe to (processed, counted nowhere); a sender blocked on a full channel does not delay
 //! the creation of its next messages, they queue behind it.
 
-use super::{BrokerModel, ChannelState, Down, ModelState};
+use super::RoundRobin;
+use crate::engine::state::{ChannelState, ModelState};
+use crate::engine::{
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Port, Release, Tags, World,
+};
 use crate::metrics::LossReason;
-use crate::scenario::Variant;
-use crate::sim::ledger::{GroupId, MsgId};
-use crate::sim::world::{Delivery, Hop, HopKind, World};
-use crate::topology::{NodeId, Topology};
+use crate::scenario::ChannelOptions;
+use crate::topology::NodeId;
 use std::collections::VecDeque;
 
 const RECV_AHEAD: usize = 2;
+
+/// The channel puts nothing on its messages.
+#[derive(Clone, Copy, Debug)]
+pub struct ChannelTags;
+
+impl Tags for ChannelTags {
+    type Publish = ();
+    type Delivery = ();
+    type Ack = ();
+    type Timer = ();
+}
 
 #[derive(Clone, Debug)]
 pub struct IpcChannel {
@@ -39,171 +52,158 @@ pub struct IpcChannel {
     /// Messages on their way to each receiver. A receiver asks for the next one while it
     /// processes the current one (a pipeline of two), like a thread looping on `recv()`.
     awaiting: Vec<u8>,
-    next_receiver: usize,
+    receivers: RoundRobin,
 }
 
 impl IpcChannel {
+    /// The channel at `node`, for `consumers` receivers.
     #[must_use]
-    pub fn new(v: &Variant, topo: &Topology) -> IpcChannel {
+    pub fn new(opts: &ChannelOptions, node: NodeId, consumers: usize) -> IpcChannel {
         IpcChannel {
-            node: topo.channel.unwrap_or(0),
-            capacity: v.channel.capacity as usize,
+            node,
+            capacity: opts.capacity as usize,
             buffer: VecDeque::new(),
             blocked: VecDeque::new(),
             sending: 0,
-            awaiting: vec![0; topo.consumers.len()],
-            next_receiver: 0,
+            awaiting: vec![0; consumers],
+            receivers: RoundRobin::default(),
         }
     }
 
-    fn any_receiver(w: &World) -> bool {
-        w.consumers
-            .iter()
-            .any(crate::sim::world::ConsumerRt::connected)
+    fn any_receiver(w: &World<ChannelTags>) -> bool {
+        w.consumer_ids().any(|c| w.consumer(c).connected())
     }
 
-    fn idle_receiver(&mut self, w: &World) -> Option<u32> {
-        let n = w.consumers.len();
-        (0..n)
-            .map(|i| (self.next_receiver + i) % n)
-            .find(|&c| {
-                let k = &w.consumers[c];
-                k.connected() && k.held() + usize::from(self.awaiting[c]) < RECV_AHEAD
-            })
-            .map(|c| {
-                self.next_receiver = (c + 1) % n;
-                u32::try_from(c).unwrap_or(0)
-            })
+    fn idle_receiver(&mut self, w: &World<ChannelTags>) -> Option<ConsumerId> {
+        let awaiting = &self.awaiting;
+        let k = self.receivers.pick(w.consumer_count(), |c| {
+            let k = w.consumer(ConsumerId::from_ix(c).unwrap_or_default());
+            k.connected() && k.held() + usize::from(awaiting[c]) < RECV_AHEAD
+        })?;
+        ConsumerId::from_ix(k)
     }
 
-    fn dispatch(&mut self, w: &mut World) {
-        loop {
-            if self.buffer.is_empty() && self.blocked.is_empty() {
-                break;
-            }
-            let Some(r) = self.idle_receiver(w) else {
+    fn dispatch(&mut self, p: &mut Port<'_, ChannelTags>) {
+        while !(self.buffer.is_empty() && self.blocked.is_empty()) {
+            let Some(r) = self.idle_receiver(p) else {
                 break;
             };
             // A rendezvous (or a drained buffer) hands a blocked sender's message straight over.
             let m = if let Some(m) = self.buffer.pop_front() {
-                w.unstore(w.msg(m).size);
+                p.unstore(p.msg(m).size);
                 m
             } else if let Some(m) = self.blocked.pop_front() {
                 m
             } else {
                 break;
             };
-            let rg = w.consumers[r as usize].group;
-            for g in 0..w.ledger.groups.len() {
-                let g = GroupId::try_from(g).unwrap_or(0);
-                if g != rg && w.ledger.is_pending(m, g) {
-                    w.drop_copy(m, g, LossReason::NoFanout, self.node);
+            // Each message goes to one receiver: every other group waiting for it never gets it.
+            let rg = p.group_of(r);
+            for g in p.ledger().pending_groups(m).collect::<Vec<_>>() {
+                if Some(g) != rg {
+                    p.release(m, g, Release::Lost(LossReason::NoFanout), self.node);
                 }
             }
-            self.awaiting[r as usize] += 1;
-            w.send_to_consumer(m, self.node, r, 0, 0);
+            self.awaiting[r.ix()] += 1;
+            p.deliver(r, m, self.node, (), false);
         }
         while self.buffer.len() + self.sending < self.capacity {
             let Some(m) = self.blocked.pop_front() else {
                 break;
             };
             self.sending += 1;
-            let from = w.producer_node(m);
-            w.send(m, from, self.node, HopKind::Publish, None, 0, 0);
+            p.publish(m, self.node, ());
         }
     }
 
     /// No receiver is left: the channel is disconnected, its buffer and blocked sends fail.
-    fn disconnect(&mut self, w: &mut World) {
+    fn disconnect(&mut self, p: &mut Port<'_, ChannelTags>) {
+        let lost = Release::Lost(LossReason::ReceiverOffline);
         for m in self.buffer.drain(..) {
-            w.unstore(w.msg(m).size);
-            w.drop_copy_all(m, LossReason::ReceiverOffline, self.node);
+            p.unstore(p.msg(m).size);
+            p.release_all(m, lost, self.node);
         }
         for m in self.blocked.drain(..) {
-            let node = w.producer_node(m);
-            w.drop_copy_all(m, LossReason::ReceiverOffline, node);
+            let node = p.producer_node(m);
+            p.release_all(m, lost, node);
         }
     }
 }
 
 impl BrokerModel for IpcChannel {
-    fn publish(&mut self, w: &mut World, m: MsgId) {
-        let node = w.producer_node(m);
-        w.ledger.add_copy_all(m);
-        if !w.producer_connected(m) {
-            return w.drop_copy_all(m, LossReason::LinkDown, node);
+    type Tags = ChannelTags;
+
+    fn publish(&mut self, p: &mut Port<'_, ChannelTags>, m: MsgId) {
+        let node = p.producer_node(m);
+        p.hold_all(m);
+        if !p.producer_connected(m) {
+            return p.release_all(m, Release::Lost(LossReason::LinkDown), node);
         }
-        if !Self::any_receiver(w) {
+        if !Self::any_receiver(p) {
             // send() returns Err: the receiver is gone.
-            return w.drop_copy_all(m, LossReason::ReceiverOffline, node);
+            return p.release_all(m, Release::Lost(LossReason::ReceiverOffline), node);
         }
         if !self.blocked.is_empty() || self.buffer.len() + self.sending >= self.capacity {
             self.blocked.push_back(m);
-            self.dispatch(w);
+            self.dispatch(p);
         } else {
             self.sending += 1;
-            w.send(m, node, self.node, HopKind::Publish, None, 0, 0);
+            p.publish(m, self.node, ());
         }
     }
 
-    fn arrive(&mut self, w: &mut World, h: Hop) {
-        match h.kind {
-            HopKind::Publish => {
-                self.sending -= 1;
-                if Self::any_receiver(w) {
-                    w.store(w.msg(h.msg).size);
-                    self.buffer.push_back(h.msg);
-                } else {
-                    w.drop_copy_all(h.msg, LossReason::ReceiverOffline, self.node);
-                }
-            }
-            HopKind::Deliver => {
-                let c = h.consumer;
-                self.awaiting[c as usize] = self.awaiting[c as usize].saturating_sub(1);
-                w.deliver_local(
-                    c,
-                    Delivery {
-                        msg: h.msg,
-                        tag: 0,
-                        aux: 0,
-                        redelivered: false,
-                    },
-                );
-            }
-            HopKind::Ack => {}
+    fn arrive(&mut self, p: &mut Port<'_, ChannelTags>, m: MsgId, _at: NodeId, (): ()) {
+        self.sending -= 1;
+        if Self::any_receiver(p) {
+            p.store(p.msg(m).size);
+            self.buffer.push_back(m);
+        } else {
+            p.release_all(m, Release::Lost(LossReason::ReceiverOffline), self.node);
         }
-        self.dispatch(w);
+        self.dispatch(p);
     }
 
-    fn processed(&mut self, w: &mut World, _c: u32, _d: Delivery) {
-        self.dispatch(w);
+    fn delivered(&mut self, p: &mut Port<'_, ChannelTags>, c: ConsumerId, d: Delivery<()>) {
+        self.awaiting[c.ix()] = self.awaiting[c.ix()].saturating_sub(1);
+        p.hand_over(c, d);
+        self.dispatch(p);
     }
 
-    fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
-        let reason = how.loss(LossReason::ReceiverOffline);
-        self.awaiting[c as usize] = 0;
-        super::drop_held_all(w, c, reason);
-        if !Self::any_receiver(w) {
-            self.disconnect(w);
+    fn processed(&mut self, p: &mut Port<'_, ChannelTags>, _c: ConsumerId, _d: Delivery<()>) {
+        self.dispatch(p);
+    }
+
+    fn consumer_down(
+        &mut self,
+        p: &mut Port<'_, ChannelTags>,
+        c: ConsumerId,
+        how: Down,
+        held: &[Delivery<()>],
+    ) {
+        self.awaiting[c.ix()] = 0;
+        p.release_held(
+            c,
+            held,
+            Release::Lost(how.loss(LossReason::ReceiverOffline)),
+        );
+        if !Self::any_receiver(p) {
+            self.disconnect(p);
         }
     }
 
-    fn consumer_up(&mut self, w: &mut World, c: u32) {
-        if self.awaiting.len() <= c as usize {
-            self.awaiting.resize(c as usize + 1, 0);
-        }
-        self.dispatch(w);
+    fn consumer_up(&mut self, p: &mut Port<'_, ChannelTags>, _c: ConsumerId) {
+        self.dispatch(p);
     }
 
-    fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
+    fn holdings(&self, w: &World<ChannelTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for &m in self.buffer.iter().chain(self.blocked.iter()) {
-            for g in w.ledger.pending_groups(m) {
+            for g in w.ledger().pending_groups(m) {
                 f(m, g);
             }
         }
     }
 
-    fn state(&self, _w: &World) -> ModelState {
+    fn state(&self, _w: &World<ChannelTags>) -> ModelState {
         ModelState {
             channel: Some(ChannelState {
                 depth: self.buffer.len() as u64,

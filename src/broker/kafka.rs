@@ -41,8 +41,8 @@
 //!   (unclean.leader.election=false); producers retry for `delivery.timeout.ms` (120 s), then
 //!   give up (`retries-exhausted`).
 //!
-//! In [`crate::sim::world::Processing`], `tag` is the partition (across topics) and `aux` the
-//! offset.
+//! A trace's [`crate::engine::Origin`] names the partition (across topics: `place`) and the
+//! record's `offset`.
 //!
 //! Leaves out: idempotence sequence numbers as such (order is kept by resending in order),
 //! transactions and exactly-once, commit-before-processing (at-most-once) consumers,
@@ -51,13 +51,13 @@
 //! failover, fetch sizes in bytes, the roll jitter and index limits of segments, log compaction,
 //! tiered storage, follower fetch timing beyond one hop, ISR shrinking by lag.
 
-use super::{BrokerModel, BrokerState, Down, GroupOffset, ModelState, PartitionState};
-use crate::metrics::LossReason;
-use crate::scenario::{
-    millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId, Variant,
+use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
+use crate::engine::{
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, ProducerId, Release,
+    Tags, World,
 };
-use crate::sim::ledger::{GroupId, MsgId};
-use crate::sim::world::{Delivery, Hop, HopKind, World};
+use crate::metrics::LossReason;
+use crate::scenario::{millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId};
 use crate::topology::{NodeId, Topology};
 use std::collections::VecDeque;
 
@@ -66,15 +66,53 @@ pub const DELIVERY_TIMEOUT_S: f64 = 120.0;
 /// Broker `log.retention.check.interval.ms`, shortened for short retentions (see `retention_check`).
 pub const RETENTION_CHECK_S: f64 = 300.0;
 
-/// A record held for retry before a partition was chosen for it.
-const NO_PARTITION: u32 = u32::MAX;
+/// What Kafka puts on its requests, records and timers.
+#[derive(Clone, Copy, Debug)]
+pub struct KafkaTags;
 
-const TIMER_AUTO_COMMIT: u8 = 1;
-const TIMER_RETENTION: u8 = 2;
-const TIMER_HIGH_WATERMARK: u8 = 3;
-const TIMER_SESSION: u8 = 4;
-const TIMER_EXPIRE: u8 = 5;
-const TIMER_POLL: u8 = 6;
+/// A produce request for a partition (global index), sent to the leader of `epoch`.
+#[derive(Clone, Copy, Debug)]
+pub struct Produce {
+    partition: u32,
+    epoch: u32,
+}
+
+/// A fetched record: its partition (global index) and offset.
+#[derive(Clone, Copy, Debug)]
+pub struct Record {
+    partition: u32,
+    offset: u64,
+}
+
+impl Tags for KafkaTags {
+    type Publish = Produce;
+    type Delivery = Record;
+    type Ack = ();
+    type Timer = KafkaTimer;
+    fn origin(r: &Record) -> Origin {
+        Origin {
+            place: Some(r.partition),
+            offset: Some(r.offset),
+            attempt: 1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum KafkaTimer {
+    /// Live owners commit what they processed (`auto.commit.interval.ms`).
+    AutoCommit,
+    /// The broker deletes expired segments (`log.retention.check.interval.ms`).
+    Retention,
+    /// The followers have `offset`: the high watermark passes it.
+    HighWatermark { partition: u32, offset: u64 },
+    /// A crashed member's session ends unless it came back (`epoch` is its epoch then).
+    Session { consumer: ConsumerId, epoch: u32 },
+    /// A record held for retry times out (`delivery.timeout.ms`).
+    Expire { msg: MsgId },
+    /// Has the member taken longer than `max.poll.interval.ms` over its batch?
+    Poll { consumer: ConsumerId },
+}
 
 /// Kafka's `Utils.murmur2` (the Java client's default partitioner hash).
 #[must_use]
@@ -202,12 +240,12 @@ struct PollLoop {
 struct KGroup {
     gid: GroupId,
     /// Members in the group: connected ones and crashed ones whose session has not expired.
-    members: Vec<u32>,
+    members: Vec<ConsumerId>,
     /// Per partition (global index): committed offset, next fetch, next to process, owner.
     committed: Vec<Option<u64>>,
     fetch: Vec<u64>,
     processed: Vec<u64>,
-    owner: Vec<Option<u32>>,
+    owner: Vec<Option<ConsumerId>>,
 }
 
 #[derive(Clone, Debug)]
@@ -221,6 +259,7 @@ pub struct Kafka {
     /// First partition index of each topic.
     topic_base: Vec<usize>,
     groups: Vec<KGroup>,
+    /// Per ledger group (at most one per consumer): its index in `groups`.
     group_of: Vec<Option<usize>>,
     /// Per consumer: the partitions it owns, records fetched and not yet processed.
     assigned: Vec<Vec<usize>>,
@@ -229,8 +268,8 @@ pub struct Kafka {
     polls: Vec<PollLoop>,
     /// Per producer: records waiting to be (re)sent while their partition has no leader or the
     /// link is cut.
-    /// The partition is kept once chosen (`NO_PARTITION` before), as the client keeps a batch's.
-    retry: Vec<VecDeque<(MsgId, u32)>>,
+    /// The partition is kept once chosen, as the client keeps a batch's.
+    retry: Vec<VecDeque<(MsgId, Option<usize>)>>,
     next_unkeyed: Vec<u32>,
     hw_delay: Nanos,
     timers_started: bool,
@@ -238,8 +277,8 @@ pub struct Kafka {
 
 impl Kafka {
     #[must_use]
-    pub fn new(s: &Scenario, v: &Variant, topo: &Topology) -> Kafka {
-        let o = v.kafka.clone();
+    pub fn new(s: &Scenario, opts: &KafkaOptions, topo: &Topology) -> Kafka {
+        let o = opts.clone();
         let r = o.replication;
         let mut parts = Vec::new();
         let mut topic_base = Vec::new();
@@ -288,7 +327,7 @@ impl Kafka {
             parts,
             topic_base,
             groups: Vec::new(),
-            group_of: Vec::new(),
+            group_of: vec![None; n_consumers],
             assigned: vec![Vec::new(); n_consumers],
             inflight: vec![0; n_consumers],
             next_part: vec![0; n_consumers],
@@ -301,16 +340,14 @@ impl Kafka {
         }
     }
 
-    fn start_timers(&mut self, w: &mut World) {
+    fn start_timers(&mut self, p: &mut Port<'_, KafkaTags>) {
         if !self.timers_started {
             self.timers_started = true;
-            w.timer(
-                w.now + millis(self.opts.auto_commit_ms),
-                TIMER_AUTO_COMMIT,
-                0,
-                0,
+            p.schedule(
+                p.now() + millis(self.opts.auto_commit_ms),
+                KafkaTimer::AutoCommit,
             );
-            w.timer(w.now + self.retention_check(), TIMER_RETENTION, 0, 0);
+            p.schedule(p.now() + self.retention_check(), KafkaTimer::Retention);
         }
     }
 
@@ -318,12 +355,12 @@ impl Kafka {
         secs(RETENTION_CHECK_S.min(self.opts.retention_s / 10.0)).max(1)
     }
 
-    fn partition_of(&mut self, w: &World, m: MsgId) -> usize {
+    fn partition_of(&mut self, w: &World<KafkaTags>, m: MsgId) -> usize {
         let msg = w.msg(m);
         let t = usize::from(msg.topic);
         let n = self.opts.partitions;
         let p = if msg.key == 0 {
-            let rr = &mut self.next_unkeyed[usize::from(msg.producer)];
+            let rr = &mut self.next_unkeyed[msg.producer.ix()];
             *rr = rr.wrapping_add(1);
             *rr % n
         } else {
@@ -333,53 +370,46 @@ impl Kafka {
         self.topic_base[t] + p as usize
     }
 
-    fn send(&mut self, w: &mut World, m: MsgId) {
-        let pi = self.partition_of(w, m);
-        self.send_to(w, m, pi);
+    fn send(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId) {
+        let pi = self.partition_of(p, m);
+        self.send_to(p, m, pi);
     }
 
     /// A produce request to the current leader of partition `pi` (the hop carries its epoch).
-    fn send_to(&mut self, w: &mut World, m: MsgId, pi: usize) {
-        let from = w.producer_node(m);
-        let to = self.parts[pi].broker_node;
-        w.send(
-            m,
-            from,
-            to,
-            HopKind::Publish,
-            None,
-            u32::try_from(pi).unwrap_or(0),
-            self.parts[pi].leader_epoch,
-        );
+    fn send_to(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId, pi: usize) {
+        let tag = Produce {
+            partition: partition_tag(pi),
+            epoch: self.parts[pi].leader_epoch,
+        };
+        p.publish(m, self.parts[pi].broker_node, tag);
     }
 
     /// The producer keeps `m` (its copy already counted) and retries until the timeout.
-    fn hold_for_retry(&mut self, w: &mut World, m: MsgId, partition: Option<usize>) {
-        let p = usize::from(w.msg(m).producer);
-        let pi = partition.map_or(NO_PARTITION, |x| u32::try_from(x).unwrap_or(NO_PARTITION));
-        self.retry[p].push_back((m, pi));
-        let deadline = w.msg(m).created + secs(DELIVERY_TIMEOUT_S);
-        w.timer(deadline.max(w.now), TIMER_EXPIRE, m, 0);
+    fn hold_for_retry(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId, partition: Option<usize>) {
+        let producer = p.msg(m).producer;
+        self.retry[producer.ix()].push_back((m, partition));
+        let deadline = p.msg(m).created + secs(DELIVERY_TIMEOUT_S);
+        p.schedule(deadline.max(p.now()), KafkaTimer::Expire { msg: m });
     }
 
-    fn flush_retries(&mut self, w: &mut World) {
-        for p in 0..self.retry.len() {
-            if w.producer_link_down[p] {
+    fn flush_retries(&mut self, p: &mut Port<'_, KafkaTags>) {
+        for pr in 0..self.retry.len() {
+            if ProducerId::from_ix(pr).is_none_or(|x| p.producer_link_down(x)) {
                 continue;
             }
-            let held: Vec<(MsgId, u32)> = self.retry[p].drain(..).collect();
+            let held: Vec<(MsgId, Option<usize>)> = self.retry[pr].drain(..).collect();
             for (m, pi) in held {
-                if pi == NO_PARTITION {
-                    self.send(w, m);
-                } else {
-                    self.send_to(w, m, pi as usize);
+                match pi {
+                    None => self.send(p, m),
+                    Some(pi) => self.send_to(p, m, pi),
                 }
             }
         }
     }
 
-    fn append(&mut self, w: &mut World, pi: usize, m: MsgId) {
-        let size = w.msg(m).size;
+    fn append(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize, m: MsgId) {
+        let size = p.msg(m).size;
+        let now = p.now();
         let (segment_bytes, segment_ms) = (self.opts.segment_bytes, millis(self.opts.segment_ms));
         let part = &mut self.parts[pi];
         let offset = part.end();
@@ -388,39 +418,38 @@ impl Kafka {
         let roll = part.segments.back().is_none_or(|s| {
             s.bytes > 0
                 && (s.bytes + u64::from(size) > segment_bytes
-                    || w.now.saturating_sub(s.first_at) > segment_ms)
+                    || now.saturating_sub(s.first_at) > segment_ms)
         });
         if roll {
             part.segments.push_back(Segment {
                 base: offset,
                 bytes: 0,
-                first_at: w.now,
-                last_at: w.now,
+                first_at: now,
+                last_at: now,
             });
         }
         if let Some(s) = part.segments.back_mut() {
             s.bytes += u64::from(size);
-            s.last_at = w.now;
+            s.last_at = now;
         }
         part.log.push_back(Entry { msg: m, size });
         part.bytes += u64::from(size);
-        w.store(size);
-        // The log holds a copy for every group waiting for it; the copy that travelled goes.
-        w.ledger.add_copy_all(m);
-        w.drop_copy_all(m, LossReason::BrokerDown, part.node);
+        p.store(size);
+        // The log now holds the copy that travelled, for every group waiting for it: nothing to
+        // hold or release.
         if self.hw_delay == 0 {
             part.hw = offset + 1;
-            self.wake(w, pi);
+            self.wake(p, pi);
         } else {
-            let (a, b) = (
-                u32::try_from(pi).unwrap_or(0),
-                u32::try_from(offset).unwrap_or(u32::MAX),
-            );
-            if self.hw_delay == w.latency {
+            let t = KafkaTimer::HighWatermark {
+                partition: partition_tag(pi),
+                offset,
+            };
+            if self.hw_delay == p.latency() {
                 // One hop, like the followers' fetch: due in the order set (FIFO lane).
-                w.timer_after_latency(TIMER_HIGH_WATERMARK, a, b);
+                p.schedule_after_latency(t);
             } else {
-                w.timer(w.now + self.hw_delay, TIMER_HIGH_WATERMARK, a, b);
+                p.schedule(now + self.hw_delay, t);
             }
         }
     }
@@ -430,7 +459,7 @@ impl Kafka {
     /// retention.bytes), never past the high watermark, never a last segment that is empty. An
     /// active segment goes only when even its newest record expired (Kafka rolls a new one
     /// first): while records keep coming, the active segment stays.
-    fn retain(&mut self, w: &mut World, pi: usize) {
+    fn retain(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize) {
         let horizon = secs(self.opts.retention_s);
         let max_bytes = u64::try_from(self.opts.retention_bytes).ok();
         loop {
@@ -441,7 +470,7 @@ impl Kafka {
             let next_base = part.segments.get(1).map(|s| s.base);
             let upper = next_base.unwrap_or(part.end());
             let last_and_empty = next_base.is_none() && seg.bytes == 0;
-            let by_time = w.now.saturating_sub(seg.last_at) > horizon;
+            let by_time = p.now().saturating_sub(seg.last_at) > horizon;
             let by_size = max_bytes.is_some_and(|mb| part.bytes.saturating_sub(mb) >= seg.bytes);
             if last_and_empty || part.hw < upper || !(by_time || by_size) {
                 break;
@@ -457,10 +486,10 @@ impl Kafka {
                 part.base += 1;
                 part.hw = part.hw.max(part.base);
                 part.bytes -= u64::from(e.size);
-                w.unstore(e.size);
+                p.unstore(e.size);
                 for g in &self.groups {
                     if g.committed[pi].is_none_or(|c| c <= offset) {
-                        w.drop_copy(e.msg, g.gid, LossReason::Retention, node);
+                        p.release(e.msg, g.gid, Release::Lost(LossReason::Retention), node);
                     }
                 }
             }
@@ -468,25 +497,25 @@ impl Kafka {
     }
 
     /// Let the owners of partition `pi` fetch.
-    fn wake(&mut self, w: &mut World, pi: usize) {
+    fn wake(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize) {
         for kg in 0..self.groups.len() {
             if let Some(c) = self.groups[kg].owner[pi] {
-                self.pump(w, c);
+                self.pump(p, c);
             }
         }
     }
 
-    fn pump(&mut self, w: &mut World, c: u32) {
-        let ci = c as usize;
-        if !w.consumers[ci].connected() {
+    /// The index in `groups` of consumer `c`'s group, if it has one here.
+    fn kgroup_of(&self, w: &World<KafkaTags>, c: ConsumerId) -> Option<usize> {
+        self.group_of.get(w.group_of(c)?.ix()).copied().flatten()
+    }
+
+    fn pump(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
+        let ci = c.ix();
+        if !p.consumer(c).connected() {
             return;
         }
-        let Some(kg) = self
-            .group_of
-            .get(w.consumers[ci].group as usize)
-            .copied()
-            .flatten()
-        else {
+        let Some(kg) = self.kgroup_of(p, c) else {
             return;
         };
         let max = self.opts.max_poll_records;
@@ -500,7 +529,7 @@ impl Kafka {
                 continue;
             }
             if self.groups[kg].fetch[pi] < self.parts[pi].base {
-                self.offset_out_of_range(w, kg, pi);
+                self.offset_out_of_range(p, kg, pi);
             }
             let pos = self.groups[kg].fetch[pi];
             if pos >= self.parts[pi].hw {
@@ -513,21 +542,17 @@ impl Kafka {
             };
             self.groups[kg].fetch[pi] = pos + 1;
             self.inflight[ci] += 1;
-            let g = self.groups[kg].gid;
-            w.ledger.add_copy(e.msg, g);
-            let node = self.parts[pi].node;
-            w.send_to_consumer(
-                e.msg,
-                node,
-                c,
-                u32::try_from(pi).unwrap_or(0),
-                u32::try_from(pos).unwrap_or(u32::MAX),
-            );
+            p.hold(e.msg, self.groups[kg].gid);
+            let tag = Record {
+                partition: partition_tag(pi),
+                offset: pos,
+            };
+            p.deliver(c, e.msg, self.parts[pi].node, tag, false);
         }
     }
 
     /// The group's position was deleted by retention: `auto.offset.reset` decides.
-    fn offset_out_of_range(&mut self, w: &mut World, kg: usize, pi: usize) {
+    fn offset_out_of_range(&mut self, p: &mut Port<'_, KafkaTags>, kg: usize, pi: usize) {
         let part = &self.parts[pi];
         let (base, end) = (part.base, part.end());
         let g = self.groups[kg].gid;
@@ -535,10 +560,9 @@ impl Kafka {
             OffsetReset::Earliest => base,
             OffsetReset::Latest => {
                 // Skipping the backlog: the records between are never read by this group.
-                let skipped: Vec<MsgId> = part.log.iter().map(|e| e.msg).collect();
-                let node = part.node;
-                for m in skipped {
-                    w.drop_copy(m, g, LossReason::OffsetReset, node);
+                let lost = Release::Lost(LossReason::OffsetReset);
+                for e in &part.log {
+                    p.release(e.msg, g, lost, part.node);
                 }
                 end
             }
@@ -557,35 +581,35 @@ impl Kafka {
         }
     }
 
-    fn group_topics(w: &World, gid: GroupId) -> Vec<TopicId> {
-        let g = &w.ledger.groups[gid as usize];
+    fn group_topics(w: &World<KafkaTags>, gid: GroupId) -> Vec<TopicId> {
+        let g = w.ledger().group(gid);
         (0..g.topics.len())
             .filter(|&t| g.topics[t])
-            .map(|t| TopicId::try_from(t).unwrap_or(0))
+            .filter_map(|t| TopicId::try_from(t).ok())
             .collect()
     }
 
     /// Range assignor: per topic, members subscribed to it (by id) take contiguous partitions.
-    fn rebalance(&mut self, w: &mut World, kg: usize) {
+    fn rebalance(&mut self, p: &mut Port<'_, KafkaTags>, kg: usize) {
         let gid = self.groups[kg].gid;
-        let p = self.opts.partitions as usize;
+        let n = self.opts.partitions as usize;
         let mut members = self.groups[kg].members.clone();
         members.sort_unstable();
-        let mut new_owner: Vec<(usize, Option<u32>)> = Vec::new();
-        for t in Self::group_topics(w, gid) {
-            let subs: Vec<u32> = members
+        let mut new_owner: Vec<(usize, Option<ConsumerId>)> = Vec::new();
+        for t in Self::group_topics(p, gid) {
+            let subs: Vec<ConsumerId> = members
                 .iter()
                 .copied()
-                .filter(|&c| w.consumers[c as usize].subscribes(t))
+                .filter(|&c| p.consumer(c).subscribes(t))
                 .collect();
             let base = self.topic_base[usize::from(t)];
             if subs.is_empty() {
-                for i in 0..p {
+                for i in 0..n {
                     new_owner.push((base + i, None));
                 }
                 continue;
             }
-            let (each, extra) = (p / subs.len(), p % subs.len());
+            let (each, extra) = (n / subs.len(), n % subs.len());
             let mut next = 0;
             for (k, &c) in subs.iter().enumerate() {
                 let take = each + usize::from(k < extra);
@@ -596,49 +620,58 @@ impl Kafka {
             }
         }
         for (pi, owner) in new_owner {
-            let old = self.groups[kg].owner[pi];
-            if self.groups[kg].committed[pi].is_none() {
-                let start = match self.opts.offset_reset {
-                    OffsetReset::Earliest => self.parts[pi].base,
-                    OffsetReset::Latest => self.parts[pi].end(),
-                };
-                self.groups[kg].committed[pi] = Some(start);
-                self.groups[kg].fetch[pi] = start;
-                self.groups[kg].processed[pi] = start;
-            }
-            if old == owner {
-                continue;
-            }
-            if let Some(o) = old {
-                // The previous owner, if alive, commits what it processed before giving it up.
-                if w.consumers[o as usize].connected() {
-                    self.commit(kg, pi);
-                }
-                self.assigned[o as usize].retain(|&x| x != pi);
-            }
-            let grp = &mut self.groups[kg];
-            let from = grp.committed[pi].unwrap_or(0);
-            grp.fetch[pi] = from;
-            grp.processed[pi] = from;
-            grp.owner[pi] = owner;
-            if let Some(c) = owner {
-                self.assigned[c as usize].push(pi);
-            }
+            self.hand_partition(p, kg, pi, owner);
         }
         for c in self.groups[kg].members.clone() {
-            self.pump(w, c);
+            self.pump(p, c);
         }
     }
 
-    fn group_index(&mut self, w: &World, gid: GroupId) -> usize {
-        if self.group_of.len() <= gid as usize {
-            self.group_of.resize(gid as usize + 1, None);
+    /// Partition `pi` of group `kg` goes to `owner`, who reads from the committed offset.
+    fn hand_partition(
+        &mut self,
+        p: &Port<'_, KafkaTags>,
+        kg: usize,
+        pi: usize,
+        owner: Option<ConsumerId>,
+    ) {
+        let old = self.groups[kg].owner[pi];
+        if self.groups[kg].committed[pi].is_none() {
+            let start = match self.opts.offset_reset {
+                OffsetReset::Earliest => self.parts[pi].base,
+                OffsetReset::Latest => self.parts[pi].end(),
+            };
+            let grp = &mut self.groups[kg];
+            grp.committed[pi] = Some(start);
+            grp.fetch[pi] = start;
+            grp.processed[pi] = start;
         }
-        if let Some(i) = self.group_of[gid as usize] {
+        if old == owner {
+            return;
+        }
+        if let Some(o) = old {
+            // The previous owner, if alive, commits what it processed before giving it up.
+            if p.consumer(o).connected() {
+                self.commit(kg, pi);
+            }
+            self.assigned[o.ix()].retain(|&x| x != pi);
+        }
+        let grp = &mut self.groups[kg];
+        let from = grp.committed[pi].unwrap_or(0);
+        grp.fetch[pi] = from;
+        grp.processed[pi] = from;
+        grp.owner[pi] = owner;
+        if let Some(c) = owner {
+            self.assigned[c.ix()].push(pi);
+        }
+    }
+
+    /// The index in `groups` of ledger group `gid`, made on first use.
+    fn group_index(&mut self, gid: GroupId) -> usize {
+        if let Some(i) = self.group_of.get(gid.ix()).copied().flatten() {
             return i;
         }
         let n = self.parts.len();
-        let _ = w;
         self.groups.push(KGroup {
             gid,
             members: Vec::new(),
@@ -648,60 +681,53 @@ impl Kafka {
             owner: vec![None; n],
         });
         let i = self.groups.len() - 1;
-        self.group_of[gid as usize] = Some(i);
+        if let Some(slot) = self.group_of.get_mut(gid.ix()) {
+            *slot = Some(i);
+        }
         i
     }
 
-    fn ensure_consumer(&mut self, c: usize) {
-        if self.assigned.len() <= c {
-            self.assigned.resize(c + 1, Vec::new());
-            self.inflight.resize(c + 1, 0);
-            self.next_part.resize(c + 1, 0);
-            self.polls.resize(c + 1, PollLoop::default());
-        }
-    }
-
     /// `poll()` returns: the records in memory (up to max.poll.records) are the next batch.
-    fn poll_returns(&mut self, w: &mut World, c: u32) {
-        let ci = c as usize;
-        let held = u32::try_from(w.consumers[ci].held()).unwrap_or(u32::MAX);
-        let p = &mut self.polls[ci];
-        p.batch_left = held.min(self.opts.max_poll_records);
-        if p.batch_left == 0 {
+    fn poll_returns(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
+        let held = u32::try_from(p.consumer(c).held()).unwrap_or(u32::MAX);
+        let poll = &mut self.polls[c.ix()];
+        poll.batch_left = held.min(self.opts.max_poll_records);
+        if poll.batch_left == 0 {
             return;
         }
-        p.returned_at = w.now;
-        if !p.timer {
-            p.timer = true;
-            let at = w.now + millis(self.opts.max_poll_interval_ms);
-            w.timer(at, TIMER_POLL, c, 0);
+        poll.returned_at = p.now();
+        if !poll.timer {
+            poll.timer = true;
+            let at = p.now() + millis(self.opts.max_poll_interval_ms);
+            p.schedule(at, KafkaTimer::Poll { consumer: c });
         }
     }
 
     /// The application finished its batch and calls `poll()` again; a member evicted meanwhile
     /// rejoins its group there (and gets partitions again from the committed offsets).
-    fn poll_again(&mut self, w: &mut World, c: u32) {
-        let ci = c as usize;
-        if self.polls[ci].evicted {
-            self.polls[ci].evicted = false;
-            let kg = self.group_index(w, w.consumers[ci].group);
-            if !self.groups[kg].members.contains(&c) {
-                self.groups[kg].members.push(c);
+    fn poll_again(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
+        if self.polls[c.ix()].evicted {
+            self.polls[c.ix()].evicted = false;
+            if let Some(gid) = p.group_of(c) {
+                let kg = self.group_index(gid);
+                if !self.groups[kg].members.contains(&c) {
+                    self.groups[kg].members.push(c);
+                }
+                self.rebalance(p, kg);
             }
-            self.rebalance(w, kg);
         }
-        self.poll_returns(w, c);
+        self.poll_returns(p, c);
     }
 
-    fn leave(&mut self, w: &mut World, c: u32) {
-        let gid = w.consumers[c as usize].group;
-        let kg = self.group_index(w, gid);
+    fn leave(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
+        let Some(gid) = p.group_of(c) else { return };
+        let kg = self.group_index(gid);
         self.groups[kg].members.retain(|&x| x != c);
-        for pi in self.assigned[c as usize].clone() {
+        for pi in self.assigned[c.ix()].clone() {
             self.groups[kg].owner[pi] = None;
         }
-        self.assigned[c as usize].clear();
-        self.rebalance(w, kg);
+        self.assigned[c.ix()].clear();
+        self.rebalance(p, kg);
     }
 
     /// Brokers hit by a crash: the leader of the topic's first partition, or all of them.
@@ -719,116 +745,184 @@ impl Kafka {
                 .collect(),
         }
     }
+
+    /// The leader of partition `pi` died: a live replica takes over with what it had copied.
+    fn fail_over(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize) {
+        let s = self.parts[pi].system;
+        let up = &self.brokers_up[s];
+        let successor = self.parts[pi]
+            .replicas
+            .iter()
+            .copied()
+            .find(|&r| up[r as usize]);
+        self.parts[pi].leader = successor;
+        if successor.is_none() {
+            return;
+        }
+        // The new leader has only what was replicated: records at or past the high watermark
+        // are gone from the log.
+        let hw = self.parts[pi].hw;
+        let node = self.parts[pi].node;
+        let cut = self.truncate(p, pi, hw);
+        // Requests on their way to the dead leader fail too. The idempotent producer resends
+        // what was never acknowledged in sequence order: the unreplicated records first
+        // (acks=all only: acks=0/1 had acknowledged them), then those.
+        let old_epoch = self.parts[pi].leader_epoch;
+        self.parts[pi].leader_epoch += 1;
+        let mut resend: Vec<MsgId> = Vec::new();
+        if self.opts.acks != Acks::Zero {
+            let tag = partition_tag(pi);
+            resend.extend(
+                p.publishes_in_flight()
+                    .filter(|(_, r)| r.partition == tag && r.epoch == old_epoch)
+                    .map(|(m, _)| m),
+            );
+            // The producer's buffer holds them again (the hops on the way are void now).
+            for &m in &resend {
+                p.hold_all(m);
+            }
+        }
+        for &m in &cut {
+            if self.opts.acks == Acks::All {
+                resend.push(m);
+            } else {
+                p.release_all(m, Release::Lost(LossReason::LeaderFailover), node);
+            }
+        }
+        // Message ids grow with each producer's sends: their order is the sequence.
+        resend.sort_unstable();
+        for m in resend {
+            self.hold_for_retry(p, m, Some(pi));
+        }
+        for g in &mut self.groups {
+            g.fetch[pi] = g.fetch[pi].min(hw);
+        }
+    }
+
+    /// Cut partition `pi`'s log back to `end`; returns the records cut, newest first.
+    fn truncate(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize, end: u64) -> Vec<MsgId> {
+        let mut cut = Vec::new();
+        let part = &mut self.parts[pi];
+        while part.end() > end {
+            let Some(e) = part.log.pop_back() else { break };
+            part.bytes -= u64::from(e.size);
+            p.unstore(e.size);
+            cut.push(e.msg);
+            // Truncation removes segments that start past the new end.
+            let new_end = part.end();
+            while part.segments.back().is_some_and(|s| s.base > new_end) {
+                part.segments.pop_back();
+            }
+            if let Some(s) = part.segments.back_mut() {
+                s.bytes = s.bytes.saturating_sub(u64::from(e.size));
+            }
+            if part.segments.back().is_some_and(|s| s.base == new_end) {
+                part.segments.pop_back();
+            }
+        }
+        cut
+    }
+}
+
+/// A partition's global index as the tag of what is sent for it (at most 1024 per topic).
+fn partition_tag(pi: usize) -> u32 {
+    u32::try_from(pi).unwrap_or(u32::MAX)
 }
 
 impl BrokerModel for Kafka {
-    fn publish(&mut self, w: &mut World, m: MsgId) {
-        self.start_timers(w);
-        w.ledger.add_copy_all(m);
-        if w.producer_connected(m) {
-            self.send(w, m);
+    type Tags = KafkaTags;
+
+    fn publish(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId) {
+        self.start_timers(p);
+        p.hold_all(m);
+        if p.producer_connected(m) {
+            self.send(p, m);
         } else {
             // The Java producer buffers and retries (retries=MAX_INT) until delivery.timeout.ms.
-            self.hold_for_retry(w, m, None);
+            self.hold_for_retry(p, m, None);
         }
     }
 
-    fn arrive(&mut self, w: &mut World, h: Hop) {
-        match h.kind {
-            HopKind::Publish => {
-                let pi = h.tag as usize;
-                if h.aux != self.parts[pi].leader_epoch {
-                    // Sent to a leader that died on the way: the producer resent it at the
-                    // failover (acks=1/all), in order; with acks=0 nobody resends it.
-                    let node = self.parts[pi].node;
-                    return w.drop_copy_all(h.msg, LossReason::LeaderFailover, node);
-                }
-                if self.parts[pi].leader.is_some() {
-                    self.append(w, pi, h.msg);
-                } else {
-                    // NOT_LEADER / no leader: the producer retries.
-                    self.hold_for_retry(w, h.msg, Some(pi));
-                }
-            }
-            HopKind::Deliver => {
-                w.deliver_local(
-                    h.consumer,
-                    Delivery {
-                        msg: h.msg,
-                        tag: h.tag,
-                        aux: h.aux,
-                        redelivered: false,
-                    },
-                );
-                if self.polls[h.consumer as usize].batch_left == 0 {
-                    // It was waiting inside poll(): records came, poll returns.
-                    self.poll_returns(w, h.consumer);
-                }
-            }
-            HopKind::Ack => {}
+    fn arrive(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId, _at: NodeId, tag: Produce) {
+        let pi = tag.partition as usize;
+        if tag.epoch != self.parts[pi].leader_epoch {
+            // Sent to a leader that died on the way: the producer resent it at the failover
+            // (acks=1/all), in order; with acks=0 nobody resends it.
+            let node = self.parts[pi].node;
+            return p.release_all(m, Release::Lost(LossReason::LeaderFailover), node);
+        }
+        if self.parts[pi].leader.is_some() {
+            self.append(p, pi, m);
+        } else {
+            // NOT_LEADER / no leader: the producer retries.
+            self.hold_for_retry(p, m, Some(pi));
         }
     }
 
-    fn processed(&mut self, w: &mut World, c: u32, d: Delivery) {
-        let ci = c as usize;
+    fn delivered(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId, d: Delivery<Record>) {
+        p.hand_over(c, d);
+        if self.polls[c.ix()].batch_left == 0 {
+            // It was waiting inside poll(): records came, poll returns.
+            self.poll_returns(p, c);
+        }
+    }
+
+    fn processed(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId, d: Delivery<Record>) {
+        let ci = c.ix();
         self.inflight[ci] = self.inflight[ci].saturating_sub(1);
-        let pi = d.tag as usize;
-        if let Some(kg) = self
-            .group_of
-            .get(w.consumers[ci].group as usize)
-            .copied()
-            .flatten()
-        {
+        let pi = d.tag.partition as usize;
+        if let Some(kg) = self.kgroup_of(p, c) {
             let grp = &mut self.groups[kg];
             if grp.owner[pi] == Some(c) {
-                grp.processed[pi] = grp.processed[pi].max(u64::from(d.aux) + 1);
+                grp.processed[pi] = grp.processed[pi].max(d.tag.offset + 1);
             }
         }
-        let p = &mut self.polls[ci];
-        p.batch_left = p.batch_left.saturating_sub(1);
-        if p.batch_left == 0 {
-            self.poll_again(w, c);
+        let poll = &mut self.polls[ci];
+        poll.batch_left = poll.batch_left.saturating_sub(1);
+        if poll.batch_left == 0 {
+            self.poll_again(p, c);
         }
-        self.pump(w, c);
+        self.pump(p, c);
     }
 
-    fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
-        let ci = c as usize;
-        self.ensure_consumer(ci);
-        let held = std::mem::take(&mut w.scratch);
-        for d in &held {
-            // The log still holds these records for the group unless retention took them.
-            w.drop_held(c, d.msg, LossReason::ConsumerCrash);
-        }
-        w.scratch = held;
+    fn consumer_down(
+        &mut self,
+        p: &mut Port<'_, KafkaTags>,
+        c: ConsumerId,
+        how: Down,
+        held: &[Delivery<Record>],
+    ) {
+        let ci = c.ix();
+        // The log still holds these records for the group, unless retention took them: then
+        // the delivery goes with this copy.
+        p.release_held(c, held, Release::Lost(how.loss(LossReason::Retention)));
         self.inflight[ci] = 0;
         self.polls[ci].batch_left = 0;
         self.polls[ci].evicted = false;
-        let gid = w.consumers[ci].group;
-        let kg = self.group_index(w, gid);
+        let Some(gid) = p.group_of(c) else { return };
+        let kg = self.group_index(gid);
         match how {
             Down::Offline => {
                 // close(): commit what was processed, leave the group at once.
                 for pi in self.assigned[ci].clone() {
                     self.commit(kg, pi);
                 }
-                self.leave(w, c);
+                self.leave(p, c);
             }
             Down::Crash | Down::LinkDown => {
                 // Nobody knows yet: the partitions stay assigned until the session times out.
-                let at = w.now + millis(self.opts.session_timeout_ms);
-                let epoch = w.consumers[ci].epoch;
-                w.timer(at, TIMER_SESSION, c, epoch);
+                let at = p.now() + millis(self.opts.session_timeout_ms);
+                let epoch = p.consumer(c).epoch();
+                p.schedule(at, KafkaTimer::Session { consumer: c, epoch });
             }
         }
     }
 
-    fn consumer_up(&mut self, w: &mut World, c: u32) {
-        self.start_timers(w);
-        let ci = c as usize;
-        self.ensure_consumer(ci);
-        let gid = w.consumers[ci].group;
-        let kg = self.group_index(w, gid);
+    fn consumer_up(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
+        self.start_timers(p);
+        let ci = c.ix();
+        let Some(gid) = p.group_of(c) else { return };
+        let kg = self.group_index(gid);
         // A restarted consumer joins as a new member: its old membership goes now.
         for pi in self.assigned[ci].clone() {
             self.groups[kg].owner[pi] = None;
@@ -839,88 +933,22 @@ impl BrokerModel for Kafka {
         if !self.groups[kg].members.contains(&c) {
             self.groups[kg].members.push(c);
         }
-        self.rebalance(w, kg);
+        self.rebalance(p, kg);
     }
 
-    fn broker_crash(&mut self, w: &mut World, topic: Option<TopicId>) {
+    fn broker_crash(&mut self, p: &mut Port<'_, KafkaTags>, topic: Option<TopicId>) {
         for (s, b) in self.brokers_hit(topic) {
             self.brokers_up[s][b as usize] = false;
             for pi in 0..self.parts.len() {
-                if self.parts[pi].system != s || self.parts[pi].leader != Some(b) {
-                    continue;
-                }
-                let up = &self.brokers_up[s];
-                let successor = self.parts[pi]
-                    .replicas
-                    .iter()
-                    .copied()
-                    .find(|&r| up[r as usize]);
-                self.parts[pi].leader = successor;
-                if successor.is_none() {
-                    continue;
-                }
-                // The new leader has only what was replicated: records at or past the high
-                // watermark are gone from the log.
-                let hw = self.parts[pi].hw;
-                let node = self.parts[pi].node;
-                let mut cut = Vec::new();
-                while self.parts[pi].end() > hw {
-                    let part = &mut self.parts[pi];
-                    if let Some(e) = part.log.pop_back() {
-                        part.bytes -= u64::from(e.size);
-                        w.unstore(e.size);
-                        cut.push(e.msg);
-                        // Truncation removes segments that start past the new end.
-                        let end = part.end();
-                        while part.segments.back().is_some_and(|s| s.base > end) {
-                            part.segments.pop_back();
-                        }
-                        if let Some(s) = part.segments.back_mut() {
-                            s.bytes = s.bytes.saturating_sub(u64::from(e.size));
-                        }
-                        if part.segments.back().is_some_and(|s| s.base == end) {
-                            part.segments.pop_back();
-                        }
-                    }
-                }
-                // Requests on their way to the dead leader fail too. The idempotent producer
-                // resends what was never acknowledged in sequence order: the unreplicated
-                // records first (acks=all only: acks=0/1 had acknowledged them), then those.
-                let old_epoch = self.parts[pi].leader_epoch;
-                self.parts[pi].leader_epoch += 1;
-                let pi32 = u32::try_from(pi).unwrap_or(0);
-                let mut resend: Vec<MsgId> = Vec::new();
-                if self.opts.acks != Acks::Zero {
-                    for h in w.hops() {
-                        if h.kind == HopKind::Publish && h.tag == pi32 && h.aux == old_epoch {
-                            resend.push(h.msg);
-                        }
-                    }
-                    for &m in &resend {
-                        w.ledger.add_copy_all(m);
-                    }
-                }
-                for &m in &cut {
-                    if self.opts.acks == Acks::All {
-                        resend.push(m);
-                    } else {
-                        w.drop_copy_all(m, LossReason::LeaderFailover, node);
-                    }
-                }
-                // Message ids grow with each producer's sends: their order is the sequence.
-                resend.sort_unstable();
-                for m in resend {
-                    self.hold_for_retry(w, m, Some(pi));
-                }
-                for g in &mut self.groups {
-                    g.fetch[pi] = g.fetch[pi].min(hw);
+                if self.parts[pi].system == s && self.parts[pi].leader == Some(b) {
+                    self.fail_over(p, pi);
                 }
             }
         }
-        self.flush_retries(w);
+        self.flush_retries(p);
     }
 
-    fn broker_restart(&mut self, w: &mut World, topic: Option<TopicId>) {
+    fn broker_restart(&mut self, p: &mut Port<'_, KafkaTags>, topic: Option<TopicId>) {
         let hit: Vec<(usize, u32)> = match topic {
             // The broker that crashed for this topic: any down broker of its cluster.
             Some(t) => {
@@ -942,94 +970,73 @@ impl BrokerModel for Kafka {
                 }
             }
         }
-        self.flush_retries(w);
+        self.flush_retries(p);
         for pi in 0..self.parts.len() {
-            self.wake(w, pi);
+            self.wake(p, pi);
         }
     }
 
-    fn producer_up(&mut self, w: &mut World, _p: u32) {
-        self.flush_retries(w);
+    fn producer_up(&mut self, p: &mut Port<'_, KafkaTags>, _producer: ProducerId) {
+        self.flush_retries(p);
     }
 
-    fn timer(&mut self, w: &mut World, kind: u8, a: u32, b: u32) {
-        match kind {
-            TIMER_AUTO_COMMIT => {
+    fn timer(&mut self, p: &mut Port<'_, KafkaTags>, t: KafkaTimer) {
+        match t {
+            KafkaTimer::AutoCommit => {
                 for kg in 0..self.groups.len() {
                     for pi in 0..self.parts.len() {
                         if let Some(o) = self.groups[kg].owner[pi] {
-                            if w.consumers[o as usize].connected() {
+                            if p.consumer(o).connected() {
                                 self.commit(kg, pi);
                             }
                         }
                     }
                 }
-                w.timer(
-                    w.now + millis(self.opts.auto_commit_ms),
-                    TIMER_AUTO_COMMIT,
-                    0,
-                    0,
+                p.schedule(
+                    p.now() + millis(self.opts.auto_commit_ms),
+                    KafkaTimer::AutoCommit,
                 );
             }
-            TIMER_RETENTION => {
+            KafkaTimer::Retention => {
                 for pi in 0..self.parts.len() {
-                    self.retain(w, pi);
+                    self.retain(p, pi);
                 }
-                w.timer(w.now + self.retention_check(), TIMER_RETENTION, 0, 0);
+                p.schedule(p.now() + self.retention_check(), KafkaTimer::Retention);
             }
-            TIMER_HIGH_WATERMARK => {
-                let pi = a as usize;
+            KafkaTimer::HighWatermark { partition, offset } => {
+                let pi = partition as usize;
                 let part = &mut self.parts[pi];
                 // A crash may have cut the log below this offset since.
-                if part.leader.is_some() && u64::from(b) < part.end() {
-                    part.hw = part.hw.max(u64::from(b) + 1);
-                    self.wake(w, pi);
+                if part.leader.is_some() && offset < part.end() {
+                    part.hw = part.hw.max(offset + 1);
+                    self.wake(p, pi);
                 }
             }
-            TIMER_SESSION => {
-                let ci = a as usize;
-                if w.consumers[ci].epoch == b && !w.consumers[ci].connected() {
-                    self.leave(w, a);
+            KafkaTimer::Session { consumer, epoch } => {
+                let k = p.consumer(consumer);
+                if k.epoch() == epoch && !k.connected() {
+                    self.leave(p, consumer);
                 }
             }
-            TIMER_POLL => {
-                let ci = a as usize;
-                self.polls[ci].timer = false;
-                let p = self.polls[ci];
-                if p.batch_left == 0 || p.evicted || !w.consumers[ci].connected() {
-                    return;
-                }
-                let due = p.returned_at + millis(self.opts.max_poll_interval_ms);
-                if w.now >= due {
-                    // The heartbeat thread leaves the group: its partitions go to the others,
-                    // who read from the last commit what this one is still processing.
-                    self.polls[ci].evicted = true;
-                    self.leave(w, a);
-                } else {
-                    self.polls[ci].timer = true;
-                    w.timer(due, TIMER_POLL, a, 0);
+            KafkaTimer::Poll { consumer: c } => self.poll_timer(p, c),
+            KafkaTimer::Expire { msg: m } => {
+                let pr = p.msg(m).producer.ix();
+                if let Some(i) = self.retry[pr].iter().position(|&(x, _)| x == m) {
+                    self.retry[pr].remove(i);
+                    let node = p.producer_node(m);
+                    p.release_all(m, Release::Lost(LossReason::RetriesExhausted), node);
                 }
             }
-            TIMER_EXPIRE => {
-                let m = a;
-                let p = usize::from(w.msg(m).producer);
-                if let Some(i) = self.retry[p].iter().position(|&(x, _)| x == m) {
-                    self.retry[p].remove(i);
-                    let node = w.producer_node(m);
-                    w.drop_copy_all(m, LossReason::RetriesExhausted, node);
-                }
-            }
-            _ => {}
         }
     }
 
-    fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
+    fn holdings(&self, w: &World<KafkaTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for (pi, part) in self.parts.iter().enumerate() {
             for (i, e) in part.log.iter().enumerate() {
                 let offset = part.base + i as u64;
                 for g in &self.groups {
                     if g.committed[pi].is_none_or(|c| c <= offset)
-                        && w.ledger.is_pending(e.msg, g.gid)
+                        && w.ledger().is_pending(e.msg, g.gid)
                     {
                         f(e.msg, g.gid);
                     }
@@ -1038,20 +1045,21 @@ impl BrokerModel for Kafka {
         }
         for q in &self.retry {
             for &(m, _) in q {
-                for g in w.ledger.pending_groups(m) {
+                for g in w.ledger().pending_groups(m) {
                     f(m, g);
                 }
             }
         }
     }
 
-    fn state(&self, w: &World) -> ModelState {
+    fn state(&self, w: &World<KafkaTags>) -> ModelState {
         let mut brokers = Vec::new();
         for (s, up) in self.brokers_up.iter().enumerate() {
             for (b, &u) in up.iter().enumerate() {
                 brokers.push(BrokerState {
                     name: format!("{}/{}", self.system_names[s], b + 1),
                     up: u,
+                    system: s,
                 });
             }
         }
@@ -1073,14 +1081,14 @@ impl BrokerModel for Kafka {
                 groups: self
                     .groups
                     .iter()
-                    .filter(|g| w.ledger.groups[g.gid as usize].subscribes(p.topic))
+                    .filter(|g| w.ledger().group(g.gid).subscribes(p.topic))
                     .map(|g| {
                         let committed = g.committed[pi].unwrap_or(0);
                         GroupOffset {
-                            group: w.ledger.groups[g.gid as usize].name.clone(),
+                            group: w.ledger().group(g.gid).name.clone(),
                             committed,
                             lag: p.end().saturating_sub(committed),
-                            owner: g.owner[pi].map(|c| w.consumers[c as usize].name.clone()),
+                            owner: g.owner[pi].map(|c| w.consumer(c).name().to_owned()),
                         }
                     })
                     .collect(),
@@ -1093,10 +1101,10 @@ impl BrokerModel for Kafka {
         }
     }
 
-    fn group_lag(&self, w: &World, gid: GroupId) -> Option<u64> {
-        let kg = self.group_of.get(gid as usize).copied().flatten()?;
+    fn group_lag(&self, w: &World<KafkaTags>, gid: GroupId) -> Option<u64> {
+        let kg = self.group_of.get(gid.ix()).copied().flatten()?;
         let g = &self.groups[kg];
-        let subs = &w.ledger.groups[gid as usize];
+        let subs = w.ledger().group(gid);
         Some(
             self.parts
                 .iter()
@@ -1105,6 +1113,28 @@ impl BrokerModel for Kafka {
                 .map(|(pi, p)| p.end().saturating_sub(g.committed[pi].unwrap_or(p.end())))
                 .sum(),
         )
+    }
+}
+
+impl Kafka {
+    /// max.poll.interval.ms: a member still on its batch that long is evicted from its group.
+    fn poll_timer(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
+        let ci = c.ix();
+        self.polls[ci].timer = false;
+        let poll = self.polls[ci];
+        if poll.batch_left == 0 || poll.evicted || !p.consumer(c).connected() {
+            return;
+        }
+        let due = poll.returned_at + millis(self.opts.max_poll_interval_ms);
+        if p.now() >= due {
+            // The heartbeat thread leaves the group: its partitions go to the others, who read
+            // from the last commit what this one is still processing.
+            self.polls[ci].evicted = true;
+            self.leave(p, c);
+        } else {
+            self.polls[ci].timer = true;
+            p.schedule(due, KafkaTimer::Poll { consumer: c });
+        }
     }
 }
 

@@ -24,24 +24,49 @@
 //! - Order is publish order per subscriber. No consumer groups: two members of one group each get
 //!   a copy (the second is a duplicate).
 //!
-//! In [`crate::sim::world::Processing`], `tag` is the broker and `aux` is 0.
+//! A trace's [`crate::engine::Origin`] names the broker (`place`).
 //!
 //! Leaves out: pattern subscriptions (PSUBSCRIBE), sharded Pub/Sub (SSUBSCRIBE), RESP3 push
 //! details, keyspace notifications, the client library's own reconnect policy (a fixed delay).
 
-use super::{BrokerModel, BrokerState, Down, ModelState, PubsubChannelState, SubscriberState};
+use crate::engine::state::{BrokerState, ModelState, PubsubChannelState, SubscriberState};
+use crate::engine::{
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, Release, Tags, World,
+};
 use crate::metrics::LossReason;
-use crate::scenario::{millis, secs, Nanos, RedisOptions, Scenario, TopicId, Variant};
-use crate::sim::ledger::{GroupId, MsgId};
-use crate::sim::world::{Delivery, Hop, HopKind, World};
+use crate::scenario::{millis, secs, Nanos, RedisOptions, Scenario, TopicId};
 use crate::topology::{all_consumers, NodeId, Topology};
 use std::collections::VecDeque;
 
 /// Bytes on the wire and in the client's socket buffers before Redis has to buffer for it.
 pub const SOCKET_BYTES: u64 = 128 * 1024;
 
-const TIMER_SOFT_LIMIT: u8 = 1;
-const TIMER_RECONNECT: u8 = 2;
+/// What Redis Pub/Sub puts on its messages and timers.
+#[derive(Clone, Copy, Debug)]
+pub struct PubsubTags;
+
+impl Tags for PubsubTags {
+    type Publish = ();
+    /// The broker system the message came from.
+    type Delivery = u32;
+    type Ack = ();
+    type Timer = PubsubTimer;
+    fn origin(system: &u32) -> Origin {
+        Origin {
+            place: Some(*system),
+            offset: None,
+            attempt: 1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum PubsubTimer {
+    /// Is the client's output buffer still over the soft limit, as long as it was allowed to be?
+    SoftLimit { consumer: ConsumerId, system: u32 },
+    /// A disconnected client has reconnected and subscribes again.
+    Reconnect { consumer: ConsumerId, system: u32 },
+}
 
 /// A PUBLISH that reached at least one subscriber, in its system's [`FanoutLog`].
 #[derive(Clone, Copy, Debug)]
@@ -113,7 +138,7 @@ pub struct RedisPubsub {
     system_of_topic: Vec<usize>,
     /// Per topic, the consumers (static and added) that subscribe to it, each with the index of
     /// its entry in `subs` for the topic's system.
-    topic_subs: Vec<Vec<(u32, u32)>>,
+    topic_subs: Vec<Vec<(ConsumerId, u32)>>,
     /// One entry per consumer and system it subscribes on, consumer by consumer: those of
     /// consumer `c` are `subs[first[c]..first[c + 1]]`.
     subs: Vec<Sub>,
@@ -121,7 +146,7 @@ pub struct RedisPubsub {
     /// Per system, what its subscribers' output buffers hold.
     logs: Vec<FanoutLog>,
     /// Reused for the subscribers of one publish (no allocation per message).
-    targets: Vec<(u32, u32)>,
+    targets: Vec<(ConsumerId, u32)>,
     /// `client-output-buffer-limit pubsub` in bytes (0 = none) and the soft limit's time.
     hard: u64,
     soft: u64,
@@ -130,7 +155,7 @@ pub struct RedisPubsub {
 
 impl RedisPubsub {
     #[must_use]
-    pub fn new(s: &Scenario, v: &Variant, topo: &Topology) -> RedisPubsub {
+    pub fn new(s: &Scenario, opts: &RedisOptions, topo: &Topology) -> RedisPubsub {
         let mut topic_subs = vec![Vec::new(); s.topics.len()];
         let mut subs = Vec::new();
         let mut first = vec![0];
@@ -144,8 +169,8 @@ impl RedisPubsub {
                     .position(|x| x.system == system)
                     .unwrap_or(mine.len());
                 topic_subs[usize::from(t)].push((
-                    u32::try_from(ci).unwrap_or(0),
-                    u32::try_from(base + i).unwrap_or(0),
+                    ConsumerId::from_ix(ci).unwrap_or_default(),
+                    u32::try_from(base + i).unwrap_or(u32::MAX),
                 ));
                 if i == mine.len() {
                     mine.push(Sub {
@@ -168,7 +193,7 @@ impl RedisPubsub {
             first.push(subs.len());
         }
         RedisPubsub {
-            opts: v.redis.clone(),
+            opts: opts.clone(),
             system_nodes: topo.brokers.clone(),
             system_names: topo
                 .brokers
@@ -192,9 +217,9 @@ impl RedisPubsub {
                 topo.brokers.len()
             ],
             targets: Vec::new(),
-            hard: Self::limit(v.redis.pubsub_hard_mb),
-            soft: Self::limit(v.redis.pubsub_soft_mb),
-            soft_for: secs(v.redis.pubsub_soft_s),
+            hard: Self::limit(opts.pubsub_hard_mb),
+            soft: Self::limit(opts.pubsub_soft_mb),
+            soft_for: secs(opts.pubsub_soft_s),
         }
     }
 
@@ -285,12 +310,12 @@ impl RedisPubsub {
     }
 
     /// The index in `subs` of consumer `c`'s entry for `system`.
-    fn sub_index(&self, c: u32, system: usize) -> Option<usize> {
-        self.subs_of(c as usize)
+    fn sub_index(&self, c: ConsumerId, system: usize) -> Option<usize> {
+        self.subs_of(c.ix())
             .find(|&i| self.subs[i].system == system)
     }
 
-    fn sub(&mut self, c: u32, system: usize) -> Option<&mut Sub> {
+    fn sub(&mut self, c: ConsumerId, system: usize) -> Option<&mut Sub> {
         let i = self.sub_index(c, system)?;
         self.subs.get_mut(i)
     }
@@ -311,7 +336,7 @@ impl RedisPubsub {
 
     /// Write what the client's socket can take, then apply the output buffer limits. `i` is
     /// the index of consumer `c`'s entry in `subs`.
-    fn pump(&mut self, w: &mut World, c: u32, i: usize) {
+    fn pump(&mut self, p: &mut Port<'_, PubsubTags>, c: ConsumerId, i: usize) {
         let (hard, soft, soft_for) = (self.hard, self.soft, self.soft_for);
         let Some(sub) = self.subs.get_mut(i) else {
             return;
@@ -325,22 +350,21 @@ impl RedisPubsub {
             };
             let size = u64::from(e.size);
             sub.bytes -= size;
-            w.unstore(e.size);
+            p.unstore(e.size);
             sub.client_bytes += size;
-            w.send_to_consumer(e.msg, node, c, u32::try_from(system).unwrap_or(0), 0);
+            p.deliver(c, e.msg, node, system_tag(system), false);
         }
         if hard > 0 && sub.bytes > hard {
-            return self.disconnect(w, c, system, LossReason::OutputBufferLimit, true);
+            return self.disconnect(p, c, system, LossReason::OutputBufferLimit, true);
         }
         if soft > 0 && sub.bytes > soft {
             if sub.over_soft_since.is_none() {
-                sub.over_soft_since = Some(w.now);
-                w.timer(
-                    w.now + soft_for,
-                    TIMER_SOFT_LIMIT,
-                    c,
-                    u32::try_from(system).unwrap_or(0),
-                );
+                sub.over_soft_since = Some(p.now());
+                let t = PubsubTimer::SoftLimit {
+                    consumer: c,
+                    system: system_tag(system),
+                };
+                p.schedule(p.now() + soft_for, t);
             }
         } else {
             sub.over_soft_since = None;
@@ -351,16 +375,15 @@ impl RedisPubsub {
     /// process still runs) after `reconnect_ms`.
     fn disconnect(
         &mut self,
-        w: &mut World,
-        c: u32,
+        p: &mut Port<'_, PubsubTags>,
+        c: ConsumerId,
         system: usize,
         reason: LossReason,
         reconnect: bool,
     ) {
         let node = self.system_nodes[system];
-        let g = w.consumers[c as usize].group;
-        let reconnect_at = w.now + millis(self.opts.reconnect_ms);
-        let Some(i) = self.sub_index(c, system) else {
+        let reconnect_at = p.now() + millis(self.opts.reconnect_ms);
+        let (Some(g), Some(i)) = (p.group_of(c), self.sub_index(c, system)) else {
             return;
         };
         let log = &self.logs[system];
@@ -369,234 +392,226 @@ impl RedisPubsub {
         sub.over_soft_since = None;
         sub.bytes = 0;
         Self::for_each_held(log, sub, |e| {
-            w.unstore(e.size);
-            w.drop_copy(e.msg, g, reason, node);
+            p.unstore(e.size);
+            p.release(e.msg, g, Release::Lost(reason), node);
         });
         sub.len = 0;
         sub.taken = 0;
         sub.cursor = log.end();
         if reconnect {
-            w.timer(
-                reconnect_at,
-                TIMER_RECONNECT,
-                c,
-                u32::try_from(system).unwrap_or(0),
-            );
+            let t = PubsubTimer::Reconnect {
+                consumer: c,
+                system: system_tag(system),
+            };
+            p.schedule(reconnect_at, t);
         }
     }
 
     fn systems_hit(&self, topic: Option<TopicId>) -> Vec<usize> {
-        match topic {
-            Some(t) => vec![self.system_of_topic[usize::from(t)]],
-            None => (0..self.up.len()).collect(),
-        }
+        super::systems_hit(&self.system_of_topic, self.up.len(), topic)
+    }
+
+    /// Every consumer the model knows.
+    fn consumer_ids(&self) -> impl Iterator<Item = ConsumerId> {
+        (0..self.consumers()).filter_map(ConsumerId::from_ix)
     }
 }
 
+/// A broker system's index as the tag of what it delivers (systems are at most one per topic).
+fn system_tag(system: usize) -> u32 {
+    u32::try_from(system).unwrap_or(u32::MAX)
+}
+
 impl BrokerModel for RedisPubsub {
-    fn publish(&mut self, w: &mut World, m: MsgId) {
-        let to = self.system_nodes[self.system_of_topic[usize::from(w.msg(m).topic)]];
-        w.publish_to(m, to);
+    type Tags = PubsubTags;
+
+    fn publish(&mut self, p: &mut Port<'_, PubsubTags>, m: MsgId) {
+        let to = self.system_nodes[self.system_of_topic[usize::from(p.msg(m).topic)]];
+        p.publish_to(m, to, ());
     }
 
-    fn arrive(&mut self, w: &mut World, h: Hop) {
-        match h.kind {
-            HopKind::Publish => {
-                let m = h.msg;
-                let topic = w.msg(m).topic;
-                let system = self.system_of_topic[usize::from(topic)];
-                if !self.up[system] {
-                    return w.drop_copy_all(m, LossReason::BrokerDown, h.to);
-                }
-                let size = w.msg(m).size;
-                let t = usize::from(topic);
-                let pos = self.logs[system].end();
-                // Every client subscribed right now gets a copy in its output buffer.
-                let mut targets = std::mem::take(&mut self.targets);
-                targets.clear();
-                // Copies are added to the ledger per run of subscribers of one group.
-                let mut run: (GroupId, u16) = (0, 0);
-                for &(c, i) in &self.topic_subs[t] {
-                    let sub = &mut self.subs[i as usize];
-                    if !sub.subscribed {
-                        continue;
-                    }
-                    if sub.len == 0 {
-                        // Nothing of its own before `pos`.
-                        sub.cursor = pos;
-                        sub.taken = 0;
-                    }
-                    sub.len += 1;
-                    sub.bytes += u64::from(size);
-                    let g = w.consumers[c as usize].group;
-                    if g != run.0 || run.1 == u16::MAX {
-                        w.ledger.add_copies(m, run.0, run.1);
-                        run = (g, 0);
-                    }
-                    run.1 += 1;
-                    targets.push((c, i));
-                }
-                w.ledger.add_copies(m, run.0, run.1);
-                w.store_many(size, u32::try_from(targets.len()).unwrap_or(u32::MAX));
-                if !targets.is_empty() {
-                    self.logs[system].entries.push_back(Published {
-                        msg: m,
-                        topic,
-                        size,
-                    });
-                }
-                self.published[t] += 1;
-                self.last_receivers[t] = targets.len() as u64;
-                if targets.is_empty() {
-                    self.to_nobody[t] += 1;
-                }
-                // The published copy is gone; a group none of whose members got one lost it.
-                w.drop_copy_all(m, LossReason::SubscriberOffline, h.to);
-                for &(c, i) in &targets {
-                    if !self.pump_would_idle(&self.subs[i as usize]) {
-                        self.pump(w, c, i as usize);
-                    }
-                }
-                self.targets = targets;
-                self.trim(system);
-            }
-            HopKind::Deliver => {
-                w.deliver_local(
-                    h.consumer,
-                    Delivery {
-                        msg: h.msg,
-                        tag: h.tag,
-                        aux: 0,
-                        redelivered: false,
-                    },
-                );
-            }
-            HopKind::Ack => {}
+    fn arrive(&mut self, p: &mut Port<'_, PubsubTags>, m: MsgId, at: NodeId, (): ()) {
+        let topic = p.msg(m).topic;
+        let system = self.system_of_topic[usize::from(topic)];
+        if !self.up[system] {
+            return p.release_all(m, Release::Lost(LossReason::BrokerDown), at);
         }
+        let size = p.msg(m).size;
+        let t = usize::from(topic);
+        let pos = self.logs[system].end();
+        // Every client subscribed right now gets a copy in its output buffer.
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        // Copies are held per run of subscribers of one group.
+        let mut run: Option<(GroupId, u16)> = None;
+        for &(c, i) in &self.topic_subs[t] {
+            let sub = &mut self.subs[i as usize];
+            let Some(g) = p.group_of(c).filter(|_| sub.subscribed) else {
+                continue;
+            };
+            if sub.len == 0 {
+                // Nothing of its own before `pos`.
+                sub.cursor = pos;
+                sub.taken = 0;
+            }
+            sub.len += 1;
+            sub.bytes += u64::from(size);
+            run = match run {
+                Some((rg, n)) if rg == g && n < u16::MAX => Some((g, n + 1)),
+                Some((rg, n)) => {
+                    p.hold_n(m, rg, n);
+                    Some((g, 1))
+                }
+                None => Some((g, 1)),
+            };
+            targets.push((c, i));
+        }
+        if let Some((rg, n)) = run {
+            p.hold_n(m, rg, n);
+        }
+        p.store_n(size, u32::try_from(targets.len()).unwrap_or(u32::MAX));
+        if !targets.is_empty() {
+            self.logs[system].entries.push_back(Published {
+                msg: m,
+                topic,
+                size,
+            });
+        }
+        self.published[t] += 1;
+        self.last_receivers[t] = targets.len() as u64;
+        if targets.is_empty() {
+            self.to_nobody[t] += 1;
+        }
+        // The published copy is gone; a group none of whose members got one lost it.
+        p.release_all(m, Release::Lost(LossReason::SubscriberOffline), at);
+        for &(c, i) in &targets {
+            if !self.pump_would_idle(&self.subs[i as usize]) {
+                self.pump(p, c, i as usize);
+            }
+        }
+        self.targets = targets;
+        self.trim(system);
     }
 
-    fn processed(&mut self, w: &mut World, c: u32, d: Delivery) {
-        let size = u64::from(w.msg(d.msg).size);
+    fn processed(&mut self, p: &mut Port<'_, PubsubTags>, c: ConsumerId, d: Delivery<u32>) {
+        let size = u64::from(p.msg(d.msg).size);
         let Some(i) = self.sub_index(c, d.tag as usize) else {
             return;
         };
         let sub = &mut self.subs[i];
         sub.client_bytes = sub.client_bytes.saturating_sub(size);
-        self.pump(w, c, i);
+        self.pump(p, c, i);
     }
 
-    fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
-        let reason = match how {
-            Down::Crash => LossReason::ConsumerCrash,
-            Down::Offline => LossReason::SubscriberOffline,
-            Down::LinkDown => LossReason::LinkDown,
-        };
-        let held = std::mem::take(&mut w.scratch);
-        for d in &held {
-            w.drop_held(c, d.msg, reason);
-        }
-        w.scratch = held;
-        let systems: Vec<usize> = self.subs[self.subs_of(c as usize)]
+    fn consumer_down(
+        &mut self,
+        p: &mut Port<'_, PubsubTags>,
+        c: ConsumerId,
+        how: Down,
+        held: &[Delivery<u32>],
+    ) {
+        let reason = how.loss(LossReason::SubscriberOffline);
+        p.release_held(c, held, Release::Lost(reason));
+        let systems: Vec<usize> = self.subs[self.subs_of(c.ix())]
             .iter()
             .map(|x| x.system)
             .collect();
         for s in systems {
-            self.disconnect(w, c, s, reason, false);
+            self.disconnect(p, c, s, reason, false);
             if let Some(sub) = self.sub(c, s) {
                 sub.client_bytes = 0;
             }
         }
     }
 
-    fn consumer_up(&mut self, _w: &mut World, c: u32) {
-        let up = self.up.clone();
-        let mine = self.subs_of(c as usize);
+    fn consumer_up(&mut self, _p: &mut Port<'_, PubsubTags>, c: ConsumerId) {
+        let mine = self.subs_of(c.ix());
         for sub in &mut self.subs[mine] {
-            sub.subscribed = up[sub.system];
+            sub.subscribed = self.up[sub.system];
         }
     }
 
-    fn broker_crash(&mut self, w: &mut World, topic: Option<TopicId>) {
+    fn broker_crash(&mut self, p: &mut Port<'_, PubsubTags>, topic: Option<TopicId>) {
         for s in self.systems_hit(topic) {
             self.up[s] = false;
-            for c in 0..self.consumers() {
-                let c = u32::try_from(c).unwrap_or(0);
-                self.disconnect(w, c, s, LossReason::BrokerRestart, false);
+            for c in self.consumer_ids() {
+                self.disconnect(p, c, s, LossReason::BrokerRestart, false);
             }
         }
     }
 
-    fn broker_restart(&mut self, w: &mut World, topic: Option<TopicId>) {
-        let at = w.now + millis(self.opts.reconnect_ms);
+    fn broker_restart(&mut self, p: &mut Port<'_, PubsubTags>, topic: Option<TopicId>) {
+        let at = p.now() + millis(self.opts.reconnect_ms);
         for s in self.systems_hit(topic) {
             self.up[s] = true;
-            for c in 0..self.consumers() {
-                if self.subs[self.subs_of(c)].iter().any(|x| x.system == s) {
-                    w.timer(
-                        at,
-                        TIMER_RECONNECT,
-                        u32::try_from(c).unwrap_or(0),
-                        u32::try_from(s).unwrap_or(0),
-                    );
+            for c in self.consumer_ids() {
+                if self.subs[self.subs_of(c.ix())]
+                    .iter()
+                    .any(|x| x.system == s)
+                {
+                    let t = PubsubTimer::Reconnect {
+                        consumer: c,
+                        system: system_tag(s),
+                    };
+                    p.schedule(at, t);
                 }
             }
         }
     }
 
-    fn timer(&mut self, w: &mut World, kind: u8, c: u32, system: u32) {
-        let system = system as usize;
-        match kind {
-            TIMER_SOFT_LIMIT => {
-                let (soft, soft_for) = (self.soft, self.soft_for);
-                let Some(sub) = self.sub(c, system) else {
+    fn timer(&mut self, p: &mut Port<'_, PubsubTags>, t: PubsubTimer) {
+        match t {
+            PubsubTimer::SoftLimit {
+                consumer: c,
+                system,
+            } => {
+                let (soft, soft_for, now) = (self.soft, self.soft_for, p.now());
+                let Some(sub) = self.sub(c, system as usize) else {
                     return;
                 };
                 match sub.over_soft_since {
-                    Some(since) if w.now >= since + soft_for && sub.bytes > soft => {
-                        self.disconnect(w, c, system, LossReason::OutputBufferLimit, true);
+                    Some(since) if now >= since + soft_for && sub.bytes > soft => {
+                        self.disconnect(p, c, system as usize, LossReason::OutputBufferLimit, true);
                     }
-                    Some(since) if since + soft_for > w.now => {
+                    Some(since) if since + soft_for > now => {
                         // It dipped under and crossed again later: check again then.
-                        w.timer(
-                            since + soft_for,
-                            TIMER_SOFT_LIMIT,
-                            c,
-                            u32::try_from(system).unwrap_or(0),
-                        );
+                        p.schedule(since + soft_for, t);
                     }
                     _ => {}
                 }
             }
-            TIMER_RECONNECT => {
-                let ok = w.consumers[c as usize].connected() && self.up[system];
-                if let Some(sub) = self.sub(c, system) {
+            PubsubTimer::Reconnect {
+                consumer: c,
+                system,
+            } => {
+                let ok = p.consumer(c).connected() && self.up[system as usize];
+                if let Some(sub) = self.sub(c, system as usize) {
                     if ok {
                         sub.subscribed = true;
                     }
                 }
             }
-            _ => {}
         }
     }
 
-    fn holdings(&self, w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
-        for c in 0..self.consumers() {
-            let g = w.consumers[c].group;
-            for sub in &self.subs[self.subs_of(c)] {
+    fn holdings(&self, w: &World<PubsubTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
+        for c in self.consumer_ids() {
+            let Some(g) = w.group_of(c) else { continue };
+            for sub in &self.subs[self.subs_of(c.ix())] {
                 Self::for_each_held(&self.logs[sub.system], sub, |e| f(e.msg, g));
             }
         }
     }
 
-    fn check(&self, w: &World) -> Result<(), String> {
-        for c in 0..self.consumers() {
-            for sub in &self.subs[self.subs_of(c)] {
+    fn check(&self, w: &World<PubsubTags>) -> Result<(), String> {
+        for c in self.consumer_ids() {
+            for sub in &self.subs[self.subs_of(c.ix())] {
                 let (mut n, mut bytes) = (0u64, 0u64);
                 Self::for_each_held(&self.logs[sub.system], sub, |e| {
                     n += 1;
                     bytes += u64::from(e.size);
                 });
-                let name = &w.consumers[c].name;
+                let name = w.consumer(c).name();
                 if n != sub.len || bytes != sub.bytes {
                     return Err(format!(
                         "output buffer of {name}: {} messages, {} bytes counted; the log has {n}, {bytes}",
@@ -611,15 +626,17 @@ impl BrokerModel for RedisPubsub {
         Ok(())
     }
 
-    fn state(&self, w: &World) -> ModelState {
+    fn state(&self, w: &World<PubsubTags>) -> ModelState {
         ModelState {
             brokers: self
                 .system_names
                 .iter()
                 .zip(&self.up)
-                .map(|(n, &up)| BrokerState {
+                .enumerate()
+                .map(|(system, (n, &up))| BrokerState {
                     name: n.clone(),
                     up,
+                    system,
                 })
                 .collect(),
             pubsub_channels: (0..self.topic_names.len())
@@ -638,12 +655,13 @@ impl BrokerModel for RedisPubsub {
                     }
                 })
                 .collect(),
-            subscribers: (0..self.consumers())
+            subscribers: self
+                .consumer_ids()
                 .flat_map(|c| {
-                    self.subs[self.subs_of(c)]
+                    self.subs[self.subs_of(c.ix())]
                         .iter()
                         .map(move |s| SubscriberState {
-                            consumer: w.consumers[c].name.clone(),
+                            consumer: w.consumer(c).name().to_owned(),
                             subscribed: s.subscribed,
                             buffer_bytes: s.bytes,
                             buffer_messages: s.len,

@@ -38,23 +38,23 @@
 //!   again (duplicates). Groups the snapshot lacks are created again. While down, XADD fails
 //!   (`broker-down`: the Redis client does not retry) and acks are lost.
 //!
-//! In [`crate::sim::world::Processing`], `tag` is the entry id and `aux` the delivery counter.
+//! A trace's [`crate::engine::Origin`] gives the entry id (`offset`) and its delivery counter
+//! (`attempt`).
 //!
 //! Leaves out: entry ids as `<ms>-<seq>` (ids here are a counter that never goes back, not even
 //! across restarts, as the time part guarantees in Redis), approximate trimming (`MAXLEN ~`) and
 //! MINID, XREAD without groups, consumer deletion (XGROUP DELCONSUMER), blocking timeouts,
 //! XPENDING's idle filters, the fork time of BGSAVE and AOF rewrites, replication, Redis Cluster.
 
-use super::{
-    BrokerModel, BrokerState, Down, ModelState, PersistenceState, StreamConsumerState,
-    StreamGroupState, StreamState,
+use super::RoundRobin;
+use crate::engine::state::{
+    BrokerState, ModelState, PersistenceState, StreamConsumerState, StreamGroupState, StreamState,
+};
+use crate::engine::{
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, Release, Tags, World,
 };
 use crate::metrics::LossReason;
-use crate::scenario::{
-    millis, secs, to_secs, GroupStart, Nanos, RedisOptions, Scenario, TopicId, Variant,
-};
-use crate::sim::ledger::{GroupId, MsgId};
-use crate::sim::world::{Delivery, Hop, HopKind, World};
+use crate::scenario::{millis, secs, to_secs, GroupStart, Nanos, RedisOptions, Scenario, TopicId};
 use crate::topology::{NodeId, Topology};
 use std::collections::VecDeque;
 
@@ -63,8 +63,39 @@ pub const AUTOCLAIM_COUNT: usize = 100;
 /// How often the save rules are checked (serverCron).
 const CRON: Nanos = 1_000_000_000;
 
-const TIMER_AUTOCLAIM: u8 = 1;
-const TIMER_SAVE_CHECK: u8 = 2;
+/// What Redis Streams puts on its deliveries, acks and timers.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamTags;
+
+/// A delivered entry: its id and its delivery counter (1 the first time).
+#[derive(Clone, Copy, Debug)]
+pub struct Read {
+    id: u64,
+    count: u32,
+}
+
+impl Tags for StreamTags {
+    type Publish = ();
+    type Delivery = Read;
+    /// XACK of the entry with this id.
+    type Ack = u64;
+    type Timer = StreamTimer;
+    fn origin(r: &Read) -> Origin {
+        Origin {
+            place: None,
+            offset: Some(r.id),
+            attempt: r.count,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum StreamTimer {
+    /// A live member of `group` calls XAUTOCLAIM on the stream of `topic`.
+    Autoclaim { topic: TopicId, group: GroupId },
+    /// serverCron checks the save rules of a server.
+    SaveCheck { server: u32 },
+}
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -78,7 +109,7 @@ struct Entry {
 struct Pending {
     id: u64,
     msg: MsgId,
-    owner: u32,
+    owner: ConsumerId,
     delivered_at: Nanos,
     count: u32,
 }
@@ -90,8 +121,8 @@ struct StreamGroup {
     cursor: u64,
     /// Sorted by id: `>` delivers in id order and claims keep the order.
     pel: VecDeque<Pending>,
-    next_member: usize,
-    next_claimer: usize,
+    next_member: RoundRobin,
+    next_claimer: RoundRobin,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -162,13 +193,13 @@ pub struct RedisStream {
     /// Per consumer: entries read and not yet processed (bounded by `read_count` for `>`).
     inflight: Vec<u32>,
     /// (topic, group) pairs whose XAUTOCLAIM timer runs.
-    claimers: Vec<(usize, GroupId)>,
+    claimers: Vec<(TopicId, GroupId)>,
     timers_started: bool,
 }
 
 impl RedisStream {
     #[must_use]
-    pub fn new(s: &Scenario, v: &Variant, topo: &Topology) -> RedisStream {
+    pub fn new(s: &Scenario, opts: &RedisOptions, topo: &Topology) -> RedisStream {
         let n_topics = s.topics.len();
         let log_node = (0..n_topics)
             .map(|t| {
@@ -196,7 +227,7 @@ impl RedisStream {
             })
             .collect();
         RedisStream {
-            opts: v.redis.clone(),
+            opts: opts.clone(),
             topic_names: s.topics.clone(),
             streams: vec![Stream::default(); n_topics],
             log_node,
@@ -208,16 +239,17 @@ impl RedisStream {
         }
     }
 
-    fn start_timers(&mut self, w: &mut World) {
+    fn start_timers(&mut self, p: &mut Port<'_, StreamTags>) {
         if self.timers_started {
             return;
         }
         self.timers_started = true;
+        if self.opts.appendonly || self.opts.save.is_empty() {
+            return;
+        }
         for s in 0..self.servers.len() {
-            let s32 = u32::try_from(s).unwrap_or(0);
-            if !self.opts.appendonly && !self.opts.save.is_empty() {
-                w.timer(w.now + CRON, TIMER_SAVE_CHECK, s32, 0);
-            }
+            let server = u32::try_from(s).unwrap_or(u32::MAX);
+            p.schedule(p.now() + CRON, StreamTimer::SaveCheck { server });
         }
     }
 
@@ -231,7 +263,7 @@ impl RedisStream {
     }
 
     /// `XGROUP CREATE stream group <$|0>` if the group has no state in this stream yet.
-    fn ensure_group(&mut self, w: &mut World, t: usize, gid: GroupId) -> usize {
+    fn ensure_group(&mut self, p: &mut Port<'_, StreamTags>, t: usize, gid: GroupId) -> usize {
         if let Some(gi) = self.streams[t].group(gid) {
             return gi;
         }
@@ -243,145 +275,137 @@ impl RedisStream {
             gid,
             cursor,
             pel: VecDeque::new(),
-            next_member: 0,
-            next_claimer: 0,
+            next_member: RoundRobin::default(),
+            next_claimer: RoundRobin::default(),
         });
         self.write(t, 1);
-        if self.opts.min_idle_ms > 0.0 && !self.claimers.contains(&(t, gid)) {
-            self.claimers.push((t, gid));
-            w.timer(
-                w.now + millis(self.opts.autoclaim_every_ms),
-                TIMER_AUTOCLAIM,
-                u32::try_from(t).unwrap_or(0),
-                gid,
-            );
+        let topic = TopicId::try_from(t).unwrap_or_default();
+        if self.opts.min_idle_ms > 0.0 && !self.claimers.contains(&(topic, gid)) {
+            self.claimers.push((topic, gid));
+            let at = p.now() + millis(self.opts.autoclaim_every_ms);
+            p.schedule(at, StreamTimer::Autoclaim { topic, group: gid });
         }
         self.streams[t].groups.len() - 1
     }
 
-    fn send(&mut self, w: &mut World, t: usize, c: u32, p: Pending) {
-        self.inflight[c as usize] += 1;
-        w.send_to_consumer(
-            p.msg,
-            self.log_node[t],
-            c,
-            u32::try_from(p.id).unwrap_or(u32::MAX),
-            p.count,
-        );
+    fn send(&mut self, p: &mut Port<'_, StreamTags>, t: usize, c: ConsumerId, e: Pending) {
+        self.inflight[c.ix()] += 1;
+        let read = Read {
+            id: e.id,
+            count: e.count,
+        };
+        p.deliver(c, e.msg, self.log_node[t], read, e.count > 1);
     }
 
     /// Serve blocked `XREADGROUP ... >` calls of group `gi` from stream `t`, members in turn.
-    fn pump_group(&mut self, w: &mut World, t: usize, gi: usize) {
+    fn pump_group(&mut self, p: &mut Port<'_, StreamTags>, t: usize, gi: usize) {
         if !self.up(t) {
             return;
         }
         let count = self.opts.read_count;
         let noack = self.opts.noack;
-        let topic = TopicId::try_from(t).unwrap_or(0);
+        let topic = TopicId::try_from(t).unwrap_or_default();
         let gid = self.streams[t].groups[gi].gid;
-        let n = w.ledger.groups[gid as usize].members.len();
+        let members = p.ledger().group(gid).members.clone();
         let mut pos = self.streams[t].position(self.streams[t].groups[gi].cursor);
         while let Some(e) = self.streams[t].entries.get(pos).copied() {
-            let start = self.streams[t].groups[gi].next_member;
-            let members = &w.ledger.groups[gid as usize].members;
-            let Some(k) = (0..n).map(|i| (start + i) % n).find(|&k| {
-                let c = members[k];
-                let rt = &w.consumers[c as usize];
-                rt.connected() && rt.subscribes(topic) && self.inflight[c as usize] < count
+            let inflight = &self.inflight;
+            let g = &mut self.streams[t].groups[gi];
+            let Some(k) = g.next_member.pick(members.len(), |k| {
+                let rt = p.consumer(members[k]);
+                rt.connected() && rt.subscribes(topic) && inflight[members[k].ix()] < count
             }) else {
                 break;
             };
             let c = members[k];
-            let g = &mut self.streams[t].groups[gi];
-            g.next_member = (k + 1) % n;
             g.cursor = e.id + 1;
-            let p = Pending {
+            let pending = Pending {
                 id: e.id,
                 msg: e.msg,
                 owner: c,
-                delivered_at: w.now,
+                delivered_at: p.now(),
                 count: 1,
             };
             if !noack {
                 // The stream's copy becomes the PEL's; the delivery is one more.
-                g.pel.push_back(p);
-                w.ledger.add_copy(e.msg, gid);
+                g.pel.push_back(pending);
+                p.hold(e.msg, gid);
             }
             self.write(t, 1);
-            self.send(w, t, c, p);
+            self.send(p, t, c, pending);
             pos += 1;
         }
     }
 
-    fn pump_stream(&mut self, w: &mut World, t: usize) {
+    fn pump_stream(&mut self, p: &mut Port<'_, StreamTags>, t: usize) {
         for gi in 0..self.streams[t].groups.len() {
-            self.pump_group(w, t, gi);
+            self.pump_group(p, t, gi);
         }
     }
 
     /// `XREADGROUP ... 0`: consumer `c` reads its own pending entries again.
-    fn read_history(&mut self, w: &mut World, t: usize, gi: usize, c: u32) {
+    fn read_history(&mut self, p: &mut Port<'_, StreamTags>, t: usize, gi: usize, c: ConsumerId) {
         let gid = self.streams[t].groups[gi].gid;
         for i in 0..self.streams[t].groups[gi].pel.len() {
             let id = self.streams[t].groups[gi].pel[i].id;
             if self.streams[t].groups[gi].pel[i].owner != c || !self.streams[t].present(id) {
                 continue;
             }
-            let p = &mut self.streams[t].groups[gi].pel[i];
-            p.count += 1;
-            p.delivered_at = w.now;
-            let p = *p;
-            w.ledger.add_copy(p.msg, gid);
+            let e = &mut self.streams[t].groups[gi].pel[i];
+            e.count += 1;
+            e.delivered_at = p.now();
+            let e = *e;
+            p.hold(e.msg, gid);
             self.write(t, 1);
-            self.send(w, t, c, p);
+            self.send(p, t, c, e);
         }
     }
 
     /// A live member of group `gid` calls `XAUTOCLAIM stream group me min-idle 0 COUNT 100`.
-    fn autoclaim(&mut self, w: &mut World, t: usize, gid: GroupId) {
+    fn autoclaim(&mut self, p: &mut Port<'_, StreamTags>, t: usize, gid: GroupId) {
         let Some(gi) = self.streams[t].group(gid) else {
             return;
         };
-        let topic = TopicId::try_from(t).unwrap_or(0);
-        let members = &w.ledger.groups[gid as usize].members;
-        let n = members.len();
-        let start = self.streams[t].groups[gi].next_claimer;
-        let Some(k) = (0..n).map(|i| (start + i) % n).find(|&k| {
-            let rt = &w.consumers[members[k] as usize];
-            rt.connected() && rt.subscribes(topic)
-        }) else {
+        let topic = TopicId::try_from(t).unwrap_or_default();
+        let members = &p.ledger().group(gid).members;
+        let Some(k) = self.streams[t].groups[gi]
+            .next_claimer
+            .pick(members.len(), |k| {
+                let rt = p.consumer(members[k]);
+                rt.connected() && rt.subscribes(topic)
+            })
+        else {
             return;
         };
         let claimer = members[k];
-        self.streams[t].groups[gi].next_claimer = (k + 1) % n;
         let min_idle = millis(self.opts.min_idle_ms);
         let (mut i, mut claimed) = (0, 0);
         while i < self.streams[t].groups[gi].pel.len() && claimed < AUTOCLAIM_COUNT {
-            let p = self.streams[t].groups[gi].pel[i];
-            if !self.streams[t].present(p.id) {
+            let e = self.streams[t].groups[gi].pel[i];
+            if !self.streams[t].present(e.id) {
                 // Redis 7 drops pending entries whose entry is gone (its copy went at the trim).
                 self.streams[t].groups[gi].pel.remove(i);
                 self.write(t, 1);
                 continue;
             }
             i += 1;
-            if w.now.saturating_sub(p.delivered_at) < min_idle {
+            if p.now().saturating_sub(e.delivered_at) < min_idle {
                 continue;
             }
             let q = &mut self.streams[t].groups[gi].pel[i - 1];
             q.owner = claimer;
             q.count += 1;
-            q.delivered_at = w.now;
+            q.delivered_at = p.now();
             let q = *q;
-            w.ledger.add_copy(q.msg, gid);
+            p.hold(q.msg, gid);
             self.write(t, 1);
-            self.send(w, t, claimer, q);
+            self.send(p, t, claimer, q);
             claimed += 1;
         }
     }
 
     /// XADD's `MAXLEN =`: the oldest entries go; groups that had not read them skip them.
-    fn trim(&mut self, w: &mut World, t: usize) {
+    fn trim(&mut self, p: &mut Port<'_, StreamTags>, t: usize) {
         let max = usize::try_from(self.opts.maxlen).unwrap_or(usize::MAX);
         if max == 0 {
             return;
@@ -394,11 +418,11 @@ impl RedisStream {
             let st = &mut self.streams[t];
             st.bytes -= u64::from(e.size);
             st.trimmed += 1;
-            w.unstore(e.size);
+            p.unstore(e.size);
             for g in &st.groups {
                 let held = e.id >= g.cursor || g.pel.binary_search_by_key(&e.id, |p| p.id).is_ok();
                 if held {
-                    w.drop_copy(e.msg, g.gid, LossReason::Trimmed, node);
+                    p.release(e.msg, g.gid, Release::Lost(LossReason::Trimmed), node);
                 }
             }
         }
@@ -414,7 +438,7 @@ impl RedisStream {
 
     /// The server restarts from what its persistence kept: the ledger gains the copies the
     /// restored streams hold and loses those the crashed state held.
-    fn restore(&mut self, w: &mut World, s: usize) {
+    fn restore(&mut self, p: &mut Port<'_, StreamTags>, s: usize) {
         if self.opts.appendonly {
             // The AOF has every write: the kernel had them when the process died.
             return;
@@ -439,157 +463,169 @@ impl RedisStream {
                             GroupStart::Earliest => 0,
                         },
                         pel: VecDeque::new(),
-                        next_member: 0,
-                        next_claimer: 0,
+                        next_member: RoundRobin::default(),
+                        next_claimer: RoundRobin::default(),
                     });
                 }
             }
-            new.holdings(&mut |m, g| w.ledger.add_copy(m, g));
+            // What the restarted server has holds its copies; what the crashed one held and the
+            // restart did not keep is lost.
+            new.holdings(&mut |m, g| p.hold(m, g));
             let node = self.log_node[t];
-            old.holdings(&mut |m, g| w.drop_copy(m, g, LossReason::BrokerRestart, node));
+            let lost = Release::Lost(LossReason::BrokerRestart);
+            old.holdings(&mut |m, g| p.release(m, g, lost, node));
             for e in &old.entries {
-                w.unstore(e.size);
+                p.unstore(e.size);
             }
             for e in &new.entries {
-                w.store(e.size);
+                p.store(e.size);
             }
             self.streams[t] = new;
         }
     }
 
     fn servers_hit(&self, topic: Option<TopicId>) -> Vec<usize> {
-        match topic {
-            Some(t) => vec![self.server_of[usize::from(t)]],
-            None => (0..self.servers.len()).collect(),
+        super::systems_hit(&self.server_of, self.servers.len(), topic)
+    }
+}
+
+impl RedisStream {
+    /// serverCron: `dirty >= changes && now - lastsave > seconds` for any save rule takes an RDB
+    /// snapshot of server `s`.
+    fn save_check(&mut self, now: Nanos, s: usize) {
+        let srv = &self.servers[s];
+        let elapsed = now.saturating_sub(srv.last_save);
+        #[allow(clippy::cast_precision_loss)]
+        let due = srv.up
+            && self
+                .opts
+                .save
+                .iter()
+                .any(|&(sec, n)| srv.dirty >= n && elapsed > secs(sec as f64));
+        if due {
+            let snap = self.snapshot(s);
+            let srv = &mut self.servers[s];
+            srv.rdb = Some(snap);
+            srv.dirty = 0;
+            srv.last_save = now;
+            srv.saved_once = true;
         }
     }
 }
 
 impl BrokerModel for RedisStream {
-    fn publish(&mut self, w: &mut World, m: MsgId) {
-        self.start_timers(w);
-        let to = self.servers[self.server_of[usize::from(w.msg(m).topic)]].node;
-        w.publish_to(m, to);
+    type Tags = StreamTags;
+
+    fn publish(&mut self, p: &mut Port<'_, StreamTags>, m: MsgId) {
+        self.start_timers(p);
+        let to = self.servers[self.server_of[usize::from(p.msg(m).topic)]].node;
+        p.publish_to(m, to, ());
     }
 
-    fn arrive(&mut self, w: &mut World, h: Hop) {
-        match h.kind {
-            HopKind::Publish => {
-                let m = h.msg;
-                let t = usize::from(w.msg(m).topic);
-                if !self.up(t) {
-                    return w.drop_copy_all(m, LossReason::BrokerDown, h.to);
-                }
-                let size = w.msg(m).size;
-                let st = &mut self.streams[t];
-                let id = st.next_id;
-                st.next_id += 1;
-                st.entries.push_back(Entry { id, msg: m, size });
-                st.bytes += u64::from(size);
-                w.store(size);
-                for g in &st.groups {
-                    w.ledger.add_copy(m, g.gid);
-                }
-                // The copy that travelled goes: every group waiting for it has one in the stream.
-                w.drop_copy_all(m, LossReason::BrokerDown, self.log_node[t]);
+    fn arrive(&mut self, p: &mut Port<'_, StreamTags>, m: MsgId, at: NodeId, (): ()) {
+        let t = usize::from(p.msg(m).topic);
+        if !self.up(t) {
+            return p.release_all(m, Release::Lost(LossReason::BrokerDown), at);
+        }
+        let size = p.msg(m).size;
+        let st = &mut self.streams[t];
+        let id = st.next_id;
+        st.next_id += 1;
+        st.entries.push_back(Entry { id, msg: m, size });
+        st.bytes += u64::from(size);
+        p.store(size);
+        for g in &st.groups {
+            p.hold(m, g.gid);
+        }
+        // The copy that travelled moved into the stream: every group waiting for it has one there.
+        p.release_all(m, Release::Settled, self.log_node[t]);
+        self.write(t, 1);
+        self.trim(p, t);
+        self.pump_stream(p, t);
+    }
+
+    fn acked(
+        &mut self,
+        p: &mut Port<'_, StreamTags>,
+        c: ConsumerId,
+        m: MsgId,
+        at: NodeId,
+        id: u64,
+    ) {
+        let t = usize::from(p.msg(m).topic);
+        if !self.up(t) {
+            return;
+        }
+        let Some(gid) = p.group_of(c) else { return };
+        let Some(gi) = self.streams[t].group(gid) else {
+            return;
+        };
+        let pel = &mut self.streams[t].groups[gi].pel;
+        if let Ok(i) = pel.binary_search_by_key(&id, |e| e.id) {
+            if pel[i].msg == m {
+                pel.remove(i);
+                // Acked after processing: the PEL's copy has done its work.
+                p.release(m, gid, Release::Settled, at);
                 self.write(t, 1);
-                self.trim(w, t);
-                self.pump_stream(w, t);
-            }
-            HopKind::Deliver => {
-                w.deliver_local(
-                    h.consumer,
-                    Delivery {
-                        msg: h.msg,
-                        tag: h.tag,
-                        aux: h.aux,
-                        redelivered: h.aux > 1,
-                    },
-                );
-            }
-            HopKind::Ack => {
-                let t = usize::from(w.msg(h.msg).topic);
-                if !self.up(t) {
-                    return;
-                }
-                let gid = w.consumers[h.consumer as usize].group;
-                let Some(gi) = self.streams[t].group(gid) else {
-                    return;
-                };
-                let pel = &mut self.streams[t].groups[gi].pel;
-                if let Ok(i) = pel.binary_search_by_key(&u64::from(h.tag), |p| p.id) {
-                    if pel[i].msg == h.msg {
-                        pel.remove(i);
-                        // Acked after processing: the delivery is done, this drop changes
-                        // nothing unless the ledger disagrees (the audit would say).
-                        w.drop_copy(h.msg, gid, LossReason::ConsumerCrash, h.to);
-                        self.write(t, 1);
-                    }
-                }
             }
         }
     }
 
-    fn processed(&mut self, w: &mut World, c: u32, d: Delivery) {
-        let ci = c as usize;
-        self.inflight[ci] = self.inflight[ci].saturating_sub(1);
-        let t = usize::from(w.msg(d.msg).topic);
+    fn processed(&mut self, p: &mut Port<'_, StreamTags>, c: ConsumerId, d: Delivery<Read>) {
+        self.inflight[c.ix()] = self.inflight[c.ix()].saturating_sub(1);
+        let t = usize::from(p.msg(d.msg).topic);
         if !self.opts.noack {
-            let from = w.consumers[ci].node;
-            w.send(
-                d.msg,
-                from,
-                self.log_node[t],
-                HopKind::Ack,
-                Some(c),
-                d.tag,
-                0,
-            );
+            p.ack(c, d.msg, self.log_node[t], d.tag.id);
         }
-        let gid = w.consumers[ci].group;
-        for i in 0..w.consumers[ci].topics.len() {
-            let t = usize::from(w.consumers[ci].topics[i]);
+        let Some(gid) = p.group_of(c) else { return };
+        for t in p.consumer(c).topics().to_vec() {
+            let t = usize::from(t);
             if let Some(gi) = self.streams[t].group(gid) {
-                self.pump_group(w, t, gi);
+                self.pump_group(p, t, gi);
             }
         }
     }
 
-    fn consumer_down(&mut self, w: &mut World, c: u32, how: Down) {
-        let reason = how.loss(LossReason::ReceiverOffline);
+    fn consumer_down(
+        &mut self,
+        p: &mut Port<'_, StreamTags>,
+        c: ConsumerId,
+        how: Down,
+        held: &[Delivery<Read>],
+    ) {
         // Without NOACK the PEL still holds each of these: nothing is lost.
-        super::drop_held_all(w, c, reason);
-        self.inflight[c as usize] = 0;
+        p.release_held(
+            c,
+            held,
+            Release::Lost(how.loss(LossReason::ReceiverOffline)),
+        );
+        self.inflight[c.ix()] = 0;
     }
 
-    fn consumer_up(&mut self, w: &mut World, c: u32) {
-        self.start_timers(w);
-        let ci = c as usize;
-        if self.inflight.len() <= ci {
-            self.inflight.resize(ci + 1, 0);
-        }
-        let gid = w.consumers[ci].group;
-        for i in 0..w.consumers[ci].topics.len() {
-            let t = usize::from(w.consumers[ci].topics[i]);
-            let gi = self.ensure_group(w, t, gid);
+    fn consumer_up(&mut self, p: &mut Port<'_, StreamTags>, c: ConsumerId) {
+        self.start_timers(p);
+        let Some(gid) = p.group_of(c) else { return };
+        for t in p.consumer(c).topics().to_vec() {
+            let t = usize::from(t);
+            let gi = self.ensure_group(p, t, gid);
             if self.opts.read_history && !self.opts.noack && self.up(t) {
-                self.read_history(w, t, gi, c);
+                self.read_history(p, t, gi, c);
             }
-            self.pump_group(w, t, gi);
+            self.pump_group(p, t, gi);
         }
     }
 
-    fn broker_crash(&mut self, w: &mut World, topic: Option<TopicId>) {
+    fn broker_crash(&mut self, p: &mut Port<'_, StreamTags>, topic: Option<TopicId>) {
         for s in self.servers_hit(topic) {
             if !self.servers[s].up {
                 continue;
             }
             self.servers[s].up = false;
-            self.restore(w, s);
+            self.restore(p, s);
         }
     }
 
-    fn broker_restart(&mut self, w: &mut World, topic: Option<TopicId>) {
+    fn broker_restart(&mut self, p: &mut Port<'_, StreamTags>, topic: Option<TopicId>) {
         for s in self.servers_hit(topic) {
             if self.servers[s].up {
                 continue;
@@ -597,70 +633,43 @@ impl BrokerModel for RedisStream {
             let srv = &mut self.servers[s];
             srv.up = true;
             srv.dirty = 0;
-            srv.last_save = w.now;
+            srv.last_save = p.now();
             for k in 0..self.servers[s].topics.len() {
                 let t = self.servers[s].topics[k];
-                self.pump_stream(w, t);
+                self.pump_stream(p, t);
             }
         }
     }
 
-    fn timer(&mut self, w: &mut World, kind: u8, a: u32, b: u32) {
-        match kind {
-            TIMER_AUTOCLAIM => {
-                let t = a as usize;
-                w.timer(
-                    w.now + millis(self.opts.autoclaim_every_ms),
-                    TIMER_AUTOCLAIM,
-                    a,
-                    b,
-                );
+    fn timer(&mut self, p: &mut Port<'_, StreamTags>, timer: StreamTimer) {
+        match timer {
+            StreamTimer::Autoclaim { topic, group } => {
+                p.schedule(p.now() + millis(self.opts.autoclaim_every_ms), timer);
+                let t = usize::from(topic);
                 if self.up(t) {
-                    self.autoclaim(w, t, b);
+                    self.autoclaim(p, t, group);
                 }
             }
-            TIMER_SAVE_CHECK => {
-                let s = a as usize;
-                w.timer(w.now + CRON, TIMER_SAVE_CHECK, a, 0);
-                let srv = &self.servers[s];
-                let elapsed = w.now.saturating_sub(srv.last_save);
-                // serverCron: `dirty >= changes && now - lastsave > seconds`.
-                let due = srv
-                    .up
-                    .then_some(())
-                    .and_then(|()| {
-                        self.opts
-                            .save
-                            .iter()
-                            .find(|&&(sec, n)| srv.dirty >= n && elapsed > secs(sec as f64))
-                    })
-                    .is_some();
-                if due {
-                    let snap = self.snapshot(s);
-                    let srv = &mut self.servers[s];
-                    srv.rdb = Some(snap);
-                    srv.dirty = 0;
-                    srv.last_save = w.now;
-                    srv.saved_once = true;
-                }
+            StreamTimer::SaveCheck { server } => {
+                p.schedule(p.now() + CRON, timer);
+                self.save_check(p.now(), server as usize);
             }
-            _ => {}
         }
     }
 
-    fn holdings(&self, _w: &World, f: &mut dyn FnMut(MsgId, GroupId)) {
+    fn holdings(&self, _w: &World<StreamTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for st in &self.streams {
             st.holdings(f);
         }
     }
 
-    fn state(&self, w: &World) -> ModelState {
+    fn state(&self, w: &World<StreamTags>) -> ModelState {
         let streams = self
             .streams
             .iter()
             .enumerate()
             .map(|(t, st)| {
-                let topic = TopicId::try_from(t).unwrap_or(0);
+                let topic = TopicId::try_from(t).unwrap_or_default();
                 StreamState {
                     stream: self.topic_names[t].clone(),
                     broker: self.servers[self.server_of[t]].name.clone(),
@@ -674,18 +683,20 @@ impl BrokerModel for RedisStream {
                         .groups
                         .iter()
                         .map(|g| StreamGroupState {
-                            group: w.ledger.groups[g.gid as usize].name.clone(),
+                            group: w.ledger().group(g.gid).name.clone(),
                             last_delivered_id: g.cursor.checked_sub(1),
                             lag: (st.entries.len() - st.position(g.cursor)) as u64,
                             pending: g.pel.len() as u64,
-                            consumers: w.ledger.groups[g.gid as usize]
+                            consumers: w
+                                .ledger()
+                                .group(g.gid)
                                 .members
                                 .iter()
-                                .filter(|&&c| w.consumers[c as usize].subscribes(topic))
+                                .filter(|&&c| w.consumer(c).subscribes(topic))
                                 .map(|&c| {
                                     let mine = g.pel.iter().filter(|p| p.owner == c);
                                     StreamConsumerState {
-                                        consumer: w.consumers[c as usize].name.clone(),
+                                        consumer: w.consumer(c).name().to_owned(),
                                         pending: mine.clone().count() as u64,
                                         max_delivery_count: mine
                                             .map(|p| p.count)
@@ -703,9 +714,11 @@ impl BrokerModel for RedisStream {
             brokers: self
                 .servers
                 .iter()
-                .map(|s| BrokerState {
+                .enumerate()
+                .map(|(system, s)| BrokerState {
                     name: s.name.clone(),
                     up: s.up,
+                    system,
                 })
                 .collect(),
             streams,
@@ -723,13 +736,13 @@ impl BrokerModel for RedisStream {
         }
     }
 
-    fn group_lag(&self, w: &World, gid: GroupId) -> Option<u64> {
-        let subs = &w.ledger.groups[gid as usize];
+    fn group_lag(&self, w: &World<StreamTags>, gid: GroupId) -> Option<u64> {
+        let subs = w.ledger().group(gid);
         Some(
             self.streams
                 .iter()
                 .enumerate()
-                .filter(|(t, _)| subs.subscribes(TopicId::try_from(*t).unwrap_or(0)))
+                .filter(|(t, _)| TopicId::try_from(*t).is_ok_and(|t| subs.subscribes(t)))
                 .filter_map(|(_, st)| {
                     let g = &st.groups[st.group(gid)?];
                     Some((st.entries.len() - st.position(g.cursor)) as u64)

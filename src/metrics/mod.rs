@@ -271,7 +271,7 @@ impl Metrics {
     pub fn new(
         produced: u64,
         c: &Counters,
-        latency: &LatencyHistogram,
+        latency: Latency,
         cost: Cost,
         elapsed_s: f64,
         stored_bytes_peak: u64,
@@ -286,7 +286,7 @@ impl Metrics {
             pending: c.pending,
             out_of_order: c.out_of_order,
             replayed: c.replayed,
-            latency_ms: latency.summary(),
+            latency_ms: latency,
             throughput_per_s: if elapsed_s > 0.0 {
                 c.delivered as f64 / elapsed_s
             } else {
@@ -381,7 +381,7 @@ mod tests {
         c.lose(LossReason::Retention);
         let mut h = LatencyHistogram::default();
         h.record_ns(2_000_000);
-        let m = Metrics::new(3, &c, &h, Cost::default(), 1.0, 0);
+        let m = Metrics::new(3, &c, h.summary(), Cost::default(), 1.0, 0);
         assert_eq!(m.value("lost_by_reason.retention"), Some(1.0));
         assert_eq!(m.value("lost_by_reason.link-down"), Some(0.0));
         assert_eq!(m.value("pending"), Some(1.0));

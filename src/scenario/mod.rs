@@ -106,24 +106,28 @@ pub enum ServiceDist {
     Exponential,
 }
 
+/// The kinds of fault a scenario file names (`kind = "..."`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FaultKind {
-    /// The consumer disconnects cleanly (closes its connection, leaves its group).
     ConsumerOffline,
-    /// The consumer processes `factor` times slower.
     ConsumerSlow,
-    /// The consumer process dies: what it held in memory is gone, nobody is told at once.
     ConsumerCrash,
-    /// A broker dies; with `until_s` it restarts.
     BrokerCrash,
-    /// The network links of a producer or consumer are cut.
     LinkDown,
-    /// A new consumer joins.
     AddConsumer,
 }
 
 impl FaultKind {
+    pub const ALL: [FaultKind; 6] = [
+        FaultKind::ConsumerOffline,
+        FaultKind::ConsumerSlow,
+        FaultKind::ConsumerCrash,
+        FaultKind::BrokerCrash,
+        FaultKind::LinkDown,
+        FaultKind::AddConsumer,
+    ];
+
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -137,18 +141,96 @@ impl FaultKind {
     }
 }
 
+/// A fault of the scenario: what happens, from `at` (and, for those that heal, until when).
 #[derive(Clone, Debug, Serialize)]
 pub struct Fault {
-    pub kind: FaultKind,
-    /// A consumer, producer or broker name; `None` for add-consumer, and for broker-crash
-    /// (every broker of each variant).
-    pub target: Option<String>,
     pub at: Nanos,
-    pub until: Option<Nanos>,
-    /// Slow-down factor of consumer-slow.
-    pub factor: f64,
-    /// The consumer that add-consumer brings.
-    pub consumer: Option<Consumer>,
+    pub action: FaultAction,
+}
+
+/// What a fault does. Each kind carries exactly what it needs: a target consumer, producer or
+/// topic, a slow-down factor, the consumer that joins.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FaultAction {
+    /// The consumer disconnects cleanly (closes its connection, leaves its group).
+    ConsumerOffline {
+        consumer: String,
+        until: Option<Nanos>,
+    },
+    /// The consumer process dies: what it held in memory is gone, nobody is told at once.
+    ConsumerCrash {
+        consumer: String,
+        until: Option<Nanos>,
+    },
+    /// The consumer processes `factor` times slower.
+    ConsumerSlow {
+        consumer: String,
+        factor: f64,
+        until: Option<Nanos>,
+    },
+    /// The network links of a producer or consumer are cut.
+    LinkDown {
+        target: String,
+        until: Option<Nanos>,
+    },
+    /// A broker dies: the one carrying `topic`, or every broker of each variant; with `until`
+    /// it restarts.
+    BrokerCrash {
+        topic: Option<TopicId>,
+        until: Option<Nanos>,
+    },
+    /// A new consumer joins (and stays).
+    AddConsumer { consumer: Consumer },
+}
+
+impl Fault {
+    #[must_use]
+    pub fn kind(&self) -> FaultKind {
+        match self.action {
+            FaultAction::ConsumerOffline { .. } => FaultKind::ConsumerOffline,
+            FaultAction::ConsumerCrash { .. } => FaultKind::ConsumerCrash,
+            FaultAction::ConsumerSlow { .. } => FaultKind::ConsumerSlow,
+            FaultAction::LinkDown { .. } => FaultKind::LinkDown,
+            FaultAction::BrokerCrash { .. } => FaultKind::BrokerCrash,
+            FaultAction::AddConsumer { .. } => FaultKind::AddConsumer,
+        }
+    }
+    /// When it heals, if it does.
+    #[must_use]
+    pub fn until(&self) -> Option<Nanos> {
+        match self.action {
+            FaultAction::ConsumerOffline { until, .. }
+            | FaultAction::ConsumerCrash { until, .. }
+            | FaultAction::ConsumerSlow { until, .. }
+            | FaultAction::LinkDown { until, .. }
+            | FaultAction::BrokerCrash { until, .. } => until,
+            FaultAction::AddConsumer { .. } => None,
+        }
+    }
+    /// What it acts on, by name: a consumer, a producer, a topic (whose broker crashes), the
+    /// consumer it adds; None for a crash of every broker.
+    #[must_use]
+    pub fn target<'a>(&'a self, topics: &'a [String]) -> Option<&'a str> {
+        match &self.action {
+            FaultAction::ConsumerOffline { consumer, .. }
+            | FaultAction::ConsumerCrash { consumer, .. }
+            | FaultAction::ConsumerSlow { consumer, .. } => Some(consumer),
+            FaultAction::LinkDown { target, .. } => Some(target),
+            FaultAction::BrokerCrash { topic, .. } => topic
+                .and_then(|t| topics.get(usize::from(t)))
+                .map(String::as_str),
+            FaultAction::AddConsumer { consumer } => Some(&consumer.name),
+        }
+    }
+    /// The consumer an add-consumer fault brings in.
+    #[must_use]
+    pub fn added_consumer(&self) -> Option<&Consumer> {
+        match &self.action {
+            FaultAction::AddConsumer { consumer } => Some(consumer),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -462,16 +544,82 @@ impl Default for KafkaOptions {
     }
 }
 
+/// One topology the workload runs through.
 #[derive(Clone, Debug, Serialize)]
 pub struct Variant {
     pub name: String,
-    pub shape: Shape,
-    pub broker: Option<BrokerKind>,
-    pub direct: DirectOptions,
-    pub channel: ChannelOptions,
-    pub redis: RedisOptions,
-    pub rabbitmq: RabbitOptions,
-    pub kafka: KafkaOptions,
+    pub system: System,
+}
+
+/// How a variant moves messages: no broker, an IPC channel, or a broker in one of three shapes.
+/// A broker shape always carries its broker and that broker's options, and nothing else.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum System {
+    Direct(DirectOptions),
+    Channel(ChannelOptions),
+    Broker { shape: BrokerShape, broker: Broker },
+}
+
+/// Where the brokers stand in a brokered variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BrokerShape {
+    /// One broker system for every topic.
+    SingleBroker,
+    /// A broker system per topic (a queue system per use case).
+    BrokerPerTopic,
+    /// One central log system, a topic each.
+    CentralLog,
+}
+
+/// A broker with its options.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Broker {
+    RedisPubsub(RedisOptions),
+    RedisStream(RedisOptions),
+    Rabbitmq(RabbitOptions),
+    Kafka(KafkaOptions),
+}
+
+impl Broker {
+    #[must_use]
+    pub fn kind(&self) -> BrokerKind {
+        match self {
+            Broker::RedisPubsub(_) => BrokerKind::RedisPubsub,
+            Broker::RedisStream(_) => BrokerKind::RedisStream,
+            Broker::Rabbitmq(_) => BrokerKind::Rabbitmq,
+            Broker::Kafka(_) => BrokerKind::Kafka,
+        }
+    }
+}
+
+impl Variant {
+    #[must_use]
+    pub fn shape(&self) -> Shape {
+        match &self.system {
+            System::Direct(_) => Shape::Direct,
+            System::Channel(_) => Shape::Channel,
+            System::Broker { shape, .. } => match shape {
+                BrokerShape::SingleBroker => Shape::SingleBroker,
+                BrokerShape::BrokerPerTopic => Shape::BrokerPerTopic,
+                BrokerShape::CentralLog => Shape::CentralLog,
+            },
+        }
+    }
+    /// The broker of a brokered variant.
+    #[must_use]
+    pub fn broker(&self) -> Option<&Broker> {
+        match &self.system {
+            System::Broker { broker, .. } => Some(broker),
+            _ => None,
+        }
+    }
+    #[must_use]
+    pub fn broker_kind(&self) -> Option<BrokerKind> {
+        self.broker().map(Broker::kind)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]

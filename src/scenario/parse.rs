@@ -2,9 +2,10 @@
 //! there, with their span), then `validate` checks names, numbers and limits.
 
 use super::{
-    secs, Arrivals, BrokerKind, ChannelOptions, Consumer, DirectOptions, ExchangeKind, Expect,
-    Fault, FaultKind, KafkaOptions, Op, Producer, Publish, QueueType, RabbitOptions, RedisOptions,
-    Scenario, ScenarioError, ServiceDist, Shape, Step, Text, TopicId, Variant,
+    secs, Arrivals, Broker, BrokerKind, BrokerShape, ChannelOptions, Consumer, DirectOptions,
+    ExchangeKind, Expect, Fault, FaultAction, FaultKind, KafkaOptions, Nanos, Op, Producer,
+    Publish, QueueType, RabbitOptions, RedisOptions, Scenario, ScenarioError, ServiceDist, Shape,
+    Step, System, Text, TopicId, Variant,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -277,8 +278,58 @@ fn key_before(text: &str, offset: usize) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
-#[allow(clippy::too_many_lines)]
+/// Check a parsed file section by section and build the [`Scenario`]. Each section's rules are a
+/// function of their own; the first problem found is the error.
 fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
+    let top = top_level(c, &raw)?;
+    require_sections(c, &raw)?;
+    let topics = topics(c, &raw)?;
+    let mut names = Names::default();
+    let producers = producers(c, &raw, &top, &topics, &mut names)?;
+    let consumers = raw
+        .consumer
+        .iter()
+        .map(|rc| consumer(c, rc, &topics, &mut names))
+        .collect::<Res<Vec<_>>>()?;
+    let faults = faults(c, &raw, &top, &topics, &producers, &mut names)?;
+    let people = producers.len() + names.consumers.len();
+    if people > LIMITS.nodes {
+        return Err(c.at(
+            0,
+            format!(
+                "{people} producers and consumers is over the limit of {}",
+                LIMITS.nodes
+            ),
+        ));
+    }
+    let variants = variants(c, &raw)?;
+    let steps = steps(c, &raw, &top, &variants, &producers, &names)?;
+    Ok(Scenario {
+        source: c.file.to_owned(),
+        title: raw.title.unwrap_or_else(|| Text::plain(c.file)),
+        description: raw.description,
+        seed: top.seed,
+        duration: secs(top.duration_s),
+        latency: super::millis(top.latency_ms),
+        sample_step: secs(top.sample_step_s).max(1),
+        topics,
+        producers,
+        consumers,
+        faults,
+        variants,
+        steps,
+    })
+}
+
+/// The scenario's own numbers.
+struct Top {
+    seed: u64,
+    duration_s: f64,
+    latency_ms: f64,
+    sample_step_s: f64,
+}
+
+fn top_level(c: &Checker, raw: &RawScenario) -> Res<Top> {
     let l = LIMITS;
     let seed = match &raw.seed {
         Some(s) => u64::try_from(c.integer(s, "seed", 0, i64::MAX)?).unwrap_or(0),
@@ -292,11 +343,22 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
         Some(v) => c.number(v, "latency_ms", 0.0, l.latency_ms)?,
         None => 1.0,
     };
+    // At most `samples` samples over the run, however long it is: the lower bound wins over
+    // the default's one second.
     let min_step = duration_s / l.samples;
     let sample_step_s = match &raw.sample_step_s {
         Some(v) => c.positive(v, "sample_step_s", duration_s)?.max(min_step),
-        None => (duration_s / 200.0).clamp(min_step.max(0.001), 1.0),
+        None => (duration_s / 200.0).min(1.0).max(min_step.max(0.001)),
     };
+    Ok(Top {
+        seed,
+        duration_s,
+        latency_ms,
+        sample_step_s,
+    })
+}
+
+fn require_sections(c: &Checker, raw: &RawScenario) -> Res<()> {
     if raw.producer.is_empty() {
         return Err(c.at(0, "no [[producer]]: a scenario needs at least one producer"));
     }
@@ -309,8 +371,12 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
             "no [[variant]]: name at least one topology (shape = \"direct\", ...)",
         ));
     }
+    Ok(())
+}
 
-    // Topics: every name a producer publishes to or a consumer subscribes to.
+/// Every name a producer publishes to or a consumer subscribes to, sorted: a topic's id is its
+/// index.
+fn topics(c: &Checker, raw: &RawScenario) -> Res<Vec<String>> {
     let mut topic_set = BTreeSet::new();
     for p in &raw.producer {
         for pb in &p.get_ref().publish {
@@ -326,143 +392,189 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
             topic_set.insert(c.name(t, "topic")?);
         }
     }
-    if topic_set.len() > l.topics {
+    if topic_set.len() > LIMITS.topics {
         return Err(c.at(
             0,
             format!(
                 "{} topics is over the limit of {}",
                 topic_set.len(),
-                l.topics
+                LIMITS.topics
             ),
         ));
     }
-    let topics: Vec<String> = topic_set.into_iter().collect();
-    let topic_id = |name: &str| -> TopicId {
-        let i = topics
-            .binary_search_by(|t| t.as_str().cmp(name))
-            .unwrap_or(0);
-        TopicId::try_from(i).unwrap_or(0)
-    };
+    Ok(topic_set.into_iter().collect())
+}
 
-    let mut names: BTreeMap<String, &'static str> = BTreeMap::new();
-    let mut unique = |v: &Spanned<String>, what: &'static str| -> Res<String> {
+/// The id of a topic that [`topics`] collected.
+fn topic_id(topics: &[String], name: &str) -> TopicId {
+    let i = topics
+        .binary_search_by(|t| t.as_str().cmp(name))
+        .unwrap_or(0);
+    TopicId::try_from(i).unwrap_or(0)
+}
+
+/// Producer and consumer names taken so far (they share one namespace), and the consumers'.
+#[derive(Default)]
+struct Names {
+    taken: BTreeMap<String, &'static str>,
+    consumers: BTreeSet<String>,
+}
+
+impl Names {
+    fn unique(&mut self, c: &Checker, v: &Spanned<String>, what: &'static str) -> Res<String> {
         let n = c.name(v, what)?;
-        if let Some(prev) = names.insert(n.clone(), what) {
+        if let Some(prev) = self.taken.insert(n.clone(), what) {
             return c.err(v, format!("the name {n:?} is already used by a {prev}"));
         }
+        if what == "consumer" {
+            self.consumers.insert(n.clone());
+        }
         Ok(n)
-    };
+    }
+}
 
+/// What the whole workload adds up to, checked against the limits as entries come.
+#[derive(Default)]
+struct Workload {
+    streams: usize,
+    messages: f64,
+    keys_total: u64,
+}
+
+fn producers(
+    c: &Checker,
+    raw: &RawScenario,
+    top: &Top,
+    topics: &[String],
+    names: &mut Names,
+) -> Res<Vec<Producer>> {
+    let mut total = Workload::default();
     let mut producers = Vec::new();
-    let mut streams = 0usize;
-    let mut messages = 0.0;
-    let mut keys_total = 0u64;
     for rp in &raw.producer {
         let rp = rp.get_ref();
-        let name = unique(&rp.name, "producer")?;
+        let name = names.unique(c, &rp.name, "producer")?;
         if rp.publish.is_empty() {
             return c.err(
                 &rp.name,
                 format!("producer {name:?} publishes nothing: give it a publish list"),
             );
         }
-        let mut publish = Vec::new();
-        for pb in &rp.publish {
-            let pb = pb.get_ref();
-            let rate = c.positive(&pb.rate_per_s, "rate_per_s", l.rate_per_s)?;
-            let keys = match &pb.keys {
-                Some(k) => c.integer(k, "keys", 0, 1_000_000)?,
-                None => 0,
-            };
-            let size = match &pb.size_bytes {
-                Some(s) => c.integer(s, "size_bytes", 1, l.size_bytes)?,
-                None => 100,
-            };
-            messages += rate * duration_s;
-            keys_total += u64::try_from(keys).unwrap_or(0);
-            if messages > l.messages {
-                return c.err(
-                    &pb.rate_per_s,
-                    format!(
-                        "the workload would create {messages:.0} messages or more over duration_s = {duration_s}; \
-                         the limit is {:.0}: lower rate_per_s or duration_s",
-                        l.messages
-                    ),
-                );
-            }
-            if keys_total > l.keys_total {
-                return c.err(
-                    &pb.rate_per_s,
-                    format!("more than {} keys in all", l.keys_total),
-                );
-            }
-            publish.push(Publish {
-                topic: topic_id(pb.topic.get_ref().trim()),
-                rate_per_s: rate,
-                keys: u32::try_from(keys).unwrap_or(0),
-                size_bytes: u32::try_from(size).unwrap_or(1),
-                arrivals: pb.arrivals.unwrap_or(Arrivals::Poisson),
-            });
-            streams += 1;
-            if streams > l.publish_streams {
-                return c.err(
-                    &pb.topic,
-                    format!("more than {} publish entries", l.publish_streams),
-                );
-            }
-        }
+        let publish = rp
+            .publish
+            .iter()
+            .map(|pb| publish(c, pb.get_ref(), top, topics, &mut total))
+            .collect::<Res<Vec<_>>>()?;
         producers.push(Producer { name, publish });
     }
+    Ok(producers)
+}
 
-    let consumer = |rc: &Spanned<RawConsumer>,
-                    unique: &mut dyn FnMut(&Spanned<String>, &'static str) -> Res<String>|
-     -> Res<Consumer> {
-        let rc = rc.get_ref();
-        let name = unique(&rc.name, "consumer")?;
-        if rc.subscribe.get_ref().is_empty() {
-            return c.err(
-                &rc.subscribe,
-                format!("consumer {name:?} subscribes to no topic"),
-            );
-        }
-        let mut subscribe: Vec<TopicId> = rc
-            .subscribe
-            .get_ref()
-            .iter()
-            .map(|t| topic_id(t.get_ref().trim()))
-            .collect();
-        subscribe.sort_unstable();
-        subscribe.dedup();
-        let group = match &rc.group {
-            Some(g) => c.name(g, "group")?,
-            None => name.clone(),
-        };
-        let service_ms = match &rc.service_ms {
-            Some(s) => c.number(s, "service_ms", 0.0, l.service_ms)?,
-            None => 1.0,
-        };
-        Ok(Consumer {
-            name,
-            subscribe,
-            group,
-            service: super::millis(service_ms),
-            service_dist: rc.service_dist.unwrap_or(ServiceDist::Fixed),
-        })
+fn publish(
+    c: &Checker,
+    pb: &RawPublish,
+    top: &Top,
+    topics: &[String],
+    total: &mut Workload,
+) -> Res<Publish> {
+    let l = LIMITS;
+    let rate = c.positive(&pb.rate_per_s, "rate_per_s", l.rate_per_s)?;
+    let keys = match &pb.keys {
+        Some(k) => c.integer(k, "keys", 0, 1_000_000)?,
+        None => 0,
     };
-    let mut consumers = Vec::new();
-    for rc in &raw.consumer {
-        consumers.push(consumer(rc, &mut unique)?);
+    let size = match &pb.size_bytes {
+        Some(s) => c.integer(s, "size_bytes", 1, l.size_bytes)?,
+        None => 100,
+    };
+    let duration_s = top.duration_s;
+    total.messages += rate * duration_s;
+    total.keys_total += u64::try_from(keys).unwrap_or(0);
+    if total.messages > l.messages {
+        return c.err(
+            &pb.rate_per_s,
+            format!(
+                "the workload would create {:.0} messages or more over duration_s = {duration_s}; \
+                 the limit is {:.0}: lower rate_per_s or duration_s",
+                total.messages, l.messages
+            ),
+        );
     }
+    if total.keys_total > l.keys_total {
+        return c.err(
+            &pb.rate_per_s,
+            format!("more than {} keys in all", l.keys_total),
+        );
+    }
+    total.streams += 1;
+    if total.streams > l.publish_streams {
+        return c.err(
+            &pb.topic,
+            format!("more than {} publish entries", l.publish_streams),
+        );
+    }
+    Ok(Publish {
+        topic: topic_id(topics, pb.topic.get_ref().trim()),
+        rate_per_s: rate,
+        keys: u32::try_from(keys).unwrap_or(0),
+        size_bytes: u32::try_from(size).unwrap_or(1),
+        arrivals: pb.arrivals.unwrap_or(Arrivals::Poisson),
+    })
+}
 
-    let mut faults = Vec::new();
-    if raw.fault.len() > l.faults {
+fn consumer(
+    c: &Checker,
+    rc: &Spanned<RawConsumer>,
+    topics: &[String],
+    names: &mut Names,
+) -> Res<Consumer> {
+    let rc = rc.get_ref();
+    let name = names.unique(c, &rc.name, "consumer")?;
+    if rc.subscribe.get_ref().is_empty() {
+        return c.err(
+            &rc.subscribe,
+            format!("consumer {name:?} subscribes to no topic"),
+        );
+    }
+    let mut subscribe: Vec<TopicId> = rc
+        .subscribe
+        .get_ref()
+        .iter()
+        .map(|t| topic_id(topics, t.get_ref().trim()))
+        .collect();
+    subscribe.sort_unstable();
+    subscribe.dedup();
+    let group = match &rc.group {
+        Some(g) => c.name(g, "group")?,
+        None => name.clone(),
+    };
+    let service_ms = match &rc.service_ms {
+        Some(s) => c.number(s, "service_ms", 0.0, LIMITS.service_ms)?,
+        None => 1.0,
+    };
+    Ok(Consumer {
+        name,
+        subscribe,
+        group,
+        service: super::millis(service_ms),
+        service_dist: rc.service_dist.unwrap_or(ServiceDist::Fixed),
+    })
+}
+
+/// The faults, in time order (a fault may name a consumer that an earlier add-consumer brings).
+fn faults(
+    c: &Checker,
+    raw: &RawScenario,
+    top: &Top,
+    topics: &[String],
+    producers: &[Producer],
+    names: &mut Names,
+) -> Res<Vec<Fault>> {
+    if raw.fault.len() > LIMITS.faults {
         return Err(c.at(
-            raw.fault[l.faults].span().start,
-            format!("more than {} faults", l.faults),
+            raw.fault[LIMITS.faults].span().start,
+            format!("more than {} faults", LIMITS.faults),
         ));
     }
-    let mut known_consumers: BTreeSet<String> = consumers.iter().map(|x| x.name.clone()).collect();
-    let producer_names: BTreeSet<String> = producers.iter().map(|x| x.name.clone()).collect();
     let mut sorted: Vec<&Spanned<RawFault>> = raw.fault.iter().collect();
     sorted.sort_by(|a, b| {
         a.get_ref()
@@ -470,302 +582,291 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
             .get_ref()
             .total_cmp(b.get_ref().at_s.get_ref())
     });
-    for rf in sorted {
-        let f = rf.get_ref();
-        let kind = *f.kind.get_ref();
-        let at_s = c.number(&f.at_s, "at_s", 0.0, duration_s)?;
-        let until = match &f.until_s {
-            Some(u) => {
-                let u_s = c.number(u, "until_s", 0.0, l.duration_s)?;
-                if u_s <= at_s {
-                    return c.err(u, format!("until_s ({u_s}) must be after at_s ({at_s})"));
-                }
-                if kind == FaultKind::AddConsumer {
-                    return c.err(u, "add-consumer takes no until_s: the consumer stays");
-                }
-                Some(secs(u_s))
-            }
-            None => None,
-        };
-        let factor = match &f.factor {
-            Some(v) => {
-                if kind != FaultKind::ConsumerSlow {
-                    return c.err(
-                        v,
-                        format!("factor belongs to consumer-slow, not {}", kind.name()),
-                    );
-                }
-                c.number(v, "factor", 1.0, 10_000.0)?
-            }
-            None => 10.0,
-        };
-        let mut added = None;
-        match kind {
-            FaultKind::AddConsumer => {
-                if let Some(t) = &f.target {
-                    return c.err(t, "add-consumer has no target: describe the new consumer in `consumer = { ... }`");
-                }
-                let Some(rc) = &f.consumer else {
-                    return c.err(
-                        &f.kind,
-                        "add-consumer needs `consumer = { name = ..., subscribe = [...] }`",
-                    );
-                };
-                let new = consumer(rc, &mut unique)?;
-                known_consumers.insert(new.name.clone());
-                added = Some(new);
-            }
-            _ => {
-                if let Some(rc) = &f.consumer {
-                    return c.err(
-                        rc,
-                        format!("`consumer` belongs to add-consumer, not {}", kind.name()),
-                    );
-                }
-            }
-        }
-        match (kind, &f.target) {
-            (
-                FaultKind::ConsumerOffline | FaultKind::ConsumerSlow | FaultKind::ConsumerCrash,
-                None,
-            ) => {
-                return c.err(&f.kind, format!("{} needs a target consumer", kind.name()));
-            }
-            (
-                FaultKind::ConsumerOffline | FaultKind::ConsumerSlow | FaultKind::ConsumerCrash,
-                Some(t),
-            ) => {
-                if !known_consumers.contains(t.get_ref().trim()) {
-                    return c.err(
-                        t,
-                        format!(
-                            "target {:?} names no consumer (known: {})",
-                            t.get_ref(),
-                            list(&known_consumers)
-                        ),
-                    );
-                }
-            }
-            (FaultKind::LinkDown, None) => {
-                return c.err(&f.kind, "link-down needs a target producer or consumer");
-            }
-            (FaultKind::LinkDown, Some(t)) => {
-                let n = t.get_ref().trim();
-                if !known_consumers.contains(n) && !producer_names.contains(n) {
-                    return c.err(t, format!("target {n:?} names no producer or consumer"));
-                }
-            }
-            (FaultKind::BrokerCrash, Some(t)) => {
-                if topics
-                    .binary_search_by(|x| x.as_str().cmp(t.get_ref().trim()))
-                    .is_err()
-                {
-                    return c.err(t, format!(
-                        "broker-crash target {:?} names no topic: give the topic whose broker crashes, or no target for every broker",
-                        t.get_ref()
-                    ));
-                }
-            }
-            (FaultKind::BrokerCrash | FaultKind::AddConsumer, None) => {}
-            (FaultKind::AddConsumer, Some(_)) => {}
-        }
-        faults.push(Fault {
-            kind,
-            target: f.target.as_ref().map(|t| t.get_ref().trim().to_owned()),
-            at: secs(at_s),
-            until,
-            factor,
-            consumer: added,
-        });
-    }
-    if producers.len() + known_consumers.len() > l.nodes {
-        return Err(c.at(
-            0,
-            format!(
-                "{} producers and consumers is over the limit of {}",
-                producers.len() + known_consumers.len(),
-                l.nodes
-            ),
-        ));
-    }
+    sorted
+        .into_iter()
+        .map(|rf| fault(c, rf.get_ref(), top, topics, producers, names))
+        .collect()
+}
 
-    let mut variants = Vec::new();
-    if raw.variant.len() > l.variants {
+fn fault(
+    c: &Checker,
+    f: &RawFault,
+    top: &Top,
+    topics: &[String],
+    producers: &[Producer],
+    names: &mut Names,
+) -> Res<Fault> {
+    let kind = *f.kind.get_ref();
+    let at_s = c.number(&f.at_s, "at_s", 0.0, top.duration_s)?;
+    let until = fault_until(c, f, kind, at_s)?;
+    let factor = match &f.factor {
+        Some(v) if kind != FaultKind::ConsumerSlow => {
+            return c.err(
+                v,
+                format!("factor belongs to consumer-slow, not {}", kind.name()),
+            );
+        }
+        Some(v) => c.number(v, "factor", 1.0, 10_000.0)?,
+        None => 10.0,
+    };
+    if kind != FaultKind::AddConsumer {
+        if let Some(rc) = &f.consumer {
+            return c.err(
+                rc,
+                format!("`consumer` belongs to add-consumer, not {}", kind.name()),
+            );
+        }
+    }
+    let target = || fault_target(c, f, kind, topics, producers, names);
+    let action = match kind {
+        FaultKind::AddConsumer => {
+            if let Some(t) = &f.target {
+                return c.err(
+                    t,
+                    "add-consumer has no target: describe the new consumer in `consumer = { ... }`",
+                );
+            }
+            let Some(rc) = &f.consumer else {
+                return c.err(
+                    &f.kind,
+                    "add-consumer needs `consumer = { name = ..., subscribe = [...] }`",
+                );
+            };
+            FaultAction::AddConsumer {
+                consumer: consumer(c, rc, topics, names)?,
+            }
+        }
+        FaultKind::ConsumerOffline => FaultAction::ConsumerOffline {
+            consumer: target()?,
+            until,
+        },
+        FaultKind::ConsumerCrash => FaultAction::ConsumerCrash {
+            consumer: target()?,
+            until,
+        },
+        FaultKind::ConsumerSlow => FaultAction::ConsumerSlow {
+            consumer: target()?,
+            factor,
+            until,
+        },
+        FaultKind::LinkDown => FaultAction::LinkDown {
+            target: target()?,
+            until,
+        },
+        FaultKind::BrokerCrash => FaultAction::BrokerCrash {
+            topic: match &f.target {
+                Some(_) => Some(topic_id(topics, &target()?)),
+                None => None,
+            },
+            until,
+        },
+    };
+    Ok(Fault {
+        at: secs(at_s),
+        action,
+    })
+}
+
+fn fault_until(c: &Checker, f: &RawFault, kind: FaultKind, at_s: f64) -> Res<Option<Nanos>> {
+    let Some(u) = &f.until_s else {
+        return Ok(None);
+    };
+    let u_s = c.number(u, "until_s", 0.0, LIMITS.duration_s)?;
+    if u_s <= at_s {
+        return c.err(u, format!("until_s ({u_s}) must be after at_s ({at_s})"));
+    }
+    if kind == FaultKind::AddConsumer {
+        return c.err(u, "add-consumer takes no until_s: the consumer stays");
+    }
+    Ok(Some(secs(u_s)))
+}
+
+/// The target a fault of `kind` needs, checked against what the scenario has.
+fn fault_target(
+    c: &Checker,
+    f: &RawFault,
+    kind: FaultKind,
+    topics: &[String],
+    producers: &[Producer],
+    names: &Names,
+) -> Res<String> {
+    let Some(t) = &f.target else {
+        let what = match kind {
+            FaultKind::LinkDown => "a target producer or consumer",
+            _ => "a target consumer",
+        };
+        return c.err(&f.kind, format!("{} needs {what}", kind.name()));
+    };
+    let n = t.get_ref().trim();
+    let known = match kind {
+        FaultKind::LinkDown => names.consumers.contains(n) || producers.iter().any(|p| p.name == n),
+        FaultKind::BrokerCrash => topics.binary_search_by(|x| x.as_str().cmp(n)).is_ok(),
+        _ => names.consumers.contains(n),
+    };
+    if known {
+        return Ok(n.to_owned());
+    }
+    let message = match kind {
+        FaultKind::LinkDown => format!("target {n:?} names no producer or consumer"),
+        FaultKind::BrokerCrash => format!(
+            "broker-crash target {:?} names no topic: give the topic whose broker crashes, or no target for every broker",
+            t.get_ref()
+        ),
+        _ => format!(
+            "target {:?} names no consumer (known: {})",
+            t.get_ref(),
+            list(&names.consumers)
+        ),
+    };
+    c.err(t, message)
+}
+
+fn variants(c: &Checker, raw: &RawScenario) -> Res<Vec<Variant>> {
+    if raw.variant.len() > LIMITS.variants {
         return c.err(
-            &raw.variant[l.variants],
-            format!("more than {} variants", l.variants),
+            &raw.variant[LIMITS.variants],
+            format!("more than {} variants", LIMITS.variants),
         );
     }
+    let mut variants: Vec<Variant> = Vec::new();
     for rv in &raw.variant {
         let v = rv.get_ref();
         let name = c.name(&v.name, "variant")?;
-        if variants.iter().any(|x: &Variant| x.name == name) {
+        if variants.iter().any(|x| x.name == name) {
             return c.err(&v.name, format!("a variant named {name:?} exists already"));
         }
-        let shape = *v.shape.get_ref();
-        let broker = v.broker.as_ref().map(|b| *b.get_ref());
-        match (shape.needs_broker(), &v.broker) {
-            (true, None) => {
-                return c.err(&v.shape, format!(
-                    "shape {} needs a broker: broker = \"redis-pubsub\" | \"redis-stream\" | \"rabbitmq\" | \"kafka\"",
-                    shape.name()
-                ));
-            }
-            (false, Some(b)) => {
-                return c.err(
-                    b,
-                    format!("shape {} has no broker: remove `broker`", shape.name()),
-                );
-            }
-            _ => {}
+        let system = system(c, v)?;
+        variants.push(Variant { name, system });
+    }
+    Ok(variants)
+}
+
+/// The variant's shape with its broker and that broker's options: anything else is an error.
+fn system(c: &Checker, v: &RawVariant) -> Res<System> {
+    let shape = *v.shape.get_ref();
+    let broker = v.broker.as_ref().map(|b| *b.get_ref());
+    let needs_broker = || -> Res<System> {
+        c.err(&v.shape, format!(
+            "shape {} needs a broker: broker = \"redis-pubsub\" | \"redis-stream\" | \"rabbitmq\" | \"kafka\"",
+            shape.name()
+        ))
+    };
+    match (shape.needs_broker(), &v.broker) {
+        (true, None) => return needs_broker(),
+        (false, Some(b)) => {
+            return c.err(
+                b,
+                format!("shape {} has no broker: remove `broker`", shape.name()),
+            );
         }
-        let owner = |opt: &str| -> Option<&'static str> {
-            match (opt, shape, broker) {
-                ("direct", Shape::Direct, _)
+        _ => {}
+    }
+    let owner = broker.map_or(shape.name(), BrokerKind::name);
+    let mine = |key: &str| {
+        matches!(
+            (key, shape, broker),
+            ("direct", Shape::Direct, _)
                 | ("channel", Shape::Channel, _)
-                | ("redis", _, Some(BrokerKind::RedisPubsub | BrokerKind::RedisStream))
+                | (
+                    "redis",
+                    _,
+                    Some(BrokerKind::RedisPubsub | BrokerKind::RedisStream)
+                )
                 | ("rabbitmq", _, Some(BrokerKind::Rabbitmq))
-                | ("kafka", _, Some(BrokerKind::Kafka)) => None,
-                _ => Some(broker.map_or(shape.name(), BrokerKind::name)),
-            }
-        };
-        macro_rules! options {
-            ($field:ident, $key:literal) => {
-                match &v.$field {
-                    Some(o) => {
-                        if let Some(other) = owner($key) {
-                            return c.err(
-                                o,
-                                format!("`{}` options do not apply to a {other} variant", $key),
-                            );
-                        }
-                        o.get_ref().clone()
-                    }
-                    None => Default::default(),
-                }
-            };
-        }
-        let direct: DirectOptions = options!(direct, "direct");
-        let channel: ChannelOptions = options!(channel, "channel");
-        let redis: RedisOptions = options!(redis, "redis");
-        let rabbitmq: RabbitOptions = options!(rabbitmq, "rabbitmq");
-        let kafka: KafkaOptions = options!(kafka, "kafka");
-        check_options(c, v, &direct, &channel, &redis, &rabbitmq, &kafka)?;
-        if rabbitmq.exchange == ExchangeKind::Topic && shape == Shape::BrokerPerTopic {
-            let at = option_value_offset(c.text, v.name.span().start, "rabbitmq", "exchange")
-                .or(v.rabbitmq.as_ref().map(|o| o.span().start))
-                .unwrap_or(v.name.span().start);
+                | ("kafka", _, Some(BrokerKind::Kafka))
+        )
+    };
+    let written = [
+        ("direct", v.direct.as_ref().map(Spanned::span)),
+        ("channel", v.channel.as_ref().map(Spanned::span)),
+        ("redis", v.redis.as_ref().map(Spanned::span)),
+        ("rabbitmq", v.rabbitmq.as_ref().map(Spanned::span)),
+        ("kafka", v.kafka.as_ref().map(Spanned::span)),
+    ];
+    for (key, span) in written {
+        if let Some(span) = span.filter(|_| !mine(key)) {
             return Err(c.at(
-                at,
-                "rabbitmq.exchange \"topic\" routes within one broker: use shape single-broker \
-                 (broker-per-topic gives every topic its own broker and exchange)",
+                span.start,
+                format!("`{key}` options do not apply to a {owner} variant"),
             ));
         }
-        variants.push(Variant {
-            name,
-            shape,
-            broker,
-            direct,
-            channel,
-            redis,
-            rabbitmq,
-            kafka,
-        });
     }
+    let broker_shape = match shape {
+        Shape::Direct => return Ok(System::Direct(check_direct(c, v, given(&v.direct))?)),
+        Shape::Channel => return Ok(System::Channel(check_channel(c, v, given(&v.channel))?)),
+        Shape::SingleBroker => BrokerShape::SingleBroker,
+        Shape::BrokerPerTopic => BrokerShape::BrokerPerTopic,
+        Shape::CentralLog => BrokerShape::CentralLog,
+    };
+    let Some(kind) = broker else {
+        return needs_broker();
+    };
+    let broker = match kind {
+        BrokerKind::RedisPubsub => Broker::RedisPubsub(check_redis(c, v, given(&v.redis))?),
+        BrokerKind::RedisStream => Broker::RedisStream(check_redis(c, v, given(&v.redis))?),
+        BrokerKind::Rabbitmq => Broker::Rabbitmq(check_rabbitmq(c, v, shape, given(&v.rabbitmq))?),
+        BrokerKind::Kafka => Broker::Kafka(check_kafka(c, v, given(&v.kafka))?),
+    };
+    Ok(System::Broker {
+        shape: broker_shape,
+        broker,
+    })
+}
 
-    let mut steps = Vec::new();
-    if raw.step.len() > l.steps {
-        return c.err(&raw.step[l.steps], format!("more than {} steps", l.steps));
+/// Options as written, or their defaults.
+fn given<T: Clone + Default>(o: &Option<Spanned<T>>) -> T {
+    o.as_ref().map(|o| o.get_ref().clone()).unwrap_or_default()
+}
+
+fn steps(
+    c: &Checker,
+    raw: &RawScenario,
+    top: &Top,
+    variants: &[Variant],
+    producers: &[Producer],
+    names: &Names,
+) -> Res<Vec<Step>> {
+    if raw.step.len() > LIMITS.steps {
+        return c.err(
+            &raw.step[LIMITS.steps],
+            format!("more than {} steps", LIMITS.steps),
+        );
     }
+    let mut steps = Vec::new();
     let mut last_run_to = 0.0;
     for rs in &raw.step {
         let s = rs.get_ref();
-        let run_to_s = c.number(&s.run_to_s, "run_to_s", 0.0, duration_s)?;
+        let run_to_s = c.number(&s.run_to_s, "run_to_s", 0.0, top.duration_s)?;
         if run_to_s < last_run_to {
             return c.err(&s.run_to_s, format!(
                 "run_to_s ({run_to_s}) goes back before the previous step's ({last_run_to}): steps move forward"
             ));
         }
         last_run_to = run_to_s;
-        let mut show = Vec::new();
-        for n in &s.show {
-            let n_s = n.get_ref().trim();
-            if !variants.iter().any(|v| v.name == n_s) {
-                return c.err(
-                    n,
-                    format!(
-                        "show names no variant: {n_s:?} (variants: {})",
-                        variant_list(&variants)
-                    ),
-                );
-            }
-            show.push(n_s.to_owned());
-        }
-        let mut expect = Vec::new();
-        for re in &s.expect {
-            let e = re.get_ref();
-            let vn = e.variant.get_ref().trim();
-            if !variants.iter().any(|v| v.name == vn) {
-                return c.err(
-                    &e.variant,
-                    format!(
-                        "expect names no variant: {vn:?} (variants: {})",
-                        variant_list(&variants)
-                    ),
-                );
-            }
-            let metric = e.metric.get_ref().trim();
-            if !crate::metrics::is_metric_path(metric) {
-                return c.err(
-                    &e.metric,
-                    format!(
-                        "unknown metric {metric:?}; one of: {}",
-                        crate::metrics::METRIC_NAMES.join(", ")
-                    ),
-                );
-            }
-            if !e.value.is_finite() {
-                return c.err(re, "expect value must be a finite number");
-            }
-            let (line, col) = line_col(c.text, re.span().start);
-            expect.push(Expect {
-                variant: vn.to_owned(),
-                metric: metric.to_owned(),
-                op: e.op,
-                value: e.value,
-                line,
-                col,
-            });
-        }
-        let answer = match (&s.answer, s.choices.len()) {
-            (None, 0) => None,
-            (None, _) => {
-                return c.err(
-                    rs,
-                    "a step with `choices` needs `answer`: the index (from 0) of the right choice",
-                );
-            }
-            (Some(a), 0) => return c.err(a, "`answer` needs `choices` to pick from"),
-            (Some(a), n) => {
-                let i = c.integer(a, "answer", 0, i64::try_from(n).unwrap_or(1) - 1)?;
-                Some(usize::try_from(i).unwrap_or(0))
-            }
-        };
-        if !s.choices.is_empty() && s.ask.is_none() {
-            return c.err(
-                rs,
-                "a step with `choices` needs the question they answer: `ask`",
-            );
-        }
-        let mut highlight = Vec::new();
-        for h in &s.highlight {
-            let n = h.get_ref().trim();
-            let known = producers.iter().any(|p| p.name == n) || known_consumers.contains(n);
-            if !known {
-                return c.err(h, format!("highlight names no producer or consumer: {n:?}"));
-            }
-            highlight.push(n.to_owned());
-        }
+        let show = s
+            .show
+            .iter()
+            .map(|n| variant_named(c, n, variants, "show"))
+            .collect::<Res<Vec<_>>>()?;
+        let expect = s
+            .expect
+            .iter()
+            .map(|re| expectation(c, re, variants))
+            .collect::<Res<Vec<_>>>()?;
+        let answer = answer(c, rs, s)?;
+        let highlight = s
+            .highlight
+            .iter()
+            .map(|h| {
+                let n = h.get_ref().trim();
+                let known = producers.iter().any(|p| p.name == n) || names.consumers.contains(n);
+                if known {
+                    Ok(n.to_owned())
+                } else {
+                    c.err(h, format!("highlight names no producer or consumer: {n:?}"))
+                }
+            })
+            .collect::<Res<Vec<_>>>()?;
         steps.push(Step {
             title: s.title.clone(),
             text: s.text.clone(),
@@ -778,22 +879,79 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
             expect,
         });
     }
+    Ok(steps)
+}
 
-    Ok(Scenario {
-        source: c.file.to_owned(),
-        title: raw.title.unwrap_or_else(|| Text::plain(c.file)),
-        description: raw.description,
-        seed,
-        duration: secs(duration_s),
-        latency: super::millis(latency_ms),
-        sample_step: secs(sample_step_s).max(1),
-        topics,
-        producers,
-        consumers,
-        faults,
-        variants,
-        steps,
+/// A variant name a step refers to (`what`: the field).
+fn variant_named(
+    c: &Checker,
+    n: &Spanned<String>,
+    variants: &[Variant],
+    what: &str,
+) -> Res<String> {
+    let name = n.get_ref().trim();
+    if variants.iter().any(|v| v.name == name) {
+        return Ok(name.to_owned());
+    }
+    c.err(
+        n,
+        format!(
+            "{what} names no variant: {name:?} (variants: {})",
+            variant_list(variants)
+        ),
+    )
+}
+
+fn expectation(c: &Checker, re: &Spanned<RawExpect>, variants: &[Variant]) -> Res<Expect> {
+    let e = re.get_ref();
+    let variant = variant_named(c, &e.variant, variants, "expect")?;
+    let metric = e.metric.get_ref().trim();
+    if !crate::metrics::is_metric_path(metric) {
+        return c.err(
+            &e.metric,
+            format!(
+                "unknown metric {metric:?}; one of: {}",
+                crate::metrics::METRIC_NAMES.join(", ")
+            ),
+        );
+    }
+    if !e.value.is_finite() {
+        return c.err(re, "expect value must be a finite number");
+    }
+    let (line, col) = line_col(c.text, re.span().start);
+    Ok(Expect {
+        variant,
+        metric: metric.to_owned(),
+        op: e.op,
+        value: e.value,
+        line,
+        col,
     })
+}
+
+/// The index of the right choice, which a step with choices needs (and one without may not have).
+fn answer(c: &Checker, rs: &Spanned<RawStep>, s: &RawStep) -> Res<Option<usize>> {
+    let answer = match (&s.answer, s.choices.len()) {
+        (None, 0) => None,
+        (None, _) => {
+            return c.err(
+                rs,
+                "a step with `choices` needs `answer`: the index (from 0) of the right choice",
+            );
+        }
+        (Some(a), 0) => return c.err(a, "`answer` needs `choices` to pick from"),
+        (Some(a), n) => {
+            let i = c.integer(a, "answer", 0, i64::try_from(n).unwrap_or(1) - 1)?;
+            Some(usize::try_from(i).unwrap_or(0))
+        }
+    };
+    if !s.choices.is_empty() && s.ask.is_none() {
+        return c.err(
+            rs,
+            "a step with `choices` needs the question they answer: `ask`",
+        );
+    }
+    Ok(answer)
 }
 
 fn list(names: &BTreeSet<String>) -> String {
@@ -834,205 +992,179 @@ fn option_value_offset(text: &str, name_start: usize, table: &str, field: &str) 
     })
 }
 
-fn check_options(
-    c: &Checker,
-    v: &RawVariant,
-    direct: &DirectOptions,
-    channel: &ChannelOptions,
-    redis: &RedisOptions,
-    rabbitmq: &RabbitOptions,
-    kafka: &KafkaOptions,
-) -> Res<()> {
-    let fail = |field: &str, key: &str, why: String| -> ScenarioError {
-        let offset = match key {
-            "direct" => v.direct.as_ref().map(|o| o.span().start),
-            "channel" => v.channel.as_ref().map(|o| o.span().start),
-            "redis" => v.redis.as_ref().map(|o| o.span().start),
-            "rabbitmq" => v.rabbitmq.as_ref().map(|o| o.span().start),
-            _ => v.kafka.as_ref().map(|o| o.span().start),
-        };
-        // Point at the offending value itself when it is written out (the option structs carry
-        // no spans); else at the options table, else at the variant's name.
-        let offset = option_value_offset(c.text, v.name.span().start, key, field).or(offset);
-        c.at(
-            offset.unwrap_or(v.name.span().start),
-            format!("{key}.{field} {why}"),
-        )
+/// An option's problem, pointed at the value itself when it is written out (the option structs
+/// carry no spans), else at the options table, else at the variant's name.
+fn option_error(c: &Checker, v: &RawVariant, key: &str, field: &str, why: String) -> ScenarioError {
+    let table = match key {
+        "direct" => v.direct.as_ref().map(|o| o.span().start),
+        "channel" => v.channel.as_ref().map(|o| o.span().start),
+        "redis" => v.redis.as_ref().map(|o| o.span().start),
+        "rabbitmq" => v.rabbitmq.as_ref().map(|o| o.span().start),
+        _ => v.kafka.as_ref().map(|o| o.span().start),
     };
-    let finite_range = |x: f64, lo: f64, hi: f64| x.is_finite() && x >= lo && x <= hi;
-    if !finite_range(direct.retry_ms, 0.001, 3_600_000.0) {
+    let offset = option_value_offset(c.text, v.name.span().start, key, field).or(table);
+    c.at(
+        offset.unwrap_or(v.name.span().start),
+        format!("{key}.{field} {why}"),
+    )
+}
+
+fn finite_range(x: f64, lo: f64, hi: f64) -> bool {
+    x.is_finite() && x >= lo && x <= hi
+}
+
+fn check_direct(c: &Checker, v: &RawVariant, o: DirectOptions) -> Res<DirectOptions> {
+    let fail = |field: &str, why: String| option_error(c, v, "direct", field, why);
+    if !finite_range(o.retry_ms, 0.001, 3_600_000.0) {
         return Err(fail(
             "retry_ms",
-            "direct",
-            format!("must be in (0, 3600000], got {}", direct.retry_ms),
+            format!("must be in (0, 3600000], got {}", o.retry_ms),
         ));
     }
-    if direct.max_retries > 65_535 {
-        return Err(fail(
-            "max_retries",
-            "direct",
-            "is over the limit of 65535".into(),
-        ));
+    if o.max_retries > 65_535 {
+        return Err(fail("max_retries", "is over the limit of 65535".into()));
     }
-    if channel.capacity > 10_000_000 {
-        return Err(fail(
-            "capacity",
-            "channel",
-            "is over the limit of 10000000".into(),
-        ));
+    Ok(o)
+}
+
+fn check_channel(c: &Checker, v: &RawVariant, o: ChannelOptions) -> Res<ChannelOptions> {
+    if o.capacity > 10_000_000 {
+        let why = "is over the limit of 10000000".into();
+        return Err(option_error(c, v, "channel", "capacity", why));
     }
-    for (field, x) in [
-        ("pubsub_hard_mb", redis.pubsub_hard_mb),
-        ("pubsub_soft_mb", redis.pubsub_soft_mb),
-        ("pubsub_soft_s", redis.pubsub_soft_s),
-        ("reconnect_ms", redis.reconnect_ms),
-    ] {
-        if !finite_range(x, 0.0, 1e9) {
-            return Err(fail(
-                field,
-                "redis",
-                format!("must be between 0 and 1e9, got {x}"),
-            ));
+    Ok(o)
+}
+
+fn check_redis(c: &Checker, v: &RawVariant, o: RedisOptions) -> Res<RedisOptions> {
+    let fail = |field: &str, why: String| option_error(c, v, "redis", field, why);
+    let in_range = |fields: &[(&str, f64)]| -> Res<()> {
+        match fields.iter().find(|(_, x)| !finite_range(*x, 0.0, 1e9)) {
+            Some((field, x)) => Err(fail(field, format!("must be between 0 and 1e9, got {x}"))),
+            None => Ok(()),
         }
-    }
-    if redis.read_count == 0 || redis.read_count > 100_000 {
+    };
+    in_range(&[
+        ("pubsub_hard_mb", o.pubsub_hard_mb),
+        ("pubsub_soft_mb", o.pubsub_soft_mb),
+        ("pubsub_soft_s", o.pubsub_soft_s),
+        ("reconnect_ms", o.reconnect_ms),
+    ])?;
+    if o.read_count == 0 || o.read_count > 100_000 {
         return Err(fail(
             "read_count",
-            "redis",
-            format!("must be 1 to 100000, got {}", redis.read_count),
+            format!("must be 1 to 100000, got {}", o.read_count),
         ));
     }
-    for (field, x) in [
-        ("min_idle_ms", redis.min_idle_ms),
-        ("autoclaim_every_ms", redis.autoclaim_every_ms),
-    ] {
-        if !finite_range(x, 0.0, 1e9) {
-            return Err(fail(
-                field,
-                "redis",
-                format!("must be between 0 and 1e9, got {x}"),
-            ));
-        }
+    in_range(&[
+        ("min_idle_ms", o.min_idle_ms),
+        ("autoclaim_every_ms", o.autoclaim_every_ms),
+    ])?;
+    if o.autoclaim_every_ms < 1.0 {
+        let why = format!("must be at least 1, got {}", o.autoclaim_every_ms);
+        return Err(fail("autoclaim_every_ms", why));
     }
-    if redis.autoclaim_every_ms < 1.0 {
-        return Err(fail(
-            "autoclaim_every_ms",
-            "redis",
-            format!("must be at least 1, got {}", redis.autoclaim_every_ms),
-        ));
+    if o.maxlen > 1_000_000_000 {
+        return Err(fail("maxlen", "is over the limit of 1000000000".into()));
     }
-    if redis.maxlen > 1_000_000_000 {
-        return Err(fail(
-            "maxlen",
-            "redis",
-            "is over the limit of 1000000000".into(),
-        ));
+    if o.save.len() > 16 {
+        return Err(fail("save", "has more than 16 rules".into()));
     }
-    if redis.save.len() > 16 {
-        return Err(fail("save", "redis", "has more than 16 rules".into()));
-    }
-    if let Some((secs, changes)) = redis
+    if let Some((secs, changes)) = o
         .save
         .iter()
         .find(|(s, n)| *s == 0 || *n == 0 || *s > 1_000_000_000)
     {
-        return Err(fail(
-            "save",
-            "redis",
-            format!(
-                "rules are [seconds, changes], both at least 1 (seconds at most 1e9), got [{secs}, {changes}]"
-            ),
-        ));
+        return Err(fail("save", format!(
+            "rules are [seconds, changes], both at least 1 (seconds at most 1e9), got [{secs}, {changes}]"
+        )));
     }
-    if rabbitmq.queue_type == QueueType::Quorum && !rabbitmq.durable {
+    Ok(o)
+}
+
+fn check_rabbitmq(
+    c: &Checker,
+    v: &RawVariant,
+    shape: Shape,
+    o: RabbitOptions,
+) -> Res<RabbitOptions> {
+    let fail = |field: &str, why: &str| option_error(c, v, "rabbitmq", field, why.to_owned());
+    if o.queue_type == QueueType::Quorum && !o.durable {
         return Err(fail(
             "durable",
-            "rabbitmq",
-            "must be true for a quorum queue: quorum queues are always durable".into(),
+            "must be true for a quorum queue: quorum queues are always durable",
         ));
     }
-    if rabbitmq.queue_type == QueueType::Quorum && rabbitmq.exclusive {
+    if o.queue_type == QueueType::Quorum && o.exclusive {
         return Err(fail(
             "exclusive",
-            "rabbitmq",
-            "must be false for a quorum queue: quorum queues cannot be exclusive".into(),
+            "must be false for a quorum queue: quorum queues cannot be exclusive",
         ));
     }
-    if rabbitmq.prefetch > 65_535 {
-        return Err(fail(
-            "prefetch",
-            "rabbitmq",
-            "is over AMQP's limit of 65535".into(),
+    if o.prefetch > 65_535 {
+        return Err(fail("prefetch", "is over AMQP's limit of 65535"));
+    }
+    if o.exchange == ExchangeKind::Topic && shape == Shape::BrokerPerTopic {
+        let at = option_value_offset(c.text, v.name.span().start, "rabbitmq", "exchange")
+            .or(v.rabbitmq.as_ref().map(|o| o.span().start))
+            .unwrap_or(v.name.span().start);
+        return Err(c.at(
+            at,
+            "rabbitmq.exchange \"topic\" routes within one broker: use shape single-broker \
+             (broker-per-topic gives every topic its own broker and exchange)",
         ));
     }
+    Ok(o)
+}
+
+fn check_kafka(c: &Checker, v: &RawVariant, o: KafkaOptions) -> Res<KafkaOptions> {
+    let fail = |field: &str, why: String| option_error(c, v, "kafka", field, why);
     let l = LIMITS;
-    if kafka.partitions == 0 || kafka.partitions > l.partitions {
-        return Err(fail(
-            "partitions",
-            "kafka",
-            format!("must be 1 to {}, got {}", l.partitions, kafka.partitions),
-        ));
+    if o.partitions == 0 || o.partitions > l.partitions {
+        let why = format!("must be 1 to {}, got {}", l.partitions, o.partitions);
+        return Err(fail("partitions", why));
     }
-    if kafka.replication == 0 || kafka.replication > l.replication {
-        return Err(fail(
-            "replication",
-            "kafka",
-            format!("must be 1 to {}, got {}", l.replication, kafka.replication),
-        ));
+    if o.replication == 0 || o.replication > l.replication {
+        let why = format!("must be 1 to {}, got {}", l.replication, o.replication);
+        return Err(fail("replication", why));
     }
-    if !finite_range(kafka.retention_s, 0.001, 1e12) {
+    if !finite_range(o.retention_s, 0.001, 1e12) {
         return Err(fail(
             "retention_s",
-            "kafka",
-            format!("must be greater than 0, got {}", kafka.retention_s),
+            format!("must be greater than 0, got {}", o.retention_s),
         ));
     }
-    if kafka.retention_bytes < -1 || kafka.retention_bytes == 0 {
-        return Err(fail(
-            "retention_bytes",
-            "kafka",
-            format!(
-                "must be -1 (unlimited) or positive, got {}",
-                kafka.retention_bytes
-            ),
-        ));
+    if o.retention_bytes < -1 || o.retention_bytes == 0 {
+        let why = format!(
+            "must be -1 (unlimited) or positive, got {}",
+            o.retention_bytes
+        );
+        return Err(fail("retention_bytes", why));
     }
     for (field, x) in [
-        ("auto_commit_ms", kafka.auto_commit_ms),
-        ("session_timeout_ms", kafka.session_timeout_ms),
-        ("max_poll_interval_ms", kafka.max_poll_interval_ms),
+        ("auto_commit_ms", o.auto_commit_ms),
+        ("session_timeout_ms", o.session_timeout_ms),
+        ("max_poll_interval_ms", o.max_poll_interval_ms),
     ] {
         if !finite_range(x, 1.0, 1e9) {
-            return Err(fail(
-                field,
-                "kafka",
-                format!("must be between 1 and 1e9, got {x}"),
-            ));
+            return Err(fail(field, format!("must be between 1 and 1e9, got {x}")));
         }
     }
-    if kafka.segment_bytes < 14 || kafka.segment_bytes > 1 << 40 {
-        return Err(fail(
-            "segment_bytes",
-            "kafka",
-            format!(
-                "must be 14 (a record's overhead) to 2^40, got {}",
-                kafka.segment_bytes
-            ),
-        ));
+    if o.segment_bytes < 14 || o.segment_bytes > 1 << 40 {
+        let why = format!(
+            "must be 14 (a record's overhead) to 2^40, got {}",
+            o.segment_bytes
+        );
+        return Err(fail("segment_bytes", why));
     }
-    if !finite_range(kafka.segment_ms, 1.0, 1e13) {
+    if !finite_range(o.segment_ms, 1.0, 1e13) {
         return Err(fail(
             "segment_ms",
-            "kafka",
-            format!("must be between 1 and 1e13, got {}", kafka.segment_ms),
+            format!("must be between 1 and 1e13, got {}", o.segment_ms),
         ));
     }
-    if kafka.max_poll_records == 0 || kafka.max_poll_records > 100_000 {
-        return Err(fail(
-            "max_poll_records",
-            "kafka",
-            format!("must be 1 to 100000, got {}", kafka.max_poll_records),
-        ));
+    if o.max_poll_records == 0 || o.max_poll_records > 100_000 {
+        let why = format!("must be 1 to 100000, got {}", o.max_poll_records);
+        return Err(fail("max_poll_records", why));
     }
-    Ok(())
+    Ok(o)
 }

@@ -82,7 +82,7 @@ pub struct Topology {
 pub fn all_consumers(s: &Scenario) -> Vec<(&crate::scenario::Consumer, Option<Nanos>)> {
     let mut v: Vec<_> = s.consumers.iter().map(|c| (c, None)).collect();
     for f in &s.faults {
-        if let Some(c) = &f.consumer {
+        if let Some(c) = f.added_consumer() {
             v.push((c, Some(f.at)));
         }
     }
@@ -145,8 +145,8 @@ impl Topology {
         let mut channel = None;
         let mut queues = Vec::new();
         let mut logs = Vec::new();
-        match v.shape {
-            Shape::Direct => {
+        match (v.shape(), v.broker_kind()) {
+            (Shape::Direct, _) => {
                 for (pi, p) in s.producers.iter().enumerate() {
                     let ts = topics_of(p);
                     for (ci, (c, _)) in cons.iter().enumerate() {
@@ -156,7 +156,7 @@ impl Topology {
                     }
                 }
             }
-            Shape::Channel => {
+            (Shape::Channel, _) => {
                 let ch = add(
                     &mut g,
                     NodeKind::Channel,
@@ -173,9 +173,10 @@ impl Topology {
                     link(&mut g, ch, c, EdgeKind::Link);
                 }
             }
-            Shape::SingleBroker | Shape::CentralLog | Shape::BrokerPerTopic => {
-                let kind = v.broker.unwrap_or(BrokerKind::Kafka);
-                if v.shape == Shape::BrokerPerTopic {
+            // A brokered shape always has its broker (the scenario's types say so).
+            (_, None) => {}
+            (shape, Some(kind)) => {
+                if shape == Shape::BrokerPerTopic {
                     for (t, name) in s.topics.iter().enumerate() {
                         let tid = TopicId::try_from(t).unwrap_or(0);
                         brokers.push(add(
@@ -234,7 +235,7 @@ impl Topology {
                                 {
                                     q
                                 } else {
-                                    let label = if v.shape == Shape::BrokerPerTopic {
+                                    let label = if shape == Shape::BrokerPerTopic {
                                         format!("{}:{}", s.topics[b], c.group)
                                     } else {
                                         c.group.clone()
@@ -347,7 +348,7 @@ pub fn cost(s: &Scenario, v: &Variant) -> Cost {
         .unwrap_or(0);
     let p = s.producers.len() as u64;
     let c = s.consumers.len() as u64;
-    match v.shape {
+    match v.shape() {
         Shape::Direct => {
             let per_producer: Vec<u64> = producer_topics
                 .iter()

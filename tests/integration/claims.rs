@@ -5,8 +5,8 @@
 
 use crate::common::{metrics, run_audited, scenario};
 use brokerlab::broker::kafka::partition_for_key;
+use brokerlab::engine::Processing;
 use brokerlab::metrics::Metrics;
-use brokerlab::sim::world::Processing;
 use brokerlab::sim::{Simulation, VariantSim};
 
 /// A simulation of `text` that records every processing in every variant.
@@ -42,8 +42,8 @@ fn processed(sim: &Simulation, name: &str, consumer: &str) -> Vec<Processing> {
         .collect()
 }
 
-fn msgs(p: &[Processing]) -> Vec<u32> {
-    p.iter().map(|x| x.msg).collect()
+fn msgs(p: &[Processing]) -> Vec<u64> {
+    p.iter().map(|x| x.msg.0).collect()
 }
 
 fn reason(m: &Metrics, r: &str) -> u64 {
@@ -137,7 +137,7 @@ fn claim_02_pubsub_fan_out_keeps_publish_order() {
         + &variant_of("r", "redis-pubsub", "");
     let mut sim = traced(&text);
     run(&mut sim, 2.0);
-    let all: Vec<u32> = (0..1000).collect();
+    let all: Vec<u64> = (0..1000).collect();
     for s in ["s1", "s2"] {
         assert_eq!(msgs(&processed(&sim, "r", s)), all, "{s}");
     }
@@ -257,7 +257,7 @@ fn claim_05_stream_groups_split_and_autoclaim_moves_pending_entries() {
         "XAUTOCLAIM moved A's entries to C"
     );
     assert!(
-        c.iter().all(|p| p.aux == 2 && p.redelivered),
+        c.iter().all(|p| p.origin.attempt == 2 && p.redelivered),
         "delivery count 2: {c:?}"
     );
     assert_eq!(at(&sim).groups[0].pending, 0, "C acked them");
@@ -405,11 +405,11 @@ fn claim_09_rabbitmq_unacked_message_goes_to_the_next_consumer_first_redelivered
     run(&mut sim, 3.5);
     let next = processed(&sim, "q", "next");
     assert_eq!(
-        (next[0].msg, next[0].redelivered),
+        (next[0].msg.0, next[0].redelivered),
         (0, true),
         "m1 first, redelivered"
     );
-    assert_eq!((next[1].msg, next[1].redelivered), (1, false));
+    assert_eq!((next[1].msg.0, next[1].redelivered), (1, false));
     assert!(processed(&sim, "q", "first").is_empty());
 }
 
@@ -617,11 +617,11 @@ fn claim_15_rabbitmq_quorum_queue_keeps_transient_messages_and_counts_deliveries
     run(&mut sim, 3.5);
     let next = processed(&sim, "quorum", "next");
     assert_eq!(
-        (next[0].msg, next[0].redelivered, next[0].aux),
-        (0, true, 1),
-        "x-delivery-count 1"
+        (next[0].msg.0, next[0].redelivered, next[0].origin.attempt),
+        (0, true, 2),
+        "x-delivery-count 1: the second delivery"
     );
-    assert_eq!((next[1].msg, next[1].aux), (1, 0));
+    assert_eq!((next[1].msg.0, next[1].origin.attempt), (1, 1));
 }
 
 // ------------------------------------------------------------------------------ Kafka
@@ -639,19 +639,22 @@ fn claim_16_kafka_keyed_records_land_in_one_partition_per_key_in_offset_order() 
     let seen = processed(&sim, "k", "c");
     assert_eq!(seen.len() as u64, metrics(&sim, "k").produced);
     let mut partition_of_key = std::collections::BTreeMap::new();
-    let mut last_offset = [None::<u32>; 3];
+    let mut last_offset = [None::<u64>; 3];
     for p in &seen {
         let key = v.message(p.msg).expect("a message").key - 1;
         let want = partition_for_key(key.to_string().as_bytes(), 3);
-        assert_eq!(p.tag, want, "key {key}");
-        assert_eq!(*partition_of_key.entry(key).or_insert(p.tag), p.tag);
-        let last = &mut last_offset[p.tag as usize];
-        assert!(
-            last.is_none_or(|l| p.aux == l + 1),
-            "offset order in {}",
-            p.tag
+        let (partition, offset) = (
+            p.origin.place.expect("a partition"),
+            p.origin.offset.expect("an offset"),
         );
-        *last = Some(p.aux);
+        assert_eq!(partition, want, "key {key}");
+        assert_eq!(*partition_of_key.entry(key).or_insert(partition), partition);
+        let last = &mut last_offset[partition as usize];
+        assert!(
+            last.is_none_or(|l| offset == l + 1),
+            "offset order in {partition}"
+        );
+        *last = Some(offset);
     }
     assert_eq!(partition_of_key.len(), 12);
     let used: std::collections::BTreeSet<u32> = partition_of_key.values().copied().collect();
@@ -707,5 +710,5 @@ fn claim_17_kafka_every_group_reads_everything_and_late_groups_follow_offset_res
         "only records after it joined"
     );
     let first = processed(&sim, "earliest", "late");
-    assert_eq!(first[0].aux, 0, "from the first offset");
+    assert_eq!(first[0].origin.offset, Some(0), "from the first offset");
 }

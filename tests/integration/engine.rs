@@ -2,7 +2,8 @@
 //! the topology and the time series.
 
 use crate::common::{metrics, scenario};
-use brokerlab::scenario::{secs, Fault, FaultKind};
+use brokerlab::engine::Command;
+use brokerlab::scenario::secs;
 use brokerlab::sim::Simulation;
 use brokerlab::topology::NodeKind;
 
@@ -132,19 +133,14 @@ fn snapshot_lists_messages_in_flight_with_their_times() {
 }
 
 #[test]
-fn a_fault_injected_at_run_time_changes_the_counters() {
+fn a_command_sent_at_run_time_changes_the_counters() {
     let mut sim = Simulation::new(scenario(ALL_SHAPES));
     sim.run_until(secs(2.0));
     let before = metrics(&sim, "redis").lost;
-    let f = Fault {
-        kind: FaultKind::ConsumerOffline,
-        target: Some("ca".into()),
-        at: 0,
-        until: Some(secs(4.0)),
-        factor: 1.0,
-        consumer: None,
-    };
-    sim.inject(&f).unwrap_or_else(|e| panic!("{e}"));
+    let ca = sim.consumer("ca").expect("consumer ca");
+    sim.command(Command::TakeOffline(ca))
+        .unwrap_or_else(|e| panic!("{e}"));
+    sim.command_at(secs(4.0), Command::Heal(ca));
     sim.run_until(secs(6.0));
     let redis = metrics(&sim, "redis");
     let kafka = metrics(&sim, "kafka");
@@ -154,11 +150,11 @@ fn a_fault_injected_at_run_time_changes_the_counters() {
         redis.lost
     );
     assert_eq!(kafka.lost, 0);
-    let bad = Fault {
-        target: Some("nobody".into()),
-        ..f
-    };
-    assert!(sim.inject(&bad).is_err());
+    assert!(sim.consumer("nobody").is_none());
+    let err = sim
+        .command(Command::Heal(ca))
+        .expect_err("ca is online again");
+    assert_eq!(err.to_string(), "ca is online already");
 }
 
 #[test]

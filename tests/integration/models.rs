@@ -904,14 +904,14 @@ fn stream_consumer_back_from_a_crash_reads_its_pending_entries_first() {
     let again: Vec<_> = sim.variants[0]
         .trace()
         .iter()
-        .filter(|p| p.aux == 2)
+        .filter(|p| p.origin.attempt == 2)
         .map(|p| p.at)
         .collect();
     assert_eq!(again.len(), 10, "its 10 pending entries, delivery count 2");
     let first_new = sim.variants[0]
         .trace()
         .iter()
-        .find(|p| p.at > brokerlab::scenario::secs(10.0) && p.aux == 1)
+        .find(|p| p.at > brokerlab::scenario::secs(10.0) && p.origin.attempt == 1)
         .map(|p| p.at);
     assert!(again.iter().all(|&t| Some(t) < first_new), "history first");
     assert_eq!(metrics(&sim, "s").lost, 0);

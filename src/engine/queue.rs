@@ -12,36 +12,35 @@
 //! earlier of its front and the heap's top. Every event has its own sequence number from one
 //! counter, so the merged order is exactly the order of a single heap.
 
-use super::Event;
 use crate::scenario::Nanos;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry {
+pub(crate) struct Entry<E> {
     pub time: Nanos,
     pub seq: u64,
-    pub event: Event,
+    pub event: E,
 }
 
-impl Entry {
+impl<E> Entry<E> {
     fn key(&self) -> (Nanos, u64) {
         (self.time, self.seq)
     }
 }
 
-impl PartialEq for Entry {
+impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
         self.time == other.time && self.seq == other.seq
     }
 }
-impl Eq for Entry {}
-impl PartialOrd for Entry {
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Entry {
+impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and the earliest event must come out first.
     fn cmp(&self, other: &Self) -> Ordering {
         self.time
@@ -51,15 +50,25 @@ impl Ord for Entry {
     }
 }
 
-#[derive(Clone, Debug, Default)]
-pub(crate) struct EventQueue {
-    heap: BinaryHeap<Entry>,
+#[derive(Clone, Debug)]
+pub(crate) struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
     /// Events pushed in non-decreasing time: already in (time, seq) order.
-    fifo: VecDeque<Entry>,
+    fifo: VecDeque<Entry<E>>,
     next_seq: u64,
 }
 
-impl EventQueue {
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        EventQueue {
+            heap: BinaryHeap::new(),
+            fifo: VecDeque::new(),
+            next_seq: 0,
+        }
+    }
+}
+
+impl<E> EventQueue<E> {
     pub fn with_capacity(n: usize) -> Self {
         EventQueue {
             heap: BinaryHeap::with_capacity(n),
@@ -73,14 +82,14 @@ impl EventQueue {
         self.next_seq += 1;
         seq
     }
-    pub fn push(&mut self, time: Nanos, event: Event) {
+    pub fn push(&mut self, time: Nanos, event: E) {
         let seq = self.next_seq();
         self.heap.push(Entry { time, seq, event });
     }
     /// Push an event due no earlier than every event pushed this way before (one fixed delay
     /// from a clock that never goes back). One that is earlier goes to the heap: the order
     /// stays exact either way.
-    pub fn push_fifo(&mut self, time: Nanos, event: Event) {
+    pub fn push_fifo(&mut self, time: Nanos, event: E) {
         let seq = self.next_seq();
         let e = Entry { time, seq, event };
         if self.fifo.back().is_some_and(|b| b.time > time) {
@@ -103,7 +112,7 @@ impl EventQueue {
         self.peek_key().map(|k| k.0)
     }
     #[inline]
-    pub fn pop(&mut self) -> Option<Entry> {
+    pub fn pop(&mut self) -> Option<Entry<E>> {
         let from_fifo = match (self.heap.peek(), self.fifo.front()) {
             (Some(h), Some(f)) => f.key() < h.key(),
             (None, Some(_)) => true,
@@ -116,7 +125,7 @@ impl EventQueue {
         }
     }
     /// Every queued event, in no particular order (for audits and snapshots).
-    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+    pub fn iter(&self) -> impl Iterator<Item = &Entry<E>> {
         self.heap.iter().chain(self.fifo.iter())
     }
 }
@@ -125,7 +134,7 @@ impl EventQueue {
 mod tests {
     use super::*;
 
-    fn drain(q: &mut EventQueue) -> Vec<(Nanos, u64)> {
+    fn drain(q: &mut EventQueue<u8>) -> Vec<(Nanos, u64)> {
         std::iter::from_fn(|| q.pop())
             .map(|e| (e.time, e.seq))
             .collect()
@@ -133,25 +142,25 @@ mod tests {
 
     #[test]
     fn equal_times_pop_in_insertion_order() {
-        let mut q = EventQueue::default();
-        q.push(5, Event::Sample);
-        q.push(3, Event::Produce { stream: 7 });
-        q.push(5, Event::Produce { stream: 1 });
-        q.push(5, Event::Produce { stream: 2 });
+        let mut q = EventQueue::<u8>::default();
+        q.push(5, 0);
+        q.push(3, 7);
+        q.push(5, 1);
+        q.push(5, 2);
         assert_eq!(drain(&mut q), vec![(3, 1), (5, 0), (5, 2), (5, 3)]);
     }
 
     #[test]
     fn the_fifo_lane_merges_with_the_heap_by_time_then_sequence() {
-        let mut q = EventQueue::default();
-        q.push_fifo(5, Event::Sample);
-        q.push(5, Event::Sample);
-        q.push(4, Event::Sample);
-        q.push_fifo(6, Event::Sample);
-        q.push_fifo(6, Event::Sample);
-        q.push(6, Event::Sample);
+        let mut q = EventQueue::<u8>::default();
+        q.push_fifo(5, 0);
+        q.push(5, 0);
+        q.push(4, 0);
+        q.push_fifo(6, 0);
+        q.push_fifo(6, 0);
+        q.push(6, 0);
         // Earlier than the lane's back: it goes to the heap, still in order.
-        q.push_fifo(1, Event::Sample);
+        q.push_fifo(1, 0);
         assert_eq!(q.peek_time(), Some(1));
         assert_eq!(
             drain(&mut q),

@@ -2,16 +2,26 @@
 //! it, got it, or never will, and how many places can still deliver it.
 //!
 //! A cell is `Pending` while at least one copy (in flight, in a queue or buffer, in a log ahead of
-//! the group's offset, in a consumer's memory) can still reach the group. Models add and drop copies
-//! as messages move; when the last copy of a pending cell goes, the delivery is lost with the reason
-//! of that last drop. So `pending` is not derived from the other counters: it is what the models
-//! hold, and `Simulation::audit` checks both against each other.
+//! the group's offset, in a consumer's memory) can still reach the group. Models hold and release
+//! copies as messages move (the rule is in [`crate::engine`]'s docs); when the last copy of a
+//! pending cell is released as lost, the delivery is lost for that reason. So `pending` is not
+//! derived from the other counters: it is what the models hold, and the audit checks both
+//! against each other.
 
+use super::ids::{ConsumerId, GroupId, MsgId};
 use crate::metrics::{Counters, LatencyHistogram, LossReason};
 use crate::scenario::{Nanos, TopicId};
 
-pub type MsgId = u32;
-pub type GroupId = u32;
+/// Why a place lets go of its copy of a message for a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Release {
+    /// Its work is done: the message was processed or acknowledged, or it moved to a place that
+    /// already took its own copy. Never the last copy of a pending delivery (the audit says so
+    /// if a model gets it wrong).
+    Settled,
+    /// It is let go undelivered; if it was the last copy, the delivery is lost for this reason.
+    Lost(LossReason),
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellState {
@@ -68,26 +78,24 @@ pub struct Group {
     pub name: String,
     /// Indexed by topic id.
     pub topics: Vec<bool>,
-    /// Consumer indexes of the members, in join order.
-    pub members: Vec<u32>,
+    /// The members, in join order.
+    pub members: Vec<ConsumerId>,
     /// The first message published after the group joined: earlier ones are history.
     pub first_msg: MsgId,
     cells: Vec<Cell>,
     pub counters: Counters,
     /// Per key slot, the newest message processed, + 1 (0 = none yet).
-    last_of_key: Vec<MsgId>,
+    last_of_key: Vec<u64>,
 }
 
 impl Group {
     fn cell(&self, m: MsgId) -> Option<Cell> {
-        m.checked_sub(self.first_msg)
-            .and_then(|i| self.cells.get(i as usize))
-            .copied()
+        let i = m.0.checked_sub(self.first_msg.0)?;
+        self.cells.get(usize::try_from(i).ok()?).copied()
     }
     fn cell_mut(&mut self, m: MsgId) -> Option<&mut Cell> {
-        let first = self.first_msg;
-        m.checked_sub(first)
-            .and_then(|i| self.cells.get_mut(i as usize))
+        let i = m.0.checked_sub(self.first_msg.0)?;
+        self.cells.get_mut(usize::try_from(i).ok()?)
     }
     #[must_use]
     pub fn state(&self, m: MsgId) -> CellState {
@@ -111,7 +119,8 @@ pub struct Ledger {
     /// Latency of the deliveries since the last time-series sample.
     pub window: LatencyHistogram,
     key_slots: usize,
-    messages: MsgId,
+    /// Messages published so far (the next one's id).
+    messages: u64,
 }
 
 impl Ledger {
@@ -132,7 +141,7 @@ impl Ledger {
         name: &str,
         topics: &[TopicId],
         n_topics: usize,
-        member: u32,
+        member: ConsumerId,
     ) -> GroupId {
         let gid = if let Some(i) = self.groups.iter().position(|g| g.name == name) {
             i
@@ -141,7 +150,7 @@ impl Ledger {
                 name: name.to_owned(),
                 topics: vec![false; n_topics],
                 members: Vec::new(),
-                first_msg: self.messages,
+                first_msg: MsgId(self.messages),
                 cells: Vec::new(),
                 counters: Counters::default(),
                 last_of_key: vec![0; self.key_slots],
@@ -155,14 +164,15 @@ impl Ledger {
         if !g.members.contains(&member) {
             g.members.push(member);
         }
-        GroupId::try_from(gid).unwrap_or(0)
+        // Groups are at most one per consumer, and consumers are counted in u32.
+        GroupId::from_ix(gid).unwrap_or_default()
     }
 
     /// A new message: every group subscribed to its topic now expects one delivery, with no copy
-    /// yet (the publishing model adds them at once).
+    /// yet (the publishing model holds its copies at once).
     pub fn publish(&mut self, m: MsgId, topic: TopicId) -> u64 {
-        debug_assert_eq!(m, self.messages);
-        self.messages = m + 1;
+        debug_assert_eq!(m.0, self.messages);
+        self.messages = m.0 + 1;
         let mut n = 0;
         for g in &mut self.groups {
             let c = if g.subscribes(topic) {
@@ -179,8 +189,18 @@ impl Ledger {
     }
 
     #[must_use]
+    pub fn group(&self, g: GroupId) -> &Group {
+        &self.groups[g.ix()]
+    }
+
+    /// Every group's id, in join order.
+    pub fn group_ids(&self) -> impl Iterator<Item = GroupId> + Clone {
+        super::ids::ids(self.groups.len(), GroupId::from_ix)
+    }
+
+    #[must_use]
     pub fn state(&self, m: MsgId, g: GroupId) -> CellState {
-        self.groups[g as usize].state(m)
+        self.groups[g.ix()].state(m)
     }
 
     #[must_use]
@@ -190,68 +210,64 @@ impl Ledger {
 
     /// Groups that still wait for `m`.
     pub fn pending_groups(&self, m: MsgId) -> impl Iterator<Item = GroupId> + '_ {
-        self.groups
-            .iter()
-            .enumerate()
-            .filter(move |(_, g)| g.state(m) == CellState::Pending)
-            .map(|(i, _)| GroupId::try_from(i).unwrap_or(0))
+        self.group_ids().filter(move |&g| self.is_pending(m, g))
     }
 
-    /// One more place holds `m` for `g` (no-op unless the cell is pending).
-    pub fn add_copy(&mut self, m: MsgId, g: GroupId) {
-        if let Some(c) = self.groups[g as usize].cell_mut(m) {
-            if c.state() == CellState::Pending {
-                *c = Cell::set(CellState::Pending, c.copies() + 1);
-            }
-        }
-    }
-
-    /// `add_copy` `n` times.
-    pub fn add_copies(&mut self, m: MsgId, g: GroupId, n: u16) {
+    /// `n` more places hold `m` for `g` (no-op unless the cell is pending).
+    pub fn hold(&mut self, m: MsgId, g: GroupId, n: u16) {
         if n == 0 {
             return;
         }
-        if let Some(c) = self.groups[g as usize].cell_mut(m) {
+        if let Some(c) = self.groups[g.ix()].cell_mut(m) {
             if c.state() == CellState::Pending {
                 *c = Cell::set(CellState::Pending, c.copies().saturating_add(n));
             }
         }
     }
 
-    /// `add_copy` for every group that waits for `m`.
-    pub fn add_copy_all(&mut self, m: MsgId) {
+    /// One more place holds `m` for every group that waits for it.
+    pub fn hold_all(&mut self, m: MsgId) {
         for g in &mut self.groups {
             if let Some(c) = g.cell_mut(m) {
                 if c.state() == CellState::Pending {
-                    *c = Cell::set(CellState::Pending, c.copies() + 1);
+                    *c = Cell::set(CellState::Pending, c.copies().saturating_add(1));
                 }
             }
         }
     }
 
-    /// A place that held `m` for `g` lets it go without delivering it. If that was the last copy of
-    /// a pending delivery, the delivery is lost for `reason`.
-    pub fn drop_copy(&mut self, m: MsgId, g: GroupId, reason: LossReason) {
-        let group = &mut self.groups[g as usize];
-        let Some(c) = group.cell_mut(m) else { return };
+    /// A place that held `m` for `g` lets it go. Returns whether that lost the delivery.
+    pub fn release(&mut self, m: MsgId, g: GroupId, how: Release) -> bool {
+        let group = &mut self.groups[g.ix()];
+        let Some(c) = group.cell_mut(m) else {
+            return false;
+        };
         if c.state() != CellState::Pending {
-            return;
+            return false;
         }
         let copies = c.copies().saturating_sub(1);
-        if copies == 0 {
-            *c = Cell::set(CellState::Lost, 0);
-            group.counters.lose(reason);
-            self.total.lose(reason);
-        } else {
-            *c = Cell::set(CellState::Pending, copies);
+        match how {
+            Release::Lost(reason) if copies == 0 => {
+                *c = Cell::set(CellState::Lost, 0);
+                group.counters.lose(reason);
+                self.total.lose(reason);
+                true
+            }
+            // A settled last copy stays pending with no copy: the audit reports the model bug.
+            _ => {
+                *c = Cell::set(CellState::Pending, copies);
+                false
+            }
         }
     }
 
-    /// `drop_copy` for every group that waits for `m`.
-    pub fn drop_copy_all(&mut self, m: MsgId, reason: LossReason) {
-        for g in 0..self.groups.len() {
-            self.drop_copy(m, GroupId::try_from(g).unwrap_or(0), reason);
+    /// [`Ledger::release`] for every group that waits for `m`. Returns whether any delivery was lost.
+    pub fn release_all(&mut self, m: MsgId, how: Release) -> bool {
+        let mut lost = false;
+        for g in self.group_ids() {
+            lost |= self.release(m, g, how);
         }
+        lost
     }
 
     /// A consumer of `g` finished processing `m`, which used one copy.
@@ -263,7 +279,7 @@ impl Ledger {
         now: Nanos,
         key_slot: Option<u32>,
     ) -> Processed {
-        let group = &mut self.groups[g as usize];
+        let group = &mut self.groups[g.ix()];
         let Some(c) = group.cell_mut(m) else {
             if m < group.first_msg {
                 group.counters.replayed += 1;
@@ -294,11 +310,11 @@ impl Ledger {
         };
         if let Some(slot) = key_slot {
             let last = &mut group.last_of_key[slot as usize];
-            if *last > m + 1 {
+            if *last > m.0 + 1 {
                 group.counters.out_of_order += 1;
                 self.total.out_of_order += 1;
             } else {
-                *last = m + 1;
+                *last = m.0 + 1;
             }
         }
         outcome
@@ -306,19 +322,16 @@ impl Ledger {
 
     /// Every (message, group) cell that is pending, with its copy count.
     pub fn pending_cells(&self) -> impl Iterator<Item = (MsgId, GroupId, u16)> + '_ {
-        self.groups.iter().enumerate().flat_map(|(gi, g)| {
-            g.cells
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.state() == CellState::Pending)
-                .map(move |(i, c)| {
-                    (
-                        g.first_msg + MsgId::try_from(i).unwrap_or(0),
-                        GroupId::try_from(gi).unwrap_or(0),
-                        c.copies(),
-                    )
-                })
-        })
+        self.groups
+            .iter()
+            .zip(self.group_ids())
+            .flat_map(|(g, gid)| {
+                g.cells
+                    .iter()
+                    .zip(g.first_msg.0..)
+                    .filter(|(c, _)| c.state() == CellState::Pending)
+                    .map(move |(c, m)| (MsgId(m), gid, c.copies()))
+            })
     }
 
     #[must_use]
@@ -326,7 +339,7 @@ impl Ledger {
         self.groups
             .iter()
             .position(|g| g.name == name)
-            .and_then(|i| GroupId::try_from(i).ok())
+            .and_then(GroupId::from_ix)
     }
 }
 
@@ -337,14 +350,13 @@ mod tests {
     #[test]
     fn last_dropped_copy_loses_the_delivery_with_its_reason() {
         let mut l = Ledger::new(0);
-        let g = l.join("g", &[0], 1, 0);
-        l.publish(0, 0);
-        l.add_copy(0, g);
-        l.add_copy(0, g);
-        l.drop_copy(0, g, LossReason::ConsumerCrash);
-        assert_eq!(l.state(0, g), CellState::Pending);
-        l.drop_copy(0, g, LossReason::Retention);
-        assert_eq!(l.state(0, g), CellState::Lost);
+        let g = l.join("g", &[0], 1, ConsumerId(0));
+        l.publish(MsgId(0), 0);
+        l.hold(MsgId(0), g, 2);
+        l.release(MsgId(0), g, Release::Lost(LossReason::ConsumerCrash));
+        assert_eq!(l.state(MsgId(0), g), CellState::Pending);
+        l.release(MsgId(0), g, Release::Lost(LossReason::Retention));
+        assert_eq!(l.state(MsgId(0), g), CellState::Lost);
         assert_eq!(
             l.total.lost_by_reason(),
             [("retention".to_owned(), 1)].into_iter().collect()
@@ -353,15 +365,30 @@ mod tests {
     }
 
     #[test]
+    fn a_settled_copy_never_loses_a_delivery() {
+        let mut l = Ledger::new(0);
+        let g = l.join("g", &[0], 1, ConsumerId(0));
+        l.publish(MsgId(0), 0);
+        l.hold(MsgId(0), g, 1);
+        assert!(!l.release(MsgId(0), g, Release::Settled));
+        assert_eq!(l.state(MsgId(0), g), CellState::Pending);
+        assert_eq!(l.total.lost, 0);
+        assert_eq!(
+            l.pending_cells().collect::<Vec<_>>(),
+            vec![(MsgId(0), g, 0)]
+        );
+    }
+
+    #[test]
     fn second_processing_is_a_duplicate_and_history_is_a_replay() {
         let mut l = Ledger::new(0);
-        let a = l.join("a", &[0], 1, 0);
-        l.publish(0, 0);
-        let b = l.join("b", &[0], 1, 1);
-        l.add_copy_all(0);
-        assert_eq!(l.process(0, a, 0, 10, None), Processed::First);
-        assert_eq!(l.process(0, a, 0, 10, None), Processed::Duplicate);
-        assert_eq!(l.process(0, b, 0, 10, None), Processed::Replay);
+        let a = l.join("a", &[0], 1, ConsumerId(0));
+        l.publish(MsgId(0), 0);
+        let b = l.join("b", &[0], 1, ConsumerId(1));
+        l.hold_all(MsgId(0));
+        assert_eq!(l.process(MsgId(0), a, 0, 10, None), Processed::First);
+        assert_eq!(l.process(MsgId(0), a, 0, 10, None), Processed::Duplicate);
+        assert_eq!(l.process(MsgId(0), b, 0, 10, None), Processed::Replay);
         assert_eq!(
             (
                 l.total.delivered,
@@ -376,14 +403,14 @@ mod tests {
     #[test]
     fn a_message_processed_after_a_newer_one_of_its_key_is_out_of_order() {
         let mut l = Ledger::new(1);
-        let g = l.join("g", &[0], 1, 0);
+        let g = l.join("g", &[0], 1, ConsumerId(0));
         for m in 0..3 {
-            l.publish(m, 0);
-            l.add_copy(m, g);
+            l.publish(MsgId(m), 0);
+            l.hold(MsgId(m), g, 1);
         }
-        l.process(0, g, 0, 1, Some(0));
-        l.process(2, g, 0, 1, Some(0));
-        l.process(1, g, 0, 1, Some(0));
+        l.process(MsgId(0), g, 0, 1, Some(0));
+        l.process(MsgId(2), g, 0, 1, Some(0));
+        l.process(MsgId(1), g, 0, 1, Some(0));
         assert_eq!(l.total.out_of_order, 1);
     }
 }

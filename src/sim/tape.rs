@@ -1,0 +1,433 @@
+//! The tape: a simulation driven like a tape recorder. Play, step, step back, scrub, and send
+//! commands along the way; going back is exact.
+//!
+//! ```text
+//!   0 s ──[cp]────[cp]────[cp]──── now          cp: a checkpoint (a clone of the simulation)
+//!            commands:  (12 s, Crash c1)  (17 s, Heal c1)  ...
+//!   seek back to 20 s:  restore the checkpoint before 20 s, run forward, applying every
+//!                       command whose time comes on the way, exactly where it was applied
+//! ```
+//!
+//! The engine is deterministic, so a state is its scenario, its seed and the commands applied
+//! at their times. A command applies after every event up to its time (the tape runs to it,
+//! then applies it), the same whether the tape got there by playing or by replaying from a
+//! checkpoint: stepping back and scrubbing give byte-identical results by construction.
+
+use super::Simulation;
+use crate::engine::{Command, CommandError};
+use crate::scenario::{secs, Consumer, Fault, FaultAction, Nanos, Scenario};
+use crate::topology::all_consumers;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// At most this many checkpoints: memory stays bounded however long the run.
+const MAX_CHECKPOINTS: usize = 64;
+
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    at: Nanos,
+    /// How many of the tape's commands it has applied.
+    applied: usize,
+    sim: Simulation,
+}
+
+/// A simulation with its checkpoints and the commands sent to it.
+#[derive(Clone, Debug)]
+pub struct Tape {
+    sim: Simulation,
+    /// The variants it runs (indexes into the scenario's).
+    selected: Vec<usize>,
+    checkpoints: Vec<Checkpoint>,
+    checkpoint_every: Nanos,
+    /// Commands with the time they apply at, in that order (ties: in the order sent).
+    commands: Vec<(Nanos, Command)>,
+    /// How many of `commands` the simulation has applied.
+    applied: usize,
+    /// Times before each step, so that a step back returns exactly there.
+    history: Vec<Nanos>,
+}
+
+impl Tape {
+    /// Every variant of `scenario`, at 0 s.
+    #[must_use]
+    pub fn new(scenario: Scenario) -> Tape {
+        let all: Vec<usize> = (0..scenario.variants.len()).collect();
+        Tape::with_variants(Arc::new(scenario), &all)
+    }
+
+    /// The variants `indexes` of `scenario`, at 0 s.
+    #[must_use]
+    pub fn with_variants(scenario: Arc<Scenario>, indexes: &[usize]) -> Tape {
+        let every = (scenario.duration / 48).max(secs(0.5));
+        let sim = Simulation::with_variants(scenario, indexes);
+        let mut tape = Tape {
+            sim,
+            selected: indexes.to_vec(),
+            checkpoints: Vec::new(),
+            checkpoint_every: every,
+            commands: Vec::new(),
+            applied: 0,
+            history: Vec::new(),
+        };
+        tape.checkpoint();
+        tape
+    }
+
+    /// The simulation as it is now (read it; change it through the tape).
+    #[must_use]
+    pub fn sim(&self) -> &Simulation {
+        &self.sim
+    }
+
+    #[must_use]
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.sim.scenario
+    }
+
+    #[must_use]
+    pub fn now(&self) -> Nanos {
+        self.sim.now()
+    }
+
+    #[must_use]
+    pub fn duration(&self) -> Nanos {
+        self.sim.scenario.duration
+    }
+
+    /// The commands sent, with the time each applies at.
+    #[must_use]
+    pub fn commands(&self) -> &[(Nanos, Command)] {
+        &self.commands
+    }
+
+    fn checkpoint(&mut self) {
+        let at = self.sim.now();
+        if self.checkpoints.last().is_some_and(|c| c.at >= at) {
+            return;
+        }
+        if self.checkpoints.len() == MAX_CHECKPOINTS {
+            // Thin out: keep every other one, so they still cover the whole run.
+            let mut i = 0;
+            self.checkpoints.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.checkpoint_every = self.checkpoint_every.saturating_mul(2);
+        }
+        self.checkpoints.push(Checkpoint {
+            at,
+            applied: self.applied,
+            sim: self.sim.clone(),
+        });
+    }
+
+    fn checkpoint_due(&self) -> bool {
+        let last = self.checkpoints.last().map_or(0, |c| c.at);
+        self.sim.now() >= last.saturating_add(self.checkpoint_every)
+    }
+
+    /// The time of the next command not applied yet, if it is at or before `t`.
+    fn next_command(&self, t: Nanos) -> Option<Nanos> {
+        self.commands
+            .get(self.applied)
+            .map(|&(at, _)| at)
+            .filter(|&at| at <= t)
+    }
+
+    /// Apply every command due now (they were validated, or are skipped if they make no sense
+    /// now: the same either way on every replay).
+    fn apply_due(&mut self) {
+        while let Some(&(at, cmd)) = self.commands.get(self.applied) {
+            if at > self.sim.now() {
+                break;
+            }
+            let _ = self.sim.command(cmd);
+            self.applied += 1;
+        }
+    }
+
+    /// Run forward to `t`, taking checkpoints and applying commands on the way. With a
+    /// `deadline`, go one instant at a time and stop early when it passes; returns whether `t`
+    /// was reached.
+    fn forward_to(&mut self, t: Nanos, deadline: Option<Instant>) -> bool {
+        let mut n = 0u32;
+        loop {
+            let stop = self.next_command(t).unwrap_or(t);
+            let last = self.checkpoints.last().map_or(0, |c| c.at);
+            let next_checkpoint = last.saturating_add(self.checkpoint_every);
+            let mut to = stop.min(next_checkpoint.max(self.now()));
+            if deadline.is_some() {
+                if let Some(e) = self.sim.next_event_time() {
+                    to = to.min(e.max(self.now()));
+                }
+            }
+            self.sim.run_until(to);
+            if self.checkpoint_due() {
+                self.checkpoint();
+            }
+            if to == stop {
+                self.apply_due();
+                if stop == t {
+                    return true;
+                }
+            }
+            n += 1;
+            if n % 64 == 0 && deadline.is_some_and(|d| Instant::now() > d) {
+                return false;
+            }
+        }
+    }
+
+    /// Jump to simulated time `t` (clamped to the run), forwards or backwards, exactly.
+    pub fn seek(&mut self, t: Nanos) {
+        let t = t.min(self.duration());
+        if t >= self.now() {
+            self.forward_to(t, None);
+            return;
+        }
+        let i = self
+            .checkpoints
+            .iter()
+            .rposition(|c| c.at <= t)
+            .unwrap_or(0);
+        self.checkpoints.truncate(i + 1);
+        let c = &self.checkpoints[i];
+        self.sim = c.sim.clone();
+        self.applied = c.applied;
+        self.forward_to(t, None);
+    }
+
+    /// Back to 0 s (commands stay on the tape).
+    pub fn reset(&mut self) {
+        self.history.clear();
+        self.seek(0);
+    }
+
+    /// Advance to the next instant at which anything happens (an event or a command).
+    pub fn step_event(&mut self) {
+        let from = self.now();
+        let next_event = self.sim.next_event_time();
+        let next_cmd = self.commands.get(self.applied).map(|&(at, _)| at);
+        let next = match (next_event, next_cmd) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(t) = next.filter(|&t| t <= self.duration()) {
+            self.history.push(from);
+            self.forward_to(t, None);
+        }
+    }
+
+    pub fn step_seconds(&mut self, s: f64) {
+        let from = self.now();
+        if from < self.duration() {
+            self.history.push(from);
+            self.forward_to(from.saturating_add(secs(s)), None);
+        }
+    }
+
+    /// Back to where the last step started, or one second back if there was none.
+    pub fn step_back(&mut self) {
+        let to = self
+            .history
+            .pop()
+            .unwrap_or_else(|| self.now().saturating_sub(secs(1.0)));
+        self.seek(to);
+    }
+
+    #[must_use]
+    pub fn can_step_back(&self) -> bool {
+        self.now() > 0
+    }
+
+    /// Play towards `t` for at most `budget` of wall time; returns whether it got there.
+    pub fn play_to(&mut self, t: Nanos, budget: Duration) -> bool {
+        let t = t.min(self.duration());
+        self.forward_to(t, Some(Instant::now() + budget))
+    }
+
+    /// Carry out `cmd` now in every variant where it makes sense, and keep it on the tape.
+    ///
+    /// # Errors
+    /// It makes sense in no variant now; nothing changed.
+    pub fn command(&mut self, cmd: Command) -> Result<(), CommandError> {
+        self.sim.command(cmd)?;
+        // Applied now: after every command already due, before any later one.
+        self.commands.insert(self.applied, (self.now(), cmd));
+        self.applied += 1;
+        Ok(())
+    }
+
+    /// Carry out `cmd` `after` from now (where it makes sense then), and keep it on the tape.
+    pub fn command_after(&mut self, after: Nanos, cmd: Command) {
+        let at = self.now().saturating_add(after);
+        let i = self.commands[self.applied..].partition_point(|&(x, _)| x <= at) + self.applied;
+        self.commands.insert(i, (at, cmd));
+    }
+
+    /// A consumer the scenario did not declare joins now, in every variant: the scenario gains
+    /// it as an add-consumer fault at the current time, and the tape is simulated again to now
+    /// with every command (exact: a fault in the future does not change the past).
+    ///
+    /// # Errors
+    /// Its name is taken, or it subscribes to a topic the scenario does not have.
+    pub fn add_consumer(&mut self, c: Consumer) -> Result<(), CommandError> {
+        let s = self.scenario();
+        if all_consumers(s).iter().any(|(x, _)| x.name == c.name)
+            || s.producers.iter().any(|p| p.name == c.name)
+        {
+            return Err(CommandError(format!("the name {:?} is taken", c.name)));
+        }
+        if c.subscribe
+            .iter()
+            .any(|&t| usize::from(t) >= s.topics.len())
+            || c.subscribe.is_empty()
+        {
+            return Err(CommandError(
+                "the new consumer subscribes to an unknown topic".into(),
+            ));
+        }
+        let now = self.now();
+        let mut new = (**s).clone();
+        new.faults.push(Fault {
+            at: now,
+            action: FaultAction::AddConsumer { consumer: c },
+        });
+        new.faults.sort_by_key(|f| f.at);
+        self.restart(new, now);
+        Ok(())
+    }
+
+    /// The same tape (variants, commands) on another scenario, simulated again to `t`.
+    pub fn restart(&mut self, scenario: Scenario, t: Nanos) {
+        let commands = std::mem::take(&mut self.commands);
+        let history = std::mem::take(&mut self.history);
+        *self = Tape::with_variants(Arc::new(scenario), &self.selected);
+        self.commands = commands;
+        self.history = history;
+        self.seek(t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ConsumerId;
+    use crate::scenario::parse_scenario;
+
+    fn tape() -> Tape {
+        let text = crate::builtin::get("consumer-outage").unwrap_or_default();
+        Tape::new(parse_scenario("t", text).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn json(t: &Tape) -> String {
+        serde_json::to_string(&t.sim().report()).unwrap_or_default()
+    }
+
+    fn consumer(t: &Tape, name: &str) -> ConsumerId {
+        t.sim()
+            .consumer(name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
+    #[test]
+    fn step_back_returns_to_the_exact_same_state() {
+        let mut t = tape();
+        t.seek(secs(12.0));
+        let before = json(&t);
+        t.step_seconds(1.0);
+        t.step_event();
+        assert_ne!(json(&t), before);
+        t.step_back();
+        t.step_back();
+        assert_eq!(t.now(), secs(12.0));
+        assert_eq!(json(&t), before);
+    }
+
+    #[test]
+    fn scrubbing_back_and_forth_matches_a_straight_run() {
+        let mut t = tape();
+        t.seek(secs(40.0));
+        t.seek(secs(7.5));
+        t.seek(secs(33.0));
+        let mut straight = tape();
+        straight.seek(secs(33.0));
+        assert_eq!(json(&t), json(&straight));
+    }
+
+    #[test]
+    fn commands_replay_exactly_after_going_back_before_them() {
+        let mut t = tape();
+        t.seek(secs(5.0));
+        let c = consumer(&t, "metric-server-2");
+        t.command(Command::TakeOffline(c))
+            .unwrap_or_else(|e| panic!("{e}"));
+        t.command_after(secs(4.0), Command::Heal(c));
+        t.seek(secs(15.0));
+        let after = json(&t);
+        t.seek(secs(2.0));
+        t.seek(secs(15.0));
+        assert_eq!(json(&t), after);
+        // Played in small wall-clock slices, it is the same again.
+        t.seek(secs(1.0));
+        while !t.play_to(secs(15.0), Duration::from_micros(50)) {}
+        assert_eq!(json(&t), after);
+        assert!(t.sim().variants[0].metrics().lost > 0);
+    }
+
+    #[test]
+    fn a_command_that_makes_no_sense_now_is_refused_and_not_kept() {
+        let mut t = tape();
+        t.seek(secs(3.0));
+        let c = consumer(&t, "metric-server-1");
+        let err = t.command(Command::Heal(c)).expect_err("it is online");
+        assert_eq!(err.to_string(), "metric-server-1 is online already");
+        assert!(t.commands().is_empty());
+    }
+
+    #[test]
+    fn adding_a_consumer_at_run_time_keeps_the_past_and_shows_who_replays() {
+        let mut t = tape();
+        t.seek(secs(30.0));
+        let metrics = |t: &Tape| -> Vec<crate::metrics::Metrics> {
+            t.sim()
+                .variants
+                .iter()
+                .map(super::super::VariantSim::metrics)
+                .collect()
+        };
+        let before = metrics(&t);
+        let c = Consumer {
+            name: "auditor".into(),
+            subscribe: vec![1],
+            group: "auditor".into(),
+            service: secs(0.0005),
+            service_dist: crate::scenario::ServiceDist::Fixed,
+        };
+        t.add_consumer(c.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.now(), secs(30.0));
+        assert_eq!(
+            metrics(&t),
+            before,
+            "a consumer joining now changes nothing before now"
+        );
+        assert!(t.add_consumer(c).is_err(), "its name is taken now");
+        t.seek(secs(45.0));
+        let replayed: Vec<u64> = t
+            .sim()
+            .variants
+            .iter()
+            .map(|v| v.metrics().replayed)
+            .collect();
+        // redis-pubsub and rabbitmq have no history for a new group; kafka (earliest) replays it.
+        assert_eq!(&replayed[..2], &[0, 0]);
+        assert!(replayed[2] > 1000, "{replayed:?}");
+    }
+
+    #[test]
+    fn play_advances_no_further_than_asked() {
+        let mut t = tape();
+        assert!(t.play_to(secs(1.0), Duration::from_secs(60)));
+        assert_eq!(t.now(), secs(1.0));
+    }
+}
