@@ -76,21 +76,21 @@ impl Direct {
             return self.fail(p, m, g, attempt, LossReason::LinkDown);
         }
         // The producer's configured list: every member that subscribes to the topic, present or not.
-        let members: Vec<ConsumerId> = p
-            .ledger()
-            .group(g)
-            .members
-            .iter()
-            .copied()
-            .filter(|&c| p.consumer(c).subscribes(topic))
-            .collect();
+        let members = || {
+            p.ledger()
+                .group(g)
+                .members
+                .iter()
+                .copied()
+                .filter(|&c| p.consumer(c).subscribes(topic))
+        };
+        let n = members().count();
         let Some(turn) = self.turn.get_mut(g.ix()) else {
             return false;
         };
-        if members.is_empty() {
+        let Some(pick) = members().nth(*turn as usize % n.max(1)) else {
             return self.fail(p, m, g, attempt, LossReason::ReceiverOffline);
-        }
-        let pick = members[*turn as usize % members.len()];
+        };
         *turn = turn.wrapping_add(1);
         if !p.consumer(pick).connected() {
             // Connection refused at once: the producer knows.
@@ -138,7 +138,7 @@ impl BrokerModel for Direct {
     type Tags = DirectTags;
 
     fn publish(&mut self, p: &mut Port<'_, DirectTags>, m: MsgId) {
-        for g in p.ledger().group_ids().collect::<Vec<_>>() {
+        for g in p.ledger().group_ids() {
             if p.ledger().is_pending(m, g) {
                 self.send(p, m, g, 0);
             }

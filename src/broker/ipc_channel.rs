@@ -99,8 +99,8 @@ impl IpcChannel {
             };
             // Each message goes to one receiver: every other group waiting for it never gets it.
             let rg = p.group_of(r);
-            for g in p.ledger().pending_groups(m).collect::<Vec<_>>() {
-                if Some(g) != rg {
+            for g in p.ledger().group_ids() {
+                if Some(g) != rg && p.ledger().is_pending(m, g) {
                     p.release(m, g, Release::Lost(LossReason::NoFanout), self.node);
                 }
             }

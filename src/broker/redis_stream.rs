@@ -306,11 +306,11 @@ impl RedisStream {
         let noack = self.opts.noack;
         let topic = TopicId::try_from(t).unwrap_or_default();
         let gid = self.streams[t].groups[gi].gid;
-        let members = p.ledger().group(gid).members.clone();
         let mut pos = self.streams[t].position(self.streams[t].groups[gi].cursor);
         while let Some(e) = self.streams[t].entries.get(pos).copied() {
             let inflight = &self.inflight;
             let g = &mut self.streams[t].groups[gi];
+            let members = &p.ledger().group(gid).members;
             let Some(k) = g.next_member.pick(members.len(), |k| {
                 let rt = p.consumer(members[k]);
                 rt.connected() && rt.subscribes(topic) && inflight[members[k].ix()] < count
@@ -578,8 +578,8 @@ impl BrokerModel for RedisStream {
             p.ack(c, d.msg, self.log_node[t], d.tag.id);
         }
         let Some(gid) = p.group_of(c) else { return };
-        for t in p.consumer(c).topics().to_vec() {
-            let t = usize::from(t);
+        for i in 0..p.consumer(c).topics().len() {
+            let t = usize::from(p.consumer(c).topics()[i]);
             if let Some(gi) = self.streams[t].group(gid) {
                 self.pump_group(p, t, gi);
             }

@@ -77,28 +77,34 @@ impl<D: Copy> ConsumerRt<D> {
     }
 
     #[must_use]
+    #[inline]
     pub fn name(&self) -> &str {
         &self.name
     }
     #[must_use]
+    #[inline]
     pub fn node(&self) -> NodeId {
         self.node
     }
     /// Its group, once it has joined.
     #[must_use]
+    #[inline]
     pub fn group(&self) -> Option<GroupId> {
         self.group
     }
     /// The topics it gets messages of.
     #[must_use]
+    #[inline]
     pub fn topics(&self) -> &[TopicId] {
         &self.topics
     }
     #[must_use]
+    #[inline]
     pub fn status(&self) -> Status {
         self.status
     }
     #[must_use]
+    #[inline]
     pub fn link_down(&self) -> bool {
         self.link_down
     }
@@ -112,16 +118,19 @@ impl<D: Copy> ConsumerRt<D> {
     }
     /// Changes each time it goes away.
     #[must_use]
+    #[inline]
     pub fn epoch(&self) -> u32 {
         self.epoch
     }
     /// Reachable and running: brokers may deliver to it.
     #[must_use]
+    #[inline]
     pub fn connected(&self) -> bool {
         self.status == Status::Online && !self.link_down
     }
     /// Messages it holds in memory (being processed or waiting).
     #[must_use]
+    #[inline]
     pub fn held(&self) -> usize {
         self.inbox.len() + usize::from(self.busy.is_some())
     }
@@ -130,15 +139,18 @@ impl<D: Copy> ConsumerRt<D> {
         self.busy.iter().chain(self.inbox.iter())
     }
     #[must_use]
+    #[inline]
     pub fn subscribes(&self, t: TopicId) -> bool {
         self.topics.contains(&t)
     }
 
+    #[inline]
     pub(super) fn receive(&mut self, d: Delivery<D>) {
         self.inbox.push_back(d);
     }
 
     /// Take the next message if idle and online: (mean service time, distribution, epoch).
+    #[inline]
     pub(super) fn begin_next(&mut self) -> Option<(f64, ServiceDist, u32)> {
         if self.busy.is_some() || self.status != Status::Online {
             return None;

@@ -39,6 +39,7 @@ struct Cell(u16);
 const COPIES_MASK: u16 = 0x3fff;
 
 impl Cell {
+    #[inline]
     fn state(self) -> CellState {
         match self.0 >> 14 {
             0 => CellState::NotExpected,
@@ -47,6 +48,7 @@ impl Cell {
             _ => CellState::Lost,
         }
     }
+    #[inline]
     fn copies(self) -> u16 {
         self.0 & COPIES_MASK
     }
@@ -89,10 +91,12 @@ pub struct Group {
 }
 
 impl Group {
+    #[inline]
     fn cell(&self, m: MsgId) -> Option<Cell> {
         let i = m.0.checked_sub(self.first_msg.0)?;
         self.cells.get(usize::try_from(i).ok()?).copied()
     }
+    #[inline]
     fn cell_mut(&mut self, m: MsgId) -> Option<&mut Cell> {
         let i = m.0.checked_sub(self.first_msg.0)?;
         self.cells.get_mut(usize::try_from(i).ok()?)
@@ -106,6 +110,7 @@ impl Group {
         self.cell(m).map_or(0, Cell::copies)
     }
     #[must_use]
+    #[inline]
     pub fn subscribes(&self, t: TopicId) -> bool {
         self.topics.get(usize::from(t)).copied().unwrap_or(false)
     }
@@ -189,11 +194,13 @@ impl Ledger {
     }
 
     #[must_use]
+    #[inline]
     pub fn group(&self, g: GroupId) -> &Group {
         &self.groups[g.ix()]
     }
 
     /// Every group's id, in join order.
+    #[inline]
     pub fn group_ids(&self) -> impl Iterator<Item = GroupId> + Clone {
         super::ids::ids(self.groups.len(), GroupId::from_ix)
     }
@@ -204,6 +211,7 @@ impl Ledger {
     }
 
     #[must_use]
+    #[inline]
     pub fn is_pending(&self, m: MsgId, g: GroupId) -> bool {
         self.state(m, g) == CellState::Pending
     }
@@ -214,6 +222,7 @@ impl Ledger {
     }
 
     /// `n` more places hold `m` for `g` (no-op unless the cell is pending).
+    #[inline]
     pub fn hold(&mut self, m: MsgId, g: GroupId, n: u16) {
         if n == 0 {
             return;
@@ -226,6 +235,7 @@ impl Ledger {
     }
 
     /// One more place holds `m` for every group that waits for it.
+    #[inline]
     pub fn hold_all(&mut self, m: MsgId) {
         for g in &mut self.groups {
             if let Some(c) = g.cell_mut(m) {
@@ -237,6 +247,7 @@ impl Ledger {
     }
 
     /// A place that held `m` for `g` lets it go. Returns whether that lost the delivery.
+    #[inline]
     pub fn release(&mut self, m: MsgId, g: GroupId, how: Release) -> bool {
         let group = &mut self.groups[g.ix()];
         let Some(c) = group.cell_mut(m) else {
@@ -262,6 +273,7 @@ impl Ledger {
     }
 
     /// [`Ledger::release`] for every group that waits for `m`. Returns whether any delivery was lost.
+    #[inline]
     pub fn release_all(&mut self, m: MsgId, how: Release) -> bool {
         let mut lost = false;
         for g in self.group_ids() {

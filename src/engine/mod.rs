@@ -223,8 +223,18 @@ impl<M: BrokerModel> Engine<M> {
         match h.kind {
             HopKind::Publish(tag) => self.model.arrive(&mut p, h.msg, h.to, tag),
             HopKind::Deliver {
-                consumer, delivery, ..
-            } => self.model.delivered(&mut p, consumer, delivery),
+                consumer,
+                tag,
+                redelivered,
+                ..
+            } => {
+                let d = Delivery {
+                    msg: h.msg,
+                    tag,
+                    redelivered,
+                };
+                self.model.delivered(&mut p, consumer, d);
+            }
             HopKind::Ack { consumer, tag } => self.model.acked(&mut p, consumer, h.msg, h.to, tag),
         }
     }
@@ -595,7 +605,7 @@ impl<M: BrokerModel> Engine<M> {
             topic: w.msg(h.msg).topic,
             from: h.from,
             to: h.to,
-            depart: h.depart,
+            depart: h.arrive.saturating_sub(w.latency()),
             arrive: h.arrive,
             kind: h.leg(),
             live: w.hop_is_live(h),

@@ -164,6 +164,7 @@ pub struct Port<'a, T: Tags> {
 
 impl<T: Tags> Deref for Port<'_, T> {
     type Target = World<T>;
+    #[inline]
     fn deref(&self) -> &World<T> {
         self.w
     }
@@ -177,30 +178,36 @@ impl<'a, T: Tags> Port<'a, T> {
     // ---- copies (see the module docs for the rule) ----
 
     /// One more place of the model holds `m` for `g`.
+    #[inline]
     pub fn hold(&mut self, m: MsgId, g: GroupId) {
         self.w.ledger.hold(m, g, 1);
     }
     /// `n` more places hold `m` for `g`.
+    #[inline]
     pub fn hold_n(&mut self, m: MsgId, g: GroupId, n: u16) {
         self.w.ledger.hold(m, g, n);
     }
     /// One more place holds `m` for every group waiting for it.
+    #[inline]
     pub fn hold_all(&mut self, m: MsgId) {
         self.w.ledger.hold_all(m);
     }
     /// A place at node `at` lets its copy of `m` for `g` go; a delivery lost by it flashes there.
+    #[inline]
     pub fn release(&mut self, m: MsgId, g: GroupId, how: Release, at: NodeId) {
         if self.w.ledger.release(m, g, how) {
             self.w.flash(at, m);
         }
     }
     /// [`Port::release`] for every group waiting for `m`.
+    #[inline]
     pub fn release_all(&mut self, m: MsgId, how: Release, at: NodeId) {
         if self.w.ledger.release_all(m, how) {
             self.w.flash(at, m);
         }
     }
     /// Release what consumer `c` held when it went away (its group's copies, at its node).
+    #[inline]
     pub fn release_held(&mut self, c: ConsumerId, held: &[Delivery<T::Delivery>], how: Release) {
         let k = self.w.consumer(c);
         let (g, node) = (k.group(), k.node());
@@ -219,6 +226,7 @@ impl<'a, T: Tags> Port<'a, T> {
     }
     /// Message `m` leaves its producer for broker node `to`: the hop holds one copy for every
     /// group waiting for it; over a cut link the send fails and those deliveries are lost.
+    #[inline]
     pub fn publish_to(&mut self, m: MsgId, to: NodeId, tag: T::Publish) {
         self.hold_all(m);
         if !self.w.producer_connected(m) {
@@ -228,6 +236,7 @@ impl<'a, T: Tags> Port<'a, T> {
         self.publish(m, to, tag);
     }
     /// Send `m` from node `from` to consumer `c`: one of the model's copies goes on the wire.
+    #[inline]
     pub fn deliver(
         &mut self,
         c: ConsumerId,
@@ -238,28 +247,22 @@ impl<'a, T: Tags> Port<'a, T> {
     ) {
         let k = self.w.consumer(c);
         let (to, epoch) = (k.node(), k.epoch());
-        let delivery = Delivery {
-            msg: m,
+        let kind = HopKind::Deliver {
+            consumer: c,
+            epoch,
             tag,
             redelivered,
         };
-        self.w.send(
-            m,
-            from,
-            to,
-            HopKind::Deliver {
-                consumer: c,
-                epoch,
-                delivery,
-            },
-        );
+        self.w.send(m, from, to, kind);
     }
     /// Consumer `c` acknowledges `m` to node `to` (the ack carries no copy).
+    #[inline]
     pub fn ack(&mut self, c: ConsumerId, m: MsgId, to: NodeId, tag: T::Ack) {
         let from = self.w.consumer(c).node();
         self.w.send(m, from, to, HopKind::Ack { consumer: c, tag });
     }
     /// Consumer `c` takes `d` into its memory; it starts processing if idle.
+    #[inline]
     pub fn hand_over(&mut self, c: ConsumerId, d: Delivery<T::Delivery>) {
         self.w.consumer_mut(c).receive(d);
         self.w.start_service(c);
@@ -268,23 +271,28 @@ impl<'a, T: Tags> Port<'a, T> {
     // ---- time and bytes ----
 
     /// The model's timer `t` fires at `at`.
+    #[inline]
     pub fn schedule(&mut self, at: Nanos, t: T::Timer) {
         self.w.schedule(at, Event::Timer(t));
     }
     /// The model's timer `t` fires one hop latency from now. Such timers are due in the order
     /// they are set, so they wait in the queue's FIFO lane rather than its heap.
+    #[inline]
     pub fn schedule_after_latency(&mut self, t: T::Timer) {
         let at = self.w.now() + self.w.latency();
         self.w.schedule_fifo(at, Event::Timer(t));
     }
     /// A broker keeps `bytes` more (for `stored_bytes_peak`).
+    #[inline]
     pub fn store(&mut self, bytes: u32) {
         self.w.store(u64::from(bytes));
     }
     /// [`Port::store`] `n` times.
+    #[inline]
     pub fn store_n(&mut self, bytes: u32, n: u32) {
         self.w.store(u64::from(bytes) * u64::from(n));
     }
+    #[inline]
     pub fn unstore(&mut self, bytes: u32) {
         self.w.unstore(u64::from(bytes));
     }

@@ -73,7 +73,8 @@ pub enum HopKind<T: Tags> {
     Deliver {
         consumer: ConsumerId,
         epoch: u32,
-        delivery: Delivery<T::Delivery>,
+        tag: T::Delivery,
+        redelivered: bool,
     },
     /// An acknowledgement from a consumer back to a broker; carries no copy.
     Ack { consumer: ConsumerId, tag: T::Ack },
@@ -88,18 +89,31 @@ pub enum Leg {
     Ack,
 }
 
-/// A message on the wire between two nodes.
+/// A message on the wire between two nodes. It left one hop latency before it arrives.
 #[derive(Clone, Copy, Debug)]
 pub struct Hop<T: Tags> {
     pub msg: MsgId,
     pub from: NodeId,
     pub to: NodeId,
-    pub depart: Nanos,
     pub arrive: Nanos,
     pub kind: HopKind<T>,
 }
 
 impl<T: Tags> Hop<T> {
+    /// The delivery a `Deliver` hop carries.
+    #[must_use]
+    pub fn delivery(&self) -> Option<Delivery<T::Delivery>> {
+        match self.kind {
+            HopKind::Deliver {
+                tag, redelivered, ..
+            } => Some(Delivery {
+                msg: self.msg,
+                tag,
+                redelivered,
+            }),
+            _ => None,
+        }
+    }
     #[must_use]
     pub fn leg(&self) -> Leg {
         match self.kind {
@@ -229,15 +243,18 @@ impl<T: Tags> World<T> {
     // ---- what anyone may read ----
 
     #[must_use]
+    #[inline]
     pub fn now(&self) -> Nanos {
         self.now
     }
     /// One network hop.
     #[must_use]
+    #[inline]
     pub fn latency(&self) -> Nanos {
         self.latency
     }
     #[must_use]
+    #[inline]
     pub fn msg(&self, m: MsgId) -> &Message {
         &self.msgs[m.ix()]
     }
@@ -251,6 +268,7 @@ impl<T: Tags> World<T> {
         &self.ledger
     }
     #[must_use]
+    #[inline]
     pub fn consumer(&self, c: ConsumerId) -> &ConsumerRt<T::Delivery> {
         &self.consumers[c.ix()]
     }
@@ -264,14 +282,17 @@ impl<T: Tags> World<T> {
     }
     /// The group consumer `c` belongs to, once it has joined.
     #[must_use]
+    #[inline]
     pub fn group_of(&self, c: ConsumerId) -> Option<GroupId> {
         self.consumers[c.ix()].group()
     }
     #[must_use]
+    #[inline]
     pub fn producer_node(&self, m: MsgId) -> NodeId {
         self.producer_nodes[self.msg(m).producer.ix()]
     }
     #[must_use]
+    #[inline]
     pub fn producer_link_down(&self, p: ProducerId) -> bool {
         self.producer_link_down[p.ix()]
     }
@@ -281,6 +302,7 @@ impl<T: Tags> World<T> {
     }
     /// The producer of `m` can reach the network.
     #[must_use]
+    #[inline]
     pub fn producer_connected(&self, m: MsgId) -> bool {
         !self.producer_link_down(self.msg(m).producer)
     }
@@ -317,6 +339,7 @@ impl<T: Tags> World<T> {
     }
     /// A delivery hop still counts: its consumer has not gone away since it was sent.
     #[must_use]
+    #[inline]
     pub fn hop_is_live(&self, h: &Hop<T>) -> bool {
         match h.kind {
             HopKind::Deliver {
@@ -335,6 +358,7 @@ impl<T: Tags> World<T> {
     }
     /// When the next thing happens.
     #[must_use]
+    #[inline]
     pub fn next_time(&self) -> Option<Nanos> {
         let h = self.hops.front().map(|w| w.hop.arrive);
         match (h, self.queue.peek_time()) {
@@ -345,6 +369,7 @@ impl<T: Tags> World<T> {
 
     // ---- what the engine does (crate-internal) ----
 
+    #[inline]
     pub(super) fn set_now(&mut self, t: Nanos) {
         self.now = t;
     }
@@ -355,17 +380,21 @@ impl<T: Tags> World<T> {
     pub(super) fn set_producer_link(&mut self, p: ProducerId, down: bool) {
         self.producer_link_down[p.ix()] = down;
     }
+    #[inline]
     pub(super) fn consumer_mut(&mut self, c: ConsumerId) -> &mut ConsumerRt<T::Delivery> {
         &mut self.consumers[c.ix()]
     }
+    #[inline]
     pub(super) fn add_message(&mut self, msg: Message) -> MsgId {
         let m = MsgId(self.msgs.len() as u64);
         self.msgs.push(msg);
         m
     }
+    #[inline]
     pub(crate) fn schedule(&mut self, at: Nanos, e: Event<T::Timer>) {
         self.queue.push(at, e);
     }
+    #[inline]
     pub(super) fn schedule_fifo(&mut self, at: Nanos, e: Event<T::Timer>) {
         self.queue.push_fifo(at, e);
     }
@@ -378,12 +407,12 @@ impl<T: Tags> World<T> {
     }
 
     /// Put a hop on the wire from `from` to `to`; it arrives one hop latency later.
+    #[inline]
     pub(super) fn send(&mut self, msg: MsgId, from: NodeId, to: NodeId, kind: HopKind<T>) {
         let hop = Hop {
             msg,
             from,
             to,
-            depart: self.now,
             arrive: self.now + self.latency,
             kind,
         };
@@ -423,6 +452,7 @@ impl<T: Tags> World<T> {
     }
 
     /// Start processing consumer `c`'s next message if it is idle and online.
+    #[inline]
     pub(super) fn start_service(&mut self, c: ConsumerId) {
         let k = &mut self.consumers[c.ix()];
         let Some((mean, dist, epoch)) = k.begin_next() else {
@@ -456,18 +486,17 @@ impl<T: Tags> World<T> {
         let epoch = self.consumers[c.ix()].take_memory(out);
         for h in self.hops.iter().map(|w| &w.hop) {
             if let HopKind::Deliver {
-                consumer,
-                epoch: e,
-                delivery,
+                consumer, epoch: e, ..
             } = h.kind
             {
                 if consumer == c && e == epoch {
-                    out.push(delivery);
+                    out.extend(h.delivery());
                 }
             }
         }
     }
 
+    #[inline]
     pub(super) fn flash(&mut self, node: NodeId, msg: MsgId) {
         if self.flashes.len() == FLASHES_KEPT {
             self.flashes.pop_front();
@@ -479,11 +508,13 @@ impl<T: Tags> World<T> {
         });
     }
 
+    #[inline]
     pub(super) fn store(&mut self, bytes: u64) {
         self.stored_bytes = self.stored_bytes.saturating_add(bytes);
         self.stored_bytes_peak = self.stored_bytes_peak.max(self.stored_bytes);
     }
 
+    #[inline]
     pub(super) fn unstore(&mut self, bytes: u64) {
         self.stored_bytes = self.stored_bytes.saturating_sub(bytes);
     }
