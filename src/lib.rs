@@ -9,6 +9,7 @@ pub mod cli;
 pub mod engine;
 pub mod lesson;
 pub mod metrics;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod topology;

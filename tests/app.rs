@@ -3,6 +3,7 @@
 //! (rendered headless with wgpu; on Linux without a GPU that is Mesa's lavapipe).
 
 use brokerlab::app::{BrokerLabApp, Prefs};
+use brokerlab::report::Measured;
 use brokerlab::scenario::{parse_scenario, secs};
 use eframe::egui::{self, Key, Pos2};
 use egui_kittest::kittest::Queryable;
@@ -27,7 +28,7 @@ fn harness(builtin: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {
 }
 
 fn report(h: &Harness<'_, BrokerLabApp>) -> String {
-    serde_json::to_string(&h.state().session.sim().report()).unwrap_or_default()
+    brokerlab::report::Report::of(h.state().session.sim()).json()
 }
 
 #[test]

@@ -1,175 +1,117 @@
-//! The comparison table: every variant x every metric of DESIGN.md, the best value marked.
+//! The comparison table: every variant x every metric of the catalogue, the best value marked.
+//! Names, meanings and which way is better all come from `report`'s catalogue.
 
 use super::i18n::tr;
 use super::session::Session;
-use crate::metrics::Metrics;
+use crate::metrics::LossReason;
+use crate::report::{
+    reason_meaning, Better, Kind, Measured, Metric, Metrics, LATENCY_PARTS, METRICS,
+};
 use crate::scenario::Lang;
 use eframe::egui;
-
-/// Which way is better for a metric; `None` when it is not a contest (the workload itself).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Better {
-    Low,
-    High,
-    None,
-}
-
-/// (name, explanation, better, value).
-type Row = (&'static str, &'static str, Better, fn(&Metrics) -> f64);
-
-#[allow(clippy::cast_precision_loss)]
-pub(crate) const ROWS: &[Row] = &[
-    (
-        "produced",
-        "Messages created by producers",
-        Better::None,
-        |m| m.produced as f64,
-    ),
-    (
-        "expected",
-        "Deliveries that should happen: each message x each group subscribed to its topic",
-        Better::None,
-        |m| m.expected as f64,
-    ),
-    (
-        "delivered",
-        "Expected deliveries processed by a consumer (first time)",
-        Better::High,
-        |m| m.delivered as f64,
-    ),
-    (
-        "duplicates",
-        "Deliveries of a message the group had already processed (redelivery)",
-        Better::Low,
-        |m| m.duplicates as f64,
-    ),
-    (
-        "lost",
-        "Expected deliveries that can no longer happen",
-        Better::Low,
-        |m| m.lost as f64,
-    ),
-    (
-        "pending",
-        "Expected deliveries still possible (in flight, queued, in the log ahead of an offset)",
-        // Not a contest: zero pending can mean "all delivered" or "all lost".
-        Better::None,
-        |m| m.pending as f64,
-    ),
-    (
-        "out_of_order",
-        "Deliveries that overtook an earlier message with the same key",
-        Better::Low,
-        |m| m.out_of_order as f64,
-    ),
-    (
-        "replayed",
-        "Deliveries of messages published before the group existed (history)",
-        Better::High,
-        |m| m.replayed as f64,
-    ),
-    (
-        "latency_ms.p50",
-        "Median latency from produce to processed",
-        Better::Low,
-        |m| m.latency_ms.p50,
-    ),
-    (
-        "latency_ms.p99",
-        "99th percentile latency from produce to processed",
-        Better::Low,
-        |m| m.latency_ms.p99,
-    ),
-    (
-        "latency_ms.max",
-        "Worst latency from produce to processed",
-        Better::Low,
-        |m| m.latency_ms.max,
-    ),
-    (
-        "throughput_per_s",
-        "Delivered per simulated second",
-        Better::High,
-        |m| m.throughput_per_s,
-    ),
-    (
-        "connections",
-        "Network links the topology needs",
-        Better::Low,
-        |m| m.connections as f64,
-    ),
-    (
-        "systems_to_operate",
-        "Separately operated broker systems",
-        Better::Low,
-        |m| m.systems_to_operate as f64,
-    ),
-    (
-        "max_producer_endpoints",
-        "The most endpoints one producer must know",
-        Better::Low,
-        |m| m.max_producer_endpoints as f64,
-    ),
-    (
-        "add_consumer_cost",
-        "Existing components that must change to add one consumer of a topic",
-        Better::Low,
-        |m| m.add_consumer_cost as f64,
-    ),
-    (
-        "stored_bytes_peak",
-        "Peak bytes held by brokers",
-        Better::None,
-        |m| m.stored_bytes_peak as f64,
-    ),
-];
 
 #[derive(Default)]
 pub struct Counters;
 
-fn fmt(name: &str, v: f64) -> String {
-    if name.starts_with("latency") {
-        format!("{v:.2}")
-    } else if name == "throughput_per_s" {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.0}")
+/// One row of the table: its label, what it means, how to compare, and each variant's value.
+struct Row {
+    label: String,
+    tip: String,
+    better: Better,
+    values: Vec<f64>,
+    decimals: usize,
+}
+
+/// The table's rows, in catalogue order: a latency gives three rows (p50, p99, max), loss
+/// reasons one row each where some variant lost for it.
+fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let tip = |m: &Metric| format!("{} ({})", m.meaning(l), m.name);
+    let values = |path: &str| -> Vec<f64> {
+        metrics
+            .iter()
+            .map(|m| m.value(path).unwrap_or(0.0))
+            .collect()
+    };
+    for m in METRICS {
+        match m.kind {
+            Kind::Count | Kind::Rate => rows.push(Row {
+                label: m.label(l).to_owned(),
+                tip: tip(m),
+                better: m.better,
+                values: values(m.name),
+                decimals: usize::from(m.kind == Kind::Rate),
+            }),
+            Kind::Latency => {
+                for (part, en, ko) in LATENCY_PARTS.iter().filter(|(p, _, _)| *p != "mean") {
+                    let (short, meaning) = match l {
+                        Lang::En => *en,
+                        Lang::Ko => *ko,
+                    };
+                    let path = format!("{}.{part}", m.name);
+                    rows.push(Row {
+                        label: format!("{} {short}", m.label(l)),
+                        tip: format!("{meaning} ({path}, {})", m.unit),
+                        better: m.better,
+                        values: values(&path),
+                        decimals: 2,
+                    });
+                }
+            }
+            Kind::Reasons => {
+                for r in LossReason::ALL {
+                    if metrics
+                        .iter()
+                        .all(|x| !x.lost_by_reason.contains_key(r.name()))
+                    {
+                        continue;
+                    }
+                    rows.push(Row {
+                        label: format!("  {}: {}", tr(l, "lost"), r.name()),
+                        tip: reason_meaning(r, l).to_owned(),
+                        better: Better::Neither,
+                        values: values(&format!("{}.{}", m.name, r.name())),
+                        decimals: 0,
+                    });
+                }
+            }
+        }
     }
+    rows
+}
+
+/// The best value of a row, if the variants differ on it and it is a contest.
+fn best(row: &Row) -> Option<f64> {
+    let v = &row.values;
+    let b = match row.better {
+        Better::Lower => v.iter().copied().fold(f64::INFINITY, f64::min),
+        Better::Higher => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Better::Neither => return None,
+    };
+    v.iter().any(|&x| (x - b).abs() > 1e-9).then_some(b)
 }
 
 impl Counters {
     pub fn ui(&mut self, ui: &mut egui::Ui, s: &Session, l: Lang) {
         ui.heading(tr(l, "Comparison"));
-        let metrics: Vec<(String, Metrics)> = s
-            .sim()
-            .variants
-            .iter()
-            .map(|v| (s.scenario().variants[v.index].name.clone(), v.metrics()))
-            .collect();
+        let names: Vec<&str> = s.sim().variants.iter().map(|v| v.name()).collect();
+        let metrics: Vec<Metrics> = s.sim().variants.iter().map(Measured::metrics).collect();
         egui::ScrollArea::both().id_salt("counters").show(ui, |ui| {
             egui::Grid::new("comparison")
                 .striped(true)
                 .min_col_width(60.0)
                 .show(ui, |ui| {
                     ui.strong(tr(l, "metric"));
-                    for (name, _) in &metrics {
-                        ui.strong(name);
+                    for name in &names {
+                        ui.strong(*name);
                     }
                     ui.end_row();
-                    for &(name, tip, better, get) in ROWS {
-                        ui.label(name).on_hover_text(tr(l, tip));
-                        let values: Vec<f64> = metrics.iter().map(|(_, m)| get(m)).collect();
-                        let best = match better {
-                            Better::Low => values.iter().copied().fold(f64::INFINITY, f64::min),
-                            Better::High => {
-                                values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-                            }
-                            Better::None => f64::NAN,
-                        };
-                        let contest = values.iter().any(|&v| (v - best).abs() > 1e-9);
-                        for &v in &values {
-                            let text = fmt(name, v);
-                            if contest && (v - best).abs() <= 1e-9 {
+                    for row in rows(&metrics, l) {
+                        ui.label(&row.label).on_hover_text(&row.tip);
+                        let best = best(&row);
+                        for &v in &row.values {
+                            let text = format!("{v:.*}", row.decimals);
+                            if best.is_some_and(|b| (v - b).abs() <= 1e-9) {
                                 ui.label(
                                     egui::RichText::new(format!("★ {text}"))
                                         .strong()
@@ -179,21 +121,6 @@ impl Counters {
                             } else {
                                 ui.monospace(text);
                             }
-                        }
-                        ui.end_row();
-                    }
-                    // Loss reasons: why each variant lost what it lost.
-                    let mut reasons: Vec<&String> = metrics
-                        .iter()
-                        .flat_map(|(_, m)| m.lost_by_reason.keys())
-                        .collect();
-                    reasons.sort();
-                    reasons.dedup();
-                    for r in reasons {
-                        ui.label(format!("  lost: {r}"))
-                            .on_hover_text(tr(l, "Lost deliveries by reason"));
-                        for (_, m) in &metrics {
-                            ui.monospace(m.lost_by_reason.get(r).copied().unwrap_or(0).to_string());
                         }
                         ui.end_row();
                     }

@@ -149,7 +149,7 @@ impl BrokerLabApp {
 
     /// Replace the scenario, keeping the old one if the new one is bad.
     pub fn load_path(&mut self, path: &Path) {
-        match Scenario::load(path) {
+        match crate::lesson::load(&path.to_string_lossy()) {
             Ok(s) => {
                 let ctx = self.ctx.clone();
                 self.set_scenario(s, Some(path.to_path_buf()), &ctx);
@@ -160,7 +160,7 @@ impl BrokerLabApp {
     }
 
     pub fn load_builtin(&mut self, name: &str) {
-        match crate::cli::load(name) {
+        match crate::lesson::load(name) {
             Ok(s) => {
                 let ctx = self.ctx.clone();
                 self.set_scenario(s, None, &ctx);
@@ -272,7 +272,7 @@ impl BrokerLabApp {
                     .on_hover_text(tr(l, "Every variant's metrics, one row each"))
                     .clicked()
                 {
-                    let text = crate::cli::csv(&self.session.sim().report());
+                    let text = crate::report::csv(&crate::report::Report::of(self.session.sim()));
                     self.export("brokerlab-comparison.csv", &text, ui.ctx());
                     ui.close();
                 }
@@ -281,8 +281,10 @@ impl BrokerLabApp {
                     .on_hover_text(tr(l, "The same report as `brokerlab run --format json`"))
                     .clicked()
                 {
-                    let text = serde_json::to_string_pretty(&self.session.sim().report())
-                        .unwrap_or_default();
+                    let text = serde_json::to_string_pretty(&crate::report::Report::of(
+                        self.session.sim(),
+                    ))
+                    .unwrap_or_default();
                     self.export("brokerlab-comparison.json", &text, ui.ctx());
                     ui.close();
                 }

@@ -12,6 +12,7 @@ use super::session::Session;
 use crate::engine::state::ModelState;
 use crate::engine::Snapshot;
 use crate::engine::{Command, ConsumerId, Endpoint, Leg, ProducerId, Status};
+use crate::report::Measured;
 use crate::scenario::{secs, to_secs, Consumer, Lang, ServiceDist, TopicId};
 use crate::sim::VariantSim;
 use crate::topology::{EdgeKind, NodeKind};

@@ -3,9 +3,10 @@
 //!
 //! Exit codes: 0 ok, 1 an expectation failed, 2 bad input.
 
-use crate::metrics::{LossReason, Metrics};
-use crate::scenario::{parse_scenario, secs, to_secs, Scenario, ScenarioError, LIMITS};
-use crate::sim::{Report, Simulation};
+use crate::lesson::load;
+use crate::report::Report;
+use crate::scenario::{parse_scenario, secs, Scenario, LIMITS};
+use crate::sim::Simulation;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -84,21 +85,6 @@ pub enum Format {
     Table,
     Json,
     Csv,
-}
-
-/// Load a scenario from a path, or a built-in one by name.
-///
-/// # Errors
-/// The file cannot be read or is not a valid scenario.
-pub fn load(file: &str) -> Result<Scenario, ScenarioError> {
-    let path = Path::new(file);
-    if !path.exists() {
-        if let Some(text) = crate::builtin::get(file) {
-            let name = file.strip_prefix("builtin:").unwrap_or(file);
-            return parse_scenario(&format!("builtin:{name}"), text);
-        }
-    }
-    Scenario::load(path)
 }
 
 fn bad_input(e: &dyn std::fmt::Display) -> ExitCode {
@@ -212,13 +198,11 @@ pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> 
                 Err(e) => return bad_input(&e),
             };
             sim.run_until(until);
-            let report = sim.report();
+            let report = Report::of(&sim);
             let text = match format {
-                Format::Json => serde_json::to_string_pretty(&report)
-                    .map(|j| j + "\n")
-                    .unwrap_or_default(),
-                Format::Csv => csv(&report),
-                Format::Table => table(&report),
+                Format::Json => report.json(),
+                Format::Csv => crate::report::csv(&report),
+                Format::Table => crate::report::table(&report),
             };
             print_out(&text)
         }
@@ -292,218 +276,4 @@ fn check(s: &Scenario) -> ExitCode {
     } else {
         code
     }
-}
-
-/// One row per metric, one column per variant.
-fn rows(m: &Metrics) -> Vec<(String, String)> {
-    let mut r = vec![
-        ("produced".to_owned(), m.produced.to_string()),
-        ("expected".to_owned(), m.expected.to_string()),
-        ("delivered".to_owned(), m.delivered.to_string()),
-        ("duplicates".to_owned(), m.duplicates.to_string()),
-        ("lost".to_owned(), m.lost.to_string()),
-    ];
-    for reason in LossReason::ALL {
-        if let Some(n) = m.lost_by_reason.get(reason.name()) {
-            r.push((format!("  lost: {}", reason.name()), n.to_string()));
-        }
-    }
-    r.extend([
-        ("pending".to_owned(), m.pending.to_string()),
-        ("out_of_order".to_owned(), m.out_of_order.to_string()),
-        ("replayed".to_owned(), m.replayed.to_string()),
-        (
-            "latency_ms p50".to_owned(),
-            format!("{:.3}", m.latency_ms.p50),
-        ),
-        (
-            "latency_ms p99".to_owned(),
-            format!("{:.3}", m.latency_ms.p99),
-        ),
-        (
-            "latency_ms max".to_owned(),
-            format!("{:.3}", m.latency_ms.max),
-        ),
-        (
-            "throughput_per_s".to_owned(),
-            format!("{:.1}", m.throughput_per_s),
-        ),
-        ("connections".to_owned(), m.connections.to_string()),
-        (
-            "systems_to_operate".to_owned(),
-            m.systems_to_operate.to_string(),
-        ),
-        (
-            "max_producer_endpoints".to_owned(),
-            m.max_producer_endpoints.to_string(),
-        ),
-        (
-            "add_consumer_cost".to_owned(),
-            m.add_consumer_cost.to_string(),
-        ),
-        (
-            "stored_bytes_peak".to_owned(),
-            m.stored_bytes_peak.to_string(),
-        ),
-    ]);
-    r
-}
-
-fn table(r: &Report) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} ({}), seed {}, {} s simulated",
-        r.title, r.scenario, r.seed, r.until_s
-    );
-    // Every variant's rows, aligned on the union of row names (loss reasons differ).
-    let per: Vec<Vec<(String, String)>> = r.variants.iter().map(|v| rows(&v.metrics)).collect();
-    let mut names: Vec<String> = Vec::new();
-    for rs in &per {
-        for (n, _) in rs {
-            if !names.contains(n) {
-                names.push(n.clone());
-            }
-        }
-    }
-    // Keep loss reasons right under `lost`, in reason order.
-    names.sort_by_key(|n| {
-        let base = rows(&Metrics::default()).iter().position(|(x, _)| x == n);
-        match base {
-            Some(i) if i < 5 => (i, 0),
-            Some(i) => (i + 1, 0),
-            None => (
-                5,
-                LossReason::ALL
-                    .iter()
-                    .position(|r| n.ends_with(r.name()))
-                    .unwrap_or(0),
-            ),
-        }
-    });
-    let label_w = names.iter().map(String::len).max().unwrap_or(0).max(6);
-    let shape_of = |v: &crate::sim::VariantReport| match &v.broker {
-        Some(b) => format!("{}/{b}", v.shape),
-        None => v.shape.clone(),
-    };
-    let col_w: Vec<usize> = r
-        .variants
-        .iter()
-        .map(|v| v.name.len().max(shape_of(v).len()).max(10))
-        .collect();
-    let _ = write!(out, "{:<label_w$}", "");
-    for (v, w) in r.variants.iter().zip(&col_w) {
-        let _ = write!(out, "  {:>w$}", v.name);
-    }
-    out.push('\n');
-    let _ = write!(out, "{:<label_w$}", "shape");
-    for (v, w) in r.variants.iter().zip(&col_w) {
-        let _ = write!(out, "  {:>w$}", shape_of(v));
-    }
-    out.push('\n');
-    for n in &names {
-        let _ = write!(out, "{n:<label_w$}");
-        for (rs, w) in per.iter().zip(&col_w) {
-            let cell = rs
-                .iter()
-                .find(|(x, _)| x == n)
-                .map_or("0", |(_, v)| v.as_str());
-            let _ = write!(out, "  {cell:>w$}");
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// One row per variant; every metric a column (latency and loss reasons flattened).
-pub fn csv(r: &Report) -> String {
-    let mut out = String::new();
-    let mut header = vec![
-        "variant",
-        "shape",
-        "broker",
-        "produced",
-        "expected",
-        "delivered",
-        "duplicates",
-        "lost",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect::<Vec<_>>();
-    header.extend(
-        LossReason::ALL
-            .iter()
-            .map(|x| format!("lost_by_reason.{}", x.name())),
-    );
-    header.extend(
-        [
-            "pending",
-            "out_of_order",
-            "replayed",
-            "latency_ms.p50",
-            "latency_ms.p99",
-            "latency_ms.max",
-            "throughput_per_s",
-            "connections",
-            "systems_to_operate",
-            "max_producer_endpoints",
-            "add_consumer_cost",
-            "stored_bytes_peak",
-        ]
-        .map(str::to_owned),
-    );
-    out.push_str(&header.join(","));
-    out.push('\n');
-    for v in &r.variants {
-        let m = &v.metrics;
-        let mut cells = vec![
-            csv_field(&v.name),
-            v.shape.clone(),
-            v.broker.clone().unwrap_or_default(),
-            m.produced.to_string(),
-            m.expected.to_string(),
-            m.delivered.to_string(),
-            m.duplicates.to_string(),
-            m.lost.to_string(),
-        ];
-        cells.extend(LossReason::ALL.iter().map(|x| {
-            m.lost_by_reason
-                .get(x.name())
-                .copied()
-                .unwrap_or(0)
-                .to_string()
-        }));
-        cells.extend([
-            m.pending.to_string(),
-            m.out_of_order.to_string(),
-            m.replayed.to_string(),
-            format!("{}", m.latency_ms.p50),
-            format!("{}", m.latency_ms.p99),
-            format!("{}", m.latency_ms.max),
-            format!("{}", m.throughput_per_s),
-            m.connections.to_string(),
-            m.systems_to_operate.to_string(),
-            m.max_producer_endpoints.to_string(),
-            m.add_consumer_cost.to_string(),
-            m.stored_bytes_peak.to_string(),
-        ]);
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// Simulated seconds for display.
-#[must_use]
-pub fn fmt_secs(t: crate::scenario::Nanos) -> String {
-    format!("{:.3}", to_secs(t))
 }

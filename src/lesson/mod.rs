@@ -1,11 +1,15 @@
 //! Lessons: a scenario's `[[step]]`s played in order, each step's expectations checked against
-//! the metrics measured when the simulation reaches the step's time.
+//! the metrics measured when the simulation reaches the step's time. Also where a front end
+//! loads a scenario or lesson: a file or a built-in, checked down to its expectations' metric
+//! names.
 
 pub mod notes;
 
-use crate::scenario::{Expect, Scenario};
+use crate::report::{is_metric_path, Measured, METRICS};
+use crate::scenario::{parse_scenario, Expect, Scenario, ScenarioError};
 use crate::sim::Simulation;
 use serde::Serialize;
+use std::path::Path;
 
 /// One expectation and what was measured.
 #[derive(Clone, Debug, Serialize)]
@@ -15,6 +19,59 @@ pub struct Outcome {
     /// None when the variant is not part of the run.
     pub measured: Option<f64>,
     pub holds: bool,
+}
+
+/// Load a scenario from a path, or a built-in one by name, and check it whole.
+///
+/// # Errors
+/// The file cannot be read or is not a valid scenario.
+pub fn load(file: &str) -> Result<Scenario, ScenarioError> {
+    let path = Path::new(file);
+    let s = match crate::builtin::get(file).filter(|_| !path.exists()) {
+        Some(text) => {
+            let name = file.strip_prefix("builtin:").unwrap_or(file);
+            parse_scenario(&format!("builtin:{name}"), text)?
+        }
+        None => Scenario::load(path)?,
+    };
+    validate(&s)?;
+    Ok(s)
+}
+
+/// Parse scenario text and check it whole (see [`load`]).
+///
+/// # Errors
+/// The first problem, with its place in `file`.
+pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let s = parse_scenario(file, text)?;
+    validate(&s)?;
+    Ok(s)
+}
+
+/// What the scenario layer cannot know: every expectation names a metric of the catalogue.
+///
+/// # Errors
+/// The first expectation that does not, at its place in the file.
+pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
+    for e in s.steps.iter().flat_map(|st| &st.expect) {
+        if !is_metric_path(&e.metric) {
+            return Err(ScenarioError {
+                file: s.source.clone(),
+                line: e.metric_line,
+                col: e.metric_col,
+                message: format!(
+                    "unknown metric {:?}; one of: {}",
+                    e.metric,
+                    METRICS
+                        .iter()
+                        .map(|m| m.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Evaluate the expectations of one step against the simulation as it is now.
@@ -29,7 +86,7 @@ pub fn evaluate(sim: &Simulation, step: usize) -> Vec<Outcome> {
             let measured = sim
                 .variants
                 .iter()
-                .find(|v| sim.scenario.variants[v.index].name == e.variant)
+                .find(|v| v.name() == e.variant)
                 .and_then(|v| v.metrics().value(&e.metric));
             Outcome {
                 step,

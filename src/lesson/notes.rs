@@ -3,6 +3,7 @@
 //! and the comparison measured when the simulation reaches the step's time.
 
 use super::evaluate;
+use crate::report::Measured;
 use crate::scenario::{to_secs, Lang, Scenario};
 use crate::sim::{Simulation, VariantSim};
 use crate::topology::{EdgeKind, NodeKind};
@@ -88,7 +89,7 @@ pub fn notes(lesson: Scenario, lang: Lang) -> String {
             }
         );
         for c in COLUMNS {
-            let _ = write!(out, " {c} |");
+            let _ = write!(out, " {} |", crate::report::path_label(c, lang));
         }
         out.push_str("\n|---|");
         out.push_str(&"---:|".repeat(COLUMNS.len()));

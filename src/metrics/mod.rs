@@ -1,43 +1,10 @@
-//! What a topology costs, per variant: the counters, latency histogram and time series named in
-//! DESIGN.md. This module knows nothing of the simulation: the engine feeds it numbers.
+//! What a run counts, per variant: delivery counters with loss reasons, the latency histogram,
+//! the integration cost of a topology, and time series. Plain numbers the engine feeds; the
+//! metric catalogue that names them for people is `report`.
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Metric names as they appear in JSON, CSV, lesson expectations and the app.
-pub const METRIC_NAMES: &[&str] = &[
-    "produced",
-    "expected",
-    "delivered",
-    "duplicates",
-    "lost",
-    "lost_by_reason",
-    "pending",
-    "out_of_order",
-    "replayed",
-    "latency_ms",
-    "throughput_per_s",
-    "connections",
-    "systems_to_operate",
-    "max_producer_endpoints",
-    "add_consumer_cost",
-    "stored_bytes_peak",
-];
-
-/// A metric name, or a dotted path into one (`latency_ms.p99`, `lost_by_reason.retention`).
-#[must_use]
-pub fn is_metric_path(path: &str) -> bool {
-    let mut parts = path.splitn(2, '.');
-    let head = parts.next().unwrap_or("");
-    match (head, parts.next()) {
-        ("latency_ms", Some(sub)) => matches!(sub, "p50" | "p99" | "max" | "mean"),
-        ("lost_by_reason", Some(sub)) => LossReason::ALL.iter().any(|r| r.name() == sub),
-        ("latency_ms" | "lost_by_reason", None) => false,
-        (h, None) => METRIC_NAMES.contains(&h),
-        _ => false,
-    }
-}
 
 /// Why an expected delivery can no longer happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -243,82 +210,6 @@ pub struct Cost {
     pub add_consumer_cost: u64,
 }
 
-/// The metrics of one variant at one instant, in DESIGN.md's names.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Metrics {
-    pub produced: u64,
-    pub expected: u64,
-    pub delivered: u64,
-    pub duplicates: u64,
-    pub lost: u64,
-    pub lost_by_reason: BTreeMap<String, u64>,
-    pub pending: u64,
-    pub out_of_order: u64,
-    /// Deliveries of messages published before the group existed (history read by a new group).
-    pub replayed: u64,
-    pub latency_ms: Latency,
-    pub throughput_per_s: f64,
-    pub connections: u64,
-    pub systems_to_operate: u64,
-    pub max_producer_endpoints: u64,
-    pub add_consumer_cost: u64,
-    pub stored_bytes_peak: u64,
-}
-
-impl Metrics {
-    #[must_use]
-    #[allow(clippy::cast_precision_loss)]
-    pub fn new(
-        produced: u64,
-        c: &Counters,
-        latency: Latency,
-        cost: Cost,
-        elapsed_s: f64,
-        stored_bytes_peak: u64,
-    ) -> Metrics {
-        Metrics {
-            produced,
-            expected: c.expected,
-            delivered: c.delivered,
-            duplicates: c.duplicates,
-            lost: c.lost,
-            lost_by_reason: c.lost_by_reason(),
-            pending: c.pending,
-            out_of_order: c.out_of_order,
-            replayed: c.replayed,
-            latency_ms: latency,
-            throughput_per_s: if elapsed_s > 0.0 {
-                c.delivered as f64 / elapsed_s
-            } else {
-                0.0
-            },
-            connections: cost.connections,
-            systems_to_operate: cost.systems_to_operate,
-            max_producer_endpoints: cost.max_producer_endpoints,
-            add_consumer_cost: cost.add_consumer_cost,
-            stored_bytes_peak,
-        }
-    }
-
-    /// The value at a metric path (see [`is_metric_path`]); a loss reason never seen is 0.
-    #[must_use]
-    pub fn value(&self, path: &str) -> Option<f64> {
-        let v = serde_json::to_value(self).ok()?;
-        let mut parts = path.splitn(2, '.');
-        let head = parts.next()?;
-        let node = v.get(head)?;
-        match parts.next() {
-            None => node.as_f64(),
-            Some(sub) if head == "lost_by_reason" => Some(
-                node.get(sub)
-                    .and_then(serde_json::Value::as_f64)
-                    .unwrap_or(0.0),
-            ),
-            Some(sub) => node.get(sub)?.as_f64(),
-        }
-    }
-}
-
 /// Time series sampled at a fixed step, so memory is bounded by duration / step.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Series {
@@ -364,28 +255,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn metric_paths_accept_known_names_only() {
-        assert!(is_metric_path("lost"));
-        assert!(is_metric_path("latency_ms.p99"));
-        assert!(is_metric_path("lost_by_reason.retention"));
-        assert!(!is_metric_path("latency_ms"));
-        assert!(!is_metric_path("lost_by_reason.nope"));
-        assert!(!is_metric_path("losted"));
-    }
-
-    #[test]
-    fn value_reads_nested_paths_and_unseen_reasons_as_zero() {
+    fn counters_conserve_and_count_losses_by_reason() {
         let mut c = Counters::default();
         c.expect(3);
         c.deliver();
         c.lose(LossReason::Retention);
-        let mut h = LatencyHistogram::default();
-        h.record_ns(2_000_000);
-        let m = Metrics::new(3, &c, h.summary(), Cost::default(), 1.0, 0);
-        assert_eq!(m.value("lost_by_reason.retention"), Some(1.0));
-        assert_eq!(m.value("lost_by_reason.link-down"), Some(0.0));
-        assert_eq!(m.value("pending"), Some(1.0));
-        assert!((m.value("latency_ms.p99").unwrap() - 2.0).abs() < 0.01);
         assert!(c.conserved());
+        assert_eq!(
+            c.lost_by_reason(),
+            [("retention".to_owned(), 1)].into_iter().collect()
+        );
+        assert_eq!(c.pending, 1);
     }
 }

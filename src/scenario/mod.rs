@@ -675,6 +675,9 @@ pub struct Expect {
     /// Where the expectation stands in its file, for messages.
     pub line: usize,
     pub col: usize,
+    /// Where its metric name stands (for an unknown metric, which `lesson` checks).
+    pub metric_line: usize,
+    pub metric_col: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]

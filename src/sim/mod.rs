@@ -20,12 +20,11 @@ use crate::engine::{
     Command, CommandError, ConsumerId, Engine, GroupReport, InFlight, Message, MsgId, Processing,
     ProducerId, Snapshot, Tally,
 };
-use crate::metrics::{Metrics, Series};
-use crate::scenario::{secs, to_secs, Broker, Nanos, Scenario, ScenarioError, System, TopicId};
+use crate::metrics::Series;
+use crate::scenario::{secs, Broker, Nanos, Scenario, ScenarioError, System, TopicId};
 use crate::topology::{all_consumers, Topology};
 
 mod tape;
-use serde::Serialize;
 use std::sync::Arc;
 pub use tape::Tape;
 
@@ -186,19 +185,6 @@ impl VariantSim {
     #[must_use]
     pub fn tally(&self) -> Tally {
         each!(&self.engine, e => e.tally())
-    }
-
-    #[must_use]
-    pub fn metrics(&self) -> Metrics {
-        let t = self.tally();
-        Metrics::new(
-            t.produced,
-            &t.counters,
-            t.latency,
-            self.topology.cost,
-            t.elapsed_s,
-            t.stored_bytes_peak,
-        )
     }
 
     #[must_use]
@@ -411,32 +397,6 @@ impl Simulation {
         self.variants.iter().map(VariantSim::events).sum()
     }
 
-    /// The report `run --format json` prints.
-    #[must_use]
-    pub fn report(&self) -> Report {
-        Report {
-            scenario: self.scenario.source.clone(),
-            title: self.scenario.title.en.clone(),
-            seed: self.scenario.seed,
-            until_s: to_secs(self.now),
-            variants: self
-                .variants
-                .iter()
-                .map(|v| {
-                    let var = &self.scenario.variants[v.index];
-                    VariantReport {
-                        name: var.name.clone(),
-                        shape: var.shape().name().to_owned(),
-                        broker: var.broker_kind().map(|b| b.name().to_owned()),
-                        metrics: v.metrics(),
-                        groups: v.groups(),
-                        state: v.state(),
-                    }
-                })
-                .collect(),
-        }
-    }
-
     /// [`VariantSim::audit`] for every variant.
     ///
     /// # Errors
@@ -447,26 +407,6 @@ impl Simulation {
         }
         Ok(())
     }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Report {
-    pub scenario: String,
-    pub title: String,
-    pub seed: u64,
-    pub until_s: f64,
-    pub variants: Vec<VariantReport>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct VariantReport {
-    pub name: String,
-    pub shape: String,
-    pub broker: Option<String>,
-    pub metrics: Metrics,
-    pub groups: Vec<GroupReport>,
-    /// What a learner can see inside the systems (queues, buffers, partitions, brokers).
-    pub state: ModelState,
 }
 
 /// Seconds as given on a command line to simulated time.

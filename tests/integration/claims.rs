@@ -6,7 +6,7 @@
 use crate::common::{metrics, run_audited, scenario};
 use brokerlab::broker::kafka::partition_for_key;
 use brokerlab::engine::Processing;
-use brokerlab::metrics::Metrics;
+use brokerlab::report::Metrics;
 use brokerlab::sim::{Simulation, VariantSim};
 
 /// A simulation of `text` that records every processing in every variant.

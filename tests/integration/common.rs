@@ -1,5 +1,6 @@
 //! Helpers shared by the tests.
 
+use brokerlab::report::Measured;
 use brokerlab::scenario::{parse_scenario, Scenario};
 use brokerlab::sim::Simulation;
 
@@ -21,7 +22,7 @@ pub fn run_audited(sim: &mut Simulation, t: f64, every: f64) {
 }
 
 /// The metrics of the variant named `name`.
-pub fn metrics(sim: &Simulation, name: &str) -> brokerlab::metrics::Metrics {
+pub fn metrics(sim: &Simulation, name: &str) -> brokerlab::report::Metrics {
     sim.variants
         .iter()
         .find(|v| sim.scenario.variants[v.index].name == name)

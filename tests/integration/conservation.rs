@@ -3,6 +3,7 @@
 
 use crate::common::run_audited;
 use brokerlab::builtin::SCENARIOS;
+use brokerlab::report::Measured;
 use brokerlab::scenario::parse_scenario;
 use brokerlab::sim::Simulation;
 
@@ -251,7 +252,7 @@ fn same_seed_gives_byte_identical_reports_and_another_seed_does_not() {
         s.seed = seed;
         let mut sim = Simulation::new(s);
         sim.run();
-        serde_json::to_string(&sim.report()).unwrap_or_default()
+        brokerlab::report::Report::of(&sim).json()
     };
     let a = json(42);
     assert!(a.len() > 1000);

@@ -3,6 +3,7 @@
 
 use crate::common::{metrics, scenario};
 use brokerlab::engine::Command;
+use brokerlab::report::Measured;
 use brokerlab::scenario::secs;
 use brokerlab::sim::Simulation;
 use brokerlab::topology::NodeKind;
@@ -110,7 +111,7 @@ fn stepping_event_by_event_reaches_the_same_state_as_running() {
     }
     b.run_until(secs(6.0));
     assert!(steps > 1000);
-    let json = |s: &Simulation| serde_json::to_string(&s.report()).unwrap_or_default();
+    let json = |s: &Simulation| brokerlab::report::Report::of(s).json();
     assert_eq!(json(&a), json(&b));
 }
 

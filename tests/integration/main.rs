@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod conservation;
 mod engine;
+mod layers;
 mod lessons;
 mod malformed;
 mod models;

@@ -3,7 +3,7 @@
 //! model holds at every half second.
 
 use crate::common::{metrics, run_audited, scenario};
-use brokerlab::metrics::Metrics;
+use brokerlab::report::Metrics;
 use brokerlab::sim::Simulation;
 
 /// One producer of `topic` at `rate`/s (constant arrivals, key count `keys`), the given consumers,

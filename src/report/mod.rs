@@ -1,0 +1,90 @@
+//! What a run reports: the metric catalogue (one place for every metric's name, unit, meaning in
+//! English and Korean and which way is better) and the renderers that print a run as a table,
+//! CSV or JSON. Front ends read the catalogue; none keeps a metric list of its own.
+//!
+//! ```text
+//!   sim::VariantSim ──tally + cost──> Metrics (catalogue) ──> table | csv | json | app | notes
+//! ```
+
+mod catalogue;
+mod render;
+
+pub use catalogue::{
+    is_metric_path, metric, metric_paths, path_label, reason_meaning, Better, Kind, Metric,
+    Metrics, LATENCY_PARTS, METRICS,
+};
+pub use render::{csv, table};
+
+use crate::engine::state::ModelState;
+use crate::engine::GroupReport;
+use crate::scenario::to_secs;
+use crate::sim::{Simulation, VariantSim};
+use serde::Serialize;
+
+/// A variant's metrics, from the catalogue.
+pub trait Measured {
+    fn metrics(&self) -> Metrics;
+}
+
+impl Measured for VariantSim {
+    fn metrics(&self) -> Metrics {
+        Metrics::of(&self.tally(), self.topology.cost)
+    }
+}
+
+/// What `run --format json` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub title: String,
+    pub seed: u64,
+    pub until_s: f64,
+    pub variants: Vec<VariantReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantReport {
+    pub name: String,
+    pub shape: String,
+    pub broker: Option<String>,
+    pub metrics: Metrics,
+    pub groups: Vec<GroupReport>,
+    /// What a learner can see inside the systems (queues, buffers, partitions, brokers).
+    pub state: ModelState,
+}
+
+impl Report {
+    /// The report of `sim` as it is now.
+    #[must_use]
+    pub fn of(sim: &Simulation) -> Report {
+        Report {
+            scenario: sim.scenario.source.clone(),
+            title: sim.scenario.title.en.clone(),
+            seed: sim.scenario.seed,
+            until_s: to_secs(sim.now()),
+            variants: sim
+                .variants
+                .iter()
+                .map(|v| {
+                    let var = &sim.scenario.variants[v.index];
+                    VariantReport {
+                        name: var.name.clone(),
+                        shape: var.shape().name().to_owned(),
+                        broker: var.broker_kind().map(|b| b.name().to_owned()),
+                        metrics: v.metrics(),
+                        groups: v.groups(),
+                        state: v.state(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// As `run --format json` prints it.
+    #[must_use]
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .map(|j| j + "\n")
+            .unwrap_or_default()
+    }
+}
