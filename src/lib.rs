@@ -6,6 +6,7 @@ pub mod app;
 pub mod broker;
 pub mod builtin;
 pub mod cli;
+pub mod import;
 pub mod lesson;
 pub mod metrics;
 pub mod scenario;
