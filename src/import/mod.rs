@@ -30,6 +30,8 @@ mod flowchart;
 mod mapping;
 mod markdown;
 mod names;
+#[cfg(test)]
+mod tests;
 
 use flowchart::{Flowchart, Header, Pos};
 use markdown::Block;
