@@ -262,7 +262,9 @@ impl<'a> Mapper<'a> {
         let (key, kind) = self.system_key_by_name(u)?;
         // "log" is a weak word: a "log" that sends nothing on is a sink, a consumer ("Log
         // collector"), not a log consumers read.
-        if kind == Sys::Log && !self.links.iter().any(|l| l.from == u) {
+        let sends = self.links.iter().any(|l| l.from == u);
+        let receives = self.links.iter().any(|l| l.to == u);
+        if kind == Sys::Log && receives && !sends {
             let unit = &self.units[u];
             self.notes.push(format!(
                 "{} names a log but sends nothing on: read as a consumer",
@@ -358,7 +360,6 @@ impl<'a> Mapper<'a> {
                     Role::Producer
                 }
                 None if sends[u] => Role::Caller,
-                None if receives[u] => Role::Consumer,
                 None => Role::Unlinked,
             })
             .collect();

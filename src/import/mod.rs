@@ -1,26 +1,29 @@
 //! `brokerlab import`: a Mermaid flowchart in study notes becomes a scenario.
 //!
 //! ```text
-//!   ```mermaid                               [[producer]] s1, s2 ──publish "metrics"──┐
-//!   graph TD                                                                          │
-//!     S1 & S2 --> Q[(Message queue)]   ==>   Q is a messaging system: the mirror is   │
-//!     Q --> M1[Metric server]                single-broker rabbitmq ("as-drawn-...")  │
-//!     C[Client] --> S1                       [[consumer]] m1 <──subscribe "metrics"───┘
-//!   ```                                      C --> S1 goes into a sender: a call, a comment
+//!  ## A queue in the middle       -> title        [[producer]] s1, s2 --publish "metrics"--.
+//!  graph TD                                                                              |
+//!    S1 & S2 --> Q[(Message queue)]  -> Q is a messaging system: the mirror variant is   |
+//!    Q --> M1[Metric server]            single-broker rabbitmq, "as-drawn-rabbitmq"      |
+//!    C[Client] --> S1                -> [[consumer]] m1 <--subscribe "metrics"-----------'
+//!                                       C --> S1 goes into a sender: a call, a comment only
 //!
-//!   node names a queue/broker/Pub/Sub/log/Kafka/Redis/RabbitMQ/channel/IPC/큐/브로커/채널/로그
-//!                              -> messaging system; none: direct; one channel: channel;
-//!                                 one queue/broker: single-broker; several: broker-per-topic;
-//!                                 one log/Kafka: central-log
-//!   node --> system or --> a node that only receives        -> producer
-//!   node that only receives                                 -> consumer (its own group)
-//!   node --> a node that sends                              -> a call: kept as a comment
-//!   link text (verbs dropped) / else the system's or consumer's name -> topic
+//!  a node (id, label or subgraph) naming a queue, broker, Pub/Sub, log, Kafka, Redis, RabbitMQ,
+//!  channel, IPC, 큐, 브로커, 채널, 로그  ->  a messaging system
+//!      none: direct | one channel/IPC: channel | one queue/broker/Redis: single-broker
+//!      | one log/Kafka: central-log | several: broker-per-topic
+//!  a node linked into a system, or into a node that only receives  ->  producer
+//!  a node that only receives                                       ->  consumer, its own group
+//!  a link into a node that also sends                              ->  a call, not simulated
+//!  a link's text, verbs dropped; else the system's or consumer's name  ->  topic
 //! ```
 //!
 //! The first variant mirrors the drawing: one connection per drawn link where brokerlab's count
-//! for the shape allows it (`connections` in [`crate::topology::cost`]); the other shapes follow
-//! on the same workload. The text starts with comments that say where it came from and every
+//! for the shape allows it (`connections` in [`crate::topology::cost`]; for direct links a topic
+//! drawn from different producers to different consumers is split so that each producer links
+//! exactly the consumers drawn). The other shapes follow on the same workload. Each drawn
+//! consumer is its own group: in the notes every link carries every message ("5 servers to 2
+//! metric servers" sends each metric to both), and a shared `group` would halve what each gets. The text starts with comments that say where it came from and every
 //! decision made; [`import`] checks it with [`crate::scenario::parse_scenario`] before handing
 //! it back. Errors point into the Markdown file: `FILE:LINE:COL`, column in characters. Errors
 //! about the file as a whole (no diagram, `--diagram` missing or out of range) are at 1:1.
