@@ -608,7 +608,7 @@ impl Mapper<'_> {
             }
             let mut new_names = Vec::new();
             for (_, cs) in &classes {
-                let name = format!("{t}-{}", names[cs[0]]);
+                let name = names::fit(&format!("{t}-{}", names[cs[0]]), names::NAME_BYTES);
                 for f in self.flows.iter_mut() {
                     if f.2 == t && cs.contains(&f.1) {
                         f.2.clone_from(&name);

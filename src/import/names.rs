@@ -258,7 +258,8 @@ pub(crate) fn name_from_id(id: &str) -> Option<String> {
             _ => parts.push(x),
         }
     }
-    (!parts.is_empty()).then(|| parts.join("-"))
+    let name = fit(&parts.join("-"), NAME_BYTES - 10);
+    (!name.is_empty()).then(|| name.trim_end_matches('-').to_owned())
 }
 
 /// The topic a link label names: verbs dropped, the rest lower-kebab-case (`Publish metrics` ->
@@ -327,17 +328,26 @@ pub(crate) fn topic_from_name(name: &str, of_system: bool) -> Option<String> {
 }
 
 fn join_topic(words: &[String]) -> Option<String> {
-    let mut t = String::new();
-    for w in words.iter().filter(|w| !w.is_empty()) {
-        if t.chars().count() + w.chars().count() + 1 > 100 {
-            break;
-        }
-        if !t.is_empty() {
-            t.push('-');
-        }
-        t.push_str(w);
+    let t = words
+        .iter()
+        .filter(|w| !w.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("-");
+    let t = fit(&t, NAME_BYTES - 10);
+    (!t.is_empty()).then_some(t.trim_end_matches('-').to_owned())
+}
+
+/// brokerlab's limit on a name, in bytes (`scenario/parse.rs`).
+pub(crate) const NAME_BYTES: usize = 100;
+
+/// `s` cut to at most `max` bytes, at a character boundary.
+pub(crate) fn fit(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
     }
-    (!t.is_empty()).then_some(t)
+    s[..end].to_owned()
 }
 
 #[cfg(test)]
@@ -422,5 +432,12 @@ mod tests {
             Some("events")
         );
         assert_eq!(topic_from_name("Redis Pub/Sub", true), None);
+        let long = "메트릭 ".repeat(40);
+        let t = topic_from_label(&long).unwrap_or_default();
+        assert!(
+            t.len() <= 90 && t.starts_with("메트릭-메트릭") && !t.ends_with('-'),
+            "{t}"
+        );
+        assert_eq!(name_from_id(&"A".repeat(200)).map(|n| n.len()), Some(90));
     }
 }
