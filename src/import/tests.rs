@@ -453,3 +453,149 @@ fn front_matter_and_comments_before_the_header_are_skipped() {
     assert!(prose(&text).contains("orders (the link text \"Send orders\" (line 10))"));
     assert_eq!(simulated_connections(s)[0], 2);
 }
+
+/// Pieces of flowchart text, good and bad, that random drawings are made of.
+const PIECES: &[&str] = &[
+    "A",
+    "S1",
+    "M1[Metric server]",
+    "Q[(Queue)]",
+    "-->",
+    "---",
+    "==>",
+    "-- send metrics -->",
+    "-->|발행|",
+    "&",
+    "subgraph Servers",
+    "end",
+    ";",
+    "\n",
+    " ",
+    "%% note",
+    "[",
+    "(",
+    "\"",
+    "{x}",
+    "|",
+    "-.->",
+];
+
+/// Nodes and links of well-formed random drawings.
+const NODES: &[&str] = &[
+    "A",
+    "B",
+    "S1[Front server 1]",
+    "S2",
+    "M1[Metric server 1]",
+    "M2((Metric server 2))",
+    "Q[(Message queue)]",
+    "K[(Kafka)]",
+    "CH[IPC channel]",
+    "R(Redis Pub/Sub)",
+    "L[(Event log)]",
+    "W[Log collector]",
+    "큐",
+    "서버1[웹 서버 1]",
+    "Servers",
+    "Queues",
+    "Kafka",
+];
+const LINKS: &[&str] = &[
+    "-->",
+    "---",
+    "==>",
+    "-- send metrics -->",
+    "-->|Publish logs|",
+    "-->|구독|",
+    "--->",
+];
+const OPENERS: &[&str] = &[
+    "subgraph Servers",
+    "subgraph Queues",
+    "subgraph Kafka",
+    "subgraph MetricServers",
+];
+
+/// A drawing from `(what, a, b, c)` picks: a chain `a link b [& c]`, a node, a subgraph opened
+/// or closed (kept balanced).
+fn drawing(picks: &[(u8, usize, usize, usize)]) -> String {
+    let mut out = String::from("graph TD\n");
+    let mut open = 0;
+    for &(what, a, b, c) in picks {
+        let node = |i: usize| NODES[i % NODES.len()];
+        let line = match what % 6 {
+            0 | 1 => format!("{} {} {}", node(a), LINKS[b % LINKS.len()], node(c)),
+            2 => format!("{} & {} --> {}", node(a), node(b), node(c)),
+            3 => node(a).to_owned(),
+            4 if open < 2 => {
+                open += 1;
+                OPENERS[a % OPENERS.len()].to_owned()
+            }
+            _ if open > 0 => {
+                open -= 1;
+                "end".to_owned()
+            }
+            _ => format!("{} --> {} --> {}", node(a), node(b), node(c)),
+        };
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str(&"  end\n".repeat(open));
+    out
+}
+
+/// What every import must hold: a scenario brokerlab accepts, or an error inside the file that
+/// is not about an invalid scenario of its own making.
+fn holds(text: &str) -> Result<Option<Scenario>, String> {
+    let lines = text.lines().count();
+    match import("r.md", text, None) {
+        Ok(scenario) => parse_scenario("r.toml", &scenario)
+            .map(Some)
+            .map_err(|e| format!("{e}\n{scenario}")),
+        Err(e) if e.message.contains("is not valid") => Err(e.to_string()),
+        Err(e) if e.line < 1 || e.line > lines || e.col < 1 => Err(e.to_string()),
+        Err(_) => Ok(None),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 400,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x1a_c0de),
+        ..proptest::test_runner::Config::default()
+    })]
+
+    #[test]
+    fn random_text_gives_a_valid_scenario_or_a_located_error(
+        picks in proptest::collection::vec(0..PIECES.len(), 0..40)
+    ) {
+        let body: Vec<&str> = picks.iter().map(|&i| PIECES[i]).collect();
+        let text = md(&format!("graph TD\n{}", body.join(" ")));
+        let r = holds(&text);
+        proptest::prop_assert!(r.is_ok(), "{}\n{}", r.err().unwrap_or_default(), text);
+    }
+
+    /// Well-formed drawings: import succeeds unless no node sends or receives messages, and a
+    /// drawing without messaging systems is mirrored link for link.
+    #[test]
+    fn random_drawings_import_and_direct_ones_mirror_their_links(
+        picks in proptest::collection::vec((0u8..6, 0usize..64, 0usize..64, 0usize..64), 1..14)
+    ) {
+        let text = md(&drawing(&picks));
+        let r = holds(&text);
+        proptest::prop_assert!(r.is_ok(), "{}\n{}", r.as_ref().err().cloned().unwrap_or_default(), text);
+        match (import("r.md", &text, None), r) {
+            (Ok(toml), Ok(Some(s))) if s.variants[0].shape == Shape::Direct => {
+                let drawn = toml.lines().find_map(|l| l.strip_prefix("# Links drawn: "))
+                    .and_then(|l| l.split(' ').next())
+                    .and_then(|n| n.parse::<u64>().ok());
+                proptest::prop_assert_eq!(Some(simulated_connections(s)[0]), drawn, "{}", toml);
+            }
+            (Err(e), _) => proptest::prop_assert!(
+                e.message.contains("has no producer") || e.message.contains("has no consumer"),
+                "{e}\n{text}"
+            ),
+            _ => {}
+        }
+    }
+}
