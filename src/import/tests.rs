@@ -543,6 +543,21 @@ fn drawing(picks: &[(u8, usize, usize, usize)]) -> String {
     out
 }
 
+/// The links drawn and the mirror's connections, as the comments state them.
+fn stated_counts(toml: &str) -> (Option<u64>, Option<u64>) {
+    let text = prose(toml);
+    let number = |after: &str| {
+        let at = text.find(after)? + after.len();
+        text[at..].split(' ').next()?.parse::<u64>().ok()
+    };
+    let drawn = number("# Links drawn: ");
+    let mirror = text
+        .find("The first variant, ")
+        .and_then(|at| text[at..].find(", has ").map(|k| at + k))
+        .and_then(|at| text[at + 6..].split(' ').next()?.parse::<u64>().ok());
+    (drawn, mirror)
+}
+
 /// What every import must hold: a scenario brokerlab accepts, or an error inside the file that
 /// is not about an invalid scenario of its own making.
 fn holds(text: &str) -> Result<Option<Scenario>, String> {
@@ -575,8 +590,9 @@ proptest::proptest! {
         proptest::prop_assert!(r.is_ok(), "{}\n{}", r.err().unwrap_or_default(), text);
     }
 
-    /// Well-formed drawings: import succeeds unless no node sends or receives messages, and a
-    /// drawing without messaging systems is mirrored link for link.
+    /// Well-formed drawings: import succeeds unless no node sends or receives messages, the
+    /// mirror's connections stated in the comments are the engine's, and a drawing without
+    /// messaging systems is mirrored link for link.
     #[test]
     fn random_drawings_import_and_direct_ones_mirror_their_links(
         picks in proptest::collection::vec((0u8..6, 0usize..64, 0usize..64, 0usize..64), 1..14)
@@ -585,11 +601,13 @@ proptest::proptest! {
         let r = holds(&text);
         proptest::prop_assert!(r.is_ok(), "{}\n{}", r.as_ref().err().cloned().unwrap_or_default(), text);
         match (import("r.md", &text, None), r) {
-            (Ok(toml), Ok(Some(s))) if s.variants[0].shape == Shape::Direct => {
-                let drawn = toml.lines().find_map(|l| l.strip_prefix("# Links drawn: "))
-                    .and_then(|l| l.split(' ').next())
-                    .and_then(|n| n.parse::<u64>().ok());
-                proptest::prop_assert_eq!(Some(simulated_connections(s)[0]), drawn, "{}", toml);
+            (Ok(toml), Ok(Some(s))) => {
+                let (drawn, stated) = stated_counts(&toml);
+                let measured = simulated_connections(s.clone())[0];
+                proptest::prop_assert_eq!(Some(measured), stated, "{}", toml);
+                if s.variants[0].shape == Shape::Direct {
+                    proptest::prop_assert_eq!(Some(measured), drawn, "{}", toml);
+                }
             }
             (Err(e), _) => proptest::prop_assert!(
                 e.message.contains("has no producer") || e.message.contains("has no consumer"),
