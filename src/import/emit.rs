@@ -109,6 +109,13 @@ fn header(out: &mut String, src: &Source, plan: &Plan) {
         plan.systems.join("; ") + "."
     };
     para(out, &format!("Messaging systems: {systems}"));
+    para(
+        out,
+        &format!(
+            "The first variant mirrors the drawing: {}.",
+            plan.mirror_why
+        ),
+    );
     para(out, &format!("Producers: {}.", drawn_list(&plan.producers)));
     para(
         out,

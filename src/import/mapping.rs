@@ -89,6 +89,8 @@ pub(crate) struct Plan {
     pub drawn: u64,
     /// `connections` of the mirror, as brokerlab counts them.
     pub mirror_connections: u64,
+    /// Why the mirror has its shape.
+    pub mirror_why: String,
     pub variants: Vec<VariantPlan>,
 }
 
@@ -104,11 +106,11 @@ pub(crate) fn plan(chart: &Flowchart) -> Result<Plan, Missing> {
     m.find_systems();
     m.find_roles();
     m.assign_topics();
-    let mirror = m.mirror();
+    let (mirror, why) = m.mirror();
     if mirror.shape == Shape::Direct {
         m.split_for_direct();
     }
-    m.finish(mirror)
+    m.finish(mirror, why)
 }
 
 struct Mapper<'a> {
@@ -518,8 +520,8 @@ impl<'a> Mapper<'a> {
 }
 
 impl Mapper<'_> {
-    /// The shape and broker that mirror the drawing's messaging systems.
-    fn mirror(&mut self) -> VariantPlan {
+    /// The shape and broker that mirror the drawing's messaging systems, and why.
+    fn mirror(&mut self) -> (VariantPlan, String) {
         let used = self.used_systems();
         let kinds: Vec<Sys> = used.iter().map(|&s| self.systems[s].kind).collect();
         let brokers: Vec<Sys> = kinds
@@ -562,11 +564,28 @@ impl Mapper<'_> {
                 }
             ));
         }
-        VariantPlan {
+        let how = format!("{} {}", shape.name(), broker.map_or("", BrokerKind::name));
+        let how = how.trim_end();
+        let why = match (shape, brokers.first()) {
+            (Shape::Direct, _) => format!("{how}, as no messaging system is drawn"),
+            (Shape::Channel, _) => {
+                format!("{how}, as the messaging system drawn is an IPC channel")
+            }
+            (Shape::BrokerPerTopic, _) => format!(
+                "{how}, as {} messaging systems are drawn, one per use case ({} is what most \
+                 of them are)",
+                brokers.len(),
+                broker.map_or("", BrokerKind::name)
+            ),
+            (_, Some(k)) => format!("{how}, as one messaging system is drawn, {}", k.describe()),
+            (_, None) => how.to_owned(),
+        };
+        let plan = VariantPlan {
             name: format!("as-drawn-{}", short_name(shape, broker)),
             shape,
             broker,
-        }
+        };
+        (plan, why)
     }
 
     /// Systems that carry at least one simulated link.
@@ -643,7 +662,7 @@ impl Mapper<'_> {
         out
     }
 
-    fn finish(mut self, mirror: VariantPlan) -> Result<Plan, Missing> {
+    fn finish(mut self, mirror: VariantPlan, mirror_why: String) -> Result<Plan, Missing> {
         let names = self.member_names();
         let members = |role: Role, side: fn(&(usize, usize, String)) -> usize| -> Vec<Member> {
             (0..self.units.len())
@@ -721,6 +740,7 @@ impl Mapper<'_> {
             notes: std::mem::take(&mut self.notes),
             drawn,
             mirror_connections,
+            mirror_why,
             variants,
         })
     }

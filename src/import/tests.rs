@@ -88,6 +88,7 @@ fn five_servers_to_two_metric_servers_is_ten_direct_links() {
     ));
     for expected in [
         "s1 = S1 \"Front server 1\"",
+        "The first variant mirrors the drawing: direct, as no messaging system is drawn.",
         "metrics (unlabelled links into subgraph \"MetricServers\": named after it)",
         "Calls, not simulated (into a node that also sends): C \"Client\" --> S1 \"Front server 1\" \
          (line 18), C \"Client\" --> S2 \"Front server 2\" (line 18).",
@@ -147,7 +148,12 @@ fn a_queue_in_the_middle_is_single_broker_rabbitmq() {
         ["metrics"],
         "a queue with no name: its consumers'"
     );
+    let text = prose(&text);
     assert!(text.contains("Messaging systems: Q \"Message queue\": a queue (as RabbitMQ)."));
+    assert!(text.contains(
+        "The first variant mirrors the drawing: single-broker rabbitmq, as one messaging system \
+         is drawn, a queue (as RabbitMQ)."
+    ));
     assert_eq!(simulated_connections(s), [7, 10, 7, 7]);
 }
 
@@ -202,7 +208,12 @@ fn a_queue_per_use_case_is_broker_per_topic() {
         ]
     );
     assert_eq!(subscribed(&s, "ae"), ["metrics", "real-time-analytics"]);
+    let text = prose(&text);
     assert!(text.contains("MQ \"Metrics queue\": a queue (as RabbitMQ); LQ"));
+    assert!(text.contains(
+        "The first variant mirrors the drawing: broker-per-topic rabbitmq, as 5 messaging \
+         systems are drawn, one per use case (rabbitmq is what most of them are)."
+    ));
     // 13 links into the queues, 6 out of them.
     assert!(text.contains("Links drawn: 19"));
     assert_eq!(simulated_connections(s)[0], 19);
