@@ -7,6 +7,7 @@ pub mod broker;
 pub mod builtin;
 pub mod cli;
 pub mod engine;
+pub mod import;
 pub mod lesson;
 pub mod metrics;
 pub mod report;

@@ -60,6 +60,21 @@ pub enum Command {
     },
     /// List the built-in scenarios and lessons.
     List,
+    /// Turn a Mermaid flowchart of Markdown notes into a scenario (the drawing's topology as
+    /// its first variant, the other shapes beside it on the same workload).
+    Import {
+        /// A Markdown file with ```mermaid graph/flowchart blocks.
+        notes: std::path::PathBuf,
+        /// Which flowchart (1-based, see --list); needed when there are several.
+        #[arg(long, value_name = "K", conflicts_with = "list")]
+        diagram: Option<usize>,
+        /// List the flowcharts with their lines, node and link counts.
+        #[arg(long)]
+        list: bool,
+        /// Write the scenario to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
     /// Write a lesson's study notes as Markdown: each step's text, a Mermaid diagram of each
     /// variant it shows, and the comparison measured at the step's time.
     Notes {
@@ -165,6 +180,12 @@ pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> 
                 }
             }
         },
+        Some(Command::Import {
+            notes,
+            diagram,
+            list,
+            out,
+        }) => import(&notes, diagram, list, out.as_deref()),
         Some(Command::Check { file }) => match load(&file) {
             Err(e) => bad_input(&e),
             Ok(s) => check(&s),
@@ -206,6 +227,46 @@ pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> 
             };
             print_out(&text)
         }
+    }
+}
+
+/// `brokerlab import`: list the flowcharts of a Markdown file, or turn one into a scenario.
+fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) -> ExitCode {
+    let file = notes.display().to_string();
+    let markdown = match std::fs::read(notes) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => return bad_input(&format!("{file}:1:1: cannot read the file: {e}")),
+    };
+    if list {
+        return match crate::import::list(&file, &markdown) {
+            Err(e) => bad_input(&e),
+            Ok(found) => {
+                let mut text = String::new();
+                for d in found {
+                    let _ = writeln!(
+                        text,
+                        "{:>2}  line {:<5} {:<14} {:>3} nodes {:>3} links  {}",
+                        d.index,
+                        d.line,
+                        d.kind,
+                        d.nodes,
+                        d.edges,
+                        d.title.unwrap_or_default()
+                    );
+                }
+                print_out(&text)
+            }
+        };
+    }
+    match crate::import::import(&file, &markdown, diagram) {
+        Err(e) => bad_input(&e),
+        Ok(toml) => match out {
+            None => print_out(&toml),
+            Some(path) => match std::fs::write(path, toml) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => bad_input(&format!("{}: cannot write: {e}", path.display())),
+            },
+        },
     }
 }
 

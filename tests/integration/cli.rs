@@ -601,3 +601,39 @@ fn shipped_scenarios_tell_the_study_story() {
         assert_eq!(metric(r, n, "replayed"), 0, "{n} keeps no history");
     }
 }
+
+#[test]
+fn import_lists_flowcharts_writes_a_scenario_that_checks_and_mirrors_the_drawing() {
+    let notes = "tests/import/queue-vs-channel.md";
+    let listed = ok(&["import", notes, "--list"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(
+        lines[0].contains("line 7") && lines[0].contains("7 links"),
+        "{listed}"
+    );
+    // Two flowcharts and none chosen: exit 2, both named, nothing written.
+    let err = bad_input(&["import", notes]);
+    assert!(
+        err.starts_with(&format!("{notes}:1:1: 2 Mermaid flowcharts")),
+        "{err}"
+    );
+    let dir = std::env::temp_dir().join(format!("brokerlab-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let out = dir.join("channel.toml");
+    let out_s = out.to_str().expect("a UTF-8 path");
+    ok(&["import", notes, "--diagram", "2", "--out", out_s]);
+    assert!(ok(&["check", out_s]).contains("valid"));
+    let report = json(&["run", out_s, "--format", "json", "--until", "1"]);
+    let first = &variants(&report)[0];
+    assert_eq!(first["shape"], "channel", "the drawing's IPC channel");
+    assert_eq!(count(&first["metrics"], "connections"), 5, "5 drawn links");
+    let err = bad_input(&["import", notes, "--diagram", "3"]);
+    assert!(err.starts_with(&format!("{notes}:1:1:")), "{err}");
+    let err = bad_input(&["import", "tests/import/nope.md"]);
+    assert!(
+        err.starts_with("tests/import/nope.md:1:1: cannot read"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
