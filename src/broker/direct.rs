@@ -18,7 +18,8 @@
 //! message loses it (no ack, no resend).
 
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
+    World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::DirectOptions;
@@ -45,7 +46,7 @@ impl Tags for DirectTags {
 /// A producer sends `msg` to a member of `group` again (its `attempt`-th retry).
 #[derive(Clone, Copy, Debug)]
 pub struct Retry {
-    msg: MsgId,
+    msg: MsgRef,
     group: GroupId,
     attempt: u32,
 }
@@ -70,8 +71,8 @@ impl Direct {
 
     /// Try to send `m` to one member of `g`; `attempt` counts earlier failures. Returns whether
     /// a copy went on (on the wire, or kept for a retry).
-    fn send(&mut self, p: &mut Port<'_, DirectTags>, m: MsgId, g: GroupId, attempt: u32) -> bool {
-        let topic = p.msg(m).topic;
+    fn send(&mut self, p: &mut Port<'_, DirectTags>, m: MsgRef, g: GroupId, attempt: u32) -> bool {
+        let topic = p.info(m).topic;
         if !p.producer_connected(m) {
             return self.fail(p, m, g, attempt, LossReason::LinkDown);
         }
@@ -107,7 +108,7 @@ impl Direct {
     fn fail(
         &mut self,
         p: &mut Port<'_, DirectTags>,
-        m: MsgId,
+        m: MsgRef,
         g: GroupId,
         attempt: u32,
         reason: LossReason,
@@ -137,16 +138,16 @@ impl Direct {
 impl BrokerModel for Direct {
     type Tags = DirectTags;
 
-    fn publish(&mut self, p: &mut Port<'_, DirectTags>, m: MsgId) {
+    fn publish(&mut self, p: &mut Port<'_, DirectTags>, m: MsgRef) {
         for g in p.ledger().group_ids() {
-            if p.ledger().is_pending(m, g) {
+            if p.is_pending(m, g) {
                 self.send(p, m, g, 0);
             }
         }
     }
 
     /// Producers send straight to consumers: no produce hop ever arrives anywhere.
-    fn arrive(&mut self, _p: &mut Port<'_, DirectTags>, _m: MsgId, _at: NodeId, _tag: ()) {}
+    fn arrive(&mut self, _p: &mut Port<'_, DirectTags>, _m: MsgRef, _at: NodeId, _tag: ()) {}
 
     fn consumer_down(
         &mut self,
@@ -176,7 +177,7 @@ impl BrokerModel for Direct {
     fn holdings(&self, w: &World<DirectTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         // A message waiting for a retry is held by its producer's retry buffer.
         for r in w.pending_timers() {
-            f(r.msg, r.group);
+            f(r.msg.id, r.group);
         }
     }
 

@@ -20,7 +20,7 @@
 use super::RoundRobin;
 use crate::engine::state::{ChannelState, ModelState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Port, Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Port, Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::ChannelOptions;
@@ -44,9 +44,9 @@ impl Tags for ChannelTags {
 pub struct IpcChannel {
     node: NodeId,
     capacity: usize,
-    buffer: VecDeque<MsgId>,
+    buffer: VecDeque<MsgRef>,
     /// Messages whose sender is blocked on the full channel, in send order.
-    blocked: VecDeque<MsgId>,
+    blocked: VecDeque<MsgRef>,
     /// Sent towards the channel, not yet in it: their slots are taken.
     sending: usize,
     /// Messages on their way to each receiver. A receiver asks for the next one while it
@@ -90,7 +90,7 @@ impl IpcChannel {
             };
             // A rendezvous (or a drained buffer) hands a blocked sender's message straight over.
             let m = if let Some(m) = self.buffer.pop_front() {
-                p.unstore(p.msg(m).size);
+                p.unstore(p.info(m).size);
                 m
             } else if let Some(m) = self.blocked.pop_front() {
                 m
@@ -100,7 +100,7 @@ impl IpcChannel {
             // Each message goes to one receiver: every other group waiting for it never gets it.
             let rg = p.group_of(r);
             for g in p.ledger().group_ids() {
-                if Some(g) != rg && p.ledger().is_pending(m, g) {
+                if Some(g) != rg && p.is_pending(m, g) {
                     p.release(m, g, Release::Lost(LossReason::NoFanout), self.node);
                 }
             }
@@ -120,7 +120,7 @@ impl IpcChannel {
     fn disconnect(&mut self, p: &mut Port<'_, ChannelTags>) {
         let lost = Release::Lost(LossReason::ReceiverOffline);
         for m in self.buffer.drain(..) {
-            p.unstore(p.msg(m).size);
+            p.unstore(p.info(m).size);
             p.release_all(m, lost, self.node);
         }
         for m in self.blocked.drain(..) {
@@ -133,7 +133,7 @@ impl IpcChannel {
 impl BrokerModel for IpcChannel {
     type Tags = ChannelTags;
 
-    fn publish(&mut self, p: &mut Port<'_, ChannelTags>, m: MsgId) {
+    fn publish(&mut self, p: &mut Port<'_, ChannelTags>, m: MsgRef) {
         let node = p.producer_node(m);
         p.hold_all(m);
         if !p.producer_connected(m) {
@@ -152,10 +152,10 @@ impl BrokerModel for IpcChannel {
         }
     }
 
-    fn arrive(&mut self, p: &mut Port<'_, ChannelTags>, m: MsgId, _at: NodeId, (): ()) {
+    fn arrive(&mut self, p: &mut Port<'_, ChannelTags>, m: MsgRef, _at: NodeId, (): ()) {
         self.sending -= 1;
         if Self::any_receiver(p) {
-            p.store(p.msg(m).size);
+            p.store(p.info(m).size);
             self.buffer.push_back(m);
         } else {
             p.release_all(m, Release::Lost(LossReason::ReceiverOffline), self.node);
@@ -197,8 +197,8 @@ impl BrokerModel for IpcChannel {
 
     fn holdings(&self, w: &World<ChannelTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for &m in self.buffer.iter().chain(self.blocked.iter()) {
-            for g in w.ledger().pending_groups(m) {
-                f(m, g);
+            for g in w.pending_groups(m) {
+                f(m.id, g);
             }
         }
     }

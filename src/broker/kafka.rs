@@ -53,8 +53,8 @@
 
 use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, ProducerId, Release,
-    Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, ProducerId,
+    Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId};
@@ -109,7 +109,7 @@ pub enum KafkaTimer {
     /// A crashed member's session ends unless it came back (`epoch` is its epoch then).
     Session { consumer: ConsumerId, epoch: u32 },
     /// A record held for retry times out (`delivery.timeout.ms`).
-    Expire { msg: MsgId },
+    Expire { msg: MsgRef },
     /// Has the member taken longer than `max.poll.interval.ms` over its batch?
     Poll { consumer: ConsumerId },
 }
@@ -172,7 +172,7 @@ fn decimal(n: u32, buf: &mut [u8; 10]) -> &[u8] {
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    msg: MsgId,
+    msg: MsgRef,
     size: u32,
 }
 
@@ -269,7 +269,7 @@ pub struct Kafka {
     /// Per producer: records waiting to be (re)sent while their partition has no leader or the
     /// link is cut.
     /// The partition is kept once chosen, as the client keeps a batch's.
-    retry: Vec<VecDeque<(MsgId, Option<usize>)>>,
+    retry: Vec<VecDeque<(MsgRef, Option<usize>)>>,
     next_unkeyed: Vec<u32>,
     hw_delay: Nanos,
     timers_started: bool,
@@ -355,28 +355,31 @@ impl Kafka {
         secs(RETENTION_CHECK_S.min(self.opts.retention_s / 10.0)).max(1)
     }
 
-    fn partition_of(&mut self, w: &World<KafkaTags>, m: MsgId) -> usize {
-        let msg = w.msg(m);
+    fn partition_of(&mut self, w: &World<KafkaTags>, m: MsgRef) -> usize {
+        let msg = w.info(m);
         let t = usize::from(msg.topic);
         let n = self.opts.partitions;
-        let p = if msg.key == 0 {
-            let rr = &mut self.next_unkeyed[msg.producer.ix()];
-            *rr = rr.wrapping_add(1);
-            *rr % n
-        } else {
-            let mut buf = [0u8; 10];
-            partition_for_key(decimal(msg.key - 1, &mut buf), n)
+        let p = match msg.key {
+            None => {
+                let rr = &mut self.next_unkeyed[msg.producer.ix()];
+                *rr = rr.wrapping_add(1);
+                *rr % n
+            }
+            Some(k) => {
+                let mut buf = [0u8; 10];
+                partition_for_key(decimal(k, &mut buf), n)
+            }
         };
         self.topic_base[t] + p as usize
     }
 
-    fn send(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId) {
+    fn send(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgRef) {
         let pi = self.partition_of(p, m);
         self.send_to(p, m, pi);
     }
 
     /// A produce request to the current leader of partition `pi` (the hop carries its epoch).
-    fn send_to(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId, pi: usize) {
+    fn send_to(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgRef, pi: usize) {
         let tag = Produce {
             partition: partition_tag(pi),
             epoch: self.parts[pi].leader_epoch,
@@ -385,10 +388,12 @@ impl Kafka {
     }
 
     /// The producer keeps `m` (its copy already counted) and retries until the timeout.
-    fn hold_for_retry(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId, partition: Option<usize>) {
-        let producer = p.msg(m).producer;
+    fn hold_for_retry(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgRef, partition: Option<usize>) {
+        let producer = p.info(m).producer;
         self.retry[producer.ix()].push_back((m, partition));
-        let deadline = p.msg(m).created + secs(DELIVERY_TIMEOUT_S);
+        // A message no group waits for keeps no creation time: it waits the timeout from now.
+        let created = p.created(m.id).unwrap_or(p.now());
+        let deadline = created + secs(DELIVERY_TIMEOUT_S);
         p.schedule(deadline.max(p.now()), KafkaTimer::Expire { msg: m });
     }
 
@@ -397,7 +402,7 @@ impl Kafka {
             if ProducerId::from_ix(pr).is_none_or(|x| p.producer_link_down(x)) {
                 continue;
             }
-            let held: Vec<(MsgId, Option<usize>)> = self.retry[pr].drain(..).collect();
+            let held: Vec<(MsgRef, Option<usize>)> = self.retry[pr].drain(..).collect();
             for (m, pi) in held {
                 match pi {
                     None => self.send(p, m),
@@ -407,8 +412,8 @@ impl Kafka {
         }
     }
 
-    fn append(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize, m: MsgId) {
-        let size = p.msg(m).size;
+    fn append(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize, m: MsgRef) {
+        let size = p.info(m).size;
         let now = p.now();
         let (segment_bytes, segment_ms) = (self.opts.segment_bytes, millis(self.opts.segment_ms));
         let part = &mut self.parts[pi];
@@ -769,7 +774,7 @@ impl Kafka {
         // (acks=all only: acks=0/1 had acknowledged them), then those.
         let old_epoch = self.parts[pi].leader_epoch;
         self.parts[pi].leader_epoch += 1;
-        let mut resend: Vec<MsgId> = Vec::new();
+        let mut resend: Vec<MsgRef> = Vec::new();
         if self.opts.acks != Acks::Zero {
             let tag = partition_tag(pi);
             resend.extend(
@@ -800,7 +805,7 @@ impl Kafka {
     }
 
     /// Cut partition `pi`'s log back to `end`; returns the records cut, newest first.
-    fn truncate(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize, end: u64) -> Vec<MsgId> {
+    fn truncate(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize, end: u64) -> Vec<MsgRef> {
         let mut cut = Vec::new();
         let part = &mut self.parts[pi];
         while part.end() > end {
@@ -832,7 +837,7 @@ fn partition_tag(pi: usize) -> u32 {
 impl BrokerModel for Kafka {
     type Tags = KafkaTags;
 
-    fn publish(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId) {
+    fn publish(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgRef) {
         self.start_timers(p);
         p.hold_all(m);
         if p.producer_connected(m) {
@@ -843,7 +848,7 @@ impl BrokerModel for Kafka {
         }
     }
 
-    fn arrive(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgId, _at: NodeId, tag: Produce) {
+    fn arrive(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgRef, _at: NodeId, tag: Produce) {
         let pi = tag.partition as usize;
         if tag.epoch != self.parts[pi].leader_epoch {
             // Sent to a leader that died on the way: the producer resent it at the failover
@@ -1020,7 +1025,7 @@ impl BrokerModel for Kafka {
             }
             KafkaTimer::Poll { consumer: c } => self.poll_timer(p, c),
             KafkaTimer::Expire { msg: m } => {
-                let pr = p.msg(m).producer.ix();
+                let pr = p.info(m).producer.ix();
                 if let Some(i) = self.retry[pr].iter().position(|&(x, _)| x == m) {
                     self.retry[pr].remove(i);
                     let node = p.producer_node(m);
@@ -1035,18 +1040,16 @@ impl BrokerModel for Kafka {
             for (i, e) in part.log.iter().enumerate() {
                 let offset = part.base + i as u64;
                 for g in &self.groups {
-                    if g.committed[pi].is_none_or(|c| c <= offset)
-                        && w.ledger().is_pending(e.msg, g.gid)
-                    {
-                        f(e.msg, g.gid);
+                    if g.committed[pi].is_none_or(|c| c <= offset) && w.is_pending(e.msg, g.gid) {
+                        f(e.msg.id, g.gid);
                     }
                 }
             }
         }
         for q in &self.retry {
             for &(m, _) in q {
-                for g in w.ledger().pending_groups(m) {
-                    f(m, g);
+                for g in w.pending_groups(m) {
+                    f(m.id, g);
                 }
             }
         }

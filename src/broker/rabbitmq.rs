@@ -45,7 +45,8 @@
 use super::RoundRobin;
 use crate::engine::state::{BrokerState, ExchangeState, ModelState, QueueState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
+    World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{
@@ -138,7 +139,7 @@ impl Tags for RabbitTags {
 /// A message in a queue, with how many times it was delivered before.
 #[derive(Clone, Copy, Debug)]
 struct Ready {
-    msg: MsgId,
+    msg: MsgRef,
     deliveries: u32,
 }
 
@@ -161,7 +162,7 @@ struct Queue {
 }
 
 /// An unacknowledged delivery: (queue, message, earlier deliveries).
-type Unacked = (usize, MsgId, u32);
+type Unacked = (usize, MsgRef, u32);
 
 #[derive(Clone, Copy, Debug, Default)]
 struct ExchangeCounters {
@@ -324,7 +325,7 @@ impl RabbitMq {
             let Some(r) = queue.ready.pop_front() else {
                 break;
             };
-            let size = p.msg(r.msg).size;
+            let size = p.info(r.msg).size;
             queue.bytes -= u64::from(size);
             p.unstore(size);
             if manual {
@@ -341,7 +342,7 @@ impl RabbitMq {
     }
 
     fn enqueue(&mut self, p: &mut Port<'_, RabbitTags>, q: usize, r: Ready, front: bool) {
-        let size = p.msg(r.msg).size;
+        let size = p.info(r.msg).size;
         let queue = &mut self.queues[q];
         if front {
             queue.ready.push_front(r);
@@ -354,7 +355,7 @@ impl RabbitMq {
 
     /// A published message reaches queue `q` of group `g`; `x-max-length` applies. Returns false
     /// if the queue refused it (`reject-publish`).
-    fn accept(&mut self, p: &mut Port<'_, RabbitTags>, q: usize, g: GroupId, m: MsgId) -> bool {
+    fn accept(&mut self, p: &mut Port<'_, RabbitTags>, q: usize, g: GroupId, m: MsgRef) -> bool {
         let max = self.opts.max_length as usize;
         if max > 0 && self.queues[q].ready.len() >= max {
             match self.opts.overflow {
@@ -367,7 +368,7 @@ impl RabbitMq {
                         let Some(old) = self.queues[q].ready.pop_front() else {
                             break;
                         };
-                        let size = p.msg(old.msg).size;
+                        let size = p.info(old.msg).size;
                         self.queues[q].bytes -= u64::from(size);
                         self.queues[q].overflowed += 1;
                         p.unstore(size);
@@ -427,7 +428,7 @@ impl RabbitMq {
         let ready: Vec<Ready> = self.queues[q].ready.drain(..).collect();
         self.queues[q].bytes = 0;
         for r in ready {
-            p.unstore(p.msg(r.msg).size);
+            p.unstore(p.info(r.msg).size);
             if let Some(g) = g {
                 p.release(r.msg, g, Release::Lost(reason), node);
             }
@@ -467,13 +468,13 @@ impl BrokerModel for RabbitMq {
         bound_topics(&self.topic_names, self.opts.exchange, subscribe)
     }
 
-    fn publish(&mut self, p: &mut Port<'_, RabbitTags>, m: MsgId) {
-        let to = self.system_nodes[self.system_of_topic[usize::from(p.msg(m).topic)]];
+    fn publish(&mut self, p: &mut Port<'_, RabbitTags>, m: MsgRef) {
+        let to = self.system_nodes[self.system_of_topic[usize::from(p.info(m).topic)]];
         p.publish_to(m, to, ());
     }
 
-    fn arrive(&mut self, p: &mut Port<'_, RabbitTags>, m: MsgId, at: NodeId, (): ()) {
-        let topic = usize::from(p.msg(m).topic);
+    fn arrive(&mut self, p: &mut Port<'_, RabbitTags>, m: MsgRef, at: NodeId, (): ()) {
+        let topic = usize::from(p.info(m).topic);
         let system = self.system_of_topic[topic];
         if !self.up[system] {
             return p.release_all(m, Release::Lost(LossReason::BrokerDown), at);
@@ -488,7 +489,7 @@ impl BrokerModel for RabbitMq {
             let Some(g) = self.queues[q].group else {
                 continue;
             };
-            if p.ledger().is_pending(m, g) && !self.accept(p, q, g, m) {
+            if p.is_pending(m, g) && !self.accept(p, q, g, m) {
                 nacked = true;
                 // The copy that travelled was this group's only one.
                 let node = self.queues[q].node;
@@ -521,7 +522,7 @@ impl BrokerModel for RabbitMq {
         &mut self,
         p: &mut Port<'_, RabbitTags>,
         c: ConsumerId,
-        m: MsgId,
+        m: MsgRef,
         _at: NodeId,
         tag: AckTag,
     ) {
@@ -666,7 +667,7 @@ impl BrokerModel for RabbitMq {
         for q in &self.queues {
             if let Some(g) = q.group {
                 for r in &q.ready {
-                    f(r.msg, g);
+                    f(r.msg.id, g);
                 }
             }
         }

@@ -31,7 +31,8 @@
 
 use crate::engine::state::{BrokerState, ModelState, PubsubChannelState, SubscriberState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
+    World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Nanos, RedisOptions, Scenario, TopicId};
@@ -71,7 +72,7 @@ pub enum PubsubTimer {
 /// A PUBLISH that reached at least one subscriber, in its system's [`FanoutLog`].
 #[derive(Clone, Copy, Debug)]
 struct Published {
-    msg: MsgId,
+    msg: MsgRef,
     topic: TopicId,
     size: u32,
 }
@@ -425,18 +426,18 @@ fn system_tag(system: usize) -> u32 {
 impl BrokerModel for RedisPubsub {
     type Tags = PubsubTags;
 
-    fn publish(&mut self, p: &mut Port<'_, PubsubTags>, m: MsgId) {
-        let to = self.system_nodes[self.system_of_topic[usize::from(p.msg(m).topic)]];
+    fn publish(&mut self, p: &mut Port<'_, PubsubTags>, m: MsgRef) {
+        let to = self.system_nodes[self.system_of_topic[usize::from(p.info(m).topic)]];
         p.publish_to(m, to, ());
     }
 
-    fn arrive(&mut self, p: &mut Port<'_, PubsubTags>, m: MsgId, at: NodeId, (): ()) {
-        let topic = p.msg(m).topic;
+    fn arrive(&mut self, p: &mut Port<'_, PubsubTags>, m: MsgRef, at: NodeId, (): ()) {
+        let topic = p.info(m).topic;
         let system = self.system_of_topic[usize::from(topic)];
         if !self.up[system] {
             return p.release_all(m, Release::Lost(LossReason::BrokerDown), at);
         }
-        let size = p.msg(m).size;
+        let size = p.info(m).size;
         let t = usize::from(topic);
         let pos = self.logs[system].end();
         // Every client subscribed right now gets a copy in its output buffer.
@@ -494,7 +495,7 @@ impl BrokerModel for RedisPubsub {
     }
 
     fn processed(&mut self, p: &mut Port<'_, PubsubTags>, c: ConsumerId, d: Delivery<u32>) {
-        let size = u64::from(p.msg(d.msg).size);
+        let size = u64::from(p.info(d.msg).size);
         let Some(i) = self.sub_index(c, d.tag as usize) else {
             return;
         };
@@ -598,7 +599,7 @@ impl BrokerModel for RedisPubsub {
         for c in self.consumer_ids() {
             let Some(g) = w.group_of(c) else { continue };
             for sub in &self.subs[self.subs_of(c.ix())] {
-                Self::for_each_held(&self.logs[sub.system], sub, |e| f(e.msg, g));
+                Self::for_each_held(&self.logs[sub.system], sub, |e| f(e.msg.id, g));
             }
         }
     }

@@ -51,7 +51,8 @@ use crate::engine::state::{
     BrokerState, ModelState, PersistenceState, StreamConsumerState, StreamGroupState, StreamState,
 };
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, Origin, Port, Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
+    World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, to_secs, GroupStart, Nanos, RedisOptions, Scenario, TopicId};
@@ -100,7 +101,7 @@ pub enum StreamTimer {
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     id: u64,
-    msg: MsgId,
+    msg: MsgRef,
     size: u32,
 }
 
@@ -108,7 +109,7 @@ struct Entry {
 #[derive(Clone, Copy, Debug)]
 struct Pending {
     id: u64,
-    msg: MsgId,
+    msg: MsgRef,
     owner: ConsumerId,
     delivered_at: Nanos,
     count: u32,
@@ -148,7 +149,7 @@ impl Stream {
 
     /// Every copy this stream holds for a group: entries the group has not read yet, and
     /// pending entries whose entry is still there (something can deliver them again).
-    fn holdings(&self, f: &mut dyn FnMut(MsgId, GroupId)) {
+    fn holdings(&self, f: &mut dyn FnMut(MsgRef, GroupId)) {
         for g in &self.groups {
             for e in self.entries.range(self.position(g.cursor)..) {
                 f(e.msg, g.gid);
@@ -516,18 +517,18 @@ impl RedisStream {
 impl BrokerModel for RedisStream {
     type Tags = StreamTags;
 
-    fn publish(&mut self, p: &mut Port<'_, StreamTags>, m: MsgId) {
+    fn publish(&mut self, p: &mut Port<'_, StreamTags>, m: MsgRef) {
         self.start_timers(p);
-        let to = self.servers[self.server_of[usize::from(p.msg(m).topic)]].node;
+        let to = self.servers[self.server_of[usize::from(p.info(m).topic)]].node;
         p.publish_to(m, to, ());
     }
 
-    fn arrive(&mut self, p: &mut Port<'_, StreamTags>, m: MsgId, at: NodeId, (): ()) {
-        let t = usize::from(p.msg(m).topic);
+    fn arrive(&mut self, p: &mut Port<'_, StreamTags>, m: MsgRef, at: NodeId, (): ()) {
+        let t = usize::from(p.info(m).topic);
         if !self.up(t) {
             return p.release_all(m, Release::Lost(LossReason::BrokerDown), at);
         }
-        let size = p.msg(m).size;
+        let size = p.info(m).size;
         let st = &mut self.streams[t];
         let id = st.next_id;
         st.next_id += 1;
@@ -548,11 +549,11 @@ impl BrokerModel for RedisStream {
         &mut self,
         p: &mut Port<'_, StreamTags>,
         c: ConsumerId,
-        m: MsgId,
+        m: MsgRef,
         at: NodeId,
         id: u64,
     ) {
-        let t = usize::from(p.msg(m).topic);
+        let t = usize::from(p.info(m).topic);
         if !self.up(t) {
             return;
         }
@@ -573,7 +574,7 @@ impl BrokerModel for RedisStream {
 
     fn processed(&mut self, p: &mut Port<'_, StreamTags>, c: ConsumerId, d: Delivery<Read>) {
         self.inflight[c.ix()] = self.inflight[c.ix()].saturating_sub(1);
-        let t = usize::from(p.msg(d.msg).topic);
+        let t = usize::from(p.info(d.msg).topic);
         if !self.opts.noack {
             p.ack(c, d.msg, self.log_node[t], d.tag.id);
         }
@@ -659,7 +660,7 @@ impl BrokerModel for RedisStream {
 
     fn holdings(&self, _w: &World<StreamTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for st in &self.streams {
-            st.holdings(f);
+            st.holdings(&mut |m, g| f(m.id, g));
         }
     }
 

@@ -2,7 +2,8 @@
 //! or not. The rules of consuming live here once; broker models decide only what reaches a
 //! consumer and what happens to what it held when it goes away.
 
-use super::ids::{GroupId, MsgId};
+use super::ids::GroupId;
+use super::message::MsgRef;
 use crate::scenario::{Nanos, ServiceDist, TopicId};
 use crate::topology::NodeId;
 use serde::Serialize;
@@ -25,7 +26,7 @@ pub enum Status {
 /// A message handed to a consumer, with what its model needs to know about where it came from.
 #[derive(Clone, Copy, Debug)]
 pub struct Delivery<D> {
-    pub msg: MsgId,
+    pub msg: MsgRef,
     pub tag: D,
     /// The broker marks it as delivered before (RabbitMQ's `redelivered`, a claimed entry).
     pub redelivered: bool,

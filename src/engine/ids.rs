@@ -35,7 +35,7 @@ macro_rules! index_type {
 
 index_type!(
     /// A message, numbered in the order producers created it (the same in every variant).
-    MsgId(u64)
+    MsgId(u32)
 );
 index_type!(
     /// A consumer group of one variant, numbered in the order groups first joined.

@@ -1,12 +1,26 @@
-//! The delivery ledger: for every message and every consumer group, whether the group should get
-//! it, got it, or never will, and how many places can still deliver it.
+//! The delivery ledger: for every message and every consumer group that expects it, whether the
+//! group got it, never will, or may still, and how many places can still deliver it.
 //!
 //! A cell is `Pending` while at least one copy (in flight, in a queue or buffer, in a log ahead of
 //! the group's offset, in a consumer's memory) can still reach the group. Models hold and release
-//! copies as messages move (the rule is in [`crate::engine`]'s docs); when the last copy of a
-//! pending cell is released as lost, the delivery is lost for that reason. So `pending` is not
+//! copies as messages move (the rule is in [`crate::engine::port`]'s docs); when the last copy of
+//! a pending cell is released as lost, the delivery is lost for that reason. So `pending` is not
 //! derived from the other counters: it is what the models hold, and the audit checks both
 //! against each other.
+//!
+//! Memory follows what is live: a group keeps a ring of cells from its oldest pending message
+//! to the newest (a cell a message, so finding one is an index), and lets settled cells go from
+//! the front. When an old delivery stays pending while the ring grows long and mostly settled,
+//! the pending cells of its older half move aside (stragglers) and the half goes. A message it
+//! no longer has a cell for was delivered or lost before (so a new processing is a duplicate),
+//! or was published before the group existed (a replay), or was of a topic the group did not
+//! subscribe to when it was published (stray): its topics' history says which. Counters keep
+//! the totals.
+//!
+//! ```text
+//!   group "a": stragglers [57 P1]   ring base 130: [P2][D][-][P1][P1][D] ... (- not expected)
+//!              front settled -> dropped; long and mostly settled -> older half set aside
+//! ```
 
 use super::ids::{ConsumerId, GroupId, MsgId};
 use crate::metrics::{Counters, LatencyHistogram, LossReason};
@@ -25,7 +39,7 @@ pub enum Release {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellState {
-    /// The group did not exist or did not subscribe to the topic when the message was published.
+    /// The group does not expect it (not subscribed when it was published, or joined later).
     NotExpected,
     Pending,
     Delivered,
@@ -52,6 +66,7 @@ impl Cell {
     fn copies(self) -> u16 {
         self.0 & COPIES_MASK
     }
+    #[inline]
     fn set(state: CellState, copies: u16) -> Cell {
         let s: u16 = match state {
             CellState::NotExpected => 0,
@@ -60,6 +75,10 @@ impl Cell {
             CellState::Lost => 3,
         };
         Cell((s << 14) | copies.min(COPIES_MASK))
+    }
+    #[inline]
+    fn pending(self) -> bool {
+        self.state() == CellState::Pending
     }
 }
 
@@ -75,32 +94,106 @@ pub enum Processed {
     Stray,
 }
 
+/// A ring longer than this that is mostly settled sets its older half aside.
+const ESCAPE_AT: usize = 1 << 16;
+
+/// Where a message's cell is.
+#[derive(Clone, Copy, Debug)]
+enum At {
+    Ring(usize),
+    Straggler(usize),
+}
+
 #[derive(Clone, Debug)]
 pub struct Group {
     pub name: String,
-    /// Indexed by topic id.
+    /// Indexed by topic id: what it subscribes to now.
     pub topics: Vec<bool>,
     /// The members, in join order.
     pub members: Vec<ConsumerId>,
     /// The first message published after the group joined: earlier ones are history.
     pub first_msg: MsgId,
-    cells: Vec<Cell>,
+    /// When its topics grew: from which message on it subscribed to which topic.
+    since: Vec<(TopicId, MsgId)>,
+    /// The id of `ring[start]`.
+    base: u32,
+    /// From `start` on, a cell for each message from `base` on, up to the newest it expects
+    /// (cells before `start` are let go, and dropped once they are half of the vector).
+    ring: Vec<Cell>,
+    start: usize,
+    /// Pending cells in `ring`.
+    pending_in_ring: usize,
+    /// Pending cells of messages older than `base`, ids ascending (see the module docs).
+    stragglers: Vec<(MsgId, Cell)>,
     pub counters: Counters,
     /// Per key slot, the newest message processed, + 1 (0 = none yet).
-    last_of_key: Vec<u64>,
+    last_of_key: Vec<u32>,
 }
 
 impl Group {
+    /// Cells kept in the ring.
+    #[inline]
+    fn ring_len(&self) -> usize {
+        self.ring.len() - self.start
+    }
+
+    #[inline]
+    fn find(&self, m: MsgId) -> Option<At> {
+        match m.0.checked_sub(self.base) {
+            Some(i) => {
+                let i = self.start + i as usize;
+                (i < self.ring.len()).then_some(At::Ring(i))
+            }
+            None => self
+                .stragglers
+                .binary_search_by_key(&m, |s| s.0)
+                .ok()
+                .map(At::Straggler),
+        }
+    }
+
+    #[inline]
+    fn get(&self, at: At) -> Cell {
+        match at {
+            At::Ring(i) => self.ring[i],
+            At::Straggler(i) => self.stragglers[i].1,
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, at: At, c: Cell) {
+        match at {
+            At::Ring(i) => self.ring[i] = c,
+            At::Straggler(i) => self.stragglers[i].1 = c,
+        }
+    }
+
     #[inline]
     fn cell(&self, m: MsgId) -> Option<Cell> {
-        let i = m.0.checked_sub(self.first_msg.0)?;
-        self.cells.get(usize::try_from(i).ok()?).copied()
+        self.find(m).map(|at| self.get(at))
     }
+
+    /// A new message it expects: its cell goes at the end of the ring.
     #[inline]
-    fn cell_mut(&mut self, m: MsgId) -> Option<&mut Cell> {
-        let i = m.0.checked_sub(self.first_msg.0)?;
-        self.cells.get_mut(usize::try_from(i).ok()?)
+    fn expect(&mut self, m: MsgId) {
+        if self.ring_len() == 0 {
+            self.ring.clear();
+            self.start = 0;
+            self.base = m.0;
+        }
+        let end = self.base + self.ring_len() as u32;
+        for _ in end..m.0 {
+            self.ring.push(Cell::set(CellState::NotExpected, 0));
+        }
+        self.ring.push(Cell::set(CellState::Pending, 0));
+        self.pending_in_ring += 1;
     }
+
+    /// Whether the group expected `m` (of `topic`) when it was published.
+    fn expected(&self, m: MsgId, topic: TopicId) -> bool {
+        m >= self.first_msg && self.since.iter().any(|&(t, from)| t == topic && m >= from)
+    }
+
     #[must_use]
     pub fn state(&self, m: MsgId) -> CellState {
         self.cell(m).map_or(CellState::NotExpected, Cell::state)
@@ -114,24 +207,73 @@ impl Group {
     pub fn subscribes(&self, t: TopicId) -> bool {
         self.topics.get(usize::from(t)).copied().unwrap_or(false)
     }
+    /// The oldest message it still waits for.
+    #[must_use]
+    pub fn oldest_pending(&self) -> Option<MsgId> {
+        let ring = (self.ring_len() > 0).then_some(MsgId(self.base));
+        self.stragglers.first().map(|s| s.0).or(ring)
+    }
+    /// Cells it keeps (pending and settled not yet let go), for memory accounting.
+    #[must_use]
+    pub fn kept(&self) -> usize {
+        self.ring_len() + self.stragglers.len()
+    }
+
+    /// The cell at `at` settled as `c`: let settled cells go from the front; set the older half
+    /// of a long, mostly settled ring aside.
+    fn settle(&mut self, at: At, c: Cell) {
+        match at {
+            At::Straggler(i) => {
+                self.stragglers.remove(i);
+                return;
+            }
+            At::Ring(i) => self.ring[i] = c,
+        }
+        self.pending_in_ring -= 1;
+        while self.ring.get(self.start).is_some_and(|c| !c.pending()) {
+            self.start += 1;
+            self.base += 1;
+        }
+        let n = self.ring_len();
+        if n >= ESCAPE_AT && 8 * self.pending_in_ring < n {
+            let half = n / 2;
+            let (start, base) = (self.start, self.base);
+            for (i, &c) in self.ring[start..start + half].iter().enumerate() {
+                if c.pending() {
+                    self.stragglers.push((MsgId(base + i as u32), c));
+                    self.pending_in_ring -= 1;
+                }
+            }
+            self.start += half;
+            self.base += half as u32;
+        }
+        // Cells let go are dropped once they are half of the vector (amortised O(1)).
+        if self.start >= 1024 && 2 * self.start >= self.ring.len() {
+            self.ring.drain(..self.start);
+            self.start = 0;
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Ledger {
     pub groups: Vec<Group>,
+    /// Per topic, the groups subscribed to it now.
+    of_topic: Vec<Vec<GroupId>>,
     pub total: Counters,
     pub latency: LatencyHistogram,
     /// Latency of the deliveries since the last time-series sample.
     pub window: LatencyHistogram,
     key_slots: usize,
     /// Messages published so far (the next one's id).
-    messages: u64,
+    messages: u32,
 }
 
 impl Ledger {
-    pub fn new(key_slots: usize) -> Ledger {
+    pub fn new(key_slots: usize, topics: usize) -> Ledger {
         Ledger {
             groups: Vec::new(),
+            of_topic: vec![Vec::new(); topics],
             total: Counters::default(),
             latency: LatencyHistogram::default(),
             window: LatencyHistogram::default(),
@@ -156,21 +298,32 @@ impl Ledger {
                 topics: vec![false; n_topics],
                 members: Vec::new(),
                 first_msg: MsgId(self.messages),
-                cells: Vec::new(),
+                since: Vec::new(),
+                base: self.messages,
+                ring: Vec::new(),
+                start: 0,
+                pending_in_ring: 0,
+                stragglers: Vec::new(),
                 counters: Counters::default(),
                 last_of_key: vec![0; self.key_slots],
             });
             self.groups.len() - 1
         };
+        // Groups are at most one per consumer, and consumers are counted in u32.
+        let id = GroupId::from_ix(gid).unwrap_or_default();
+        let now = MsgId(self.messages);
         let g = &mut self.groups[gid];
         for &t in topics {
-            g.topics[usize::from(t)] = true;
+            if !g.topics[usize::from(t)] {
+                g.topics[usize::from(t)] = true;
+                g.since.push((t, now));
+                self.of_topic[usize::from(t)].push(id);
+            }
         }
         if !g.members.contains(&member) {
             g.members.push(member);
         }
-        // Groups are at most one per consumer, and consumers are counted in u32.
-        GroupId::from_ix(gid).unwrap_or_default()
+        id
     }
 
     /// A new message: every group subscribed to its topic now expects one delivery, with no copy
@@ -178,23 +331,19 @@ impl Ledger {
     pub fn publish(&mut self, m: MsgId, topic: TopicId) -> u64 {
         debug_assert_eq!(m.0, self.messages);
         self.messages = m.0 + 1;
-        let mut n = 0;
-        for g in &mut self.groups {
-            let c = if g.subscribes(topic) {
-                g.counters.expect(1);
-                n += 1;
-                Cell::set(CellState::Pending, 0)
-            } else {
-                Cell::set(CellState::NotExpected, 0)
-            };
-            g.cells.push(c);
+        let subscribers = &self.of_topic[usize::from(topic)];
+        for &g in subscribers {
+            let g = &mut self.groups[g.ix()];
+            g.counters.expect(1);
+            g.expect(m);
         }
+        let n = subscribers.len() as u64;
         self.total.expect(n);
         n
     }
 
-    #[must_use]
     #[inline]
+    #[must_use]
     pub fn group(&self, g: GroupId) -> &Group {
         &self.groups[g.ix()]
     }
@@ -205,44 +354,60 @@ impl Ledger {
         super::ids::ids(self.groups.len(), GroupId::from_ix)
     }
 
+    /// The groups subscribed to `topic` now.
+    #[inline]
+    #[must_use]
+    pub fn groups_of(&self, topic: TopicId) -> &[GroupId] {
+        &self.of_topic[usize::from(topic)]
+    }
+
+    #[inline]
     #[must_use]
     pub fn state(&self, m: MsgId, g: GroupId) -> CellState {
         self.groups[g.ix()].state(m)
     }
 
-    #[must_use]
     #[inline]
+    #[must_use]
     pub fn is_pending(&self, m: MsgId, g: GroupId) -> bool {
         self.state(m, g) == CellState::Pending
     }
 
-    /// Groups that still wait for `m`.
-    pub fn pending_groups(&self, m: MsgId) -> impl Iterator<Item = GroupId> + '_ {
-        self.group_ids().filter(move |&g| self.is_pending(m, g))
+    /// Groups that still wait for `m` (of `topic`).
+    pub fn pending_groups(&self, m: MsgId, topic: TopicId) -> impl Iterator<Item = GroupId> + '_ {
+        self.groups_of(topic)
+            .iter()
+            .copied()
+            .filter(move |&g| self.is_pending(m, g))
+    }
+
+    /// The oldest message some group still waits for.
+    #[must_use]
+    pub fn oldest_pending(&self) -> Option<MsgId> {
+        self.groups.iter().filter_map(Group::oldest_pending).min()
     }
 
     /// `n` more places hold `m` for `g` (no-op unless the cell is pending).
     #[inline]
     pub fn hold(&mut self, m: MsgId, g: GroupId, n: u16) {
-        if n == 0 {
-            return;
-        }
-        if let Some(c) = self.groups[g.ix()].cell_mut(m) {
-            if c.state() == CellState::Pending {
-                *c = Cell::set(CellState::Pending, c.copies().saturating_add(n));
+        let group = &mut self.groups[g.ix()];
+        if let Some(at) = group.find(m) {
+            let c = group.get(at);
+            if c.pending() {
+                group.put(
+                    at,
+                    Cell::set(CellState::Pending, c.copies().saturating_add(n)),
+                );
             }
         }
     }
 
-    /// One more place holds `m` for every group that waits for it.
+    /// One more place holds `m` (of `topic`) for every group that waits for it.
     #[inline]
-    pub fn hold_all(&mut self, m: MsgId) {
-        for g in &mut self.groups {
-            if let Some(c) = g.cell_mut(m) {
-                if c.state() == CellState::Pending {
-                    *c = Cell::set(CellState::Pending, c.copies().saturating_add(1));
-                }
-            }
+    pub fn hold_all(&mut self, m: MsgId, topic: TopicId) {
+        for i in 0..self.of_topic[usize::from(topic)].len() {
+            let g = self.of_topic[usize::from(topic)][i];
+            self.hold(m, g, 1);
         }
     }
 
@@ -250,75 +415,78 @@ impl Ledger {
     #[inline]
     pub fn release(&mut self, m: MsgId, g: GroupId, how: Release) -> bool {
         let group = &mut self.groups[g.ix()];
-        let Some(c) = group.cell_mut(m) else {
+        let Some(at) = group.find(m) else {
             return false;
         };
-        if c.state() != CellState::Pending {
+        let c = group.get(at);
+        if !c.pending() {
             return false;
         }
         let copies = c.copies().saturating_sub(1);
         match how {
             Release::Lost(reason) if copies == 0 => {
-                *c = Cell::set(CellState::Lost, 0);
+                group.settle(at, Cell::set(CellState::Lost, 0));
                 group.counters.lose(reason);
                 self.total.lose(reason);
                 true
             }
             // A settled last copy stays pending with no copy: the audit reports the model bug.
             _ => {
-                *c = Cell::set(CellState::Pending, copies);
+                group.put(at, Cell::set(CellState::Pending, copies));
                 false
             }
         }
     }
 
-    /// [`Ledger::release`] for every group that waits for `m`. Returns whether any delivery was lost.
+    /// [`Ledger::release`] for every group that waits for `m` (of `topic`). Returns whether any
+    /// delivery was lost.
     #[inline]
-    pub fn release_all(&mut self, m: MsgId, how: Release) -> bool {
+    pub fn release_all(&mut self, m: MsgId, topic: TopicId, how: Release) -> bool {
         let mut lost = false;
-        for g in self.group_ids() {
+        for i in 0..self.of_topic[usize::from(topic)].len() {
+            let g = self.of_topic[usize::from(topic)][i];
             lost |= self.release(m, g, how);
         }
         lost
     }
 
-    /// A consumer of `g` finished processing `m`, which used one copy.
+    /// A consumer of `g` finished processing `m` (of `topic`), which used one copy. `created`
+    /// is asked for only for a first delivery (whose message is then still kept).
     pub fn process(
         &mut self,
         m: MsgId,
+        topic: TopicId,
         g: GroupId,
-        created: Nanos,
+        created: impl FnOnce() -> Option<Nanos>,
         now: Nanos,
         key_slot: Option<u32>,
     ) -> Processed {
         let group = &mut self.groups[g.ix()];
-        let Some(c) = group.cell_mut(m) else {
-            if m < group.first_msg {
-                group.counters.replayed += 1;
-                self.total.replayed += 1;
-                return Processed::Replay;
-            }
-            return Processed::Stray;
-        };
-        let outcome = match c.state() {
-            CellState::Pending => {
-                *c = Cell::set(CellState::Delivered, 0);
+        let at = group.find(m).filter(|&at| group.get(at).pending());
+        let outcome = match at {
+            Some(at) => {
+                group.settle(at, Cell::set(CellState::Delivered, 0));
                 group.counters.deliver();
                 self.total.deliver();
-                let lat = now.saturating_sub(created);
+                let lat = created().map_or(0, |c| now.saturating_sub(c));
                 self.latency.record_ns(lat);
                 self.window.record_ns(lat);
                 Processed::First
             }
-            CellState::Delivered | CellState::Lost => {
-                // A lost delivery that turns up later cannot be: a model dropped its last copy
-                // while another place still held it. Count it as a duplicate so nothing vanishes;
-                // the audit reports the model bug.
+            _ if m < group.first_msg => {
+                group.counters.replayed += 1;
+                self.total.replayed += 1;
+                return Processed::Replay;
+            }
+            _ if !group.expected(m, topic) => return Processed::Stray,
+            // Delivered or lost before. A lost delivery that turns up later cannot be: a model
+            // dropped its last copy while another place still held it. Count it as a duplicate
+            // so nothing vanishes; the audit reports the model bug.
+            _ => {
                 group.counters.duplicates += 1;
                 self.total.duplicates += 1;
                 Processed::Duplicate
             }
-            CellState::NotExpected => return Processed::Stray,
         };
         if let Some(slot) = key_slot {
             let last = &mut group.last_of_key[slot as usize];
@@ -338,12 +506,23 @@ impl Ledger {
             .iter()
             .zip(self.group_ids())
             .flat_map(|(g, gid)| {
-                g.cells
+                let ring = g.ring[g.start..]
                     .iter()
-                    .zip(g.first_msg.0..)
-                    .filter(|(c, _)| c.state() == CellState::Pending)
-                    .map(move |(c, m)| (MsgId(m), gid, c.copies()))
+                    .zip(g.base..)
+                    .map(|(&c, m)| (MsgId(m), c));
+                g.stragglers
+                    .iter()
+                    .copied()
+                    .chain(ring)
+                    .filter(|(_, c)| c.pending())
+                    .map(move |(m, c)| (m, gid, c.copies()))
             })
+    }
+
+    /// Cells kept over every group (pending, and settled ones not yet let go).
+    #[must_use]
+    pub fn kept(&self) -> usize {
+        self.groups.iter().map(Group::kept).sum()
     }
 
     #[must_use]
@@ -359,16 +538,17 @@ impl Ledger {
 mod tests {
     use super::*;
 
+    const NONE: fn() -> Option<Nanos> = || Some(0);
+
     #[test]
     fn last_dropped_copy_loses_the_delivery_with_its_reason() {
-        let mut l = Ledger::new(0);
+        let mut l = Ledger::new(0, 1);
         let g = l.join("g", &[0], 1, ConsumerId(0));
         l.publish(MsgId(0), 0);
         l.hold(MsgId(0), g, 2);
         l.release(MsgId(0), g, Release::Lost(LossReason::ConsumerCrash));
         assert_eq!(l.state(MsgId(0), g), CellState::Pending);
         l.release(MsgId(0), g, Release::Lost(LossReason::Retention));
-        assert_eq!(l.state(MsgId(0), g), CellState::Lost);
         assert_eq!(
             l.total.lost_by_reason(),
             [("retention".to_owned(), 1)].into_iter().collect()
@@ -378,7 +558,7 @@ mod tests {
 
     #[test]
     fn a_settled_copy_never_loses_a_delivery() {
-        let mut l = Ledger::new(0);
+        let mut l = Ledger::new(0, 1);
         let g = l.join("g", &[0], 1, ConsumerId(0));
         l.publish(MsgId(0), 0);
         l.hold(MsgId(0), g, 1);
@@ -392,15 +572,25 @@ mod tests {
     }
 
     #[test]
-    fn second_processing_is_a_duplicate_and_history_is_a_replay() {
-        let mut l = Ledger::new(0);
-        let a = l.join("a", &[0], 1, ConsumerId(0));
+    fn second_processing_is_a_duplicate_history_a_replay_and_an_unsubscribed_topic_stray() {
+        let mut l = Ledger::new(0, 2);
+        let a = l.join("a", &[0], 2, ConsumerId(0));
         l.publish(MsgId(0), 0);
-        let b = l.join("b", &[0], 1, ConsumerId(1));
-        l.hold_all(MsgId(0));
-        assert_eq!(l.process(MsgId(0), a, 0, 10, None), Processed::First);
-        assert_eq!(l.process(MsgId(0), a, 0, 10, None), Processed::Duplicate);
-        assert_eq!(l.process(MsgId(0), b, 0, 10, None), Processed::Replay);
+        l.publish(MsgId(1), 1);
+        let b = l.join("b", &[0], 2, ConsumerId(1));
+        l.hold_all(MsgId(0), 0);
+        assert_eq!(l.process(MsgId(0), 0, a, NONE, 10, None), Processed::First);
+        assert_eq!(
+            l.process(MsgId(0), 0, a, NONE, 10, None),
+            Processed::Duplicate
+        );
+        assert_eq!(l.process(MsgId(0), 0, b, NONE, 10, None), Processed::Replay);
+        assert_eq!(l.process(MsgId(1), 1, a, NONE, 10, None), Processed::Stray);
+        // a subscribes to topic 1 from message 2 on: message 1 stays stray, 2 is expected.
+        l.join("a", &[1], 2, ConsumerId(2));
+        l.publish(MsgId(2), 1);
+        assert_eq!(l.process(MsgId(1), 1, a, NONE, 10, None), Processed::Stray);
+        assert_eq!(l.process(MsgId(2), 1, a, NONE, 10, None), Processed::First);
         assert_eq!(
             (
                 l.total.delivered,
@@ -408,21 +598,45 @@ mod tests {
                 l.total.replayed,
                 l.total.expected
             ),
-            (1, 1, 1, 1)
+            (2, 1, 1, 2)
         );
     }
 
     #[test]
     fn a_message_processed_after_a_newer_one_of_its_key_is_out_of_order() {
-        let mut l = Ledger::new(1);
+        let mut l = Ledger::new(1, 1);
         let g = l.join("g", &[0], 1, ConsumerId(0));
         for m in 0..3 {
             l.publish(MsgId(m), 0);
             l.hold(MsgId(m), g, 1);
         }
-        l.process(MsgId(0), g, 0, 1, Some(0));
-        l.process(MsgId(2), g, 0, 1, Some(0));
-        l.process(MsgId(1), g, 0, 1, Some(0));
+        l.process(MsgId(0), 0, g, NONE, 1, Some(0));
+        l.process(MsgId(2), 0, g, NONE, 1, Some(0));
+        l.process(MsgId(1), 0, g, NONE, 1, Some(0));
         assert_eq!(l.total.out_of_order, 1);
+    }
+
+    #[test]
+    fn settled_cells_are_let_go_so_memory_follows_what_is_pending() {
+        let mut l = Ledger::new(0, 1);
+        let g = l.join("g", &[0], 1, ConsumerId(0));
+        let n = 100_000;
+        for m in 0..n {
+            l.publish(MsgId(m), 0);
+            l.hold(MsgId(m), g, 1);
+        }
+        // Message 0 stays pending; every other one is delivered.
+        for m in 1..n {
+            l.process(MsgId(m), 0, g, NONE, 1, None);
+        }
+        assert!(l.kept() < ESCAPE_AT, "kept {}", l.kept());
+        assert_eq!(l.oldest_pending(), Some(MsgId(0)));
+        assert_eq!(
+            l.process(MsgId(7), 0, g, NONE, 1, None),
+            Processed::Duplicate
+        );
+        assert_eq!(l.process(MsgId(0), 0, g, NONE, 1, None), Processed::First);
+        assert_eq!(l.kept(), 0);
+        assert!(l.total.conserved());
     }
 }

@@ -18,6 +18,7 @@ mod command;
 mod consumer;
 pub mod ids;
 pub mod ledger;
+pub mod message;
 pub mod port;
 mod queue;
 pub mod state;
@@ -29,14 +30,18 @@ pub use command::{Command, CommandError, Endpoint};
 pub use consumer::{ConsumerRt, Delivery, Status};
 pub use ids::{ConsumerId, GroupId, MsgId, ProducerId};
 pub use ledger::{CellState, Processed, Release};
+pub use message::{ClassInfo, MsgClass, MsgRef};
 pub use port::{BrokerModel, Down, Port, Tags};
 pub use view::{ConsumerView, GroupReport, InFlight, Snapshot, Tally};
-pub use world::{Hop, HopKind, Leg, LossFlash, Message, Origin, Processing, World};
+pub use world::{Hop, HopKind, Leg, LossFlash, Origin, Processing, World};
 
 use crate::metrics::Series;
 use crate::scenario::{to_secs, FaultAction, Nanos, Scenario};
 use crate::topology::{all_consumers, Topology};
 use world::{Event, Next};
+
+/// Creation times no group waits for are let go every this many messages.
+const FORGET_EVERY: u32 = 4096;
 
 /// A scenario fault with its names resolved to ids.
 #[derive(Clone, Copy, Debug)]
@@ -78,16 +83,14 @@ impl<M: BrokerModel> Engine<M> {
     /// The variant `v` of scenario `s`, laid out as `topo`, with its broker model.
     #[must_use]
     pub fn new(s: &Scenario, topo: &Topology, model: M) -> Self {
-        let (streams, key_slots) = workload::streams(s);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let expected_msgs = s
-            .producers
-            .iter()
-            .flat_map(|p| &p.publish)
-            .map(|pb| pb.rate_per_s * to_secs(s.duration))
-            .sum::<f64>()
-            .min(crate::scenario::LIMITS.messages) as usize;
-        let mut world = World::new(s.seed, s.latency, expected_msgs + 16, key_slots as usize);
+        let (streams, classes, key_slots) = workload::streams(s);
+        let mut world = World::new(
+            s.seed,
+            s.latency,
+            classes,
+            key_slots as usize,
+            s.topics.len(),
+        );
         world.set_producers(topo.producers.clone());
         let mut group_names = Vec::new();
         for (ci, (c, at)) in all_consumers(s).iter().enumerate() {
@@ -267,13 +270,16 @@ impl<M: BrokerModel> Engine<M> {
     fn produce(&mut self, stream: u32) {
         let now = self.world.now();
         let s = &mut self.streams[stream as usize];
-        let key = s.key();
-        let msg = Message::new(s.topic, key, s.size, s.producer, now);
-        let next = now + s.gap();
-        let m = self.world.add_message(msg);
-        self.world.ledger.publish(m, msg.topic);
+        let class = s.class();
+        let next = now.saturating_add(s.gap());
+        let m = self.world.add_message(class);
+        let topic = self.world.info(m).topic;
+        self.world.ledger.publish(m.id, topic);
         if next <= self.duration {
             self.world.schedule(next, Event::Produce { stream });
+        }
+        if m.id.0 % FORGET_EVERY == 0 {
+            self.world.forget_settled();
         }
         let mut p = Port::new(&mut self.world);
         self.model.publish(&mut p, m);
@@ -288,11 +294,12 @@ impl<M: BrokerModel> Engine<M> {
         let Some(d) = k.busy.take() else { return };
         k.processed += 1;
         let Some(g) = k.group() else { return };
-        let msg = *self.world.msg(d.msg);
-        let outcome = self
-            .world
-            .ledger
-            .process(d.msg, g, msg.created, now, msg.key_slot());
+        let info = *self.world.info(d.msg);
+        let created = self.world.created(d.msg.id);
+        let outcome =
+            self.world
+                .ledger
+                .process(d.msg.id, info.topic, g, || created, now, info.key_slot);
         if let Some(t) = &mut self.world.trace {
             t.push(Processing {
                 at: now,
@@ -602,7 +609,7 @@ impl<M: BrokerModel> Engine<M> {
         let w = &self.world;
         InFlight {
             msg: h.msg,
-            topic: w.msg(h.msg).topic,
+            topic: w.info(h.msg).topic,
             from: h.from,
             to: h.to,
             depart: h.arrive.saturating_sub(w.latency()),
@@ -648,13 +655,13 @@ impl<M: BrokerModel> Engine<M> {
         for h in w.hops() {
             match h.kind {
                 HopKind::Publish(_) => {
-                    for g in w.ledger.pending_groups(h.msg) {
-                        count(h.msg, g);
+                    for g in w.ledger.pending_groups(h.msg.id, w.info(h.msg).topic) {
+                        count(h.msg.id, g);
                     }
                 }
                 HopKind::Deliver { consumer, .. } if w.hop_is_live(h) => {
                     if let Some(g) = w.group_of(consumer) {
-                        count(h.msg, g);
+                        count(h.msg.id, g);
                     }
                 }
                 _ => {}
@@ -664,7 +671,7 @@ impl<M: BrokerModel> Engine<M> {
             let k = w.consumer(c);
             if let Some(g) = k.group() {
                 for d in k.memory() {
-                    count(d.msg, g);
+                    count(d.msg.id, g);
                 }
             }
         }

@@ -28,6 +28,7 @@
 use super::consumer::Delivery;
 use super::ids::{ConsumerId, GroupId, MsgId, ProducerId};
 use super::ledger::Release;
+use super::message::MsgRef;
 use super::state::ModelState;
 use super::world::{Event, HopKind, Origin, World};
 use crate::metrics::LossReason;
@@ -84,12 +85,12 @@ pub trait BrokerModel: Clone + Debug + Send + Sync + 'static {
         subscribe.to_vec()
     }
     /// A producer created message `m` (the ledger already expects it).
-    fn publish(&mut self, p: &mut Port<'_, Self::Tags>, m: MsgId);
+    fn publish(&mut self, p: &mut Port<'_, Self::Tags>, m: MsgRef);
     /// A produce hop reached node `at`.
     fn arrive(
         &mut self,
         p: &mut Port<'_, Self::Tags>,
-        m: MsgId,
+        m: MsgRef,
         at: NodeId,
         tag: <Self::Tags as Tags>::Publish,
     );
@@ -108,7 +109,7 @@ pub trait BrokerModel: Clone + Debug + Send + Sync + 'static {
         &mut self,
         _p: &mut Port<'_, Self::Tags>,
         _c: ConsumerId,
-        _m: MsgId,
+        _m: MsgRef,
         _at: NodeId,
         _tag: <Self::Tags as Tags>::Ack,
     ) {
@@ -179,30 +180,32 @@ impl<'a, T: Tags> Port<'a, T> {
 
     /// One more place of the model holds `m` for `g`.
     #[inline]
-    pub fn hold(&mut self, m: MsgId, g: GroupId) {
-        self.w.ledger.hold(m, g, 1);
+    pub fn hold(&mut self, m: MsgRef, g: GroupId) {
+        self.w.ledger.hold(m.id, g, 1);
     }
     /// `n` more places hold `m` for `g`.
     #[inline]
-    pub fn hold_n(&mut self, m: MsgId, g: GroupId, n: u16) {
-        self.w.ledger.hold(m, g, n);
+    pub fn hold_n(&mut self, m: MsgRef, g: GroupId, n: u16) {
+        self.w.ledger.hold(m.id, g, n);
     }
     /// One more place holds `m` for every group waiting for it.
     #[inline]
-    pub fn hold_all(&mut self, m: MsgId) {
-        self.w.ledger.hold_all(m);
+    pub fn hold_all(&mut self, m: MsgRef) {
+        let topic = self.w.info(m).topic;
+        self.w.ledger.hold_all(m.id, topic);
     }
     /// A place at node `at` lets its copy of `m` for `g` go; a delivery lost by it flashes there.
     #[inline]
-    pub fn release(&mut self, m: MsgId, g: GroupId, how: Release, at: NodeId) {
-        if self.w.ledger.release(m, g, how) {
+    pub fn release(&mut self, m: MsgRef, g: GroupId, how: Release, at: NodeId) {
+        if self.w.ledger.release(m.id, g, how) {
             self.w.flash(at, m);
         }
     }
     /// [`Port::release`] for every group waiting for `m`.
     #[inline]
-    pub fn release_all(&mut self, m: MsgId, how: Release, at: NodeId) {
-        if self.w.ledger.release_all(m, how) {
+    pub fn release_all(&mut self, m: MsgRef, how: Release, at: NodeId) {
+        let topic = self.w.info(m).topic;
+        if self.w.ledger.release_all(m.id, topic, how) {
             self.w.flash(at, m);
         }
     }
@@ -220,14 +223,14 @@ impl<'a, T: Tags> Port<'a, T> {
     // ---- the wire ----
 
     /// Message `m` leaves its producer for node `to` (the model held its copies).
-    pub fn publish(&mut self, m: MsgId, to: NodeId, tag: T::Publish) {
+    pub fn publish(&mut self, m: MsgRef, to: NodeId, tag: T::Publish) {
         let from = self.w.producer_node(m);
         self.w.send(m, from, to, HopKind::Publish(tag));
     }
     /// Message `m` leaves its producer for broker node `to`: the hop holds one copy for every
     /// group waiting for it; over a cut link the send fails and those deliveries are lost.
     #[inline]
-    pub fn publish_to(&mut self, m: MsgId, to: NodeId, tag: T::Publish) {
+    pub fn publish_to(&mut self, m: MsgRef, to: NodeId, tag: T::Publish) {
         self.hold_all(m);
         if !self.w.producer_connected(m) {
             let from = self.w.producer_node(m);
@@ -240,7 +243,7 @@ impl<'a, T: Tags> Port<'a, T> {
     pub fn deliver(
         &mut self,
         c: ConsumerId,
-        m: MsgId,
+        m: MsgRef,
         from: NodeId,
         tag: T::Delivery,
         redelivered: bool,
@@ -257,7 +260,7 @@ impl<'a, T: Tags> Port<'a, T> {
     }
     /// Consumer `c` acknowledges `m` to node `to` (the ack carries no copy).
     #[inline]
-    pub fn ack(&mut self, c: ConsumerId, m: MsgId, to: NodeId, tag: T::Ack) {
+    pub fn ack(&mut self, c: ConsumerId, m: MsgRef, to: NodeId, tag: T::Ack) {
         let from = self.w.consumer(c).node();
         self.w.send(m, from, to, HopKind::Ack { consumer: c, tag });
     }

@@ -2,7 +2,7 @@
 //! consumers, the delivery counters per group. Plain data, built on request.
 
 use super::consumer::Status;
-use super::ids::MsgId;
+use super::message::MsgRef;
 use super::state::ModelState;
 use super::world::{Leg, LossFlash};
 use crate::metrics::{Counters, Latency};
@@ -13,7 +13,7 @@ use serde::Serialize;
 /// A message on the wire, for a viewer to animate.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct InFlight {
-    pub msg: MsgId,
+    pub msg: MsgRef,
     pub topic: TopicId,
     pub from: NodeId,
     pub to: NodeId,

@@ -3,18 +3,17 @@
 //! the same instants whatever its brokers and consumers do.
 
 use super::ids::ProducerId;
-use crate::scenario::{Arrivals, Nanos, Scenario, TopicId};
+use super::message::{Classes, MsgClass};
+use crate::scenario::{Arrivals, Nanos, Scenario};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 #[derive(Clone, Debug)]
 pub(super) struct Stream {
-    pub producer: ProducerId,
-    pub topic: TopicId,
     rate: f64,
     keys: u32,
-    key_base: u32,
-    pub size: u32,
+    /// The class of its first message (its other keys' classes follow).
+    class: MsgClass,
     arrivals: Arrivals,
     rng: ChaCha8Rng,
 }
@@ -34,36 +33,43 @@ impl Stream {
         (g.round() as Nanos).max(1)
     }
 
-    /// The next message's key and its global key slot (None: records without a key).
-    pub fn key(&mut self) -> Option<(u32, u32)> {
-        (self.keys > 0).then(|| {
-            let k = self.rng.random_range(0..self.keys);
-            (k, self.key_base + k)
-        })
+    /// The next message's class: its key's, drawn uniformly, for a keyed entry.
+    pub fn class(&mut self) -> MsgClass {
+        if self.keys == 0 {
+            return self.class;
+        }
+        let k = self.rng.random_range(0..self.keys);
+        MsgClass(self.class.0 + k)
     }
 }
 
-/// Every publish entry of the scenario as a stream, and the number of key slots in all.
-pub(super) fn streams(s: &Scenario) -> (Vec<Stream>, u32) {
-    let mut key_slots = 0u32;
+/// Every publish entry of the scenario as a stream, the classes of their messages, and the
+/// number of key slots in all.
+pub(super) fn streams(s: &Scenario) -> (Vec<Stream>, Classes, u32) {
+    let key_slots: u32 = s
+        .producers
+        .iter()
+        .flat_map(|p| &p.publish)
+        .map(|pb| pb.keys)
+        .fold(0, u32::saturating_add);
+    let mut classes = Classes::new(key_slots);
+    let mut key_base = 0u32;
     let mut streams = Vec::new();
     for (pi, p) in s.producers.iter().enumerate() {
         let producer = ProducerId::from_ix(pi).unwrap_or_default();
         for pb in &p.publish {
             let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
             rng.set_stream(100 + streams.len() as u64);
+            let class = classes.add_entry(pb.topic, producer, pb.size_bytes, pb.keys, key_base);
             streams.push(Stream {
-                producer,
-                topic: pb.topic,
                 rate: pb.rate_per_s,
                 keys: pb.keys,
-                key_base: key_slots,
-                size: pb.size_bytes,
+                class,
                 arrivals: pb.arrivals,
                 rng,
             });
-            key_slots = key_slots.saturating_add(pb.keys);
+            key_base = key_base.saturating_add(pb.keys);
         }
     }
-    (streams, key_slots)
+    (streams, classes, key_slots)
 }

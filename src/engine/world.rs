@@ -16,6 +16,7 @@
 use super::consumer::{ConsumerRt, Delivery};
 use super::ids::{ConsumerId, GroupId, MsgId, ProducerId};
 use super::ledger::{Ledger, Processed};
+use super::message::{ClassInfo, Classes, MsgRef};
 use super::queue::EventQueue;
 use super::Tags;
 use crate::scenario::{Nanos, ServiceDist, TopicId};
@@ -24,45 +25,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::collections::VecDeque;
-
-/// One message as a producer created it.
-#[derive(Clone, Copy, Debug)]
-pub struct Message {
-    pub topic: TopicId,
-    /// Key number + 1; 0 = no key.
-    pub key: u32,
-    /// Global key slot for ordering checks (`u32::MAX` = no key).
-    key_slot: u32,
-    pub size: u32,
-    pub producer: ProducerId,
-    pub created: Nanos,
-}
-
-impl Message {
-    #[must_use]
-    pub fn new(
-        topic: TopicId,
-        key: Option<(u32, u32)>,
-        size: u32,
-        producer: ProducerId,
-        created: Nanos,
-    ) -> Message {
-        let (key, key_slot) = key.map_or((0, u32::MAX), |(k, slot)| (k + 1, slot));
-        Message {
-            topic,
-            key,
-            key_slot,
-            size,
-            producer,
-            created,
-        }
-    }
-    /// The message's key slot (across all publish entries), if it has a key.
-    #[must_use]
-    pub fn key_slot(&self) -> Option<u32> {
-        (self.key_slot != u32::MAX).then_some(self.key_slot)
-    }
-}
 
 /// What a hop carries, typed by the model that sent it.
 #[derive(Clone, Copy, Debug)]
@@ -92,7 +54,7 @@ pub enum Leg {
 /// A message on the wire between two nodes. It left one hop latency before it arrives.
 #[derive(Clone, Copy, Debug)]
 pub struct Hop<T: Tags> {
-    pub msg: MsgId,
+    pub msg: MsgRef,
     pub from: NodeId,
     pub to: NodeId,
     pub arrive: Nanos,
@@ -171,7 +133,7 @@ pub struct Origin {
 pub struct Processing {
     pub at: Nanos,
     pub consumer: ConsumerId,
-    pub msg: MsgId,
+    pub msg: MsgRef,
     pub origin: Origin,
     pub redelivered: bool,
     pub outcome: Processed,
@@ -182,7 +144,7 @@ pub struct Processing {
 pub struct LossFlash {
     pub at: Nanos,
     pub node: NodeId,
-    pub msg: MsgId,
+    pub msg: MsgRef,
 }
 
 const FLASHES_KEPT: usize = 256;
@@ -195,7 +157,14 @@ pub struct World<T: Tags> {
     now: Nanos,
     latency: Nanos,
     queue: EventQueue<Event<T::Timer>>,
-    msgs: Vec<Message>,
+    /// What each class of message is.
+    classes: Classes,
+    /// When each message from `created_base` on was created: kept while some group waits for
+    /// it (a first delivery's latency needs it), let go once none does.
+    created: VecDeque<Nanos>,
+    created_base: u32,
+    /// Messages created so far (the next one's id).
+    next_msg: u32,
     pub(super) ledger: Ledger,
     pub(super) consumers: Vec<ConsumerRt<T::Delivery>>,
     /// Per producer: its node and whether its links are cut.
@@ -216,7 +185,13 @@ pub struct World<T: Tags> {
 }
 
 impl<T: Tags> World<T> {
-    pub(crate) fn new(seed: u64, latency: Nanos, expected_msgs: usize, key_slots: usize) -> Self {
+    pub(crate) fn new(
+        seed: u64,
+        latency: Nanos,
+        classes: Classes,
+        key_slots: usize,
+        topics: usize,
+    ) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         // Service times draw from their own stream so that the workload (other streams) is the
         // same in every variant whatever the consumers do.
@@ -225,8 +200,11 @@ impl<T: Tags> World<T> {
             now: 0,
             latency,
             queue: EventQueue::with_capacity(1024),
-            msgs: Vec::with_capacity(expected_msgs),
-            ledger: Ledger::new(key_slots),
+            classes,
+            created: VecDeque::with_capacity(1024),
+            created_base: 0,
+            next_msg: 0,
+            ledger: Ledger::new(key_slots, topics),
             consumers: Vec::new(),
             producer_nodes: Vec::new(),
             producer_link_down: Vec::new(),
@@ -253,15 +231,38 @@ impl<T: Tags> World<T> {
     pub fn latency(&self) -> Nanos {
         self.latency
     }
-    #[must_use]
+    /// What message `m` is: its topic, producer, size and key.
     #[inline]
-    pub fn msg(&self, m: MsgId) -> &Message {
-        &self.msgs[m.ix()]
+    #[must_use]
+    pub fn info(&self, m: MsgRef) -> &ClassInfo {
+        self.classes.info(m.class)
+    }
+    /// When message `m` was created, while some group still waits for it.
+    #[inline]
+    #[must_use]
+    pub fn created(&self, m: MsgId) -> Option<Nanos> {
+        let i = m.0.checked_sub(self.created_base)?;
+        self.created.get(i as usize).copied()
+    }
+    /// Group `g` still waits for `m`.
+    #[inline]
+    #[must_use]
+    pub fn is_pending(&self, m: MsgRef, g: GroupId) -> bool {
+        self.ledger.is_pending(m.id, g)
+    }
+    /// The groups that still wait for `m`.
+    pub fn pending_groups(&self, m: MsgRef) -> impl Iterator<Item = GroupId> + '_ {
+        self.ledger.pending_groups(m.id, self.info(m).topic)
     }
     /// Messages created so far.
     #[must_use]
     pub fn produced(&self) -> u64 {
-        self.msgs.len() as u64
+        u64::from(self.next_msg)
+    }
+    /// Creation times kept (for memory accounting).
+    #[must_use]
+    pub fn created_kept(&self) -> usize {
+        self.created.len()
     }
     #[must_use]
     pub fn ledger(&self) -> &Ledger {
@@ -288,8 +289,8 @@ impl<T: Tags> World<T> {
     }
     #[must_use]
     #[inline]
-    pub fn producer_node(&self, m: MsgId) -> NodeId {
-        self.producer_nodes[self.msg(m).producer.ix()]
+    pub fn producer_node(&self, m: MsgRef) -> NodeId {
+        self.producer_nodes[self.info(m).producer.ix()]
     }
     #[must_use]
     #[inline]
@@ -303,8 +304,8 @@ impl<T: Tags> World<T> {
     /// The producer of `m` can reach the network.
     #[must_use]
     #[inline]
-    pub fn producer_connected(&self, m: MsgId) -> bool {
-        !self.producer_link_down(self.msg(m).producer)
+    pub fn producer_connected(&self, m: MsgRef) -> bool {
+        !self.producer_link_down(self.info(m).producer)
     }
     #[must_use]
     pub fn stored_bytes_peak(&self) -> u64 {
@@ -331,7 +332,7 @@ impl<T: Tags> World<T> {
         self.hops.iter().map(|w| &w.hop)
     }
     /// Produce requests on the wire, with what their model put on them.
-    pub fn publishes_in_flight(&self) -> impl Iterator<Item = (MsgId, T::Publish)> + '_ {
+    pub fn publishes_in_flight(&self) -> impl Iterator<Item = (MsgRef, T::Publish)> + '_ {
         self.hops().filter_map(|h| match h.kind {
             HopKind::Publish(tag) => Some((h.msg, tag)),
             _ => None,
@@ -384,11 +385,25 @@ impl<T: Tags> World<T> {
     pub(super) fn consumer_mut(&mut self, c: ConsumerId) -> &mut ConsumerRt<T::Delivery> {
         &mut self.consumers[c.ix()]
     }
+    /// A new message of `class`, created now.
     #[inline]
-    pub(super) fn add_message(&mut self, msg: Message) -> MsgId {
-        let m = MsgId(self.msgs.len() as u64);
-        self.msgs.push(msg);
+    pub(super) fn add_message(&mut self, class: super::message::MsgClass) -> MsgRef {
+        let m = MsgRef {
+            id: MsgId(self.next_msg),
+            class,
+        };
+        // Validation keeps a run's messages within the ids.
+        self.next_msg = self.next_msg.saturating_add(1);
+        self.created.push_back(self.now);
         m
+    }
+
+    /// Let go of the creation times no group waits for any more.
+    pub(super) fn forget_settled(&mut self) {
+        let keep_from = self.ledger.oldest_pending().map_or(self.next_msg, |m| m.0);
+        while self.created_base < keep_from && self.created.pop_front().is_some() {
+            self.created_base += 1;
+        }
     }
     #[inline]
     pub(crate) fn schedule(&mut self, at: Nanos, e: Event<T::Timer>) {
@@ -408,7 +423,7 @@ impl<T: Tags> World<T> {
 
     /// Put a hop on the wire from `from` to `to`; it arrives one hop latency later.
     #[inline]
-    pub(super) fn send(&mut self, msg: MsgId, from: NodeId, to: NodeId, kind: HopKind<T>) {
+    pub(super) fn send(&mut self, msg: MsgRef, from: NodeId, to: NodeId, kind: HopKind<T>) {
         let hop = Hop {
             msg,
             from,
@@ -497,7 +512,7 @@ impl<T: Tags> World<T> {
     }
 
     #[inline]
-    pub(super) fn flash(&mut self, node: NodeId, msg: MsgId) {
+    pub(super) fn flash(&mut self, node: NodeId, msg: MsgRef) {
         if self.flashes.len() == FLASHES_KEPT {
             self.flashes.pop_front();
         }
@@ -535,17 +550,21 @@ mod tests {
 
     #[test]
     fn hops_and_events_pop_by_time_then_sequence_even_if_the_latency_changed() {
-        let mut w = World::<T>::new(1, 10, 0, 0);
+        let mut w = World::<T>::new(1, 10, Classes::new(0), 0, 0);
         let publish = HopKind::Publish(());
-        w.send(MsgId(0), 0, 1, publish); // arrives at 10
+        let m = |id| MsgRef {
+            id: MsgId(id),
+            class: super::super::message::MsgClass(0),
+        };
+        w.send(m(0), 0, 1, publish); // arrives at 10
         w.latency = 3;
-        w.send(MsgId(1), 0, 1, publish); // at 3, before the hop sent first
+        w.send(m(1), 0, 1, publish); // at 3, before the hop sent first
         w.schedule(3, Event::Timer(9)); // at 3 too, queued after it
         w.latency = 10;
-        w.send(MsgId(2), 0, 1, publish); // at 10, after the first hop
-        let order: Vec<(Nanos, u64)> = std::iter::from_fn(|| w.pop())
+        w.send(m(2), 0, 1, publish); // at 10, after the first hop
+        let order: Vec<(Nanos, u32)> = std::iter::from_fn(|| w.pop())
             .map(|(t, n)| match n {
-                Next::Hop(h) => (t, h.msg.0),
+                Next::Hop(h) => (t, h.msg.id.0),
                 Next::Event(_) => (t, 99),
             })
             .collect();

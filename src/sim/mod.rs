@@ -17,8 +17,8 @@ use crate::broker::{
 };
 use crate::engine::state::ModelState;
 use crate::engine::{
-    Command, CommandError, ConsumerId, Engine, GroupReport, InFlight, Message, MsgId, Processing,
-    ProducerId, Snapshot, Tally,
+    ClassInfo, Command, CommandError, ConsumerId, Engine, GroupReport, InFlight, MsgRef,
+    Processing, ProducerId, Snapshot, Tally,
 };
 use crate::metrics::Series;
 use crate::scenario::{secs, Broker, Nanos, Scenario, ScenarioError, System, TopicId};
@@ -145,10 +145,10 @@ impl VariantSim {
         each!(&self.engine, e => e.trace())
     }
 
-    /// A message as its producer created it.
+    /// What message `m` is: topic, producer, size, key.
     #[must_use]
-    pub fn message(&self, m: MsgId) -> Option<&Message> {
-        each!(&self.engine, e => (m.0 < e.world().produced()).then(|| e.world().msg(m)))
+    pub fn info(&self, m: MsgRef) -> ClassInfo {
+        each!(&self.engine, e => *e.world().info(m))
     }
 
     /// The consumer called `name`.

@@ -42,8 +42,8 @@ fn processed(sim: &Simulation, name: &str, consumer: &str) -> Vec<Processing> {
         .collect()
 }
 
-fn msgs(p: &[Processing]) -> Vec<u64> {
-    p.iter().map(|x| x.msg.0).collect()
+fn msgs(p: &[Processing]) -> Vec<u32> {
+    p.iter().map(|x| x.msg.id.0).collect()
 }
 
 fn reason(m: &Metrics, r: &str) -> u64 {
@@ -137,7 +137,7 @@ fn claim_02_pubsub_fan_out_keeps_publish_order() {
         + &variant_of("r", "redis-pubsub", "");
     let mut sim = traced(&text);
     run(&mut sim, 2.0);
-    let all: Vec<u64> = (0..1000).collect();
+    let all: Vec<u32> = (0..1000).collect();
     for s in ["s1", "s2"] {
         assert_eq!(msgs(&processed(&sim, "r", s)), all, "{s}");
     }
@@ -405,11 +405,11 @@ fn claim_09_rabbitmq_unacked_message_goes_to_the_next_consumer_first_redelivered
     run(&mut sim, 3.5);
     let next = processed(&sim, "q", "next");
     assert_eq!(
-        (next[0].msg.0, next[0].redelivered),
+        (next[0].msg.id.0, next[0].redelivered),
         (0, true),
         "m1 first, redelivered"
     );
-    assert_eq!((next[1].msg.0, next[1].redelivered), (1, false));
+    assert_eq!((next[1].msg.id.0, next[1].redelivered), (1, false));
     assert!(processed(&sim, "q", "first").is_empty());
 }
 
@@ -523,7 +523,7 @@ rabbitmq = { exchange = "topic", mandatory = true }
     let got: Vec<String> = processed(&sim, "topic", "auditor")
         .iter()
         .map(|p| {
-            let t = v.message(p.msg).expect("a message").topic;
+            let t = v.info(p.msg).topic;
             sim.scenario.topic_name(t).to_owned()
         })
         .collect();
@@ -617,11 +617,15 @@ fn claim_15_rabbitmq_quorum_queue_keeps_transient_messages_and_counts_deliveries
     run(&mut sim, 3.5);
     let next = processed(&sim, "quorum", "next");
     assert_eq!(
-        (next[0].msg.0, next[0].redelivered, next[0].origin.attempt),
+        (
+            next[0].msg.id.0,
+            next[0].redelivered,
+            next[0].origin.attempt
+        ),
         (0, true, 2),
         "x-delivery-count 1: the second delivery"
     );
-    assert_eq!((next[1].msg.0, next[1].origin.attempt), (1, 1));
+    assert_eq!((next[1].msg.id.0, next[1].origin.attempt), (1, 1));
 }
 
 // ------------------------------------------------------------------------------ Kafka
@@ -641,7 +645,7 @@ fn claim_16_kafka_keyed_records_land_in_one_partition_per_key_in_offset_order() 
     let mut partition_of_key = std::collections::BTreeMap::new();
     let mut last_offset = [None::<u64>; 3];
     for p in &seen {
-        let key = v.message(p.msg).expect("a message").key - 1;
+        let key = v.info(p.msg).key.expect("a keyed message");
         let want = partition_for_key(key.to_string().as_bytes(), 3);
         let (partition, offset) = (
             p.origin.place.expect("a partition"),
