@@ -24,6 +24,7 @@ use crate::metrics::Series;
 use crate::scenario::{secs, Broker, Nanos, Scenario, ScenarioError, System, TopicId};
 use crate::topology::{all_consumers, Topology};
 
+pub mod params;
 mod tape;
 use std::sync::Arc;
 pub use tape::Tape;
