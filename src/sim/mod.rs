@@ -25,6 +25,7 @@ use crate::scenario::{secs, Broker, Nanos, Scenario, ScenarioError, System, Topi
 use crate::topology::{all_consumers, Topology};
 
 pub mod params;
+pub mod sweep;
 mod tape;
 use std::sync::Arc;
 pub use tape::Tape;

@@ -46,7 +46,8 @@ pub struct ParamError {
 }
 
 impl ParamError {
-    fn new(path: &str, message: impl Into<String>) -> ParamError {
+    #[must_use]
+    pub fn new(path: &str, message: impl Into<String>) -> ParamError {
         ParamError {
             path: path.to_owned(),
             message: message.into(),
