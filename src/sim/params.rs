@@ -735,56 +735,7 @@ pub fn list(s: &Scenario) -> Vec<ParamInfo> {
     };
     let root = doc.as_table();
     let names = Names::of(s, root);
-    let mut paths: Vec<(String, ParamGroup)> = Vec::new();
-    let mut push = |family: Family, prefix: &str, group: &ParamGroup| {
-        for f in fields::of(family) {
-            paths.push((format!("{prefix}{}", f.name), group.clone()));
-        }
-    };
-    push(Family::Top, "", &ParamGroup::Workload);
-    for (p, topics) in &names.producers {
-        push(
-            Family::Publish,
-            &format!("producer.{p}."),
-            &ParamGroup::Workload,
-        );
-        for t in topics.iter().filter(|_| topics.len() > 1) {
-            push(
-                Family::Publish,
-                &format!("producer.{p}.{t}."),
-                &ParamGroup::Workload,
-            );
-        }
-    }
-    for c in &names.consumers {
-        push(
-            Family::Consumer,
-            &format!("consumer.{c}."),
-            &ParamGroup::Consumers,
-        );
-    }
-    for (v, table) in &names.variants {
-        let group = ParamGroup::Variant {
-            name: v.clone(),
-            table,
-        };
-        push(
-            Family::Options(table),
-            &format!("variant.{v}.{table}."),
-            &group,
-        );
-    }
-    for (i, kind) in names.faults.iter().enumerate() {
-        // An added consumer stays: add-consumer takes no until_s.
-        let heals = kind != "add-consumer";
-        for f in fields::of(Family::Fault).filter(|f| heals || f.name != "until_s") {
-            paths.push((format!("fault.{i}.{}", f.name), ParamGroup::Faults));
-        }
-    }
-    for f in fields::of(Family::Scale) {
-        paths.push((format!("scale.{}", f.name), ParamGroup::Scale));
-    }
-    paths
+    paths(&names)
         .into_iter()
         .filter_map(|(path, group)| {
             let t = resolve(&path, &names).ok()?;
@@ -803,6 +754,60 @@ pub fn list(s: &Scenario) -> Vec<ParamInfo> {
             })
         })
         .collect()
+}
+
+/// Every path `list` shows, in its order, with its group.
+fn paths(names: &Names) -> Vec<(String, ParamGroup)> {
+    fn push(to: &mut Vec<(String, ParamGroup)>, family: Family, prefix: &str, g: &ParamGroup) {
+        for f in fields::of(family) {
+            to.push((format!("{prefix}{}", f.name), g.clone()));
+        }
+    }
+    let mut paths = Vec::new();
+    let workload = &ParamGroup::Workload;
+    push(&mut paths, Family::Top, "", workload);
+    for (p, topics) in &names.producers {
+        push(
+            &mut paths,
+            Family::Publish,
+            &format!("producer.{p}."),
+            workload,
+        );
+        for t in topics.iter().filter(|_| topics.len() > 1) {
+            push(
+                &mut paths,
+                Family::Publish,
+                &format!("producer.{p}.{t}."),
+                workload,
+            );
+        }
+    }
+    for c in &names.consumers {
+        let prefix = format!("consumer.{c}.");
+        push(
+            &mut paths,
+            Family::Consumer,
+            &prefix,
+            &ParamGroup::Consumers,
+        );
+    }
+    for (v, table) in &names.variants {
+        let group = ParamGroup::Variant {
+            name: v.clone(),
+            table,
+        };
+        let prefix = format!("variant.{v}.{table}.");
+        push(&mut paths, Family::Options(table), &prefix, &group);
+    }
+    for (i, kind) in names.faults.iter().enumerate() {
+        // An added consumer stays: add-consumer takes no until_s.
+        let heals = kind != "add-consumer";
+        for f in fields::of(Family::Fault).filter(|f| heals || f.name != "until_s") {
+            paths.push((format!("fault.{i}.{}", f.name), ParamGroup::Faults));
+        }
+    }
+    push(&mut paths, Family::Scale, "scale.", &ParamGroup::Scale);
+    paths
 }
 
 #[cfg(test)]
