@@ -406,6 +406,7 @@ fn sweep(a: &SweepArgs) -> ExitCode {
         }
     };
     stop_on_ctrl_c();
+    progress(0, plan.runs());
     let results = sim_sweep::run(
         &plan,
         jobs,
