@@ -1,17 +1,23 @@
-//! The command line (DESIGN.md): `run`, `check`, `list`, `open`. It parses arguments, loads
-//! scenarios and prints; every rule of the simulation stays in the engine.
+//! The command line (DESIGN.md): `run`, `check`, `list`, `open`, `notes`, `import`, `sweep`. It
+//! parses arguments, loads scenarios and prints; every rule of the simulation stays in the
+//! engine, every parameter path in `sim::params`, every metric in `report`.
 //!
-//! Exit codes: 0 ok, 1 an expectation failed, 2 bad input.
+//! Exit codes: 0 ok, 1 an expectation failed, 2 bad input (130: a sweep stopped by Ctrl+C,
+//! after printing what it had).
 
 use crate::lesson::load;
+use crate::report::sweep::SweepReport;
 use crate::report::Report;
-use crate::scenario::{parse_scenario, secs, Scenario, LIMITS};
+use crate::scenario::{parse_scenario, secs, Nanos, Scenario, LIMITS};
+use crate::sim::params::{self, ParamError};
+use crate::sim::sweep::{self as sim_sweep, Plan};
 use crate::sim::Simulation;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,27 +42,18 @@ pub enum Command {
     Open {
         /// Scenario file or built-in name.
         file: String,
+        /// With changes the app does not watch FILE: a reload would drop them.
+        #[command(flatten)]
+        set: Sets,
     },
     /// Run a scenario headless and print every variant's metrics.
-    Run {
-        /// Scenario file or built-in name.
-        file: String,
-        /// Only this variant (repeat for several); default: all.
-        #[arg(long = "variant", value_name = "NAME")]
-        variants: Vec<String>,
-        /// Seed of the random streams (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Simulated seconds to run (default: the scenario's `duration_s`).
-        #[arg(long, value_name = "S", allow_negative_numbers = true)]
-        until: Option<f64>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Run(RunArgs),
     /// Validate a scenario; for a lesson also run every step and check its expectations.
     Check {
         /// Scenario file or built-in name.
         file: String,
+        #[command(flatten)]
+        set: Sets,
     },
     /// List the built-in scenarios and lessons.
     List,
@@ -86,7 +83,77 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        set: Sets,
     },
+    /// Run a scenario over a grid of parameter values and seeds, in parallel, and print each
+    /// point's metrics (mean, 95% confidence interval, min, max over the seeds).
+    Sweep(SweepArgs),
+}
+
+/// `--set PATH=VALUE`, for every command that reads a scenario.
+#[derive(Args, Debug, Default)]
+pub struct Sets {
+    /// Change the scenario first (repeatable, in order): PATH=VALUE with a TOML value, e.g.
+    /// producer.*.rate_per_s=50, consumer.NAME.service_ms=5, variant.kafka.kafka.partitions=6,
+    /// fault.0.until_s=40, scale.consumers=4 (DESIGN.md, "Parameter paths").
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file or built-in name.
+    pub file: String,
+    /// Only this variant (repeat for several); default: all.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Seed of the random streams (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated seconds to run (default: the scenario's `duration_s`).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub until: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub set: Sets,
+}
+
+/// The metrics a sweep reports when no --metric is given: what arrives, what is lost, how
+/// late, and what the topology costs in links.
+pub const SWEEP_METRICS: [&str; 4] = ["delivered", "lost", "latency_ms.p99", "connections"];
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Scenario file or built-in name.
+    pub file: String,
+    /// A parameter and its values: PATH=V1,V2,... or PATH=FROM..TO[:STEP] (both ends
+    /// included, STEP 1 by default). Several: every combination (the first outermost).
+    #[arg(long = "param", value_name = "PATH=VALUES")]
+    pub params: Vec<String>,
+    /// Runs per point, with seeds seed to seed+N-1: the statistics are over them.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub seeds: u64,
+    /// A metric to report (repeat for several; nested ones dotted: latency_ms.p99). Default:
+    /// delivered, lost, latency_ms.p99, connections.
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// Only this variant (repeat for several); default: all.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Threads running points at once (default: the machine's cores). The output is the same
+    /// for any number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub jobs: Option<u64>,
+    /// Simulated seconds each run lasts (default: each point's `duration_s`).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub until: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub set: Sets,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -110,9 +177,12 @@ fn bad_input(e: &dyn std::fmt::Display) -> ExitCode {
 /// A scenario and the file it came from (None for a built-in one).
 pub type Loaded = (Scenario, Option<std::path::PathBuf>);
 
+/// The app, when brokerlab is built with it.
+type App<'a> = Option<&'a dyn Fn(Option<Loaded>) -> ExitCode>;
+
 /// Run the command line. `app` opens the desktop app (None when built without it).
 #[must_use]
-pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> ExitCode {
+pub fn main_with(cli: Cli, app: App) -> ExitCode {
     match cli.command {
         None => match app {
             Some(open) => open(None),
@@ -124,110 +194,245 @@ pub fn main_with(cli: Cli, app: Option<&dyn Fn(Option<Loaded>) -> ExitCode>) -> 
                 ExitCode::from(2)
             }
         },
-        Some(Command::Open { file }) => match load(&file) {
-            Err(e) => bad_input(&e),
-            Ok(s) => match app {
-                Some(open) => {
-                    let path = Path::new(&file);
-                    open(Some((s, path.exists().then(|| path.to_path_buf()))))
-                }
-                None => {
-                    eprintln!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab run {file}`");
-                    ExitCode::from(2)
-                }
-            },
-        },
-        Some(Command::List) => {
-            let mut out = String::new();
-            let builtins = crate::builtin::SCENARIOS
-                .iter()
-                .chain(crate::builtin::LESSONS);
-            for (name, text) in builtins {
-                match parse_scenario(name, text) {
-                    Ok(s) => {
-                        let kind = if crate::lesson::is_lesson(&s) {
-                            "lesson"
-                        } else {
-                            "scenario"
-                        };
-                        let _ = writeln!(out, "{name:<20} {kind:<9} {}", s.title.en);
-                    }
-                    Err(e) => {
-                        let _ = writeln!(out, "{name:<20} broken: {e}");
-                    }
-                }
-            }
-            print_out(&out)
-        }
-        Some(Command::Notes { lesson, lang, out }) => match load(&lesson) {
-            Err(e) => bad_input(&e),
-            Ok(s) if s.steps.is_empty() => bad_input(&format!(
-                "{}:1:1: not a lesson: it has no [[step]]",
-                s.source
-            )),
-            Ok(s) => {
-                let lang = match lang {
-                    NotesLang::En => crate::scenario::Lang::En,
-                    NotesLang::Ko => crate::scenario::Lang::Ko,
-                };
-                let md = crate::lesson::notes::notes(s, lang);
-                match out {
-                    None => print_out(&md),
-                    Some(path) => match std::fs::write(&path, md) {
-                        Ok(()) => ExitCode::SUCCESS,
-                        Err(e) => bad_input(&format!("{}: cannot write: {e}", path.display())),
-                    },
-                }
-            }
-        },
+        Some(Command::Open { file, set }) => open(&file, &set, app),
+        Some(Command::List) => list(),
+        Some(Command::Notes {
+            lesson,
+            lang,
+            out,
+            set,
+        }) => notes(&lesson, lang, out.as_deref(), &set),
         Some(Command::Import {
             notes,
             diagram,
             list,
             out,
         }) => import(&notes, diagram, list, out.as_deref()),
-        Some(Command::Check { file }) => match load(&file) {
-            Err(e) => bad_input(&e),
+        Some(Command::Check { file, set }) => match load_set(&file, &set) {
+            Err(code) => code,
             Ok(s) => check(&s),
         },
-        Some(Command::Run {
-            file,
-            variants,
-            seed,
-            until,
-            format,
-        }) => {
-            let mut s = match load(&file) {
-                Ok(s) => s,
-                Err(e) => return bad_input(&e),
-            };
-            if let Some(seed) = seed {
-                s.seed = seed;
+        Some(Command::Run(args)) => run(&args),
+        Some(Command::Sweep(args)) => sweep(&args),
+    }
+}
+
+/// `file` (a path or a built-in name) with the `--set` changes made, checked whole like a file.
+fn load_set(file: &str, set: &Sets) -> Result<Scenario, ExitCode> {
+    let s = load(file).map_err(|e| bad_input(&e))?;
+    if set.set.is_empty() {
+        return Ok(s);
+    }
+    let bad = |e: ParamError| bad_input(&format!("{}: --set {e}", s.source));
+    let changes = set
+        .set
+        .iter()
+        .map(|a| params::assignment(a))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad)?;
+    let changed = params::apply(&s, &changes).map_err(bad)?;
+    crate::lesson::validate(&changed).map_err(|e| bad_input(&e))?;
+    Ok(changed)
+}
+
+/// `brokerlab open`: the app with the scenario (changed by `--set`, then not tied to its file).
+fn open(file: &str, set: &Sets, app: App) -> ExitCode {
+    let s = match load_set(file, set) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let Some(open) = app else {
+        eprintln!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab run {file}`");
+        return ExitCode::from(2);
+    };
+    let path = Path::new(file);
+    let watched = (path.exists() && set.set.is_empty()).then(|| path.to_path_buf());
+    open(Some((s, watched)))
+}
+
+/// `brokerlab list`: the built-in scenarios and lessons.
+fn list() -> ExitCode {
+    let mut out = String::new();
+    let builtins = crate::builtin::SCENARIOS
+        .iter()
+        .chain(crate::builtin::LESSONS);
+    for (name, text) in builtins {
+        match parse_scenario(name, text) {
+            Ok(s) => {
+                let kind = if crate::lesson::is_lesson(&s) {
+                    "lesson"
+                } else {
+                    "scenario"
+                };
+                let _ = writeln!(out, "{name:<20} {kind:<9} {}", s.title.en);
             }
-            let until = match until {
-                None => s.duration,
-                Some(u) if u.is_finite() && (0.0..=LIMITS.duration_s).contains(&u) => secs(u),
-                Some(u) => {
-                    return bad_input(&format!(
-                        "--until {u}: give simulated seconds from 0 to {}",
-                        LIMITS.duration_s
-                    ));
-                }
-            };
-            let mut sim = match Simulation::select(s, &variants) {
-                Ok(sim) => sim,
-                Err(e) => return bad_input(&e),
-            };
-            sim.run_until(until);
-            let report = Report::of(&sim);
-            let text = match format {
-                Format::Json => report.json(),
-                Format::Csv => crate::report::csv(&report),
-                Format::Table => crate::report::table(&report),
-            };
-            print_out(&text)
+            Err(e) => {
+                let _ = writeln!(out, "{name:<20} broken: {e}");
+            }
         }
     }
+    print_out(&out)
+}
+
+/// `brokerlab notes`: a lesson as Markdown study notes.
+fn notes(lesson: &str, lang: NotesLang, out: Option<&Path>, set: &Sets) -> ExitCode {
+    let s = match load_set(lesson, set) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if s.steps.is_empty() {
+        return bad_input(&format!(
+            "{}:1:1: not a lesson: it has no [[step]]",
+            s.source
+        ));
+    }
+    let lang = match lang {
+        NotesLang::En => crate::scenario::Lang::En,
+        NotesLang::Ko => crate::scenario::Lang::Ko,
+    };
+    let md = crate::lesson::notes::notes(s, lang);
+    match out {
+        None => print_out(&md),
+        Some(path) => match std::fs::write(path, md) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => bad_input(&format!("{}: cannot write: {e}", path.display())),
+        },
+    }
+}
+
+/// `--until S` as simulated time; None: the scenario's duration.
+fn until_arg(until: Option<f64>) -> Result<Option<Nanos>, ExitCode> {
+    match until {
+        None => Ok(None),
+        Some(u) if u.is_finite() && (0.0..=LIMITS.duration_s).contains(&u) => Ok(Some(secs(u))),
+        Some(u) => Err(bad_input(&format!(
+            "--until {u}: give simulated seconds from 0 to {}",
+            LIMITS.duration_s
+        ))),
+    }
+}
+
+/// `brokerlab run`: every (or the named) variant to the end, one report.
+fn run(a: &RunArgs) -> ExitCode {
+    let mut s = match load_set(&a.file, &a.set) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Some(seed) = a.seed {
+        s.seed = seed;
+    }
+    let until = match until_arg(a.until) {
+        Ok(u) => u.unwrap_or(s.duration),
+        Err(code) => return code,
+    };
+    let mut sim = match Simulation::select(s, &a.variants) {
+        Ok(sim) => sim,
+        Err(e) => return bad_input(&e),
+    };
+    sim.run_until(until);
+    let report = Report::of(&sim);
+    let text = match a.format {
+        Format::Json => report.json(),
+        Format::Csv => crate::report::csv(&report),
+        Format::Table => crate::report::table(&report),
+    };
+    print_out(&text)
+}
+
+/// Set by Ctrl+C during a sweep.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// The first Ctrl+C stops a sweep after the runs under way (their slices); a second ends the
+/// process at once.
+fn stop_on_ctrl_c() {
+    let handler = || {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    };
+    if let Err(e) = ctrlc::set_handler(handler) {
+        eprintln!("brokerlab: Ctrl+C will not stop the sweep cleanly: {e}");
+    }
+}
+
+/// The sweep's plan from its arguments, every point checked.
+fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
+    let bad = |e: ParamError| bad_input(&format!("{}: --param {e}", base.source));
+    let axes = a
+        .params
+        .iter()
+        .map(|p| sim_sweep::axis(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad)?;
+    let mut plan = Plan::new(base, &axes, a.seeds).map_err(bad)?;
+    plan.until = until_arg(a.until)?;
+    let selected = Simulation::select(base.clone(), &a.variants).map_err(|e| bad_input(&e))?;
+    plan.variants = selected.variants.iter().map(|v| v.index).collect();
+    Ok(plan)
+}
+
+/// The metric paths asked for, each checked against the catalogue.
+fn sweep_metrics(a: &SweepArgs) -> Result<Vec<String>, ExitCode> {
+    if a.metrics.is_empty() {
+        return Ok(SWEEP_METRICS.map(str::to_owned).to_vec());
+    }
+    for m in &a.metrics {
+        if !crate::report::is_metric_path(m) {
+            let known = crate::report::metric_paths().join(", ");
+            return Err(bad_input(&format!(
+                "--metric {m}: no such metric; one of: {known}"
+            )));
+        }
+    }
+    Ok(a.metrics.clone())
+}
+
+/// `brokerlab sweep`: every point x seed of the grid on `--jobs` threads, then statistics.
+fn sweep(a: &SweepArgs) -> ExitCode {
+    let prepared =
+        load_set(&a.file, &a.set).and_then(|base| Ok((sweep_plan(a, &base)?, sweep_metrics(a)?)));
+    let (plan, metrics) = match prepared {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let jobs = a.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        |j| usize::try_from(j).unwrap_or(1),
+    );
+    let tty = std::io::stderr().is_terminal();
+    let progress = move |done: usize, total: usize| {
+        if tty {
+            eprint!("\r[{done}/{total}]");
+        }
+    };
+    stop_on_ctrl_c();
+    progress(0, plan.runs());
+    let results = sim_sweep::run(
+        &plan,
+        jobs,
+        &CANCEL,
+        &progress,
+        &crate::report::sweep::measure,
+    );
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let report = SweepReport::new(&plan, &results, &metrics);
+    let text = match a.format {
+        Format::Json => report.json(),
+        Format::Csv => report.csv(),
+        Format::Table => report.table(),
+    };
+    let code = print_out(&text);
+    if report.complete {
+        return code;
+    }
+    let done = results.iter().filter(|r| r.is_some()).count();
+    eprintln!(
+        "brokerlab: sweep stopped: {done} of {} runs finished (points show their runs; points without one are left out)",
+        results.len()
+    );
+    ExitCode::from(130)
 }
 
 /// `brokerlab import`: list the flowcharts of a Markdown file, or turn one into a scenario.

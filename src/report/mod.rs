@@ -8,6 +8,7 @@
 
 mod catalogue;
 mod render;
+pub mod sweep;
 
 pub use catalogue::{
     is_metric_path, metric, metric_paths, path_label, reason_meaning, Better, Kind, Metric,

@@ -47,6 +47,10 @@ pub fn to_secs(t: Nanos) -> f64 {
 pub struct Scenario {
     /// Where it came from (a path, or `builtin:NAME`); error messages and output name it.
     pub source: String,
+    /// The TOML text it was parsed from: parameter paths (`sim::params`) edit this text and parse
+    /// it again, so a changed scenario keeps the file's comments and passes the file's rules.
+    #[serde(skip)]
+    pub text: std::sync::Arc<str>,
     pub title: Text,
     pub description: Option<Text>,
     pub seed: u64,

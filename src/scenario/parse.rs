@@ -306,6 +306,7 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
     let steps = steps(c, &raw, &top, &variants, &producers, &names)?;
     Ok(Scenario {
         source: c.file.to_owned(),
+        text: c.text.into(),
         title: raw.title.unwrap_or_else(|| Text::plain(c.file)),
         description: raw.description,
         seed: top.seed,

@@ -24,6 +24,8 @@ use crate::metrics::Series;
 use crate::scenario::{secs, Broker, Nanos, Scenario, ScenarioError, System, TopicId};
 use crate::topology::{all_consumers, Topology};
 
+pub mod params;
+pub mod sweep;
 mod tape;
 use std::sync::Arc;
 pub use tape::Tape;

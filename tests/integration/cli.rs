@@ -558,9 +558,21 @@ fn help_of_every_subcommand_lists_its_options_and_no_command_without_the_app_exi
             "csv",
         ],
     );
-    help(&["check", "--help"], &["FILE", "expectations"]);
+    help(&["check", "--help"], &["FILE", "expectations", "--set"]);
     help(&["list", "--help"], &["built-in"]);
-    help(&["open", "--help"], &["FILE"]);
+    help(&["open", "--help"], &["FILE", "--set"]);
+    help(&["notes", "--help"], &["--set"]);
+    help(
+        &["sweep", "--help"],
+        &[
+            "--param",
+            "FROM..TO[:STEP]",
+            "--seeds",
+            "--metric",
+            "--jobs",
+            "--set",
+        ],
+    );
 
     if !cfg!(feature = "app") {
         let err = bad_input(&[]);
@@ -636,4 +648,301 @@ fn import_lists_flowcharts_writes_a_scenario_that_checks_and_mirrors_the_drawing
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn set_changes_the_scenario_of_every_command_and_a_bad_path_or_value_exits_2() {
+    // Two paths to the same scenario give the same run, byte for byte; both differ from none.
+    let base = ok(&["run", "point-to-point", "--format", "json"]);
+    let scaled = ok(&[
+        "run",
+        "point-to-point",
+        "--set",
+        "scale.rate=2",
+        "--format",
+        "json",
+    ]);
+    let each = ok(&[
+        "run",
+        "point-to-point",
+        "--set",
+        "producer.*.rate_per_s=40",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(scaled, each);
+    assert_ne!(scaled, base);
+    let (b, s): (Value, Value) = (
+        serde_json::from_str(&base).expect("JSON"),
+        serde_json::from_str(&scaled).expect("JSON"),
+    );
+    let (pb, ps) = (
+        metric(&b, "kafka", "produced"),
+        metric(&s, "kafka", "produced"),
+    );
+    assert!(
+        ps > pb * 17 / 10 && ps < pb * 23 / 10,
+        "twice the rate: {pb} -> {ps}"
+    );
+    let more = json(&[
+        "run",
+        "scenarios/point-to-point.toml",
+        "--set",
+        "scale.consumers=3",
+        "--set",
+        "variant.kafka.kafka.partitions=6",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(metric(&more, "point-to-point", "connections"), 30);
+    assert!(ok(&["check", "point-to-point", "--set", "seed=4"]).contains("valid"));
+    assert!(ok(&["notes", "lesson-1", "--set", "seed=2"]).starts_with('#'));
+
+    let err = bad_input(&[
+        "run",
+        "point-to-point",
+        "--set",
+        "producer.sever-1.rate_per_s=3",
+    ]);
+    assert_eq!(
+        err,
+        "builtin:point-to-point: --set producer.sever-1.rate_per_s: no producer named \"sever-1\"; did you mean \"server-1\"?\n"
+    );
+    // The value's problem in the file's own words.
+    let err = bad_input(&[
+        "check",
+        "point-to-point",
+        "--set",
+        "producer.server-1.rate_per_s=-5",
+    ]);
+    assert_eq!(
+        err,
+        "builtin:point-to-point: --set producer.server-1.rate_per_s: rate_per_s must be greater than 0, got -5\n"
+    );
+    let err = bad_input(&["notes", "lesson-1", "--set", "seed"]);
+    assert!(err.contains("--set seed: give PATH=VALUE"), "{err}");
+    // `open` loads (and changes) the scenario before any window: a bad change never opens one.
+    let err = bad_input(&[
+        "open",
+        "point-to-point",
+        "--set",
+        "variant.kafka.kafka.partitons=2",
+    ]);
+    assert!(err.contains("did you mean \"partitions\"?"), "{err}");
+}
+
+/// A sweep's `metrics.NAME.mean` at point `p` for a variant.
+fn sweep_mean(r: &Value, p: usize, variant_name: &str, m: &str) -> f64 {
+    let v = r["points"][p]["variants"]
+        .as_array()
+        .and_then(|vs| vs.iter().find(|v| v["name"] == variant_name))
+        .unwrap_or_else(|| panic!("point {p} has no variant {variant_name}: {r}"));
+    float(&v["metrics"][m], "mean")
+}
+
+#[test]
+fn sweep_of_point_to_point_grows_direct_links_16_fold_and_a_log_4_fold() {
+    // The acceptance check: 4x the producers and 4x the consumers.
+    let r = json(&[
+        "sweep",
+        "point-to-point",
+        "--param",
+        "scale.producers=1,4",
+        "--param",
+        "scale.consumers=1,4",
+        "--metric",
+        "connections",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        r["params"],
+        serde_json::json!(["scale.producers", "scale.consumers"])
+    );
+    let points = r["points"].as_array().expect("points");
+    assert_eq!(points.len(), 4);
+    assert_eq!(
+        points[3]["values"],
+        serde_json::json!({"scale.producers": 4, "scale.consumers": 4})
+    );
+    for direct in ["point-to-point", "point-to-point-retry"] {
+        assert_eq!(sweep_mean(&r, 0, direct, "connections"), 10.0);
+        assert_eq!(sweep_mean(&r, 3, direct, "connections"), 160.0, "x16");
+    }
+    assert_eq!(sweep_mean(&r, 0, "kafka", "connections"), 7.0);
+    assert_eq!(sweep_mean(&r, 3, "kafka", "connections"), 28.0, "x4");
+}
+
+#[test]
+fn sweep_seeds_give_mean_and_ci95_that_match_single_runs_whatever_the_jobs() {
+    let args = |jobs: &'static str| {
+        [
+            "sweep",
+            "point-to-point",
+            "--param",
+            "scale.rate=0.5,1",
+            "--seeds",
+            "3",
+            "--variant",
+            "kafka",
+            "--metric",
+            "delivered",
+            "--until",
+            "5",
+            "--jobs",
+            jobs,
+            "--format",
+            "json",
+        ]
+    };
+    let one = ok(&args("1"));
+    assert_eq!(ok(&args("2")), one, "the output does not depend on --jobs");
+    let r: Value = serde_json::from_str(&one).expect("JSON");
+    assert_eq!(r["seeds"], 3);
+    assert_eq!(r["complete"], true);
+    // By hand: the three runs of point 0 (seeds 7, 8, 9), then mean and t(2) * s / sqrt(3).
+    let xs: Vec<f64> = ["7", "8", "9"]
+        .iter()
+        .map(|seed| {
+            let run = json(&[
+                "run",
+                "point-to-point",
+                "--set",
+                "scale.rate=0.5",
+                "--seed",
+                seed,
+                "--variant",
+                "kafka",
+                "--until",
+                "5",
+                "--format",
+                "json",
+            ]);
+            metric(&run, "kafka", "delivered") as f64
+        })
+        .collect();
+    let mean = xs.iter().sum::<f64>() / 3.0;
+    let s = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let stats = &r["points"][0]["variants"][0]["metrics"]["delivered"];
+    assert!(
+        (float(stats, "mean") - mean).abs() < 1e-9,
+        "{stats} vs {xs:?}"
+    );
+    assert!(
+        (float(stats, "ci95") - 4.303 * s / 3f64.sqrt()).abs() < 1e-9,
+        "{stats}"
+    );
+    assert!(float(stats, "ci95") > 0.0, "three seeds differ: {xs:?}");
+    assert_eq!(
+        float(stats, "min"),
+        xs.iter().copied().fold(f64::INFINITY, f64::min)
+    );
+    assert_eq!(float(stats, "max"), xs.iter().copied().fold(0.0, f64::max));
+
+    let table = ok(&[
+        "sweep",
+        "point-to-point",
+        "--param",
+        "scale.rate=0.5,1",
+        "--seeds",
+        "3",
+        "--variant",
+        "kafka",
+        "--until",
+        "5",
+    ]);
+    assert!(
+        table.contains("mean ± 95% confidence") && table.contains(" ± "),
+        "{table}"
+    );
+    let csv = ok(&[
+        "sweep",
+        "point-to-point",
+        "--param",
+        "latency_ms=1..2:0.5",
+        "--variant",
+        "kafka",
+        "--until",
+        "2",
+        "--format",
+        "csv",
+    ]);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        rows[0].starts_with("latency_ms,variant,runs,delivered.mean,delivered.ci95"),
+        "{csv}"
+    );
+    let firsts: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap_or(""))
+        .collect();
+    assert_eq!(firsts, ["1.0", "1.5", "2.0"], "an inclusive range");
+}
+
+#[test]
+fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
+    for (args, want) in [
+        (
+            vec!["--param", "scale.rate"],
+            "--param scale.rate: give PATH=V1,V2,... or PATH=FROM..TO[:STEP]",
+        ),
+        (vec!["--param", "scale.rate=2..1"], "below FROM"),
+        (
+            vec!["--param", "producr.*.rate_per_s=1"],
+            "did you mean \"producer\"?",
+        ),
+        (
+            vec!["--param", "producer.*.rate_per_s=5,-1"],
+            "rate_per_s must be greater than 0, got -1",
+        ),
+        (
+            vec!["--metric", "latency"],
+            "--metric latency: no such metric; one of: produced",
+        ),
+        (vec!["--variant", "kafak"], "no variant named \"kafak\""),
+        (vec!["--seeds", "0"], "--seeds"),
+        (vec!["--jobs", "0"], "--jobs"),
+    ] {
+        let mut all = vec!["sweep", "point-to-point"];
+        all.extend(args);
+        let err = bad_input(&all);
+        assert!(err.contains(want), "{all:?}: {err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sweep_stopped_by_ctrl_c_prints_the_points_it_finished() {
+    let child = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+        .args([
+            "sweep",
+            "point-to-point",
+            "--param",
+            "seed=1..200",
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start brokerlab sweep");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("brokerlab ends");
+    assert_eq!(out.status.code(), Some(130), "stderr: {}", stderr(&out));
+    let r: Value = serde_json::from_str(&stdout(&out)).expect("what is done, as JSON");
+    assert_eq!(r["complete"], false);
+    let points = r["points"].as_array().expect("points");
+    assert!(points.len() < 200, "stopped early: {} points", points.len());
+    assert!(
+        points.iter().all(|p| p["runs"] == 1),
+        "only finished points"
+    );
+    assert!(stderr(&out).contains("sweep stopped"), "{}", stderr(&out));
 }

@@ -1,0 +1,453 @@
+//! Sweeps: one scenario run over a grid of parameter values and several seeds, on several
+//! threads, with results in a fixed order whatever the number of threads.
+//!
+//! ```text
+//!   --param a=1,2 --param b=0.5..1.0:0.5 --seeds 3
+//!     grid:  (a=1,b=0.5) (a=1,b=1.0) (a=2,b=0.5) (a=2,b=1.0)      first param outermost
+//!     runs:  point 0 seed s, s+1, s+2 | point 1 seed s, s+1, s+2 | ...   run i = point i/3
+//!     threads take the next run index from one atomic counter; run i's result goes to slot i
+//! ```
+//!
+//! The driver knows no metric: the caller measures each finished run with a closure (the
+//! report layer reads its catalogue there).
+
+use super::params::{self, ParamError};
+use super::Simulation;
+use crate::scenario::{Nanos, Scenario};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The most values one `--param` takes, and the most runs a sweep makes.
+pub const MAX_VALUES: usize = 10_000;
+pub const MAX_RUNS: usize = 100_000;
+
+/// One swept parameter and its values, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    pub path: String,
+    pub values: Vec<toml::Value>,
+}
+
+/// `PATH=V1,V2,...` (TOML values, bare words as strings) or `PATH=FROM..TO[:STEP]` (numbers,
+/// both ends included, STEP 1 by default; whole numbers when all three are).
+///
+/// # Errors
+/// The text has neither form; a range that is empty, steps backwards or has too many values.
+pub fn axis(text: &str) -> Result<Axis, ParamError> {
+    let form = "give PATH=V1,V2,... or PATH=FROM..TO[:STEP]";
+    let Some((path, values)) = text.split_once('=') else {
+        return Err(ParamError::new(text, form));
+    };
+    let (path, values) = (path.trim(), values.trim());
+    if path.is_empty() || values.is_empty() {
+        return Err(ParamError::new(text, form));
+    }
+    let values = match values.split_once("..") {
+        Some((from, to)) => range(path, from, to)?,
+        None => values
+            .split(',')
+            .map(|v| match v.trim() {
+                "" => Err(ParamError::new(
+                    path,
+                    format!("an empty value in {values:?}"),
+                )),
+                v => Ok(params::value(v)),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    if values.len() > MAX_VALUES {
+        let message = format!("{} values; the limit is {MAX_VALUES}", values.len());
+        return Err(ParamError::new(path, message));
+    }
+    Ok(Axis {
+        path: path.to_owned(),
+        values,
+    })
+}
+
+/// Digits after the decimal point as written (`0.25` has 2), or None in exponent notation.
+fn decimals(text: &str) -> Option<i32> {
+    if text.contains(['e', 'E']) {
+        return None;
+    }
+    let d = text.split_once('.').map_or(0, |(_, frac)| frac.len());
+    i32::try_from(d).ok()
+}
+
+/// `FROM..TO[:STEP]`. Value i is `FROM + i * STEP`, computed from i (no drift from adding
+/// steps up) and rounded to the decimals the three numbers are written with, so `0.1..0.3:0.1`
+/// gives 0.1, 0.2, 0.3 and not 0.30000000000000004.
+fn range(path: &str, from: &str, rest: &str) -> Result<Vec<toml::Value>, ParamError> {
+    let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
+    let texts = [from.trim(), to.trim(), step.trim()];
+    let mut nums = [0.0; 3];
+    for (n, t) in nums.iter_mut().zip(texts) {
+        *n = match t.parse::<f64>() {
+            Ok(x) if x.is_finite() => x,
+            _ => {
+                let message = format!("{t:?} is no number: give FROM..TO[:STEP]");
+                return Err(ParamError::new(path, message));
+            }
+        };
+    }
+    let [from, to, step] = nums;
+    if step <= 0.0 {
+        return Err(ParamError::new(
+            path,
+            format!("STEP must be greater than 0, got {step}"),
+        ));
+    }
+    if to < from {
+        let message = format!("TO ({to}) is below FROM ({from}): a range goes up");
+        return Err(ParamError::new(path, message));
+    }
+    let count = ((to - from) / step + 1e-9).floor() + 1.0;
+    if count > MAX_VALUES as f64 {
+        let message = format!("{count} values; the limit is {MAX_VALUES}");
+        return Err(ParamError::new(path, message));
+    }
+    let whole = texts.iter().all(|t| t.parse::<i64>().is_ok());
+    let places = texts
+        .iter()
+        .map(|t| decimals(t))
+        .collect::<Option<Vec<_>>>();
+    let scale = places.map(|p| 10f64.powi(p.into_iter().max().unwrap_or(0).min(15)));
+    Ok((0..count as usize)
+        .map(|i| {
+            let x = from + i as f64 * step;
+            if whole {
+                toml::Value::Integer(x.round() as i64)
+            } else {
+                toml::Value::Float(scale.map_or(x, |s| (x * s).round() / s))
+            }
+        })
+        .collect())
+}
+
+/// Every combination of the axes' values, the first axis outermost.
+#[must_use]
+pub fn grid(axes: &[Axis]) -> Vec<Vec<(String, toml::Value)>> {
+    let mut points = vec![Vec::new()];
+    for a in axes {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                a.values.iter().map(move |v| {
+                    let mut p = p.clone();
+                    p.push((a.path.clone(), v.clone()));
+                    p
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// One point of the grid: its values and the scenario they make.
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub values: Vec<(String, toml::Value)>,
+    pub scenario: Arc<Scenario>,
+}
+
+/// What a sweep runs: every point, each with `seeds` seeds (the point's seed and the ones after
+/// it), the variants given by index (all by default), until `until` (default: each point's
+/// duration).
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub params: Vec<String>,
+    pub points: Vec<Point>,
+    pub seeds: u64,
+    pub variants: Vec<usize>,
+    pub until: Option<Nanos>,
+}
+
+impl Plan {
+    /// Build every point's scenario, so a bad path or value fails before anything runs.
+    ///
+    /// # Errors
+    /// A path given twice, a path or value [`params::apply`] rejects, too many runs.
+    pub fn new(base: &Scenario, axes: &[Axis], seeds: u64) -> Result<Plan, ParamError> {
+        for (i, a) in axes.iter().enumerate() {
+            if axes[..i].iter().any(|b| b.path == a.path) {
+                return Err(ParamError::new(&a.path, "swept twice: give it one --param"));
+            }
+        }
+        let points = grid(axes);
+        let runs = u64::try_from(points.len())
+            .ok()
+            .and_then(|n| n.checked_mul(seeds.max(1)));
+        if runs.is_none_or(|r| r > MAX_RUNS as u64) {
+            let message = format!(
+                "{} points x {seeds} seeds is over the limit of {MAX_RUNS} runs",
+                points.len()
+            );
+            return Err(ParamError::new("--seeds", message));
+        }
+        let points = points
+            .into_iter()
+            .map(|values| {
+                let scenario = Arc::new(params::apply(base, &values)?);
+                Ok(Point { values, scenario })
+            })
+            .collect::<Result<Vec<_>, ParamError>>()?;
+        Ok(Plan {
+            params: axes.iter().map(|a| a.path.clone()).collect(),
+            points,
+            seeds: seeds.max(1),
+            variants: (0..base.variants.len()).collect(),
+            until: None,
+        })
+    }
+
+    /// Runs in all: points x seeds. Run `i` is point `i / seeds` with seed offset `i % seeds`.
+    #[must_use]
+    pub fn runs(&self) -> usize {
+        self.points.len() * usize::try_from(self.seeds).unwrap_or(usize::MAX)
+    }
+
+    /// Run `i`, to its end; None if `cancel` was set before it ended.
+    fn run_one(&self, i: usize, cancel: &AtomicBool) -> Option<Simulation> {
+        let seeds = usize::try_from(self.seeds).unwrap_or(1);
+        let point = self.points.get(i / seeds)?;
+        let mut s = Scenario::clone(&point.scenario);
+        s.seed = s.seed.saturating_add((i % seeds) as u64);
+        let until = self.until.unwrap_or(s.duration);
+        let mut sim = Simulation::with_variants(Arc::new(s), &self.variants);
+        // In slices, so that Ctrl+C does not wait for a long run to end; the events processed
+        // are the same as in one call.
+        let slice = (until / 64).max(1);
+        let mut t = 0;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            t = (t + slice).min(until);
+            sim.run_until(t);
+            if t >= until {
+                return Some(sim);
+            }
+        }
+    }
+}
+
+/// Run every run of `plan` on `jobs` threads and measure each; slot `i` holds run `i`'s result,
+/// None for a run that `cancel` stopped or kept from starting. `progress(done, total)` is
+/// called after each run (from the thread that ran it).
+pub fn run<R: Send>(
+    plan: &Plan,
+    jobs: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    measure: &(dyn Fn(&Simulation) -> R + Sync),
+) -> Vec<Option<R>> {
+    let total = plan.runs();
+    let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..total).map(|_| None).collect());
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let worker = || loop {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= total {
+            break;
+        }
+        let Some(sim) = plan.run_one(i, cancel) else {
+            break;
+        };
+        let r = measure(&sim);
+        drop(sim);
+        if let Some(slot) = slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(i)
+        {
+            *slot = Some(r);
+        }
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, total.max(1)) {
+            scope.spawn(worker);
+        }
+    });
+    slots.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_scenario;
+
+    fn point_to_point() -> Scenario {
+        let text = crate::builtin::get("point-to-point").unwrap_or_default();
+        parse_scenario("builtin:point-to-point", text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn floats(a: &Axis) -> Vec<f64> {
+        a.values
+            .iter()
+            .map(|v| v.as_float().unwrap_or(f64::NAN))
+            .collect()
+    }
+
+    #[test]
+    fn a_range_includes_its_end_and_steps_without_drift() {
+        let a = axis("scale.rate=0.5..2.0:0.25").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.path, "scale.rate");
+        assert_eq!(floats(&a), [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]);
+        let a = axis("latency_ms=0.1..0.7:0.1").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(floats(&a), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
+        let a = axis("scale.producers=1..4").unwrap_or_else(|e| panic!("{e}"));
+        let ints: Vec<i64> = a
+            .values
+            .iter()
+            .filter_map(toml::Value::as_integer)
+            .collect();
+        assert_eq!(ints, [1, 2, 3, 4]);
+        let a = axis("seed=-2..7:3").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.values.len(), 4, "-2, 1, 4, 7");
+        let a = axis("latency_ms=0..1:0.3").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            floats(&a),
+            [0.0, 0.3, 0.6, 0.9],
+            "the end is included only when hit"
+        );
+    }
+
+    #[test]
+    fn a_list_takes_toml_values_and_bare_words() {
+        let a =
+            axis("consumer.*.service_dist=fixed, exponential").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            a.values,
+            [
+                toml::Value::String("fixed".into()),
+                toml::Value::String("exponential".into())
+            ]
+        );
+        let a = axis("seed=4").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.values, [toml::Value::Integer(4)]);
+    }
+
+    #[test]
+    fn bad_axes_say_what_is_wrong() {
+        for (text, want) in [
+            ("scale.rate", "give PATH=V1,V2,... or PATH=FROM..TO[:STEP]"),
+            ("=1,2", "give PATH="),
+            ("scale.rate=", "give PATH="),
+            ("scale.rate=1,,2", "an empty value"),
+            ("scale.rate=2..1", "below FROM"),
+            ("scale.rate=1..2:0", "STEP must be greater than 0"),
+            ("scale.rate=1..x", "\"x\" is no number"),
+            ("seed=0..100000", "the limit is 10000"),
+        ] {
+            match axis(text) {
+                Ok(a) => panic!("{text} should fail, got {a:?}"),
+                Err(e) => assert!(e.to_string().contains(want), "{text}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_grid_runs_the_first_axis_outermost() {
+        let axes = [
+            axis("a=1,2").unwrap_or_else(|e| panic!("{e}")),
+            axis("b=x,y,z").unwrap_or_else(|e| panic!("{e}")),
+        ];
+        let g = grid(&axes);
+        assert_eq!(g.len(), 6);
+        let show: Vec<String> = g
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|(_, v)| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            show,
+            ["1 \"x\"", "1 \"y\"", "1 \"z\"", "2 \"x\"", "2 \"y\"", "2 \"z\""]
+        );
+        assert_eq!(grid(&[]).len(), 1, "no axis: the scenario itself");
+    }
+
+    #[test]
+    fn a_plan_checks_every_point_before_running() {
+        let s = point_to_point();
+        let bad = [axis("producer.*.rate_per_s=10,-1").unwrap_or_else(|e| panic!("{e}"))];
+        let e = Plan::new(&s, &bad, 1)
+            .err()
+            .unwrap_or_else(|| panic!("-1 is no rate"));
+        assert_eq!(e.path, "producer.*.rate_per_s");
+        assert!(e.message.contains("greater than 0"), "{e}");
+        let twice = [
+            axis("seed=1,2").unwrap_or_else(|e| panic!("{e}")),
+            axis("seed=3").unwrap_or_else(|e| panic!("{e}")),
+        ];
+        assert!(Plan::new(&s, &twice, 1).is_err());
+        let many = [axis("seed=1..10000").unwrap_or_else(|e| panic!("{e}"))];
+        let e = Plan::new(&s, &many, 11)
+            .err()
+            .unwrap_or_else(|| panic!("too many runs"));
+        assert!(e.message.contains("limit of 100000 runs"), "{e}");
+    }
+
+    /// Each run's (seed, events, delivered per variant): what a measure closure can see.
+    fn runs(plan: &Plan, jobs: usize) -> Vec<Option<(u64, u64, Vec<u64>)>> {
+        let cancel = AtomicBool::new(false);
+        run(plan, jobs, &cancel, &|_, _| {}, &|sim: &Simulation| {
+            let delivered = sim
+                .variants
+                .iter()
+                .map(|v| v.tally().counters.delivered)
+                .collect();
+            (sim.scenario.seed, sim.events(), delivered)
+        })
+    }
+
+    #[test]
+    fn results_sit_in_run_order_whatever_the_threads() {
+        let s = point_to_point();
+        let axes = [axis("scale.rate=0.5,1").unwrap_or_else(|e| panic!("{e}"))];
+        let mut plan = Plan::new(&s, &axes, 2).unwrap_or_else(|e| panic!("{e}"));
+        plan.until = Some(crate::scenario::secs(5.0));
+        plan.variants = vec![0, 2];
+        let one = runs(&plan, 1);
+        assert_eq!(one.len(), 4);
+        let seeds: Vec<u64> = one.iter().flatten().map(|r| r.0).collect();
+        assert_eq!(seeds, [7, 8, 7, 8]);
+        assert!(one.iter().flatten().all(|r| r.2.len() == 2));
+        assert_eq!(runs(&plan, 3), one);
+    }
+
+    #[test]
+    fn a_run_in_slices_is_the_run_in_one_go() {
+        let s = point_to_point();
+        let plan = Plan::new(&s, &[], 1).unwrap_or_else(|e| panic!("{e}"));
+        let cancel = AtomicBool::new(false);
+        let sliced = plan
+            .run_one(0, &cancel)
+            .unwrap_or_else(|| panic!("not cancelled"));
+        let mut whole = Simulation::new(s.clone());
+        whole.run_until(s.duration);
+        assert_eq!(sliced.events(), whole.events());
+        for (a, b) in sliced.variants.iter().zip(&whole.variants) {
+            assert_eq!(format!("{:?}", a.tally()), format!("{:?}", b.tally()));
+            assert_eq!(format!("{:?}", a.groups()), format!("{:?}", b.groups()));
+        }
+    }
+
+    #[test]
+    fn a_cancelled_sweep_runs_nothing_more() {
+        let s = point_to_point();
+        let plan = Plan::new(&s, &[], 3).unwrap_or_else(|e| panic!("{e}"));
+        let cancel = AtomicBool::new(true);
+        let out = run(&plan, 2, &cancel, &|_, _| {}, &|sim: &Simulation| {
+            sim.events()
+        });
+        assert_eq!(out, [None, None, None]);
+    }
+}
