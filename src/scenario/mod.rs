@@ -8,6 +8,7 @@
 //! Everything the engine reads comes from [`Scenario`]; nothing downstream sees a raw value, so a
 //! rule checked here holds everywhere.
 
+mod budget;
 mod parse;
 mod text;
 

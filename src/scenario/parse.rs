@@ -11,7 +11,11 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 
-/// Limits that protect memory and time. Over one is an error that names it.
+/// Limits that protect memory and time. Over one is an error that names it (and, for the
+/// budgets that multiply out, the estimate). Under every limit a run's memory is bounded: what
+/// grows with a run is held per message (a retained log record: 8 bytes), per expected delivery
+/// (a cell while it is pending: 2 to 8 bytes), per group and partition (offsets) and per group
+/// and key (ordering checks).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub nodes: usize,
@@ -21,7 +25,14 @@ pub struct Limits {
     pub faults: usize,
     pub steps: usize,
     pub rate_per_s: f64,
+    /// Messages a run creates (within the 32-bit message ids).
     pub messages: f64,
+    /// Deliveries a run expects: each message times the consumer groups of its topic.
+    pub deliveries: f64,
+    /// Kafka partitions (of every topic) times consumer groups: offsets kept per pair.
+    pub partition_groups: f64,
+    /// Key slots times consumer groups: the newest message of each key, kept per group.
+    pub key_groups: f64,
     pub keys_total: u64,
     pub duration_s: f64,
     pub latency_ms: f64,
@@ -40,7 +51,10 @@ pub const LIMITS: Limits = Limits {
     faults: 1000,
     steps: 100,
     rate_per_s: 1_000_000.0,
-    messages: 10_000_000.0,
+    messages: 200_000_000.0,
+    deliveries: 250_000_000.0,
+    partition_groups: 4_000_000.0,
+    key_groups: 50_000_000.0,
     keys_total: 1_000_000,
     duration_s: 10_000_000.0,
     latency_ms: 60_000.0,
@@ -53,7 +67,7 @@ pub const LIMITS: Limits = Limits {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawScenario {
+pub(super) struct RawScenario {
     title: Option<Text>,
     description: Option<Text>,
     seed: Option<Spanned<i64>>,
@@ -61,30 +75,30 @@ struct RawScenario {
     latency_ms: Option<Spanned<f64>>,
     sample_step_s: Option<Spanned<f64>>,
     #[serde(default)]
-    producer: Vec<Spanned<RawProducer>>,
+    pub(super) producer: Vec<Spanned<RawProducer>>,
     #[serde(default)]
     consumer: Vec<Spanned<RawConsumer>>,
     #[serde(default)]
     fault: Vec<Spanned<RawFault>>,
     #[serde(default)]
-    variant: Vec<Spanned<RawVariant>>,
+    pub(super) variant: Vec<Spanned<RawVariant>>,
     #[serde(default)]
     step: Vec<Spanned<RawStep>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawProducer {
+pub(super) struct RawProducer {
     name: Spanned<String>,
-    publish: Vec<Spanned<RawPublish>>,
+    pub(super) publish: Vec<Spanned<RawPublish>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPublish {
+pub(super) struct RawPublish {
     topic: Spanned<String>,
-    rate_per_s: Spanned<f64>,
-    keys: Option<Spanned<i64>>,
+    pub(super) rate_per_s: Spanned<f64>,
+    pub(super) keys: Option<Spanned<i64>>,
     size_bytes: Option<Spanned<i64>>,
     arrivals: Option<Arrivals>,
 }
@@ -112,8 +126,8 @@ struct RawFault {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawVariant {
-    name: Spanned<String>,
+pub(super) struct RawVariant {
+    pub(super) name: Spanned<String>,
     shape: Spanned<Shape>,
     broker: Option<Spanned<BrokerKind>>,
     direct: Option<Spanned<DirectOptions>>,
@@ -162,15 +176,15 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a str,
     text: &'a str,
 }
 
-type Res<T> = Result<T, ScenarioError>;
+pub(super) type Res<T> = Result<T, ScenarioError>;
 
 impl Checker<'_> {
-    fn at(&self, offset: usize, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn at(&self, offset: usize, message: impl Into<String>) -> ScenarioError {
         let (line, col) = line_col(self.text, offset);
         ScenarioError {
             file: self.file.to_owned(),
@@ -303,6 +317,9 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
         ));
     }
     let variants = variants(c, &raw)?;
+    super::budget::check(
+        c, &raw, &top, &topics, &producers, &consumers, &faults, &variants,
+    )?;
     let steps = steps(c, &raw, &top, &variants, &producers, &names)?;
     Ok(Scenario {
         source: c.file.to_owned(),
@@ -323,9 +340,9 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
 }
 
 /// The scenario's own numbers.
-struct Top {
+pub(super) struct Top {
     seed: u64,
-    duration_s: f64,
+    pub(super) duration_s: f64,
     latency_ms: f64,
     sample_step_s: f64,
 }

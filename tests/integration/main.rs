@@ -8,6 +8,7 @@ mod conservation;
 mod engine;
 mod layers;
 mod lessons;
+mod limits;
 mod malformed;
 mod models;
 mod queueing;

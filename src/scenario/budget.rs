@@ -1,0 +1,150 @@
+//! The budgets that multiply out: what a run would hold or do, estimated from the file before
+//! it runs, against the limits. A file over one is refused with the estimate; under all of them a
+//! run's memory is bounded (see [`super::Limits`]).
+//!
+//! ```text
+//!   deliveries        = sum over groups of the messages of the topics it subscribes to
+//!   partition_groups  = Kafka partitions (all topics) x consumer groups
+//!   key_groups        = key slots x consumer groups
+//! ```
+
+use super::parse::{Checker, RawScenario, Res, Top};
+use super::{Broker, Consumer, ExchangeKind, Fault, Producer, System, Variant, LIMITS};
+use std::collections::BTreeMap;
+
+/// Messages each topic gets over the run.
+fn per_topic(producers: &[Producer], topics: usize, duration_s: f64) -> Vec<f64> {
+    let mut n = vec![0.0; topics];
+    for pb in producers.iter().flat_map(|p| &p.publish) {
+        n[usize::from(pb.topic)] += pb.rate_per_s * duration_s;
+    }
+    n
+}
+
+/// The topics of each consumer group, over every consumer that joins it. Behind a RabbitMQ
+/// topic exchange a pattern may bind more topics than it names: an entry with `*` or `#` then
+/// counts as every topic (an upper bound).
+fn groups(
+    topics: &[String],
+    consumers: &[&Consumer],
+    patterns: bool,
+) -> BTreeMap<String, Vec<bool>> {
+    let mut g: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+    for c in consumers {
+        let subs = g
+            .entry(c.group.clone())
+            .or_insert_with(|| vec![false; topics.len()]);
+        for &t in &c.subscribe {
+            let name = &topics[usize::from(t)];
+            if patterns && (name.contains('*') || name.contains('#')) {
+                subs.iter_mut().for_each(|s| *s = true);
+            }
+            subs[usize::from(t)] = true;
+        }
+    }
+    g
+}
+
+/// Where to point for a budget of the workload: its largest publish entry's rate.
+fn biggest_entry(raw: &RawScenario) -> usize {
+    raw.producer
+        .iter()
+        .flat_map(|p| &p.get_ref().publish)
+        .max_by(|a, b| {
+            a.get_ref()
+                .rate_per_s
+                .get_ref()
+                .total_cmp(b.get_ref().rate_per_s.get_ref())
+        })
+        .map_or(0, |pb| pb.get_ref().rate_per_s.span().start)
+}
+
+#[allow(clippy::too_many_arguments, clippy::cast_precision_loss)]
+pub(super) fn check(
+    c: &Checker,
+    raw: &RawScenario,
+    top: &Top,
+    topics: &[String],
+    producers: &[Producer],
+    consumers: &[Consumer],
+    faults: &[Fault],
+    variants: &[Variant],
+) -> Res<()> {
+    let everyone: Vec<&Consumer> = consumers
+        .iter()
+        .chain(faults.iter().filter_map(Fault::added_consumer))
+        .collect();
+    let patterns = variants.iter().any(|v| {
+        matches!(&v.system, System::Broker { broker: Broker::Rabbitmq(o), .. } if o.exchange == ExchangeKind::Topic)
+    });
+    let groups = groups(topics, &everyone, patterns);
+    let n_groups = groups.len() as f64;
+    let messages = per_topic(producers, topics.len(), top.duration_s);
+    let deliveries: f64 = groups
+        .values()
+        .flat_map(|subs| {
+            subs.iter()
+                .zip(&messages)
+                .filter(|(s, _)| **s)
+                .map(|(_, n)| n)
+        })
+        .sum();
+    if deliveries > LIMITS.deliveries {
+        return Err(c.at(
+            biggest_entry(raw),
+            format!(
+                "the run would expect about {deliveries:.0} deliveries (each message times the {n_groups} \
+                 consumer groups of its topic); the limit is {:.0}: lower rate_per_s or duration_s, or \
+                 use fewer groups",
+                LIMITS.deliveries
+            ),
+        ));
+    }
+    let keys: f64 = producers
+        .iter()
+        .flat_map(|p| &p.publish)
+        .map(|pb| f64::from(pb.keys))
+        .sum();
+    if keys * n_groups > LIMITS.key_groups {
+        return Err(c.at(
+            biggest_entry(raw),
+            format!(
+                "{keys:.0} keys times {n_groups} consumer groups is {:.0}; the limit is {:.0} (each group \
+                 keeps the newest message of every key): use fewer keys or groups",
+                keys * n_groups,
+                LIMITS.key_groups
+            ),
+        ));
+    }
+    partitions(c, raw, topics.len(), n_groups, variants)
+}
+
+fn partitions(
+    c: &Checker,
+    raw: &RawScenario,
+    topics: usize,
+    n_groups: f64,
+    variants: &[Variant],
+) -> Res<()> {
+    for (v, rv) in variants.iter().zip(&raw.variant) {
+        let System::Broker {
+            broker: Broker::Kafka(o),
+            ..
+        } = &v.system
+        else {
+            continue;
+        };
+        let pairs = f64::from(o.partitions) * topics as f64 * n_groups;
+        if pairs > LIMITS.partition_groups {
+            return Err(c.at(
+                rv.get_ref().name.span().start,
+                format!(
+                    "{} partitions x {topics} topics x {n_groups} consumer groups is {pairs:.0} offsets to \
+                     keep; the limit is {:.0}: use fewer partitions or groups",
+                    o.partitions, LIMITS.partition_groups
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
