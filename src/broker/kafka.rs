@@ -170,12 +170,6 @@ fn decimal(n: u32, buf: &mut [u8; 10]) -> &[u8] {
     &buf[i..]
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    msg: MsgRef,
-    size: u32,
-}
-
 /// A log segment: the unit retention deletes.
 #[derive(Clone, Copy, Debug)]
 struct Segment {
@@ -196,7 +190,8 @@ struct Partition {
     /// requests go there): the edges a viewer draws.
     node: NodeId,
     broker_node: NodeId,
-    log: VecDeque<Entry>,
+    /// The records from `base` on: a reference each (what a record is, the class table says).
+    log: VecDeque<MsgRef>,
     /// Offset of `log[0]`.
     base: u64,
     /// High watermark: records below it are on every replica and readable.
@@ -215,7 +210,7 @@ impl Partition {
     fn end(&self) -> u64 {
         self.base + self.log.len() as u64
     }
-    fn entry(&self, offset: u64) -> Option<&Entry> {
+    fn entry(&self, offset: u64) -> Option<&MsgRef> {
         offset
             .checked_sub(self.base)
             .and_then(|i| self.log.get(usize::try_from(i).ok()?))
@@ -246,6 +241,42 @@ struct KGroup {
     fetch: Vec<u64>,
     processed: Vec<u64>,
     owner: Vec<Option<ConsumerId>>,
+    /// Per partition: its position in its owner's `assigned` list.
+    slot: Vec<u32>,
+}
+
+/// A set of small integers (positions in a consumer's `assigned` list), as bits.
+#[derive(Clone, Debug, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn set(&mut self, i: usize, on: bool) {
+        let (w, b) = (i / 64, i % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        if on {
+            self.0[w] |= 1 << b;
+        } else {
+            self.0[w] &= !(1 << b);
+        }
+    }
+    /// The first member at or after `from`, else the first from 0 (members are below `n`).
+    fn next_from(&self, from: usize, n: usize) -> Option<usize> {
+        let first_at = |start: usize| -> Option<usize> {
+            let mut w = start / 64;
+            let mut word = self.0.get(w)? & (!0u64 << (start % 64));
+            loop {
+                if word != 0 {
+                    let i = w * 64 + word.trailing_zeros() as usize;
+                    return (i < n).then_some(i);
+                }
+                w += 1;
+                word = *self.0.get(w)?;
+            }
+        };
+        first_at(from).or_else(|| first_at(0).filter(|&i| i < from))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -263,6 +294,9 @@ pub struct Kafka {
     group_of: Vec<Option<usize>>,
     /// Per consumer: the partitions it owns, records fetched and not yet processed.
     assigned: Vec<Vec<usize>>,
+    /// Per consumer: the positions in `assigned` of the partitions it can fetch from now (a
+    /// leader, a record past its group's position), so a fetch costs no scan of them all.
+    ready: Vec<Bits>,
     inflight: Vec<u32>,
     next_part: Vec<usize>,
     polls: Vec<PollLoop>,
@@ -329,6 +363,7 @@ impl Kafka {
             groups: Vec::new(),
             group_of: vec![None; n_consumers],
             assigned: vec![Vec::new(); n_consumers],
+            ready: vec![Bits::default(); n_consumers],
             inflight: vec![0; n_consumers],
             next_part: vec![0; n_consumers],
             polls: vec![PollLoop::default(); n_consumers],
@@ -437,7 +472,7 @@ impl Kafka {
             s.bytes += u64::from(size);
             s.last_at = now;
         }
-        part.log.push_back(Entry { msg: m, size });
+        part.log.push_back(m);
         part.bytes += u64::from(size);
         p.store(size);
         // The log now holds the copy that travelled, for every group waiting for it: nothing to
@@ -490,11 +525,12 @@ impl Kafka {
                 let offset = part.base;
                 part.base += 1;
                 part.hw = part.hw.max(part.base);
-                part.bytes -= u64::from(e.size);
-                p.unstore(e.size);
+                let size = p.info(e).size;
+                part.bytes -= u64::from(size);
+                p.unstore(size);
                 for g in &self.groups {
                     if g.committed[pi].is_none_or(|c| c <= offset) {
-                        p.release(e.msg, g.gid, Release::Lost(LossReason::Retention), node);
+                        p.release(e, g.gid, Release::Lost(LossReason::Retention), node);
                     }
                 }
             }
@@ -504,10 +540,44 @@ impl Kafka {
     /// Let the owners of partition `pi` fetch.
     fn wake(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize) {
         for kg in 0..self.groups.len() {
+            self.mark(kg, pi);
             if let Some(c) = self.groups[kg].owner[pi] {
                 self.pump(p, c);
             }
         }
+    }
+
+    /// Whether group `kg`'s owner of partition `pi` can fetch from it now.
+    fn can_fetch(&self, kg: usize, pi: usize) -> bool {
+        self.parts[pi].leader.is_some() && self.groups[kg].fetch[pi] < self.parts[pi].hw
+    }
+
+    /// Note in its owner's ready set whether group `kg` can fetch from partition `pi`.
+    fn mark(&mut self, kg: usize, pi: usize) {
+        let on = self.can_fetch(kg, pi);
+        let g = &self.groups[kg];
+        if let Some(c) = g.owner[pi] {
+            let slot = g.slot[pi] as usize;
+            self.ready[c.ix()].set(slot, on);
+        }
+    }
+
+    /// [`Kafka::mark`] for every group (the partition's leader or high watermark changed).
+    fn mark_all(&mut self, pi: usize) {
+        for kg in 0..self.groups.len() {
+            self.mark(kg, pi);
+        }
+    }
+
+    /// Consumer `c` (of group `kg`) owns other partitions now: where each is in its list, and
+    /// which it can fetch from.
+    fn rebuild(&mut self, kg: usize, c: ConsumerId) {
+        let mut bits = Bits::default();
+        for (i, &pi) in self.assigned[c.ix()].iter().enumerate() {
+            self.groups[kg].slot[pi] = u32::try_from(i).unwrap_or(u32::MAX);
+            bits.set(i, self.can_fetch(kg, pi));
+        }
+        self.ready[c.ix()] = bits;
     }
 
     /// The index in `groups` of consumer `c`'s group, if it has one here.
@@ -525,34 +595,33 @@ impl Kafka {
         };
         let max = self.opts.max_poll_records;
         let n = self.assigned[ci].len();
-        let mut idle = 0;
-        while self.inflight[ci] < max && idle < n {
-            let pi = self.assigned[ci][self.next_part[ci] % n];
-            self.next_part[ci] = (self.next_part[ci] + 1) % n;
-            if self.parts[pi].leader.is_none() {
-                idle += 1;
-                continue;
-            }
+        // Its partitions in turn from where it left off, skipping those with nothing to fetch.
+        while self.inflight[ci] < max {
+            let Some(i) = self.ready[ci].next_from(self.next_part[ci] % n.max(1), n) else {
+                break;
+            };
+            let pi = self.assigned[ci][i];
+            self.next_part[ci] = (i + 1) % n;
             if self.groups[kg].fetch[pi] < self.parts[pi].base {
                 self.offset_out_of_range(p, kg, pi);
             }
             let pos = self.groups[kg].fetch[pi];
             if pos >= self.parts[pi].hw {
-                idle += 1;
+                self.mark(kg, pi);
                 continue;
             }
-            idle = 0;
             let Some(e) = self.parts[pi].entry(pos).copied() else {
                 break;
             };
             self.groups[kg].fetch[pi] = pos + 1;
+            self.mark(kg, pi);
             self.inflight[ci] += 1;
-            p.hold(e.msg, self.groups[kg].gid);
+            p.hold(e, self.groups[kg].gid);
             let tag = Record {
                 partition: partition_tag(pi),
                 offset: pos,
             };
-            p.deliver(c, e.msg, self.parts[pi].node, tag, false);
+            p.deliver(c, e, self.parts[pi].node, tag, false);
         }
     }
 
@@ -567,7 +636,7 @@ impl Kafka {
                 // Skipping the backlog: the records between are never read by this group.
                 let lost = Release::Lost(LossReason::OffsetReset);
                 for e in &part.log {
-                    p.release(e.msg, g, lost, part.node);
+                    p.release(*e, g, lost, part.node);
                 }
                 end
             }
@@ -624,8 +693,14 @@ impl Kafka {
                 next += take;
             }
         }
+        let mut touched = self.groups[kg].members.clone();
         for (pi, owner) in new_owner {
-            self.hand_partition(p, kg, pi, owner);
+            touched.extend(self.hand_partition(p, kg, pi, owner));
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for &c in &touched {
+            self.rebuild(kg, c);
         }
         for c in self.groups[kg].members.clone() {
             self.pump(p, c);
@@ -639,7 +714,7 @@ impl Kafka {
         kg: usize,
         pi: usize,
         owner: Option<ConsumerId>,
-    ) {
+    ) -> Option<ConsumerId> {
         let old = self.groups[kg].owner[pi];
         if self.groups[kg].committed[pi].is_none() {
             let start = match self.opts.offset_reset {
@@ -652,7 +727,7 @@ impl Kafka {
             grp.processed[pi] = start;
         }
         if old == owner {
-            return;
+            return None;
         }
         if let Some(o) = old {
             // The previous owner, if alive, commits what it processed before giving it up.
@@ -669,6 +744,8 @@ impl Kafka {
         if let Some(c) = owner {
             self.assigned[c.ix()].push(pi);
         }
+        // Its list changed: its positions are found again.
+        old
     }
 
     /// The index in `groups` of ledger group `gid`, made on first use.
@@ -684,6 +761,7 @@ impl Kafka {
             fetch: vec![0; n],
             processed: vec![0; n],
             owner: vec![None; n],
+            slot: vec![u32::MAX; n],
         });
         let i = self.groups.len() - 1;
         if let Some(slot) = self.group_of.get_mut(gid.ix()) {
@@ -732,6 +810,7 @@ impl Kafka {
             self.groups[kg].owner[pi] = None;
         }
         self.assigned[c.ix()].clear();
+        self.rebuild(kg, c);
         self.rebalance(p, kg);
     }
 
@@ -762,6 +841,8 @@ impl Kafka {
             .find(|&r| up[r as usize]);
         self.parts[pi].leader = successor;
         if successor.is_none() {
+            // Offline: nobody can fetch from it.
+            self.mark_all(pi);
             return;
         }
         // The new leader has only what was replicated: records at or past the high watermark
@@ -802,6 +883,7 @@ impl Kafka {
         for g in &mut self.groups {
             g.fetch[pi] = g.fetch[pi].min(hw);
         }
+        self.mark_all(pi);
     }
 
     /// Cut partition `pi`'s log back to `end`; returns the records cut, newest first.
@@ -810,16 +892,17 @@ impl Kafka {
         let part = &mut self.parts[pi];
         while part.end() > end {
             let Some(e) = part.log.pop_back() else { break };
-            part.bytes -= u64::from(e.size);
-            p.unstore(e.size);
-            cut.push(e.msg);
+            let size = p.info(e).size;
+            part.bytes -= u64::from(size);
+            p.unstore(size);
+            cut.push(e);
             // Truncation removes segments that start past the new end.
             let new_end = part.end();
             while part.segments.back().is_some_and(|s| s.base > new_end) {
                 part.segments.pop_back();
             }
             if let Some(s) = part.segments.back_mut() {
-                s.bytes = s.bytes.saturating_sub(u64::from(e.size));
+                s.bytes = s.bytes.saturating_sub(u64::from(size));
             }
             if part.segments.back().is_some_and(|s| s.base == new_end) {
                 part.segments.pop_back();
@@ -975,6 +1058,11 @@ impl BrokerModel for Kafka {
                 }
             }
         }
+        // Every partition is fetchable again before anyone fetches (a fetch goes through all
+        // of a consumer's partitions).
+        for pi in 0..self.parts.len() {
+            self.mark_all(pi);
+        }
         self.flush_retries(p);
         for pi in 0..self.parts.len() {
             self.wake(p, pi);
@@ -1040,8 +1128,8 @@ impl BrokerModel for Kafka {
             for (i, e) in part.log.iter().enumerate() {
                 let offset = part.base + i as u64;
                 for g in &self.groups {
-                    if g.committed[pi].is_none_or(|c| c <= offset) && w.is_pending(e.msg, g.gid) {
-                        f(e.msg.id, g.gid);
+                    if g.committed[pi].is_none_or(|c| c <= offset) && w.is_pending(*e, g.gid) {
+                        f(e.id, g.gid);
                     }
                 }
             }
