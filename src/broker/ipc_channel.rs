@@ -195,6 +195,10 @@ impl BrokerModel for IpcChannel {
         self.dispatch(p);
     }
 
+    fn approx_bytes(&self) -> usize {
+        crate::engine::bytes_of::<MsgRef>(self.buffer.capacity() + self.blocked.capacity())
+    }
+
     fn holdings(&self, w: &World<ChannelTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for &m in self.buffer.iter().chain(self.blocked.iter()) {
             for g in w.pending_groups(m) {

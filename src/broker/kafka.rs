@@ -1123,6 +1123,24 @@ impl BrokerModel for Kafka {
         }
     }
 
+    fn approx_bytes(&self) -> usize {
+        use crate::engine::bytes_of;
+        let logs: usize = self
+            .parts
+            .iter()
+            .map(|p| {
+                bytes_of::<MsgRef>(p.log.capacity()) + bytes_of::<Segment>(p.segments.capacity())
+            })
+            .sum();
+        let groups: usize = self.groups.iter().map(|g| g.owner.len() * 44).sum();
+        let retry: usize = self
+            .retry
+            .iter()
+            .map(|r| bytes_of::<(MsgRef, Option<usize>)>(r.capacity()))
+            .sum();
+        logs + groups + retry
+    }
+
     fn holdings(&self, w: &World<KafkaTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for (pi, part) in self.parts.iter().enumerate() {
             for (i, e) in part.log.iter().enumerate() {

@@ -663,6 +663,21 @@ impl BrokerModel for RabbitMq {
         Ok(())
     }
 
+    fn approx_bytes(&self) -> usize {
+        use crate::engine::bytes_of;
+        let queues: usize = self
+            .queues
+            .iter()
+            .map(|q| bytes_of::<Ready>(q.ready.capacity()))
+            .sum();
+        let unacked: usize = self
+            .unacked
+            .iter()
+            .map(|u| bytes_of::<Unacked>(u.capacity()))
+            .sum();
+        queues + unacked
+    }
+
     fn holdings(&self, _w: &World<RabbitTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for q in &self.queues {
             if let Some(g) = q.group {

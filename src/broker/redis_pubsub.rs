@@ -595,6 +595,15 @@ impl BrokerModel for RedisPubsub {
         }
     }
 
+    fn approx_bytes(&self) -> usize {
+        let logs: usize = self
+            .logs
+            .iter()
+            .map(|l| crate::engine::bytes_of::<Published>(l.entries.capacity()))
+            .sum();
+        logs + self.subs.len() * (std::mem::size_of::<Sub>() + 4 * self.topic_names.len())
+    }
+
     fn holdings(&self, w: &World<PubsubTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for c in self.consumer_ids() {
             let Some(g) = w.group_of(c) else { continue };

@@ -658,6 +658,26 @@ impl BrokerModel for RedisStream {
         }
     }
 
+    fn approx_bytes(&self) -> usize {
+        use crate::engine::bytes_of;
+        let stream = |st: &Stream| {
+            bytes_of::<Entry>(st.entries.capacity())
+                + st.groups
+                    .iter()
+                    .map(|g| bytes_of::<Pending>(g.pel.capacity()))
+                    .sum::<usize>()
+        };
+        let live: usize = self.streams.iter().map(stream).sum();
+        let saved: usize = self
+            .servers
+            .iter()
+            .filter_map(|s| s.rdb.as_ref())
+            .flatten()
+            .map(stream)
+            .sum();
+        live + saved
+    }
+
     fn holdings(&self, _w: &World<StreamTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for st in &self.streams {
             st.holdings(&mut |m, g| f(m.id, g));

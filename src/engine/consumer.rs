@@ -146,6 +146,11 @@ impl<D: Copy> ConsumerRt<D> {
     }
 
     #[inline]
+    /// Deliveries its memory has room for.
+    pub(super) fn capacity(&self) -> usize {
+        self.inbox.capacity()
+    }
+
     pub(super) fn receive(&mut self, d: Delivery<D>) {
         self.inbox.push_back(d);
     }

@@ -525,6 +525,19 @@ impl Ledger {
         self.groups.iter().map(Group::kept).sum()
     }
 
+    /// About how many bytes the cells take.
+    #[must_use]
+    pub fn approx_bytes(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|g| {
+                super::bytes_of::<Cell>(g.ring.capacity())
+                    + super::bytes_of::<(MsgId, Cell)>(g.stragglers.capacity())
+                    + super::bytes_of::<u32>(g.last_of_key.capacity())
+            })
+            .sum()
+    }
+
     #[must_use]
     pub fn group_id(&self, name: &str) -> Option<GroupId> {
         self.groups

@@ -40,6 +40,12 @@ use crate::scenario::{to_secs, FaultAction, Nanos, Scenario};
 use crate::topology::{all_consumers, Topology};
 use world::{Event, Next};
 
+/// Bytes a collection's allocation holds (capacity x element size).
+#[must_use]
+pub fn bytes_of<T>(capacity: usize) -> usize {
+    capacity.saturating_mul(std::mem::size_of::<T>())
+}
+
 /// Creation times no group waits for are let go every this many messages.
 const FORGET_EVERY: u32 = 4096;
 
@@ -524,6 +530,12 @@ impl<M: BrokerModel> Engine<M> {
     #[must_use]
     pub fn trace(&self) -> &[Processing] {
         self.world.trace.as_deref().unwrap_or(&[])
+    }
+
+    /// About how many bytes this variant's state takes (what a checkpoint of it costs).
+    #[must_use]
+    pub fn approx_bytes(&self) -> usize {
+        self.world.approx_bytes() + self.model.approx_bytes() + self.series.len() * 40
     }
 
     #[must_use]

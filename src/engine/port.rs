@@ -151,6 +151,11 @@ pub trait BrokerModel: Clone + Debug + Send + Sync + 'static {
     }
     /// Internal state a learner can see.
     fn state(&self, w: &World<Self::Tags>) -> ModelState;
+    /// About how many bytes its state takes beyond its fixed size (queues, buffers, logs): what
+    /// a clone of it costs, for the tape's checkpoint budget.
+    fn approx_bytes(&self) -> usize {
+        0
+    }
     /// Consumer lag of a group, where the system defines it (Kafka: log end minus committed).
     fn group_lag(&self, _w: &World<Self::Tags>, _g: GroupId) -> Option<u64> {
         None

@@ -124,6 +124,10 @@ impl<E> EventQueue<E> {
             self.heap.pop()
         }
     }
+    /// Events it has room for.
+    pub fn capacity(&self) -> usize {
+        self.heap.capacity() + self.fifo.capacity()
+    }
     /// Every queued event, in no particular order (for audits and snapshots).
     pub fn iter(&self) -> impl Iterator<Item = &Entry<E>> {
         self.heap.iter().chain(self.fifo.iter())

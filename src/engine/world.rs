@@ -368,6 +368,28 @@ impl<T: Tags> World<T> {
         }
     }
 
+    /// About how many bytes the world's growing parts take: events, hops, creation times,
+    /// consumers' memory, the ledger's cells.
+    #[must_use]
+    pub fn approx_bytes(&self) -> usize {
+        use super::bytes_of;
+        let memory: usize = self
+            .consumers
+            .iter()
+            .map(|k| bytes_of::<Delivery<T::Delivery>>(k.capacity()))
+            .sum();
+        bytes_of::<super::queue::Entry<Event<T::Timer>>>(self.queue.capacity())
+            + bytes_of::<Wire<T>>(self.hops.capacity())
+            + bytes_of::<Hop<T>>(self.recent_hops.capacity())
+            + bytes_of::<Nanos>(self.created.capacity())
+            + memory
+            + self.ledger.approx_bytes()
+            + self
+                .trace
+                .as_ref()
+                .map_or(0, |t| bytes_of::<Processing>(t.capacity()))
+    }
+
     // ---- what the engine does (crate-internal) ----
 
     #[inline]

@@ -232,6 +232,12 @@ impl VariantSim {
         each!(&self.engine, e => Box::new(e.recent_hops()))
     }
 
+    /// About how many bytes this variant's state takes (what a checkpoint of it costs).
+    #[must_use]
+    pub fn approx_bytes(&self) -> usize {
+        each!(&self.engine, e => e.approx_bytes())
+    }
+
     /// Check the ledger against what the variant really holds.
     ///
     /// # Errors
@@ -247,7 +253,13 @@ pub struct Simulation {
     pub scenario: Arc<Scenario>,
     pub variants: Vec<VariantSim>,
     now: Nanos,
+    /// Threads the variants run on (at most one per variant).
+    threads: usize,
 }
+
+/// Below this many events expected before the target time, variants run one after the other:
+/// starting threads would cost more than it saves.
+const PARALLEL_EVENTS: u64 = 50_000;
 
 impl Simulation {
     /// All variants of the scenario.
@@ -267,6 +279,7 @@ impl Simulation {
             scenario,
             variants,
             now: 0,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 
@@ -324,11 +337,52 @@ impl Simulation {
         }
     }
 
+    /// Process every event up to and including `t` in every variant. Variants are independent,
+    /// so a long stretch runs them on several threads; the result is the same either way.
     pub fn run_until(&mut self, t: Nanos) {
-        for v in &mut self.variants {
-            v.run_until(t);
+        let threads = self.threads.min(self.variants.len());
+        if threads > 1 && self.expected_events(t) >= PARALLEL_EVENTS {
+            // Each thread takes the next variant not yet run, so a slow one does not hold up
+            // the others' share.
+            let next = std::sync::Mutex::new(self.variants.iter_mut());
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|| loop {
+                        let v = next.lock().ok().and_then(|mut it| it.next());
+                        match v {
+                            Some(v) => v.run_until(t),
+                            None => break,
+                        }
+                    });
+                }
+            });
+        } else {
+            for v in &mut self.variants {
+                v.run_until(t);
+            }
         }
         self.now = self.now.max(t);
+    }
+
+    /// Run variants on at most `n` threads (1: one after the other).
+    pub fn set_threads(&mut self, n: usize) {
+        self.threads = n.max(1);
+    }
+
+    /// Events the variants would process up to `t`, guessed from their pace so far (or taken
+    /// to be many at the start, when there is no pace yet and a stretch of a second or more).
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    fn expected_events(&self, t: Nanos) -> u64 {
+        let ahead = t.saturating_sub(self.now);
+        if self.now == 0 {
+            return if ahead >= secs(1.0) { u64::MAX } else { 0 };
+        }
+        let per_ns = self.events() as f64 / self.now as f64;
+        (per_ns * ahead as f64) as u64
     }
 
     /// Run to the end of the scenario's duration.

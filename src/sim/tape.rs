@@ -22,12 +22,16 @@ use std::time::{Duration, Instant};
 
 /// At most this many checkpoints: memory stays bounded however long the run.
 const MAX_CHECKPOINTS: usize = 64;
+/// Checkpoints together take at most this many bytes: the spacing widens to stay within it.
+pub const CHECKPOINT_BUDGET: usize = 256 << 20;
 
 #[derive(Clone, Debug)]
 struct Checkpoint {
     at: Nanos,
     /// How many of the tape's commands it has applied.
     applied: usize,
+    /// About how many bytes it takes.
+    bytes: usize,
     sim: Simulation,
 }
 
@@ -39,6 +43,8 @@ pub struct Tape {
     selected: Vec<usize>,
     checkpoints: Vec<Checkpoint>,
     checkpoint_every: Nanos,
+    /// What the checkpoints may take together, in bytes.
+    budget: usize,
     /// Commands with the time they apply at, in that order (ties: in the order sent).
     commands: Vec<(Nanos, Command)>,
     /// How many of `commands` the simulation has applied.
@@ -65,6 +71,7 @@ impl Tape {
             selected: indexes.to_vec(),
             checkpoints: Vec::new(),
             checkpoint_every: every,
+            budget: CHECKPOINT_BUDGET,
             commands: Vec::new(),
             applied: 0,
             history: Vec::new(),
@@ -100,25 +107,68 @@ impl Tape {
         &self.commands
     }
 
+    /// Keep the simulation as it is now, within the count and the byte budget: when either is
+    /// reached, every other checkpoint goes (the first, at the start, stays) and the spacing
+    /// doubles, so they still cover the whole run. One that alone would pass the budget is not
+    /// taken: going back re-simulates from an earlier one, as exactly, only slower.
     fn checkpoint(&mut self) {
         let at = self.sim.now();
         if self.checkpoints.last().is_some_and(|c| c.at >= at) {
             return;
         }
-        if self.checkpoints.len() == MAX_CHECKPOINTS {
-            // Thin out: keep every other one, so they still cover the whole run.
-            let mut i = 0;
-            self.checkpoints.retain(|_| {
-                i += 1;
-                i % 2 == 1
+        let bytes: usize = self
+            .sim
+            .variants
+            .iter()
+            .map(super::VariantSim::approx_bytes)
+            .sum();
+        while self.checkpoints.len() >= MAX_CHECKPOINTS
+            || self.checkpoint_bytes().saturating_add(bytes) > self.budget
+        {
+            if !self.thin() {
+                break;
+            }
+        }
+        if self.checkpoints.len() < MAX_CHECKPOINTS
+            && self.checkpoint_bytes().saturating_add(bytes) <= self.budget
+        {
+            self.checkpoints.push(Checkpoint {
+                at,
+                applied: self.applied,
+                bytes,
+                sim: self.sim.clone(),
             });
+        } else {
+            // Nothing left to thin: wait longer before trying again.
             self.checkpoint_every = self.checkpoint_every.saturating_mul(2);
         }
-        self.checkpoints.push(Checkpoint {
-            at,
-            applied: self.applied,
-            sim: self.sim.clone(),
+    }
+
+    /// Drop every other checkpoint after the first and double the spacing; false if there was
+    /// nothing to drop.
+    fn thin(&mut self) -> bool {
+        if self.checkpoints.len() <= 1 {
+            return false;
+        }
+        let mut i = 0;
+        self.checkpoints.retain(|_| {
+            i += 1;
+            i % 2 == 1
         });
+        self.checkpoint_every = self.checkpoint_every.saturating_mul(2);
+        true
+    }
+
+    /// Bytes the checkpoints take together.
+    #[must_use]
+    pub fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints.iter().map(|c| c.bytes).sum()
+    }
+
+    /// Keep the checkpoints within `bytes` from now on.
+    pub fn set_budget(&mut self, bytes: usize) {
+        self.budget = bytes;
+        while self.checkpoint_bytes() > bytes && self.thin() {}
     }
 
     fn checkpoint_due(&self) -> bool {
@@ -191,7 +241,9 @@ impl Tape {
             .rposition(|c| c.at <= t)
             .unwrap_or(0);
         self.checkpoints.truncate(i + 1);
-        let c = &self.checkpoints[i];
+        let Some(c) = self.checkpoints.get(i) else {
+            return;
+        };
         self.sim = c.sim.clone();
         self.applied = c.applied;
         self.forward_to(t, None);
@@ -427,6 +479,31 @@ mod tests {
         // redis-pubsub and rabbitmq have no history for a new group; kafka (earliest) replays it.
         assert_eq!(&replayed[..2], &[0, 0]);
         assert!(replayed[2] > 1000, "{replayed:?}");
+    }
+
+    #[test]
+    fn checkpoints_stay_within_their_byte_budget_and_going_back_stays_exact() {
+        let text = crate::builtin::get("use-cases").unwrap_or_default();
+        let mut t = Tape::new(parse_scenario("t", text).unwrap_or_else(|e| panic!("{e}")));
+        let budget = 3 << 20;
+        t.set_budget(budget);
+        let mut straight = t.clone();
+        for s in 1..=60 {
+            t.seek(secs(f64::from(s)));
+            assert!(
+                t.checkpoint_bytes() <= budget,
+                "{} at {s} s",
+                t.checkpoint_bytes()
+            );
+        }
+        assert!(
+            t.checkpoints.len() >= 2,
+            "some checkpoints fit: {}",
+            t.checkpoints.len()
+        );
+        t.seek(secs(33.3));
+        straight.seek(secs(33.3));
+        assert_eq!(fingerprint(&t), fingerprint(&straight));
     }
 
     #[test]

@@ -174,3 +174,21 @@ fn time_series_are_sampled_at_the_fixed_step() {
         assert!(s.delivered_per_s.iter().skip(1).all(|&r| r > 0.0));
     }
 }
+
+#[test]
+fn variants_on_several_threads_give_byte_identical_results() {
+    let run = |threads: usize| {
+        let text = brokerlab::builtin::get("use-cases").expect("built in");
+        let mut sim =
+            Simulation::new(brokerlab::scenario::parse_scenario("u", text).expect("valid"));
+        sim.set_threads(threads);
+        // Long stretches (threads), then short ones (one after the other), mixed.
+        for t in [20.0, 20.5, 20.501, 45.0, 60.0] {
+            sim.run_until(secs(t));
+        }
+        brokerlab::report::Report::of(&sim).json()
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(5));
+}
