@@ -388,12 +388,13 @@ impl RabbitMq {
     }
 
     /// The connection of `c` is gone: its unacked deliveries go back to the head of their queues.
+    /// Returns what went back.
     fn requeue_unacked(
         &mut self,
         p: &mut Port<'_, RabbitTags>,
         c: ConsumerId,
         only_system: Option<usize>,
-    ) {
+    ) -> Vec<Unacked> {
         let mut keep = VecDeque::new();
         let mut back: Vec<Unacked> = Vec::new();
         for u in self.unacked[c.ix()].drain(..) {
@@ -420,6 +421,7 @@ impl RabbitMq {
             };
             self.enqueue(p, q, r, true);
         }
+        back
     }
 
     fn drop_ready(&mut self, p: &mut Port<'_, RabbitTags>, q: usize, reason: LossReason) {
@@ -563,10 +565,18 @@ impl BrokerModel for RabbitMq {
         held: &[Delivery<FromQueue>],
     ) {
         if self.manual() {
-            // Every delivery it held was unacked: requeued first, its copy then moved back to
-            // the queue.
-            self.requeue_unacked(p, c, None);
-            p.release_held(c, held, Release::Settled);
+            // Its unacked deliveries go back to their queues first; the copy it held of each
+            // then moved back there. One the broker no longer counts as unacked (it crashed
+            // after delivering it) goes with the consumer.
+            let back = self.requeue_unacked(p, c, None);
+            let lost = Release::Lost(how.loss(LossReason::ReceiverOffline));
+            for d in held {
+                let requeued = back
+                    .iter()
+                    .any(|&(q, m, _)| queue_tag(q) == d.tag.queue && m == d.msg);
+                let how = if requeued { Release::Settled } else { lost };
+                p.release_held(c, std::slice::from_ref(d), how);
+            }
         } else {
             let reason = how.loss(LossReason::ReceiverOffline);
             p.release_held(c, held, Release::Lost(reason));

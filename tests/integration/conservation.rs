@@ -8,8 +8,8 @@ use brokerlab::scenario::parse_scenario;
 use brokerlab::sim::Simulation;
 
 #[test]
-fn every_shipped_scenario_conserves_deliveries_at_every_step() {
-    for (name, text) in SCENARIOS {
+fn every_shipped_scenario_and_lesson_conserves_deliveries_at_every_step() {
+    for (name, text) in SCENARIOS.iter().chain(brokerlab::builtin::LESSONS) {
         let s = parse_scenario(name, text).unwrap_or_else(|e| panic!("{e}"));
         let d = brokerlab::scenario::to_secs(s.duration);
         let mut sim = Simulation::new(s);
@@ -208,7 +208,8 @@ redis = {{ maxlen = {maxlen}, noack = {noack}, group_start = "{group_start}", mi
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 24,
+        // PROPTEST_CASES raises it for a longer search (24 in CI).
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24),
         failure_persistence: None,
         // Fixed: CI runs the same cases every time; change the seed to explore others.
         rng_seed: proptest::test_runner::RngSeed::Fixed(0x0b10_c1ab),

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod conservation;
 mod engine;
+mod fuzz_regressions;
 mod layers;
 mod lessons;
 mod limits;
