@@ -7,6 +7,7 @@ mod common;
 mod conservation;
 mod engine;
 mod layers;
+mod layout;
 mod lessons;
 mod malformed;
 mod models;
