@@ -15,7 +15,7 @@ use crate::engine::{Command, ConsumerId, Endpoint, Leg, ProducerId, Status};
 use crate::report::Measured;
 use crate::scenario::{secs, to_secs, Consumer, Lang, ServiceDist, TopicId};
 use crate::sim::VariantSim;
-use crate::topology::{EdgeKind, NodeKind};
+use crate::topology::{place, EdgeKind, NodeKind, Placement};
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
 use egui_graphs::{
     DisplayEdge, DisplayNode, DrawContext, EdgeProps, GraphView, Layout, LayoutState,
@@ -29,11 +29,21 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default)]
 pub struct VisNode {
     pub kind: Option<NodeKind>,
+    /// The full name (on hover) and the short one drawn under the node.
     pub name: String,
+    pub label: String,
+    /// The lines the label is drawn in (from the placement).
+    pub lines: Vec<String>,
+    /// How wide the text under the node may be, how far below the node it starts, and whether
+    /// a leader line joins them (a label staggered into a lower tier), in canvas units.
+    pub room: f32,
+    pub drop: f32,
+    pub leader: bool,
     /// 0..1: queue depth, channel fill, subscriber buffer.
     pub fill: f32,
-    /// A second line under the name (depth, lag, status).
+    /// A second line under the name (depth, lag, status), and a shorter form of it.
     pub detail: String,
+    pub short: String,
     pub state: Look,
     /// Partition lanes of a log: (filled fraction, group offset markers as fractions).
     pub lanes: Vec<(f32, Vec<f32>)>,
@@ -57,21 +67,17 @@ pub struct VisEdge {
     pub kind: Option<EdgeKind>,
     /// Line width in canvas units, from recent traffic.
     pub width: f32,
+    /// The part of the canvas the pane shows when fitted (the placement's frame): egui_graphs
+    /// fits the graph's bounds, and every edge says the frame belongs to them.
+    pub frame: Option<Rect>,
 }
 
 type Graph = egui_graphs::Graph<VisNode, VisEdge, Directed, u32, NodeShape, EdgeShape>;
 
-/// Size (half extents) of a node in canvas units.
+/// Size (half extents) of a node in canvas units: the sizes the placement made room for.
 fn half_size(n: &VisNode) -> Vec2 {
-    match n.kind {
-        Some(NodeKind::Producer) => Vec2::new(30.0, 14.0),
-        Some(NodeKind::Consumer) => Vec2::new(18.0, 18.0),
-        Some(NodeKind::Broker) => Vec2::new(42.0, 18.0),
-        Some(NodeKind::Channel) => Vec2::new(36.0, 10.0),
-        Some(NodeKind::Queue) => Vec2::new(12.0, 24.0),
-        Some(NodeKind::Log) => Vec2::new(44.0, 6.0 + 6.0 * n.lanes.len().max(1) as f32),
-        None => Vec2::splat(10.0),
-    }
+    n.kind
+        .map_or(Vec2::splat(10.0), |k| Vec2::from(k.half_size()))
 }
 
 fn boundary(n: &VisNode, center: Pos2, dir: Vec2) -> Pos2 {
@@ -109,7 +115,8 @@ pub fn topic_color(t: TopicId) -> Color32 {
     PALETTE[usize::from(t) % PALETTE.len()]
 }
 
-/// The shapes of one node at `center` (screen), `zoom` screen pixels per canvas unit.
+/// The shapes of one node at `center` (screen), `zoom` screen pixels per canvas unit: 1. its
+/// body with fill level or partition lanes, 2. marks (down, highlighted, a loss), 3. its text.
 fn node_shapes(
     n: &VisNode,
     center: Pos2,
@@ -118,9 +125,20 @@ fn node_shapes(
     visuals: &egui::Visuals,
     fonts_ctx: &egui::Context,
 ) -> Vec<Shape> {
-    let h = half_size(n) * zoom;
-    let rect = Rect::from_center_size(center, h * 2.0);
-    let dark = visuals.dark_mode;
+    let rect = Rect::from_center_size(center, half_size(n) * 2.0 * zoom);
+    let mut out = body_shapes(n, rect, zoom, emphasis, visuals);
+    out.extend(mark_shapes(n, rect, zoom));
+    out.extend(text_shapes(n, rect, zoom, visuals, fonts_ctx));
+    out
+}
+
+fn body_shapes(
+    n: &VisNode,
+    rect: Rect,
+    zoom: f32,
+    emphasis: bool,
+    visuals: &egui::Visuals,
+) -> Vec<Shape> {
     let base = match n.kind {
         Some(NodeKind::Producer) => Color32::from_rgb(52, 101, 164),
         Some(NodeKind::Consumer) => Color32::from_rgb(46, 139, 87),
@@ -133,18 +151,20 @@ fn node_shapes(
         Look::Normal => base,
         Look::Down => Color32::from_rgb(160, 40, 40),
         Look::Slow => Color32::from_rgb(200, 130, 20),
-        Look::Waiting => Color32::from_gray(if dark { 70 } else { 190 }),
+        Look::Waiting => Color32::from_gray(if visuals.dark_mode { 70 } else { 190 }),
     };
     let stroke = if emphasis {
         Stroke::new(2.5, visuals.selection.stroke.color)
     } else {
         Stroke::new(1.0, visuals.widgets.noninteractive.fg_stroke.color)
     };
-    let mut out = Vec::new();
-    match n.kind {
-        Some(NodeKind::Consumer) => out.push(Shape::circle_filled(center, h.x, fill)),
-        _ => out.push(Shape::rect_filled(rect, 4.0 * zoom, fill)),
-    }
+    let round = 3.0 * zoom;
+    let circle = n.kind == Some(NodeKind::Consumer);
+    let mut out = vec![if circle {
+        Shape::circle_filled(rect.center(), rect.width() / 2.0, fill)
+    } else {
+        Shape::rect_filled(rect, round, fill)
+    }];
     // Fill level (queue depth, channel and buffer fill) from the bottom.
     if n.fill > 0.0
         && matches!(
@@ -160,60 +180,73 @@ fn node_shapes(
             Color32::from_rgb(255, 193, 7).gamma_multiply(0.85),
         ));
     }
-    // Partition lanes with each group's committed offset.
-    if n.kind == Some(NodeKind::Log) && !n.lanes.is_empty() {
-        let inner = rect.shrink(4.0 * zoom);
-        let lane_h = inner.height() / n.lanes.len() as f32;
-        for (i, (filled, marks)) in n.lanes.iter().enumerate() {
-            let y0 = inner.min.y + lane_h * i as f32;
-            let lane = Rect::from_min_size(
-                Pos2::new(inner.min.x, y0 + 1.0),
-                Vec2::new(inner.width(), (lane_h - 2.0).max(1.0)),
-            );
-            out.push(Shape::rect_filled(
-                lane,
-                1.0,
-                Color32::from_gray(if dark { 40 } else { 220 }),
+    if n.kind == Some(NodeKind::Log) {
+        out.extend(lane_shapes(n, rect, zoom, visuals.dark_mode));
+    }
+    out.push(if circle {
+        Shape::circle_stroke(rect.center(), rect.width() / 2.0, stroke)
+    } else {
+        Shape::rect_stroke(rect, round, stroke, egui::StrokeKind::Outside)
+    });
+    out
+}
+
+/// Partition lanes of a log, each with its groups' committed offsets.
+#[allow(clippy::cast_precision_loss)]
+fn lane_shapes(n: &VisNode, rect: Rect, zoom: f32, dark: bool) -> Vec<Shape> {
+    let mut out = Vec::new();
+    if n.lanes.is_empty() {
+        return out;
+    }
+    let inner = rect.shrink(3.0 * zoom);
+    let lane_h = inner.height() / n.lanes.len() as f32;
+    let gap = (lane_h * 0.15).min(1.0);
+    for (i, (filled, marks)) in n.lanes.iter().enumerate() {
+        let y0 = inner.min.y + lane_h * i as f32;
+        let lane = Rect::from_min_size(
+            Pos2::new(inner.min.x, y0 + gap),
+            Vec2::new(inner.width(), (lane_h - 2.0 * gap).max(1.0)),
+        );
+        out.push(Shape::rect_filled(
+            lane,
+            1.0,
+            Color32::from_gray(if dark { 40 } else { 220 }),
+        ));
+        let mut f = lane;
+        f.max.x = f.min.x + lane.width() * filled.clamp(0.0, 1.0);
+        out.push(Shape::rect_filled(
+            f,
+            1.0,
+            Color32::from_rgb(66, 165, 245).gamma_multiply(0.8),
+        ));
+        for (k, m) in marks.iter().enumerate() {
+            let x = lane.min.x + lane.width() * m.clamp(0.0, 1.0);
+            let c = topic_color(TopicId::try_from(k + 3).unwrap_or(0));
+            out.push(Shape::line_segment(
+                [
+                    Pos2::new(x, lane.min.y - gap),
+                    Pos2::new(x, lane.max.y + gap),
+                ],
+                Stroke::new(2.0, c),
             ));
-            let mut f = lane;
-            f.max.x = f.min.x + lane.width() * filled.clamp(0.0, 1.0);
-            out.push(Shape::rect_filled(
-                f,
-                1.0,
-                Color32::from_rgb(66, 165, 245).gamma_multiply(0.8),
-            ));
-            for (k, m) in marks.iter().enumerate() {
-                let x = lane.min.x + lane.width() * m.clamp(0.0, 1.0);
-                let c = topic_color(TopicId::try_from(k + 3).unwrap_or(0));
-                out.push(Shape::line_segment(
-                    [
-                        Pos2::new(x, lane.min.y - 1.0),
-                        Pos2::new(x, lane.max.y + 1.0),
-                    ],
-                    Stroke::new(2.0, c),
-                ));
-            }
         }
     }
-    match n.kind {
-        Some(NodeKind::Consumer) => out.push(Shape::circle_stroke(center, h.x, stroke)),
-        _ => out.push(Shape::rect_stroke(
-            rect,
-            4.0 * zoom,
-            stroke,
-            egui::StrokeKind::Outside,
-        )),
-    }
+    out
+}
+
+/// A cross on a node that is down, a ring on a highlighted one, a red flash where a loss was.
+fn mark_shapes(n: &VisNode, rect: Rect, zoom: f32) -> Vec<Shape> {
+    let mut out = Vec::new();
     if n.state == Look::Down {
-        let r = rect.shrink(h.y * 0.3);
-        let red = Stroke::new(2.5, Color32::WHITE);
-        out.push(Shape::line_segment([r.left_top(), r.right_bottom()], red));
-        out.push(Shape::line_segment([r.right_top(), r.left_bottom()], red));
+        let r = rect.shrink(rect.height().min(rect.width()) * 0.15);
+        let white = Stroke::new(2.0, Color32::WHITE);
+        out.push(Shape::line_segment([r.left_top(), r.right_bottom()], white));
+        out.push(Shape::line_segment([r.right_top(), r.left_bottom()], white));
     }
     if n.highlight {
         out.push(Shape::rect_stroke(
-            rect.expand(5.0 * zoom.max(0.5)),
-            6.0 * zoom,
+            rect.expand(4.0 * zoom.max(0.5)),
+            5.0 * zoom,
             Stroke::new(3.0, Color32::from_rgb(255, 202, 40)),
             egui::StrokeKind::Outside,
         ));
@@ -221,33 +254,112 @@ fn node_shapes(
     if n.flash > 0.0 {
         let a = (n.flash * 255.0) as u8;
         out.push(Shape::circle_stroke(
-            center,
-            h.length() * 1.1,
+            rect.center(),
+            rect.size().length() * 0.55,
             Stroke::new(4.0, Color32::from_rgba_unmultiplied(230, 30, 30, a)),
         ));
     }
-    // Labels below the node (names are the point of the picture: always shown when readable).
-    if zoom > 0.3 {
-        let text_color = visuals.text_color();
-        let size = (11.0 * zoom.clamp(0.6, 1.4)).max(8.0);
-        let label = fonts_ctx.fonts_mut(|f| {
-            f.layout_no_wrap(n.name.clone(), egui::FontId::proportional(size), text_color)
+    out
+}
+
+/// The label's lines under the node and the live detail under them, on a backing that keeps
+/// them readable where edges pass, within the room the placement gave the node. Sizes follow
+/// the zoom, as the placement measured them; too small to read, they are left out (the name
+/// is on hover).
+#[allow(clippy::cast_precision_loss)]
+fn text_shapes(
+    n: &VisNode,
+    rect: Rect,
+    zoom: f32,
+    visuals: &egui::Visuals,
+    fonts_ctx: &egui::Context,
+) -> Vec<Shape> {
+    let size = place::LABEL_FONT * zoom;
+    if size < MIN_TEXT {
+        return Vec::new();
+    }
+    let text_color = visuals.text_color();
+    let mut galleys = Vec::new();
+    let whole = [n.label.clone()];
+    let lines = if n.lines.is_empty() {
+        &whole[..]
+    } else {
+        &n.lines[..]
+    };
+    for line in lines {
+        let g = fonts_ctx.fonts_mut(|f| {
+            f.layout_no_wrap(line.clone(), egui::FontId::proportional(size), text_color)
         });
-        let pos = Pos2::new(center.x - label.size().x / 2.0, rect.max.y + 2.0);
-        out.push(Shape::galley(pos, label, text_color));
-        if !n.detail.is_empty() {
-            let d = fonts_ctx.fonts_mut(|f| {
-                f.layout_no_wrap(
-                    n.detail.clone(),
-                    egui::FontId::monospace(size * 0.85),
-                    visuals.weak_text_color(),
-                )
-            });
-            let pos = Pos2::new(center.x - d.size().x / 2.0, rect.max.y + 3.0 + size * 1.2);
-            out.push(Shape::galley(pos, d, text_color));
-        }
+        galleys.push((g, place::LINE_HEIGHT * zoom));
+    }
+    if !n.detail.is_empty() && n.kind.is_some_and(NodeKind::has_detail) {
+        let font = egui::FontId::monospace(place::DETAIL_FONT * zoom);
+        let room = n.room.max(2.0 * half_size(n).x) * zoom;
+        let text = elide(&n.detail, &n.short, room, &font, fonts_ctx);
+        let g = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(text, font, visuals.weak_text_color()));
+        galleys.push((g, place::DETAIL_HEIGHT * zoom));
+    }
+    let width = galleys.iter().map(|(g, _)| g.size().x).fold(0.0, f32::max);
+    let height: f32 = galleys.iter().map(|(_, h)| h).sum();
+    let top = rect.max.y + n.drop.max(place::LABEL_GAP) * zoom;
+    let backing = Rect::from_min_size(
+        Pos2::new(rect.center().x - width / 2.0, top),
+        Vec2::new(width, height),
+    );
+    let mut out = Vec::new();
+    if n.leader {
+        // Dotted, so that it is not taken for an edge.
+        let x = rect.center().x;
+        out.extend(Shape::dotted_line(
+            &[Pos2::new(x, rect.max.y + 2.0 * zoom), Pos2::new(x, top)],
+            visuals.weak_text_color(),
+            3.0 * zoom,
+            0.8,
+        ));
+    }
+    out.push(Shape::rect_filled(
+        backing.expand(1.0),
+        2.0,
+        visuals.panel_fill.gamma_multiply(0.8),
+    ));
+    let mut y = top;
+    for (g, h) in galleys {
+        let pos = Pos2::new(rect.center().x - g.size().x / 2.0, y);
+        out.push(Shape::galley(pos, g, text_color));
+        y += h;
     }
     out
+}
+
+/// `text` if it fits `width` screen points in `font`, else `short` (if any) cut with "…" to
+/// fit.
+fn elide(
+    text: &str,
+    short: &str,
+    width: f32,
+    font: &egui::FontId,
+    fonts_ctx: &egui::Context,
+) -> String {
+    let fits = |s: &str| {
+        fonts_ctx.fonts_mut(|f| {
+            f.layout_no_wrap(s.to_owned(), font.clone(), Color32::WHITE)
+                .size()
+                .x
+        }) <= width
+    };
+    if fits(text) {
+        return text.to_owned();
+    }
+    let text = if short.is_empty() { text } else { short };
+    if fits(text) {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    (1..chars.len())
+        .rev()
+        .map(|k| format!("{}…", chars[..k].iter().collect::<String>().trim_end()))
+        .find(|s| fits(s))
+        .unwrap_or_default()
 }
 
 fn edge_shapes(
@@ -372,6 +484,13 @@ impl DisplayEdge<VisNode, VisEdge, Directed, u32, NodeShape> for EdgeShape {
     ) -> bool {
         false
     }
+    fn extra_bounds(
+        &self,
+        _start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+        _end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+    ) -> Option<(Pos2, Pos2)> {
+        self.edge.frame.map(|r| (r.min, r.max))
+    }
 }
 
 /// A layout that leaves positions alone: they come from the engine's layered layout and from
@@ -434,6 +553,93 @@ struct Pane {
     screen: Vec<Pos2>,
 }
 
+impl Pane {
+    fn new(variant: usize, v: &VariantSim, id: String) -> Pane {
+        let topo = &v.topology;
+        let g: StableGraph<VisNode, VisEdge, Directed, u32> = topo.graph.map(
+            |_, n| VisNode {
+                kind: Some(n.kind),
+                name: n.name.clone(),
+                label: n.label.clone(),
+                ..VisNode::default()
+            },
+            |_, k| VisEdge {
+                kind: Some(*k),
+                width: 1.0,
+                frame: None,
+            },
+        );
+        let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
+        for (ix, n) in topo.graph.node_indices().map(|ix| (ix, &topo.graph[ix])) {
+            if let Some(node) = graph.node_mut(NodeIndex::new(ix.index())) {
+                node.set_location(Pos2::new(n.pos[0], n.pos[1]));
+                node.set_label(n.name.clone());
+            }
+        }
+        let edge_of = graph
+            .edges_iter()
+            .filter_map(|(e, _)| {
+                let (a, b) = graph.edge_endpoints(e)?;
+                let a = u32::try_from(a.index()).ok()?;
+                let b = u32::try_from(b.index()).ok()?;
+                Some(((a, b), e.index()))
+            })
+            .collect();
+        Pane {
+            screen: Vec::new(),
+            painted: Vec::new(),
+            last_size: Vec2::ZERO,
+            counts: vec![0; graph.edge_count()],
+            edge_of,
+            variant,
+            id,
+            traffic: vec![0.0; graph.edge_count()],
+            peak: vec![1.0; graph.node_count()],
+            graph,
+            menu_node: None,
+            fit_next: true,
+            xform: None,
+        }
+    }
+
+    /// Place the nodes to fill a pane of `size` (the learner's dragging starts over) and fit
+    /// the view to them in the next frame that shows the graph.
+    fn place(&mut self, p: &Placement, size: Vec2) {
+        self.last_size = size;
+        for (i, (pos, room)) in p.pos.iter().zip(&p.room).enumerate() {
+            if let Some(node) = self.graph.node_mut(NodeIndex::new(i)) {
+                node.set_location(Pos2::new(pos[0], pos[1]));
+                let n = node.payload_mut();
+                n.room = *room;
+                n.lines.clone_from(&p.lines[i]);
+                n.drop = p.label[i][1] - p.body[i][3];
+                n.leader = p.leader[i].is_some();
+            }
+        }
+        let frame = Rect::from_min_max(
+            Pos2::new(p.frame[0], p.frame[1]),
+            Pos2::new(p.frame[2], p.frame[3]),
+        );
+        for e in 0..self.graph.edge_count() {
+            let e = petgraph::stable_graph::EdgeIndex::new(e);
+            if let Some(edge) = self.graph.edge_mut(e) {
+                edge.payload_mut().frame = Some(frame);
+                // The display copies its payload only when drawn, after this frame's fit.
+                edge.display_mut().edge.frame = Some(frame);
+            }
+        }
+        self.fit_next = true;
+    }
+}
+
+/// The full name and the live detail of the node under the pointer.
+fn node_tip(ui: &mut egui::Ui, n: &VisNode) {
+    ui.strong(&n.name);
+    if !n.detail.is_empty() {
+        ui.monospace(&n.detail);
+    }
+}
+
 pub struct Panes {
     panes: Vec<Pane>,
     /// Variant indexes shown, in order (1 to 5).
@@ -448,6 +654,8 @@ pub const MAX_SHOWN: usize = 5;
 const VISUAL_HOP_S: f64 = 0.3;
 /// Dots drawn per pane at most.
 const MAX_DOTS: usize = 20_000;
+/// Labels smaller than this (screen points) are not drawn: unreadable, they would only clutter.
+const MIN_TEXT: f32 = 6.0;
 
 impl Panes {
     #[must_use]
@@ -458,57 +666,12 @@ impl Panes {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                let topo = &v.topology;
-                let g: StableGraph<VisNode, VisEdge, Directed, u32> = topo.graph.map(
-                    |_, n| VisNode {
-                        kind: Some(n.kind),
-                        name: n.name.clone(),
-                        ..VisNode::default()
-                    },
-                    |_, k| VisEdge {
-                        kind: Some(*k),
-                        width: 1.0,
-                    },
+                let id = format!(
+                    "pane-{}-{}",
+                    s.scenario().source,
+                    s.scenario().variants[v.index].name
                 );
-                let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
-                for (ix, n) in topo.graph.node_indices().map(|ix| (ix, &topo.graph[ix])) {
-                    if let Some(node) = graph.node_mut(NodeIndex::new(ix.index())) {
-                        node.set_location(Pos2::new(n.pos[0], n.pos[1]));
-                        node.set_label(n.name.clone());
-                    }
-                }
-                let edge_of = graph
-                    .edges_iter()
-                    .filter_map(|(e, _)| {
-                        let (a, b) = graph.edge_endpoints(e)?;
-                        Some((
-                            (
-                                u32::try_from(a.index()).ok()?,
-                                u32::try_from(b.index()).ok()?,
-                            ),
-                            e.index(),
-                        ))
-                    })
-                    .collect();
-                Pane {
-                    screen: Vec::new(),
-                    painted: Vec::new(),
-                    last_size: Vec2::ZERO,
-                    counts: vec![0; graph.edge_count()],
-                    edge_of,
-                    variant: i,
-                    id: format!(
-                        "pane-{}-{}",
-                        s.scenario().source,
-                        s.scenario().variants[v.index].name
-                    ),
-                    traffic: vec![0.0; graph.edge_count()],
-                    peak: vec![1.0; graph.node_count()],
-                    graph,
-                    menu_node: None,
-                    fit_next: true,
-                    xform: None,
-                }
+                Pane::new(i, v, id)
             })
             .collect();
         let shown = (0..panes.len().min(MAX_SHOWN)).collect();
@@ -675,6 +838,8 @@ impl Panes {
             let mut look = Look::Normal;
             let mut fill = 0.0f32;
             let mut detail = String::new();
+            // What the detail shrinks to where the long form has no room.
+            let mut short = String::new();
             let mut lanes = Vec::new();
             match tn.kind {
                 NodeKind::Producer => {
@@ -694,10 +859,14 @@ impl Panes {
                             Status::Online if c.slow_factor > 1.0 => Look::Slow,
                             Status::Online => Look::Normal,
                         };
+                        let joins = to_secs(tn.joins_at.unwrap_or(0));
+                        short = match c.status {
+                            Status::NotJoined => format!("at {joins:.0} s"),
+                            Status::Online => c.held.to_string(),
+                            _ => String::new(),
+                        };
                         detail = match c.status {
-                            Status::NotJoined => {
-                                format!("joins at {:.0} s", to_secs(tn.joins_at.unwrap_or(0)))
-                            }
+                            Status::NotJoined => format!("joins at {joins:.0} s"),
                             Status::Offline => "offline".into(),
                             Status::Crashed => "crashed".into(),
                             Status::Removed => "removed".into(),
@@ -740,6 +909,7 @@ impl Panes {
                             0.0
                         };
                         detail = format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked);
+                        short = format!("{}/{}", c.depth, c.capacity);
                     }
                 }
                 NodeKind::Queue => {
@@ -748,7 +918,9 @@ impl Panes {
                         *peak = peak.max(q.depth as f32);
                         fill = q.depth as f32 / peak.max(50.0);
                         detail = format!("{} ready · {} unacked", q.depth, q.unacked);
+                        short = format!("{} · {}", q.depth, q.unacked);
                         if !q.exists {
+                            short.clear();
                             look = Look::Waiting;
                             detail = "deleted".into();
                         }
@@ -779,6 +951,7 @@ impl Panes {
                         "{} · lag {lag}",
                         parts.iter().map(|p| p.log_end_offset).sum::<u64>()
                     );
+                    short = format!("lag {lag}");
                 }
             }
             let flash = snap
@@ -795,6 +968,7 @@ impl Panes {
                 p.state = look;
                 p.fill = fill;
                 p.detail = detail;
+                p.short = short;
                 p.lanes = lanes;
                 p.flash = flash;
             }
@@ -837,8 +1011,8 @@ impl Panes {
         let pane = &mut self.panes[pi];
         let rect = ui.available_rect_before_wrap();
         if (rect.size() - pane.last_size).length() > 1.0 {
-            pane.last_size = rect.size();
-            pane.fit_next = true;
+            let p = v.topology.placement_for([rect.width(), rect.height()]);
+            pane.place(&p, rect.size());
         }
         let hovered = ui.rect_contains_pointer(rect);
         let interactive = hovered
@@ -861,11 +1035,18 @@ impl Panes {
                     &SettingsNavigation::new()
                         .with_zoom_and_pan_enabled(true)
                         .with_fit_to_screen_enabled(pane.fit_next)
-                        .with_fit_to_screen_padding(0.15),
+                        .with_fit_to_screen_padding(0.0),
                 )
                 .with_styles(&SettingsStyle::new().with_labels_always(false))
                 .show(ui, &mut pane.graph);
             pane.fit_next = false;
+            if pane.menu_node.is_none() {
+                if let Some(n) = pane.graph.hovered_node().and_then(|n| pane.graph.node(n)) {
+                    r.response
+                        .clone()
+                        .on_hover_ui_at_pointer(|ui| node_tip(ui, n.payload()));
+                }
+            }
             for c in &r.changes {
                 if let egui_graphs::GraphChange::NodeClicked { node } = c {
                     picked = Some(Picked {
