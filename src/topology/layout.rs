@@ -171,3 +171,108 @@ pub fn ordered_layers(g: &Graph) -> Layers {
     }
     best
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(kind: NodeKind, name: &str) -> Node {
+        Node {
+            kind,
+            name: name.to_owned(),
+            label: name.to_owned(),
+            pos: [0.0; 2],
+            topic: None,
+            group: None,
+            joins_at: None,
+        }
+    }
+
+    /// Producers p0..p{np}, consumers c0..c{nc}, linked as `edges` (producer, consumer) says.
+    fn bipartite(np: usize, nc: usize, edges: &[(usize, usize)]) -> (Graph, Layers) {
+        let mut g = Graph::default();
+        let p: Vec<_> = (0..np)
+            .map(|i| g.add_node(node(NodeKind::Producer, &format!("p{i}"))))
+            .collect();
+        let c: Vec<_> = (0..nc)
+            .map(|i| g.add_node(node(NodeKind::Consumer, &format!("c{i}"))))
+            .collect();
+        for &(a, b) in edges {
+            g.add_edge(p[a], c[b], EdgeKind::Link);
+        }
+        (g, vec![p, c])
+    }
+
+    #[test]
+    fn parallel_edges_do_not_cross() {
+        let (g, l) = bipartite(3, 3, &[(0, 0), (1, 1), (2, 2)]);
+        assert_eq!(crossings(&g, &l), 0);
+    }
+
+    #[test]
+    fn an_x_is_one_crossing() {
+        let (g, l) = bipartite(2, 2, &[(0, 1), (1, 0)]);
+        assert_eq!(crossings(&g, &l), 1);
+    }
+
+    #[test]
+    fn edges_sharing_an_end_do_not_cross() {
+        // A fan out of one producer and a fan in to one consumer.
+        let (g, l) = bipartite(3, 3, &[(0, 0), (0, 1), (0, 2), (1, 2), (2, 2)]);
+        assert_eq!(crossings(&g, &l), 0);
+    }
+
+    #[test]
+    fn reversed_matching_crosses_every_pair() {
+        let (g, l) = bipartite(4, 4, &[(0, 3), (1, 2), (2, 1), (3, 0)]);
+        assert_eq!(crossings(&g, &l), 6, "4 choose 2");
+    }
+
+    #[test]
+    fn complete_bipartite_crossings_are_fixed_by_its_size() {
+        // K(3,2): every pair of producers and every pair of consumers cross once.
+        let edges: Vec<_> = (0..3).flat_map(|a| (0..2).map(move |b| (a, b))).collect();
+        let (g, l) = bipartite(3, 2, &edges);
+        assert_eq!(crossings(&g, &l), 3);
+        let mut swapped = l.clone();
+        swapped[0].reverse();
+        assert_eq!(crossings(&g, &swapped), 3);
+    }
+
+    #[test]
+    fn only_edges_between_the_same_two_layers_are_compared() {
+        // p0 -> b0 -> c1 and p1 -> b1 -> c0: the lower gap crosses, the upper does not.
+        let mut g = Graph::default();
+        let p: Vec<_> = (0..2)
+            .map(|i| g.add_node(node(NodeKind::Producer, &format!("p{i}"))))
+            .collect();
+        let b: Vec<_> = (0..2)
+            .map(|i| g.add_node(node(NodeKind::Broker, &format!("b{i}"))))
+            .collect();
+        let c: Vec<_> = (0..2)
+            .map(|i| g.add_node(node(NodeKind::Consumer, &format!("c{i}"))))
+            .collect();
+        for (x, y) in [(p[0], b[0]), (p[1], b[1]), (b[0], c[1]), (b[1], c[0])] {
+            g.add_edge(x, y, EdgeKind::Link);
+        }
+        let layers = layers_in_node_order(&g);
+        assert_eq!(layers.len(), 3, "the empty queue layer is dropped");
+        assert_eq!(crossings(&g, &layers), 1);
+        assert_eq!(crossings(&g, &ordered_layers(&g)), 0);
+    }
+
+    #[test]
+    fn ordering_untangles_a_permuted_matching_and_is_deterministic() {
+        let (g, l) = bipartite(5, 5, &[(0, 3), (1, 0), (2, 4), (3, 1), (4, 2)]);
+        assert!(crossings(&g, &l) > 0);
+        let once = ordered_layers(&g);
+        assert_eq!(crossings(&g, &once), 0);
+        assert_eq!(once, ordered_layers(&g));
+    }
+
+    #[test]
+    fn an_order_without_crossings_is_kept() {
+        let (g, l) = bipartite(3, 2, &[(0, 0), (1, 0), (2, 1)]);
+        assert_eq!(ordered_layers(&g), l);
+    }
+}

@@ -568,3 +568,43 @@ impl Placement {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_break_after_separators_and_keep_words_whole() {
+        assert_eq!(label_lines("database-server-1"), ["database-", "server-1"]);
+        assert_eq!(label_lines("audit"), ["audit"]);
+        assert_eq!(label_lines("notifications"), ["notifications"]);
+        assert_eq!(
+            label_lines("supply-chain-service"),
+            ["supply-", "chain-", "service"]
+        );
+        assert_eq!(label_lines("a b"), ["a b"]);
+    }
+
+    #[test]
+    fn a_line_stays_within_its_width_unless_it_is_one_word() {
+        for name in [
+            "front-server-1",
+            "queue metrics:metric-server",
+            "x-y-z-w-v-u-t-s",
+        ] {
+            for line in label_lines(name) {
+                let one_word = !line.trim_end_matches(is_break).contains(is_break);
+                assert!(
+                    text_width(line, LABEL_FONT) <= MAX_LINE || one_word,
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rectangles_touching_at_an_edge_do_not_intersect() {
+        assert!(!intersects([0.0, 0.0, 1.0, 1.0], [1.0, 0.0, 2.0, 1.0]));
+        assert!(intersects([0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 2.0, 2.0]));
+    }
+}
