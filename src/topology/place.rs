@@ -49,7 +49,7 @@ const MARGIN: f32 = 6.0;
 /// A layer's labels are staggered in at most this many tiers.
 const MAX_TIERS: usize = 4;
 /// Staggering must make the picture this much larger to be worth it.
-const STAGGER_GAIN: f32 = 1.05;
+const STAGGER_GAIN: f32 = 1.12;
 /// A small graph is not blown up beyond this zoom, nor its layers spread beyond this.
 pub const MAX_ZOOM: f32 = 1.4;
 const MAX_EXTRA_GAP: f32 = 400.0;
@@ -302,9 +302,7 @@ fn half_room(xs: &[f32], m: &[Measure], tiers: usize, k: usize) -> f32 {
             free = free.min(d - own - LEADER_SPACE);
         }
     }
-    if free == f32::MAX {
-        free = 0.0;
-    }
+    // Alone in its tier, only the frame bounds it ([`Placement::bound_rooms`]).
     own + free.max(0.0)
 }
 
@@ -423,6 +421,7 @@ impl Topology {
             p.frame[2] + MARGIN,
             p.frame[3] + MARGIN,
         ];
+        p.bound_rooms();
         p
     }
 
@@ -477,17 +476,25 @@ impl Topology {
 
     /// Nodes placed to fill a pane of `size` screen points: the staggering that draws them
     /// largest (whole labels in one tier unless breaking or staggering them draws the picture
-    /// clearly larger), then the layers moved apart and spread out into the room left, and the frame
-    /// that centres the picture in the pane.
+    /// clearly larger), then the layers moved apart and spread out into the room left, and the
+    /// frame that centres the picture in the pane.
+    #[must_use]
+    pub fn placement_for(&self, size: [f32; 2]) -> Placement {
+        self.placement_within(size, MAX_ZOOM)
+    }
+
+    /// As [`Topology::placement_for`], drawn no larger than `zoom` (side by side, panes show
+    /// their graphs at the scale of the most crowded one).
     #[must_use]
     #[allow(clippy::cast_precision_loss)]
-    pub fn placement_for(&self, size: [f32; 2]) -> Placement {
+    pub fn placement_within(&self, size: [f32; 2], zoom: f32) -> Placement {
+        let cap = zoom.min(MAX_ZOOM);
         let mut best = self.placement();
-        let mut best_zoom = zoom_for(best.frame, size);
+        let mut best_zoom = zoom_for(best.frame, size, cap);
         let plans = [self.tier_plans(false), self.tier_plans(true)].concat();
         for plan in plans.iter().skip(1) {
             let p = self.place(plan);
-            let z = zoom_for(p.frame, size);
+            let z = zoom_for(p.frame, size, cap);
             if z > best_zoom * STAGGER_GAIN {
                 (best, best_zoom) = (p, z);
             }
@@ -502,7 +509,7 @@ impl Topology {
                 .clamp(1.0, MAX_SPREAD),
         };
         let mut p = self.place(&plan);
-        p.fit(size);
+        p.fit(size, cap);
         p
     }
 }
@@ -515,11 +522,11 @@ fn height(r: Rect4) -> f32 {
     r[3] - r[1]
 }
 
-/// The zoom that shows all of `frame` in a pane of `size`, at most `MAX_ZOOM`.
-fn zoom_for(frame: Rect4, size: [f32; 2]) -> f32 {
+/// The zoom that shows all of `frame` in a pane of `size`, at most `cap`.
+fn zoom_for(frame: Rect4, size: [f32; 2], cap: f32) -> f32 {
     let z = (size[0] / width(frame).max(1.0)).min(size[1] / height(frame).max(1.0));
     if z.is_finite() && z > 0.0 {
-        z.min(MAX_ZOOM)
+        z.min(cap)
     } else {
         1.0
     }
@@ -527,8 +534,8 @@ fn zoom_for(frame: Rect4, size: [f32; 2]) -> f32 {
 
 impl Placement {
     /// Grow the frame to the pane's aspect around the picture's centre, and set the zoom.
-    fn fit(&mut self, size: [f32; 2]) {
-        self.zoom = zoom_for(self.frame, size);
+    fn fit(&mut self, size: [f32; 2], cap: f32) {
+        self.zoom = zoom_for(self.frame, size, cap);
         if size[0] > 0.0 && size[1] > 0.0 {
             let c = [
                 (self.frame[0] + self.frame[2]) / 2.0,
@@ -541,6 +548,15 @@ impl Placement {
                 c[0] + half[0],
                 c[1] + half[1],
             ];
+        }
+        self.bound_rooms();
+    }
+
+    /// No text reaches out of the frame.
+    fn bound_rooms(&mut self) {
+        for (room, pos) in self.room.iter_mut().zip(&self.pos) {
+            let edge = (pos[0] - self.frame[0]).min(self.frame[2] - pos[0]) - MARGIN / 2.0;
+            *room = room.min(2.0 * edge.max(0.0));
         }
     }
 

@@ -4,17 +4,20 @@
 
 use brokerlab::builtin::{LESSONS, SCENARIOS};
 use brokerlab::scenario::parse_scenario;
-use brokerlab::topology::{crossings, layers_in_node_order, Topology};
+use brokerlab::topology::{crossings, layers_in_node_order, place, Topology};
 
-/// Graph areas of a pane at 1600 x 900 (and the snapshots' 1500 x 950) with five, three and
-/// one pane side by side, in screen points.
+/// Graph areas of a pane (screen points) as the app lays them out: five panes side by side in
+/// the snapshots' 1500 x 950 window and in a 1600 x 900 one, three, two and one pane.
 const PANES: [[f32; 2]; 5] = [
-    [205.0, 390.0],
-    [232.0, 400.0],
-    [370.0, 400.0],
-    [560.0, 420.0],
-    [1080.0, 400.0],
+    [218.0, 443.0],
+    [238.0, 408.0],
+    [376.0, 473.0],
+    [575.0, 408.0],
+    [1150.0, 408.0],
 ];
+
+/// The smallest label a pane of five may draw, in screen points: readable on a laptop.
+const MIN_LABEL: f32 = 9.0;
 
 /// (scenario, variant, topology) of every variant of every built-in scenario and lesson (the
 /// files of scenarios/ and scenarios/lessons/, compiled in).
@@ -99,8 +102,8 @@ fn ordered_layers_cross_fewer_edges_than_the_node_order() {
 
 #[test]
 fn no_label_overlaps_a_label_or_a_node_in_any_pane() {
-    println!("| scenario | variant | pane | tiers | zoom |");
-    println!("|---|---|---|---|---:|");
+    println!("| scenario | variant | pane | tiers | zoom | label pt |");
+    println!("|---|---|---|---|---:|---:|");
     for (s, v, t) in every_variant() {
         let one_row = t.placement();
         assert_eq!(one_row.overlaps(), vec![], "{s}/{v} in one row per layer");
@@ -116,8 +119,16 @@ fn no_label_overlaps_a_label_or_a_node_in_any_pane() {
                 r[0] >= p.frame[0] && r[1] >= p.frame[1] && r[2] <= p.frame[2] && r[3] <= p.frame[3]
             };
             assert!(p.body.iter().chain(&p.label).all(|&r| inside(r)), "{s}/{v}");
+            let label = place::LABEL_FONT * p.zoom;
+            assert!(
+                label >= MIN_LABEL,
+                "{s}/{v} at {size:?}: labels {label} high"
+            );
             if size == PANES[1] || size == PANES[4] {
-                println!("| {s} | {v} | {size:?} | {:?} | {:.2} |", p.tiers, p.zoom);
+                println!(
+                    "| {s} | {v} | {size:?} | {:?} | {:.2} | {label:.1} |",
+                    p.tiers, p.zoom
+                );
             }
         }
     }
