@@ -15,7 +15,7 @@ use crate::engine::{Command, ConsumerId, Endpoint, Leg, ProducerId, Status};
 use crate::report::Measured;
 use crate::scenario::{secs, to_secs, Consumer, Lang, ServiceDist, TopicId};
 use crate::sim::VariantSim;
-use crate::topology::{place, EdgeKind, NodeKind, Placement};
+use crate::topology::{place, EdgeKind, NodeKind, Topology};
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
 use egui_graphs::{
     DisplayEdge, DisplayNode, DrawContext, EdgeProps, GraphView, Layout, LayoutState,
@@ -116,19 +116,18 @@ pub fn topic_color(t: TopicId) -> Color32 {
 }
 
 /// The shapes of one node at `center` (screen), `zoom` screen pixels per canvas unit: 1. its
-/// body with fill level or partition lanes, 2. marks (down, highlighted, a loss), 3. its text.
+/// body with fill level or partition lanes, 2. marks (down, highlighted, a loss). Its text is
+/// drawn over the message dots ([`text_shapes`]).
 fn node_shapes(
     n: &VisNode,
     center: Pos2,
     zoom: f32,
     emphasis: bool,
     visuals: &egui::Visuals,
-    fonts_ctx: &egui::Context,
 ) -> Vec<Shape> {
     let rect = Rect::from_center_size(center, half_size(n) * 2.0 * zoom);
     let mut out = body_shapes(n, rect, zoom, emphasis, visuals);
     out.extend(mark_shapes(n, rect, zoom));
-    out.extend(text_shapes(n, rect, zoom, visuals, fonts_ctx));
     out
 }
 
@@ -320,7 +319,7 @@ fn text_shapes(
     out.push(Shape::rect_filled(
         backing.expand(1.0),
         2.0,
-        visuals.panel_fill.gamma_multiply(0.8),
+        visuals.panel_fill.gamma_multiply(0.9),
     ));
     let mut y = top;
     for (g, h) in galleys {
@@ -429,7 +428,6 @@ impl DisplayNode<VisNode, VisEdge, Directed, u32> for NodeShape {
             zoom,
             self.emphasis,
             &ctx.ctx.global_style().visuals,
-            ctx.ctx,
         )
     }
     fn update(&mut self, p: &NodeProps<VisNode>) {
@@ -545,8 +543,12 @@ struct Pane {
     /// Edge index by (from, to) node ids, and this frame's message count per edge.
     edge_of: std::collections::HashMap<(u32, u32), usize>,
     counts: Vec<u32>,
-    /// Size of the pane in the last frame: when it changes the graph is fitted again.
+    /// Size of the pane in the last frame: when it changes the graph is placed again.
     last_size: Vec2,
+    /// The zoom the pane's graph would have alone, and the one it was placed at (the smallest
+    /// of the panes shown: side by side, every graph is drawn at the same scale).
+    natural_zoom: f32,
+    zoom: f32,
     /// Per screen cell, the colour key of the last dot painted there this frame (reused).
     painted: Vec<u16>,
     /// Each node's screen position this frame (reused).
@@ -589,6 +591,8 @@ impl Pane {
             screen: Vec::new(),
             painted: Vec::new(),
             last_size: Vec2::ZERO,
+            natural_zoom: place::MAX_ZOOM,
+            zoom: place::MAX_ZOOM,
             counts: vec![0; graph.edge_count()],
             edge_of,
             variant,
@@ -602,9 +606,17 @@ impl Pane {
         }
     }
 
-    /// Place the nodes to fill a pane of `size` (the learner's dragging starts over) and fit
-    /// the view to them in the next frame that shows the graph.
-    fn place(&mut self, p: &Placement, size: Vec2) {
+    /// Place the nodes to fill a pane of `size`, at most at zoom `common` (the learner's
+    /// dragging starts over), and fit the view to them in the next frame that shows the graph.
+    fn place(&mut self, topo: &Topology, size: Vec2, common: f32) {
+        let natural = topo.placement_for([size.x, size.y]);
+        self.natural_zoom = natural.zoom;
+        let p = if natural.zoom > common {
+            topo.placement_within([size.x, size.y], common)
+        } else {
+            natural
+        };
+        self.zoom = p.zoom;
         self.last_size = size;
         for (i, (pos, room)) in p.pos.iter().zip(&p.room).enumerate() {
             if let Some(node) = self.graph.node_mut(NodeIndex::new(i)) {
@@ -647,6 +659,8 @@ pub struct Panes {
     fault: Option<Action>,
     /// Producer and consumer names a lesson step highlights.
     highlighted: Vec<String>,
+    /// The zoom of the most crowded pane shown: every pane is drawn at it.
+    common_zoom: f32,
 }
 
 pub const MAX_SHOWN: usize = 5;
@@ -680,6 +694,7 @@ impl Panes {
             shown,
             fault: None,
             highlighted: Vec::new(),
+            common_zoom: place::MAX_ZOOM,
         }
     }
 
@@ -761,7 +776,30 @@ impl Panes {
             }
         }
         ui.advance_cursor_after_rect(avail);
+        self.same_scale(ui.ctx());
         picked
+    }
+
+    /// Side by side, graphs are compared: draw them all at the zoom of the most crowded one.
+    /// A pane placed at another zoom is placed again in the next frame.
+    fn same_scale(&mut self, ctx: &egui::Context) {
+        let shown = || self.shown.iter().filter_map(|&i| self.panes.get(i));
+        self.common_zoom = shown()
+            .map(|p| p.natural_zoom)
+            .fold(place::MAX_ZOOM, f32::min);
+        let common = self.common_zoom;
+        let mut again = false;
+        for &i in &self.shown {
+            if let Some(p) = self.panes.get_mut(i) {
+                if (p.zoom - p.natural_zoom.min(common)).abs() > 0.005 {
+                    p.last_size = Vec2::ZERO;
+                    again = true;
+                }
+            }
+        }
+        if again {
+            ctx.request_repaint();
+        }
     }
 
     fn pane_ui(&mut self, ui: &mut egui::Ui, pi: usize, s: &Session, l: Lang) -> Option<Picked> {
@@ -999,6 +1037,9 @@ impl Panes {
         }
     }
 
+    /// The graph of pane `pi`: 1. placed for the pane's size when that changes, 2. drawn by
+    /// egui_graphs (interactive) or painted the same way (idle), 3. message dots over it, 4. the
+    /// labels over the dots, all through the view's canvas-to-screen transform.
     fn graph_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -1011,126 +1052,171 @@ impl Panes {
         let pane = &mut self.panes[pi];
         let rect = ui.available_rect_before_wrap();
         if (rect.size() - pane.last_size).length() > 1.0 {
-            let p = v.topology.placement_for([rect.width(), rect.height()]);
-            pane.place(&p, rect.size());
+            pane.place(&v.topology, rect.size(), self.common_zoom);
         }
-        let hovered = ui.rect_contains_pointer(rect);
-        let interactive = hovered
+        let interactive = ui.rect_contains_pointer(rect)
             || s.playing
             || pane.fit_next
             || pane.menu_node.is_some()
             || egui::Popup::is_any_open(ui.ctx());
-        let mut picked = None;
-        let meta_id = Some(pane.id.clone());
-        if interactive {
-            let r = GraphView::<FixedState, Fixed>::new()
-                .with_id(meta_id.clone())
-                .with_interactions(
-                    &SettingsInteraction::new()
-                        .with_dragging_enabled(true)
-                        .with_node_clicking_enabled(true)
-                        .with_hover_enabled(true),
-                )
-                .with_navigations(
-                    &SettingsNavigation::new()
-                        .with_zoom_and_pan_enabled(true)
-                        .with_fit_to_screen_enabled(pane.fit_next)
-                        .with_fit_to_screen_padding(0.0),
-                )
-                .with_styles(&SettingsStyle::new().with_labels_always(false))
-                .show(ui, &mut pane.graph);
-            pane.fit_next = false;
-            if pane.menu_node.is_none() {
-                if let Some(n) = pane.graph.hovered_node().and_then(|n| pane.graph.node(n)) {
-                    r.response
-                        .clone()
-                        .on_hover_ui_at_pointer(|ui| node_tip(ui, n.payload()));
-                }
-            }
-            for c in &r.changes {
-                if let egui_graphs::GraphChange::NodeClicked { node } = c {
-                    picked = Some(Picked {
-                        variant: pane.variant,
-                        node: u32::try_from(node.index()).unwrap_or(0),
-                    });
-                }
-            }
-            if r.response.secondary_clicked() {
-                pane.menu_node = pane
-                    .graph
-                    .hovered_node()
-                    .map(|n| u32::try_from(n.index()).unwrap_or(0));
-                if let Some(node) = pane.menu_node {
-                    picked = Some(Picked {
-                        variant: pane.variant,
-                        node,
-                    });
-                }
-            }
-            let menu_node = pane.menu_node;
-            let mut fault = None;
-            let variant = pane.variant;
-            r.response.context_menu(|ui| {
-                if let Some(n) = menu_node {
-                    fault = fault_menu(ui, s, variant, n, l);
-                    if fault.is_some() {
-                        ui.close();
-                    }
-                } else {
-                    ui.label(tr(l, "Right-click a node for its faults"));
-                }
-            });
-            if fault.is_some() {
-                self.fault = fault;
-                self.panes[pi].menu_node = None;
-            }
-            if !egui::Popup::is_any_open(ui.ctx()) && !r.response.secondary_clicked() {
-                self.panes[pi].menu_node = None;
-            }
+        let picked = if interactive {
+            self.view_ui(ui, pi, s, l)
         } else {
-            // Idle: paint the same picture without egui_graphs' every-frame repaint request.
-            let (resp, painter) = ui.allocate_painter(rect.size(), egui::Sense::hover());
-            let meta = MetadataFrame::new(meta_id.clone()).load(ui);
-            let off = resp.rect.left_top().to_vec2();
-            let to_screen = |p: Pos2| meta.canvas_to_screen_pos(p) + off;
-            let visuals = ui.visuals().clone();
-            let mut shapes = Vec::new();
-            let g = &pane.graph;
-            for (e, edge) in g.edges_iter() {
-                if let Some((a, b)) = g.edge_endpoints(e) {
-                    if let (Some(na), Some(nb)) = (g.node(a), g.node(b)) {
-                        shapes.extend(edge_shapes(
-                            (na.payload(), to_screen(na.location())),
-                            (nb.payload(), to_screen(nb.location())),
-                            edge.payload(),
-                            meta.zoom,
-                            &visuals,
-                        ));
-                    }
+            // Idle: the same picture without egui_graphs' every-frame repaint request.
+            self.panes[pi].paint_idle(ui, rect);
+            None
+        };
+        let pane = &mut self.panes[pi];
+        let meta = MetadataFrame::new(Some(pane.id.clone())).load(ui);
+        let off = rect.left_top().to_vec2();
+        pane.xform = Some((meta.zoom, meta.pan + off));
+        pane.screen.clear();
+        pane.screen.extend((0..pane.graph.node_count()).map(|i| {
+            pane.graph.node(NodeIndex::new(i)).map_or(Pos2::ZERO, |n| {
+                meta.canvas_to_screen_pos(n.location()) + off
+            })
+        }));
+        let painter = ui.painter_at(rect);
+        painter.add(pane.dots(v, snap, s.speed, rect, meta.zoom));
+        painter.extend(pane.texts(meta.zoom, ui.visuals(), ui.ctx()));
+        picked
+    }
+
+    /// egui_graphs' view of pane `pi`: dragging, clicking, hover, zoom and pan, the fit, the
+    /// fault menu. Returns a node the learner clicked.
+    fn view_ui(&mut self, ui: &mut egui::Ui, pi: usize, s: &Session, l: Lang) -> Option<Picked> {
+        let pane = &mut self.panes[pi];
+        let mut picked = None;
+        let r = GraphView::<FixedState, Fixed>::new()
+            .with_id(Some(pane.id.clone()))
+            .with_interactions(
+                &SettingsInteraction::new()
+                    .with_dragging_enabled(true)
+                    .with_node_clicking_enabled(true)
+                    .with_hover_enabled(true),
+            )
+            .with_navigations(
+                &SettingsNavigation::new()
+                    .with_zoom_and_pan_enabled(true)
+                    .with_fit_to_screen_enabled(pane.fit_next)
+                    .with_fit_to_screen_padding(0.0),
+            )
+            .with_styles(&SettingsStyle::new().with_labels_always(false))
+            .show(ui, &mut pane.graph);
+        pane.fit_next = false;
+        if pane.menu_node.is_none() {
+            if let Some(n) = pane.graph.hovered_node().and_then(|n| pane.graph.node(n)) {
+                r.response
+                    .clone()
+                    .on_hover_ui_at_pointer(|ui| node_tip(ui, n.payload()));
+            }
+        }
+        for c in &r.changes {
+            if let egui_graphs::GraphChange::NodeClicked { node } = c {
+                picked = Some(Picked {
+                    variant: pane.variant,
+                    node: u32::try_from(node.index()).unwrap_or(0),
+                });
+            }
+        }
+        if r.response.secondary_clicked() {
+            pane.menu_node = pane
+                .graph
+                .hovered_node()
+                .map(|n| u32::try_from(n.index()).unwrap_or(0));
+            if let Some(node) = pane.menu_node {
+                picked = Some(Picked {
+                    variant: pane.variant,
+                    node,
+                });
+            }
+        }
+        let (menu_node, variant) = (pane.menu_node, pane.variant);
+        let mut fault = None;
+        r.response.context_menu(|ui| {
+            if let Some(n) = menu_node {
+                fault = fault_menu(ui, s, variant, n, l);
+                if fault.is_some() {
+                    ui.close();
+                }
+            } else {
+                ui.label(tr(l, "Right-click a node for its faults"));
+            }
+        });
+        if fault.is_some() {
+            self.fault = fault;
+            self.panes[pi].menu_node = None;
+        }
+        if !egui::Popup::is_any_open(ui.ctx()) && !r.response.secondary_clicked() {
+            self.panes[pi].menu_node = None;
+        }
+        picked
+    }
+}
+
+impl Pane {
+    /// Edges and nodes as egui_graphs would draw them, painted once.
+    fn paint_idle(&self, ui: &mut egui::Ui, rect: Rect) {
+        let (resp, painter) = ui.allocate_painter(rect.size(), egui::Sense::hover());
+        let meta = MetadataFrame::new(Some(self.id.clone())).load(ui);
+        let off = resp.rect.left_top().to_vec2();
+        let to_screen = |p: Pos2| meta.canvas_to_screen_pos(p) + off;
+        let visuals = ui.visuals().clone();
+        let mut shapes = Vec::new();
+        let g = &self.graph;
+        for (e, edge) in g.edges_iter() {
+            if let Some((a, b)) = g.edge_endpoints(e) {
+                if let (Some(na), Some(nb)) = (g.node(a), g.node(b)) {
+                    shapes.extend(edge_shapes(
+                        (na.payload(), to_screen(na.location())),
+                        (nb.payload(), to_screen(nb.location())),
+                        edge.payload(),
+                        meta.zoom,
+                        &visuals,
+                    ));
                 }
             }
-            for (_, n) in g.nodes_iter() {
-                shapes.extend(node_shapes(
-                    n.payload(),
-                    to_screen(n.location()),
-                    meta.zoom,
-                    n.selected(),
-                    &visuals,
-                    ui.ctx(),
-                ));
-            }
-            painter.extend(shapes);
         }
-        // Message dots over the graph, through the same transform.
-        let meta = MetadataFrame::new(meta_id).load(ui);
-        let off = rect.left_top().to_vec2();
-        self.panes[pi].xform = Some((meta.zoom, meta.pan + off));
-        let painter = ui.painter_at(rect);
-        let zoom = meta.zoom;
+        for (_, n) in g.nodes_iter() {
+            shapes.extend(node_shapes(
+                n.payload(),
+                to_screen(n.location()),
+                meta.zoom,
+                n.selected(),
+                &visuals,
+            ));
+        }
+        painter.extend(shapes);
+    }
+
+    /// Every node's label over the graph and its dots, at the nodes' screen positions.
+    fn texts(&self, zoom: f32, visuals: &egui::Visuals, ctx: &egui::Context) -> Vec<Shape> {
+        let mut out = Vec::new();
+        for (ix, n) in self.graph.nodes_iter() {
+            if let Some(&center) = self.screen.get(ix.index()) {
+                let n = n.payload();
+                let rect = Rect::from_center_size(center, half_size(n) * 2.0 * zoom);
+                out.extend(text_shapes(n, rect, zoom, visuals, ctx));
+            }
+        }
+        out
+    }
+
+    /// Messages in flight as dots along their edges (and those just arrived, held a moment so
+    /// that they can be seen), in one mesh.
+    #[allow(clippy::cast_precision_loss)]
+    fn dots(
+        &mut self,
+        v: &VariantSim,
+        snap: &Snapshot,
+        speed: f64,
+        rect: Rect,
+        zoom: f32,
+    ) -> Shape {
         let radius = (3.0 * zoom).clamp(1.5, 5.0);
         // A hop shorter than a third of a second of wall time is drawn stretched to that, so
         // that it can be seen: hops start and end between frames at most speeds.
-        let span = secs(VISUAL_HOP_S * s.speed).max(1);
+        let span = secs(VISUAL_HOP_S * speed).max(1);
         let now = snap.now;
         let finished = v
             .recent_hops()
@@ -1140,20 +1226,12 @@ impl Panes {
         let cell = radius.max(1.0);
         let cols = (rect.width() / cell).ceil().max(1.0) as usize + 1;
         let rows = (rect.height() / cell).ceil().max(1.0) as usize + 1;
-        let pane = &mut self.panes[pi];
-        pane.painted.clear();
-        pane.painted.resize(cols * rows, 0);
+        self.painted.clear();
+        self.painted.resize(cols * rows, 0);
         let mut mesh = egui::Mesh::default();
         mesh.reserve_vertices(4 * MAX_DOTS.min(8192));
         mesh.reserve_triangles(2 * MAX_DOTS.min(8192));
-        // Node positions on screen, once per frame.
-        pane.screen.clear();
-        pane.screen.extend((0..pane.graph.node_count()).map(|i| {
-            pane.graph.node(NodeIndex::new(i)).map_or(Pos2::ZERO, |n| {
-                meta.canvas_to_screen_pos(n.location()) + off
-            })
-        }));
-        let screen = &pane.screen;
+        let screen = &self.screen;
         for f in v.in_flight().chain(finished).take(MAX_DOTS) {
             let (Some(&a), Some(&b)) = (screen.get(f.from as usize), screen.get(f.to as usize))
             else {
@@ -1174,7 +1252,7 @@ impl Panes {
             };
             let i =
                 ((c.y - rect.min.y) / cell) as usize * cols + ((c.x - rect.min.x) / cell) as usize;
-            if let Some(slot) = pane.painted.get_mut(i) {
+            if let Some(slot) = self.painted.get_mut(i) {
                 if *slot == key {
                     continue;
                 }
@@ -1187,8 +1265,7 @@ impl Panes {
             };
             mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0 * r)), color);
         }
-        painter.add(Shape::mesh(mesh));
-        picked
+        Shape::mesh(mesh)
     }
 }
 
