@@ -13,7 +13,7 @@ use crate::engine::state::ModelState;
 use crate::engine::Snapshot;
 use crate::engine::{Command, ConsumerId, Endpoint, Leg, ProducerId, Status};
 use crate::report::Measured;
-use crate::scenario::{secs, to_secs, Consumer, Lang, ServiceDist, TopicId};
+use crate::scenario::{secs, to_secs, Consumer, Lang, Nanos, ServiceDist, TopicId};
 use crate::sim::VariantSim;
 use crate::topology::{place, EdgeKind, NodeKind, Topology};
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
@@ -191,7 +191,6 @@ fn body_shapes(
 }
 
 /// Partition lanes of a log, each with its groups' committed offsets.
-#[allow(clippy::cast_precision_loss)]
 fn lane_shapes(n: &VisNode, rect: Rect, zoom: f32, dark: bool) -> Vec<Shape> {
     let mut out = Vec::new();
     if n.lanes.is_empty() {
@@ -265,7 +264,6 @@ fn mark_shapes(n: &VisNode, rect: Rect, zoom: f32) -> Vec<Shape> {
 /// them readable where edges pass, within the room the placement gave the node. Sizes follow
 /// the zoom, as the placement measured them; too small to read, they are left out (the name
 /// is on hover).
-#[allow(clippy::cast_precision_loss)]
 fn text_shapes(
     n: &VisNode,
     rect: Rect,
@@ -644,6 +642,168 @@ impl Pane {
     }
 }
 
+/// What a node shows of the engine's state now: its look, fill level, detail (and the
+/// detail's short form, where the long one has no room), a log's partition lanes.
+#[derive(Default)]
+struct Live {
+    look: Look,
+    fill: f32,
+    detail: String,
+    short: String,
+    lanes: Vec<(f32, Vec<f32>)>,
+}
+
+fn producer_live(topo: &Topology, snap: &Snapshot, id: u32) -> Live {
+    let p = topo.producers.iter().position(|&x| x == id);
+    if p.is_some_and(|p| snap.producers_link_down.get(p).copied().unwrap_or(false)) {
+        Live {
+            look: Look::Down,
+            detail: "link down".into(),
+            ..Live::default()
+        }
+    } else {
+        Live::default()
+    }
+}
+
+fn consumer_live(snap: &Snapshot, id: u32, joins_at: Option<Nanos>, peak: &mut f32) -> Live {
+    let Some(c) = snap.consumers.iter().find(|c| c.node == id) else {
+        return Live::default();
+    };
+    let look = match c.status {
+        Status::NotJoined => Look::Waiting,
+        Status::Offline | Status::Crashed | Status::Removed => Look::Down,
+        Status::Online if c.link_down => Look::Down,
+        Status::Online if c.slow_factor > 1.0 => Look::Slow,
+        Status::Online => Look::Normal,
+    };
+    let joins = to_secs(joins_at.unwrap_or(0));
+    let short = match c.status {
+        Status::NotJoined => format!("at {joins:.0} s"),
+        Status::Online => c.held.to_string(),
+        _ => String::new(),
+    };
+    let detail = match c.status {
+        Status::NotJoined => format!("joins at {joins:.0} s"),
+        Status::Offline => "offline".into(),
+        Status::Crashed => "crashed".into(),
+        Status::Removed => "removed".into(),
+        Status::Online => format!("{} held", c.held),
+    };
+    *peak = peak.max(c.held as f32);
+    Live {
+        look,
+        fill: c.held as f32 / peak.max(20.0),
+        detail,
+        short,
+        lanes: Vec::new(),
+    }
+}
+
+/// A broker is down when every one of its nodes is, partly up when some are.
+fn broker_live(topo: &Topology, state: &ModelState, id: u32) -> Live {
+    let Some(b) = topo.brokers.iter().position(|&x| x == id) else {
+        return Live::default();
+    };
+    let name = &topo.node(id).name;
+    let mine: Vec<bool> = state
+        .brokers
+        .iter()
+        .filter(|x| x.name == *name || x.name.starts_with(&format!("{name}/")))
+        .map(|x| x.up)
+        .collect();
+    let mine = if mine.is_empty() {
+        state.brokers.get(b).map(|x| vec![x.up]).unwrap_or_default()
+    } else {
+        mine
+    };
+    let up = mine.iter().filter(|&&u| u).count();
+    if !mine.is_empty() && up == 0 {
+        Live {
+            look: Look::Down,
+            detail: "down".into(),
+            ..Live::default()
+        }
+    } else if up < mine.len() {
+        Live {
+            look: Look::Slow,
+            detail: format!("{up}/{} up", mine.len()),
+            ..Live::default()
+        }
+    } else {
+        Live::default()
+    }
+}
+
+fn channel_live(state: &ModelState) -> Live {
+    let Some(c) = &state.channel else {
+        return Live::default();
+    };
+    Live {
+        fill: if c.capacity > 0 {
+            c.depth as f32 / c.capacity as f32
+        } else {
+            0.0
+        },
+        detail: format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked),
+        short: format!("{}/{}", c.depth, c.capacity),
+        ..Live::default()
+    }
+}
+
+fn queue_live(state: &ModelState, id: u32, peak: &mut f32) -> Live {
+    let Some(q) = state.queues.iter().find(|q| q.node == id) else {
+        return Live::default();
+    };
+    *peak = peak.max(q.depth as f32);
+    let fill = q.depth as f32 / peak.max(50.0);
+    if q.exists {
+        Live {
+            fill,
+            detail: format!("{} ready · {} unacked", q.depth, q.unacked),
+            short: format!("{} · {}", q.depth, q.unacked),
+            ..Live::default()
+        }
+    } else {
+        Live {
+            look: Look::Waiting,
+            fill,
+            detail: "deleted".into(),
+            ..Live::default()
+        }
+    }
+}
+
+/// A log's partitions as lanes, filled to their end offset, marked at each group's committed
+/// offset; down when a partition has no leader.
+fn log_live(state: &ModelState, id: u32) -> Live {
+    let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
+    let max_end = parts
+        .iter()
+        .map(|p| p.log_end_offset)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f32;
+    let mut live = Live::default();
+    let mut lag = 0;
+    for p in &parts {
+        let marks = p
+            .groups
+            .iter()
+            .map(|g| g.committed as f32 / max_end)
+            .collect();
+        live.lanes.push((p.log_end_offset as f32 / max_end, marks));
+        lag += p.groups.iter().map(|g| g.lag).sum::<u64>();
+        if p.leader.is_none() {
+            live.look = Look::Down;
+        }
+    }
+    let end: u64 = parts.iter().map(|p| p.log_end_offset).sum();
+    live.detail = format!("{end} · lag {lag}");
+    live.short = format!("lag {lag}");
+    live
+}
+
 /// The full name and the live detail of the node under the pointer.
 fn node_tip(ui: &mut egui::Ui, n: &VisNode) {
     ui.strong(&n.name);
@@ -873,125 +1033,15 @@ impl Panes {
         for ix in 0..pane.graph.node_count() {
             let id = u32::try_from(ix).unwrap_or(0);
             let tn = topo.node(id);
-            let mut look = Look::Normal;
-            let mut fill = 0.0f32;
-            let mut detail = String::new();
-            // What the detail shrinks to where the long form has no room.
-            let mut short = String::new();
-            let mut lanes = Vec::new();
-            match tn.kind {
-                NodeKind::Producer => {
-                    if let Some(p) = topo.producers.iter().position(|&x| x == id) {
-                        if snap.producers_link_down.get(p).copied().unwrap_or(false) {
-                            look = Look::Down;
-                            detail = "link down".into();
-                        }
-                    }
-                }
-                NodeKind::Consumer => {
-                    if let Some(c) = snap.consumers.iter().find(|c| c.node == id) {
-                        look = match c.status {
-                            Status::NotJoined => Look::Waiting,
-                            Status::Offline | Status::Crashed | Status::Removed => Look::Down,
-                            Status::Online if c.link_down => Look::Down,
-                            Status::Online if c.slow_factor > 1.0 => Look::Slow,
-                            Status::Online => Look::Normal,
-                        };
-                        let joins = to_secs(tn.joins_at.unwrap_or(0));
-                        short = match c.status {
-                            Status::NotJoined => format!("at {joins:.0} s"),
-                            Status::Online => c.held.to_string(),
-                            _ => String::new(),
-                        };
-                        detail = match c.status {
-                            Status::NotJoined => format!("joins at {joins:.0} s"),
-                            Status::Offline => "offline".into(),
-                            Status::Crashed => "crashed".into(),
-                            Status::Removed => "removed".into(),
-                            Status::Online => format!("{} held", c.held),
-                        };
-                        let peak = &mut pane.peak[ix];
-                        *peak = peak.max(c.held as f32);
-                        fill = c.held as f32 / peak.max(20.0);
-                    }
-                }
-                NodeKind::Broker => {
-                    if let Some(b) = topo.brokers.iter().position(|&x| x == id) {
-                        let name = &tn.name;
-                        let mine: Vec<bool> = state
-                            .brokers
-                            .iter()
-                            .filter(|x| x.name == *name || x.name.starts_with(&format!("{name}/")))
-                            .map(|x| x.up)
-                            .collect();
-                        let mine = if mine.is_empty() {
-                            state.brokers.get(b).map(|x| vec![x.up]).unwrap_or_default()
-                        } else {
-                            mine
-                        };
-                        let up = mine.iter().filter(|&&u| u).count();
-                        if !mine.is_empty() && up == 0 {
-                            look = Look::Down;
-                            detail = "down".into();
-                        } else if up < mine.len() {
-                            look = Look::Slow;
-                            detail = format!("{up}/{} up", mine.len());
-                        }
-                    }
-                }
-                NodeKind::Channel => {
-                    if let Some(c) = &state.channel {
-                        fill = if c.capacity > 0 {
-                            c.depth as f32 / c.capacity as f32
-                        } else {
-                            0.0
-                        };
-                        detail = format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked);
-                        short = format!("{}/{}", c.depth, c.capacity);
-                    }
-                }
-                NodeKind::Queue => {
-                    if let Some(q) = state.queues.iter().find(|q| q.node == id) {
-                        let peak = &mut pane.peak[ix];
-                        *peak = peak.max(q.depth as f32);
-                        fill = q.depth as f32 / peak.max(50.0);
-                        detail = format!("{} ready · {} unacked", q.depth, q.unacked);
-                        short = format!("{} · {}", q.depth, q.unacked);
-                        if !q.exists {
-                            short.clear();
-                            look = Look::Waiting;
-                            detail = "deleted".into();
-                        }
-                    }
-                }
-                NodeKind::Log => {
-                    let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
-                    let max_end = parts
-                        .iter()
-                        .map(|p| p.log_end_offset)
-                        .max()
-                        .unwrap_or(0)
-                        .max(1) as f32;
-                    let mut lag = 0;
-                    for p in &parts {
-                        let marks = p
-                            .groups
-                            .iter()
-                            .map(|g| g.committed as f32 / max_end)
-                            .collect();
-                        lanes.push((p.log_end_offset as f32 / max_end, marks));
-                        lag += p.groups.iter().map(|g| g.lag).sum::<u64>();
-                        if p.leader.is_none() {
-                            look = Look::Down;
-                        }
-                    }
-                    detail = format!(
-                        "{} · lag {lag}",
-                        parts.iter().map(|p| p.log_end_offset).sum::<u64>()
-                    );
-                    short = format!("lag {lag}");
-                }
-            }
+            let peak = &mut pane.peak[ix];
+            let live = match tn.kind {
+                NodeKind::Producer => producer_live(topo, snap, id),
+                NodeKind::Consumer => consumer_live(snap, id, tn.joins_at, peak),
+                NodeKind::Broker => broker_live(topo, state, id),
+                NodeKind::Channel => channel_live(state),
+                NodeKind::Queue => queue_live(state, id, peak),
+                NodeKind::Log => log_live(state, id),
+            };
             let flash = snap
                 .recent_losses
                 .iter()
@@ -1003,38 +1053,15 @@ impl Panes {
             if let Some(node) = pane.graph.node_mut(NodeIndex::new(ix)) {
                 let p = node.payload_mut();
                 p.highlight = highlight;
-                p.state = look;
-                p.fill = fill;
-                p.detail = detail;
-                p.short = short;
-                p.lanes = lanes;
+                p.state = live.look;
+                p.fill = live.fill;
+                p.detail = live.detail;
+                p.short = live.short;
+                p.lanes = live.lanes;
                 p.flash = flash;
             }
         }
-        // Edge width follows traffic: messages on the edge now, smoothed.
-        pane.counts.iter_mut().for_each(|c| *c = 0);
-        for f in v.in_flight() {
-            if let Some(&e) = pane
-                .edge_of
-                .get(&(f.from, f.to))
-                .or_else(|| pane.edge_of.get(&(f.to, f.from)))
-            {
-                if let Some(c) = pane.counts.get_mut(e) {
-                    *c += 1;
-                }
-            }
-        }
-        for e in 0..pane.traffic.len() {
-            let t = &mut pane.traffic[e];
-            *t = *t * 0.85 + pane.counts[e] as f32 * 0.15;
-            let w = 1.0 + (1.0 + *t).log2() * 1.5;
-            if let Some(edge) = pane
-                .graph
-                .edge_mut(petgraph::stable_graph::EdgeIndex::new(e))
-            {
-                edge.payload_mut().width = w;
-            }
-        }
+        pane.traffic(v);
     }
 
     /// The graph of pane `pi`: 1. placed for the pane's size when that changes, 2. drawn by
@@ -1155,6 +1182,33 @@ impl Panes {
 }
 
 impl Pane {
+    /// Edge width follows traffic: messages on the edge now, smoothed over frames.
+    fn traffic(&mut self, v: &VariantSim) {
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        for f in v.in_flight() {
+            if let Some(&e) = self
+                .edge_of
+                .get(&(f.from, f.to))
+                .or_else(|| self.edge_of.get(&(f.to, f.from)))
+            {
+                if let Some(c) = self.counts.get_mut(e) {
+                    *c += 1;
+                }
+            }
+        }
+        for e in 0..self.traffic.len() {
+            let t = &mut self.traffic[e];
+            *t = *t * 0.85 + self.counts[e] as f32 * 0.15;
+            let w = 1.0 + (1.0 + *t).log2() * 1.5;
+            if let Some(edge) = self
+                .graph
+                .edge_mut(petgraph::stable_graph::EdgeIndex::new(e))
+            {
+                edge.payload_mut().width = w;
+            }
+        }
+    }
+
     /// Edges and nodes as egui_graphs would draw them, painted once.
     fn paint_idle(&self, ui: &mut egui::Ui, rect: Rect) {
         let (resp, painter) = ui.allocate_painter(rect.size(), egui::Sense::hover());
@@ -1204,7 +1258,6 @@ impl Pane {
 
     /// Messages in flight as dots along their edges (and those just arrived, held a moment so
     /// that they can be seen), in one mesh.
-    #[allow(clippy::cast_precision_loss)]
     fn dots(
         &mut self,
         v: &VariantSim,

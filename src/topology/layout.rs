@@ -93,7 +93,6 @@ pub fn crossings(g: &Graph, layers: &Layers) -> usize {
 
 /// Reorder layer `l` by the mean index of each node's neighbours in layer `by`; a node without
 /// neighbours there keeps its index. The sort is stable: ties keep the current order.
-#[allow(clippy::cast_precision_loss)]
 fn barycenter_sort(g: &Graph, layers: &mut Layers, l: usize, by: usize) {
     let at = slots(g, layers);
     let mut keyed: Vec<(f32, NodeIndex)> = layers[l]

@@ -100,7 +100,6 @@ pub fn text_width(text: &str, font: f32) -> f32 {
 
 /// An upper bound of the width of `text` at `font` points in egui's monospace font.
 #[must_use]
-#[allow(clippy::cast_precision_loss)]
 pub fn mono_width(text: &str, font: f32) -> f32 {
     text.chars().count() as f32 * 0.62 * font
 }
@@ -147,7 +146,6 @@ pub fn text_size(kind: NodeKind, lines: &[&str]) -> [f32; 2] {
         .iter()
         .map(|l| text_width(l, LABEL_FONT))
         .fold(0.0, f32::max);
-    #[allow(clippy::cast_precision_loss)]
     let mut h = lines.len() as f32 * LINE_HEIGHT;
     if kind.has_detail() {
         w = w.max(DETAIL_CHARS * 0.62 * DETAIL_FONT);
@@ -235,7 +233,6 @@ fn spacing(mj: &Measure, mk: &Measure, tj: usize, tk: usize, consecutive: bool) 
 /// k % tiers), left to right in the layer's order, centred on 0. The layer is as narrow as
 /// packing every node as far left as it can go, and within that its nodes are as evenly spaced
 /// as the spacings allow.
-#[allow(clippy::cast_precision_loss)]
 fn layer_xs(m: &[Measure], tiers: usize) -> Vec<f32> {
     let (n, r) = (m.len(), tiers.max(1));
     let need = |j: usize, k: usize| spacing(&m[j], &m[k], j % r, k % r, j + 1 == k);
@@ -317,7 +314,6 @@ struct LayerPlace<'a> {
 }
 
 impl LayerPlace<'_> {
-    #[allow(clippy::cast_precision_loss)]
     fn place(self, y: f32, spread: f32) -> f32 {
         let xs: Vec<f32> = layer_xs(&self.m, self.tiers)
             .iter()
@@ -486,7 +482,6 @@ impl Topology {
     /// As [`Topology::placement_for`], drawn no larger than `zoom` (side by side, panes show
     /// their graphs at the scale of the most crowded one).
     #[must_use]
-    #[allow(clippy::cast_precision_loss)]
     pub fn placement_within(&self, size: [f32; 2], zoom: f32) -> Placement {
         let cap = zoom.min(MAX_ZOOM);
         let mut best = self.placement();
