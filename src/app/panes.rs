@@ -328,6 +328,22 @@ fn text_shapes(
     out
 }
 
+/// A broker that is partly up says how much inside its box (one that is down is crossed out;
+/// the label below has no line for it).
+fn inner_text(n: &VisNode, rect: Rect, zoom: f32, fonts_ctx: &egui::Context) -> Option<Shape> {
+    let font = egui::FontId::monospace(place::DETAIL_FONT * zoom);
+    if n.kind != Some(NodeKind::Broker) || n.state != Look::Slow || font.size < MIN_TEXT {
+        return None;
+    }
+    let text = elide(&n.detail, &n.short, rect.width() - 2.0, &font, fonts_ctx);
+    let g = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(text, font, Color32::BLACK));
+    Some(Shape::galley(
+        rect.center() - g.size() / 2.0,
+        g,
+        Color32::BLACK,
+    ))
+}
+
 /// `text` if it fits `width` screen points in `font`, else `short` (if any) cut with "…" to
 /// fit.
 fn elide(
@@ -728,6 +744,7 @@ fn broker_live(topo: &Topology, state: &ModelState, id: u32) -> Live {
         Live {
             look: Look::Slow,
             detail: format!("{up}/{} up", mine.len()),
+            short: format!("{up}/{}", mine.len()),
             ..Live::default()
         }
     } else {
@@ -1250,6 +1267,7 @@ impl Pane {
             if let Some(&center) = self.screen.get(ix.index()) {
                 let n = n.payload();
                 let rect = Rect::from_center_size(center, half_size(n) * 2.0 * zoom);
+                out.extend(inner_text(n, rect, zoom, ctx));
                 out.extend(text_shapes(n, rect, zoom, visuals, ctx));
             }
         }
