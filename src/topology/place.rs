@@ -2,12 +2,11 @@
 //! its label takes.
 //!
 //! ```text
-//!   labels in one tier             labels staggered in two tiers (a tall, narrow pane)
-//!   [P1]   [P2]   [P3]   [P4]      [P1] [P2] [P3] [P4]
-//!   front- front- db-1   db-2      front-  |   db-1  |
-//!   1      2                       1       |         |
-//!                                       front-     db-2
-//!                                       2
+//!   labels in one tier                    labels staggered in two tiers (a narrow pane)
+//!   [P1]      [P2]      [P3]      [P4]    [P1] [P2] [P3] [P4]
+//!   front-1   front-2   db-1      db-2    front-1 :  db-1   :
+//!                                                 :         :
+//!                                              front-2    db-2
 //! ```
 //!
 //! Every layer's nodes stay in one row, so an edge never passes through a node. When a layer's
@@ -27,15 +26,17 @@ use petgraph::visit::NodeIndexable;
 pub const LABEL_FONT: f32 = 12.0;
 /// The live detail under a label (depth, lag, status), monospace.
 pub const DETAIL_FONT: f32 = 10.0;
-/// Height of a line of text (egui lays out 11-point text 13 high).
+/// Height of a line of text (egui lays out 11-point text 13 high, 12-point 14).
 pub const LINE_HEIGHT: f32 = 1.2 * LABEL_FONT;
 pub const DETAIL_HEIGHT: f32 = 1.2 * DETAIL_FONT;
 /// Between a node and its label.
 pub const LABEL_GAP: f32 = 2.0;
 /// A label line is broken (after '-', ':', '_', '/', '.' or a space) to stay this wide.
 const MAX_LINE: f32 = 5.5 * LABEL_FONT;
-/// Width kept for a detail line under the label, in monospace characters.
+/// Width kept for a detail line under the label, in monospace characters (a longer detail is
+/// shortened to the room its neighbours leave), and a monospace character's width in ems.
 const DETAIL_CHARS: f32 = 5.0;
+const MONO_EM: f32 = 0.62;
 /// Between neighbouring labels in a tier, between neighbouring nodes, between a label and a
 /// leader line passing it.
 const LABEL_SPACE: f32 = 8.0;
@@ -50,8 +51,10 @@ const MARGIN: f32 = 6.0;
 const MAX_TIERS: usize = 4;
 /// Staggering must make the picture this much larger to be worth it.
 const STAGGER_GAIN: f32 = 1.12;
-/// A small graph is not blown up beyond this zoom, nor its layers spread beyond this.
+/// A small graph is not blown up beyond this zoom.
 pub const MAX_ZOOM: f32 = 1.4;
+/// Into a pane's spare room, layers move apart by at most this, and a layer's nodes spread
+/// at most this much wider.
 const MAX_EXTRA_GAP: f32 = 400.0;
 const MAX_SPREAD: f32 = 1.6;
 
@@ -98,12 +101,6 @@ pub fn text_width(text: &str, font: f32) -> f32 {
     text.chars().map(char_em).sum::<f32>() * font
 }
 
-/// An upper bound of the width of `text` at `font` points in egui's monospace font.
-#[must_use]
-pub fn mono_width(text: &str, font: f32) -> f32 {
-    text.chars().count() as f32 * 0.62 * font
-}
-
 fn is_break(c: char) -> bool {
     matches!(c, '-' | ':' | '_' | '/' | '.' | ' ')
 }
@@ -148,7 +145,7 @@ pub fn text_size(kind: NodeKind, lines: &[&str]) -> [f32; 2] {
         .fold(0.0, f32::max);
     let mut h = lines.len() as f32 * LINE_HEIGHT;
     if kind.has_detail() {
-        w = w.max(DETAIL_CHARS * 0.62 * DETAIL_FONT);
+        w = w.max(DETAIL_CHARS * MONO_EM * DETAIL_FONT);
         h += DETAIL_HEIGHT;
     }
     [w, h]
