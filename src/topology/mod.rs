@@ -1,13 +1,13 @@
 //! The graph of one variant: who is wired to whom, laid out in layers as the study notes draw it.
 //!
 //! ```text
-//!   producers      P1   P2   P3          y = 0
+//!   producers      P1   P2   P3          layer 0
 //!                    \   |   /
-//!   brokers          [ broker ]           y = 1   (or an IPC channel)
+//!   brokers          [ broker ]           layer 1   (or an IPC channel)
 //!                     /     \
-//!   queues / logs   q:a     q:b           y = 2   (rabbitmq queues, kafka/stream topic logs)
+//!   queues / logs   q:a     q:b           layer 2   (rabbitmq queues, kafka/stream topic logs)
 //!                    |       |
-//!   consumers        C1      C2           y = 3
+//!   consumers        C1      C2           layer 3   (a layer without nodes is left out)
 //! ```
 //!
 //! The engine sends messages along these edges; a viewer draws the graph as it is. [`layout`]
@@ -46,9 +46,11 @@ pub struct Node {
     pub kind: NodeKind,
     pub name: String,
     /// The name as the picture shows it: without what the shape and its neighbours already
-    /// say (a queue's label is its group, a per-topic broker's its topic). `name` is on hover.
+    /// say (a per-topic broker's label is its topic; a queue's its group, or "queue" when the
+    /// group is the one consumer below it). `name` is on hover.
     pub label: String,
-    /// Layout position: x across, y down, in layout units (about a node's width apart).
+    /// Layout position: x across, y down, in canvas units, one row per layer with whole labels
+    /// ([`Topology::placement`]); a pane places the nodes again for its size.
     pub pos: [f32; 2],
     /// The topic of a log node or a per-topic broker.
     pub topic: Option<TopicId>,
