@@ -5,6 +5,7 @@
 use brokerlab::app::{BrokerLabApp, Prefs};
 use brokerlab::report::Measured;
 use brokerlab::scenario::{parse_scenario, secs};
+use brokerlab::topology::{label_lines, place, Topology};
 use eframe::egui::{self, Key, Pos2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -12,6 +13,10 @@ use egui_kittest::Harness;
 const SIZE: [f32; 2] = [1500.0, 950.0];
 
 fn harness(builtin: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {
+    harness_sized(builtin, prefs, SIZE)
+}
+
+fn harness_sized(builtin: &str, prefs: Prefs, size: [f32; 2]) -> Harness<'static, BrokerLabApp> {
     let text = brokerlab::builtin::get(builtin).unwrap_or_else(|| panic!("no built-in {builtin}"));
     let s = parse_scenario(&format!("builtin:{builtin}"), text).unwrap_or_else(|e| panic!("{e}"));
     let theme = if prefs.dark {
@@ -21,7 +26,7 @@ fn harness(builtin: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {
     };
     // egui_graphs asks for a repaint every frame: drive it with run_steps, never run().
     Harness::builder()
-        .with_size(SIZE)
+        .with_size(size)
         .with_theme(theme)
         .with_step_dt(0.05)
         .build_eframe(move |cc| BrokerLabApp::with_prefs(&cc.egui_ctx, Some((s, None)), prefs))
@@ -201,6 +206,51 @@ fn main_window_snapshot_use_cases_in_korean_light() {
     h.state_mut().session.seek(secs(35.0));
     h.run_steps(4);
     h.snapshot("main-use-cases-35s-ko-light");
+}
+
+/// Five panes side by side in a 1600 x 900 window, as a study group's laptop shows them: each
+/// graph fills its pane, no label runs into another.
+#[test]
+fn main_window_snapshot_use_cases_five_panes() {
+    let mut h = harness_sized("use-cases", Prefs::default(), [1600.0, 900.0]);
+    h.state_mut().session.seek(secs(35.0));
+    h.run_steps(4);
+    assert_eq!(h.state().panes.shown.len(), 5);
+    h.snapshot("main-use-cases-35s-five-panes-1600x900");
+}
+
+/// The placement measures labels with an estimate of the font's widths: it must not be
+/// narrower than what egui draws, or labels it keeps apart would touch on screen.
+#[test]
+fn label_width_estimates_are_never_narrower_than_the_apps_font() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(1);
+    let font = egui::FontId::proportional(place::LABEL_FONT);
+    let mut checked = 0;
+    for (name, text) in brokerlab::builtin::SCENARIOS
+        .iter()
+        .chain(brokerlab::builtin::LESSONS)
+    {
+        let s = parse_scenario(name, text).unwrap_or_else(|e| panic!("{e}"));
+        for v in &s.variants {
+            let t = Topology::build(&s, v);
+            for n in t.graph.node_weights() {
+                let mut lines = label_lines(&n.label);
+                lines.push(&n.label);
+                for line in lines {
+                    let size = h.ctx.fonts_mut(|f| {
+                        f.layout_no_wrap(line.to_owned(), font.clone(), egui::Color32::WHITE)
+                            .size()
+                    });
+                    let estimate = place::text_width(line, place::LABEL_FONT);
+                    assert!(size.x <= estimate, "{line}: {} > {estimate}", size.x);
+                    assert!(size.y <= place::LINE_HEIGHT, "{line}: {}", size.y);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
 }
 
 #[test]

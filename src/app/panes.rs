@@ -13,9 +13,9 @@ use crate::engine::state::ModelState;
 use crate::engine::Snapshot;
 use crate::engine::{Command, ConsumerId, Endpoint, Leg, ProducerId, Status};
 use crate::report::Measured;
-use crate::scenario::{secs, to_secs, Consumer, Lang, ServiceDist, TopicId};
+use crate::scenario::{secs, to_secs, Consumer, Lang, Nanos, ServiceDist, TopicId};
 use crate::sim::VariantSim;
-use crate::topology::{EdgeKind, NodeKind};
+use crate::topology::{place, EdgeKind, NodeKind, Topology};
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
 use egui_graphs::{
     DisplayEdge, DisplayNode, DrawContext, EdgeProps, GraphView, Layout, LayoutState,
@@ -29,11 +29,21 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default)]
 pub struct VisNode {
     pub kind: Option<NodeKind>,
+    /// The full name (on hover) and the short one drawn under the node.
     pub name: String,
+    pub label: String,
+    /// The lines the label is drawn in (from the placement).
+    pub lines: Vec<String>,
+    /// How wide the text under the node may be, how far below the node it starts, and whether
+    /// a leader line joins them (a label staggered into a lower tier), in canvas units.
+    pub room: f32,
+    pub drop: f32,
+    pub leader: bool,
     /// 0..1: queue depth, channel fill, subscriber buffer.
     pub fill: f32,
-    /// A second line under the name (depth, lag, status).
+    /// A second line under the name (depth, lag, status), and a shorter form of it.
     pub detail: String,
+    pub short: String,
     pub state: Look,
     /// Partition lanes of a log: (filled fraction, group offset markers as fractions).
     pub lanes: Vec<(f32, Vec<f32>)>,
@@ -57,21 +67,17 @@ pub struct VisEdge {
     pub kind: Option<EdgeKind>,
     /// Line width in canvas units, from recent traffic.
     pub width: f32,
+    /// The part of the canvas the pane shows when fitted (the placement's frame): egui_graphs
+    /// fits the graph's bounds, and every edge says the frame belongs to them.
+    pub frame: Option<Rect>,
 }
 
 type Graph = egui_graphs::Graph<VisNode, VisEdge, Directed, u32, NodeShape, EdgeShape>;
 
-/// Size (half extents) of a node in canvas units.
+/// Size (half extents) of a node in canvas units: the sizes the placement made room for.
 fn half_size(n: &VisNode) -> Vec2 {
-    match n.kind {
-        Some(NodeKind::Producer) => Vec2::new(30.0, 14.0),
-        Some(NodeKind::Consumer) => Vec2::new(18.0, 18.0),
-        Some(NodeKind::Broker) => Vec2::new(42.0, 18.0),
-        Some(NodeKind::Channel) => Vec2::new(36.0, 10.0),
-        Some(NodeKind::Queue) => Vec2::new(12.0, 24.0),
-        Some(NodeKind::Log) => Vec2::new(44.0, 6.0 + 6.0 * n.lanes.len().max(1) as f32),
-        None => Vec2::splat(10.0),
-    }
+    n.kind
+        .map_or(Vec2::splat(10.0), |k| Vec2::from(k.half_size()))
 }
 
 fn boundary(n: &VisNode, center: Pos2, dir: Vec2) -> Pos2 {
@@ -109,18 +115,29 @@ pub fn topic_color(t: TopicId) -> Color32 {
     PALETTE[usize::from(t) % PALETTE.len()]
 }
 
-/// The shapes of one node at `center` (screen), `zoom` screen pixels per canvas unit.
+/// The shapes of one node at `center` (screen), `zoom` screen pixels per canvas unit: 1. its
+/// body with fill level or partition lanes, 2. marks (down, highlighted, a loss). Its text is
+/// drawn over the message dots ([`text_shapes`]).
 fn node_shapes(
     n: &VisNode,
     center: Pos2,
     zoom: f32,
     emphasis: bool,
     visuals: &egui::Visuals,
-    fonts_ctx: &egui::Context,
 ) -> Vec<Shape> {
-    let h = half_size(n) * zoom;
-    let rect = Rect::from_center_size(center, h * 2.0);
-    let dark = visuals.dark_mode;
+    let rect = Rect::from_center_size(center, half_size(n) * 2.0 * zoom);
+    let mut out = body_shapes(n, rect, zoom, emphasis, visuals);
+    out.extend(mark_shapes(n, rect, zoom));
+    out
+}
+
+fn body_shapes(
+    n: &VisNode,
+    rect: Rect,
+    zoom: f32,
+    emphasis: bool,
+    visuals: &egui::Visuals,
+) -> Vec<Shape> {
     let base = match n.kind {
         Some(NodeKind::Producer) => Color32::from_rgb(52, 101, 164),
         Some(NodeKind::Consumer) => Color32::from_rgb(46, 139, 87),
@@ -133,18 +150,20 @@ fn node_shapes(
         Look::Normal => base,
         Look::Down => Color32::from_rgb(160, 40, 40),
         Look::Slow => Color32::from_rgb(200, 130, 20),
-        Look::Waiting => Color32::from_gray(if dark { 70 } else { 190 }),
+        Look::Waiting => Color32::from_gray(if visuals.dark_mode { 70 } else { 190 }),
     };
     let stroke = if emphasis {
         Stroke::new(2.5, visuals.selection.stroke.color)
     } else {
         Stroke::new(1.0, visuals.widgets.noninteractive.fg_stroke.color)
     };
-    let mut out = Vec::new();
-    match n.kind {
-        Some(NodeKind::Consumer) => out.push(Shape::circle_filled(center, h.x, fill)),
-        _ => out.push(Shape::rect_filled(rect, 4.0 * zoom, fill)),
-    }
+    let round = 3.0 * zoom;
+    let circle = n.kind == Some(NodeKind::Consumer);
+    let mut out = vec![if circle {
+        Shape::circle_filled(rect.center(), rect.width() / 2.0, fill)
+    } else {
+        Shape::rect_filled(rect, round, fill)
+    }];
     // Fill level (queue depth, channel and buffer fill) from the bottom.
     if n.fill > 0.0
         && matches!(
@@ -160,60 +179,72 @@ fn node_shapes(
             Color32::from_rgb(255, 193, 7).gamma_multiply(0.85),
         ));
     }
-    // Partition lanes with each group's committed offset.
-    if n.kind == Some(NodeKind::Log) && !n.lanes.is_empty() {
-        let inner = rect.shrink(4.0 * zoom);
-        let lane_h = inner.height() / n.lanes.len() as f32;
-        for (i, (filled, marks)) in n.lanes.iter().enumerate() {
-            let y0 = inner.min.y + lane_h * i as f32;
-            let lane = Rect::from_min_size(
-                Pos2::new(inner.min.x, y0 + 1.0),
-                Vec2::new(inner.width(), (lane_h - 2.0).max(1.0)),
-            );
-            out.push(Shape::rect_filled(
-                lane,
-                1.0,
-                Color32::from_gray(if dark { 40 } else { 220 }),
+    if n.kind == Some(NodeKind::Log) {
+        out.extend(lane_shapes(n, rect, zoom, visuals.dark_mode));
+    }
+    out.push(if circle {
+        Shape::circle_stroke(rect.center(), rect.width() / 2.0, stroke)
+    } else {
+        Shape::rect_stroke(rect, round, stroke, egui::StrokeKind::Outside)
+    });
+    out
+}
+
+/// Partition lanes of a log, each with its groups' committed offsets.
+fn lane_shapes(n: &VisNode, rect: Rect, zoom: f32, dark: bool) -> Vec<Shape> {
+    let mut out = Vec::new();
+    if n.lanes.is_empty() {
+        return out;
+    }
+    let inner = rect.shrink(3.0 * zoom);
+    let lane_h = inner.height() / n.lanes.len() as f32;
+    let gap = (lane_h * 0.15).min(1.0);
+    for (i, (filled, marks)) in n.lanes.iter().enumerate() {
+        let y0 = inner.min.y + lane_h * i as f32;
+        let lane = Rect::from_min_size(
+            Pos2::new(inner.min.x, y0 + gap),
+            Vec2::new(inner.width(), (lane_h - 2.0 * gap).max(1.0)),
+        );
+        out.push(Shape::rect_filled(
+            lane,
+            1.0,
+            Color32::from_gray(if dark { 40 } else { 220 }),
+        ));
+        let mut f = lane;
+        f.max.x = f.min.x + lane.width() * filled.clamp(0.0, 1.0);
+        out.push(Shape::rect_filled(
+            f,
+            1.0,
+            Color32::from_rgb(66, 165, 245).gamma_multiply(0.8),
+        ));
+        for (k, m) in marks.iter().enumerate() {
+            let x = lane.min.x + lane.width() * m.clamp(0.0, 1.0);
+            let c = topic_color(TopicId::try_from(k + 3).unwrap_or(0));
+            out.push(Shape::line_segment(
+                [
+                    Pos2::new(x, lane.min.y - gap),
+                    Pos2::new(x, lane.max.y + gap),
+                ],
+                Stroke::new(2.0, c),
             ));
-            let mut f = lane;
-            f.max.x = f.min.x + lane.width() * filled.clamp(0.0, 1.0);
-            out.push(Shape::rect_filled(
-                f,
-                1.0,
-                Color32::from_rgb(66, 165, 245).gamma_multiply(0.8),
-            ));
-            for (k, m) in marks.iter().enumerate() {
-                let x = lane.min.x + lane.width() * m.clamp(0.0, 1.0);
-                let c = topic_color(TopicId::try_from(k + 3).unwrap_or(0));
-                out.push(Shape::line_segment(
-                    [
-                        Pos2::new(x, lane.min.y - 1.0),
-                        Pos2::new(x, lane.max.y + 1.0),
-                    ],
-                    Stroke::new(2.0, c),
-                ));
-            }
         }
     }
-    match n.kind {
-        Some(NodeKind::Consumer) => out.push(Shape::circle_stroke(center, h.x, stroke)),
-        _ => out.push(Shape::rect_stroke(
-            rect,
-            4.0 * zoom,
-            stroke,
-            egui::StrokeKind::Outside,
-        )),
-    }
+    out
+}
+
+/// A cross on a node that is down, a ring on a highlighted one, a red flash where a loss was.
+fn mark_shapes(n: &VisNode, rect: Rect, zoom: f32) -> Vec<Shape> {
+    let mut out = Vec::new();
     if n.state == Look::Down {
-        let r = rect.shrink(h.y * 0.3);
-        let red = Stroke::new(2.5, Color32::WHITE);
-        out.push(Shape::line_segment([r.left_top(), r.right_bottom()], red));
-        out.push(Shape::line_segment([r.right_top(), r.left_bottom()], red));
+        let r = rect.shrink(rect.height().min(rect.width()) * 0.15);
+        let white = Stroke::new(2.0, Color32::WHITE);
+        out.push(Shape::line_segment([r.left_top(), r.right_bottom()], white));
+        out.push(Shape::line_segment([r.right_top(), r.left_bottom()], white));
     }
     if n.highlight {
         out.push(Shape::rect_stroke(
-            rect.expand(5.0 * zoom.max(0.5)),
-            6.0 * zoom,
+            rect.expand(4.0 * zoom.max(0.5)),
+            5.0 * zoom,
             Stroke::new(3.0, Color32::from_rgb(255, 202, 40)),
             egui::StrokeKind::Outside,
         ));
@@ -221,33 +252,127 @@ fn node_shapes(
     if n.flash > 0.0 {
         let a = (n.flash * 255.0) as u8;
         out.push(Shape::circle_stroke(
-            center,
-            h.length() * 1.1,
+            rect.center(),
+            rect.size().length() * 0.55,
             Stroke::new(4.0, Color32::from_rgba_unmultiplied(230, 30, 30, a)),
         ));
     }
-    // Labels below the node (names are the point of the picture: always shown when readable).
-    if zoom > 0.3 {
-        let text_color = visuals.text_color();
-        let size = (11.0 * zoom.clamp(0.6, 1.4)).max(8.0);
-        let label = fonts_ctx.fonts_mut(|f| {
-            f.layout_no_wrap(n.name.clone(), egui::FontId::proportional(size), text_color)
+    out
+}
+
+/// The label's lines under the node and the live detail under them, on a backing that keeps
+/// them readable where edges pass, within the room the placement gave the node. Sizes follow
+/// the zoom, as the placement measured them; too small to read, they are left out (the name
+/// is on hover).
+fn text_shapes(
+    n: &VisNode,
+    rect: Rect,
+    zoom: f32,
+    visuals: &egui::Visuals,
+    fonts_ctx: &egui::Context,
+) -> Vec<Shape> {
+    let size = place::LABEL_FONT * zoom;
+    if size < MIN_TEXT {
+        return Vec::new();
+    }
+    let text_color = visuals.text_color();
+    let mut galleys = Vec::new();
+    let whole = [n.label.clone()];
+    let lines = if n.lines.is_empty() {
+        &whole[..]
+    } else {
+        &n.lines[..]
+    };
+    for line in lines {
+        let g = fonts_ctx.fonts_mut(|f| {
+            f.layout_no_wrap(line.clone(), egui::FontId::proportional(size), text_color)
         });
-        let pos = Pos2::new(center.x - label.size().x / 2.0, rect.max.y + 2.0);
-        out.push(Shape::galley(pos, label, text_color));
-        if !n.detail.is_empty() {
-            let d = fonts_ctx.fonts_mut(|f| {
-                f.layout_no_wrap(
-                    n.detail.clone(),
-                    egui::FontId::monospace(size * 0.85),
-                    visuals.weak_text_color(),
-                )
-            });
-            let pos = Pos2::new(center.x - d.size().x / 2.0, rect.max.y + 3.0 + size * 1.2);
-            out.push(Shape::galley(pos, d, text_color));
-        }
+        galleys.push((g, place::LINE_HEIGHT * zoom));
+    }
+    if !n.detail.is_empty() && n.kind.is_some_and(NodeKind::has_detail) {
+        let font = egui::FontId::monospace(place::DETAIL_FONT * zoom);
+        let room = n.room.max(2.0 * half_size(n).x) * zoom;
+        let text = elide(&n.detail, &n.short, room, &font, fonts_ctx);
+        let g = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(text, font, visuals.weak_text_color()));
+        galleys.push((g, place::DETAIL_HEIGHT * zoom));
+    }
+    let width = galleys.iter().map(|(g, _)| g.size().x).fold(0.0, f32::max);
+    let height: f32 = galleys.iter().map(|(_, h)| h).sum();
+    let top = rect.max.y + n.drop.max(place::LABEL_GAP) * zoom;
+    let backing = Rect::from_min_size(
+        Pos2::new(rect.center().x - width / 2.0, top),
+        Vec2::new(width, height),
+    );
+    let mut out = Vec::new();
+    if n.leader {
+        // Dotted, so that it is not taken for an edge.
+        let x = rect.center().x;
+        out.extend(Shape::dotted_line(
+            &[Pos2::new(x, rect.max.y + 2.0 * zoom), Pos2::new(x, top)],
+            visuals.weak_text_color(),
+            3.0 * zoom,
+            0.8,
+        ));
+    }
+    out.push(Shape::rect_filled(
+        backing.expand(1.0),
+        2.0,
+        visuals.panel_fill.gamma_multiply(0.9),
+    ));
+    let mut y = top;
+    for (g, h) in galleys {
+        let pos = Pos2::new(rect.center().x - g.size().x / 2.0, y);
+        out.push(Shape::galley(pos, g, text_color));
+        y += h;
     }
     out
+}
+
+/// A broker that is partly up says how much inside its box (one that is down is crossed out;
+/// the label below has no line for it).
+fn inner_text(n: &VisNode, rect: Rect, zoom: f32, fonts_ctx: &egui::Context) -> Option<Shape> {
+    let font = egui::FontId::monospace(place::DETAIL_FONT * zoom);
+    if n.kind != Some(NodeKind::Broker) || n.state != Look::Slow || font.size < MIN_TEXT {
+        return None;
+    }
+    let text = elide(&n.detail, &n.short, rect.width() - 2.0, &font, fonts_ctx);
+    let g = fonts_ctx.fonts_mut(|f| f.layout_no_wrap(text, font, Color32::BLACK));
+    Some(Shape::galley(
+        rect.center() - g.size() / 2.0,
+        g,
+        Color32::BLACK,
+    ))
+}
+
+/// `text` if it fits `width` screen points in `font`, else `short` (if any) cut with "…" to
+/// fit.
+fn elide(
+    text: &str,
+    short: &str,
+    width: f32,
+    font: &egui::FontId,
+    fonts_ctx: &egui::Context,
+) -> String {
+    let fits = |s: &str| {
+        fonts_ctx.fonts_mut(|f| {
+            f.layout_no_wrap(s.to_owned(), font.clone(), Color32::WHITE)
+                .size()
+                .x
+        }) <= width
+    };
+    if fits(text) {
+        return text.to_owned();
+    }
+    let text = if short.is_empty() { text } else { short };
+    if fits(text) {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    (1..chars.len())
+        .rev()
+        .map(|k| format!("{}…", chars[..k].iter().collect::<String>().trim_end()))
+        .find(|s| fits(s))
+        .unwrap_or_default()
 }
 
 fn edge_shapes(
@@ -317,7 +442,6 @@ impl DisplayNode<VisNode, VisEdge, Directed, u32> for NodeShape {
             zoom,
             self.emphasis,
             &ctx.ctx.global_style().visuals,
-            ctx.ctx,
         )
     }
     fn update(&mut self, p: &NodeProps<VisNode>) {
@@ -371,6 +495,13 @@ impl DisplayEdge<VisNode, VisEdge, Directed, u32, NodeShape> for EdgeShape {
         _pos: Pos2,
     ) -> bool {
         false
+    }
+    fn extra_bounds(
+        &self,
+        _start: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+        _end: &Node<VisNode, VisEdge, Directed, u32, NodeShape>,
+    ) -> Option<(Pos2, Pos2)> {
+        self.edge.frame.map(|r| (r.min, r.max))
     }
 }
 
@@ -426,12 +557,276 @@ struct Pane {
     /// Edge index by (from, to) node ids, and this frame's message count per edge.
     edge_of: std::collections::HashMap<(u32, u32), usize>,
     counts: Vec<u32>,
-    /// Size of the pane in the last frame: when it changes the graph is fitted again.
+    /// Size of the pane in the last frame: when it changes the graph is placed again.
     last_size: Vec2,
+    /// The zoom the pane's graph would have alone, and the one it was placed at (the smallest
+    /// of the panes shown: side by side, every graph is drawn at the same scale).
+    natural_zoom: f32,
+    zoom: f32,
     /// Per screen cell, the colour key of the last dot painted there this frame (reused).
     painted: Vec<u16>,
     /// Each node's screen position this frame (reused).
     screen: Vec<Pos2>,
+}
+
+impl Pane {
+    fn new(variant: usize, v: &VariantSim, id: String) -> Pane {
+        let topo = &v.topology;
+        let g: StableGraph<VisNode, VisEdge, Directed, u32> = topo.graph.map(
+            |_, n| VisNode {
+                kind: Some(n.kind),
+                name: n.name.clone(),
+                label: n.label.clone(),
+                ..VisNode::default()
+            },
+            |_, k| VisEdge {
+                kind: Some(*k),
+                width: 1.0,
+                frame: None,
+            },
+        );
+        let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
+        for (ix, n) in topo.graph.node_indices().map(|ix| (ix, &topo.graph[ix])) {
+            if let Some(node) = graph.node_mut(NodeIndex::new(ix.index())) {
+                node.set_location(Pos2::new(n.pos[0], n.pos[1]));
+                node.set_label(n.name.clone());
+            }
+        }
+        let edge_of = graph
+            .edges_iter()
+            .filter_map(|(e, _)| {
+                let (a, b) = graph.edge_endpoints(e)?;
+                let a = u32::try_from(a.index()).ok()?;
+                let b = u32::try_from(b.index()).ok()?;
+                Some(((a, b), e.index()))
+            })
+            .collect();
+        Pane {
+            screen: Vec::new(),
+            painted: Vec::new(),
+            last_size: Vec2::ZERO,
+            natural_zoom: place::MAX_ZOOM,
+            zoom: place::MAX_ZOOM,
+            counts: vec![0; graph.edge_count()],
+            edge_of,
+            variant,
+            id,
+            traffic: vec![0.0; graph.edge_count()],
+            peak: vec![1.0; graph.node_count()],
+            graph,
+            menu_node: None,
+            fit_next: true,
+            xform: None,
+        }
+    }
+
+    /// Place the nodes to fill a pane of `size`, at most at zoom `common` (the learner's
+    /// dragging starts over), and fit the view to them in the next frame that shows the graph.
+    fn place(&mut self, topo: &Topology, size: Vec2, common: f32) {
+        let natural = topo.placement_for([size.x, size.y]);
+        self.natural_zoom = natural.zoom;
+        let p = if natural.zoom > common {
+            topo.placement_within([size.x, size.y], common)
+        } else {
+            natural
+        };
+        self.zoom = p.zoom;
+        self.last_size = size;
+        for (i, (pos, room)) in p.pos.iter().zip(&p.room).enumerate() {
+            if let Some(node) = self.graph.node_mut(NodeIndex::new(i)) {
+                node.set_location(Pos2::new(pos[0], pos[1]));
+                let n = node.payload_mut();
+                n.room = *room;
+                n.lines.clone_from(&p.lines[i]);
+                n.drop = p.label[i][1] - p.body[i][3];
+                n.leader = p.leader[i].is_some();
+            }
+        }
+        let frame = Rect::from_min_max(
+            Pos2::new(p.frame[0], p.frame[1]),
+            Pos2::new(p.frame[2], p.frame[3]),
+        );
+        for e in 0..self.graph.edge_count() {
+            let e = petgraph::stable_graph::EdgeIndex::new(e);
+            if let Some(edge) = self.graph.edge_mut(e) {
+                edge.payload_mut().frame = Some(frame);
+                // The display copies its payload only when drawn, after this frame's fit.
+                edge.display_mut().edge.frame = Some(frame);
+            }
+        }
+        self.fit_next = true;
+    }
+}
+
+/// What a node shows of the engine's state now: its look, fill level, detail (and the
+/// detail's short form, where the long one has no room), a log's partition lanes.
+#[derive(Default)]
+struct Live {
+    look: Look,
+    fill: f32,
+    detail: String,
+    short: String,
+    lanes: Vec<(f32, Vec<f32>)>,
+}
+
+fn producer_live(topo: &Topology, snap: &Snapshot, id: u32) -> Live {
+    let p = topo.producers.iter().position(|&x| x == id);
+    if p.is_some_and(|p| snap.producers_link_down.get(p).copied().unwrap_or(false)) {
+        Live {
+            look: Look::Down,
+            detail: "link down".into(),
+            ..Live::default()
+        }
+    } else {
+        Live::default()
+    }
+}
+
+fn consumer_live(snap: &Snapshot, id: u32, joins_at: Option<Nanos>, peak: &mut f32) -> Live {
+    let Some(c) = snap.consumers.iter().find(|c| c.node == id) else {
+        return Live::default();
+    };
+    let look = match c.status {
+        Status::NotJoined => Look::Waiting,
+        Status::Offline | Status::Crashed | Status::Removed => Look::Down,
+        Status::Online if c.link_down => Look::Down,
+        Status::Online if c.slow_factor > 1.0 => Look::Slow,
+        Status::Online => Look::Normal,
+    };
+    let joins = to_secs(joins_at.unwrap_or(0));
+    let short = match c.status {
+        Status::NotJoined => format!("at {joins:.0} s"),
+        Status::Online => c.held.to_string(),
+        _ => String::new(),
+    };
+    let detail = match c.status {
+        Status::NotJoined => format!("joins at {joins:.0} s"),
+        Status::Offline => "offline".into(),
+        Status::Crashed => "crashed".into(),
+        Status::Removed => "removed".into(),
+        Status::Online => format!("{} held", c.held),
+    };
+    *peak = peak.max(c.held as f32);
+    Live {
+        look,
+        fill: c.held as f32 / peak.max(20.0),
+        detail,
+        short,
+        lanes: Vec::new(),
+    }
+}
+
+/// A broker is down when every one of its nodes is, partly up when some are.
+fn broker_live(topo: &Topology, state: &ModelState, id: u32) -> Live {
+    let Some(b) = topo.brokers.iter().position(|&x| x == id) else {
+        return Live::default();
+    };
+    let name = &topo.node(id).name;
+    let mine: Vec<bool> = state
+        .brokers
+        .iter()
+        .filter(|x| x.name == *name || x.name.starts_with(&format!("{name}/")))
+        .map(|x| x.up)
+        .collect();
+    let mine = if mine.is_empty() {
+        state.brokers.get(b).map(|x| vec![x.up]).unwrap_or_default()
+    } else {
+        mine
+    };
+    let up = mine.iter().filter(|&&u| u).count();
+    if !mine.is_empty() && up == 0 {
+        Live {
+            look: Look::Down,
+            detail: "down".into(),
+            ..Live::default()
+        }
+    } else if up < mine.len() {
+        Live {
+            look: Look::Slow,
+            detail: format!("{up}/{} up", mine.len()),
+            short: format!("{up}/{}", mine.len()),
+            ..Live::default()
+        }
+    } else {
+        Live::default()
+    }
+}
+
+fn channel_live(state: &ModelState) -> Live {
+    let Some(c) = &state.channel else {
+        return Live::default();
+    };
+    Live {
+        fill: if c.capacity > 0 {
+            c.depth as f32 / c.capacity as f32
+        } else {
+            0.0
+        },
+        detail: format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked),
+        short: format!("{}/{}", c.depth, c.capacity),
+        ..Live::default()
+    }
+}
+
+fn queue_live(state: &ModelState, id: u32, peak: &mut f32) -> Live {
+    let Some(q) = state.queues.iter().find(|q| q.node == id) else {
+        return Live::default();
+    };
+    *peak = peak.max(q.depth as f32);
+    let fill = q.depth as f32 / peak.max(50.0);
+    if q.exists {
+        Live {
+            fill,
+            detail: format!("{} ready · {} unacked", q.depth, q.unacked),
+            short: format!("{} · {}", q.depth, q.unacked),
+            ..Live::default()
+        }
+    } else {
+        Live {
+            look: Look::Waiting,
+            fill,
+            detail: "deleted".into(),
+            ..Live::default()
+        }
+    }
+}
+
+/// A log's partitions as lanes, filled to their end offset, marked at each group's committed
+/// offset; down when a partition has no leader.
+fn log_live(state: &ModelState, id: u32) -> Live {
+    let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
+    let max_end = parts
+        .iter()
+        .map(|p| p.log_end_offset)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f32;
+    let mut live = Live::default();
+    let mut lag = 0;
+    for p in &parts {
+        let marks = p
+            .groups
+            .iter()
+            .map(|g| g.committed as f32 / max_end)
+            .collect();
+        live.lanes.push((p.log_end_offset as f32 / max_end, marks));
+        lag += p.groups.iter().map(|g| g.lag).sum::<u64>();
+        if p.leader.is_none() {
+            live.look = Look::Down;
+        }
+    }
+    let end: u64 = parts.iter().map(|p| p.log_end_offset).sum();
+    live.detail = format!("{end} · lag {lag}");
+    live.short = format!("lag {lag}");
+    live
+}
+
+/// The full name and the live detail of the node under the pointer.
+fn node_tip(ui: &mut egui::Ui, n: &VisNode) {
+    ui.strong(&n.name);
+    if !n.detail.is_empty() {
+        ui.monospace(&n.detail);
+    }
 }
 
 pub struct Panes {
@@ -441,6 +836,8 @@ pub struct Panes {
     fault: Option<Action>,
     /// Producer and consumer names a lesson step highlights.
     highlighted: Vec<String>,
+    /// The zoom of the most crowded pane shown: every pane is drawn at it.
+    common_zoom: f32,
 }
 
 pub const MAX_SHOWN: usize = 5;
@@ -448,6 +845,8 @@ pub const MAX_SHOWN: usize = 5;
 const VISUAL_HOP_S: f64 = 0.3;
 /// Dots drawn per pane at most.
 const MAX_DOTS: usize = 20_000;
+/// Labels smaller than this (screen points) are not drawn: unreadable, they would only clutter.
+const MIN_TEXT: f32 = 6.0;
 
 impl Panes {
     #[must_use]
@@ -458,57 +857,12 @@ impl Panes {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                let topo = &v.topology;
-                let g: StableGraph<VisNode, VisEdge, Directed, u32> = topo.graph.map(
-                    |_, n| VisNode {
-                        kind: Some(n.kind),
-                        name: n.name.clone(),
-                        ..VisNode::default()
-                    },
-                    |_, k| VisEdge {
-                        kind: Some(*k),
-                        width: 1.0,
-                    },
+                let id = format!(
+                    "pane-{}-{}",
+                    s.scenario().source,
+                    s.scenario().variants[v.index].name
                 );
-                let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
-                for (ix, n) in topo.graph.node_indices().map(|ix| (ix, &topo.graph[ix])) {
-                    if let Some(node) = graph.node_mut(NodeIndex::new(ix.index())) {
-                        node.set_location(Pos2::new(n.pos[0], n.pos[1]));
-                        node.set_label(n.name.clone());
-                    }
-                }
-                let edge_of = graph
-                    .edges_iter()
-                    .filter_map(|(e, _)| {
-                        let (a, b) = graph.edge_endpoints(e)?;
-                        Some((
-                            (
-                                u32::try_from(a.index()).ok()?,
-                                u32::try_from(b.index()).ok()?,
-                            ),
-                            e.index(),
-                        ))
-                    })
-                    .collect();
-                Pane {
-                    screen: Vec::new(),
-                    painted: Vec::new(),
-                    last_size: Vec2::ZERO,
-                    counts: vec![0; graph.edge_count()],
-                    edge_of,
-                    variant: i,
-                    id: format!(
-                        "pane-{}-{}",
-                        s.scenario().source,
-                        s.scenario().variants[v.index].name
-                    ),
-                    traffic: vec![0.0; graph.edge_count()],
-                    peak: vec![1.0; graph.node_count()],
-                    graph,
-                    menu_node: None,
-                    fit_next: true,
-                    xform: None,
-                }
+                Pane::new(i, v, id)
             })
             .collect();
         let shown = (0..panes.len().min(MAX_SHOWN)).collect();
@@ -517,6 +871,7 @@ impl Panes {
             shown,
             fault: None,
             highlighted: Vec::new(),
+            common_zoom: place::MAX_ZOOM,
         }
     }
 
@@ -598,7 +953,30 @@ impl Panes {
             }
         }
         ui.advance_cursor_after_rect(avail);
+        self.same_scale(ui.ctx());
         picked
+    }
+
+    /// Side by side, graphs are compared: draw them all at the zoom of the most crowded one.
+    /// A pane placed at another zoom is placed again in the next frame.
+    fn same_scale(&mut self, ctx: &egui::Context) {
+        let shown = || self.shown.iter().filter_map(|&i| self.panes.get(i));
+        self.common_zoom = shown()
+            .map(|p| p.natural_zoom)
+            .fold(place::MAX_ZOOM, f32::min);
+        let common = self.common_zoom;
+        let mut again = false;
+        for &i in &self.shown {
+            if let Some(p) = self.panes.get_mut(i) {
+                if (p.zoom - p.natural_zoom.min(common)).abs() > 0.005 {
+                    p.last_size = Vec2::ZERO;
+                    again = true;
+                }
+            }
+        }
+        if again {
+            ctx.request_repaint();
+        }
     }
 
     fn pane_ui(&mut self, ui: &mut egui::Ui, pi: usize, s: &Session, l: Lang) -> Option<Picked> {
@@ -672,115 +1050,15 @@ impl Panes {
         for ix in 0..pane.graph.node_count() {
             let id = u32::try_from(ix).unwrap_or(0);
             let tn = topo.node(id);
-            let mut look = Look::Normal;
-            let mut fill = 0.0f32;
-            let mut detail = String::new();
-            let mut lanes = Vec::new();
-            match tn.kind {
-                NodeKind::Producer => {
-                    if let Some(p) = topo.producers.iter().position(|&x| x == id) {
-                        if snap.producers_link_down.get(p).copied().unwrap_or(false) {
-                            look = Look::Down;
-                            detail = "link down".into();
-                        }
-                    }
-                }
-                NodeKind::Consumer => {
-                    if let Some(c) = snap.consumers.iter().find(|c| c.node == id) {
-                        look = match c.status {
-                            Status::NotJoined => Look::Waiting,
-                            Status::Offline | Status::Crashed | Status::Removed => Look::Down,
-                            Status::Online if c.link_down => Look::Down,
-                            Status::Online if c.slow_factor > 1.0 => Look::Slow,
-                            Status::Online => Look::Normal,
-                        };
-                        detail = match c.status {
-                            Status::NotJoined => {
-                                format!("joins at {:.0} s", to_secs(tn.joins_at.unwrap_or(0)))
-                            }
-                            Status::Offline => "offline".into(),
-                            Status::Crashed => "crashed".into(),
-                            Status::Removed => "removed".into(),
-                            Status::Online => format!("{} held", c.held),
-                        };
-                        let peak = &mut pane.peak[ix];
-                        *peak = peak.max(c.held as f32);
-                        fill = c.held as f32 / peak.max(20.0);
-                    }
-                }
-                NodeKind::Broker => {
-                    if let Some(b) = topo.brokers.iter().position(|&x| x == id) {
-                        let name = &tn.name;
-                        let mine: Vec<bool> = state
-                            .brokers
-                            .iter()
-                            .filter(|x| x.name == *name || x.name.starts_with(&format!("{name}/")))
-                            .map(|x| x.up)
-                            .collect();
-                        let mine = if mine.is_empty() {
-                            state.brokers.get(b).map(|x| vec![x.up]).unwrap_or_default()
-                        } else {
-                            mine
-                        };
-                        let up = mine.iter().filter(|&&u| u).count();
-                        if !mine.is_empty() && up == 0 {
-                            look = Look::Down;
-                            detail = "down".into();
-                        } else if up < mine.len() {
-                            look = Look::Slow;
-                            detail = format!("{up}/{} up", mine.len());
-                        }
-                    }
-                }
-                NodeKind::Channel => {
-                    if let Some(c) = &state.channel {
-                        fill = if c.capacity > 0 {
-                            c.depth as f32 / c.capacity as f32
-                        } else {
-                            0.0
-                        };
-                        detail = format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked);
-                    }
-                }
-                NodeKind::Queue => {
-                    if let Some(q) = state.queues.iter().find(|q| q.node == id) {
-                        let peak = &mut pane.peak[ix];
-                        *peak = peak.max(q.depth as f32);
-                        fill = q.depth as f32 / peak.max(50.0);
-                        detail = format!("{} ready · {} unacked", q.depth, q.unacked);
-                        if !q.exists {
-                            look = Look::Waiting;
-                            detail = "deleted".into();
-                        }
-                    }
-                }
-                NodeKind::Log => {
-                    let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
-                    let max_end = parts
-                        .iter()
-                        .map(|p| p.log_end_offset)
-                        .max()
-                        .unwrap_or(0)
-                        .max(1) as f32;
-                    let mut lag = 0;
-                    for p in &parts {
-                        let marks = p
-                            .groups
-                            .iter()
-                            .map(|g| g.committed as f32 / max_end)
-                            .collect();
-                        lanes.push((p.log_end_offset as f32 / max_end, marks));
-                        lag += p.groups.iter().map(|g| g.lag).sum::<u64>();
-                        if p.leader.is_none() {
-                            look = Look::Down;
-                        }
-                    }
-                    detail = format!(
-                        "{} · lag {lag}",
-                        parts.iter().map(|p| p.log_end_offset).sum::<u64>()
-                    );
-                }
-            }
+            let peak = &mut pane.peak[ix];
+            let live = match tn.kind {
+                NodeKind::Producer => producer_live(topo, snap, id),
+                NodeKind::Consumer => consumer_live(snap, id, tn.joins_at, peak),
+                NodeKind::Broker => broker_live(topo, state, id),
+                NodeKind::Channel => channel_live(state),
+                NodeKind::Queue => queue_live(state, id, peak),
+                NodeKind::Log => log_live(state, id),
+            };
             let flash = snap
                 .recent_losses
                 .iter()
@@ -792,39 +1070,20 @@ impl Panes {
             if let Some(node) = pane.graph.node_mut(NodeIndex::new(ix)) {
                 let p = node.payload_mut();
                 p.highlight = highlight;
-                p.state = look;
-                p.fill = fill;
-                p.detail = detail;
-                p.lanes = lanes;
+                p.state = live.look;
+                p.fill = live.fill;
+                p.detail = live.detail;
+                p.short = live.short;
+                p.lanes = live.lanes;
                 p.flash = flash;
             }
         }
-        // Edge width follows traffic: messages on the edge now, smoothed.
-        pane.counts.iter_mut().for_each(|c| *c = 0);
-        for f in v.in_flight() {
-            if let Some(&e) = pane
-                .edge_of
-                .get(&(f.from, f.to))
-                .or_else(|| pane.edge_of.get(&(f.to, f.from)))
-            {
-                if let Some(c) = pane.counts.get_mut(e) {
-                    *c += 1;
-                }
-            }
-        }
-        for e in 0..pane.traffic.len() {
-            let t = &mut pane.traffic[e];
-            *t = *t * 0.85 + pane.counts[e] as f32 * 0.15;
-            let w = 1.0 + (1.0 + *t).log2() * 1.5;
-            if let Some(edge) = pane
-                .graph
-                .edge_mut(petgraph::stable_graph::EdgeIndex::new(e))
-            {
-                edge.payload_mut().width = w;
-            }
-        }
+        pane.traffic(v);
     }
 
+    /// The graph of pane `pi`: 1. placed for the pane's size when that changes, 2. drawn by
+    /// egui_graphs (interactive) or painted the same way (idle), 3. message dots over it, 4. the
+    /// labels over the dots, all through the view's canvas-to-screen transform.
     fn graph_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -837,119 +1096,198 @@ impl Panes {
         let pane = &mut self.panes[pi];
         let rect = ui.available_rect_before_wrap();
         if (rect.size() - pane.last_size).length() > 1.0 {
-            pane.last_size = rect.size();
-            pane.fit_next = true;
+            pane.place(&v.topology, rect.size(), self.common_zoom);
         }
-        let hovered = ui.rect_contains_pointer(rect);
-        let interactive = hovered
+        let interactive = ui.rect_contains_pointer(rect)
             || s.playing
             || pane.fit_next
             || pane.menu_node.is_some()
             || egui::Popup::is_any_open(ui.ctx());
-        let mut picked = None;
-        let meta_id = Some(pane.id.clone());
-        if interactive {
-            let r = GraphView::<FixedState, Fixed>::new()
-                .with_id(meta_id.clone())
-                .with_interactions(
-                    &SettingsInteraction::new()
-                        .with_dragging_enabled(true)
-                        .with_node_clicking_enabled(true)
-                        .with_hover_enabled(true),
-                )
-                .with_navigations(
-                    &SettingsNavigation::new()
-                        .with_zoom_and_pan_enabled(true)
-                        .with_fit_to_screen_enabled(pane.fit_next)
-                        .with_fit_to_screen_padding(0.15),
-                )
-                .with_styles(&SettingsStyle::new().with_labels_always(false))
-                .show(ui, &mut pane.graph);
-            pane.fit_next = false;
-            for c in &r.changes {
-                if let egui_graphs::GraphChange::NodeClicked { node } = c {
-                    picked = Some(Picked {
-                        variant: pane.variant,
-                        node: u32::try_from(node.index()).unwrap_or(0),
-                    });
-                }
-            }
-            if r.response.secondary_clicked() {
-                pane.menu_node = pane
-                    .graph
-                    .hovered_node()
-                    .map(|n| u32::try_from(n.index()).unwrap_or(0));
-                if let Some(node) = pane.menu_node {
-                    picked = Some(Picked {
-                        variant: pane.variant,
-                        node,
-                    });
-                }
-            }
-            let menu_node = pane.menu_node;
-            let mut fault = None;
-            let variant = pane.variant;
-            r.response.context_menu(|ui| {
-                if let Some(n) = menu_node {
-                    fault = fault_menu(ui, s, variant, n, l);
-                    if fault.is_some() {
-                        ui.close();
-                    }
-                } else {
-                    ui.label(tr(l, "Right-click a node for its faults"));
-                }
-            });
-            if fault.is_some() {
-                self.fault = fault;
-                self.panes[pi].menu_node = None;
-            }
-            if !egui::Popup::is_any_open(ui.ctx()) && !r.response.secondary_clicked() {
-                self.panes[pi].menu_node = None;
-            }
+        let picked = if interactive {
+            self.view_ui(ui, pi, s, l)
         } else {
-            // Idle: paint the same picture without egui_graphs' every-frame repaint request.
-            let (resp, painter) = ui.allocate_painter(rect.size(), egui::Sense::hover());
-            let meta = MetadataFrame::new(meta_id.clone()).load(ui);
-            let off = resp.rect.left_top().to_vec2();
-            let to_screen = |p: Pos2| meta.canvas_to_screen_pos(p) + off;
-            let visuals = ui.visuals().clone();
-            let mut shapes = Vec::new();
-            let g = &pane.graph;
-            for (e, edge) in g.edges_iter() {
-                if let Some((a, b)) = g.edge_endpoints(e) {
-                    if let (Some(na), Some(nb)) = (g.node(a), g.node(b)) {
-                        shapes.extend(edge_shapes(
-                            (na.payload(), to_screen(na.location())),
-                            (nb.payload(), to_screen(nb.location())),
-                            edge.payload(),
-                            meta.zoom,
-                            &visuals,
-                        ));
-                    }
+            // Idle: the same picture without egui_graphs' every-frame repaint request.
+            self.panes[pi].paint_idle(ui, rect);
+            None
+        };
+        let pane = &mut self.panes[pi];
+        let meta = MetadataFrame::new(Some(pane.id.clone())).load(ui);
+        let off = rect.left_top().to_vec2();
+        pane.xform = Some((meta.zoom, meta.pan + off));
+        pane.screen.clear();
+        pane.screen.extend((0..pane.graph.node_count()).map(|i| {
+            pane.graph.node(NodeIndex::new(i)).map_or(Pos2::ZERO, |n| {
+                meta.canvas_to_screen_pos(n.location()) + off
+            })
+        }));
+        let painter = ui.painter_at(rect);
+        painter.add(pane.dots(v, snap, s.speed, rect, meta.zoom));
+        painter.extend(pane.texts(meta.zoom, ui.visuals(), ui.ctx()));
+        picked
+    }
+
+    /// egui_graphs' view of pane `pi`: dragging, clicking, hover, zoom and pan, the fit, the
+    /// fault menu. Returns a node the learner clicked.
+    fn view_ui(&mut self, ui: &mut egui::Ui, pi: usize, s: &Session, l: Lang) -> Option<Picked> {
+        let pane = &mut self.panes[pi];
+        let mut picked = None;
+        let r = GraphView::<FixedState, Fixed>::new()
+            .with_id(Some(pane.id.clone()))
+            .with_interactions(
+                &SettingsInteraction::new()
+                    .with_dragging_enabled(true)
+                    .with_node_clicking_enabled(true)
+                    .with_hover_enabled(true),
+            )
+            .with_navigations(
+                &SettingsNavigation::new()
+                    .with_zoom_and_pan_enabled(true)
+                    .with_fit_to_screen_enabled(pane.fit_next)
+                    .with_fit_to_screen_padding(0.0),
+            )
+            .with_styles(&SettingsStyle::new().with_labels_always(false))
+            .show(ui, &mut pane.graph);
+        pane.fit_next = false;
+        if pane.menu_node.is_none() {
+            if let Some(n) = pane.graph.hovered_node().and_then(|n| pane.graph.node(n)) {
+                r.response
+                    .clone()
+                    .on_hover_ui_at_pointer(|ui| node_tip(ui, n.payload()));
+            }
+        }
+        for c in &r.changes {
+            if let egui_graphs::GraphChange::NodeClicked { node } = c {
+                picked = Some(Picked {
+                    variant: pane.variant,
+                    node: u32::try_from(node.index()).unwrap_or(0),
+                });
+            }
+        }
+        if r.response.secondary_clicked() {
+            pane.menu_node = pane
+                .graph
+                .hovered_node()
+                .map(|n| u32::try_from(n.index()).unwrap_or(0));
+            if let Some(node) = pane.menu_node {
+                picked = Some(Picked {
+                    variant: pane.variant,
+                    node,
+                });
+            }
+        }
+        let (menu_node, variant) = (pane.menu_node, pane.variant);
+        let mut fault = None;
+        r.response.context_menu(|ui| {
+            if let Some(n) = menu_node {
+                fault = fault_menu(ui, s, variant, n, l);
+                if fault.is_some() {
+                    ui.close();
+                }
+            } else {
+                ui.label(tr(l, "Right-click a node for its faults"));
+            }
+        });
+        if fault.is_some() {
+            self.fault = fault;
+            self.panes[pi].menu_node = None;
+        }
+        if !egui::Popup::is_any_open(ui.ctx()) && !r.response.secondary_clicked() {
+            self.panes[pi].menu_node = None;
+        }
+        picked
+    }
+}
+
+impl Pane {
+    /// Edge width follows traffic: messages on the edge now, smoothed over frames.
+    fn traffic(&mut self, v: &VariantSim) {
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        for f in v.in_flight() {
+            if let Some(&e) = self
+                .edge_of
+                .get(&(f.from, f.to))
+                .or_else(|| self.edge_of.get(&(f.to, f.from)))
+            {
+                if let Some(c) = self.counts.get_mut(e) {
+                    *c += 1;
                 }
             }
-            for (_, n) in g.nodes_iter() {
-                shapes.extend(node_shapes(
-                    n.payload(),
-                    to_screen(n.location()),
-                    meta.zoom,
-                    n.selected(),
-                    &visuals,
-                    ui.ctx(),
-                ));
-            }
-            painter.extend(shapes);
         }
-        // Message dots over the graph, through the same transform.
-        let meta = MetadataFrame::new(meta_id).load(ui);
-        let off = rect.left_top().to_vec2();
-        self.panes[pi].xform = Some((meta.zoom, meta.pan + off));
-        let painter = ui.painter_at(rect);
-        let zoom = meta.zoom;
+        for e in 0..self.traffic.len() {
+            let t = &mut self.traffic[e];
+            *t = *t * 0.85 + self.counts[e] as f32 * 0.15;
+            let w = 1.0 + (1.0 + *t).log2() * 1.5;
+            if let Some(edge) = self
+                .graph
+                .edge_mut(petgraph::stable_graph::EdgeIndex::new(e))
+            {
+                edge.payload_mut().width = w;
+            }
+        }
+    }
+
+    /// Edges and nodes as egui_graphs would draw them, painted once.
+    fn paint_idle(&self, ui: &mut egui::Ui, rect: Rect) {
+        let (resp, painter) = ui.allocate_painter(rect.size(), egui::Sense::hover());
+        let meta = MetadataFrame::new(Some(self.id.clone())).load(ui);
+        let off = resp.rect.left_top().to_vec2();
+        let to_screen = |p: Pos2| meta.canvas_to_screen_pos(p) + off;
+        let visuals = ui.visuals().clone();
+        let mut shapes = Vec::new();
+        let g = &self.graph;
+        for (e, edge) in g.edges_iter() {
+            if let Some((a, b)) = g.edge_endpoints(e) {
+                if let (Some(na), Some(nb)) = (g.node(a), g.node(b)) {
+                    shapes.extend(edge_shapes(
+                        (na.payload(), to_screen(na.location())),
+                        (nb.payload(), to_screen(nb.location())),
+                        edge.payload(),
+                        meta.zoom,
+                        &visuals,
+                    ));
+                }
+            }
+        }
+        for (_, n) in g.nodes_iter() {
+            shapes.extend(node_shapes(
+                n.payload(),
+                to_screen(n.location()),
+                meta.zoom,
+                n.selected(),
+                &visuals,
+            ));
+        }
+        painter.extend(shapes);
+    }
+
+    /// Every node's label over the graph and its dots, at the nodes' screen positions.
+    fn texts(&self, zoom: f32, visuals: &egui::Visuals, ctx: &egui::Context) -> Vec<Shape> {
+        let mut out = Vec::new();
+        for (ix, n) in self.graph.nodes_iter() {
+            if let Some(&center) = self.screen.get(ix.index()) {
+                let n = n.payload();
+                let rect = Rect::from_center_size(center, half_size(n) * 2.0 * zoom);
+                out.extend(inner_text(n, rect, zoom, ctx));
+                out.extend(text_shapes(n, rect, zoom, visuals, ctx));
+            }
+        }
+        out
+    }
+
+    /// Messages in flight as dots along their edges (and those just arrived, held a moment so
+    /// that they can be seen), in one mesh.
+    fn dots(
+        &mut self,
+        v: &VariantSim,
+        snap: &Snapshot,
+        speed: f64,
+        rect: Rect,
+        zoom: f32,
+    ) -> Shape {
         let radius = (3.0 * zoom).clamp(1.5, 5.0);
         // A hop shorter than a third of a second of wall time is drawn stretched to that, so
         // that it can be seen: hops start and end between frames at most speeds.
-        let span = secs(VISUAL_HOP_S * s.speed).max(1);
+        let span = secs(VISUAL_HOP_S * speed).max(1);
         let now = snap.now;
         let finished = v
             .recent_hops()
@@ -959,20 +1297,12 @@ impl Panes {
         let cell = radius.max(1.0);
         let cols = (rect.width() / cell).ceil().max(1.0) as usize + 1;
         let rows = (rect.height() / cell).ceil().max(1.0) as usize + 1;
-        let pane = &mut self.panes[pi];
-        pane.painted.clear();
-        pane.painted.resize(cols * rows, 0);
+        self.painted.clear();
+        self.painted.resize(cols * rows, 0);
         let mut mesh = egui::Mesh::default();
         mesh.reserve_vertices(4 * MAX_DOTS.min(8192));
         mesh.reserve_triangles(2 * MAX_DOTS.min(8192));
-        // Node positions on screen, once per frame.
-        pane.screen.clear();
-        pane.screen.extend((0..pane.graph.node_count()).map(|i| {
-            pane.graph.node(NodeIndex::new(i)).map_or(Pos2::ZERO, |n| {
-                meta.canvas_to_screen_pos(n.location()) + off
-            })
-        }));
-        let screen = &pane.screen;
+        let screen = &self.screen;
         for f in v.in_flight().chain(finished).take(MAX_DOTS) {
             let (Some(&a), Some(&b)) = (screen.get(f.from as usize), screen.get(f.to as usize))
             else {
@@ -993,7 +1323,7 @@ impl Panes {
             };
             let i =
                 ((c.y - rect.min.y) / cell) as usize * cols + ((c.x - rect.min.x) / cell) as usize;
-            if let Some(slot) = pane.painted.get_mut(i) {
+            if let Some(slot) = self.painted.get_mut(i) {
                 if *slot == key {
                     continue;
                 }
@@ -1006,8 +1336,7 @@ impl Panes {
             };
             mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0 * r)), color);
         }
-        painter.add(Shape::mesh(mesh));
-        picked
+        Shape::mesh(mesh)
     }
 }
 

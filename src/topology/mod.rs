@@ -1,19 +1,27 @@
 //! The graph of one variant: who is wired to whom, laid out in layers as the study notes draw it.
 //!
 //! ```text
-//!   producers      P1   P2   P3          y = 0
+//!   producers      P1   P2   P3          layer 0
 //!                    \   |   /
-//!   brokers          [ broker ]           y = 1   (or an IPC channel)
+//!   brokers          [ broker ]           layer 1   (or an IPC channel)
 //!                     /     \
-//!   queues / logs   q:a     q:b           y = 2   (rabbitmq queues, kafka/stream topic logs)
+//!   queues / logs   q:a     q:b           layer 2   (rabbitmq queues, kafka/stream topic logs)
 //!                    |       |
-//!   consumers        C1      C2           y = 3
+//!   consumers        C1      C2           layer 3   (a layer without nodes is left out)
 //! ```
 //!
-//! The engine sends messages along these edges; a viewer draws the graph as it is.
+//! The engine sends messages along these edges; a viewer draws the graph as it is. [`layout`]
+//! orders each layer for few edge crossings, [`place`] puts the nodes and their labels in a pane.
+
+mod build;
+pub mod layout;
+pub mod place;
+
+pub use layout::{crossings, layers_in_node_order, Layers};
+pub use place::{label_lines, Placement};
 
 use crate::metrics::Cost;
-use crate::scenario::{BrokerKind, Nanos, Scenario, Shape, TopicId, Variant};
+use crate::scenario::{Nanos, Scenario, Shape, TopicId, Variant};
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -37,7 +45,12 @@ pub enum NodeKind {
 pub struct Node {
     pub kind: NodeKind,
     pub name: String,
-    /// Layout position: x across, y down, in layout units (about a node's width apart).
+    /// The name as the picture shows it: without what the shape and its neighbours already
+    /// say (a per-topic broker's label is its topic; a queue's its group, or "queue" when the
+    /// group is the one consumer below it). `name` is on hover.
+    pub label: String,
+    /// Layout position: x across, y down, in canvas units, one row per layer with whole labels
+    /// ([`Topology::placement`]); a pane places the nodes again for its size.
     pub pos: [f32; 2],
     /// The topic of a log node or a per-topic broker.
     pub topic: Option<TopicId>,
@@ -75,6 +88,9 @@ pub struct Topology {
     pub queues: Vec<(usize, String, NodeId)>,
     pub logs: Vec<(TopicId, NodeId)>,
     pub cost: Cost,
+    /// Nodes by layer, top to bottom, each layer left to right in the order that keeps edge
+    /// crossings few ([`layout`]).
+    pub layers: Layers,
 }
 
 /// Consumers of a scenario in engine order: the static ones, then the added ones.
@@ -89,237 +105,19 @@ pub fn all_consumers(s: &Scenario) -> Vec<(&crate::scenario::Consumer, Option<Na
     v
 }
 
-const X_GAP: f32 = 140.0;
-const Y_GAP: f32 = 150.0;
-
 impl Topology {
+    /// The graph of variant `v`, its layers ordered for few crossings, its nodes placed one row
+    /// per layer (a pane places them again for its own size: [`Topology::placement_for`]).
     #[must_use]
-    #[allow(clippy::too_many_lines)]
     pub fn build(s: &Scenario, v: &Variant) -> Topology {
-        let mut g = StableGraph::new();
-        let add = |g: &mut StableGraph<Node, EdgeKind>,
-                   kind,
-                   name: String,
-                   topic,
-                   group,
-                   joins_at|
-         -> NodeId {
-            let ix = g.add_node(Node {
-                kind,
-                name,
-                pos: [0.0, 0.0],
-                topic,
-                group,
-                joins_at,
-            });
-            u32::try_from(ix.index()).unwrap_or(u32::MAX)
-        };
-        let producers: Vec<NodeId> = s
-            .producers
-            .iter()
-            .map(|p| add(&mut g, NodeKind::Producer, p.name.clone(), None, None, None))
-            .collect();
-        let cons = all_consumers(s);
-        let consumers: Vec<NodeId> = cons
-            .iter()
-            .map(|(c, at)| {
-                add(
-                    &mut g,
-                    NodeKind::Consumer,
-                    c.name.clone(),
-                    None,
-                    Some(c.group.clone()),
-                    *at,
-                )
-            })
-            .collect();
-        let link = |g: &mut StableGraph<Node, EdgeKind>, a: NodeId, b: NodeId, k: EdgeKind| {
-            g.add_edge(NodeIndex::new(a as usize), NodeIndex::new(b as usize), k);
-        };
-        let topics_of = |p: &crate::scenario::Producer| -> BTreeSet<TopicId> {
-            p.publish.iter().map(|x| x.topic).collect()
-        };
-
-        let mut brokers = Vec::new();
-        let mut broker_of_topic = vec![0; s.topics.len()];
-        let mut channel = None;
-        let mut queues = Vec::new();
-        let mut logs = Vec::new();
-        match (v.shape(), v.broker_kind()) {
-            (Shape::Direct, _) => {
-                for (pi, p) in s.producers.iter().enumerate() {
-                    let ts = topics_of(p);
-                    for (ci, (c, _)) in cons.iter().enumerate() {
-                        if c.subscribe.iter().any(|t| ts.contains(t)) {
-                            link(&mut g, producers[pi], consumers[ci], EdgeKind::Link);
-                        }
-                    }
-                }
-            }
-            (Shape::Channel, _) => {
-                let ch = add(
-                    &mut g,
-                    NodeKind::Channel,
-                    "ipc-channel".into(),
-                    None,
-                    None,
-                    None,
-                );
-                channel = Some(ch);
-                for &p in &producers {
-                    link(&mut g, p, ch, EdgeKind::Link);
-                }
-                for &c in &consumers {
-                    link(&mut g, ch, c, EdgeKind::Link);
-                }
-            }
-            // A brokered shape always has its broker (the scenario's types say so).
-            (_, None) => {}
-            (shape, Some(kind)) => {
-                if shape == Shape::BrokerPerTopic {
-                    for (t, name) in s.topics.iter().enumerate() {
-                        let tid = TopicId::try_from(t).unwrap_or(0);
-                        brokers.push(add(
-                            &mut g,
-                            NodeKind::Broker,
-                            format!("{}:{name}", kind.name()),
-                            Some(tid),
-                            None,
-                            None,
-                        ));
-                        broker_of_topic[t] = t;
-                    }
-                } else {
-                    brokers.push(add(
-                        &mut g,
-                        NodeKind::Broker,
-                        kind.name().into(),
-                        None,
-                        None,
-                        None,
-                    ));
-                }
-                for (pi, p) in s.producers.iter().enumerate() {
-                    let bs: BTreeSet<usize> = topics_of(p)
-                        .iter()
-                        .map(|&t| broker_of_topic[usize::from(t)])
-                        .collect();
-                    for b in bs {
-                        link(&mut g, producers[pi], brokers[b], EdgeKind::Link);
-                    }
-                }
-                match kind {
-                    BrokerKind::RedisPubsub => {
-                        for (ci, (c, _)) in cons.iter().enumerate() {
-                            let bs: BTreeSet<usize> = c
-                                .subscribe
-                                .iter()
-                                .map(|&t| broker_of_topic[usize::from(t)])
-                                .collect();
-                            for b in bs {
-                                link(&mut g, brokers[b], consumers[ci], EdgeKind::Link);
-                            }
-                        }
-                    }
-                    BrokerKind::Rabbitmq => {
-                        // A queue per consumer group on every broker that carries one of its topics.
-                        for (ci, (c, _)) in cons.iter().enumerate() {
-                            let bs: BTreeSet<usize> = c
-                                .subscribe
-                                .iter()
-                                .map(|&t| broker_of_topic[usize::from(t)])
-                                .collect();
-                            for b in bs {
-                                let q = if let Some(&(_, _, q)) =
-                                    queues.iter().find(|(qb, qg, _)| *qb == b && *qg == c.group)
-                                {
-                                    q
-                                } else {
-                                    let label = if shape == Shape::BrokerPerTopic {
-                                        format!("{}:{}", s.topics[b], c.group)
-                                    } else {
-                                        c.group.clone()
-                                    };
-                                    let q = add(
-                                        &mut g,
-                                        NodeKind::Queue,
-                                        format!("queue {label}"),
-                                        None,
-                                        Some(c.group.clone()),
-                                        None,
-                                    );
-                                    link(&mut g, brokers[b], q, EdgeKind::Internal);
-                                    queues.push((b, c.group.clone(), q));
-                                    q
-                                };
-                                link(&mut g, q, consumers[ci], EdgeKind::Link);
-                            }
-                        }
-                    }
-                    BrokerKind::Kafka | BrokerKind::RedisStream => {
-                        for (t, name) in s.topics.iter().enumerate() {
-                            let tid = TopicId::try_from(t).unwrap_or(0);
-                            let l = add(&mut g, NodeKind::Log, name.clone(), Some(tid), None, None);
-                            link(&mut g, brokers[broker_of_topic[t]], l, EdgeKind::Internal);
-                            logs.push((tid, l));
-                        }
-                        for (ci, (c, _)) in cons.iter().enumerate() {
-                            for &t in &c.subscribe {
-                                link(
-                                    &mut g,
-                                    logs[usize::from(t)].1,
-                                    consumers[ci],
-                                    EdgeKind::Link,
-                                );
-                            }
-                        }
-                    }
-                }
-            }
+        let mut topo = build::graph(s, v);
+        topo.layers = layout::ordered_layers(&topo.graph);
+        let p = topo.placement();
+        let nodes: Vec<NodeIndex> = topo.graph.node_indices().collect();
+        for ix in nodes {
+            topo.graph[ix].pos = p.pos[ix.index()];
         }
-        let cost = cost(s, v);
-        let mut topo = Topology {
-            graph: g,
-            producers,
-            consumers,
-            brokers,
-            broker_of_topic,
-            channel,
-            queues,
-            logs,
-            cost,
-        };
-        topo.layout();
         topo
-    }
-
-    /// Layered layout: producers on top, brokers in the middle, queues and logs below them,
-    /// consumers at the bottom; each layer centred on x = 0. Deterministic: node order only.
-    #[allow(clippy::cast_precision_loss)]
-    fn layout(&mut self) {
-        let layer = |k: NodeKind| match k {
-            NodeKind::Producer => 0.0,
-            NodeKind::Broker | NodeKind::Channel => 1.0,
-            NodeKind::Queue | NodeKind::Log => 2.0,
-            NodeKind::Consumer => 3.0,
-        };
-        let mut layers: [Vec<NodeIndex>; 4] = Default::default();
-        for ix in self.graph.node_indices() {
-            let y = layer(self.graph[ix].kind);
-            layers[y as usize].push(ix);
-        }
-        let has_middle = !layers[2].is_empty();
-        for (li, nodes) in layers.iter().enumerate() {
-            let n = nodes.len() as f32;
-            let y = if !has_middle && li == 3 {
-                2.0
-            } else {
-                li as f32
-            };
-            for (i, &ix) in nodes.iter().enumerate() {
-                self.graph[ix].pos = [(i as f32 - (n - 1.0) / 2.0) * X_GAP, y * Y_GAP];
-            }
-        }
     }
 
     #[must_use]

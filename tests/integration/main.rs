@@ -8,6 +8,7 @@ mod conservation;
 mod engine;
 mod fuzz_regressions;
 mod layers;
+mod layout;
 mod lessons;
 mod limits;
 mod malformed;
