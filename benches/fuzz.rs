@@ -147,9 +147,9 @@ fn replace_token(text: &mut String, rng: &mut ChaCha8Rng, with: &[&str], starts:
     }
     let a = starts_at[rng.random_range(0..starts_at.len())];
     let rest = &text[a..];
-    let end = if rest.starts_with('"') {
+    let end = if let Some(inside) = rest.strip_prefix('"') {
         // The whole string, closing quote included.
-        rest[1..].find('"').map_or(text.len(), |i| a + 1 + i + 1)
+        inside.find('"').map_or(text.len(), |i| a + 1 + i + 1)
     } else {
         rest.char_indices()
             .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_'))

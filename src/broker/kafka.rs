@@ -880,8 +880,23 @@ impl Kafka {
         for m in resend {
             self.hold_for_retry(p, m, Some(pi));
         }
+        // A group whose position was past the new end (it read records the new leader never
+        // had) is out of range: auto.offset.reset decides where it goes on, as a fetch there
+        // would be told. Offsets past the end will be given to new records.
+        let base = self.parts[pi].base;
+        let reset = self.opts.offset_reset;
         for g in &mut self.groups {
             g.fetch[pi] = g.fetch[pi].min(hw);
+            g.processed[pi] = g.processed[pi].min(hw);
+            if g.committed[pi].is_some_and(|c| c > hw) {
+                let to = match reset {
+                    OffsetReset::Earliest => base,
+                    OffsetReset::Latest => hw,
+                };
+                g.committed[pi] = Some(to);
+                g.fetch[pi] = to;
+                g.processed[pi] = to;
+            }
         }
         self.mark_all(pi);
     }
