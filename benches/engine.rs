@@ -541,6 +541,127 @@ fn main() {
     if allocs {
         print_allocs(&selected);
     }
+    if filters.is_empty() || filters.iter().any(|f| "mm1".contains(f.as_str())) {
+        mm1::compare(reps.unwrap_or(5));
+    }
+}
+
+/// M/M/1 through the engine beside a bare event loop doing the same work.
+mod mm1 {
+    use super::{median, thread_cpu};
+    use brokerlab::scenario::{parse_scenario, secs};
+    use brokerlab::sim::Simulation;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, VecDeque};
+    use std::time::Instant;
+
+    const RATE: f64 = 800.0;
+    const SERVICE_NS: f64 = 1e6;
+    const HOUR_S: f64 = 3600.0;
+
+    fn scenario() -> brokerlab::scenario::Scenario {
+        let text = format!(
+            "seed = 5\nduration_s = {HOUR_S}\nlatency_ms = 0.0\n\
+             [[producer]]\nname = \"p\"\npublish = [ {{ topic = \"t\", rate_per_s = {RATE} }} ]\n\
+             [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\nservice_ms = 1.0\nservice_dist = \"exponential\"\n\
+             [[variant]]\nname = \"direct\"\nshape = \"direct\"\n"
+        );
+        parse_scenario("mm1", &text).expect("a valid scenario")
+    }
+
+    /// The same M/M/1 as a bare loop: arrival and departure events in a `BinaryHeap` ordered by
+    /// (time, sequence), ChaCha draws for gaps and service times, a FIFO queue of arrival
+    /// times, the mean time in system summed. Returns (messages, mean seconds in system).
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    fn bare(duration: u64) -> (u64, f64) {
+        let mut arrivals = ChaCha8Rng::seed_from_u64(5);
+        arrivals.set_stream(100);
+        let mut service = ChaCha8Rng::seed_from_u64(5);
+        service.set_stream(1);
+        let exp = |rng: &mut ChaCha8Rng, mean: f64| {
+            let u: f64 = rng.random();
+            (-(1.0 - u).ln() * mean).round() as u64
+        };
+        let mut heap: BinaryHeap<Reverse<(u64, u64, bool)>> = BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut waiting: VecDeque<u64> = VecDeque::new();
+        let mut busy: Option<u64> = None;
+        let (mut done, mut total) = (0u64, 0u128);
+        heap.push(Reverse((exp(&mut arrivals, 1e9 / RATE).max(1), seq, true)));
+        while let Some(Reverse((t, _, arrival))) = heap.pop() {
+            seq += 1;
+            if arrival {
+                let next = t + exp(&mut arrivals, 1e9 / RATE).max(1);
+                if next <= duration {
+                    heap.push(Reverse((next, seq, true)));
+                }
+                waiting.push_back(t);
+            } else if let Some(born) = busy.take() {
+                done += 1;
+                total += u128::from(t - born);
+            }
+            if busy.is_none() {
+                if let Some(born) = waiting.pop_front() {
+                    busy = Some(born);
+                    seq += 1;
+                    heap.push(Reverse((t + exp(&mut service, SERVICE_NS), seq, false)));
+                }
+            }
+        }
+        (done, total as f64 / done.max(1) as f64 / 1e9)
+    }
+
+    /// Median messages per on-CPU second of each, and the ratio, over `reps` interleaved runs.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn compare(reps: usize) {
+        let duration = secs(HOUR_S);
+        let (mut engine, mut loop_) = (Vec::new(), Vec::new());
+        let mut ratios = Vec::new();
+        let mut last = (0, 0, 0.0);
+        for _ in 0..reps {
+            let s = scenario();
+            let mut sim = Simulation::new(s);
+            sim.set_threads(1);
+            let (c0, w0) = (thread_cpu(), Instant::now());
+            sim.run_until(duration);
+            let e = thread_cpu().zip(c0).map_or(w0.elapsed(), |(a, b)| a - b);
+            let produced = sim.variants[0].tally().produced;
+            let (c0, w0) = (thread_cpu(), Instant::now());
+            let (done, mean) = bare(duration);
+            let b = thread_cpu().zip(c0).map_or(w0.elapsed(), |(a, b)| a - b);
+            let (em, bm) = (
+                produced as f64 / e.as_secs_f64(),
+                done as f64 / b.as_secs_f64(),
+            );
+            engine.push(em);
+            loop_.push(bm);
+            ratios.push(em / bm);
+            last = (produced, done, mean);
+        }
+        println!();
+        println!("M/M/1 (Poisson {RATE}/s, exponential 1 ms service, one hour; on-CPU, {reps} interleaved runs)");
+        println!(
+            "engine (direct variant)   {:>6.2} M messages/s   ({} messages)",
+            median(&mut engine) / 1e6,
+            last.0
+        );
+        println!(
+            "bare BinaryHeap loop      {:>6.2} M messages/s   ({} messages, mean time in system {:.3} ms; 1/(mu-lambda) = 5 ms)",
+            median(&mut loop_) / 1e6,
+            last.1,
+            last.2 * 1e3
+        );
+        println!(
+            "engine / bare loop        {:>6.2} (median of the per-run ratios; target 0.5)",
+            median(&mut ratios)
+        );
+    }
 }
 
 fn print_pending(selected: &[Case]) {

@@ -36,9 +36,12 @@ pub struct Session {
 impl Session {
     #[must_use]
     pub fn new(scenario: Scenario, path: Option<PathBuf>) -> Session {
+        let mut tape = Tape::new(scenario);
+        // Hops shorter than a frame are drawn from the last ones sent.
+        tape.keep_recent_hops();
         Session {
             path,
-            tape: Tape::new(scenario),
+            tape,
             playing: false,
             speed: 1.0,
             behind: false,

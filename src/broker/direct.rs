@@ -45,10 +45,16 @@ impl Tags for DirectTags {
 
 /// A producer sends `msg` to a member of `group` again (its `attempt`-th retry).
 #[derive(Clone, Copy, Debug)]
-pub struct Retry {
+struct Waiting {
     msg: MsgRef,
     group: GroupId,
     attempt: u32,
+}
+
+/// A retry is due: the one in this slot of the producers' retry buffers.
+#[derive(Clone, Copy, Debug)]
+pub struct Retry {
+    slot: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -57,6 +63,10 @@ pub struct Direct {
     /// Per group: how many sends the producers made to its members, to take turns. A producer
     /// knows its configured list, not who is up, so it does not skip a member that is down.
     turn: Vec<u32>,
+    /// The producers' retry buffers: what waits for a retry, by slot (a free slot is None), and
+    /// the free slots. A retry timer names its slot, so timers stay small.
+    waiting: Vec<Option<Waiting>>,
+    free: Vec<u32>,
 }
 
 impl Direct {
@@ -66,6 +76,8 @@ impl Direct {
         Direct {
             opts: opts.clone(),
             turn: vec![0; consumers],
+            waiting: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -77,22 +89,27 @@ impl Direct {
             return self.fail(p, m, g, attempt, LossReason::LinkDown);
         }
         // The producer's configured list: every member that subscribes to the topic, present or not.
-        let members = || {
-            p.ledger()
-                .group(g)
-                .members
-                .iter()
-                .copied()
-                .filter(|&c| p.consumer(c).subscribes(topic))
+        let members = &p.ledger().group(g).members;
+        let pick = match members.as_slice() {
+            // One member: it, if it subscribes (no second pass to count).
+            &[only] => p.consumer(only).subscribes(topic).then_some((only, 1)),
+            all => {
+                let subscribed = || {
+                    all.iter()
+                        .copied()
+                        .filter(|&c| p.consumer(c).subscribes(topic))
+                };
+                let n = subscribed().count();
+                let turn = self.turn.get(g.ix()).copied().unwrap_or(0);
+                subscribed().nth(turn as usize % n.max(1)).map(|c| (c, n))
+            }
         };
-        let n = members().count();
-        let Some(turn) = self.turn.get_mut(g.ix()) else {
-            return false;
-        };
-        let Some(pick) = members().nth(*turn as usize % n.max(1)) else {
+        let Some((pick, _)) = pick else {
             return self.fail(p, m, g, attempt, LossReason::ReceiverOffline);
         };
-        *turn = turn.wrapping_add(1);
+        if let Some(turn) = self.turn.get_mut(g.ix()) {
+            *turn = turn.wrapping_add(1);
+        }
         if !p.consumer(pick).connected() {
             // Connection refused at once: the producer knows.
             return self.fail(p, m, g, attempt, LossReason::ReceiverOffline);
@@ -116,12 +133,22 @@ impl Direct {
         p.hold(m, g);
         if self.opts.retry && attempt < self.opts.max_retries {
             let at = p.now() + crate::scenario::millis(self.opts.retry_ms).max(1);
-            let retry = Retry {
+            let w = Waiting {
                 msg: m,
                 group: g,
                 attempt: attempt + 1,
             };
-            p.schedule(at, retry);
+            let slot = match self.free.pop() {
+                Some(s) => {
+                    self.waiting[s as usize] = Some(w);
+                    s
+                }
+                None => {
+                    self.waiting.push(Some(w));
+                    u32::try_from(self.waiting.len() - 1).unwrap_or(u32::MAX)
+                }
+            };
+            p.schedule(at, Retry { slot });
             return true;
         }
         let reason = if self.opts.retry {
@@ -139,10 +166,11 @@ impl BrokerModel for Direct {
     type Tags = DirectTags;
 
     fn publish(&mut self, p: &mut Port<'_, DirectTags>, m: MsgRef) {
-        for g in p.ledger().group_ids() {
-            if p.is_pending(m, g) {
-                self.send(p, m, g, 0);
-            }
+        // Every group subscribed to its topic waits for a message just created.
+        let topic = p.info(m).topic;
+        for i in 0..p.ledger().groups_of(topic).len() {
+            let g = p.ledger().groups_of(topic)[i];
+            self.send(p, m, g, 0);
         }
     }
 
@@ -161,7 +189,11 @@ impl BrokerModel for Direct {
         p.release_held(c, held, Release::Lost(reason));
     }
 
-    fn timer(&mut self, p: &mut Port<'_, DirectTags>, r: Retry) {
+    fn timer(&mut self, p: &mut Port<'_, DirectTags>, t: Retry) {
+        let Some(r) = self.waiting.get_mut(t.slot as usize).and_then(Option::take) else {
+            return;
+        };
+        self.free.push(t.slot);
         // Send again first: the retry buffer's copy then moved on (settled), or, if the send
         // failed for good, it was the last one and the retries are exhausted.
         let onward = self.send(p, r.msg, r.group, r.attempt);
@@ -175,8 +207,9 @@ impl BrokerModel for Direct {
     }
 
     fn holdings(&self, w: &World<DirectTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
+        let _ = w;
         // A message waiting for a retry is held by its producer's retry buffer.
-        for r in w.pending_timers() {
+        for r in self.waiting.iter().flatten() {
             f(r.msg.id, r.group);
         }
     }

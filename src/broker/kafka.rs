@@ -104,8 +104,9 @@ pub enum KafkaTimer {
     AutoCommit,
     /// The broker deletes expired segments (`log.retention.check.interval.ms`).
     Retention,
-    /// The followers have `offset`: the high watermark passes it.
-    HighWatermark { partition: u32, offset: u64 },
+    /// The followers have `offset`: the high watermark passes it. (Offsets fit 32 bits: a run
+    /// makes fewer messages, see `scenario::Limits::messages`.)
+    HighWatermark { partition: u32, offset: u32 },
     /// A crashed member's session ends unless it came back (`epoch` is its epoch then).
     Session { consumer: ConsumerId, epoch: u32 },
     /// A record held for retry times out (`delivery.timeout.ms`).
@@ -483,7 +484,7 @@ impl Kafka {
         } else {
             let t = KafkaTimer::HighWatermark {
                 partition: partition_tag(pi),
-                offset,
+                offset: u32::try_from(offset).unwrap_or(u32::MAX),
             };
             if self.hw_delay == p.latency() {
                 // One hop, like the followers' fetch: due in the order set (FIFO lane).
@@ -1115,6 +1116,7 @@ impl BrokerModel for Kafka {
                 let pi = partition as usize;
                 let part = &mut self.parts[pi];
                 // A crash may have cut the log below this offset since.
+                let offset = u64::from(offset);
                 if part.leader.is_some() && offset < part.end() {
                     part.hw = part.hw.max(offset + 1);
                     self.wake(p, pi);

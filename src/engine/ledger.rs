@@ -276,7 +276,7 @@ impl Ledger {
             of_topic: vec![Vec::new(); topics],
             total: Counters::default(),
             latency: LatencyHistogram::default(),
-            window: LatencyHistogram::default(),
+            window: LatencyHistogram::coarse(),
             key_slots,
             messages: 0,
         }
@@ -317,7 +317,10 @@ impl Ledger {
             if !g.topics[usize::from(t)] {
                 g.topics[usize::from(t)] = true;
                 g.since.push((t, now));
-                self.of_topic[usize::from(t)].push(id);
+                // In group order, as a model walking a topic's groups expects.
+                let of = &mut self.of_topic[usize::from(t)];
+                let at = of.partition_point(|&x| x < id);
+                of.insert(at, id);
             }
         }
         if !g.members.contains(&member) {
@@ -354,7 +357,7 @@ impl Ledger {
         super::ids::ids(self.groups.len(), GroupId::from_ix)
     }
 
-    /// The groups subscribed to `topic` now.
+    /// The groups subscribed to `topic` now, in group order.
     #[inline]
     #[must_use]
     pub fn groups_of(&self, topic: TopicId) -> &[GroupId] {

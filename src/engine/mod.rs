@@ -518,6 +518,12 @@ impl<M: BrokerModel> Engine<M> {
 
     // ---- what it reports ----
 
+    /// Keep the last hops sent (for a viewer to animate hops shorter than a frame); off by
+    /// default, as a headless run has no use for them.
+    pub fn keep_recent_hops(&mut self) {
+        self.world.keep_recent_hops();
+    }
+
     /// Record every processing from now on; off by default, so that a run that does not ask
     /// for it keeps nothing per message.
     pub fn record_trace(&mut self) {

@@ -128,10 +128,6 @@ impl<E> EventQueue<E> {
     pub fn capacity(&self) -> usize {
         self.heap.capacity() + self.fifo.capacity()
     }
-    /// Every queued event, in no particular order (for audits and snapshots).
-    pub fn iter(&self) -> impl Iterator<Item = &Entry<E>> {
-        self.heap.iter().chain(self.fifo.iter())
-    }
 }
 
 #[cfg(test)]

@@ -180,8 +180,9 @@ pub struct World<T: Tags> {
     /// Every processing, in order, when a test or viewer asked for it (None: not recorded).
     pub(super) trace: Option<Vec<Processing>>,
     /// The last hops sent, newest last (bounded): a viewer animates hops shorter than a frame
-    /// from here, since they start and end between two snapshots.
+    /// from here, since they start and end between two snapshots. Kept only when asked.
     recent_hops: VecDeque<Hop<T>>,
+    keep_recent: bool,
 }
 
 impl<T: Tags> World<T> {
@@ -214,7 +215,8 @@ impl<T: Tags> World<T> {
             stored_bytes_peak: 0,
             flashes: VecDeque::new(),
             trace: None,
-            recent_hops: VecDeque::with_capacity(RECENT_HOPS),
+            recent_hops: VecDeque::new(),
+            keep_recent: false,
         }
     }
 
@@ -393,6 +395,10 @@ impl<T: Tags> World<T> {
     // ---- what the engine does (crate-internal) ----
 
     #[inline]
+    pub(super) fn keep_recent_hops(&mut self) {
+        self.keep_recent = true;
+    }
+
     pub(super) fn set_now(&mut self, t: Nanos) {
         self.now = t;
     }
@@ -435,13 +441,6 @@ impl<T: Tags> World<T> {
     pub(super) fn schedule_fifo(&mut self, at: Nanos, e: Event<T::Timer>) {
         self.queue.push_fifo(at, e);
     }
-    /// The model's timers that have not fired yet (what a producer's retry buffer holds, say).
-    pub fn pending_timers(&self) -> impl Iterator<Item = &T::Timer> {
-        self.queue.iter().filter_map(|e| match &e.event {
-            Event::Timer(t) => Some(t),
-            _ => None,
-        })
-    }
 
     /// Put a hop on the wire from `from` to `to`; it arrives one hop latency later.
     #[inline]
@@ -463,10 +462,12 @@ impl<T: Tags> World<T> {
         } else {
             self.hops.push_back(Wire { seq, hop });
         }
-        if self.recent_hops.len() == RECENT_HOPS {
-            self.recent_hops.pop_front();
+        if self.keep_recent {
+            if self.recent_hops.len() == RECENT_HOPS {
+                self.recent_hops.pop_front();
+            }
+            self.recent_hops.push_back(hop);
         }
-        self.recent_hops.push_back(hop);
     }
 
     /// The next thing to happen: the earlier, by (time, sequence), of the event queue's next

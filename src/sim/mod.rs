@@ -136,6 +136,11 @@ impl VariantSim {
         each!(&mut self.engine, e => e.run_until(t));
     }
 
+    /// Keep the last hops sent, for [`VariantSim::recent_hops`] (off by default).
+    pub fn keep_recent_hops(&mut self) {
+        each!(&mut self.engine, e => e.keep_recent_hops());
+    }
+
     /// Record every processing from now on (see [`Processing`]); off by default.
     pub fn record_trace(&mut self) {
         each!(&mut self.engine, e => e.record_trace());
@@ -362,6 +367,13 @@ impl Simulation {
             }
         }
         self.now = self.now.max(t);
+    }
+
+    /// Keep every variant's last hops (what a viewer animates).
+    pub fn keep_recent_hops(&mut self) {
+        for v in &mut self.variants {
+            v.keep_recent_hops();
+        }
     }
 
     /// Run variants on at most `n` threads (1: one after the other).

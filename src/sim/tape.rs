@@ -51,6 +51,8 @@ pub struct Tape {
     applied: usize,
     /// Times before each step, so that a step back returns exactly there.
     history: Vec<Nanos>,
+    /// The simulation keeps its last hops for a viewer.
+    recent_hops: bool,
 }
 
 impl Tape {
@@ -75,9 +77,19 @@ impl Tape {
             commands: Vec::new(),
             applied: 0,
             history: Vec::new(),
+            recent_hops: false,
         };
         tape.checkpoint();
         tape
+    }
+
+    /// Keep the last hops sent in every variant (what a viewer animates), from the start.
+    pub fn keep_recent_hops(&mut self) {
+        self.recent_hops = true;
+        for c in &mut self.checkpoints {
+            c.sim.keep_recent_hops();
+        }
+        self.sim.keep_recent_hops();
     }
 
     /// The simulation as it is now (read it; change it through the tape).
@@ -354,7 +366,12 @@ impl Tape {
     pub fn restart(&mut self, scenario: Scenario, t: Nanos) {
         let commands = std::mem::take(&mut self.commands);
         let history = std::mem::take(&mut self.history);
+        let (recent, budget) = (self.recent_hops, self.budget);
         *self = Tape::with_variants(Arc::new(scenario), &self.selected);
+        self.budget = budget;
+        if recent {
+            self.keep_recent_hops();
+        }
         self.commands = commands;
         self.history = history;
         self.seek(t);
