@@ -113,11 +113,13 @@ impl Files {
     pub fn open_dialog(&mut self, pick: Pick) {
         let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let start = match pick {
+            // A file opened as `brokerlab open x.toml` has the parent "": this folder.
             Pick::Scenario => self
                 .watched
                 .as_ref()
-                .and_then(|p| p.parent().map(Path::to_path_buf))
-                .unwrap_or(here),
+                .and_then(|p| p.parent())
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(here, Path::to_path_buf),
             Pick::Notes => here,
         };
         let scenarios = start.join("scenarios");
@@ -242,5 +244,28 @@ impl Files {
         if !open {
             self.dialog = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `brokerlab open x.toml` watches a path whose parent is "": the dialog opens here.
+    #[test]
+    fn the_dialog_for_a_file_named_without_a_folder_opens_in_this_folder() {
+        let mut files = Files {
+            watched: Some(PathBuf::from("point-to-point.toml")),
+            ..Files::default()
+        };
+        files.open_dialog(Pick::Scenario);
+        let d = files
+            .dialog
+            .as_ref()
+            .map(|d| (d.dir.clone(), d.error.clone()));
+        let here = std::env::current_dir().unwrap_or_default();
+        assert_eq!(d, Some((here.join("scenarios"), None)));
+        files.open_dialog(Pick::Notes);
+        assert_eq!(files.dialog.map(|d| d.dir), Some(here));
     }
 }

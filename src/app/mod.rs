@@ -498,7 +498,12 @@ impl BrokerLabApp {
                 self.load_error = None;
             }
         });
+        // A panel gives a scroll area little height of its own: ask for the text's, up to a limit.
+        #[allow(clippy::cast_precision_loss)]
+        let rows = err.lines().count() as f32;
+        let height = (rows * ui.text_style_height(&egui::TextStyle::Monospace)).min(280.0);
         egui::ScrollArea::vertical()
+            .min_scrolled_height(height)
             .max_height(280.0)
             .show(ui, |ui| ui.label(snippet(err, ui)));
     }
@@ -536,7 +541,9 @@ impl eframe::App for BrokerLabApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::top("transport").show(ui, |ui| transport::ui(ui, &mut self.session, l));
         if let Some(err) = self.load_error.clone() {
-            egui::Panel::top("error").show(ui, |ui| self.error_ui(ui, &err));
+            egui::Panel::top("error")
+                .resizable(false)
+                .show(ui, |ui| self.error_ui(ui, &err));
         }
         if let Some(t) = &self.toast {
             if ctx.input(|i| i.time) > t.until {
