@@ -316,6 +316,7 @@ impl BrokerKind {
 pub struct DirectOptions {
     /// Retry a failed send after `retry_ms` (at-least-once) instead of dropping it (at-most-once).
     pub retry: bool,
+    /// Milliseconds between two tries of a send.
     #[schemars(transform = rules::RETRY_MS.in_schema())]
     pub retry_ms: f64,
     /// Give up after this many retries (the message is lost).
@@ -382,8 +383,10 @@ pub struct RedisOptions {
     /// `hard_mb`, or after `soft_mb` was exceeded for `soft_s` seconds. 0 disables a limit.
     #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub pubsub_hard_mb: f64,
+    /// The soft limit (see `pubsub_hard_mb`).
     #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub pubsub_soft_mb: f64,
+    /// Seconds over the soft limit before the disconnect (see `pubsub_hard_mb`).
     #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub pubsub_soft_s: f64,
     /// How long a disconnected client takes to reconnect and resubscribe.
@@ -496,6 +499,7 @@ pub struct RabbitOptions {
     pub durable: bool,
     /// Messages are published with delivery_mode=2 (written to disk).
     pub persistent: bool,
+    /// manual: the consumer acknowledges after processing; auto: on delivery.
     pub ack: AckMode,
     /// Unacked deliveries per consumer; 0 = unlimited.
     #[schemars(transform = rules::PREFETCH.in_schema())]
@@ -508,6 +512,7 @@ pub struct RabbitOptions {
     pub max_length: u32,
     /// `x-overflow` at `max_length`.
     pub overflow: Overflow,
+    /// `x-queue-type`: classic or quorum.
     pub queue_type: QueueType,
     /// `mandatory` flag on publish: an unroutable message is returned to the publisher instead
     /// of being dropped silently.
@@ -556,6 +561,7 @@ pub enum Acks {
 #[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaOptions {
+    /// Partitions of each topic.
     #[schemars(transform = rules::PARTITIONS.in_schema())]
     pub partitions: u32,
     /// `retention.ms` in seconds (7 days).
@@ -564,6 +570,7 @@ pub struct KafkaOptions {
     /// `retention.bytes` per partition; -1 = unlimited.
     #[schemars(transform = rules::retention_bytes)]
     pub retention_bytes: i64,
+    /// Producer `acks`: 0 (no wait), 1 (the leader), all (every in-sync replica).
     pub acks: Acks,
     /// Replication factor = brokers in the cluster.
     #[schemars(transform = rules::REPLICATION.in_schema())]

@@ -84,6 +84,7 @@ pub const LIMITS: Limits = Limits {
 pub(super) struct RawScenario {
     /// Shown in the app and in reports; default: the file's name.
     title: Option<Text>,
+    /// A longer text shown under the title.
     description: Option<Text>,
     /// Seed of the random streams: the same seed gives the same run, byte for byte.
     #[schemars(with = "Option<i64>", transform = rules::SEED.in_schema())]
@@ -141,6 +142,7 @@ pub(super) struct RawProducer {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Publish")]
 pub(super) struct RawPublish {
+    /// The topic it publishes to; consumers subscribe to it by name.
     #[schemars(with = "String")]
     topic: Spanned<String>,
     /// Messages per simulated second.
@@ -150,6 +152,7 @@ pub(super) struct RawPublish {
     #[schemars(with = "Option<i64>", transform = rules::KEYS.in_schema())]
     #[schemars(extend("default" = rules::KEYS_DEFAULT))]
     pub(super) keys: Option<Spanned<i64>>,
+    /// Bytes per message: what brokers store and buffers hold.
     #[schemars(with = "Option<i64>", transform = rules::SIZE_BYTES.in_schema())]
     #[schemars(extend("default" = rules::SIZE_BYTES_DEFAULT))]
     size_bytes: Option<Spanned<i64>>,
@@ -186,6 +189,7 @@ struct RawConsumer {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Fault")]
 struct RawFault {
+    /// What happens.
     #[schemars(with = "FaultKind")]
     kind: Spanned<FaultKind>,
     /// The consumer (producer or consumer for link-down; topic for broker-crash, none = every
@@ -213,22 +217,28 @@ struct RawFault {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Variant")]
 pub(super) struct RawVariant {
+    /// Unique among variants; steps and `--variant` name it.
     #[schemars(with = "String")]
     pub(super) name: Spanned<String>,
+    /// How messages move: direct links, an IPC channel, or brokers in one of three shapes.
     #[schemars(with = "Shape")]
     shape: Spanned<Shape>,
     /// Required by single-broker, broker-per-topic and central-log; refused by direct, channel.
     #[schemars(with = "Option<BrokerKind>")]
     broker: Option<Spanned<BrokerKind>>,
+    /// Options of shape direct.
     #[schemars(with = "Option<DirectOptions>")]
     direct: Option<Spanned<DirectOptions>>,
+    /// Options of shape channel.
     #[schemars(with = "Option<ChannelOptions>")]
     channel: Option<Spanned<ChannelOptions>>,
     /// redis-pubsub and redis-stream.
     #[schemars(with = "Option<RedisOptions>")]
     redis: Option<Spanned<RedisOptions>>,
+    /// Options of broker rabbitmq.
     #[schemars(with = "Option<RabbitOptions>")]
     rabbitmq: Option<Spanned<RabbitOptions>>,
+    /// Options of broker kafka.
     #[schemars(with = "Option<KafkaOptions>")]
     kafka: Option<Spanned<KafkaOptions>>,
 }
@@ -239,7 +249,9 @@ pub(super) struct RawVariant {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Step")]
 struct RawStep {
+    /// The step's heading.
     title: Text,
+    /// What the learner reads.
     text: Option<Text>,
     /// Variants shown (1 to 5); default: all.
     #[serde(default)]
@@ -248,6 +260,7 @@ struct RawStep {
     /// Simulated seconds to run to, at most `duration_s`, never before the previous step's.
     #[schemars(with = "f64", transform = rules::RUN_TO_S.in_schema())]
     run_to_s: Spanned<f64>,
+    /// A question asked before the reveal.
     ask: Option<Text>,
     /// Answers the learner picks from before the reveal; `answer` is the right one's index.
     #[serde(default)]
@@ -259,6 +272,7 @@ struct RawStep {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     highlight: Vec<Spanned<String>>,
+    /// Checked when the step's `run_to_s` is reached; `brokerlab check` runs them.
     #[serde(default)]
     #[schemars(with = "Vec<RawExpect>")]
     expect: Vec<Spanned<RawExpect>>,
@@ -269,12 +283,15 @@ struct RawStep {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Expect")]
 struct RawExpect {
+    /// A variant of this scenario.
     #[schemars(with = "String")]
     variant: Spanned<String>,
     /// A metric of `brokerlab run` (nested ones dotted: `latency_ms.p99`).
     #[schemars(with = "String")]
     metric: Spanned<String>,
+    /// How the measured value compares with `value`.
     op: Op,
+    /// The number the metric is compared with.
     value: f64,
 }
 
