@@ -218,7 +218,7 @@ impl Diagnostics {
 }
 
 impl fmt::Display for Diagnostics {
-    /// Plain, with a final newline per problem.
+    /// As [`Diagnostics::render`] plain, without the last newline.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.render(false).trim_end_matches('\n'))
     }

@@ -292,3 +292,38 @@ fn check_format_json_gives_errors_as_objects_and_a_good_file_its_summary() {
         .as_str()
         .is_some_and(|m| m.contains("did you mean")));
 }
+
+/// On a terminal (here util-linux's `script`, which gives the command one) the problems come in
+/// colour; `NO_COLOR` turns that off.
+#[cfg(unix)]
+#[test]
+fn a_terminal_gets_colours_unless_no_color_is_set() {
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: no /usr/bin/script to give brokerlab a terminal");
+        return;
+    }
+    let f = with("tty.toml", "rate_per_s", "rate_per_sec");
+    let run = |no_color: bool| {
+        let command = format!("'{}' check '{}'", env!("CARGO_BIN_EXE_brokerlab"), f.path());
+        let mut c = Command::new("/usr/bin/script");
+        c.args(["-qec", &command, "/dev/null"]);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        let out = c.output().expect("script runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = run(false);
+    assert!(
+        coloured.contains("\x1b[1;31m^^^^^^^^^^^^ unknown field"),
+        "{coloured:?}"
+    );
+    assert!(coloured.contains("\x1b[1;36mhelp\x1b[0m: did you mean `rate_per_s`?"));
+    let plain = run(true);
+    assert!(
+        plain.contains("unknown field") && !plain.contains('\x1b'),
+        "{plain:?}"
+    );
+}
