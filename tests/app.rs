@@ -120,6 +120,9 @@ fn a_malformed_file_shows_its_error_and_keeps_the_loaded_scenario() {
     h.run_steps(2);
     let err = h.state().load_error.clone().unwrap_or_default();
     assert!(err.contains("rate-negative.toml:5:47:"), "{err}");
+    // The snippet `brokerlab check` prints: the line of the file, a caret under the value.
+    assert!(err.contains("5 | publish = [ { topic"), "{err}");
+    assert!(err.contains("^^^^ must be greater than 0"), "{err}");
     h.get_by_label_contains("rate-negative.toml:5:47:");
     h.get_by_label("The scenario that was loaded stays.");
     assert_eq!(
@@ -304,4 +307,95 @@ fn the_app_starts_on_lesson_one_and_lists_the_lessons() {
     h.get_by_label(&titles[3]).click();
     h.run_steps(2);
     assert_eq!(h.state().session.scenario().source, "builtin:lesson-4");
+}
+
+/// A file dropped on the window, as the windowing system hands it to egui.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn dropped_study_notes_list_their_diagrams_and_the_chosen_one_becomes_the_scenario() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(2);
+    let notes =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import/queue-vs-channel.md");
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(notes.clone())));
+    h.run_steps(2);
+    assert!(h.state().importing(), "{:?}", h.state().load_error);
+    h.get_by_label("Import a Mermaid diagram");
+    h.get_by_label("With an IPC channel");
+    let buttons = h.get_all_by_label("Import").collect::<Vec<_>>();
+    assert_eq!(buttons.len(), 2, "one Import per flowchart");
+    buttons[1].click();
+    h.run_steps(2);
+    assert!(!h.state().importing(), "the window closes");
+    assert!(h.state().load_error.is_none(), "{:?}", h.state().load_error);
+    let s = h.state().session.scenario().clone();
+    assert_eq!(s.source, format!("{}#2", notes.display()));
+    assert_eq!(
+        s.variants[0].shape().name(),
+        "channel",
+        "the drawing's own topology first"
+    );
+    assert!(s.variants.len() > 1, "the other shapes beside it");
+    // Played like any scenario.
+    h.get_by_label("+1 s").click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.now(), secs(1.0));
+}
+
+#[test]
+fn notes_without_a_flowchart_show_the_error_like_a_bad_file() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(2);
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let notes = dir.join("app-no-diagram.md");
+    std::fs::write(
+        &notes,
+        "# Notes\n\n```mermaid\nsequenceDiagram\n  A->>B: hi\n```\n",
+    )
+    .expect("writable");
+    h.state_mut().open_notes(&notes);
+    h.run_steps(2);
+    assert!(
+        h.state().importing(),
+        "the window says there is nothing to import"
+    );
+    h.get_by_label("No Mermaid flowchart (graph or flowchart) in this file");
+    h.key_press(Key::Escape);
+    // Importing anyway is an error at 1:1, and the loaded scenario stays.
+    h.state_mut().import_diagram(1);
+    h.run_steps(2);
+    let err = h.state().load_error.clone().unwrap_or_default();
+    assert!(
+        err.starts_with(&format!("{}:1:1: ", notes.display())),
+        "{err}"
+    );
+    assert_eq!(
+        h.state().session.scenario().source,
+        "builtin:point-to-point"
+    );
+    let _ = std::fs::remove_file(&notes);
+}
+
+#[test]
+fn file_menu_offers_to_import_mermaid_notes() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(2);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Import Mermaid…").click();
+    h.run_steps(2);
+    h.get_by_label("Import a Mermaid diagram from study notes (.md)");
 }

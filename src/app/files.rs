@@ -1,5 +1,5 @@
-//! Opening scenario files: a file dialog in plain egui (no system dependency), and a watch on
-//! the loaded file that reloads it when it changes on disk.
+//! Opening scenario files (and study notes to import): a file dialog in plain egui (no system
+//! dependency), and a watch on the loaded file that reloads it when it changes on disk.
 
 use super::i18n::tr;
 use crate::scenario::Lang;
@@ -9,10 +9,48 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+/// What the dialog picks: a scenario to load, or study notes whose Mermaid diagrams to import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    Scenario,
+    Notes,
+}
+
+impl Pick {
+    /// Files shown besides folders.
+    fn extension(self) -> &'static str {
+        match self {
+            Pick::Scenario => ".toml",
+            Pick::Notes => ".md",
+        }
+    }
+
+    fn title(self, l: Lang) -> &'static str {
+        match self {
+            Pick::Scenario => tr(l, "Open a scenario"),
+            Pick::Notes => tr(l, "Import a Mermaid diagram from study notes (.md)"),
+        }
+    }
+
+    fn hint(self, l: Lang) -> &'static str {
+        match self {
+            Pick::Scenario => tr(l, "A folder or a .toml file; Enter to go"),
+            Pick::Notes => tr(l, "A folder or a .md file; Enter to go"),
+        }
+    }
+
+    fn nothing(self, l: Lang) -> &'static str {
+        match self {
+            Pick::Scenario => tr(l, "No folders or .toml files here"),
+            Pick::Notes => tr(l, "No folders or .md files here"),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Files {
     dialog: Option<Dialog>,
-    opened: Option<PathBuf>,
+    opened: Option<(PathBuf, Pick)>,
     watched: Option<PathBuf>,
     /// Set by the watcher thread when the file changed on disk.
     changed: Arc<AtomicBool>,
@@ -21,6 +59,7 @@ pub struct Files {
 }
 
 struct Dialog {
+    pick: Pick,
     dir: PathBuf,
     typed: String,
     entries: Vec<(String, bool)>,
@@ -28,8 +67,9 @@ struct Dialog {
 }
 
 impl Dialog {
-    fn at(dir: PathBuf) -> Dialog {
+    fn at(pick: Pick, dir: PathBuf) -> Dialog {
         let mut d = Dialog {
+            pick,
             typed: dir.display().to_string(),
             dir,
             entries: Vec::new(),
@@ -49,7 +89,7 @@ impl Dialog {
                     if name.starts_with('.') {
                         continue;
                     }
-                    if is_dir || name.ends_with(".toml") {
+                    if is_dir || name.ends_with(self.pick.extension()) {
                         self.entries.push((name, is_dir));
                     }
                 }
@@ -68,23 +108,31 @@ fn modified(p: &Path) -> Option<SystemTime> {
 }
 
 impl Files {
-    pub fn open_dialog(&mut self) {
-        let start = self
-            .watched
-            .as_ref()
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_else(|| PathBuf::from("."));
+    /// The dialog, for a scenario (in the loaded file's folder, or `scenarios/` here) or for
+    /// study notes (here).
+    pub fn open_dialog(&mut self, pick: Pick) {
+        let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let start = match pick {
+            // A file opened as `brokerlab open x.toml` has the parent "": this folder.
+            Pick::Scenario => self
+                .watched
+                .as_ref()
+                .and_then(|p| p.parent())
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(here, Path::to_path_buf),
+            Pick::Notes => here,
+        };
         let scenarios = start.join("scenarios");
-        self.dialog = Some(Dialog::at(if scenarios.is_dir() {
+        let dir = if pick == Pick::Scenario && scenarios.is_dir() {
             scenarios
         } else {
             start
-        }));
+        };
+        self.dialog = Some(Dialog::at(pick, dir));
     }
 
-    /// A file the learner picked in the dialog.
-    pub fn take_opened(&mut self) -> Option<PathBuf> {
+    /// A file the learner picked in the dialog, and what for.
+    pub fn take_opened(&mut self) -> Option<(PathBuf, Pick)> {
         self.opened.take()
     }
 
@@ -134,7 +182,8 @@ impl Files {
         let mut open = true;
         let mut chosen = None;
         let mut go = None;
-        egui::Window::new(tr(l, "Open a scenario"))
+        let pick = d.pick;
+        egui::Window::new(pick.title(l))
             .open(&mut open)
             .default_size([520.0, 420.0])
             .show(ctx, |ui| {
@@ -148,7 +197,7 @@ impl Files {
                     }
                     let r = ui
                         .add(egui::TextEdit::singleline(&mut d.typed).desired_width(f32::INFINITY))
-                        .on_hover_text(tr(l, "A folder or a .toml file; Enter to go"));
+                        .on_hover_text(pick.hint(l));
                     if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                         let p = PathBuf::from(d.typed.trim());
                         if p.is_dir() {
@@ -181,19 +230,42 @@ impl Files {
                             }
                         }
                         if d.entries.is_empty() {
-                            ui.weak(tr(l, "No folders or .toml files here"));
+                            ui.weak(pick.nothing(l));
                         }
                     });
             });
         if let Some(dir) = go {
-            *d = Dialog::at(dir);
+            *d = Dialog::at(pick, dir);
         }
         if let Some(p) = chosen {
-            self.opened = Some(p);
+            self.opened = Some((p, pick));
             open = false;
         }
         if !open {
             self.dialog = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `brokerlab open x.toml` watches a path whose parent is "": the dialog opens here.
+    #[test]
+    fn the_dialog_for_a_file_named_without_a_folder_opens_in_this_folder() {
+        let mut files = Files {
+            watched: Some(PathBuf::from("point-to-point.toml")),
+            ..Files::default()
+        };
+        files.open_dialog(Pick::Scenario);
+        let d = files
+            .dialog
+            .as_ref()
+            .map(|d| (d.dir.clone(), d.error.clone()));
+        let here = std::env::current_dir().unwrap_or_default();
+        assert_eq!(d, Some((here.join("scenarios"), None)));
+        files.open_dialog(Pick::Notes);
+        assert_eq!(files.dialog.map(|d| d.dir), Some(here));
     }
 }

@@ -187,6 +187,24 @@ pub const KO: &[(&str, &str)] = &[
     ("Parent folder", "상위 폴더"),
     ("A folder or a .toml file; Enter to go", "폴더나 .toml 파일; Enter로 이동"),
     ("No folders or .toml files here", "여기에는 폴더나 .toml 파일이 없습니다"),
+    ("A folder or a .md file; Enter to go", "폴더나 .md 파일; Enter로 이동"),
+    ("No folders or .md files here", "여기에는 폴더나 .md 파일이 없습니다"),
+    // import
+    ("Import Mermaid…", "Mermaid 가져오기…"),
+    ("Turn a Mermaid flowchart of study notes (.md) into a scenario", "스터디 노트(.md)의 Mermaid 순서도를 시나리오로 바꿉니다"),
+    ("Import a Mermaid diagram from study notes (.md)", "스터디 노트(.md)에서 Mermaid 다이어그램 가져오기"),
+    ("Import a Mermaid diagram", "Mermaid 다이어그램 가져오기"),
+    ("The diagram's topology becomes the first variant; the other shapes run the same workload beside it.",
+     "다이어그램의 구조가 첫 번째 변형이 되고, 다른 구조들이 같은 워크로드를 나란히 실행합니다."),
+    ("No Mermaid flowchart (graph or flowchart) in this file", "이 파일에는 Mermaid 순서도(graph 또는 flowchart)가 없습니다"),
+    ("line", "줄"),
+    ("diagram", "다이어그램"),
+    ("nodes", "노드"),
+    ("heading", "제목"),
+    ("Import", "가져오기"),
+    ("Load this diagram as the scenario", "이 다이어그램을 시나리오로 불러옵니다"),
+    ("Drop study notes (.md) on the window, or use File > Import Mermaid…, to turn one of their Mermaid flowcharts into a scenario.",
+     "스터디 노트(.md)를 창에 끌어다 놓거나 파일 > Mermaid 가져오기…를 쓰면, 그 안의 Mermaid 순서도 하나를 시나리오로 바꿉니다."),
 ];
 
 #[cfg(test)]
@@ -221,6 +239,7 @@ mod tests {
             include_str!("plots.rs"),
             include_str!("inspector.rs"),
             include_str!("files.rs"),
+            include_str!("import.rs"),
             include_str!("lesson.rs"),
         ];
         let mut wanted: Vec<String> = sources.iter().flat_map(|s| asked(s)).collect();

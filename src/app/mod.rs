@@ -17,6 +17,7 @@
 mod counters;
 mod files;
 mod i18n;
+mod import;
 mod inspector;
 mod lesson;
 pub mod panes;
@@ -26,6 +27,7 @@ mod transport;
 
 use crate::scenario::{Lang, Scenario};
 use eframe::egui;
+use files::Pick;
 use i18n::tr;
 use serde::{Deserialize, Serialize};
 use session::Session;
@@ -87,6 +89,7 @@ pub struct BrokerLabApp {
     inspector: inspector::Inspector,
     pub lesson: lesson::LessonPlayer,
     files: files::Files,
+    importer: import::Importer,
     counters: counters::Counters,
     /// The last problem loading a file: shown until dismissed; the loaded scenario stays.
     pub load_error: Option<String>,
@@ -138,6 +141,7 @@ impl BrokerLabApp {
             inspector: inspector::Inspector::default(),
             lesson: lesson::LessonPlayer::default(),
             files,
+            importer: import::Importer::default(),
             counters: counters::Counters,
             load_error: None,
             toast: None,
@@ -154,6 +158,36 @@ impl BrokerLabApp {
                 let ctx = self.ctx.clone();
                 self.set_scenario(s, Some(path.to_path_buf()), &ctx);
                 self.prefs.last_file = Some(path.to_path_buf());
+            }
+            Err(e) => self.load_error = Some(e.to_string()),
+        }
+    }
+
+    /// List the Mermaid flowcharts of study notes in the import window (or show why not).
+    pub fn open_notes(&mut self, path: &Path) {
+        if let Err(e) = self.importer.open(path) {
+            self.load_error = Some(e.to_string());
+        }
+    }
+
+    /// The import window lists the flowcharts of study notes.
+    #[must_use]
+    pub fn importing(&self) -> bool {
+        self.importer.is_open()
+    }
+
+    /// Diagram `k` (1-based) of the notes in the import window as the loaded scenario.
+    pub fn import_diagram(&mut self, k: usize) {
+        if let Some(made) = self.importer.import(k) {
+            self.imported(made);
+        }
+    }
+
+    fn imported(&mut self, made: Result<Scenario, crate::scenario::Diagnostics>) {
+        match made {
+            Ok(s) => {
+                let ctx = self.ctx.clone();
+                self.set_scenario(s, None, &ctx);
             }
             Err(e) => self.load_error = Some(e.to_string()),
         }
@@ -217,33 +251,48 @@ impl BrokerLabApp {
             self.show_help = !self.show_help;
         }
         if ctx.input(|i| i.modifiers.command && i.key_pressed(Key::O)) {
-            self.files.open_dialog();
+            self.files.open_dialog(Pick::Scenario);
+        }
+    }
+
+    /// File: open a scenario, import study notes' Mermaid diagrams, reload.
+    fn file_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let l = self.prefs.lang;
+        if ui
+            .button(tr(l, "Open… (Ctrl+O)"))
+            .on_hover_text(tr(l, "Open a scenario file (.toml)"))
+            .clicked()
+        {
+            self.files.open_dialog(Pick::Scenario);
+            ui.close();
+        }
+        if ui
+            .button(tr(l, "Import Mermaid…"))
+            .on_hover_text(tr(
+                l,
+                "Turn a Mermaid flowchart of study notes (.md) into a scenario",
+            ))
+            .clicked()
+        {
+            self.files.open_dialog(Pick::Notes);
+            ui.close();
+        }
+        if let Some(p) = self.session.path.clone() {
+            if ui
+                .button(tr(l, "Reload"))
+                .on_hover_text(tr(l, "Read the file again from disk"))
+                .clicked()
+            {
+                self.load_path(&p);
+                ui.close();
+            }
         }
     }
 
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         let l = self.prefs.lang;
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button(tr(l, "File"), |ui| {
-                if ui
-                    .button(tr(l, "Open… (Ctrl+O)"))
-                    .on_hover_text(tr(l, "Open a scenario file (.toml)"))
-                    .clicked()
-                {
-                    self.files.open_dialog();
-                    ui.close();
-                }
-                if let Some(p) = self.session.path.clone() {
-                    if ui
-                        .button(tr(l, "Reload"))
-                        .on_hover_text(tr(l, "Read the file again from disk"))
-                        .clicked()
-                    {
-                        self.load_path(&p);
-                        ui.close();
-                    }
-                }
-            });
+            ui.menu_button(tr(l, "File"), |ui| self.file_menu_ui(ui));
             ui.menu_button(tr(l, "Scenarios"), |ui| {
                 for (name, text) in crate::builtin::SCENARIOS {
                     let title = crate::scenario::parse_scenario(name, text)
@@ -403,8 +452,60 @@ impl BrokerLabApp {
                 .collect()
         });
         if let Some(p) = dropped.into_iter().next() {
-            self.load_path(&p);
+            self.open_path(&p);
         }
+    }
+
+    /// A scenario file is loaded; study notes (`.md`) have their diagrams listed for import.
+    fn open_path(&mut self, path: &Path) {
+        if path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("md"))
+        {
+            self.open_notes(path);
+        } else {
+            self.load_path(path);
+        }
+    }
+
+    /// What came in since the last frame: keys, dropped files, files picked in the dialog, the
+    /// watched file changed on disk, a screenshot.
+    fn inputs(&mut self, ctx: &egui::Context) {
+        self.keys(ctx);
+        self.dropped_files(ctx);
+        self.screenshots(ctx);
+        match self.files.take_opened() {
+            Some((p, Pick::Scenario)) => self.load_path(&p),
+            Some((p, Pick::Notes)) => self.open_notes(&p),
+            None => {}
+        }
+        if let Some(p) = self.files.changed_on_disk() {
+            self.load_path(&p);
+            let l = self.prefs.lang;
+            if self.load_error.is_none() {
+                self.toast(ctx, format!("{} {}", tr(l, "Reloaded"), p.display()), false);
+            }
+        }
+    }
+
+    /// The problems of a file that could not be loaded, as `brokerlab check` shows them.
+    fn error_ui(&mut self, ui: &mut egui::Ui, err: &str) {
+        let l = self.prefs.lang;
+        ui.horizontal(|ui| {
+            ui.colored_label(ui.visuals().error_fg_color, "⚠");
+            ui.label(tr(l, "The scenario that was loaded stays."));
+            if ui.button(tr(l, "Dismiss")).clicked() {
+                self.load_error = None;
+            }
+        });
+        // A panel gives a scroll area little height of its own: ask for the text's, up to a limit.
+        #[allow(clippy::cast_precision_loss)]
+        let rows = err.lines().count() as f32;
+        let height = (rows * ui.text_style_height(&egui::TextStyle::Monospace)).min(280.0);
+        egui::ScrollArea::vertical()
+            .min_scrolled_height(height)
+            .max_height(280.0)
+            .show(ui, |ui| ui.label(snippet(err, ui)));
     }
 
     fn help_ui(&mut self, ctx: &egui::Context) {
@@ -422,6 +523,7 @@ impl BrokerLabApp {
             });
             ui.separator();
             ui.label(tr(l, "Click a node to inspect it; right-click it to inject a fault. Drag nodes; drag the background to pan; Ctrl + scroll to zoom. Drop a .toml file on the window to open it."));
+            ui.label(tr(l, "Drop study notes (.md) on the window, or use File > Import Mermaid…, to turn one of their Mermaid flowcharts into a scenario."));
         });
         self.show_help = open;
     }
@@ -430,23 +532,7 @@ impl BrokerLabApp {
 impl eframe::App for BrokerLabApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        self.keys(&ctx);
-        self.dropped_files(&ctx);
-        self.screenshots(&ctx);
-        if let Some(p) = self.files.take_opened() {
-            self.load_path(&p);
-        }
-        if let Some(p) = self.files.changed_on_disk() {
-            self.load_path(&p);
-            let l = self.prefs.lang;
-            if self.load_error.is_none() {
-                self.toast(
-                    &ctx,
-                    format!("{} {}", tr(l, "Reloaded"), p.display()),
-                    false,
-                );
-            }
-        }
+        self.inputs(&ctx);
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
         self.session.play_for(dt);
         self.prefs.speed = self.session.speed;
@@ -455,15 +541,9 @@ impl eframe::App for BrokerLabApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::top("transport").show(ui, |ui| transport::ui(ui, &mut self.session, l));
         if let Some(err) = self.load_error.clone() {
-            egui::Panel::top("error").show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {err}"));
-                    if ui.button(tr(l, "Dismiss")).clicked() {
-                        self.load_error = None;
-                    }
-                });
-                ui.label(tr(l, "The scenario that was loaded stays."));
-            });
+            egui::Panel::top("error")
+                .resizable(false)
+                .show(ui, |ui| self.error_ui(ui, &err));
         }
         if let Some(t) = &self.toast {
             if ctx.input(|i| i.time) > t.until {
@@ -528,6 +608,9 @@ impl eframe::App for BrokerLabApp {
             }
         });
         self.files.dialog_ui(&ctx, l);
+        if let Some(made) = self.importer.ui(&ctx, l) {
+            self.imported(made);
+        }
         self.help_ui(&ctx);
         // A screenshot arrives as an event in a later frame: keep frames coming until it does.
         if self.session.playing || self.toast.is_some() || self.screenshot_to.is_some() {
@@ -540,6 +623,31 @@ impl eframe::App for BrokerLabApp {
             storage.set_string("prefs", s);
         }
     }
+}
+
+/// A rendered diagnostic in monospace: each problem's first line and its carets in the error
+/// colour, its help in the warning colour, the source lines plain.
+fn snippet(text: &str, ui: &egui::Ui) -> egui::text::LayoutJob {
+    let v = ui.visuals();
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let mut job = egui::text::LayoutJob::default();
+    for line in text.lines() {
+        let gutter = line.trim_start().split_once('|');
+        let first = !line.starts_with(' ')
+            && gutter.is_none_or(|(n, _)| n.trim().parse::<usize>().is_err());
+        let carets = gutter
+            .is_some_and(|(n, rest)| n.trim().is_empty() && rest.trim_start().starts_with('^'));
+        let color = if first || carets {
+            v.error_fg_color
+        } else if line.trim_start().starts_with("= help") {
+            v.warn_fg_color
+        } else {
+            v.text_color()
+        };
+        let format = egui::TextFormat::simple(font.clone(), color);
+        job.append(&format!("{line}\n"), 0.0, format);
+    }
+    job
 }
 
 fn builtin_first() -> (Scenario, Option<PathBuf>) {

@@ -1,14 +1,17 @@
-//! The command line (DESIGN.md): `run`, `check`, `list`, `open`, `notes`, `import`, `sweep`. It
+//! The command line (DESIGN.md): `run`, `check`, `list`, `open`, `notes`, `import`, `sweep`,
+//! `schema`. It
 //! parses arguments, loads scenarios and prints; every rule of the simulation stays in the
 //! engine, every parameter path in `sim::params`, every metric in `report`.
 //!
 //! Exit codes: 0 ok, 1 an expectation failed, 2 bad input (130: a sweep stopped by Ctrl+C,
 //! after printing what it had).
 
+mod check;
+
 use crate::lesson::load;
 use crate::report::sweep::SweepReport;
 use crate::report::Report;
-use crate::scenario::{parse_scenario, secs, Nanos, Scenario, LIMITS};
+use crate::scenario::{parse_scenario, secs, Diagnostics, Nanos, Scenario, LIMITS};
 use crate::sim::params::{self, ParamError};
 use crate::sim::sweep::{self as sim_sweep, Plan};
 use crate::sim::Simulation;
@@ -52,6 +55,10 @@ pub enum Command {
     Check {
         /// Scenario file or built-in name.
         file: String,
+        /// `text`: problems as rustc shows errors, on stderr; `json`: `{ file, errors: [ { line,
+        /// col, end_line, end_col, message, help } ] }` or the summary, on stdout.
+        #[arg(long, value_enum, default_value_t = check::CheckFormat::Text)]
+        format: check::CheckFormat,
         #[command(flatten)]
         set: Sets,
     },
@@ -89,6 +96,9 @@ pub enum Command {
     /// Run a scenario over a grid of parameter values and seeds, in parallel, and print each
     /// point's metrics (mean, 95% confidence interval, min, max over the seeds).
     Sweep(SweepArgs),
+    /// Print the JSON Schema (2020-12) of scenario files, for editors: a `#:schema PATH` line at
+    /// the top of a file lets Taplo / Even Better TOML complete and check its fields.
+    Schema,
 }
 
 /// `--set PATH=VALUE`, for every command that reads a scenario.
@@ -208,22 +218,49 @@ pub fn main_with(cli: Cli, app: App) -> ExitCode {
             list,
             out,
         }) => import(&notes, diagram, list, out.as_deref()),
-        Some(Command::Check { file, set }) => match load_set(&file, &set) {
-            Err(code) => code,
-            Ok(s) => check(&s),
-        },
+        Some(Command::Check { file, set, format }) => check::check(&file, &set, format),
         Some(Command::Run(args)) => run(&args),
         Some(Command::Sweep(args)) => sweep(&args),
+        Some(Command::Schema) => print_out(&crate::scenario::json_schema_text()),
     }
+}
+
+/// Why a scenario could not be loaded: its file's problems, or a `--set` that does not apply.
+pub(crate) enum LoadError {
+    File(Diagnostics),
+    Set(String),
+}
+
+impl LoadError {
+    /// Say it on stderr (a terminal gets colours) and give exit code 2.
+    fn exit(self) -> ExitCode {
+        match self {
+            LoadError::File(d) => {
+                eprint!("{}", d.render(stderr_colour()));
+                ExitCode::from(2)
+            }
+            LoadError::Set(m) => bad_input(&m),
+        }
+    }
+}
+
+/// Colour on stderr: only on a terminal, and not when `NO_COLOR` is set (no-color.org).
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// `file` (a path or a built-in name) with the `--set` changes made, checked whole like a file.
 fn load_set(file: &str, set: &Sets) -> Result<Scenario, ExitCode> {
-    let s = load(file).map_err(|e| bad_input(&e))?;
+    try_load_set(file, set).map_err(LoadError::exit)
+}
+
+/// [`load_set`], with the reason it failed.
+pub(crate) fn try_load_set(file: &str, set: &Sets) -> Result<Scenario, LoadError> {
+    let s = load(file).map_err(LoadError::File)?;
     if set.set.is_empty() {
         return Ok(s);
     }
-    let bad = |e: ParamError| bad_input(&format!("{}: --set {e}", s.source));
+    let bad = |e: ParamError| LoadError::Set(format!("{}: --set {e}", s.source));
     let changes = set
         .set
         .iter()
@@ -231,7 +268,7 @@ fn load_set(file: &str, set: &Sets) -> Result<Scenario, ExitCode> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(bad)?;
     let changed = params::apply(&s, &changes).map_err(bad)?;
-    crate::lesson::validate(&changed).map_err(|e| bad_input(&e))?;
+    crate::lesson::validate(&changed).map_err(LoadError::File)?;
     Ok(changed)
 }
 
@@ -475,71 +512,10 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
     }
 }
 
-fn print_out(text: &str) -> ExitCode {
+pub(crate) fn print_out(text: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
     ExitCode::SUCCESS
-}
-
-fn check(s: &Scenario) -> ExitCode {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: valid: {} producers, {} consumers, {} topics, {} variants, {} faults, {} steps",
-        s.source,
-        s.producers.len(),
-        s.consumers.len(),
-        s.topics.len(),
-        s.variants.len(),
-        s.faults.len(),
-        s.steps.len()
-    );
-    let outcomes = crate::lesson::check(s.clone());
-    let mut failed = 0;
-    for o in &outcomes {
-        let e = &o.expect;
-        let measured = o
-            .measured
-            .map_or_else(|| "not measured".to_owned(), |m| format!("{m}"));
-        let _ = writeln!(
-            out,
-            "{} step {} ({}): {} {} {} {} (measured {measured})",
-            if o.holds { "PASS" } else { "FAIL" },
-            o.step + 1,
-            s.steps[o.step].title.en,
-            e.variant,
-            e.metric,
-            e.op.symbol(),
-            e.value
-        );
-        if !o.holds {
-            failed += 1;
-            eprintln!(
-                "{}:{}:{}: expectation failed: {} {} {} {} (measured {measured})",
-                s.source,
-                e.line,
-                e.col,
-                e.variant,
-                e.metric,
-                e.op.symbol(),
-                e.value
-            );
-        }
-    }
-    if !outcomes.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} of {} expectations hold",
-            outcomes.len() - failed,
-            outcomes.len()
-        );
-    }
-    let code = print_out(&out);
-    if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        code
-    }
 }

@@ -6,7 +6,8 @@
 pub mod notes;
 
 use crate::report::{is_metric_path, Measured, METRICS};
-use crate::scenario::{parse_scenario, Expect, Scenario, ScenarioError};
+use crate::scenario::diagnostic::did_you_mean;
+use crate::scenario::{Diagnostic, Diagnostics, Expect, Scenario};
 use crate::sim::Simulation;
 use serde::Serialize;
 use std::path::Path;
@@ -24,13 +25,13 @@ pub struct Outcome {
 /// Load a scenario from a path, or a built-in one by name, and check it whole.
 ///
 /// # Errors
-/// The file cannot be read or is not a valid scenario.
-pub fn load(file: &str) -> Result<Scenario, ScenarioError> {
+/// The file cannot be read or is not a valid scenario: every problem found.
+pub fn load(file: &str) -> Result<Scenario, Diagnostics> {
     let path = Path::new(file);
     let s = match crate::builtin::get(file).filter(|_| !path.exists()) {
         Some(text) => {
             let name = file.strip_prefix("builtin:").unwrap_or(file);
-            parse_scenario(&format!("builtin:{name}"), text)?
+            Scenario::parse(&format!("builtin:{name}"), text)?
         }
         None => Scenario::load(path)?,
     };
@@ -41,9 +42,9 @@ pub fn load(file: &str) -> Result<Scenario, ScenarioError> {
 /// Parse scenario text and check it whole (see [`load`]).
 ///
 /// # Errors
-/// The first problem, with its place in `file`.
-pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let s = parse_scenario(file, text)?;
+/// Every problem, with its place in `file`.
+pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostics> {
+    let s = Scenario::parse(file, text)?;
     validate(&s)?;
     Ok(s)
 }
@@ -51,27 +52,31 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
 /// What the scenario layer cannot know: every expectation names a metric of the catalogue.
 ///
 /// # Errors
-/// The first expectation that does not, at its place in the file.
-pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
-    for e in s.steps.iter().flat_map(|st| &st.expect) {
-        if !is_metric_path(&e.metric) {
-            return Err(ScenarioError {
-                file: s.source.clone(),
-                line: e.metric_line,
-                col: e.metric_col,
-                message: format!(
-                    "unknown metric {:?}; one of: {}",
-                    e.metric,
-                    METRICS
-                        .iter()
-                        .map(|m| m.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
-        }
+/// Each expectation that does not, at its metric's place in the file, with the nearest name.
+pub fn validate(s: &Scenario) -> Result<(), Diagnostics> {
+    let known = || METRICS.iter().map(|m| m.name);
+    let paths = crate::report::metric_paths();
+    let errors: Vec<Diagnostic> = s
+        .steps
+        .iter()
+        .flat_map(|st| &st.expect)
+        .filter(|e| !is_metric_path(&e.metric))
+        .map(|e| {
+            let message = format!(
+                "unknown metric {:?}; one of: {}",
+                e.metric,
+                known().collect::<Vec<_>>().join(", ")
+            );
+            let candidates = paths.iter().map(String::as_str);
+            Diagnostic::token(&s.text, e.metric_line, e.metric_col, message)
+                .with_label("not a metric")
+                .with_help(did_you_mean(&e.metric, candidates))
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    Err(Diagnostics::new(&s.source, s.text.clone(), errors))
 }
 
 /// Evaluate the expectations of one step against the simulation as it is now.

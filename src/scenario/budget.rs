@@ -46,7 +46,7 @@ fn groups(
 }
 
 /// Where to point for a budget of the workload: its largest publish entry's rate.
-fn biggest_entry(raw: &RawScenario) -> usize {
+fn biggest_entry(raw: &RawScenario) -> std::ops::Range<usize> {
     raw.producer
         .iter()
         .flat_map(|p| &p.get_ref().publish)
@@ -56,7 +56,7 @@ fn biggest_entry(raw: &RawScenario) -> usize {
                 .get_ref()
                 .total_cmp(b.get_ref().rate_per_s.get_ref())
         })
-        .map_or(0, |pb| pb.get_ref().rate_per_s.span().start)
+        .map_or(0..0, |pb| pb.get_ref().rate_per_s.span())
 }
 
 #[allow(clippy::too_many_arguments, clippy::cast_precision_loss)]
@@ -90,7 +90,7 @@ pub(super) fn check(
         })
         .sum();
     if deliveries > LIMITS.deliveries {
-        return Err(c.at(
+        return Err(c.push(c.span(
             biggest_entry(raw),
             format!(
                 "the run would expect about {deliveries:.0} deliveries (each message times the {n_groups} \
@@ -98,7 +98,7 @@ pub(super) fn check(
                  use fewer groups",
                 LIMITS.deliveries
             ),
-        ));
+        )));
     }
     let keys: f64 = producers
         .iter()
@@ -106,7 +106,7 @@ pub(super) fn check(
         .map(|pb| f64::from(pb.keys))
         .sum();
     if keys * n_groups > LIMITS.key_groups {
-        return Err(c.at(
+        return Err(c.push(c.span(
             biggest_entry(raw),
             format!(
                 "{keys:.0} keys times {n_groups} consumer groups is {:.0}; the limit is {:.0} (each group \
@@ -114,7 +114,7 @@ pub(super) fn check(
                 keys * n_groups,
                 LIMITS.key_groups
             ),
-        ));
+        )));
     }
     partitions(c, raw, topics.len(), n_groups, variants)
 }
@@ -136,14 +136,14 @@ fn partitions(
         };
         let pairs = f64::from(o.partitions) * topics as f64 * n_groups;
         if pairs > LIMITS.partition_groups {
-            return Err(c.at(
-                rv.get_ref().name.span().start,
+            return Err(c.push(c.span(
+                rv.get_ref().name.span(),
                 format!(
                     "{} partitions x {topics} topics x {n_groups} consumer groups is {pairs:.0} offsets to \
                      keep; the limit is {:.0}: use fewer partitions or groups",
                     o.partitions, LIMITS.partition_groups
                 ),
-            ));
+            )));
         }
     }
     Ok(())

@@ -2,17 +2,28 @@
 //!
 //! ```text
 //!  file.toml --toml+serde--> raw (with spans) --validate--> Scenario (names checked, limits kept)
-//!                                    \--------------------> ScenarioError { file, line, col, message }
+//!      |                             \--------------------> Diagnostics: up to 10 problems, each
+//!      \--(serde stopped)--> schema walk: every misspelt       with its span, label and help
+//!                            field and unknown name -------/   (first line: FILE:LINE:COL: msg)
 //! ```
+//!
+//! `rules` states the ranges and defaults once, for the checks and for the JSON Schema that
+//! `schema` derives from the serde types (`conform` walks a file against it).
 //!
 //! Everything the engine reads comes from [`Scenario`]; nothing downstream sees a raw value, so a
 //! rule checked here holds everywhere.
 
 mod budget;
+pub mod conform;
+pub mod diagnostic;
 mod parse;
+pub mod rules;
+mod schema;
 mod text;
 
+pub use diagnostic::{Diagnostic, Diagnostics};
 pub use parse::{parse_scenario, Limits, LIMITS};
+pub use schema::{json_schema, json_schema_text, violations};
 pub use text::{Lang, Text};
 
 use serde::Serialize;
@@ -87,7 +98,9 @@ pub struct Publish {
     pub arrivals: Arrivals,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Arrivals {
     Poisson,
@@ -104,7 +117,9 @@ pub struct Consumer {
     pub service_dist: ServiceDist,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServiceDist {
     Fixed,
@@ -112,7 +127,9 @@ pub enum ServiceDist {
 }
 
 /// The kinds of fault a scenario file names (`kind = "..."`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FaultKind {
     ConsumerOffline,
@@ -238,7 +255,9 @@ impl Fault {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Shape {
     Direct,
@@ -268,7 +287,9 @@ impl Shape {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum BrokerKind {
     RedisPubsub,
@@ -290,13 +311,16 @@ impl BrokerKind {
 }
 
 /// Options of a direct link (no broker).
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DirectOptions {
     /// Retry a failed send after `retry_ms` (at-least-once) instead of dropping it (at-most-once).
     pub retry: bool,
+    /// Milliseconds between two tries of a send.
+    #[schemars(transform = rules::RETRY_MS.in_schema())]
     pub retry_ms: f64,
     /// Give up after this many retries (the message is lost).
+    #[schemars(transform = rules::MAX_RETRIES.in_schema())]
     pub max_retries: u32,
 }
 
@@ -311,10 +335,11 @@ impl Default for DirectOptions {
 }
 
 /// Options of an IPC channel, like a bounded `std::sync::mpsc::sync_channel`.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChannelOptions {
     /// Messages the buffer holds before senders block; 0 = rendezvous.
+    #[schemars(transform = rules::CAPACITY.in_schema())]
     pub capacity: u32,
 }
 
@@ -325,7 +350,9 @@ impl Default for ChannelOptions {
 }
 
 /// Where a Redis Streams consumer group starts when it is created (`XGROUP CREATE key group <id>`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum GroupStart {
     /// `$`: the end of the stream; the group sees only entries added after it was created.
     #[serde(rename = "$")]
@@ -336,7 +363,9 @@ pub enum GroupStart {
 }
 
 /// `appendfsync`: how often the append-only file reaches the disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum AppendFsync {
     /// After every write: a crash loses nothing that was acknowledged.
@@ -347,31 +376,41 @@ pub enum AppendFsync {
 
 /// Options of Redis (Pub/Sub and Streams). Defaults are redis.conf 7.0's. The `pubsub_*` options
 /// apply to redis-pubsub; the others to redis-stream (`reconnect_ms` to both).
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedisOptions {
     /// `client-output-buffer-limit pubsub <hard> <soft> <soft_s>`: disconnect at once over
     /// `hard_mb`, or after `soft_mb` was exceeded for `soft_s` seconds. 0 disables a limit.
+    #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub pubsub_hard_mb: f64,
+    /// The soft limit (see `pubsub_hard_mb`).
+    #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub pubsub_soft_mb: f64,
+    /// Seconds over the soft limit before the disconnect (see `pubsub_hard_mb`).
+    #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub pubsub_soft_s: f64,
     /// How long a disconnected client takes to reconnect and resubscribe.
+    #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub reconnect_ms: f64,
     /// Streams: where a consumer group starts, `$` (new entries only) or `0` (the whole stream).
     pub group_start: GroupStart,
     /// Streams: `XREADGROUP ... NOACK`: no pending entries list, at-most-once.
     pub noack: bool,
     /// Streams: `XREADGROUP COUNT`: entries a consumer holds read but not yet processed.
+    #[schemars(transform = rules::READ_COUNT.in_schema())]
     pub read_count: u32,
     /// Streams: a returning consumer first reads its own pending entries (`XREADGROUP ... 0`),
     /// as the Redis docs recommend, before new ones (`>`).
     pub read_history: bool,
     /// Streams: `XAUTOCLAIM ... <min-idle-time>`: a live member of the group takes over entries
     /// pending longer than this. 0 = nobody claims (Redis never redelivers by itself).
+    #[schemars(transform = rules::REDIS_NUMBER.in_schema())]
     pub min_idle_ms: f64,
     /// Streams: how often a live member of each group calls XAUTOCLAIM (when `min_idle_ms` > 0).
+    #[schemars(transform = rules::AUTOCLAIM_EVERY_MS.in_schema())]
     pub autoclaim_every_ms: f64,
     /// Streams: `XADD key MAXLEN = n`: keep at most n entries per stream; 0 = no trimming.
+    #[schemars(transform = rules::MAXLEN.in_schema())]
     pub maxlen: u64,
     /// Streams: `appendonly`: log every write to the append-only file.
     pub appendonly: bool,
@@ -380,6 +419,7 @@ pub struct RedisOptions {
     /// (only a machine crash loses the unsynced second, and brokerlab crashes processes).
     pub appendfsync: AppendFsync,
     /// Streams: `save <seconds> <changes>` rules for RDB snapshots; `[]` = no snapshots.
+    #[schemars(transform = rules::save_rules)]
     pub save: Vec<(u64, u64)>,
 }
 
@@ -404,7 +444,9 @@ impl Default for RedisOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum AckMode {
     Manual,
@@ -412,7 +454,9 @@ pub enum AckMode {
 }
 
 /// The exchange producers publish to; the topic is the routing key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExchangeKind {
     /// A fanout exchange per topic: every queue bound to it gets a copy.
@@ -424,7 +468,9 @@ pub enum ExchangeKind {
 }
 
 /// `x-overflow`: what a queue at `x-max-length` does with one more message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Overflow {
     /// Drop the oldest ready message (the default).
@@ -434,24 +480,29 @@ pub enum Overflow {
 }
 
 /// `x-queue-type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum QueueType {
+    /// One copy on one node; durable or not as declared.
     Classic,
     /// Raft-replicated, always durable; every message survives a restart.
     Quorum,
 }
 
 /// Options of RabbitMQ (AMQP 0-9-1) queues: one queue per consumer group.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RabbitOptions {
     /// The queue survives a broker restart.
     pub durable: bool,
     /// Messages are published with delivery_mode=2 (written to disk).
     pub persistent: bool,
+    /// manual: the consumer acknowledges after processing; auto: on delivery.
     pub ack: AckMode,
     /// Unacked deliveries per consumer; 0 = unlimited.
+    #[schemars(transform = rules::PREFETCH.in_schema())]
     pub prefetch: u32,
     /// The queue is deleted when its consumer's connection closes (what a pub/sub client declares).
     pub exclusive: bool,
@@ -461,6 +512,7 @@ pub struct RabbitOptions {
     pub max_length: u32,
     /// `x-overflow` at `max_length`.
     pub overflow: Overflow,
+    /// `x-queue-type`: classic or quorum.
     pub queue_type: QueueType,
     /// `mandatory` flag on publish: an unroutable message is returned to the publisher instead
     /// of being dropped silently.
@@ -484,14 +536,18 @@ impl Default for RabbitOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum OffsetReset {
     Earliest,
     Latest,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum Acks {
     #[serde(rename = "0")]
     Zero,
@@ -502,31 +558,43 @@ pub enum Acks {
 }
 
 /// Options of the Kafka model. Defaults follow the Java client and broker configs.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaOptions {
+    /// Partitions of each topic.
+    #[schemars(transform = rules::PARTITIONS.in_schema())]
     pub partitions: u32,
     /// `retention.ms` in seconds (7 days).
+    #[schemars(transform = rules::RETENTION_S.in_schema())]
     pub retention_s: f64,
     /// `retention.bytes` per partition; -1 = unlimited.
+    #[schemars(transform = rules::retention_bytes)]
     pub retention_bytes: i64,
+    /// Producer `acks`: 0 (no wait), 1 (the leader), all (every in-sync replica).
     pub acks: Acks,
     /// Replication factor = brokers in the cluster.
+    #[schemars(transform = rules::REPLICATION.in_schema())]
     pub replication: u32,
     /// `auto.offset.reset` (Java default `latest`).
     pub offset_reset: OffsetReset,
     /// `auto.commit.interval.ms` in ms.
+    #[schemars(transform = rules::KAFKA_MS.in_schema())]
     pub auto_commit_ms: f64,
     /// `session.timeout.ms` in ms.
+    #[schemars(transform = rules::KAFKA_MS.in_schema())]
     pub session_timeout_ms: f64,
     /// `max.poll.records`: records a consumer holds fetched but unprocessed.
+    #[schemars(transform = rules::MAX_POLL_RECORDS.in_schema())]
     pub max_poll_records: u32,
     /// `max.poll.interval.ms`: a consumer that takes longer than this between two polls (to
     /// process one batch) is removed from its group.
+    #[schemars(transform = rules::KAFKA_MS.in_schema())]
     pub max_poll_interval_ms: f64,
     /// `segment.bytes`: a partition's log rolls to a new segment at this size (1 GiB).
+    #[schemars(transform = rules::SEGMENT_BYTES.in_schema())]
     pub segment_bytes: u64,
     /// `segment.ms`: ... or when its first record is this old (7 days).
+    #[schemars(transform = rules::SEGMENT_MS.in_schema())]
     pub segment_ms: f64,
 }
 
@@ -627,7 +695,9 @@ impl Variant {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum Op {
     #[serde(rename = "==")]
     Eq,
@@ -723,28 +793,29 @@ impl Scenario {
     /// Read and validate a scenario file. A file that cannot be read is reported at 1:1.
     ///
     /// # Errors
-    /// The first problem found, with file, line and column.
-    pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+    /// Every problem found (up to [`diagnostic::MAX_ERRORS`]), with the text they point into.
+    pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
-            file: file.clone(),
-            line: 1,
-            col: 1,
-            message: format!("cannot read the file: {e}"),
+        let bytes = std::fs::read(path).map_err(|e| {
+            let d = Diagnostic::point(1, 1, format!("cannot read the file: {e}"));
+            Diagnostics::new(&file, "".into(), vec![d])
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
-            let (line, col) = parse::line_col(
-                &String::from_utf8_lossy(e.as_bytes()),
-                e.utf8_error().valid_up_to(),
-            );
-            ScenarioError {
-                file: file.clone(),
-                line,
-                col,
-                message: "the file is not valid UTF-8".into(),
-            }
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Where the first bad byte was, the lossy text has U+FFFD: three bytes.
+            let at = e.utf8_error().valid_up_to();
+            let d = Diagnostic::at(&lossy, at..at + 3, "the file is not valid UTF-8");
+            Diagnostics::new(&file, lossy.into(), vec![d])
         })?;
-        parse_scenario(&file, &text)
+        Scenario::parse(&file, &text)
+    }
+
+    /// Parse and validate scenario text; `file` names it in messages.
+    ///
+    /// # Errors
+    /// Every problem found (up to [`diagnostic::MAX_ERRORS`]), in the file's order.
+    pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostics> {
+        parse::parse(file, text).map_err(|found| Diagnostics::new(file, text.into(), found))
     }
 
     #[must_use]

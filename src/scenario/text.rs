@@ -89,3 +89,28 @@ impl<'de> Deserialize<'de> for Text {
         d.deserialize_any(TextVisitor)
     }
 }
+
+/// A plain string, or `{ en, ko }` (English required).
+impl schemars::JsonSchema for Text {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Text".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A plain string, or the text in English and Korean: { en = \"...\", ko = \"...\" }",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": {
+                        "en": { "type": "string", "description": "English" },
+                        "ko": { "type": "string", "description": "Korean (한국어)" }
+                    },
+                    "required": ["en"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}

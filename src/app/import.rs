@@ -1,0 +1,131 @@
+//! File > Import Mermaid… (or a `.md` dropped on the window): the flowcharts of study notes,
+//! listed with their lines and sizes; the one picked becomes the loaded scenario, named
+//! `NOTES.md#K`, the same scenario `brokerlab import NOTES.md --diagram K` writes.
+
+use super::i18n::tr;
+use crate::import::{Diagram, ImportError};
+use crate::scenario::{Diagnostic, Diagnostics, Lang, Scenario};
+use eframe::egui;
+use std::path::Path;
+
+/// The notes whose diagrams are listed, while the window is open.
+#[derive(Default)]
+pub struct Importer {
+    notes: Option<Notes>,
+}
+
+struct Notes {
+    file: String,
+    markdown: String,
+    diagrams: Vec<Diagram>,
+}
+
+/// An import error as a load error: its line of the Markdown file with a caret.
+fn diagnostics(e: ImportError, markdown: &str) -> Diagnostics {
+    let d = Diagnostic::token(markdown, e.line, e.col, e.message);
+    Diagnostics::new(&e.file, markdown.into(), vec![d])
+}
+
+impl Importer {
+    /// Read `path` and list its flowcharts in the window.
+    ///
+    /// # Errors
+    /// The file cannot be read, or a flowchart has a syntax error.
+    pub fn open(&mut self, path: &Path) -> Result<(), Diagnostics> {
+        let file = path.display().to_string();
+        let markdown = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                let d = Diagnostic::point(1, 1, format!("cannot read the file: {e}"));
+                return Err(Diagnostics::new(&file, "".into(), vec![d]));
+            }
+        };
+        let diagrams =
+            crate::import::list(&file, &markdown).map_err(|e| diagnostics(e, &markdown))?;
+        self.notes = Some(Notes {
+            file,
+            markdown,
+            diagrams,
+        });
+        Ok(())
+    }
+
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        self.notes.is_some()
+    }
+
+    /// Diagram `k` (1-based) of the open notes as a scenario, checked whole; the window closes.
+    ///
+    /// # Errors
+    /// The diagram makes no valid scenario (no producer, no consumer, ...).
+    pub fn import(&mut self, k: usize) -> Option<Result<Scenario, Diagnostics>> {
+        let notes = self.notes.take()?;
+        let made = crate::import::import(&notes.file, &notes.markdown, Some(k))
+            .map_err(|e| diagnostics(e, &notes.markdown))
+            .and_then(|toml| crate::lesson::parse(&format!("{}#{k}", notes.file), &toml));
+        Some(made)
+    }
+
+    /// The window: each flowchart with an Import button. What was imported, if one was picked.
+    pub fn ui(&mut self, ctx: &egui::Context, l: Lang) -> Option<Result<Scenario, Diagnostics>> {
+        let notes = self.notes.as_ref()?;
+        let mut open = true;
+        let mut picked = None;
+        egui::Window::new(tr(l, "Import a Mermaid diagram"))
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(560.0)
+            .show(ctx, |ui| {
+                ui.label(&notes.file);
+                ui.label(tr(
+                    l,
+                    "The diagram's topology becomes the first variant; the other shapes run the same workload beside it.",
+                ));
+                ui.separator();
+                if notes.diagrams.is_empty() {
+                    ui.weak(tr(l, "No Mermaid flowchart (graph or flowchart) in this file"));
+                }
+                picked = diagrams_ui(ui, &notes.diagrams, l);
+            });
+        if !open {
+            self.notes = None;
+        }
+        picked.and_then(|k| self.import(k))
+    }
+}
+
+/// The table of flowcharts; the index of the one whose Import was clicked.
+fn diagrams_ui(ui: &mut egui::Ui, diagrams: &[Diagram], l: Lang) -> Option<usize> {
+    let mut picked = None;
+    egui::Grid::new("diagrams").striped(true).show(ui, |ui| {
+        for h in [
+            "#",
+            tr(l, "line"),
+            tr(l, "diagram"),
+            tr(l, "nodes"),
+            tr(l, "links"),
+            tr(l, "heading"),
+        ] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for d in diagrams {
+            ui.label(d.index.to_string());
+            ui.label(d.line.to_string());
+            ui.monospace(&d.kind);
+            ui.label(d.nodes.to_string());
+            ui.label(d.edges.to_string());
+            ui.label(d.title.as_deref().unwrap_or(""));
+            if ui
+                .button(tr(l, "Import"))
+                .on_hover_text(tr(l, "Load this diagram as the scenario"))
+                .clicked()
+            {
+                picked = Some(d.index);
+            }
+            ui.end_row();
+        }
+    });
+    picked
+}
