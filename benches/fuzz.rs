@@ -216,12 +216,19 @@ fn generate(rng: &mut ChaCha8Rng, small: bool) -> String {
             pick(rng, &["fixed", "exponential"])
         );
     }
-    faults(&mut t, rng, duration, np, nc);
+    // A broker-crash target must be a topic someone publishes to: p0's first.
+    let first_topic = t
+        .split("topic = \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("t0")
+        .to_owned();
+    faults(&mut t, rng, duration, np, nc, &first_topic);
     variants(&mut t, rng);
     t
 }
 
-fn faults(t: &mut String, rng: &mut ChaCha8Rng, duration: f64, np: usize, nc: usize) {
+fn faults(t: &mut String, rng: &mut ChaCha8Rng, duration: f64, np: usize, nc: usize, topic: &str) {
     let kinds = [
         "consumer-offline",
         "consumer-crash",
@@ -236,7 +243,7 @@ fn faults(t: &mut String, rng: &mut ChaCha8Rng, duration: f64, np: usize, nc: us
         let len = rng.random_range(0.01..duration.max(0.02));
         let target = match kind {
             "broker-crash" if rng.random_bool(0.5) => String::new(),
-            "broker-crash" => "target = \"t0\"\n".to_owned(),
+            "broker-crash" => format!("target = \"{topic}\"\n"),
             "link-down" if rng.random_bool(0.5) => {
                 format!("target = \"p{}\"\n", rng.random_range(0..np))
             }
