@@ -23,7 +23,7 @@
 //! ```
 
 use super::ids::{ConsumerId, GroupId, MsgId};
-use crate::metrics::{Counters, LatencyHistogram, LossReason};
+use crate::metrics::{Counters, LatencyHistogram, LatencyWindow, LossReason};
 use crate::scenario::{Nanos, TopicId};
 
 /// Why a place lets go of its copy of a message for a group.
@@ -263,7 +263,7 @@ pub struct Ledger {
     pub total: Counters,
     pub latency: LatencyHistogram,
     /// Latency of the deliveries since the last time-series sample.
-    pub window: LatencyHistogram,
+    pub window: LatencyWindow,
     key_slots: usize,
     /// Messages published so far (the next one's id).
     messages: u32,
@@ -276,7 +276,7 @@ impl Ledger {
             of_topic: vec![Vec::new(); topics],
             total: Counters::default(),
             latency: LatencyHistogram::default(),
-            window: LatencyHistogram::coarse(),
+            window: LatencyWindow::default(),
             key_slots,
             messages: 0,
         }
@@ -538,7 +538,8 @@ impl Ledger {
                     + super::bytes_of::<(MsgId, Cell)>(g.stragglers.capacity())
                     + super::bytes_of::<u32>(g.last_of_key.capacity())
             })
-            .sum()
+            .sum::<usize>()
+            + super::bytes_of::<u32>(self.window.capacity())
     }
 
     #[must_use]

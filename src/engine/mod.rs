@@ -333,9 +333,8 @@ impl<M: BrokerModel> Engine<M> {
             rate,
             w.ledger.total.pending,
             w.ledger.total.lost,
-            w.ledger.window.p99_ms(),
+            w.ledger.window.take_p99_ms(),
         );
-        w.ledger.window.clear();
         self.last_sample = (w.now(), d);
     }
 

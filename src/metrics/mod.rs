@@ -157,14 +157,6 @@ fn unreachable_histogram() -> Histogram<u64> {
 }
 
 impl LatencyHistogram {
-    /// With two significant digits (not three): a fortieth of the buckets, so clearing it for
-    /// each sample of a time series is cheap. For plots, not for reported percentiles.
-    #[must_use]
-    pub fn coarse() -> Self {
-        let h = Histogram::new_with_bounds(1, 100 * 86_400 * 1_000_000, 2)
-            .unwrap_or_else(|_| Histogram::new(2).unwrap_or_else(|_| unreachable_histogram()));
-        LatencyHistogram { h }
-    }
     pub fn record_ns(&mut self, ns: u64) {
         let us = (ns / 1000).max(1);
         self.h.saturating_record(us);
@@ -198,6 +190,44 @@ impl LatencyHistogram {
         } else {
             self.h.value_at_quantile(0.99) as f64 / 1000.0
         }
+    }
+}
+
+/// The latencies of the deliveries since the last sample of a time series, for its p99: kept
+/// as they come (a push each, cheaper than a histogram), the percentile taken at the sample.
+#[derive(Clone, Debug, Default)]
+pub struct LatencyWindow {
+    us: Vec<u32>,
+}
+
+impl LatencyWindow {
+    #[inline]
+    pub fn record_ns(&mut self, ns: u64) {
+        let us = u32::try_from((ns / 1000).max(1)).unwrap_or(u32::MAX);
+        self.us.push(us);
+    }
+    /// The 99th percentile in ms (0 when none), then forget them.
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    pub fn take_p99_ms(&mut self) -> f64 {
+        if self.us.is_empty() {
+            return 0.0;
+        }
+        // Nearest rank: the smallest value with at least 99% of the values at or below it.
+        let n = self.us.len();
+        let rank = ((n as f64 * 0.99).ceil() as usize).clamp(1, n) - 1;
+        let (_, p99, _) = self.us.select_nth_unstable(rank);
+        let p99 = f64::from(*p99) / 1000.0;
+        self.us.clear();
+        p99
+    }
+    /// Values it has room for.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.us.capacity()
     }
 }
 
@@ -261,6 +291,27 @@ impl Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_latency_window_gives_the_nearest_rank_p99_then_forgets() {
+        let mut w = LatencyWindow::default();
+        assert!(w.take_p99_ms().abs() < f64::EPSILON, "no deliveries: 0");
+        // 1..=200 ms, pushed backwards: p99 is the 198th smallest.
+        for ms in (1..=200u64).rev() {
+            w.record_ns(ms * 1_000_000);
+        }
+        assert!((w.take_p99_ms() - 198.0).abs() < 1e-9);
+        w.record_ns(3_000_000);
+        assert!(
+            (w.take_p99_ms() - 3.0).abs() < 1e-9,
+            "the last sample's values are gone"
+        );
+        w.record_ns(10);
+        assert!(
+            (w.take_p99_ms() - 0.001).abs() < 1e-12,
+            "under a microsecond counts as one"
+        );
+    }
 
     #[test]
     fn counters_conserve_and_count_losses_by_reason() {
