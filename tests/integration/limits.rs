@@ -111,3 +111,202 @@ fn a_row_of_hash_wildcards_against_a_long_routing_key_binds_at_once() {
         t.counters
     );
 }
+
+#[test]
+fn the_hostile_files_readme_measures_are_refused_or_valid_as_it_says() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| {
+        let path = dir.join(p);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{p}: {e}"));
+        parse_scenario(p, &text)
+    };
+    let e = read("tests/hostile/kafka-million-per-s-1000-groups.toml").expect_err("refused");
+    assert!(e.message.contains("about 10000000000 deliveries"), "{e}");
+    for p in [
+        "tests/hostile/kafka-1024-partitions-1000-groups.toml",
+        "tests/fuzz/regressions/hostile-duration-10001s.toml",
+        "tests/fuzz/regressions/hostile-topic-binding.toml",
+    ] {
+        read(p).unwrap_or_else(|e| panic!("{p}: {e}"));
+    }
+}
+
+/// One producer `p` publishing to `t` with `entry` (extra fields of its publish entry), one
+/// consumer `c` with `consumer` (extra fields), one Kafka variant with `kafka` options.
+fn one(top: &str, entry: &str, consumer: &str, kafka: &str) -> String {
+    format!(
+        "duration_s = 1.0\n{top}\n[[producer]]\nname = \"p\"\npublish = [ {{ topic = \"t\", rate_per_s = 1.0{entry} }} ]\n\
+         [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n{consumer}\n\
+         [[variant]]\nname = \"k\"\nshape = \"central-log\"\nbroker = \"kafka\"\nkafka = {{ {kafka} }}\n"
+    )
+}
+
+/// `at` is accepted; `over` is refused and the message says `says`.
+fn edge(what: &str, at: &str, over: &str, says: &str) {
+    parse(at).unwrap_or_else(|e| panic!("{what} at the limit: {e}"));
+    let e = parse(over).expect_err(what);
+    let text = e.to_string();
+    assert!(text.contains(says), "{what}: {text}");
+}
+
+#[test]
+fn every_scalar_limit_accepts_its_edge_and_refuses_just_over() {
+    let l = LIMITS;
+    let f = |v: f64| format!("{v:?}");
+    edge(
+        "rate_per_s",
+        &one("", "", "", "").replace(
+            "rate_per_s = 1.0",
+            &format!("rate_per_s = {}", f(l.rate_per_s)),
+        ),
+        &one("", "", "", "").replace(
+            "rate_per_s = 1.0",
+            &format!("rate_per_s = {}", f(l.rate_per_s + 1.0)),
+        ),
+        "rate_per_s",
+    );
+    edge(
+        "latency_ms",
+        &one(&format!("latency_ms = {}", f(l.latency_ms)), "", "", ""),
+        &one(
+            &format!("latency_ms = {}", f(l.latency_ms + 0.001)),
+            "",
+            "",
+            "",
+        ),
+        "latency_ms",
+    );
+    edge(
+        "service_ms",
+        &one("", "", &format!("service_ms = {}", f(l.service_ms)), ""),
+        &one(
+            "",
+            "",
+            &format!("service_ms = {}", f(l.service_ms + 0.001)),
+            "",
+        ),
+        "service_ms",
+    );
+    edge(
+        "size_bytes",
+        &one("", &format!(", size_bytes = {}", l.size_bytes), "", ""),
+        &one("", &format!(", size_bytes = {}", l.size_bytes + 1), "", ""),
+        "size_bytes",
+    );
+    edge(
+        "partitions",
+        &one("", "", "", &format!("partitions = {}", l.partitions)),
+        &one("", "", "", &format!("partitions = {}", l.partitions + 1)),
+        "partitions",
+    );
+    edge(
+        "replication",
+        &one("", "", "", &format!("replication = {}", l.replication)),
+        &one("", "", "", &format!("replication = {}", l.replication + 1)),
+        "replication",
+    );
+    edge(
+        "keys",
+        &one("", &format!(", keys = {}", l.keys_total), "", ""),
+        &one("", &format!(", keys = {}", l.keys_total + 1), "", ""),
+        "keys",
+    );
+}
+
+#[test]
+fn every_count_limit_accepts_its_edge_and_refuses_just_over() {
+    let l = LIMITS;
+    // Producers and consumers: `n` nodes in all (one producer, n-1 consumers).
+    let nodes = |n: usize| fan(1.0, 1.0, 1, n - 1, "") + KAFKA;
+    edge(
+        "nodes",
+        &nodes(l.nodes),
+        &nodes(l.nodes + 1),
+        "over the limit of 2000",
+    );
+    // Topics: one producer publishing to n topics, one consumer of the first.
+    let topics = |n: usize| {
+        let entries: Vec<String> = (0..n)
+            .map(|i| format!("{{ topic = \"t{i}\", rate_per_s = 0.001 }}"))
+            .collect();
+        format!(
+            "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [ {} ]\n\
+             [[consumer]]\nname = \"c\"\nsubscribe = [\"t0\"]\n{KAFKA}",
+            entries.join(", ")
+        )
+    };
+    edge(
+        "topics",
+        &topics(l.topics),
+        &topics(l.topics + 1),
+        "topics is over the limit",
+    );
+    // Publish entries: n entries of one topic, spread over as many producers as the node
+    // limit allows.
+    let streams = |n: usize| {
+        let mut t = String::from("duration_s = 1.0\n");
+        let per = n.div_ceil(l.nodes - 1);
+        let mut left = n;
+        let mut i = 0;
+        while left > 0 {
+            let k = per.min(left);
+            let e = vec!["{ topic = \"t\", rate_per_s = 0.001 }"; k].join(", ");
+            let _ = write!(t, "[[producer]]\nname = \"p{i}\"\npublish = [ {e} ]\n");
+            left -= k;
+            i += 1;
+        }
+        t + "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n" + KAFKA
+    };
+    edge(
+        "publish streams",
+        &streams(l.publish_streams),
+        &streams(l.publish_streams + 1),
+        "more than 10000 publish entries",
+    );
+    let variants = |n: usize| {
+        let mut t = fan(1.0, 1.0, 1, 1, "");
+        for i in 0..n {
+            let _ = write!(t, "[[variant]]\nname = \"v{i}\"\nshape = \"direct\"\n");
+        }
+        t
+    };
+    edge(
+        "variants",
+        &variants(l.variants),
+        &variants(l.variants + 1),
+        "more than 8 variants",
+    );
+    let faults = |n: usize| {
+        let mut t = fan(1.0, 1.0, 1, 1, "") + KAFKA;
+        for i in 0..n {
+            let _ = write!(
+                t,
+                "[[fault]]\nkind = \"consumer-crash\"\ntarget = \"c0\"\nat_s = {}\n",
+                i as f64 / n as f64
+            );
+        }
+        t
+    };
+    edge(
+        "faults",
+        &faults(l.faults),
+        &faults(l.faults + 1),
+        "more than 1000 faults",
+    );
+    let steps = |n: usize| {
+        let mut t = fan(1.0, 1.0, 1, 1, "") + KAFKA;
+        for i in 0..n {
+            let _ = write!(
+                t,
+                "[[step]]\ntitle = \"s{i}\"\ntext = \"t\"\nrun_to_s = 1.0\n"
+            );
+        }
+        t
+    };
+    edge(
+        "steps",
+        &steps(l.steps),
+        &steps(l.steps + 1),
+        "more than 100 steps",
+    );
+}
