@@ -23,7 +23,8 @@
 //!   attaches again at its `stream_offset`: `first` reads everything again (duplicates), `next`
 //!   skips what was written while it was away (`offset-reset`).
 //! - Chunks: what reaches the stream at one instant is written as one chunk (osiris writes
-//!   what queued while it wrote the previous one), stamped with that instant.
+//!   what queued while it wrote the previous one), stamped with that instant; readers see it
+//!   once it is whole.
 //! - Retention (`max_length_bytes`, `max_age_s`) deletes whole segments, and only when a new
 //!   segment opens (at `max_segment_bytes`, or 256,000 chunks), never the newest segment: over
 //!   the limit by size, or whose newest chunk is older than the age. A reader left below the new
@@ -80,11 +81,18 @@ pub struct StreamAck {
     epoch: u32,
 }
 
+/// The stream's readers look at what was written this instant, once all of it is written
+/// (a chunk is read whole).
+#[derive(Clone, Copy, Debug)]
+pub struct ReadChunk {
+    stream: u32,
+}
+
 impl Tags for StreamTags {
     type Publish = ();
     type Delivery = StreamRecord;
     type Ack = StreamAck;
-    type Timer = ();
+    type Timer = ReadChunk;
     fn origin(d: &StreamRecord) -> Origin {
         Origin {
             place: Some(d.stream),
@@ -125,6 +133,8 @@ struct Stream {
     deleted: u64,
     /// Per group reading it: the lowest offset its readers may still read (see the module docs).
     floors: Vec<(GroupId, u64)>,
+    /// A [`ReadChunk`] is due this instant.
+    read_due: bool,
 }
 
 impl Stream {
@@ -197,6 +207,7 @@ impl RabbitStream {
                 bytes: 0,
                 deleted: 0,
                 floors: Vec::new(),
+                read_due: false,
             })
             .collect();
         let routes = (0..s.topics.len())
@@ -573,8 +584,26 @@ impl BrokerModel for RabbitStream {
             self.write(p, si, m);
         }
         p.release_all(m, Release::Lost(reason), at);
+        // What else reaches the stream this instant joins the chunk before anyone reads it.
+        for si in routes {
+            if !self.streams[si].read_due {
+                self.streams[si].read_due = true;
+                let now = p.now();
+                p.schedule(
+                    now,
+                    ReadChunk {
+                        stream: stream_tag(si),
+                    },
+                );
+            }
+        }
+    }
+
+    fn timer(&mut self, p: &mut Port<'_, StreamTags>, t: ReadChunk) {
+        let si = t.stream as usize;
+        self.streams[si].read_due = false;
         for ri in 0..self.readers.len() {
-            if routes.contains(&self.readers[ri].stream) {
+            if self.readers[ri].stream == si {
                 self.read(p, ri);
             }
         }
