@@ -669,6 +669,15 @@ impl Kafka {
                 sp.next_new = o + 1;
             }
             sp.spso = o + 1;
+            // Finished records right behind it: SPSO passes them too.
+            while sp
+                .recs
+                .front()
+                .is_some_and(|r| matches!(r.state, RecState::Acknowledged | RecState::Archived))
+            {
+                sp.recs.pop_front();
+                sp.spso += 1;
+            }
         }
     }
 
