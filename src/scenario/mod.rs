@@ -577,7 +577,7 @@ impl schemars::JsonSchema for StreamOffset {
             "anyOf": [
                 { "type": "string", "enum": ["next", "first", "last"] },
                 { "type": "integer", "minimum": 0 },
-                { "type": "string", "pattern": "^timestamp:[0-9]+(\\.[0-9]+)?$" }
+                { "type": "string", "description": "timestamp:SECONDS" }
             ]
         })
     }
