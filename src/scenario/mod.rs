@@ -720,9 +720,9 @@ pub struct ShareOptions {
     /// A record released when its consumer's session ends counts as a delivery attempt (Kafka
     /// since late 2025); false: it does not (4.1).
     pub release_counts_attempt: bool,
-    /// brokerlab's own: with `ack = "explicit"`, consumers fail every record whose message number
-    /// + 1 is a multiple of this (a poison record, every time) and acknowledge it `fail_ack`;
-    /// 0 = none fails.
+    /// brokerlab's own: with `ack = "explicit"`, consumers fail every record whose message
+    /// number plus one is a multiple of this (a poison record, every time) and acknowledge it
+    /// `fail_ack`; 0 = none fails.
     #[schemars(transform = rules::FAIL_EVERY.in_schema())]
     pub fail_every: u32,
     /// How a failed record is acknowledged: release (again later) or reject (archived).

@@ -722,7 +722,9 @@ fn claim_17_kafka_every_group_reads_everything_and_late_groups_follow_offset_res
 // against rabbitmq-server 3.10.8.
 
 fn stream_readers(sim: &Simulation) -> Vec<brokerlab::engine::state::StreamReaderState> {
-    variant(sim, "stream").state().rabbit_streams[0].readers.clone()
+    variant(sim, "stream").state().rabbit_streams[0]
+        .readers
+        .clone()
 }
 
 fn offsets_of(sim: &Simulation, consumer: &str) -> Vec<u64> {
@@ -742,7 +744,11 @@ fn claim_18_rabbitmq_stream_reads_are_non_destructive() {
     assert_eq!(offsets_of(&sim, "a"), (0..10).collect::<Vec<_>>());
     assert_eq!(offsets_of(&sim, "b"), (0..10).collect::<Vec<_>>());
     let st = variant(&sim, "stream").state().rabbit_streams[0].clone();
-    assert_eq!((st.first_offset, st.length), (0, 10), "acks took nothing away");
+    assert_eq!(
+        (st.first_offset, st.length),
+        (0, 10),
+        "acks took nothing away"
+    );
     assert!(stream_readers(&sim).iter().all(|r| r.unacked == 0));
 }
 
@@ -763,9 +769,7 @@ fn claim_20_rabbitmq_stream_numeric_offset_and_no_server_side_offset() {
     let mut sim = traced(include_str!("../fidelity/claim-20-stream-offset-n.toml"));
     run(&mut sim, 1.5);
     assert_eq!(offsets_of(&sim, "c"), [7, 8, 9]);
-    let mut sim = traced(include_str!(
-        "../fidelity/claim-20-stream-resubscribe.toml"
-    ));
+    let mut sim = traced(include_str!("../fidelity/claim-20-stream-resubscribe.toml"));
     run(&mut sim, 0.64);
     assert_eq!(metrics(&sim, "stream").delivered, 5, "acked before it went");
     run(&mut sim, 3.0);

@@ -280,8 +280,13 @@ fn every_variant_sees_the_same_workload() {
 /// `random_scenario`'s variants.
 fn modern_variants(stream: (u8, u32, u8, u8), share: (u8, u8, bool, u8, bool, u8)) -> String {
     let (offset, prefetch, retention, topic) = stream;
-    let offset = ["\"next\"", "\"first\"", "\"last\"", "3", "\"timestamp:2.5\""]
-        [usize::from(offset) % 5];
+    let offset = [
+        "\"next\"",
+        "\"first\"",
+        "\"last\"",
+        "3",
+        "\"timestamp:2.5\"",
+    ][usize::from(offset) % 5];
     let retention = [
         "",
         ", max_segment_bytes = 1500, max_length_bytes = 2500",
