@@ -701,7 +701,7 @@ pub enum FailAck {
 }
 
 /// Share group settings (KIP-932); defaults are Kafka 4.2's.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ShareOptions {
     /// `group.share.record.lock.duration.ms`: how long an acquired record stays locked.

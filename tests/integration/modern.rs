@@ -692,7 +692,7 @@ fn share_options_are_validated() {
             .expect_err(kafka)
             .message
     };
-    assert!(bad("share = { lock_ms = 30000 }").contains("applies only to group_type"));
+    assert!(bad("share = { lock_ms = 20000 }").contains("applies only to group_type"));
     assert!(bad("group_type = \"share\", share = { delivery_limit = 1 }").contains("2 to 10"));
     assert!(bad("group_type = \"share\", share = { lock_ms = 500 }").contains("lock_ms"));
     assert!(bad("group_type = \"share\", share = { max_record_locks = 50 }").contains("100 to"));

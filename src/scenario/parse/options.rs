@@ -6,8 +6,8 @@ use crate::scenario::diagnostic::Diagnostic;
 use crate::scenario::rules::{self, IntRange, Range};
 use crate::scenario::{
     AckMode, Broker, BrokerKind, BrokerShape, ChannelOptions, DirectOptions, ExchangeKind,
-    GroupType, KafkaOptions, QueueType, RabbitOptions, RedisOptions, Shape, ShareAck, System,
-    Variant,
+    GroupType, KafkaOptions, Overflow, QueueType, RabbitOptions, RedisOptions, Shape, ShareAck,
+    ShareOptions, System, Variant,
 };
 use toml::Spanned;
 
@@ -292,17 +292,22 @@ fn check_rabbitmq(
         let why = format!("is over AMQP's limit of {}", rules::PREFETCH.max);
         bad.other("prefetch", why);
     }
-    let written = |field: &str| option_value_span(c.text, v.name.span().start, "rabbitmq", field);
     if o.queue_type == QueueType::Stream {
-        check_stream(&mut bad, &o, &written);
+        check_stream(&mut bad, &o);
     } else {
-        for field in [
-            "stream_offset",
-            "max_length_bytes",
-            "max_age_s",
-            "max_segment_bytes",
+        // A stream's options set to anything but their defaults (writing a default out changes
+        // nothing, as everywhere).
+        let d = RabbitOptions::default();
+        for (field, set) in [
+            ("stream_offset", o.stream_offset != d.stream_offset),
+            ("max_length_bytes", o.max_length_bytes != d.max_length_bytes),
+            ("max_age_s", o.max_age_s.to_bits() != d.max_age_s.to_bits()),
+            (
+                "max_segment_bytes",
+                o.max_segment_bytes != d.max_segment_bytes,
+            ),
         ] {
-            if written(field).is_some() {
+            if set {
                 bad.other(field, "applies only to queue_type = \"stream\"");
             }
         }
@@ -325,15 +330,16 @@ fn check_rabbitmq(
 
 /// What RabbitMQ 3.10.8 refuses for a stream, in the order the server checks (declare, then
 /// consume), each with the server's reply; and the stream's own ranges.
-fn check_stream(
-    bad: &mut Bad,
-    o: &RabbitOptions,
-    written: &dyn Fn(&str) -> Option<std::ops::Range<usize>>,
-) {
+fn check_stream(bad: &mut Bad, o: &RabbitOptions) {
     const Q: &str = "for queue '<stream>' in vhost '/'";
     let channel = "RabbitMQ 3.10.8 closes the channel with 406 PRECONDITION_FAILED";
-    for (field, arg) in [("max_length", "x-max-length"), ("overflow", "x-overflow")] {
-        if written(field).is_some() {
+    // The arguments a queue would be declared with: a length limit, an overflow other than the
+    // default.
+    for (field, arg, set) in [
+        ("max_length", "x-max-length", o.max_length > 0),
+        ("overflow", "x-overflow", o.overflow != Overflow::DropHead),
+    ] {
+        if set {
             bad.other(
                 field,
                 format!(
@@ -392,18 +398,14 @@ fn check_stream(
 }
 
 /// Share group options: their ranges, and what does not go with a share group.
-fn check_share(
-    bad: &mut Bad,
-    o: &KafkaOptions,
-    written: &dyn Fn(&str) -> Option<std::ops::Range<usize>>,
-) {
+fn check_share(bad: &mut Bad, o: &KafkaOptions) {
     if o.group_type == GroupType::Consumer {
-        if written("share").is_some() {
+        if o.share != ShareOptions::default() {
             bad.other("share", "applies only to group_type = \"share\"");
         }
         return;
     }
-    if written("offset_reset").is_some() {
+    if o.offset_reset != KafkaOptions::default().offset_reset {
         bad.other(
             "offset_reset",
             "does not apply to share groups: use kafka.share.auto_offset_reset",
@@ -458,7 +460,6 @@ fn check_kafka(c: &Checker, v: &RawVariant, o: KafkaOptions) -> Res<KafkaOptions
         o.max_poll_records,
         rules::MAX_POLL_RECORDS,
     );
-    let written = |field: &str| option_value_span(c.text, v.name.span().start, "kafka", field);
-    check_share(&mut bad, &o, &written);
+    check_share(&mut bad, &o);
     bad.result(c, v, "kafka", o)
 }
