@@ -230,8 +230,8 @@ pub fn reason_meaning(r: LossReason, lang: Lang) -> &'static str {
             "그룹이 읽기 전에 보존 기간이 지나 지워졌다",
         ),
         LossReason::OffsetReset => (
-            "Skipped by auto.offset.reset = latest",
-            "auto.offset.reset = latest로 건너뛰었다",
+            "Skipped by a reader placed past it (Kafka auto.offset.reset = latest, a RabbitMQ stream consumer attaching at next)",
+            "읽는 위치가 그 뒤로 정해져 건너뛰었다 (Kafka auto.offset.reset = latest, next로 붙은 RabbitMQ 스트림 컨슈머)",
         ),
         LossReason::OutputBufferLimit => (
             "Redis dropped a slow subscriber over its output buffer limit",
@@ -262,6 +262,14 @@ pub fn reason_meaning(r: LossReason, lang: Lang) -> &'static str {
         LossReason::Returned => (
             "Unroutable and returned to the publisher (mandatory)",
             "라우팅되지 않아 발행자에게 돌려보냈다 (mandatory)",
+        ),
+        LossReason::DeliveryLimit => (
+            "Archived by a Kafka share group after delivery_limit delivery attempts",
+            "Kafka 공유 그룹이 delivery_limit번 전달을 시도한 뒤 아카이브했다",
+        ),
+        LossReason::ConsumerRejected => (
+            "A share consumer acknowledged it REJECT: archived, never delivered again",
+            "공유 그룹 컨슈머가 REJECT로 확인해 아카이브했고 다시는 전달되지 않는다",
         ),
     };
     match lang {
