@@ -1,5 +1,7 @@
 //! The comparison table: every variant x every metric of the catalogue, the best value marked.
-//! Names, meanings and which way is better all come from `report`'s catalogue.
+//! Names, meanings and which way is better all come from `report`'s catalogue. While the
+//! scenario differs from its file, a value that differs from the file's version at the same
+//! time (the baseline) is followed by it: `1234 (was 1500)`.
 
 use super::i18n::tr;
 use super::session::Session;
@@ -8,6 +10,7 @@ use crate::report::{
     reason_meaning, Better, Kind, Measured, Metric, Metrics, LATENCY_PARTS, METRICS,
 };
 use crate::scenario::Lang;
+use crate::sim::Simulation;
 use eframe::egui;
 
 #[derive(Default)]
@@ -92,10 +95,22 @@ fn best(row: &Row) -> Option<f64> {
 }
 
 impl Counters {
-    pub fn ui(&mut self, ui: &mut egui::Ui, s: &Session, l: Lang) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &Session, baseline: Option<&Simulation>, l: Lang) {
         ui.heading(tr(l, "Comparison"));
         let names: Vec<&str> = s.sim().variants.iter().map(|v| v.name()).collect();
         let metrics: Vec<Metrics> = s.sim().variants.iter().map(Measured::metrics).collect();
+        // The file's version of each variant (by name), where there is one.
+        let base: Option<Vec<Option<Metrics>>> = baseline.map(|b| {
+            names
+                .iter()
+                .map(|n| {
+                    b.variants
+                        .iter()
+                        .find(|v| v.name() == *n)
+                        .map(Measured::metrics)
+                })
+                .collect()
+        });
         egui::ScrollArea::both().id_salt("counters").show(ui, |ui| {
             egui::Grid::new("comparison")
                 .striped(true)
@@ -106,25 +121,75 @@ impl Counters {
                         ui.strong(*name);
                     }
                     ui.end_row();
+                    let base_rows = base.as_ref().map(|b| rows_of(b, l));
                     for row in rows(&metrics, l) {
                         ui.label(&row.label).on_hover_text(&row.tip);
                         let best = best(&row);
-                        for &v in &row.values {
-                            let text = format!("{v:.*}", row.decimals);
-                            if best.is_some_and(|b| (v - b).abs() <= 1e-9) {
-                                ui.label(
-                                    egui::RichText::new(format!("★ {text}"))
-                                        .strong()
-                                        .color(egui::Color32::from_rgb(76, 175, 80)),
-                                )
-                                .on_hover_text(tr(l, "Best of the variants"));
-                            } else {
-                                ui.monospace(text);
-                            }
+                        for (i, &v) in row.values.iter().enumerate() {
+                            let was = base_rows
+                                .as_ref()
+                                .and_then(|b| b.get(&row.label))
+                                .and_then(|vals| vals.get(i).copied().flatten())
+                                // Only a difference the table can show.
+                                .filter(|&w| {
+                                    format!("{w:.*}", row.decimals)
+                                        != format!("{v:.*}", row.decimals)
+                                });
+                            cell_ui(ui, v, row.decimals, best, was, l);
                         }
                         ui.end_row();
                     }
                 });
         });
     }
+}
+
+/// The baseline's rows by label: each variant's value, None where the file lacks the variant.
+fn rows_of(
+    base: &[Option<Metrics>],
+    l: Lang,
+) -> std::collections::BTreeMap<String, Vec<Option<f64>>> {
+    let present: Vec<Metrics> = base.iter().flatten().cloned().collect();
+    let mut by_label = std::collections::BTreeMap::new();
+    for row in rows(&present, l) {
+        let mut it = row.values.into_iter();
+        let vals = base
+            .iter()
+            .map(|m| m.as_ref().and_then(|_| it.next()))
+            .collect();
+        by_label.insert(row.label, vals);
+    }
+    by_label
+}
+
+/// One value: starred when best, and the file's value after it when it differs.
+fn cell_ui(
+    ui: &mut egui::Ui,
+    v: f64,
+    decimals: usize,
+    best: Option<f64>,
+    was: Option<f64>,
+    l: Lang,
+) {
+    let text = format!("{v:.decimals$}");
+    ui.horizontal(|ui| {
+        if best.is_some_and(|b| (v - b).abs() <= 1e-9) {
+            ui.label(
+                egui::RichText::new(format!("★ {text}"))
+                    .strong()
+                    .color(egui::Color32::from_rgb(76, 175, 80)),
+            )
+            .on_hover_text(tr(l, "Best of the variants"));
+        } else {
+            ui.monospace(text);
+        }
+        if let Some(w) = was {
+            ui.label(
+                egui::RichText::new(format!("({} {w:.decimals$})", tr(l, "was")))
+                    .weak()
+                    .small(),
+            )
+            .on_hover_text(tr(l, "The file's value at the same time"));
+        }
+    });
 }

@@ -399,6 +399,20 @@ impl Tape {
         self.history = history;
         self.seek(t);
     }
+
+    /// The commands of `other` in place of this tape's (followed by name into this tape's
+    /// scenario, see [`Tape::reload`]), simulated again to now: two versions of a scenario
+    /// that the learner acts on alike.
+    pub fn take_commands(&mut self, other: &Tape) {
+        let (from, to) = (Arc::clone(other.scenario()), Arc::clone(self.scenario()));
+        self.commands = other
+            .commands
+            .iter()
+            .filter_map(|&(at, c)| Some((at, follow(&from, &to, c)?)))
+            .collect();
+        let t = self.now();
+        self.restart((*to).clone(), t);
+    }
 }
 
 /// `c` with its consumer, producer or topic found by name in `new` (None: it has none such).
