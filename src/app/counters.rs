@@ -19,6 +19,8 @@ pub struct Counters;
 /// One row of the table: its label, what it means, how to compare, and each variant's value.
 struct Row {
     label: String,
+    /// The metric path each value is read at.
+    path: String,
     tip: String,
     better: Better,
     values: Vec<f64>,
@@ -40,6 +42,7 @@ fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
         match m.kind {
             Kind::Count | Kind::Rate => rows.push(Row {
                 label: m.label(l).to_owned(),
+                path: m.name.to_owned(),
                 tip: tip(m),
                 better: m.better,
                 values: values(m.name),
@@ -58,6 +61,7 @@ fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
                         better: m.better,
                         values: values(&path),
                         decimals: 2,
+                        path,
                     });
                 }
             }
@@ -69,12 +73,14 @@ fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
                     {
                         continue;
                     }
+                    let path = format!("{}.{}", m.name, r.name());
                     rows.push(Row {
                         label: format!("  {}: {}", tr(l, "lost"), r.name()),
                         tip: reason_meaning(r, l).to_owned(),
                         better: Better::Neither,
-                        values: values(&format!("{}.{}", m.name, r.name())),
+                        values: values(&path),
                         decimals: 0,
+                        path,
                     });
                 }
             }
@@ -121,15 +127,14 @@ impl Counters {
                         ui.strong(*name);
                     }
                     ui.end_row();
-                    let base_rows = base.as_ref().map(|b| rows_of(b, l));
                     for row in rows(&metrics, l) {
                         ui.label(&row.label).on_hover_text(&row.tip);
                         let best = best(&row);
                         for (i, &v) in row.values.iter().enumerate() {
-                            let was = base_rows
+                            let was = base
                                 .as_ref()
-                                .and_then(|b| b.get(&row.label))
-                                .and_then(|vals| vals.get(i).copied().flatten())
+                                .and_then(|b| b.get(i)?.as_ref())
+                                .map(|m| m.value(&row.path).unwrap_or(0.0))
                                 // Only a difference the table can show.
                                 .filter(|&w| {
                                     format!("{w:.*}", row.decimals)
@@ -142,24 +147,6 @@ impl Counters {
                 });
         });
     }
-}
-
-/// The baseline's rows by label: each variant's value, None where the file lacks the variant.
-fn rows_of(
-    base: &[Option<Metrics>],
-    l: Lang,
-) -> std::collections::BTreeMap<String, Vec<Option<f64>>> {
-    let present: Vec<Metrics> = base.iter().flatten().cloned().collect();
-    let mut by_label = std::collections::BTreeMap::new();
-    for row in rows(&present, l) {
-        let mut it = row.values.into_iter();
-        let vals = base
-            .iter()
-            .map(|m| m.as_ref().and_then(|_| it.next()))
-            .collect();
-        by_label.insert(row.label, vals);
-    }
-    by_label
 }
 
 /// One value: starred when best, and the file's value after it when it differs.

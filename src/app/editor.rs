@@ -4,6 +4,7 @@
 //! one is refused with its message while the scenario stays.
 
 use super::i18n::tr;
+use super::knobs::Labelled;
 use crate::scenario::{BrokerKind, FaultKind, Lang, Scenario, Shape};
 use crate::sim::params::{Edit, Named};
 use eframe::egui;
@@ -88,6 +89,7 @@ impl Editor {
         if ui
             .small_button("✏")
             .on_hover_text(tr(l, "Rename (references follow)"))
+            .labelled(format!("rename {name}"))
             .clicked()
         {
             self.renaming = Some((what, name.to_owned(), name.to_owned()));
@@ -95,6 +97,7 @@ impl Editor {
         if ui
             .small_button("🗑")
             .on_hover_text(tr(l, "Remove"))
+            .labelled(format!("remove {name}"))
             .clicked()
         {
             edit = Some(match what {

@@ -52,7 +52,8 @@ pub struct Explore {
     baseline: Option<Tape>,
     undo: Vec<Arc<str>>,
     redo: Vec<Arc<str>>,
-    pending: Option<(Change, bool)>,
+    /// The change asked for, and the frame that first showed "simulating…" for it.
+    pending: Option<(Change, Option<u64>)>,
     /// Why the last change was refused: `check`'s message. The scenario stayed.
     pub error: Option<String>,
     /// Wall time of the last re-simulation.
@@ -126,17 +127,18 @@ impl Explore {
     /// Ask for a change; it runs once a frame has shown "simulating…".
     pub fn request(&mut self, c: Change) {
         if self.pending.is_none() {
-            self.pending = Some((c, false));
+            self.pending = Some((c, None));
         }
     }
 
-    /// Run the change asked for in an earlier frame, and keep the baseline at the session's
-    /// time. Call once at the start of every frame.
-    pub fn frame(&mut self, s: &mut Session) -> Outcome {
+    /// Run the change asked for once a frame has shown "simulating…" (a frame may take several
+    /// passes: `frame_nr` tells them apart), and keep the baseline at the session's time. Call
+    /// at the start of every pass.
+    pub fn frame(&mut self, s: &mut Session, frame_nr: u64) -> Outcome {
         let outcome = match self.pending.take() {
-            Some((c, true)) => self.run(s, c),
-            Some((c, false)) => {
-                self.pending = Some((c, true));
+            Some((c, Some(shown))) if frame_nr > shown => self.run(s, c),
+            Some((c, shown)) => {
+                self.pending = Some((c, shown.or(Some(frame_nr))));
                 Outcome::Idle
             }
             None => Outcome::Idle,

@@ -192,6 +192,7 @@ impl Knobs {
                             if ui
                                 .small_button("🗑")
                                 .on_hover_text(tr(l, "Remove this publish entry"))
+                                .labelled(format!("remove {}.{t}", p.name))
                                 .clicked()
                             {
                                 f.edit(Some(params::Edit::RemovePublish {
@@ -281,6 +282,7 @@ impl Knobs {
                     if ui
                         .small_button("🗑")
                         .on_hover_text(tr(l, "Remove this fault"))
+                        .labelled(format!("remove fault {}", fault.index))
                         .clicked()
                     {
                         f.edit(Some(params::Edit::RemoveFault(fault.index)));
@@ -435,6 +437,8 @@ impl Knobs {
             }
             ui.add(slider)
         };
+        // Named by its path for assistive technology (and tests).
+        r.widget_info(|| egui::WidgetInfo::slider(true, v, &k.path));
         if r.dragged() {
             self.held = Some(Held {
                 path: k.path.clone(),
@@ -653,5 +657,18 @@ fn status_ui(ui: &mut egui::Ui, x: &mut Explore, s: &Session, l: Lang) {
             .id_salt("knob-error")
             .max_height(200.0)
             .show(ui, |ui| ui.label(super::snippet(&e, ui)));
+    }
+}
+
+/// An icon button's name for assistive technology (and tests): "remove web-1".
+pub(super) trait Labelled {
+    #[must_use]
+    fn labelled(self, label: String) -> Self;
+}
+
+impl Labelled for egui::Response {
+    fn labelled(self, label: String) -> Self {
+        self.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Button, true, &label));
+        self
     }
 }

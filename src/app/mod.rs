@@ -17,7 +17,7 @@
 
 mod counters;
 mod editor;
-mod explore;
+pub mod explore;
 mod files;
 mod i18n;
 mod import;
@@ -279,7 +279,8 @@ impl BrokerLabApp {
 
     /// Run the change the knobs panel or a key asked for; new graphs get new panes.
     fn explore_frame(&mut self, ctx: &egui::Context) {
-        if self.explore.frame(&mut self.session) == explore::Outcome::Graphs {
+        let frame_nr = ctx.cumulative_frame_nr();
+        if self.explore.frame(&mut self.session, frame_nr) == explore::Outcome::Graphs {
             let shown = self.panes.shown.clone();
             self.panes = panes::Panes::new(&self.session);
             self.panes.show(shown);
