@@ -84,6 +84,15 @@ impl Dialog {
         d
     }
 
+    /// To another folder; saving, the file name typed stays.
+    fn go(&mut self, dir: PathBuf) {
+        let name = Path::new(self.typed.trim()).file_name().map(PathBuf::from);
+        *self = Dialog::at(self.pick, dir);
+        if let Some(name) = name.filter(|_| self.pick == Pick::SaveAs) {
+            self.typed = self.dir.join(name).display().to_string();
+        }
+    }
+
     fn list(&mut self) {
         self.entries.clear();
         match std::fs::read_dir(&self.dir) {
@@ -261,12 +270,7 @@ impl Files {
                     });
             });
         if let Some(dir) = go {
-            // Saving, the file name stays while the folder changes.
-            let name = Path::new(d.typed.trim()).file_name().map(PathBuf::from);
-            *d = Dialog::at(pick, dir);
-            if let Some(name) = name.filter(|_| pick == Pick::SaveAs) {
-                d.typed = d.dir.join(name).display().to_string();
-            }
+            d.go(dir);
         }
         if let Some(mut p) = chosen {
             if pick == Pick::SaveAs && p.extension().is_none() {

@@ -592,6 +592,40 @@ impl BrokerLabApp {
         }
     }
 
+    /// The transport controls, and the faults under the timeline (a drag moves one).
+    fn transport_ui(&mut self, ui: &mut egui::Ui) {
+        let l = self.prefs.lang;
+        let timeline = transport::ui(ui, &mut self.session, l);
+        let faults = self.explore.faults(&self.session);
+        let (dur, now) = (
+            crate::scenario::to_secs(self.session.duration()),
+            crate::scenario::to_secs(self.session.now()),
+        );
+        if let Some(e) = transport::faults_ui(ui, &faults, timeline, dur, now, l) {
+            self.explore.request(explore::Change::Edit(e));
+        }
+    }
+
+    /// The right-hand panel: the inspector or the knobs, as the tab says.
+    fn side_ui(&mut self, ui: &mut egui::Ui) {
+        let l = self.prefs.lang;
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.side, Side::Inspector, tr(l, "Inspector"))
+                .on_hover_text(tr(l, "The live state of the node you click"));
+            ui.selectable_value(&mut self.side, Side::Knobs, tr(l, "Knobs"))
+                .on_hover_text(tr(l, "Change the scenario and see the difference at once"));
+        });
+        ui.separator();
+        match self.side {
+            Side::Inspector => self.inspector.ui(ui, &mut self.session, &self.panes, l),
+            Side::Knobs => {
+                if let Some(how) = self.knobs.ui(ui, &self.session, &mut self.explore, l) {
+                    self.save_scenario(how);
+                }
+            }
+        }
+    }
+
     /// The problems of a file that could not be loaded, as `brokerlab check` shows them.
     fn error_ui(&mut self, ui: &mut egui::Ui, err: &str) {
         let l = self.prefs.lang;
@@ -644,17 +678,7 @@ impl eframe::App for BrokerLabApp {
         let l = self.prefs.lang;
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
-        egui::Panel::top("transport").show(ui, |ui| {
-            let timeline = transport::ui(ui, &mut self.session, l);
-            let faults = self.explore.faults(&self.session);
-            let (dur, now) = (
-                crate::scenario::to_secs(self.session.duration()),
-                crate::scenario::to_secs(self.session.now()),
-            );
-            if let Some(e) = transport::faults_ui(ui, &faults, timeline, dur, now, l) {
-                self.explore.request(explore::Change::Edit(e));
-            }
-        });
+        egui::Panel::top("transport").show(ui, |ui| self.transport_ui(ui));
         if let Some(err) = self.load_error.clone() {
             egui::Panel::top("error")
                 .resizable(false)
@@ -695,24 +719,7 @@ impl eframe::App for BrokerLabApp {
         }
         egui::Panel::right("inspector")
             .default_size(320.0)
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.side, Side::Inspector, tr(l, "Inspector"))
-                        .on_hover_text(tr(l, "The live state of the node you click"));
-                    ui.selectable_value(&mut self.side, Side::Knobs, tr(l, "Knobs"))
-                        .on_hover_text(tr(l, "Change the scenario and see the difference at once"));
-                });
-                ui.separator();
-                match self.side {
-                    Side::Inspector => self.inspector.ui(ui, &mut self.session, &self.panes, l),
-                    Side::Knobs => {
-                        let save = self.knobs.ui(ui, &self.session, &mut self.explore, l);
-                        if let Some(how) = save {
-                            self.save_scenario(how);
-                        }
-                    }
-                }
-            });
+            .show(ui, |ui| self.side_ui(ui));
         egui::Panel::bottom("counters")
             .resizable(true)
             .default_size(300.0)

@@ -130,18 +130,18 @@ pub fn faults_ui(
     if faults.is_empty() || !timeline.is_positive() || duration_s <= 0.0 {
         return None;
     }
-    const ROW: f32 = 16.0;
     let lanes = lanes(faults);
     let n = lanes.iter().max().map_or(1, |m| m + 1);
-    let height = ROW * n as f32;
-    let (row, _) = ui.allocate_exact_size(egui::vec2(ui.available_width(), height), Sense::hover());
-    // The slider's rail: its rect less the handle's radius at each end.
-    let rail = timeline.x_range().shrink(timeline.height() / 2.5);
-    let x_of = |t: f64| rail.min + rail.span() * (t / duration_s).clamp(0.0, 1.0) as f32;
-    let s_per_px = duration_s / f64::from(rail.span().max(1.0));
+    let size = egui::vec2(ui.available_width(), LANE * n as f32);
+    let (row, _) = ui.allocate_exact_size(size, Sense::hover());
+    let axis = Axis {
+        // The slider's rail: its rect less the handle's radius at each end.
+        rail: timeline.x_range().shrink(timeline.height() / 2.5),
+        duration_s,
+    };
     let painter = ui.painter_at(row.expand2(egui::vec2(0.0, 1.0)));
     painter.text(
-        egui::pos2(rail.min - 8.0, row.center().y),
+        egui::pos2(axis.rail.min - 8.0, row.center().y),
         egui::Align2::RIGHT_CENTER,
         tr(l, "faults"),
         egui::FontId::proportional(11.0),
@@ -151,77 +151,108 @@ pub fn faults_ui(
     let mut drag: Option<Drag> = ui.data(|d| d.get_temp(id));
     let mut out = None;
     for (f, &lane) in faults.iter().zip(&lanes) {
-        let y = row.top() + ROW * lane as f32;
-        let (at, until) = match drag.filter(|d| d.index == f.index) {
-            Some(d) => (d.at_s, d.until_s),
-            None => (f.at_s, f.until_s),
-        };
-        let x0 = x_of(at);
-        let x1 = until.map_or(x0 + 10.0, |u| x_of(u).max(x0 + 6.0));
-        let bar = Rect::from_min_max(egui::pos2(x0, y + 2.0), egui::pos2(x1, y + ROW - 2.0));
-        let r = ui
-            .interact(bar, id.with(f.index), Sense::click_and_drag())
-            .on_hover_text(fault_tip(f, l));
-        paint_bar(
-            &painter,
-            bar,
-            f,
-            until.is_some(),
-            r.hovered() || r.dragged(),
-        );
-        if r.hovered() || r.dragged() {
-            let edge = |x: f32| {
-                r.interact_pointer_pos()
-                    .or(r.hover_pos())
-                    .is_some_and(|p| (p.x - x).abs() < 5.0)
-            };
-            let icon = if until.is_some() && (edge(x0) || edge(x1)) {
-                egui::CursorIcon::ResizeHorizontal
-            } else {
-                egui::CursorIcon::Grab
-            };
-            ui.ctx().set_cursor_icon(icon);
+        let top = row.top() + LANE * lane as f32;
+        if let Some(e) = bar_ui(ui, &painter, &axis, top, f, &mut drag, l) {
+            out = Some(e);
         }
-        if r.drag_started() {
-            let p = r.interact_pointer_pos().map_or(x0, |p| p.x);
-            let grab = match until {
-                Some(_) if (p - x0).abs() < 5.0 => Grab::Start,
-                Some(_) if (p - x1).abs() < 5.0 => Grab::End,
-                _ => Grab::Whole,
-            };
-            drag = Some(Drag {
-                index: f.index,
-                grab,
-                at_s: f.at_s,
-                until_s: f.until_s,
-            });
-        }
-        if let Some(d) = drag.as_mut().filter(|d| d.index == f.index && r.dragged()) {
-            moved(d, f64::from(r.drag_delta().x) * s_per_px, duration_s);
-        }
-        if r.drag_stopped() {
-            if let Some(d) = drag.take().filter(|d| d.index == f.index) {
-                out = release(f, &d);
-            }
-        }
-        r.context_menu(|ui| {
-            if ui.button(tr(l, "Remove this fault")).clicked() {
-                out = Some(Edit::RemoveFault(f.index));
-                ui.close();
-            }
-        });
     }
-    let x = x_of(now_s);
-    painter.vline(
-        x,
-        row.y_range(),
-        (1.0, ui.visuals().text_color().gamma_multiply(0.5)),
-    );
+    let now = (1.0, ui.visuals().text_color().gamma_multiply(0.5));
+    painter.vline(axis.x(now_s), row.y_range(), now);
     ui.data_mut(|d| match drag {
         Some(v) => {
             d.insert_temp(id, v);
         }
         None => d.remove::<Drag>(id),
+    });
+    out
+}
+
+/// Height of a lane of fault bars.
+const LANE: f32 = 16.0;
+
+/// The timeline's time axis on screen.
+struct Axis {
+    rail: egui::Rangef,
+    duration_s: f64,
+}
+
+impl Axis {
+    fn x(&self, t: f64) -> f32 {
+        self.rail.min + self.rail.span() * (t / self.duration_s).clamp(0.0, 1.0) as f32
+    }
+    fn seconds_per_point(&self) -> f64 {
+        self.duration_s / f64::from(self.rail.span().max(1.0))
+    }
+}
+
+/// One fault's bar in its lane: drawn where it is (or is being dragged to), dragged by its
+/// body or an end, removed from its context menu.
+fn bar_ui(
+    ui: &mut egui::Ui,
+    painter: &egui::Painter,
+    axis: &Axis,
+    top: f32,
+    f: &FaultEntry,
+    drag: &mut Option<Drag>,
+    l: Lang,
+) -> Option<Edit> {
+    let (at, until) = match drag.filter(|d| d.index == f.index) {
+        Some(d) => (d.at_s, d.until_s),
+        None => (f.at_s, f.until_s),
+    };
+    let x0 = axis.x(at);
+    let x1 = until.map_or(x0 + 10.0, |u| axis.x(u).max(x0 + 6.0));
+    let bar = Rect::from_min_max(egui::pos2(x0, top + 2.0), egui::pos2(x1, top + LANE - 2.0));
+    let r = ui
+        .interact(
+            bar,
+            ui.id().with(("fault-bar", f.index)),
+            Sense::click_and_drag(),
+        )
+        .on_hover_text(fault_tip(f, l));
+    let hot = r.hovered() || r.dragged();
+    paint_bar(painter, bar, f, until.is_some(), hot);
+    let near = |x: f32| {
+        r.interact_pointer_pos()
+            .or(r.hover_pos())
+            .is_some_and(|p| (p.x - x).abs() < 5.0)
+    };
+    if hot {
+        let ends = until.is_some() && (near(x0) || near(x1));
+        ui.ctx().set_cursor_icon(if ends {
+            egui::CursorIcon::ResizeHorizontal
+        } else {
+            egui::CursorIcon::Grab
+        });
+    }
+    if r.drag_started() {
+        let grab = match until {
+            Some(_) if near(x0) => Grab::Start,
+            Some(_) if near(x1) => Grab::End,
+            _ => Grab::Whole,
+        };
+        *drag = Some(Drag {
+            index: f.index,
+            grab,
+            at_s: f.at_s,
+            until_s: f.until_s,
+        });
+    }
+    if let Some(d) = drag.as_mut().filter(|d| d.index == f.index && r.dragged()) {
+        let dt = f64::from(r.drag_delta().x) * axis.seconds_per_point();
+        moved(d, dt, axis.duration_s);
+    }
+    let mut out = None;
+    if r.drag_stopped() {
+        if let Some(d) = drag.take().filter(|d| d.index == f.index) {
+            out = release(f, &d);
+        }
+    }
+    r.context_menu(|ui| {
+        if ui.button(tr(l, "Remove this fault")).clicked() {
+            out = Some(Edit::RemoveFault(f.index));
+            ui.close();
+        }
     });
     out
 }
