@@ -137,7 +137,7 @@ impl Knobs {
 
     fn workload_ui(&mut self, ui: &mut egui::Ui, knobs: &[Knob], f: &mut Pass) {
         let (s, l) = (f.s, f.l);
-        section(ui, tr(l, "Workload"), true, |ui| {
+        section(ui, "workload", tr(l, "Workload"), true, |ui| {
             let top = knobs
                 .iter()
                 .filter(|k| k.info.group == ParamGroup::Workload && !k.info.path.contains('.'));
@@ -219,7 +219,7 @@ impl Knobs {
 
     fn consumers_ui(&mut self, ui: &mut egui::Ui, knobs: &[Knob], f: &mut Pass) {
         let (s, l) = (f.s, f.l);
-        section(ui, tr(l, "Consumers"), true, |ui| {
+        section(ui, "consumers", tr(l, "Consumers"), true, |ui| {
             for c in &s.consumers {
                 let prefix = format!("consumer.{}.", c.name);
                 let mine = knobs.iter().filter(|k| k.info.path.starts_with(&prefix));
@@ -243,7 +243,7 @@ impl Knobs {
 
     fn variants_ui(&mut self, ui: &mut egui::Ui, knobs: &[Knob], f: &mut Pass) {
         let (s, l) = (f.s, f.l);
-        section(ui, tr(l, "Variants"), true, |ui| {
+        section(ui, "variants", tr(l, "Variants"), true, |ui| {
             for v in &s.variants {
                 let mine = knobs.iter().filter(
                     |k| matches!(&k.info.group, ParamGroup::Variant { name, .. } if *name == v.name),
@@ -263,7 +263,7 @@ impl Knobs {
 
     fn faults_ui(&mut self, ui: &mut egui::Ui, knobs: &[Knob], f: &mut Pass) {
         let (s, l) = (f.s, f.l);
-        section(ui, tr(l, "Faults"), true, |ui| {
+        section(ui, "faults", tr(l, "Faults"), true, |ui| {
             for fault in params::faults(s) {
                 let prefix = format!("fault.{}.", fault.index);
                 let mine = knobs.iter().filter(|k| k.info.path.starts_with(&prefix));
@@ -300,7 +300,7 @@ impl Knobs {
 
     fn scale_ui(&mut self, ui: &mut egui::Ui, knobs: &[Knob], f: &mut Pass) {
         let l = f.l;
-        section(ui, tr(l, "Scale"), false, |ui| {
+        section(ui, "scale", tr(l, "Scale"), false, |ui| {
             ui.weak(tr(
                 l,
                 "A scale is a change, not a value: it multiplies what the scenario has now.",
@@ -568,9 +568,16 @@ fn label_ui(ui: &mut egui::Ui, k: &Knob, name: &str, l: Lang) {
     ui.label(text).on_hover_text(tip);
 }
 
-fn section(ui: &mut egui::Ui, title: &str, open: bool, body: impl FnOnce(&mut egui::Ui)) {
+/// A collapsible group of knobs; `key` keeps it open or closed whatever the language.
+fn section(
+    ui: &mut egui::Ui,
+    key: &str,
+    title: &str,
+    open: bool,
+    body: impl FnOnce(&mut egui::Ui),
+) {
     egui::CollapsingHeader::new(egui::RichText::new(title).strong())
-        .id_salt(("knobs-section", title))
+        .id_salt(("knobs-section", key))
         .default_open(open)
         .show(ui, body);
 }
@@ -624,6 +631,10 @@ fn toolbar_ui(ui: &mut egui::Ui, x: &mut Explore, s: &Session, l: Lang) -> Optio
 /// "simulating…", how long the last change took, the refused change's message.
 fn status_ui(ui: &mut egui::Ui, x: &mut Explore, s: &Session, l: Lang) {
     ui.horizontal_wrapped(|ui| {
+        if x.changed(s) {
+            ui.colored_label(ui.visuals().warn_fg_color, "●")
+                .on_hover_text(tr(l, "Changed from the file: plots draw the file's values dashed, the table shows them as (was …)"));
+        }
         if x.busy() {
             ui.spinner();
             ui.label(tr(l, "simulating…"));
@@ -633,10 +644,6 @@ fn status_ui(ui: &mut egui::Ui, x: &mut Explore, s: &Session, l: Lang) {
                 tr(l, "re-simulated from 0 s in"),
                 d.as_secs_f64() * 1000.0
             ));
-        }
-        if x.changed(s) {
-            ui.colored_label(ui.visuals().warn_fg_color, "●")
-                .on_hover_text(tr(l, "Changed from the file: plots draw the file's values dashed, the table shows them as (was …)"));
         }
     });
     if let Some(e) = x.error.clone() {
