@@ -21,6 +21,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Bytes the baseline's checkpoints may take (the session's take up to 256 MB).
+const BASELINE_CHECKPOINTS: usize = 64 << 20;
+
 /// What the learner asked for; it runs at the start of the frame after the one that showed
 /// "simulating…".
 #[derive(Clone, Debug, PartialEq)]
@@ -200,7 +203,10 @@ impl Explore {
         let before = graphs(s.sim());
         let differs = *new.text != *self.file.text;
         if differs && self.baseline.is_none() {
-            self.baseline = Some(s.tape.clone());
+            let mut b = s.tape.clone();
+            // It only follows the session: a quarter of the checkpoints' bytes will do.
+            b.set_budget(BASELINE_CHECKPOINTS);
+            self.baseline = Some(b);
         }
         if !differs {
             self.baseline = None;
