@@ -399,3 +399,165 @@ fn file_menu_offers_to_import_mermaid_notes() {
     h.run_steps(2);
     h.get_by_label("Import a Mermaid diagram from study notes (.md)");
 }
+
+/// Open the knobs panel (the tab beside the inspector).
+fn knobs_tab(h: &mut Harness<'_, BrokerLabApp>) {
+    h.get_by_label("Knobs").click();
+    h.run_steps(2);
+}
+
+/// Drag the knob `path` from `at` (0 to 1 along its rail) a little to the right and let go; the change runs two
+/// frames later (one shows "simulating…").
+fn drag_knob(h: &mut Harness<'_, BrokerLabApp>, path: &str, at: f32) {
+    let r = h
+        .get_by_role_and_label(egui::accesskit::Role::Slider, path)
+        .rect();
+    // The node spans the rail (110 points, the panel's slider width) and the value after it.
+    let from = egui::pos2(r.left() + 110.0 * at, r.center().y);
+    let to = from + egui::vec2(12.0, 0.0);
+    h.hover_at(from);
+    h.run_steps(1);
+    h.drag_at(from);
+    h.run_steps(1);
+    h.hover_at(to);
+    h.run_steps(1);
+    h.drop_at(to);
+    h.run_steps(1);
+}
+
+/// Frames enough for a change asked for to run and show.
+fn settle(h: &mut Harness<'_, BrokerLabApp>) {
+    h.run_steps(4);
+    assert!(!h.state().explore.busy(), "the change has run");
+}
+
+#[test]
+fn a_knob_changes_the_table_and_undo_restores_it_byte_for_byte() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(25.0));
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    let file = report(&h);
+    drag_knob(&mut h, "latency_ms", 0.8);
+    // Released: a frame shows "simulating…" (the release's own, when egui takes a second
+    // pass over it, else the next), the one after runs the change.
+    if h.query_by_label("simulating…").is_none() {
+        h.run_steps(1);
+    }
+    assert!(h.state().explore.busy());
+    h.get_by_label("simulating…");
+    settle(&mut h);
+    let changed = report(&h);
+    assert_ne!(changed, file, "a longer hop changes the numbers");
+    assert_eq!(h.state().session.now(), secs(25.0), "at the same time");
+    h.get_by_label("● latency_ms");
+    assert!(
+        h.query_all_by_label_contains("(was ").next().is_some(),
+        "the table shows the file's values beside"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert_eq!(report(&h), file, "undo: byte for byte");
+    assert!(h.query_by_label("● latency_ms").is_none());
+    assert!(h.query_all_by_label_contains("(was ").next().is_none());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Y);
+    settle(&mut h);
+    assert_eq!(report(&h), changed, "redo: the change again");
+    h.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, Key::Z);
+    settle(&mut h);
+    assert_eq!(report(&h), changed, "nothing left to redo");
+    h.get_by_label("Undo").click();
+    settle(&mut h);
+    assert_eq!(report(&h), file);
+}
+
+#[test]
+fn an_edit_saved_reloads_to_the_same_results_with_the_files_comments() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(12.0));
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    let before = h.state().session.scenario().consumers.len();
+    h.get_by_label("+ consumer").click();
+    settle(&mut h);
+    assert_eq!(h.state().session.scenario().consumers.len(), before + 1);
+    h.get_by_label("remove web-2").click();
+    settle(&mut h);
+    assert_eq!(h.state().session.scenario().producers.len(), 1);
+    // A built-in scenario is saved as a new file: Ctrl+S opens the dialog.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    h.get_by_label("Save the scenario as");
+    h.key_press(Key::Escape);
+    let dir = std::env::temp_dir().join(format!("brokerlab-save-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("outage-edited.toml");
+    h.state_mut().save_to(&path);
+    h.run_steps(2);
+    let edited = report(&h);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        text.starts_with("#:schema ../assets/brokerlab.schema.json\n"),
+        "{text}"
+    );
+    assert!(text.contains("name = \"consumer-1\""), "{text}");
+    assert!(brokerlab::lesson::load(&path.to_string_lossy()).is_ok());
+    assert_eq!(h.state().session.path.as_deref(), Some(path.as_path()));
+    // Reloaded from disk and run to the same time: the same report.
+    h.state_mut().load_path(&path);
+    h.state_mut().session.seek(secs(12.0));
+    h.run_steps(2);
+    assert_eq!(report(&h), edited);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_edit_shows_checks_message_and_keeps_the_scenario() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(22.0));
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    let before = report(&h);
+    // The fault of the file targets metric-server-1.
+    h.get_by_label("remove metric-server-1").click();
+    settle(&mut h);
+    h.get_by_label("Not applied: the scenario stays as it was.");
+    h.get_by_label_contains("target \"metric-server-1\" names no consumer");
+    assert_eq!(report(&h), before, "nothing lost");
+    assert!(h
+        .state()
+        .session
+        .scenario()
+        .consumers
+        .iter()
+        .any(|c| c.name == "metric-server-1"));
+    // The fault goes first; then the consumer can.
+    h.get_by_label("remove fault 0").click();
+    settle(&mut h);
+    h.get_by_label("remove metric-server-1").click();
+    settle(&mut h);
+    assert!(h
+        .query_by_label("Not applied: the scenario stays as it was.")
+        .is_none());
+    assert_eq!(h.state().session.scenario().consumers.len(), 2);
+}
+
+#[test]
+fn explore_snapshot_a_changed_knob_with_the_files_values_beside() {
+    use brokerlab::app::explore::Change;
+    let mut h = harness("use-cases", Prefs::default());
+    h.state_mut().session.seek(secs(35.0));
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    let slower = vec![("latency_ms".to_owned(), toml::Value::Float(5.0))];
+    h.state_mut().explore.request(Change::Set(slower));
+    settle(&mut h);
+    h.get_by_label("● latency_ms");
+    // How long it took differs from run to run.
+    let took = h.get_by_label_contains("re-simulated from 0 s in").rect();
+    h.mask(egui::Rect::from_min_size(
+        took.min,
+        egui::vec2(300.0, took.height()),
+    ));
+    h.snapshot("explore-use-cases-35s-latency-5ms");
+}

@@ -1,5 +1,7 @@
 //! The comparison table: every variant x every metric of the catalogue, the best value marked.
-//! Names, meanings and which way is better all come from `report`'s catalogue.
+//! Names, meanings and which way is better all come from `report`'s catalogue. While the
+//! scenario differs from its file, a value that differs from the file's version at the same
+//! time (the baseline) is followed by it: `1234 (was 1500)`.
 
 use super::i18n::tr;
 use super::session::Session;
@@ -8,6 +10,7 @@ use crate::report::{
     reason_meaning, Better, Kind, Measured, Metric, Metrics, LATENCY_PARTS, METRICS,
 };
 use crate::scenario::Lang;
+use crate::sim::Simulation;
 use eframe::egui;
 
 #[derive(Default)]
@@ -16,6 +19,8 @@ pub struct Counters;
 /// One row of the table: its label, what it means, how to compare, and each variant's value.
 struct Row {
     label: String,
+    /// The metric path each value is read at.
+    path: String,
     tip: String,
     better: Better,
     values: Vec<f64>,
@@ -37,6 +42,7 @@ fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
         match m.kind {
             Kind::Count | Kind::Rate => rows.push(Row {
                 label: m.label(l).to_owned(),
+                path: m.name.to_owned(),
                 tip: tip(m),
                 better: m.better,
                 values: values(m.name),
@@ -55,6 +61,7 @@ fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
                         better: m.better,
                         values: values(&path),
                         decimals: 2,
+                        path,
                     });
                 }
             }
@@ -66,12 +73,14 @@ fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
                     {
                         continue;
                     }
+                    let path = format!("{}.{}", m.name, r.name());
                     rows.push(Row {
                         label: format!("  {}: {}", tr(l, "lost"), r.name()),
                         tip: reason_meaning(r, l).to_owned(),
                         better: Better::Neither,
-                        values: values(&format!("{}.{}", m.name, r.name())),
+                        values: values(&path),
                         decimals: 0,
+                        path,
                     });
                 }
             }
@@ -92,10 +101,22 @@ fn best(row: &Row) -> Option<f64> {
 }
 
 impl Counters {
-    pub fn ui(&mut self, ui: &mut egui::Ui, s: &Session, l: Lang) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &Session, baseline: Option<&Simulation>, l: Lang) {
         ui.heading(tr(l, "Comparison"));
         let names: Vec<&str> = s.sim().variants.iter().map(|v| v.name()).collect();
         let metrics: Vec<Metrics> = s.sim().variants.iter().map(Measured::metrics).collect();
+        // The file's version of each variant (by name), where there is one.
+        let base: Option<Vec<Option<Metrics>>> = baseline.map(|b| {
+            names
+                .iter()
+                .map(|n| {
+                    b.variants
+                        .iter()
+                        .find(|v| v.name() == *n)
+                        .map(Measured::metrics)
+                })
+                .collect()
+        });
         egui::ScrollArea::both().id_salt("counters").show(ui, |ui| {
             egui::Grid::new("comparison")
                 .striped(true)
@@ -109,22 +130,53 @@ impl Counters {
                     for row in rows(&metrics, l) {
                         ui.label(&row.label).on_hover_text(&row.tip);
                         let best = best(&row);
-                        for &v in &row.values {
-                            let text = format!("{v:.*}", row.decimals);
-                            if best.is_some_and(|b| (v - b).abs() <= 1e-9) {
-                                ui.label(
-                                    egui::RichText::new(format!("★ {text}"))
-                                        .strong()
-                                        .color(egui::Color32::from_rgb(76, 175, 80)),
-                                )
-                                .on_hover_text(tr(l, "Best of the variants"));
-                            } else {
-                                ui.monospace(text);
-                            }
+                        for (i, &v) in row.values.iter().enumerate() {
+                            let was = base
+                                .as_ref()
+                                .and_then(|b| b.get(i)?.as_ref())
+                                .map(|m| m.value(&row.path).unwrap_or(0.0))
+                                // Only a difference the table can show.
+                                .filter(|&w| {
+                                    format!("{w:.*}", row.decimals)
+                                        != format!("{v:.*}", row.decimals)
+                                });
+                            cell_ui(ui, v, row.decimals, best, was, l);
                         }
                         ui.end_row();
                     }
                 });
         });
     }
+}
+
+/// One value: starred when best, and the file's value after it when it differs.
+fn cell_ui(
+    ui: &mut egui::Ui,
+    v: f64,
+    decimals: usize,
+    best: Option<f64>,
+    was: Option<f64>,
+    l: Lang,
+) {
+    let text = format!("{v:.decimals$}");
+    ui.horizontal(|ui| {
+        if best.is_some_and(|b| (v - b).abs() <= 1e-9) {
+            ui.label(
+                egui::RichText::new(format!("★ {text}"))
+                    .strong()
+                    .color(egui::Color32::from_rgb(76, 175, 80)),
+            )
+            .on_hover_text(tr(l, "Best of the variants"));
+        } else {
+            ui.monospace(text);
+        }
+        if let Some(w) = was {
+            ui.label(
+                egui::RichText::new(format!("({} {w:.decimals$})", tr(l, "was")))
+                    .weak()
+                    .small(),
+            )
+            .on_hover_text(tr(l, "The file's value at the same time"));
+        }
+    });
 }

@@ -1,5 +1,6 @@
-//! Opening scenario files (and study notes to import): a file dialog in plain egui (no system
-//! dependency), and a watch on the loaded file that reloads it when it changes on disk.
+//! Opening and saving scenario files (and study notes to import): a file dialog in plain egui
+//! (no system dependency), a watch on the loaded file that reloads it when it changes on disk,
+//! and atomic writes (a temporary file renamed over the old one).
 
 use super::i18n::tr;
 use crate::scenario::Lang;
@@ -14,13 +15,15 @@ use std::time::{Duration, SystemTime};
 pub enum Pick {
     Scenario,
     Notes,
+    /// Where to save the scenario (a new name, or a file to replace).
+    SaveAs,
 }
 
 impl Pick {
     /// Files shown besides folders.
     fn extension(self) -> &'static str {
         match self {
-            Pick::Scenario => ".toml",
+            Pick::Scenario | Pick::SaveAs => ".toml",
             Pick::Notes => ".md",
         }
     }
@@ -29,6 +32,7 @@ impl Pick {
         match self {
             Pick::Scenario => tr(l, "Open a scenario"),
             Pick::Notes => tr(l, "Import a Mermaid diagram from study notes (.md)"),
+            Pick::SaveAs => tr(l, "Save the scenario as"),
         }
     }
 
@@ -36,12 +40,13 @@ impl Pick {
         match self {
             Pick::Scenario => tr(l, "A folder or a .toml file; Enter to go"),
             Pick::Notes => tr(l, "A folder or a .md file; Enter to go"),
+            Pick::SaveAs => tr(l, "A .toml file to write; Enter or Save to write it"),
         }
     }
 
     fn nothing(self, l: Lang) -> &'static str {
         match self {
-            Pick::Scenario => tr(l, "No folders or .toml files here"),
+            Pick::Scenario | Pick::SaveAs => tr(l, "No folders or .toml files here"),
             Pick::Notes => tr(l, "No folders or .md files here"),
         }
     }
@@ -79,6 +84,15 @@ impl Dialog {
         d
     }
 
+    /// To another folder; saving, the file name typed stays.
+    fn go(&mut self, dir: PathBuf) {
+        let name = Path::new(self.typed.trim()).file_name().map(PathBuf::from);
+        *self = Dialog::at(self.pick, dir);
+        if let Some(name) = name.filter(|_| self.pick == Pick::SaveAs) {
+            self.typed = self.dir.join(name).display().to_string();
+        }
+    }
+
     fn list(&mut self) {
         self.entries.clear();
         match std::fs::read_dir(&self.dir) {
@@ -114,7 +128,7 @@ impl Files {
         let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let start = match pick {
             // A file opened as `brokerlab open x.toml` has the parent "": this folder.
-            Pick::Scenario => self
+            Pick::Scenario | Pick::SaveAs => self
                 .watched
                 .as_ref()
                 .and_then(|p| p.parent())
@@ -123,12 +137,21 @@ impl Files {
             Pick::Notes => here,
         };
         let scenarios = start.join("scenarios");
-        let dir = if pick == Pick::Scenario && scenarios.is_dir() {
+        let dir = if pick != Pick::Notes && scenarios.is_dir() {
             scenarios
         } else {
             start
         };
         self.dialog = Some(Dialog::at(pick, dir));
+    }
+
+    /// The dialog to save the scenario: in the loaded file's folder (or `scenarios/` here), the
+    /// name field holding `name` (a `.toml` file name) in it.
+    pub fn save_dialog(&mut self, name: &str) {
+        self.open_dialog(Pick::SaveAs);
+        if let Some(d) = &mut self.dialog {
+            d.typed = free_name(&d.dir, name).display().to_string();
+        }
     }
 
     /// A file the learner picked in the dialog, and what for.
@@ -157,7 +180,8 @@ impl Files {
                 while current.load(Ordering::SeqCst) == generation {
                     std::thread::sleep(Duration::from_secs(1));
                     let m = modified(&path);
-                    if m.is_some() && m != seen {
+                    // A watch replaced while this thread slept reports nothing (a save).
+                    if current.load(Ordering::SeqCst) == generation && m.is_some() && m != seen {
                         seen = m;
                         changed.store(true, Ordering::SeqCst);
                         ctx.request_repaint();
@@ -207,6 +231,14 @@ impl Files {
                         }
                     }
                 });
+                if pick == Pick::SaveAs
+                    && ui
+                        .button(tr(l, "Save"))
+                        .on_hover_text(tr(l, "Write the scenario to this file"))
+                        .clicked()
+                {
+                    chosen = Some(PathBuf::from(d.typed.trim()));
+                }
                 if let Some(e) = &d.error {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }
@@ -224,6 +256,9 @@ impl Files {
                                 let p = d.dir.join(name);
                                 if *is_dir {
                                     go = Some(p);
+                                } else if pick == Pick::SaveAs {
+                                    // Replacing a file takes a second step: Save.
+                                    d.typed = p.display().to_string();
                                 } else {
                                     chosen = Some(p);
                                 }
@@ -235,14 +270,60 @@ impl Files {
                     });
             });
         if let Some(dir) = go {
-            *d = Dialog::at(pick, dir);
+            d.go(dir);
         }
-        if let Some(p) = chosen {
+        if let Some(mut p) = chosen {
+            if pick == Pick::SaveAs && p.extension().is_none() {
+                p.set_extension("toml");
+            }
             self.opened = Some((p, pick));
             open = false;
         }
         if !open {
             self.dialog = None;
+        }
+    }
+}
+
+/// `dir/name`, or when that exists `dir/STEM-2.toml`, `-3`, ...: a new file is not one that is
+/// there already (Save As of a built-in scenario never offers to replace a shipped file).
+fn free_name(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let stem = name.strip_suffix(".toml").unwrap_or(name);
+    (2..)
+        .map(|k| dir.join(format!("{stem}-{k}.toml")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// Write `text` to `path` whole or not at all: into a temporary file in the same folder, flushed
+/// to disk, then renamed over `path` (a crash leaves the old file or the new one, never half).
+///
+/// # Errors
+/// The folder is not writable, the disk is full, ...
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map_or_else(
+        || "scenario.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
         }
     }
 }
@@ -267,5 +348,21 @@ mod tests {
         assert_eq!(d, Some((here.join("scenarios"), None)));
         files.open_dialog(Pick::Notes);
         assert_eq!(files.dialog.map(|d| d.dir), Some(here));
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_and_leaves_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("brokerlab-files-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("x.toml");
+        for text in ["one = 1\n", "two = 2\n"] {
+            write_atomically(&path, text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some(text));
+        }
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .map(|r| r.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(left, [std::ffi::OsString::from("x.toml")]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -5,7 +5,8 @@
 //!  ┌ menu: file · scenarios · export · language · theme · help ───────────────────────┐
 //!  │ transport: ⟲ ◀ ▶/⏸ ▷ +1s   speed   t = 12.3 s   ───────●────── timeline            │
 //!  ├──────────────────────────────────────────────────────────────┬───────────────────┤
-//!  │ pane: variant 1 │ pane: variant 2 │ ...  (egui_graphs, dots)  │ inspector / faults │
+//!  │ faults under the timeline: drag a bar to move it                                   │
+//!  │ pane: variant 1 │ pane: variant 2 │ ...  (egui_graphs, dots)  │ inspector | knobs  │
 //!  ├──────────────────────────────────────────────────────────────┴───────────────────┤
 //!  │ comparison table (every variant x every metric)  │  plots over time               │
 //!  └────────────────────────────────────────────────────────────────────────────────────┘
@@ -15,10 +16,13 @@
 //! holds no simulation rule. State is split by panel, each a struct with a `ui` method.
 
 mod counters;
+mod editor;
+pub mod explore;
 mod files;
 mod i18n;
 mod import;
 mod inspector;
+mod knobs;
 mod lesson;
 pub mod panes;
 mod plots;
@@ -43,6 +47,10 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("R", "Reset to 0 s"),
     ("F", "Fit the graphs to their panes"),
     ("Ctrl+O", "Open a scenario file"),
+    ("Ctrl+Z", "Undo a knob change or an edit"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
+    ("Ctrl+S", "Save the scenario (a built-in one as a new file)"),
+    ("Ctrl+Shift+S", "Save the scenario as a new file"),
     ("F1", "This help"),
 ];
 
@@ -75,6 +83,13 @@ impl Default for Prefs {
     }
 }
 
+/// What the right-hand panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Inspector,
+    Knobs,
+}
+
 /// A message shown for a few seconds at the bottom of the window.
 struct Toast {
     text: String,
@@ -91,6 +106,10 @@ pub struct BrokerLabApp {
     files: files::Files,
     importer: import::Importer,
     counters: counters::Counters,
+    /// Knob changes, edits, their undo and the file's version beside them.
+    pub explore: explore::Explore,
+    knobs: knobs::Knobs,
+    side: Side,
     /// The last problem loading a file: shown until dismissed; the loaded scenario stays.
     pub load_error: Option<String>,
     toast: Option<Toast>,
@@ -134,6 +153,7 @@ impl BrokerLabApp {
         let mut session = Session::new(scenario, path);
         session.speed = prefs.speed.clamp(0.1, 1000.0);
         let panes = panes::Panes::new(&session);
+        let explore = explore::Explore::new(&session);
         BrokerLabApp {
             prefs,
             panes,
@@ -143,6 +163,9 @@ impl BrokerLabApp {
             files,
             importer: import::Importer::default(),
             counters: counters::Counters,
+            explore,
+            knobs: knobs::Knobs::default(),
+            side: Side::Inspector,
             load_error: None,
             toast: None,
             show_help: false,
@@ -209,8 +232,63 @@ impl BrokerLabApp {
         self.session.speed = speed;
         self.panes = panes::Panes::new(&self.session);
         self.inspector = inspector::Inspector::default();
+        self.explore = explore::Explore::new(&self.session);
+        self.knobs = knobs::Knobs::default();
         self.files.watch(ctx, path.as_deref());
         self.load_error = None;
+    }
+
+    /// Show the knobs panel (true) or the inspector.
+    pub fn show_knobs(&mut self, on: bool) {
+        self.side = if on { Side::Knobs } else { Side::Inspector };
+    }
+
+    /// Save the scenario: over its file, or (a built-in or imported one, or `As`) where the
+    /// learner picks in the dialog.
+    pub fn save_scenario(&mut self, how: knobs::Save) {
+        let file = self
+            .session
+            .path
+            .clone()
+            .filter(|_| !self.session.scenario().source.starts_with("builtin:"));
+        match (how, file) {
+            (knobs::Save::Here, Some(p)) => self.save_to(&p),
+            _ => self.files.save_dialog(&suggested_name(&self.session)),
+        }
+    }
+
+    /// Write the scenario to `path` (atomically); it becomes the loaded file.
+    pub fn save_to(&mut self, path: &Path) {
+        let ctx = self.ctx.clone();
+        let l = self.prefs.lang;
+        // The watch on the old file must not see this write as a change from outside.
+        self.files.watch(&ctx, None);
+        match self.explore.save(&mut self.session, path) {
+            Ok(()) => {
+                self.prefs.last_file = Some(path.to_path_buf());
+                self.toast(
+                    &ctx,
+                    format!("{} {}", tr(l, "Saved"), path.display()),
+                    false,
+                );
+            }
+            Err(e) => self.toast(&ctx, format!("{} {e}", tr(l, "Could not save")), true),
+        }
+        self.files.watch(&ctx, self.session.path.as_deref());
+    }
+
+    /// Run the change the knobs panel or a key asked for; new graphs get new panes.
+    fn explore_frame(&mut self, ctx: &egui::Context) {
+        let frame_nr = ctx.cumulative_frame_nr();
+        if self.explore.frame(&mut self.session, frame_nr) == explore::Outcome::Graphs {
+            let shown = self.panes.shown.clone();
+            self.panes = panes::Panes::new(&self.session);
+            self.panes.show(shown);
+            self.inspector = inspector::Inspector::default();
+        }
+        if self.explore.busy() {
+            ctx.request_repaint();
+        }
     }
 
     fn toast(&mut self, ctx: &egui::Context, text: String, error: bool) {
@@ -252,6 +330,31 @@ impl BrokerLabApp {
         }
         if ctx.input(|i| i.modifiers.command && i.key_pressed(Key::O)) {
             self.files.open_dialog(Pick::Scenario);
+        }
+        self.explore_keys(ctx);
+    }
+
+    /// Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y, Ctrl+S and Ctrl+Shift+S.
+    fn explore_keys(&mut self, ctx: &egui::Context) {
+        use egui::Key;
+        let (command, shift) = ctx.input(|i| (i.modifiers.command, i.modifiers.shift));
+        if !command {
+            return;
+        }
+        let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
+        if pressed(Key::Z) && !shift {
+            self.explore.request(explore::Change::Undo);
+        }
+        if (pressed(Key::Z) && shift) || pressed(Key::Y) {
+            self.explore.request(explore::Change::Redo);
+        }
+        if pressed(Key::S) {
+            let how = if shift {
+                knobs::Save::As
+            } else {
+                knobs::Save::Here
+            };
+            self.save_scenario(how);
         }
     }
 
@@ -477,6 +580,7 @@ impl BrokerLabApp {
         match self.files.take_opened() {
             Some((p, Pick::Scenario)) => self.load_path(&p),
             Some((p, Pick::Notes)) => self.open_notes(&p),
+            Some((p, Pick::SaveAs)) => self.save_to(&p),
             None => {}
         }
         if let Some(p) = self.files.changed_on_disk() {
@@ -484,6 +588,40 @@ impl BrokerLabApp {
             let l = self.prefs.lang;
             if self.load_error.is_none() {
                 self.toast(ctx, format!("{} {}", tr(l, "Reloaded"), p.display()), false);
+            }
+        }
+    }
+
+    /// The transport controls, and the faults under the timeline (a drag moves one).
+    fn transport_ui(&mut self, ui: &mut egui::Ui) {
+        let l = self.prefs.lang;
+        let timeline = transport::ui(ui, &mut self.session, l);
+        let faults = self.explore.faults(&self.session);
+        let (dur, now) = (
+            crate::scenario::to_secs(self.session.duration()),
+            crate::scenario::to_secs(self.session.now()),
+        );
+        if let Some(e) = transport::faults_ui(ui, &faults, timeline, dur, now, l) {
+            self.explore.request(explore::Change::Edit(e));
+        }
+    }
+
+    /// The right-hand panel: the inspector or the knobs, as the tab says.
+    fn side_ui(&mut self, ui: &mut egui::Ui) {
+        let l = self.prefs.lang;
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.side, Side::Inspector, tr(l, "Inspector"))
+                .on_hover_text(tr(l, "The live state of the node you click"));
+            ui.selectable_value(&mut self.side, Side::Knobs, tr(l, "Knobs"))
+                .on_hover_text(tr(l, "Change the scenario and see the difference at once"));
+        });
+        ui.separator();
+        match self.side {
+            Side::Inspector => self.inspector.ui(ui, &mut self.session, &self.panes, l),
+            Side::Knobs => {
+                if let Some(how) = self.knobs.ui(ui, &self.session, &mut self.explore, l) {
+                    self.save_scenario(how);
+                }
             }
         }
     }
@@ -533,13 +671,14 @@ impl eframe::App for BrokerLabApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.inputs(&ctx);
+        self.explore_frame(&ctx);
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
         self.session.play_for(dt);
         self.prefs.speed = self.session.speed;
         let l = self.prefs.lang;
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
-        egui::Panel::top("transport").show(ui, |ui| transport::ui(ui, &mut self.session, l));
+        egui::Panel::top("transport").show(ui, |ui| self.transport_ui(ui));
         if let Some(err) = self.load_error.clone() {
             egui::Panel::top("error")
                 .resizable(false)
@@ -579,30 +718,35 @@ impl eframe::App for BrokerLabApp {
                 });
         }
         egui::Panel::right("inspector")
-            .default_size(300.0)
-            .show(ui, |ui| {
-                self.inspector.ui(ui, &mut self.session, &self.panes, l);
-            });
+            .default_size(320.0)
+            .show(ui, |ui| self.side_ui(ui));
         egui::Panel::bottom("counters")
             .resizable(true)
             .default_size(300.0)
             .show(ui, |ui| {
                 ui.columns(if self.prefs.show_plots { 2 } else { 1 }, |cols| {
-                    self.counters.ui(&mut cols[0], &self.session, l);
+                    let baseline = self.explore.baseline();
+                    self.counters.ui(&mut cols[0], &self.session, baseline, l);
                     if self.prefs.show_plots {
-                        plots::ui(&mut cols[1], &self.session, l);
+                        plots::ui(&mut cols[1], &self.session, baseline, l);
                     }
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
                 self.inspector.select(event);
+                self.side = Side::Inspector;
             }
             if let Some(a) = self.panes.take_fault() {
+                let acted = a.clone();
                 match self.session.act(a) {
-                    // A new consumer is a new node in every graph.
-                    Ok(true) => self.panes = panes::Panes::new(&self.session),
-                    Ok(false) => {}
+                    Ok(new_node) => {
+                        self.explore.acted(&self.session, &acted);
+                        // A new consumer is a new node in every graph.
+                        if new_node {
+                            self.panes = panes::Panes::new(&self.session);
+                        }
+                    }
                     Err(e) => self.toast(&ctx, e.to_string(), true),
                 }
             }
@@ -648,6 +792,28 @@ fn snippet(text: &str, ui: &egui::Ui) -> egui::text::LayoutJob {
         job.append(&format!("{line}\n"), 0.0, format);
     }
     job
+}
+
+/// A file name for the scenario: its file's, or its built-in name's (`use-cases.toml`).
+fn suggested_name(s: &Session) -> String {
+    if let Some(name) = s.path.as_deref().and_then(Path::file_name) {
+        return name.to_string_lossy().into_owned();
+    }
+    let source = &s.scenario().source;
+    let base: String = source
+        .strip_prefix("builtin:")
+        .unwrap_or(source)
+        .trim_end_matches(".toml")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{base}.toml")
 }
 
 fn builtin_first() -> (Scenario, Option<PathBuf>) {

@@ -1,11 +1,14 @@
 //! Plots over time, one line per variant: delivered per second, backlog, lost so far, p99.
+//! While the learner's knobs or edits make the scenario differ from the file, each variant's
+//! line from the file's version (the baseline) is drawn beside it, dashed and fainter.
 
 use super::i18n::tr;
 use super::session::Session;
 use crate::metrics::Series;
 use crate::scenario::Lang;
+use crate::sim::Simulation;
 use eframe::egui::{self, Color32};
-use egui_plot::{Line, Plot, PlotPoints};
+use egui_plot::{Line, LineStyle, Plot, PlotPoints};
 
 type Pick = fn(&Series, usize) -> f64;
 
@@ -49,13 +52,27 @@ pub fn variant_color(i: usize) -> Color32 {
     C[i % C.len()]
 }
 
-pub fn ui(ui: &mut egui::Ui, s: &Session, l: Lang) {
+/// The points of one plot of one variant's series.
+fn points(series: &Series, pick: Pick) -> PlotPoints<'static> {
+    (0..series.len())
+        .map(|j| [series.t_s[j], pick(series, j)])
+        .collect()
+}
+
+pub fn ui(ui: &mut egui::Ui, s: &Session, baseline: Option<&Simulation>, l: Lang) {
     ui.horizontal_wrapped(|ui| {
         for (i, v) in s.sim().variants.iter().enumerate() {
             ui.colored_label(
                 variant_color(i),
                 format!("━ {}", s.scenario().variants[v.index].name),
             );
+        }
+        if baseline.is_some() {
+            ui.weak(tr(l, "dashed: the file's values"))
+                .on_hover_text(tr(
+                    l,
+                    "Dashed: each variant as the file has it, at the same time",
+                ));
         }
     });
     let h = ((ui.available_height() - 40.0) / 2.0).max(70.0);
@@ -70,12 +87,18 @@ pub fn ui(ui: &mut egui::Ui, s: &Session, l: Lang) {
                     .allow_scroll(false)
                     .show(col, |p| {
                         for (i, v) in s.sim().variants.iter().enumerate() {
-                            let series = v.series();
-                            let pts: PlotPoints = (0..series.len())
-                                .map(|j| [series.t_s[j], pick(series, j)])
-                                .collect();
+                            let name = &s.scenario().variants[v.index].name;
+                            let ghost =
+                                baseline.and_then(|b| b.variants.iter().find(|x| x.name() == name));
+                            if let Some(g) = ghost {
+                                p.line(
+                                    Line::new(format!("{name} (file)"), points(g.series(), pick))
+                                        .color(variant_color(i).gamma_multiply(0.7))
+                                        .style(LineStyle::dashed_loose()),
+                                );
+                            }
                             p.line(
-                                Line::new(s.scenario().variants[v.index].name.clone(), pts)
+                                Line::new(name.clone(), points(v.series(), pick))
                                     .color(variant_color(i)),
                             );
                         }

@@ -1,12 +1,22 @@
 //! Transport controls: reset, step back, play/pause, step one event, step one second, speed and
-//! the timeline. Every control has a key and a tooltip.
+//! the timeline. Every control has a key and a tooltip. Under the timeline, the scenario's
+//! faults as bars on the same time axis: drag a bar to move its fault, an end to change when
+//! it strikes or heals; right-click to remove it.
+//!
+//! ```text
+//!   ⟲ ⏮ ▶ ⏭ +1 s | speed | t = 12.000 s / 60 s  ───────●───────────────────────
+//!                                               [crash log-indexer]  ◆ add audit
+//! ```
 
 use super::i18n::tr;
 use super::session::Session;
 use crate::scenario::{secs, to_secs, Lang};
-use eframe::egui;
+use crate::sim::params::{Edit, FaultEntry};
+use eframe::egui::{self, Color32, Rect, Sense};
 
-pub fn ui(ui: &mut egui::Ui, s: &mut Session, l: Lang) {
+/// The controls; returns where the timeline was drawn (the fault bars share its time axis).
+pub fn ui(ui: &mut egui::Ui, s: &mut Session, l: Lang) -> Rect {
+    let mut timeline = Rect::NOTHING;
     ui.horizontal(|ui| {
         if ui
             .button("⟲")
@@ -85,5 +95,287 @@ pub fn ui(ui: &mut egui::Ui, s: &mut Session, l: Lang) {
             s.playing = false;
             s.seek(secs(t));
         }
+        timeline = r.rect;
     });
+    timeline
+}
+
+/// Which part of a fault bar the pointer holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Grab {
+    Whole,
+    Start,
+    End,
+}
+
+/// A fault bar being dragged: where it is now, in seconds.
+#[derive(Clone, Copy, Debug)]
+struct Drag {
+    index: usize,
+    grab: Grab,
+    at_s: f64,
+    until_s: Option<f64>,
+}
+
+/// The faults under the timeline, on its time axis; a move (on release, to a tenth of a
+/// second) or a removal.
+pub fn faults_ui(
+    ui: &mut egui::Ui,
+    faults: &[FaultEntry],
+    timeline: Rect,
+    duration_s: f64,
+    now_s: f64,
+    l: Lang,
+) -> Option<Edit> {
+    if faults.is_empty() || !timeline.is_positive() || duration_s <= 0.0 {
+        return None;
+    }
+    let lanes = lanes(faults);
+    let n = lanes.iter().max().map_or(1, |m| m + 1);
+    let size = egui::vec2(ui.available_width(), LANE * n as f32);
+    let (row, _) = ui.allocate_exact_size(size, Sense::hover());
+    let axis = Axis {
+        // The slider's rail: its rect less the handle's radius at each end.
+        rail: timeline.x_range().shrink(timeline.height() / 2.5),
+        duration_s,
+    };
+    let painter = ui.painter_at(row.expand2(egui::vec2(0.0, 1.0)));
+    painter.text(
+        egui::pos2(axis.rail.min - 8.0, row.center().y),
+        egui::Align2::RIGHT_CENTER,
+        tr(l, "faults"),
+        egui::FontId::proportional(11.0),
+        ui.visuals().weak_text_color(),
+    );
+    let id = ui.id().with("fault-drag");
+    let mut drag: Option<Drag> = ui.data(|d| d.get_temp(id));
+    let mut out = None;
+    for (f, &lane) in faults.iter().zip(&lanes) {
+        let top = row.top() + LANE * lane as f32;
+        if let Some(e) = bar_ui(ui, &painter, &axis, top, f, &mut drag, l) {
+            out = Some(e);
+        }
+    }
+    let now = (1.0, ui.visuals().text_color().gamma_multiply(0.5));
+    painter.vline(axis.x(now_s), row.y_range(), now);
+    ui.data_mut(|d| match drag {
+        Some(v) => {
+            d.insert_temp(id, v);
+        }
+        None => d.remove::<Drag>(id),
+    });
+    out
+}
+
+/// Height of a lane of fault bars.
+const LANE: f32 = 16.0;
+
+/// The timeline's time axis on screen.
+struct Axis {
+    rail: egui::Rangef,
+    duration_s: f64,
+}
+
+impl Axis {
+    fn x(&self, t: f64) -> f32 {
+        self.rail.min + self.rail.span() * (t / self.duration_s).clamp(0.0, 1.0) as f32
+    }
+    fn seconds_per_point(&self) -> f64 {
+        self.duration_s / f64::from(self.rail.span().max(1.0))
+    }
+}
+
+/// One fault's bar in its lane: drawn where it is (or is being dragged to), dragged by its
+/// body or an end, removed from its context menu.
+fn bar_ui(
+    ui: &mut egui::Ui,
+    painter: &egui::Painter,
+    axis: &Axis,
+    top: f32,
+    f: &FaultEntry,
+    drag: &mut Option<Drag>,
+    l: Lang,
+) -> Option<Edit> {
+    let (at, until) = match drag.filter(|d| d.index == f.index) {
+        Some(d) => (d.at_s, d.until_s),
+        None => (f.at_s, f.until_s),
+    };
+    let x0 = axis.x(at);
+    let x1 = until.map_or(x0 + 10.0, |u| axis.x(u).max(x0 + 6.0));
+    let bar = Rect::from_min_max(egui::pos2(x0, top + 2.0), egui::pos2(x1, top + LANE - 2.0));
+    let r = ui
+        .interact(
+            bar,
+            ui.id().with(("fault-bar", f.index)),
+            Sense::click_and_drag(),
+        )
+        .on_hover_text(fault_tip(f, l));
+    let hot = r.hovered() || r.dragged();
+    paint_bar(painter, bar, f, until.is_some(), hot);
+    let near = |x: f32| {
+        r.interact_pointer_pos()
+            .or(r.hover_pos())
+            .is_some_and(|p| (p.x - x).abs() < 5.0)
+    };
+    if hot {
+        let ends = until.is_some() && (near(x0) || near(x1));
+        ui.ctx().set_cursor_icon(if ends {
+            egui::CursorIcon::ResizeHorizontal
+        } else {
+            egui::CursorIcon::Grab
+        });
+    }
+    if r.drag_started() {
+        let grab = match until {
+            Some(_) if near(x0) => Grab::Start,
+            Some(_) if near(x1) => Grab::End,
+            _ => Grab::Whole,
+        };
+        *drag = Some(Drag {
+            index: f.index,
+            grab,
+            at_s: f.at_s,
+            until_s: f.until_s,
+        });
+    }
+    if let Some(d) = drag.as_mut().filter(|d| d.index == f.index && r.dragged()) {
+        let dt = f64::from(r.drag_delta().x) * axis.seconds_per_point();
+        moved(d, dt, axis.duration_s);
+    }
+    let mut out = None;
+    if r.drag_stopped() {
+        if let Some(d) = drag.take().filter(|d| d.index == f.index) {
+            out = release(f, &d);
+        }
+    }
+    r.context_menu(|ui| {
+        if ui.button(tr(l, "Remove this fault")).clicked() {
+            out = Some(Edit::RemoveFault(f.index));
+            ui.close();
+        }
+    });
+    out
+}
+
+/// Move the held part of a dragged bar by `dt` seconds, within the run and keeping it whole.
+fn moved(d: &mut Drag, dt: f64, duration_s: f64) {
+    match d.grab {
+        Grab::Whole => {
+            let len = d.until_s.map_or(0.0, |u| u - d.at_s);
+            d.at_s = (d.at_s + dt).clamp(0.0, duration_s - len);
+            d.until_s = d.until_s.map(|_| d.at_s + len);
+        }
+        Grab::Start => {
+            let limit = d.until_s.unwrap_or(duration_s) - 0.1;
+            d.at_s = (d.at_s + dt).clamp(0.0, limit);
+        }
+        Grab::End => {
+            d.until_s = d.until_s.map(|u| (u + dt).clamp(d.at_s + 0.1, duration_s));
+        }
+    }
+}
+
+/// The move a released drag makes, to a tenth of a second; None if it stayed put.
+fn release(f: &FaultEntry, d: &Drag) -> Option<Edit> {
+    let tenth = |x: f64| (x * 10.0).round() / 10.0;
+    let at_s = tenth(d.at_s);
+    let until_s = d.until_s.map(tenth);
+    (at_s != f.at_s || until_s != f.until_s).then_some(Edit::MoveFault {
+        index: f.index,
+        at_s,
+        until_s,
+    })
+}
+
+/// A lane per fault: the first where it overlaps no fault before it.
+fn lanes(faults: &[FaultEntry]) -> Vec<usize> {
+    let mut ends: Vec<f64> = Vec::new();
+    faults
+        .iter()
+        .map(|f| {
+            let end = f.until_s.unwrap_or(f.at_s + 0.5);
+            let lane = ends.iter().position(|&e| e <= f.at_s).unwrap_or(ends.len());
+            if lane == ends.len() {
+                ends.push(end);
+            } else {
+                ends[lane] = end;
+            }
+            lane
+        })
+        .collect()
+}
+
+fn fault_tip(f: &FaultEntry, l: Lang) -> String {
+    let target = f.target.as_deref().unwrap_or_else(|| tr(l, "every broker"));
+    let when = match f.until_s {
+        Some(u) => format!("{:.1} s → {u:.1} s", f.at_s),
+        None => format!("{:.1} s", f.at_s),
+    };
+    format!(
+        "{} {target}: {when}\n{}",
+        f.kind,
+        tr(l, "Drag to move it, drag an end to change when it strikes or heals; right-click to remove it")
+    )
+}
+
+/// A bar (or, for a fault that does not heal, a diamond) coloured by kind, named inside when
+/// it fits.
+fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: bool) {
+    let color = match f.kind.as_str() {
+        "consumer-offline" => Color32::from_rgb(255, 167, 38),
+        "consumer-crash" => Color32::from_rgb(239, 83, 80),
+        "consumer-slow" => Color32::from_rgb(255, 213, 79),
+        "broker-crash" => Color32::from_rgb(171, 71, 188),
+        "link-down" => Color32::from_rgb(66, 165, 245),
+        _ => Color32::from_rgb(102, 187, 106),
+    };
+    let fill = if hot {
+        color
+    } else {
+        color.gamma_multiply(0.75)
+    };
+    if heals {
+        p.rect_filled(bar, 3.0, fill);
+    } else {
+        let c = egui::pos2(bar.left(), bar.center().y);
+        let r = bar.height() / 2.0;
+        let diamond = vec![
+            c + egui::vec2(0.0, -r),
+            c + egui::vec2(r, 0.0),
+            c + egui::vec2(0.0, r),
+            c + egui::vec2(-r, 0.0),
+        ];
+        p.add(egui::Shape::convex_polygon(
+            diamond,
+            fill,
+            egui::Stroke::NONE,
+        ));
+    }
+    let name = format!(
+        "{} {}",
+        short_kind(&f.kind),
+        f.target.as_deref().unwrap_or("")
+    );
+    let galley = p.layout_no_wrap(name, egui::FontId::proportional(10.0), Color32::BLACK);
+    // Inside the bar when it fits, else after it in the bar's colour.
+    let inside = heals && galley.size().x + 6.0 <= bar.width();
+    let (left, color) = match (inside, heals) {
+        (true, _) => (bar.left() + 3.0, Color32::BLACK),
+        (false, true) => (bar.right() + 3.0, fill),
+        (false, false) => (bar.left() + bar.height() / 2.0 + 2.0, fill),
+    };
+    let pos = egui::pos2(left, bar.center().y - galley.size().y / 2.0);
+    p.galley_with_override_text_color(pos, galley, color);
+}
+
+fn short_kind(kind: &str) -> &str {
+    match kind {
+        "consumer-offline" => "offline",
+        "consumer-crash" => "crash",
+        "consumer-slow" => "slow",
+        "broker-crash" => "broker crash",
+        "link-down" => "link down",
+        "add-consumer" => "add",
+        other => other,
+    }
 }

@@ -23,8 +23,10 @@
 //! ```
 
 mod doc;
+mod edit;
 mod fields;
 
+pub use edit::{edit, faults, Edit, EditError, FaultEntry, Named};
 pub use fields::ParamKind;
 
 use crate::scenario::Broker;

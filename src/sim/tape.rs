@@ -376,6 +376,83 @@ impl Tape {
         self.history = history;
         self.seek(t);
     }
+
+    /// Another version of the scenario (an edit, or its undo) on this tape, every variant of it,
+    /// simulated again to `t`. Commands follow what they act on by name, since an edit may add
+    /// or remove consumers, producers and topics before it; a command whose consumer, producer
+    /// or topic the new scenario lacks is dropped.
+    pub fn reload(&mut self, scenario: Scenario, t: Nanos) {
+        let old = Arc::clone(self.scenario());
+        let commands: Vec<(Nanos, Command)> = std::mem::take(&mut self.commands)
+            .into_iter()
+            .filter_map(|(at, c)| Some((at, follow(&old, &scenario, c)?)))
+            .collect();
+        let history = std::mem::take(&mut self.history);
+        let (recent, budget) = (self.recent_hops, self.budget);
+        let all: Vec<usize> = (0..scenario.variants.len()).collect();
+        *self = Tape::with_variants(Arc::new(scenario), &all);
+        self.set_budget(budget);
+        if recent {
+            self.keep_recent_hops();
+        }
+        self.commands = commands;
+        self.history = history;
+        self.seek(t);
+    }
+
+    /// The commands of `other` in place of this tape's (followed by name into this tape's
+    /// scenario, see [`Tape::reload`]), simulated again to now: two versions of a scenario
+    /// that the learner acts on alike.
+    pub fn take_commands(&mut self, other: &Tape) {
+        let (from, to) = (Arc::clone(other.scenario()), Arc::clone(self.scenario()));
+        self.commands = other
+            .commands
+            .iter()
+            .filter_map(|&(at, c)| Some((at, follow(&from, &to, c)?)))
+            .collect();
+        let t = self.now();
+        self.restart((*to).clone(), t);
+    }
+}
+
+/// `c` with its consumer, producer or topic found by name in `new` (None: it has none such).
+fn follow(old: &Scenario, new: &Scenario, c: Command) -> Option<Command> {
+    use crate::engine::{ConsumerId, Endpoint, ProducerId};
+    let consumer = |id: ConsumerId| {
+        let old_all = all_consumers(old);
+        let name = &old_all.get(id.ix())?.0.name;
+        let at = all_consumers(new)
+            .iter()
+            .position(|(x, _)| &x.name == name)?;
+        ConsumerId::from_ix(at)
+    };
+    let producer = |id: ProducerId| {
+        let name = &old.producers.get(id.ix())?.name;
+        ProducerId::from_ix(new.producers.iter().position(|p| &p.name == name)?)
+    };
+    let topic = |t: Option<u16>| -> Option<Option<u16>> {
+        let Some(t) = t else { return Some(None) };
+        let name = old.topics.get(usize::from(t))?;
+        let at = new.topics.iter().position(|x| x == name)?;
+        Some(Some(u16::try_from(at).ok()?))
+    };
+    let endpoint = |e: Endpoint| match e {
+        Endpoint::Producer(p) => producer(p).map(Endpoint::Producer),
+        Endpoint::Consumer(c) => consumer(c).map(Endpoint::Consumer),
+    };
+    Some(match c {
+        Command::TakeOffline(x) => Command::TakeOffline(consumer(x)?),
+        Command::Crash(x) => Command::Crash(consumer(x)?),
+        Command::Heal(x) => Command::Heal(consumer(x)?),
+        Command::Slow(x, f) => Command::Slow(consumer(x)?, f),
+        Command::RestoreSpeed(x) => Command::RestoreSpeed(consumer(x)?),
+        Command::AddConsumer(x) => Command::AddConsumer(consumer(x)?),
+        Command::RemoveConsumer(x) => Command::RemoveConsumer(consumer(x)?),
+        Command::CutLink(e) => Command::CutLink(endpoint(e)?),
+        Command::RestoreLink(e) => Command::RestoreLink(endpoint(e)?),
+        Command::CrashBroker(t) => Command::CrashBroker(topic(t)?),
+        Command::RestartBroker(t) => Command::RestartBroker(topic(t)?),
+    })
 }
 
 #[cfg(test)]
@@ -521,6 +598,36 @@ mod tests {
         t.seek(secs(33.3));
         straight.seek(secs(33.3));
         assert_eq!(fingerprint(&t), fingerprint(&straight));
+    }
+
+    #[test]
+    fn a_reload_keeps_the_commands_on_their_consumers_by_name() {
+        use crate::sim::params::{edit, Edit};
+        let mut t = tape();
+        t.seek(secs(5.0));
+        let c = consumer(&t, "metric-server-2");
+        t.command(Command::TakeOffline(c))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Without metric-server-1 (and its fault), metric-server-2 is the first consumer.
+        let mut s = (**t.scenario()).clone();
+        for e in [
+            Edit::RemoveFault(0),
+            Edit::RemoveConsumer("metric-server-1".into()),
+        ] {
+            s = edit(&s, &e).unwrap_or_else(|err| panic!("{err}"));
+        }
+        t.reload(s.clone(), secs(15.0));
+        assert_eq!(t.now(), secs(15.0));
+        let mut fresh = Tape::new(s);
+        fresh.seek(secs(5.0));
+        let c = consumer(&fresh, "metric-server-2");
+        assert_eq!(c.ix(), 0);
+        fresh
+            .command(Command::TakeOffline(c))
+            .unwrap_or_else(|e| panic!("{e}"));
+        fresh.seek(secs(15.0));
+        assert_eq!(fingerprint(&t), fingerprint(&fresh));
+        assert_eq!(t.commands(), fresh.commands());
     }
 
     #[test]

@@ -1,0 +1,260 @@
+//! The scenario editor's widgets, inside the knobs panel's tree: an entry's header with rename
+//! and remove, and the rows that add a publish entry, a variant or a fault. Each gives an
+//! `Edit` (`sim::params::edit`); the edit is validated as `check` validates a file, and a bad
+//! one is refused with its message while the scenario stays.
+
+use super::i18n::tr;
+use super::knobs::Labelled;
+use crate::scenario::{BrokerKind, FaultKind, Lang, Scenario, Shape};
+use crate::sim::params::{Edit, Named};
+use eframe::egui;
+
+const SHAPES: [Shape; 5] = [
+    Shape::Direct,
+    Shape::Channel,
+    Shape::SingleBroker,
+    Shape::BrokerPerTopic,
+    Shape::CentralLog,
+];
+const BROKERS: [BrokerKind; 4] = [
+    BrokerKind::RedisPubsub,
+    BrokerKind::RedisStream,
+    BrokerKind::Rabbitmq,
+    BrokerKind::Kafka,
+];
+
+pub struct Editor {
+    /// The entry being renamed, and the name typed so far.
+    renaming: Option<(Named, String, String)>,
+    /// The topic typed for a producer's new publish entry.
+    topic: String,
+    shape: Shape,
+    broker: BrokerKind,
+    fault: FaultKind,
+    /// The fault's target; empty: the default (the first consumer, every broker).
+    target: String,
+}
+
+impl Default for Editor {
+    fn default() -> Self {
+        Editor {
+            renaming: None,
+            topic: String::new(),
+            shape: Shape::CentralLog,
+            broker: BrokerKind::Kafka,
+            fault: FaultKind::ConsumerOffline,
+            target: String::new(),
+        }
+    }
+}
+
+impl Editor {
+    /// A producer's, consumer's or variant's name with a note (its topics, its shape), and
+    /// rename and remove buttons; while renamed, a text field (Enter applies, Escape cancels).
+    pub fn header_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        what: Named,
+        name: &str,
+        note: &str,
+        l: Lang,
+    ) -> Option<Edit> {
+        if let Some((w, from, typed)) = &mut self.renaming {
+            if *w == what && from == name {
+                let r = ui.add(egui::TextEdit::singleline(typed).desired_width(140.0));
+                r.request_focus();
+                let (enter, escape) = ui.input(|i| {
+                    (
+                        i.key_pressed(egui::Key::Enter),
+                        i.key_pressed(egui::Key::Escape),
+                    )
+                });
+                if escape {
+                    self.renaming = None;
+                } else if enter || r.lost_focus() {
+                    let to = typed.trim().to_owned();
+                    let from = from.clone();
+                    self.renaming = None;
+                    if to != from {
+                        return Some(Edit::Rename { what, from, to });
+                    }
+                }
+                return None;
+            }
+        }
+        ui.label(egui::RichText::new(name).strong())
+            .on_hover_text(note);
+        ui.label(egui::RichText::new(short(note, 18)).weak());
+        let mut edit = None;
+        if ui
+            .small_button("✏")
+            .on_hover_text(tr(l, "Rename (references follow)"))
+            .labelled(format!("rename {name}"))
+            .clicked()
+        {
+            self.renaming = Some((what, name.to_owned(), name.to_owned()));
+        }
+        if ui
+            .small_button("🗑")
+            .on_hover_text(tr(l, "Remove"))
+            .labelled(format!("remove {name}"))
+            .clicked()
+        {
+            edit = Some(match what {
+                Named::Producer => Edit::RemoveProducer(name.to_owned()),
+                Named::Consumer => Edit::RemoveConsumer(name.to_owned()),
+                Named::Variant => Edit::RemoveVariant(name.to_owned()),
+            });
+        }
+        edit
+    }
+
+    /// "+ publish to [topic]": a topic of the scenario picked, or a new one typed.
+    pub fn add_publish_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        producer: &str,
+        topics: &[String],
+        l: Lang,
+    ) -> Option<Edit> {
+        let mut edit = None;
+        ui.horizontal(|ui| {
+            let add = ui
+                .button(tr(l, "+ publish to"))
+                .on_hover_text(tr(l, "A new publish entry of this producer, 10 msg/s"));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.topic)
+                    .desired_width(90.0)
+                    .hint_text(topics.first().map_or("topic", String::as_str)),
+            );
+            egui::ComboBox::from_id_salt(("publish-topic", producer))
+                .width(20.0)
+                .selected_text("")
+                .show_ui(ui, |ui| {
+                    for t in topics {
+                        ui.selectable_value(&mut self.topic, t.clone(), t);
+                    }
+                });
+            if add.clicked() {
+                let topic = match self.topic.trim() {
+                    "" => topics
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "topic".to_owned()),
+                    t => t.to_owned(),
+                };
+                edit = Some(Edit::AddPublish {
+                    producer: producer.to_owned(),
+                    topic,
+                });
+            }
+        });
+        edit
+    }
+
+    /// "+ variant [shape] [broker]".
+    pub fn add_variant_ui(&mut self, ui: &mut egui::Ui, l: Lang) -> Option<Edit> {
+        let mut edit = None;
+        ui.horizontal_wrapped(|ui| {
+            let add = ui.button(tr(l, "+ variant")).on_hover_text(tr(
+                l,
+                "A new variant of this shape (and broker), default options",
+            ));
+            egui::ComboBox::from_id_salt("new-variant-shape")
+                .selected_text(self.shape.name())
+                .show_ui(ui, |ui| {
+                    for s in SHAPES {
+                        ui.selectable_value(&mut self.shape, s, s.name());
+                    }
+                });
+            if self.shape.needs_broker() {
+                egui::ComboBox::from_id_salt("new-variant-broker")
+                    .selected_text(self.broker.name())
+                    .show_ui(ui, |ui| {
+                        for b in BROKERS {
+                            ui.selectable_value(&mut self.broker, b, b.name());
+                        }
+                    });
+            }
+            if add.clicked() {
+                edit = Some(Edit::AddVariant {
+                    shape: self.shape,
+                    broker: self.shape.needs_broker().then_some(self.broker),
+                });
+            }
+        });
+        edit
+    }
+
+    /// "+ fault [kind] [target]": the targets the kind takes (consumers; producers too for a
+    /// cut link; topics for a broker crash; none for an added consumer).
+    pub fn add_fault_ui(&mut self, ui: &mut egui::Ui, s: &Scenario, l: Lang) -> Option<Edit> {
+        let mut edit = None;
+        ui.horizontal_wrapped(|ui| {
+            let add = ui.button(tr(l, "+ fault")).on_hover_text(tr(
+                l,
+                "A new fault from a third of the run to half of it: drag its bar under the timeline to move it",
+            ));
+            egui::ComboBox::from_id_salt("new-fault-kind")
+                .selected_text(self.fault.name())
+                .show_ui(ui, |ui| {
+                    for k in FaultKind::ALL {
+                        if ui.selectable_value(&mut self.fault, k, k.name()).changed() {
+                            self.target.clear();
+                        }
+                    }
+                });
+            let targets = targets(s, self.fault);
+            if !targets.is_empty() || self.fault == FaultKind::BrokerCrash {
+                let default = if self.fault == FaultKind::BrokerCrash {
+                    tr(l, "every broker")
+                } else {
+                    targets.first().map_or("", String::as_str)
+                };
+                let shown = if self.target.is_empty() {
+                    default.to_owned()
+                } else {
+                    self.target.clone()
+                };
+                egui::ComboBox::from_id_salt("new-fault-target")
+                    .selected_text(shown)
+                    .show_ui(ui, |ui| {
+                        if self.fault == FaultKind::BrokerCrash {
+                            ui.selectable_value(&mut self.target, String::new(), default);
+                        }
+                        for t in &targets {
+                            ui.selectable_value(&mut self.target, t.clone(), t);
+                        }
+                    });
+            }
+            if add.clicked() {
+                edit = Some(Edit::AddFault {
+                    kind: self.fault,
+                    target: Some(self.target.clone()).filter(|t| !t.is_empty()),
+                });
+            }
+        });
+        edit
+    }
+}
+
+/// `text` cut to `n` characters, with "…" when cut.
+fn short(text: &str, n: usize) -> String {
+    match text.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+/// What a fault of `kind` can hit.
+fn targets(s: &Scenario, kind: FaultKind) -> Vec<String> {
+    let consumers = s.consumers.iter().map(|c| c.name.clone());
+    match kind {
+        FaultKind::AddConsumer => Vec::new(),
+        FaultKind::BrokerCrash => s.topics.clone(),
+        FaultKind::LinkDown => consumers
+            .chain(s.producers.iter().map(|p| p.name.clone()))
+            .collect(),
+        _ => consumers.collect(),
+    }
+}

@@ -1,0 +1,284 @@
+//! Explore: the learner's own what-ifs. A knob change or an edit of the scenario's structure
+//! makes a new version of the scenario's TOML text (`sim::params`), and the session's tape is
+//! simulated again from 0 s to the current time with it. Beside it runs the baseline, the
+//! file's version at the same time, which the plots draw as a dashed ghost and the table as
+//! "(was ...)". Every version is kept for undo and redo; saving writes the text as it is.
+//!
+//! ```text
+//!   knob / edit / undo ──> pending ──(next frame: "simulating…" is on screen)──> new text
+//!        ──> session.tape.reload(new, now)        baseline: the file's text, seeked to now
+//!   undo: [text 0, text 1, ...] <── current ──> redo: [...]
+//! ```
+//!
+//! No simulation rule here: the tape re-simulates, `params` edits and validates, `lesson`
+//! checks a file the way `brokerlab check` does.
+
+use super::session::{Action, Session};
+use crate::scenario::Scenario;
+use crate::sim::params::{self, Edit, FaultEntry};
+use crate::sim::Tape;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Bytes the baseline's checkpoints may take (the session's take up to 256 MB).
+const BASELINE_CHECKPOINTS: usize = 64 << 20;
+
+/// What the learner asked for; it runs at the start of the frame after the one that showed
+/// "simulating…".
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Knobs set to values: parameter paths, as `--set` takes them.
+    Set(Vec<(String, toml::Value)>),
+    Edit(Edit),
+    Undo,
+    Redo,
+    /// Every knob back to the file's value (undoable).
+    Revert,
+}
+
+/// What a frame's change did to the panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing ran.
+    Idle,
+    /// Values changed; the graphs are the same.
+    Values,
+    /// Nodes or edges changed: the panes are built again.
+    Graphs,
+}
+
+pub struct Explore {
+    /// The file's version (as loaded, or last saved).
+    file: Arc<Scenario>,
+    /// The file's version simulated to the session's time, while the session's differs.
+    baseline: Option<Tape>,
+    undo: Vec<Arc<str>>,
+    redo: Vec<Arc<str>>,
+    /// The change asked for, and the frame that first showed "simulating…" for it.
+    pending: Option<(Change, Option<u64>)>,
+    /// Why the last change was refused: `check`'s message. The scenario stayed.
+    pub error: Option<String>,
+    /// Wall time of the last re-simulation.
+    pub last: Option<Duration>,
+    /// The faults of the session's scenario as its text has them, by that text.
+    faults: Option<(Arc<str>, Vec<FaultEntry>)>,
+}
+
+impl Explore {
+    #[must_use]
+    pub fn new(s: &Session) -> Explore {
+        Explore {
+            file: Arc::clone(s.scenario()),
+            baseline: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            pending: None,
+            error: None,
+            last: None,
+            faults: None,
+        }
+    }
+
+    /// The `[[fault]]`s of the session's scenario, in file order.
+    pub fn faults(&mut self, s: &Session) -> Vec<FaultEntry> {
+        let text = &s.scenario().text;
+        match &self.faults {
+            Some((t, f)) if Arc::ptr_eq(t, text) => f.clone(),
+            _ => {
+                let f = params::faults(s.scenario());
+                self.faults = Some((Arc::clone(text), f.clone()));
+                f
+            }
+        }
+    }
+
+    /// The file's version of the scenario.
+    #[must_use]
+    pub fn file(&self) -> &Scenario {
+        &self.file
+    }
+
+    /// The file's version at the session's time, when the session runs another version.
+    #[must_use]
+    pub fn baseline(&self) -> Option<&crate::sim::Simulation> {
+        self.baseline.as_ref().map(Tape::sim)
+    }
+
+    /// The session's scenario differs from the file's.
+    #[must_use]
+    pub fn changed(&self, s: &Session) -> bool {
+        *s.scenario().text != *self.file.text
+    }
+
+    #[must_use]
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    #[must_use]
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// A change waits for the next frame.
+    #[must_use]
+    pub fn busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Ask for a change; it runs once a frame has shown "simulating…".
+    pub fn request(&mut self, c: Change) {
+        if self.pending.is_none() {
+            self.pending = Some((c, None));
+        }
+    }
+
+    /// Run the change asked for once a frame has shown "simulating…" (a frame may take several
+    /// passes: `frame_nr` tells them apart), and keep the baseline at the session's time. Call
+    /// at the start of every pass.
+    pub fn frame(&mut self, s: &mut Session, frame_nr: u64) -> Outcome {
+        let outcome = match self.pending.take() {
+            Some((c, Some(shown))) if frame_nr > shown => self.run(s, c),
+            Some((c, shown)) => {
+                self.pending = Some((c, shown.or(Some(frame_nr))));
+                Outcome::Idle
+            }
+            None => Outcome::Idle,
+        };
+        self.follow(s);
+        outcome
+    }
+
+    fn run(&mut self, s: &mut Session, c: Change) -> Outcome {
+        let now = s.scenario();
+        let made = match c {
+            Change::Set(changes) => params::apply(now, &changes).map_err(|e| e.to_string()),
+            Change::Edit(e) => params::edit(now, &e)
+                .map_err(|e| e.to_string())
+                .and_then(|new| checked(&new.source, &new.text)),
+            Change::Revert => Ok((*self.file).clone()),
+            Change::Undo => return self.step_history(s, true),
+            Change::Redo => return self.step_history(s, false),
+        };
+        match made {
+            Ok(new) if *new.text == *now.text => Outcome::Idle,
+            Ok(new) => {
+                self.undo.push(Arc::clone(&now.text));
+                self.redo.clear();
+                self.show(s, new)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                Outcome::Idle
+            }
+        }
+    }
+
+    /// Undo (or redo): the previous (next) version of the text, at the same time.
+    fn step_history(&mut self, s: &mut Session, back: bool) -> Outcome {
+        let (from, to) = if back {
+            (&mut self.undo, &mut self.redo)
+        } else {
+            (&mut self.redo, &mut self.undo)
+        };
+        let Some(text) = from.pop() else {
+            return Outcome::Idle;
+        };
+        match checked(&s.scenario().source, &text) {
+            Ok(new) => {
+                to.push(Arc::clone(&s.scenario().text));
+                self.show(s, new)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                Outcome::Idle
+            }
+        }
+    }
+
+    /// Simulate `new` to the session's time; keep the file's version beside it.
+    fn show(&mut self, s: &mut Session, new: Scenario) -> Outcome {
+        let started = Instant::now();
+        let before = graphs(s.sim());
+        let differs = *new.text != *self.file.text;
+        if differs && self.baseline.is_none() {
+            let mut b = s.tape.clone();
+            // It only follows the session: a quarter of the checkpoints' bytes will do.
+            b.set_budget(BASELINE_CHECKPOINTS);
+            self.baseline = Some(b);
+        }
+        if !differs {
+            self.baseline = None;
+        }
+        let t = s.now();
+        s.tape.reload(new, t);
+        self.error = None;
+        self.last = Some(started.elapsed());
+        if graphs(s.sim()) == before {
+            Outcome::Values
+        } else {
+            Outcome::Graphs
+        }
+    }
+
+    /// The baseline at the session's time (forward within a frame's budget, back exactly).
+    fn follow(&mut self, s: &Session) {
+        if let Some(b) = &mut self.baseline {
+            let t = s.now();
+            if b.now() > t {
+                b.seek(t);
+            } else if b.now() < t {
+                b.play_to(t, super::session::FRAME_BUDGET);
+            }
+        }
+    }
+
+    /// The learner acted on the running simulation (a node's context menu): the baseline gets
+    /// the same, so that the two stay comparable.
+    pub fn acted(&mut self, s: &Session, a: &Action) {
+        let Some(b) = &mut self.baseline else { return };
+        match a {
+            Action::AddConsumer(c) => {
+                let _ = b.add_consumer(c.clone());
+            }
+            Action::Now(_) | Action::NowThenLater(..) => b.take_commands(&s.tape),
+        }
+    }
+
+    /// Write the session's scenario to `path` (atomically) as `check` accepts it, and make it
+    /// the file's version: the session's source becomes `path`.
+    ///
+    /// # Errors
+    /// The text is not a valid scenario, or the file could not be written: the message.
+    pub fn save(&mut self, s: &mut Session, path: &Path) -> Result<(), String> {
+        let file = path.display().to_string();
+        let saved = checked(&file, &s.scenario().text)?;
+        super::files::write_atomically(path, &saved.text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let t = s.now();
+        s.tape.reload(saved, t);
+        s.path = Some(path.to_path_buf());
+        self.file = Arc::clone(s.scenario());
+        self.baseline = None;
+        self.error = None;
+        Ok(())
+    }
+}
+
+/// The text as `brokerlab check` takes it: the file's rules and the lesson's metric names.
+fn checked(source: &str, text: &str) -> Result<Scenario, String> {
+    crate::lesson::parse(source, text).map_err(|d| d.to_string())
+}
+
+/// What the panes draw of each variant: its name, its nodes' names and its edge count.
+fn graphs(sim: &crate::sim::Simulation) -> Vec<(String, Vec<String>, usize)> {
+    sim.variants
+        .iter()
+        .map(|v| {
+            let g = &v.topology.graph;
+            let nodes = g.node_indices().map(|i| g[i].name.clone()).collect();
+            (v.name().to_owned(), nodes, g.edge_count())
+        })
+        .collect()
+}
