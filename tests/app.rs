@@ -5,7 +5,7 @@
 use brokerlab::app::{BrokerLabApp, Prefs};
 use brokerlab::report::Measured;
 use brokerlab::scenario::{parse_scenario, secs};
-use brokerlab::topology::{label_lines, place, Topology};
+use brokerlab::topology::{label_lines, place, NodeKind, Topology};
 use eframe::egui::{self, Key, Pos2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
@@ -188,6 +188,62 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
         redis.lost
     );
     assert_eq!(kafka.lost, 0, "the log keeps it");
+}
+
+/// Click the first node of `kind` of variant `variant` (shown in a pane first).
+fn click_node(h: &mut Harness<'_, BrokerLabApp>, variant: usize, kind: NodeKind) {
+    h.state_mut().panes.show(vec![variant]);
+    h.run_steps(3);
+    let node = {
+        let v = &h.state().session.sim().variants[variant];
+        let i = v
+            .topology
+            .graph
+            .node_indices()
+            .find(|&i| v.topology.graph[i].kind == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} node"));
+        u32::try_from(i.index()).unwrap_or(0)
+    };
+    let pos = h
+        .state()
+        .panes
+        .node_screen_pos(variant, node)
+        .unwrap_or_else(|| panic!("the pane was drawn"));
+    h.hover_at(pos);
+    h.run_steps(2);
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+}
+
+#[test]
+fn the_inspector_shows_a_share_groups_offsets_and_a_streams_readers() {
+    let mut h = harness("modern-queues", Prefs::default());
+    h.state_mut().session.seek(secs(20.0));
+    h.run_steps(3);
+    let variant = |h: &Harness<'_, BrokerLabApp>, name: &str| {
+        h.state()
+            .session
+            .sim()
+            .variants
+            .iter()
+            .position(|v| v.name() == name)
+            .unwrap_or_else(|| panic!("no variant {name}"))
+    };
+    let share = variant(&h, "kafka-share");
+    click_node(&mut h, share, NodeKind::Log);
+    h.get_by_label("SPSO");
+    h.get_by_label("Simulated from KIP-932, not checked against a broker");
+    let stream = variant(&h, "stream");
+    click_node(&mut h, stream, NodeKind::Log);
+    h.get_by_label("credit");
+    h.get_by_label("next offset");
 }
 
 #[test]

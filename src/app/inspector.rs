@@ -5,6 +5,7 @@
 use super::i18n::tr;
 use super::panes::{Panes, Picked};
 use super::session::Session;
+use crate::engine::state::ModelState;
 use crate::scenario::{to_secs, Lang};
 use crate::topology::NodeKind;
 use eframe::egui;
@@ -132,52 +133,9 @@ impl Inspector {
                         }
                     }
                     NodeKind::Log => {
-                        egui::Grid::new("partitions").striped(true).show(ui, |ui| {
-                            for h in [
-                                "p",
-                                tr(l, "start"),
-                                tr(l, "end"),
-                                tr(l, "leader"),
-                                tr(l, "group"),
-                                tr(l, "committed"),
-                                tr(l, "lag"),
-                                tr(l, "owner"),
-                            ] {
-                                ui.strong(h);
-                            }
-                            ui.end_row();
-                            for part in st.partitions.iter().filter(|x| x.node == p.node) {
-                                let leader = part
-                                    .leader
-                                    .map_or_else(|| tr(l, "offline").to_owned(), |b| b.to_string());
-                                if part.groups.is_empty() {
-                                    for cell in [
-                                        part.partition.to_string(),
-                                        part.log_start_offset.to_string(),
-                                        part.log_end_offset.to_string(),
-                                        leader.clone(),
-                                    ] {
-                                        ui.monospace(cell);
-                                    }
-                                    ui.end_row();
-                                }
-                                for g in &part.groups {
-                                    for cell in [
-                                        part.partition.to_string(),
-                                        part.log_start_offset.to_string(),
-                                        part.log_end_offset.to_string(),
-                                        leader.clone(),
-                                        g.group.clone(),
-                                        g.committed.to_string(),
-                                        g.lag.to_string(),
-                                        g.owner.clone().unwrap_or_else(|| "–".into()),
-                                    ] {
-                                        ui.monospace(cell);
-                                    }
-                                    ui.end_row();
-                                }
-                            }
-                        });
+                        partitions_ui(ui, st, p.node, l);
+                        share_ui(ui, st, p.node, l);
+                        streams_ui(ui, st, p.node, l);
                     }
                     NodeKind::Broker => {
                         for b in &st.brokers {
@@ -251,4 +209,164 @@ fn grid(ui: &mut egui::Ui, rows: &[(&str, String)]) {
                 ui.end_row();
             }
         });
+}
+
+/// A Kafka log's partitions: offsets, leader, and each consumer group's committed offset.
+fn partitions_ui(ui: &mut egui::Ui, st: &ModelState, node: u32, l: Lang) {
+    if !st.partitions.iter().any(|x| x.node == node) {
+        return;
+    }
+    egui::Grid::new("partitions").striped(true).show(ui, |ui| {
+        for h in [
+            "p",
+            tr(l, "start"),
+            tr(l, "end"),
+            tr(l, "leader"),
+            tr(l, "group"),
+            tr(l, "committed"),
+            tr(l, "lag"),
+            tr(l, "owner"),
+        ] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for part in st.partitions.iter().filter(|x| x.node == node) {
+            let leader = part
+                .leader
+                .map_or_else(|| tr(l, "offline").to_owned(), |b| b.to_string());
+            if part.groups.is_empty() {
+                for cell in [
+                    part.partition.to_string(),
+                    part.log_start_offset.to_string(),
+                    part.log_end_offset.to_string(),
+                    leader.clone(),
+                ] {
+                    ui.monospace(cell);
+                }
+                ui.end_row();
+            }
+            for g in &part.groups {
+                for cell in [
+                    part.partition.to_string(),
+                    part.log_start_offset.to_string(),
+                    part.log_end_offset.to_string(),
+                    leader.clone(),
+                    g.group.clone(),
+                    g.committed.to_string(),
+                    g.lag.to_string(),
+                    g.owner.clone().unwrap_or_else(|| "–".into()),
+                ] {
+                    ui.monospace(cell);
+                }
+                ui.end_row();
+            }
+        }
+    });
+}
+
+/// Kafka share groups on this log: one row per share group and partition.
+fn share_ui(ui: &mut egui::Ui, st: &ModelState, node: u32, l: Lang) {
+    let rows: Vec<_> = st
+        .share_partitions
+        .iter()
+        .filter(|x| x.node == node)
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    ui.separator();
+    ui.strong(tr(l, "Share groups"));
+    ui.small(tr(
+        l,
+        "Simulated from KIP-932, not checked against a broker",
+    ));
+    egui::Grid::new("share partitions")
+        .striped(true)
+        .show(ui, |ui| {
+            for h in [
+                tr(l, "group"),
+                "p",
+                "SPSO",
+                "SPEO",
+                tr(l, "acquired"),
+                tr(l, "available"),
+                tr(l, "archived (limit / rejected)"),
+                tr(l, "max delivery count"),
+                tr(l, "members"),
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for x in rows {
+                for cell in [
+                    x.group.clone(),
+                    x.partition.to_string(),
+                    x.spso.to_string(),
+                    x.speo.map_or_else(|| "–".into(), |o| o.to_string()),
+                    x.acquired.to_string(),
+                    x.available.to_string(),
+                    format!(
+                        "{} ({} / {})",
+                        x.archived, x.archived_delivery_limit, x.archived_rejected
+                    ),
+                    x.max_delivery_count.to_string(),
+                    x.members.join(", "),
+                ] {
+                    ui.monospace(cell);
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// RabbitMQ streams on this node: the log's offsets, then one row per reader.
+fn streams_ui(ui: &mut egui::Ui, st: &ModelState, node: u32, l: Lang) {
+    for s in st.rabbit_streams.iter().filter(|x| x.node == node) {
+        ui.separator();
+        ui.strong(format!("{} {}", tr(l, "Stream"), s.stream));
+        grid(
+            ui,
+            &[
+                (tr(l, "first offset"), s.first_offset.to_string()),
+                (tr(l, "next offset"), s.next_offset.to_string()),
+                (
+                    tr(l, "last chunk"),
+                    s.last_chunk_offset
+                        .map_or_else(|| "–".into(), |o| o.to_string()),
+                ),
+                (tr(l, "segments"), s.segments.to_string()),
+            ],
+        );
+        if s.readers.is_empty() {
+            continue;
+        }
+        egui::Grid::new(("stream readers", &s.stream))
+            .striped(true)
+            .show(ui, |ui| {
+                for h in [
+                    tr(l, "consumer"),
+                    tr(l, "attached"),
+                    tr(l, "start"),
+                    tr(l, "offset"),
+                    tr(l, "unacked"),
+                    tr(l, "credit"),
+                ] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for r in &s.readers {
+                    for cell in [
+                        r.consumer.clone(),
+                        tr(l, if r.attached { "yes" } else { "no" }).to_owned(),
+                        r.start.to_string(),
+                        r.offset.map_or_else(|| "–".into(), |o| o.to_string()),
+                        r.unacked.to_string(),
+                        r.credit.to_string(),
+                    ] {
+                        ui.monospace(cell);
+                    }
+                    ui.end_row();
+                }
+            });
+    }
 }
