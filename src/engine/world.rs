@@ -18,6 +18,7 @@ use super::ids::{ConsumerId, GroupId, MsgId, ProducerId};
 use super::ledger::{Ledger, Processed};
 use super::message::{ClassInfo, Classes, MsgRef};
 use super::queue::EventQueue;
+use super::watch::{Step, TraceEvent, Watched};
 use super::Tags;
 use crate::scenario::{Nanos, ServiceDist, TopicId};
 use crate::topology::NodeId;
@@ -183,6 +184,10 @@ pub struct World<T: Tags> {
     /// from here, since they start and end between two snapshots. Kept only when asked.
     recent_hops: VecDeque<Hop<T>>,
     keep_recent: bool,
+    /// The one message being followed (None: none, and nothing is kept), and what was seen of
+    /// it: see [`super::watch`].
+    watch: Option<MsgId>,
+    watched: Watched,
 }
 
 impl<T: Tags> World<T> {
@@ -217,6 +222,8 @@ impl<T: Tags> World<T> {
             trace: None,
             recent_hops: VecDeque::new(),
             keep_recent: false,
+            watch: None,
+            watched: Watched::default(),
         }
     }
 
@@ -355,6 +362,18 @@ impl<T: Tags> World<T> {
     pub fn recent_hops(&self) -> impl Iterator<Item = &Hop<T>> {
         self.recent_hops.iter()
     }
+    /// Whether message `m` is the one being followed: the single compare every place that
+    /// could record an event makes first.
+    #[must_use]
+    #[inline]
+    pub fn watching(&self, m: MsgId) -> bool {
+        self.watch == Some(m)
+    }
+    /// What the watch saw of its message so far.
+    #[must_use]
+    pub fn watched(&self) -> &Watched {
+        &self.watched
+    }
     /// The last losses (at most a few hundred), oldest first.
     pub fn flashes(&self) -> impl Iterator<Item = &LossFlash> {
         self.flashes.iter()
@@ -393,6 +412,33 @@ impl<T: Tags> World<T> {
     }
 
     // ---- what the engine does (crate-internal) ----
+
+    /// Follow message `m` from now on (what was seen of another one goes).
+    pub(super) fn set_watch(&mut self, m: MsgId) {
+        self.watch = Some(m);
+        self.watched = Watched {
+            id: m,
+            ..Watched::default()
+        };
+    }
+
+    /// One more event of the watched message (called only once [`World::watching`] said so).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn record(&mut self, e: TraceEvent) {
+        self.watched.events.push(e);
+    }
+
+    /// The watched message was created now, at node `at`, for the groups waiting for it.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn record_created(&mut self, m: MsgRef, at: NodeId) {
+        let topic = self.info(m).topic;
+        self.watched.msg = Some(m);
+        self.watched.created = self.now;
+        self.watched.expected = self.ledger.groups_of(topic).to_vec();
+        self.record(TraceEvent::new(self.now, at, Step::Produced));
+    }
 
     #[inline]
     pub(super) fn keep_recent_hops(&mut self) {
