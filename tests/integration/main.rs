@@ -16,3 +16,4 @@ mod malformed;
 mod models;
 mod queueing;
 mod schema;
+mod trace;
