@@ -35,7 +35,7 @@ pub use message::{ClassInfo, MsgClass, MsgRef};
 pub use port::{BrokerModel, Down, Port, Tags};
 pub use view::{ConsumerView, GroupReport, InFlight, Snapshot, Tally};
 pub use watch::{Note, Step, TraceEvent, Watched};
-pub use world::{Hop, HopKind, Leg, LossFlash, Origin, Processing, World};
+pub use world::{DuplicateSeen, Hop, HopKind, Leg, LossFlash, Origin, Processing, World};
 
 use crate::metrics::Series;
 use crate::scenario::{to_secs, FaultAction, Nanos, Scenario};
@@ -316,6 +316,10 @@ impl<M: BrokerModel> Engine<M> {
             self.world
                 .ledger
                 .process(d.msg.id, info.topic, g, || created, now, info.key_slot);
+        if outcome == Processed::Duplicate {
+            let node = self.world.consumer(c).node();
+            self.world.saw_duplicate(node, d.msg);
+        }
         if self.world.watching(d.msg.id) {
             let k = self.world.consumer(c);
             let e = TraceEvent::new(now, k.node(), Step::Processed(outcome)).group(Some(g));
@@ -647,6 +651,7 @@ impl<M: BrokerModel> Engine<M> {
                 .collect(),
             model: self.state(),
             recent_losses: w.flashes().copied().collect(),
+            recent_duplicates: w.duplicates().copied().collect(),
             recent_hops: Vec::new(),
         }
     }

@@ -148,6 +148,16 @@ pub struct LossFlash {
     pub msg: MsgRef,
 }
 
+/// A group processed a message it had processed before (a redelivery): a viewer lists it, to
+/// follow one.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DuplicateSeen {
+    pub at: Nanos,
+    /// The consumer's node.
+    pub node: NodeId,
+    pub msg: MsgRef,
+}
+
 const FLASHES_KEPT: usize = 256;
 
 /// How many recent hops a variant keeps for viewers.
@@ -178,6 +188,7 @@ pub struct World<T: Tags> {
     stored_bytes: u64,
     stored_bytes_peak: u64,
     flashes: VecDeque<LossFlash>,
+    duplicates: VecDeque<DuplicateSeen>,
     /// Every processing, in order, when a test or viewer asked for it (None: not recorded).
     pub(super) trace: Option<Vec<Processing>>,
     /// The last hops sent, newest last (bounded): a viewer animates hops shorter than a frame
@@ -219,6 +230,7 @@ impl<T: Tags> World<T> {
             stored_bytes: 0,
             stored_bytes_peak: 0,
             flashes: VecDeque::new(),
+            duplicates: VecDeque::new(),
             trace: None,
             recent_hops: VecDeque::new(),
             keep_recent: false,
@@ -361,6 +373,10 @@ impl<T: Tags> World<T> {
     /// The last hops sent (at most [`RECENT_HOPS`]), oldest first.
     pub fn recent_hops(&self) -> impl Iterator<Item = &Hop<T>> {
         self.recent_hops.iter()
+    }
+    /// The last duplicates processed (at most a few hundred), oldest first.
+    pub fn duplicates(&self) -> impl Iterator<Item = &DuplicateSeen> {
+        self.duplicates.iter()
     }
     /// Whether message `m` is the one being followed: the single compare every place that
     /// could record an event makes first.
@@ -586,6 +602,19 @@ impl<T: Tags> World<T> {
             self.flashes.pop_front();
         }
         self.flashes.push_back(LossFlash {
+            at: self.now,
+            node,
+            msg,
+        });
+    }
+
+    /// A consumer at `node` processed `msg` again for its group.
+    #[cold]
+    pub(super) fn saw_duplicate(&mut self, node: NodeId, msg: MsgRef) {
+        if self.duplicates.len() == FLASHES_KEPT {
+            self.duplicates.pop_front();
+        }
+        self.duplicates.push_back(DuplicateSeen {
             at: self.now,
             node,
             msg,

@@ -17,8 +17,8 @@ use crate::broker::{
 };
 use crate::engine::state::ModelState;
 use crate::engine::{
-    ClassInfo, Command, CommandError, ConsumerId, Engine, GroupId, GroupReport, InFlight, MsgId,
-    MsgRef, Processing, ProducerId, Snapshot, Tally, Watched,
+    ClassInfo, Command, CommandError, ConsumerId, DuplicateSeen, Engine, GroupId, GroupReport,
+    InFlight, LossFlash, MsgId, MsgRef, Processing, ProducerId, Snapshot, Tally, Watched,
 };
 use crate::metrics::Series;
 use crate::scenario::{secs, Broker, Nanos, Scenario, ScenarioError, System, TopicId};
@@ -29,7 +29,7 @@ pub mod sweep;
 mod tape;
 pub mod trace;
 use std::sync::Arc;
-pub use tape::Tape;
+pub use tape::{Tape, TraceJob};
 
 /// One variant's engine, whichever broker model it runs.
 #[derive(Clone, Debug)]
@@ -168,6 +168,18 @@ impl VariantSim {
     #[must_use]
     pub fn watched(&self) -> &Watched {
         each!(&self.engine, e => e.watched())
+    }
+
+    /// The last losses, oldest first (at most a few hundred).
+    #[must_use]
+    pub fn recent_losses(&self) -> Vec<LossFlash> {
+        each!(&self.engine, e => e.world().flashes().copied().collect())
+    }
+
+    /// The last duplicates processed, oldest first (at most a few hundred).
+    #[must_use]
+    pub fn recent_duplicates(&self) -> Vec<DuplicateSeen> {
+        each!(&self.engine, e => e.world().duplicates().copied().collect())
     }
 
     /// The name of consumer group `g`.

@@ -127,6 +127,12 @@ impl Tape {
     /// # Errors
     /// The run never produces message `m`.
     pub fn trace(&self, m: MsgId) -> Result<MessageTrace, TraceError> {
+        self.trace_job(m).run()
+    }
+
+    /// What [`Tape::trace`] does, to be run later or on another thread: it owns its copies.
+    #[must_use]
+    pub fn trace_job(&self, m: MsgId) -> TraceJob {
         let before = |c: &&Checkpoint| {
             c.sim
                 .variants
@@ -134,16 +140,18 @@ impl Tape {
                 .is_none_or(|v| v.produced() <= u64::from(m.0))
         };
         let start = self.checkpoints.iter().rfind(before);
-        let (mut sim, applied) = match start {
+        let (sim, applied) = match start {
             Some(c) => (c.sim.clone(), c.applied),
             None => (
                 Simulation::with_variants(Arc::clone(self.scenario()), &self.selected),
                 0,
             ),
         };
-        sim.watch(m);
-        replay(&mut sim, &self.commands, applied, self.duration());
-        super::trace::collect(&sim)
+        TraceJob {
+            msg: m,
+            sim,
+            commands: self.commands[applied..].to_vec(),
+        }
     }
 
     /// Keep the simulation as it is now, within the count and the byte budget: when either is
@@ -405,9 +413,31 @@ impl Tape {
     }
 }
 
-/// Run `sim` to `t`, applying `commands[applied..]` at their times: what
-/// [`Tape::forward_to`] does, without checkpoints.
-fn replay(sim: &mut Simulation, commands: &[(Nanos, Command)], mut applied: usize, t: Nanos) {
+/// A trace to compute: a copy of the checkpoint it starts from and the commands after it.
+#[derive(Clone, Debug)]
+pub struct TraceJob {
+    msg: MsgId,
+    sim: Simulation,
+    commands: Vec<(Nanos, Command)>,
+}
+
+impl TraceJob {
+    /// Run to the end of the scenario with a watch on the message.
+    ///
+    /// # Errors
+    /// The run never produces the message.
+    pub fn run(mut self) -> Result<MessageTrace, TraceError> {
+        self.sim.watch(self.msg);
+        let end = self.sim.scenario.duration;
+        replay(&mut self.sim, &self.commands, end);
+        super::trace::collect(&self.sim)
+    }
+}
+
+/// Run `sim` to `t`, applying `commands` at their times: what [`Tape::forward_to`] does,
+/// without checkpoints.
+fn replay(sim: &mut Simulation, commands: &[(Nanos, Command)], t: Nanos) {
+    let mut applied = 0;
     loop {
         let next = commands.get(applied).map(|&(at, _)| at);
         let stop = next.filter(|&at| at <= t).unwrap_or(t);

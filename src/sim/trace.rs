@@ -269,7 +269,82 @@ fn processed_word(p: Processed) -> &'static str {
     }
 }
 
+/// Where the message is at one instant of one variant: on the wire (a hop from, to, and the
+/// part of it done), and the node of its last event so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Whereabouts {
+    pub on_wire: Vec<(NodeId, NodeId, f32)>,
+    pub last: Option<NodeId>,
+}
+
+impl VariantTrace {
+    /// The edges the message crossed, as (from, to), each once in the order first crossed: its
+    /// hops (sends, deliveries, acks) and each move inside a system, from the node it arrived
+    /// at to the place that stored it (a broker into a queue or a log).
+    #[must_use]
+    pub fn crossed(&self) -> Vec<(NodeId, NodeId)> {
+        let mut out = Vec::new();
+        let mut arrived = None;
+        for e in &self.events {
+            let edge = match e.step {
+                Step::Arrived => {
+                    arrived = Some(e.node);
+                    None
+                }
+                Step::Noted(Note::Stored) => arrived.filter(|&a| a != e.node).map(|a| (a, e.node)),
+                _ => e.to.map(|to| (e.node, to)),
+            };
+            if let Some(edge) = edge.filter(|x| !out.contains(x)) {
+                out.push(edge);
+            }
+        }
+        out
+    }
+
+    /// Every node where something happened to the message, or a hop of it went.
+    #[must_use]
+    pub fn nodes(&self) -> Vec<NodeId> {
+        let mut out: Vec<NodeId> = self
+            .events
+            .iter()
+            .flat_map(|e| std::iter::once(e.node).chain(e.to))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Where the message is at `t`, every hop taking `latency`.
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn at_time(&self, t: Nanos, latency: Nanos) -> Whereabouts {
+        let past = self.events.iter().take_while(|e| e.time <= t);
+        let mut w = Whereabouts::default();
+        for e in past {
+            w.last = Some(e.node);
+            if let Some(to) = e.to.filter(|_| t < e.time.saturating_add(latency)) {
+                let done = (t - e.time) as f32 / latency.max(1) as f32;
+                w.on_wire.push((e.node, to, done));
+            }
+        }
+        w
+    }
+
+    /// The events where a delivery was lost (or skipped).
+    pub fn losses(&self) -> impl Iterator<Item = &TraceRow> {
+        self.events
+            .iter()
+            .filter(|e| matches!(e.step, Step::Lost(_)))
+    }
+}
+
 impl MessageTrace {
+    /// The trace of the scenario's variant `index`, if it was traced.
+    #[must_use]
+    pub fn of_variant(&self, index: usize) -> Option<&VariantTrace> {
+        self.variants.iter().find(|v| v.variant == index)
+    }
+
     /// The time of the first event of any variant after `t`.
     #[must_use]
     pub fn next_after(&self, t: Nanos) -> Option<Nanos> {
