@@ -23,6 +23,7 @@ mod lesson;
 pub mod panes;
 mod plots;
 pub mod session;
+mod trace;
 mod transport;
 
 use crate::scenario::{Lang, Scenario};
@@ -42,6 +43,10 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("+ / −", "Faster / slower"),
     ("R", "Reset to 0 s"),
     ("F", "Fit the graphs to their panes"),
+    (
+        "N / Shift+N",
+        "Step to the followed message's next / previous event",
+    ),
     ("Ctrl+O", "Open a scenario file"),
     ("F1", "This help"),
 ];
@@ -87,6 +92,8 @@ pub struct BrokerLabApp {
     pub session: Session,
     pub panes: panes::Panes,
     inspector: inspector::Inspector,
+    /// The message followed (clicked or picked) and its trace.
+    pub follow: trace::Follow,
     pub lesson: lesson::LessonPlayer,
     files: files::Files,
     importer: import::Importer,
@@ -139,6 +146,7 @@ impl BrokerLabApp {
             panes,
             session,
             inspector: inspector::Inspector::default(),
+            follow: trace::Follow::default(),
             lesson: lesson::LessonPlayer::default(),
             files,
             importer: import::Importer::default(),
@@ -209,6 +217,7 @@ impl BrokerLabApp {
         self.session.speed = speed;
         self.panes = panes::Panes::new(&self.session);
         self.inspector = inspector::Inspector::default();
+        self.follow.stop();
         self.files.watch(ctx, path.as_deref());
         self.load_error = None;
     }
@@ -246,6 +255,21 @@ impl BrokerLabApp {
         }
         if pressed(Key::F) {
             self.panes.fit_all();
+        }
+        // N steps the followed message forward, Shift+N back (the key event says the modifier).
+        let n = ctx.input(|i| {
+            i.events.iter().find_map(|e| match e {
+                egui::Event::Key {
+                    key: Key::N,
+                    pressed: true,
+                    modifiers,
+                    ..
+                } => Some(modifiers.shift),
+                _ => None,
+            })
+        });
+        if let Some(back) = n {
+            self.follow.step(&mut self.session, !back);
         }
         if pressed(Key::F1) {
             self.show_help = !self.show_help;
@@ -524,6 +548,7 @@ impl BrokerLabApp {
             ui.separator();
             ui.label(tr(l, "Click a node to inspect it; right-click it to inject a fault. Drag nodes; drag the background to pan; Ctrl + scroll to zoom. Drop a .toml file on the window to open it."));
             ui.label(tr(l, "Drop study notes (.md) on the window, or use File > Import Mermaid…, to turn one of their Mermaid flowcharts into a scenario."));
+            ui.label(tr(l, "Click a moving dot (or pick a message in the inspector) to follow it: its path lights up in every pane, its events line up below them, N and Shift+N step through them."));
         });
         self.show_help = open;
     }
@@ -535,6 +560,7 @@ impl eframe::App for BrokerLabApp {
         self.inputs(&ctx);
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
         self.session.play_for(dt);
+        self.follow.poll(&self.session, &ctx);
         self.prefs.speed = self.session.speed;
         let l = self.prefs.lang;
 
@@ -583,6 +609,9 @@ impl eframe::App for BrokerLabApp {
             .show(ui, |ui| {
                 self.inspector.ui(ui, &mut self.session, &self.panes, l);
             });
+        if let Some(m) = self.inspector.take_chosen() {
+            self.follow.follow(m, &self.session, &ctx);
+        }
         egui::Panel::bottom("counters")
             .resizable(true)
             .default_size(300.0)
@@ -594,9 +623,18 @@ impl eframe::App for BrokerLabApp {
                     }
                 });
             });
+        if self.follow.message().is_some() {
+            egui::Panel::bottom("trace").show(ui, |ui| {
+                self.follow.ui(ui, &mut self.session, &self.panes.shown, l);
+            });
+        }
+        self.panes.traced = self.follow.trace().cloned();
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
                 self.inspector.select(event);
+            }
+            if let Some(m) = self.panes.take_clicked_message() {
+                self.follow.follow(m, &self.session, &ctx);
             }
             if let Some(a) = self.panes.take_fault() {
                 match self.session.act(a) {
