@@ -54,8 +54,38 @@ pub struct VisNode {
     pub flash: f32,
     /// The lesson step points at this node.
     pub highlight: bool,
-    /// The followed message went through this node.
-    pub traced: bool,
+    /// Whether the followed message went (or will go) through this node.
+    pub traced: Traced,
+}
+
+/// How a node or edge lies on the followed message's path, at the instant shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Traced {
+    #[default]
+    No,
+    /// Later in its life: drawn faint.
+    Ahead,
+    /// Already crossed.
+    Crossed,
+}
+
+impl Traced {
+    /// On the path since `first` (None: never), seen at `now`.
+    fn at(first: Option<Nanos>, now: Nanos) -> Traced {
+        match first {
+            None => Traced::No,
+            Some(t) if t <= now => Traced::Crossed,
+            Some(_) => Traced::Ahead,
+        }
+    }
+    /// The path's colour for it (None: not on the path).
+    fn color(self) -> Option<Color32> {
+        match self {
+            Traced::No => None,
+            Traced::Ahead => Some(TRACE_COLOR.gamma_multiply(0.35)),
+            Traced::Crossed => Some(TRACE_COLOR),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,8 +105,8 @@ pub struct VisEdge {
     /// The part of the canvas the pane shows when fitted (the placement's frame): egui_graphs
     /// fits the graph's bounds, and every edge says the frame belongs to them.
     pub frame: Option<Rect>,
-    /// The followed message crossed this edge.
-    pub traced: bool,
+    /// Whether the followed message crossed (or will cross) this edge.
+    pub traced: Traced,
 }
 
 type Graph = egui_graphs::Graph<VisNode, VisEdge, Directed, u32, NodeShape, EdgeShape>;
@@ -243,8 +273,8 @@ fn lane_shapes(n: &VisNode, rect: Rect, zoom: f32, dark: bool) -> Vec<Shape> {
 /// a glow on one the followed message went through.
 fn mark_shapes(n: &VisNode, rect: Rect, zoom: f32) -> Vec<Shape> {
     let mut out = Vec::new();
-    if n.traced {
-        let glow = Stroke::new(2.5, TRACE_COLOR);
+    if let Some(color) = n.traced.color() {
+        let glow = Stroke::new(2.5, color);
         let r = rect.expand(2.5 * zoom.max(0.5));
         out.push(if n.kind == Some(NodeKind::Consumer) {
             Shape::circle_stroke(r.center(), r.width() / 2.0, glow)
@@ -415,10 +445,9 @@ fn edge_shapes(
         } else {
             0.6
         });
-    let (width, color) = if e.traced {
-        ((e.width * zoom).clamp(2.5, 12.0), TRACE_COLOR)
-    } else {
-        ((e.width * zoom).clamp(0.5, 12.0), color)
+    let (width, color) = match e.traced.color() {
+        Some(c) => ((e.width * zoom).clamp(2.5, 12.0), c),
+        None => ((e.width * zoom).clamp(0.5, 12.0), color),
     };
     let mut out = vec![Shape::line_segment([from, to], Stroke::new(width, color))];
     let d = (to - from).normalized();
@@ -590,9 +619,10 @@ struct Pane {
     screen: Vec<Pos2>,
     /// Each message dot drawn this frame, where (reused): a click on one follows it.
     hits: Vec<(Pos2, MsgId)>,
-    /// The nodes and edges the followed message crossed, and which trace they are of.
-    traced_nodes: Vec<bool>,
-    traced_edges: Vec<bool>,
+    /// When the followed message first reached each node and set out on each edge (None: it
+    /// never does), and which trace that is.
+    traced_nodes: Vec<Option<Nanos>>,
+    traced_edges: Vec<Option<Nanos>>,
     traced_of: Option<*const MessageTrace>,
 }
 
@@ -610,7 +640,7 @@ impl Pane {
                 kind: Some(*k),
                 width: 1.0,
                 frame: None,
-                traced: false,
+                traced: Traced::No,
             },
         );
         let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
@@ -631,8 +661,8 @@ impl Pane {
             .collect();
         Pane {
             hits: Vec::new(),
-            traced_nodes: vec![false; graph.node_count()],
-            traced_edges: vec![false; graph.edge_count()],
+            traced_nodes: vec![None; graph.node_count()],
+            traced_edges: vec![None; graph.edge_count()],
             traced_of: None,
             screen: Vec::new(),
             painted: Vec::new(),
@@ -1128,7 +1158,7 @@ impl Panes {
             if let Some(node) = pane.graph.node_mut(NodeIndex::new(ix)) {
                 let p = node.payload_mut();
                 p.highlight = highlight;
-                p.traced = pane.traced_nodes.get(ix).copied().unwrap_or(false);
+                p.traced = Traced::at(pane.traced_nodes.get(ix).copied().flatten(), now);
                 p.state = live.look;
                 p.fill = live.fill;
                 p.detail = live.detail;
@@ -1137,7 +1167,7 @@ impl Panes {
                 p.flash = flash;
             }
         }
-        pane.traffic(v);
+        pane.traffic(v, now);
     }
 
     /// The graph of pane `pi`: 1. placed for the pane's size when that changes, 2. drawn by
@@ -1272,21 +1302,22 @@ impl Panes {
 impl Pane {
     /// Light up the nodes and edges the followed message crossed in this variant (none: off).
     fn mark_traced(&mut self, vt: Option<&VariantTrace>) {
-        self.traced_nodes.fill(false);
-        self.traced_edges.fill(false);
+        self.traced_nodes.fill(None);
+        self.traced_edges.fill(None);
         let Some(vt) = vt else { return };
-        for n in vt.nodes() {
+        for (n, t) in vt.nodes() {
             if let Some(x) = self.traced_nodes.get_mut(n as usize) {
-                *x = true;
+                *x = Some(t);
             }
         }
-        for (a, b) in vt.crossed() {
+        for (a, b, t) in vt.crossed() {
             let e = self
                 .edge_of
                 .get(&(a, b))
                 .or_else(|| self.edge_of.get(&(b, a)));
             if let Some(x) = e.and_then(|&e| self.traced_edges.get_mut(e)) {
-                *x = true;
+                // An edge crossed both ways (a delivery, then its ack) lights up the first time.
+                *x = Some(x.map_or(t, |old| old.min(t)));
             }
         }
     }
@@ -1318,9 +1349,11 @@ impl Pane {
                 painter.circle_filled(c, 4.0, TRACE_COLOR);
             }
         }
-        if let Some(n) = w.last.filter(|_| w.on_wire.is_empty()) {
+        // A pin where it waits, while it has a future here (once done, the path says it all).
+        let waiting = vt.last_time().is_some_and(|t| now < t) && w.on_wire.is_empty();
+        if let Some(n) = w.last.filter(|_| waiting) {
             if let Some(c) = at(n) {
-                let pin = c - Vec2::new(0.0, half(n).y + 7.0);
+                let pin = c - Vec2::new(half(n).x + 7.0, 0.0);
                 painter.circle(pin, 5.0, TRACE_COLOR, Stroke::new(1.5, Color32::BLACK));
             }
         }
@@ -1328,8 +1361,17 @@ impl Pane {
         for e in vt.losses().filter(|e| e.time <= now) {
             let Some(c) = at(e.node) else { continue };
             let h = half(e.node);
-            let mark = c + Vec2::new(h.x + 4.0, -h.y - 4.0);
-            super::trace::cross(painter, mark, 6.0, Color32::from_rgb(230, 40, 40));
+            // Above its node's right corner, kept inside the pane (a producer sits at the top).
+            let room = painter.clip_rect().shrink(10.0);
+            let mark = (c + Vec2::new(h.x + 4.0, -h.y - 4.0)).clamp(room.min, room.max);
+            // A badge in the path's colour, so that it stands out from other losses' flashes.
+            painter.circle(
+                mark,
+                9.0,
+                Color32::from_gray(20),
+                Stroke::new(2.0, TRACE_COLOR),
+            );
+            super::trace::cross(painter, mark, 4.5, Color32::from_rgb(255, 70, 70));
             if pointer.is_some_and(|p| (p - mark).length() < 10.0) {
                 let id = egui::Id::new(("trace-loss", self.variant, e.node));
                 egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), id, mark).show(|ui| {
@@ -1368,7 +1410,7 @@ impl Pane {
     }
 
     /// Edge width follows traffic: messages on the edge now, smoothed over frames.
-    fn traffic(&mut self, v: &VariantSim) {
+    fn traffic(&mut self, v: &VariantSim, now: Nanos) {
         self.counts.iter_mut().for_each(|c| *c = 0);
         for f in v.in_flight() {
             if let Some(&e) = self
@@ -1390,7 +1432,8 @@ impl Pane {
                 .edge_mut(petgraph::stable_graph::EdgeIndex::new(e))
             {
                 edge.payload_mut().width = w;
-                edge.payload_mut().traced = self.traced_edges.get(e).copied().unwrap_or(false);
+                let first = self.traced_edges.get(e).copied().flatten();
+                edge.payload_mut().traced = Traced::at(first, now);
             }
         }
     }

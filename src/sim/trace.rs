@@ -278,12 +278,12 @@ pub struct Whereabouts {
 }
 
 impl VariantTrace {
-    /// The edges the message crossed, as (from, to), each once in the order first crossed: its
-    /// hops (sends, deliveries, acks) and each move inside a system, from the node it arrived
-    /// at to the place that stored it (a broker into a queue or a log).
+    /// The edges the message crossed, as (from, to, when it first set out on it), in that
+    /// order, each once: its hops (sends, deliveries, acks) and each move inside a system, from
+    /// the node it arrived at to the place that stored it (a broker into a queue or a log).
     #[must_use]
-    pub fn crossed(&self) -> Vec<(NodeId, NodeId)> {
-        let mut out = Vec::new();
+    pub fn crossed(&self) -> Vec<(NodeId, NodeId, Nanos)> {
+        let mut out: Vec<(NodeId, NodeId, Nanos)> = Vec::new();
         let mut arrived = None;
         for e in &self.events {
             let edge = match e.step {
@@ -294,24 +294,34 @@ impl VariantTrace {
                 Step::Noted(Note::Stored) => arrived.filter(|&a| a != e.node).map(|a| (a, e.node)),
                 _ => e.to.map(|to| (e.node, to)),
             };
-            if let Some(edge) = edge.filter(|x| !out.contains(x)) {
-                out.push(edge);
+            if let Some((a, b)) = edge {
+                if !out.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
+                    out.push((a, b, e.time));
+                }
             }
         }
         out
     }
 
-    /// Every node where something happened to the message, or a hop of it went.
+    /// Every node where something happened to the message, or a hop of it went, with when
+    /// that first happened (a hop's end: when it set out).
     #[must_use]
-    pub fn nodes(&self) -> Vec<NodeId> {
-        let mut out: Vec<NodeId> = self
-            .events
-            .iter()
-            .flat_map(|e| std::iter::once(e.node).chain(e.to))
-            .collect();
-        out.sort_unstable();
-        out.dedup();
+    pub fn nodes(&self) -> Vec<(NodeId, Nanos)> {
+        let mut out: Vec<(NodeId, Nanos)> = Vec::new();
+        for e in &self.events {
+            for n in std::iter::once(e.node).chain(e.to) {
+                if !out.iter().any(|&(x, _)| x == n) {
+                    out.push((n, e.time));
+                }
+            }
+        }
         out
+    }
+
+    /// The time of its last event here (None: it has none).
+    #[must_use]
+    pub fn last_time(&self) -> Option<Nanos> {
+        self.events.last().map(|e| e.time)
     }
 
     /// Where the message is at `t`, every hop taking `latency`.
