@@ -554,6 +554,41 @@ impl BrokerLabApp {
     }
 }
 
+impl BrokerLabApp {
+    /// The followed message: the one picked in the inspector, its timeline panel under the
+    /// panes, its path for the panes to light up.
+    fn follow_ui(&mut self, ui: &mut egui::Ui, l: Lang) {
+        if let Some(m) = self.inspector.take_chosen() {
+            self.follow.follow(m, &self.session, ui.ctx());
+        }
+        if self.follow.message().is_some() {
+            egui::Panel::bottom("trace").show(ui, |ui| {
+                self.follow.ui(ui, &mut self.session, &self.panes.shown, l);
+            });
+        }
+        self.panes.traced = self.follow.trace().cloned();
+    }
+
+    /// The panes, and what the learner did in them: a node to inspect, a message to follow,
+    /// a fault to inject.
+    fn panes_ui(&mut self, ui: &mut egui::Ui, l: Lang) {
+        if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
+            self.inspector.select(event);
+        }
+        if let Some(m) = self.panes.take_clicked_message() {
+            self.follow.follow(m, &self.session, ui.ctx());
+        }
+        if let Some(a) = self.panes.take_fault() {
+            match self.session.act(a) {
+                // A new consumer is a new node in every graph.
+                Ok(true) => self.panes = panes::Panes::new(&self.session),
+                Ok(false) => {}
+                Err(e) => self.toast(ui.ctx(), e.to_string(), true),
+            }
+        }
+    }
+}
+
 impl eframe::App for BrokerLabApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
@@ -609,9 +644,6 @@ impl eframe::App for BrokerLabApp {
             .show(ui, |ui| {
                 self.inspector.ui(ui, &mut self.session, &self.panes, l);
             });
-        if let Some(m) = self.inspector.take_chosen() {
-            self.follow.follow(m, &self.session, &ctx);
-        }
         egui::Panel::bottom("counters")
             .resizable(true)
             .default_size(300.0)
@@ -623,28 +655,8 @@ impl eframe::App for BrokerLabApp {
                     }
                 });
             });
-        if self.follow.message().is_some() {
-            egui::Panel::bottom("trace").show(ui, |ui| {
-                self.follow.ui(ui, &mut self.session, &self.panes.shown, l);
-            });
-        }
-        self.panes.traced = self.follow.trace().cloned();
-        egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
-                self.inspector.select(event);
-            }
-            if let Some(m) = self.panes.take_clicked_message() {
-                self.follow.follow(m, &self.session, &ctx);
-            }
-            if let Some(a) = self.panes.take_fault() {
-                match self.session.act(a) {
-                    // A new consumer is a new node in every graph.
-                    Ok(true) => self.panes = panes::Panes::new(&self.session),
-                    Ok(false) => {}
-                    Err(e) => self.toast(&ctx, e.to_string(), true),
-                }
-            }
-        });
+        self.follow_ui(ui, l);
+        egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui, l));
         self.files.dialog_ui(&ctx, l);
         if let Some(made) = self.importer.ui(&ctx, l) {
             self.imported(made);
