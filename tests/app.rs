@@ -617,3 +617,160 @@ fn explore_snapshot_a_changed_knob_with_the_files_values_beside() {
     ));
     h.snapshot("explore-use-cases-35s-latency-5ms");
 }
+
+/// Frames until the followed message's trace is computed (it runs on a thread).
+fn until_traced(h: &mut Harness<'_, BrokerLabApp>) {
+    for _ in 0..1200 {
+        h.run_steps(1);
+        if h.state().follow.trace().is_some() {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the trace was not computed in time");
+}
+
+#[test]
+fn clicking_a_dot_follows_its_message_in_every_variant() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(25.0));
+    h.run_steps(3);
+    // The first dot clear of every node: a node under the pointer takes the click.
+    let first_dot = |h: &Harness<'_, BrokerLabApp>| {
+        let panes = &h.state().panes;
+        let nodes = h.state().session.sim().variants[0]
+            .topology
+            .graph
+            .node_count();
+        let clear = |p: egui::Pos2| {
+            (0..nodes)
+                .filter_map(|n| panes.node_screen_pos(0, u32::try_from(n).unwrap_or(0)))
+                .map(|q| (q - p).length())
+                .fold(f32::INFINITY, f32::min)
+        };
+        panes
+            .dots_drawn(0)
+            .iter()
+            .copied()
+            .find(|d| clear(d.0) > 16.0)
+            .unwrap_or_else(|| panic!("the Pub/Sub pane draws messages at 25 s"))
+    };
+    // The pointer over a pane makes it interactive, which may place the graph anew: aim again.
+    h.hover_at(first_dot(&h).0);
+    h.run_steps(2);
+    let (pos, m) = first_dot(&h);
+    h.hover_at(pos);
+    h.run_steps(1);
+    assert_eq!(first_dot(&h), (pos, m), "the dots stand still while paused");
+    let near: Vec<u32> = h
+        .state()
+        .panes
+        .dots_drawn(0)
+        .iter()
+        .filter(|(p, _)| (*p - pos).length() < 6.0)
+        .map(|(_, m)| m.0)
+        .collect();
+    h.get_by_label_contains("click to follow it");
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    until_traced(&mut h);
+    let t = h
+        .state()
+        .follow
+        .trace()
+        .cloned()
+        .unwrap_or_else(|| panic!("traced"));
+    assert!(
+        near.contains(&t.message.id),
+        "a message under the pointer: {near:?}"
+    );
+    assert_eq!(t.variants.len(), 3);
+    for v in &t.variants {
+        assert!(v.events.len() >= 3, "{}: {:?}", v.name, v.events);
+        assert_eq!(v.events[0].what, "produced");
+    }
+    h.get_by_label_contains(&format!("Message #{}: ", t.message.id));
+    // N steps the playhead to the message's next event (from just before it was made: a dot
+    // drawn at 25 s may be a message already processed, fading out).
+    h.state_mut().session.seek(t.message.created - 1);
+    h.run_steps(2);
+    let before = h.state().session.now();
+    h.key_press(Key::N);
+    h.run_steps(2);
+    let next = t.next_after(before);
+    assert_eq!(next, Some(t.message.created));
+    assert_eq!(Some(h.state().session.now()), next);
+    h.key_press(Key::N);
+    h.run_steps(2);
+    assert!(
+        h.state().session.now() > t.message.created,
+        "and on to the one after"
+    );
+}
+
+#[test]
+fn picking_a_lost_message_in_the_inspector_follows_it_to_where_it_died() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(25.0));
+    h.run_steps(3);
+    h.get_by_label("Lost lately");
+    let lost = h.get_all_by_label_contains(" · redis-pubsub · ").next();
+    lost.unwrap_or_else(|| panic!("Pub/Sub lost messages lately"))
+        .click();
+    until_traced(&mut h);
+    let t = h
+        .state()
+        .follow
+        .trace()
+        .cloned()
+        .unwrap_or_else(|| panic!("traced"));
+    let pubsub = &t.variants[0];
+    assert_eq!(pubsub.name, "redis-pubsub");
+    let died = pubsub
+        .losses()
+        .next()
+        .unwrap_or_else(|| panic!("{pubsub:?}"));
+    assert_eq!(died.detail.as_deref(), Some("subscriber-offline"));
+    assert!(t.variants.iter().all(|v| !v.events.is_empty()));
+    // Shift+N steps back to its previous event.
+    let now = h.state().session.now();
+    h.key_press_modifiers(egui::Modifiers::SHIFT, Key::N);
+    h.run_steps(2);
+    assert_eq!(Some(h.state().session.now()), t.previous_before(now));
+}
+
+/// A message logs sent at 22.15 s of use-cases, while log-indexer is down (20 s to 25 s):
+/// point to point, the channel and Pub/Sub lose it, RabbitMQ's queue and Kafka's log keep it.
+#[test]
+fn main_window_snapshot_use_cases_five_panes_following_a_message() {
+    let mut h = harness_sized("use-cases", Prefs::default(), [1600.0, 900.0]);
+    h.state_mut().session.seek(secs(24.0));
+    h.run_steps(2);
+    let ctx = h.ctx.clone();
+    let app = h.state_mut();
+    app.follow
+        .follow(brokerlab::engine::MsgId(10100), &app.session, &ctx);
+    until_traced(&mut h);
+    h.run_steps(4);
+    let t = h
+        .state()
+        .follow
+        .trace()
+        .cloned()
+        .unwrap_or_else(|| panic!("traced"));
+    let lost: Vec<&str> = t
+        .variants
+        .iter()
+        .filter(|v| v.losses().next().is_some())
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(lost, ["point-to-point", "ipc-channel", "redis-pubsub"]);
+    h.snapshot("main-use-cases-24s-five-panes-following-message-10100");
+}

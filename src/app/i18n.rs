@@ -277,6 +277,30 @@ pub const KO: &[(&str, &str)] = &[
     ("Undo a knob change or an edit", "손잡이 변경이나 편집 되돌리기"),
     ("Save the scenario (a built-in one as a new file)", "시나리오 저장 (내장 시나리오는 새 파일로)"),
     ("Save the scenario as a new file", "시나리오를 새 파일로 저장"),
+    // following one message (trace.rs, panes, inspector)
+    ("Following message", "메시지 따라가는 중"),
+    ("Message", "메시지"),
+    ("made at", "생성 시각"),
+    ("previous event", "이전 이벤트"),
+    ("next event", "다음 이벤트"),
+    ("The followed message's previous event (Shift+N)", "따라가는 메시지의 이전 이벤트로 (Shift+N)"),
+    ("The followed message's next event (N)", "따라가는 메시지의 다음 이벤트로 (N)"),
+    ("Stop following", "따라가기 멈춤"),
+    ("Stop following this message", "이 메시지 따라가기를 멈춥니다"),
+    ("Click to move the playhead there", "클릭하면 재생 위치를 그 시점으로 옮깁니다"),
+    ("no group expected it", "기다리는 그룹이 없었음"),
+    ("Lost for", "유실된 그룹:"),
+    ("click to follow it", "클릭하면 따라갑니다"),
+    ("Follow a message", "메시지 따라가기"),
+    ("Follow", "따라가기"),
+    ("Follow the message with this number: the N-th produced, from 0", "이 번호의 메시지를 따라갑니다: 0부터 세어 N번째로 생성된 메시지"),
+    ("Or click a moving dot in a pane, or pick one:", "또는 창에서 움직이는 점을 클릭하거나, 아래에서 고르세요:"),
+    ("Just sent", "방금 보낸 메시지"),
+    ("Lost lately", "최근 유실된 메시지"),
+    ("Duplicated lately", "최근 중복 처리된 메시지"),
+    ("Step to the followed message's next / previous event", "따라가는 메시지의 다음 / 이전 이벤트로"),
+    ("Click a moving dot (or pick a message in the inspector) to follow it: its path lights up in every pane, its events line up below them, N and Shift+N step through them.",
+     "움직이는 점을 클릭하면(또는 인스펙터에서 메시지를 고르면) 그 메시지를 따라갑니다: 모든 창에서 지나간 경로가 빛나고, 창 아래에 이벤트가 시간순으로 늘어서며, N과 Shift+N으로 이벤트를 하나씩 오갑니다."),
 ];
 
 #[cfg(test)]
@@ -316,6 +340,7 @@ mod tests {
             include_str!("knobs.rs"),
             include_str!("editor.rs"),
             include_str!("explore.rs"),
+            include_str!("trace.rs"),
         ];
         let mut wanted: Vec<String> = sources.iter().flat_map(|s| asked(s)).collect();
         assert!(

@@ -6,21 +6,34 @@ use super::i18n::tr;
 use super::panes::{Panes, Picked};
 use super::session::Session;
 use crate::engine::state::ModelState;
-use crate::scenario::{to_secs, Lang};
+use crate::engine::{MsgId, MsgRef};
+use crate::scenario::{to_secs, Lang, Nanos};
+use crate::sim::VariantSim;
 use crate::topology::NodeKind;
 use eframe::egui;
 
 #[derive(Default)]
 pub struct Inspector {
     picked: Option<Picked>,
+    /// The number typed in "Follow a message", and a message chosen to follow.
+    follow_id: u32,
+    chosen: Option<MsgId>,
 }
+
+/// Messages a list offers to follow, newest first, at most this many.
+const LISTED: usize = 5;
 
 impl Inspector {
     pub fn select(&mut self, p: Picked) {
         self.picked = Some(p);
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session, _panes: &Panes, l: Lang) {
+    /// A message the learner chose to follow since the last call.
+    pub fn take_chosen(&mut self) -> Option<MsgId> {
+        self.chosen.take()
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, s: &mut Session, panes: &Panes, l: Lang) {
         ui.heading(tr(l, "Inspector"));
         egui::ScrollArea::vertical()
             .id_salt("inspector")
@@ -57,6 +70,8 @@ impl Inspector {
                             ));
                         }
                     }
+                    ui.separator();
+                    self.follow_ui(ui, s, &panes.shown, l);
                     return;
                 };
                 let v = &s.sim().variants[p.variant];
@@ -195,8 +210,131 @@ impl Inspector {
                 if ui.button(tr(l, "Close")).clicked() {
                     self.picked = None;
                 }
+                // Below the node's state: what the learner clicked comes first.
+                ui.separator();
+                self.follow_ui(ui, s, &panes.shown, l);
             });
     }
+}
+
+impl Inspector {
+    /// Follow a message: type its number, or pick one just sent, lost or duplicated in the
+    /// variants shown.
+    fn follow_ui(&mut self, ui: &mut egui::Ui, s: &Session, shown: &[usize], l: Lang) {
+        egui::CollapsingHeader::new(tr(l, "Follow a message"))
+            .default_open(true)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label("#");
+                    ui.add(egui::DragValue::new(&mut self.follow_id));
+                    if ui
+                        .button(tr(l, "Follow"))
+                        .on_hover_text(tr(
+                            l,
+                            "Follow the message with this number: the N-th produced, from 0",
+                        ))
+                        .clicked()
+                    {
+                        self.chosen = Some(MsgId(self.follow_id));
+                    }
+                });
+                ui.weak(tr(l, "Or click a moving dot in a pane, or pick one:"));
+                let lists = [
+                    (tr(l, "Just sent"), just_sent(s, shown)),
+                    (tr(l, "Lost lately"), lost_lately(s, shown)),
+                    (tr(l, "Duplicated lately"), duplicated_lately(s, shown)),
+                ];
+                for (title, items) in lists {
+                    if items.is_empty() {
+                        continue;
+                    }
+                    ui.strong(title);
+                    for (m, label) in items {
+                        if ui.selectable_label(false, label).clicked() {
+                            self.follow_id = m.0;
+                            self.chosen = Some(m);
+                        }
+                    }
+                }
+            });
+    }
+}
+
+/// A message and how a list names it.
+type Listed = (MsgId, String);
+
+/// `#id topic`, then what the list adds.
+fn listed(s: &Session, v: &VariantSim, m: MsgRef, rest: &str) -> Listed {
+    let topic = s.scenario().topic_name(v.info(m).topic);
+    (m.id, format!("#{} {topic}{rest}", m.id))
+}
+
+/// The last messages on the wire of the first variant shown.
+fn just_sent(s: &Session, shown: &[usize]) -> Vec<Listed> {
+    let Some(v) = shown.first().and_then(|&i| s.sim().variants.get(i)) else {
+        return Vec::new();
+    };
+    let hops: Vec<_> = v.recent_hops().collect();
+    let mut out: Vec<Listed> = Vec::new();
+    for h in hops.iter().rev() {
+        if out.len() == LISTED {
+            break;
+        }
+        if !out.iter().any(|(m, _)| *m == h.msg.id) {
+            out.push(listed(s, v, h.msg, ""));
+        }
+    }
+    out
+}
+
+/// `(time, variant, node, message)` marks of the variants shown, newest first, one a message.
+fn newest(
+    s: &Session,
+    shown: &[usize],
+    marks: impl Fn(&VariantSim) -> Vec<(Nanos, u32, MsgRef)>,
+) -> Vec<Listed> {
+    let mut all: Vec<(Nanos, usize, u32, MsgRef)> = shown
+        .iter()
+        .filter_map(|&i| Some((i, s.sim().variants.get(i)?)))
+        .flat_map(|(i, v)| marks(v).into_iter().map(move |(t, n, m)| (t, i, n, m)))
+        .collect();
+    all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut out: Vec<Listed> = Vec::new();
+    for (t, i, node, m) in all {
+        if out.len() == LISTED {
+            break;
+        }
+        if out.iter().any(|(x, _)| *x == m.id) {
+            continue;
+        }
+        let v = &s.sim().variants[i];
+        let rest = format!(
+            " · {} · {} · {:.3} s",
+            v.name(),
+            v.topology.node(node).name,
+            to_secs(t)
+        );
+        out.push(listed(s, v, m, &rest));
+    }
+    out
+}
+
+fn lost_lately(s: &Session, shown: &[usize]) -> Vec<Listed> {
+    newest(s, shown, |v| {
+        v.recent_losses()
+            .iter()
+            .map(|f| (f.at, f.node, f.msg))
+            .collect()
+    })
+}
+
+fn duplicated_lately(s: &Session, shown: &[usize]) -> Vec<Listed> {
+    newest(s, shown, |v| {
+        v.recent_duplicates()
+            .iter()
+            .map(|d| (d.at, d.node, d.msg))
+            .collect()
+    })
 }
 
 fn grid(ui: &mut egui::Ui, rows: &[(&str, String)]) {

@@ -27,6 +27,7 @@ mod lesson;
 pub mod panes;
 mod plots;
 pub mod session;
+mod trace;
 mod transport;
 
 use crate::scenario::{Lang, Scenario};
@@ -46,6 +47,10 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("+ / −", "Faster / slower"),
     ("R", "Reset to 0 s"),
     ("F", "Fit the graphs to their panes"),
+    (
+        "N / Shift+N",
+        "Step to the followed message's next / previous event",
+    ),
     ("Ctrl+O", "Open a scenario file"),
     ("Ctrl+Z", "Undo a knob change or an edit"),
     ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
@@ -102,6 +107,8 @@ pub struct BrokerLabApp {
     pub session: Session,
     pub panes: panes::Panes,
     inspector: inspector::Inspector,
+    /// The message followed (clicked or picked) and its trace.
+    pub follow: trace::Follow,
     pub lesson: lesson::LessonPlayer,
     files: files::Files,
     importer: import::Importer,
@@ -159,6 +166,7 @@ impl BrokerLabApp {
             panes,
             session,
             inspector: inspector::Inspector::default(),
+            follow: trace::Follow::default(),
             lesson: lesson::LessonPlayer::default(),
             files,
             importer: import::Importer::default(),
@@ -234,6 +242,7 @@ impl BrokerLabApp {
         self.inspector = inspector::Inspector::default();
         self.explore = explore::Explore::new(&self.session);
         self.knobs = knobs::Knobs::default();
+        self.follow.stop();
         self.files.watch(ctx, path.as_deref());
         self.load_error = None;
     }
@@ -324,6 +333,21 @@ impl BrokerLabApp {
         }
         if pressed(Key::F) {
             self.panes.fit_all();
+        }
+        // N steps the followed message forward, Shift+N back (the key event says the modifier).
+        let n = ctx.input(|i| {
+            i.events.iter().find_map(|e| match e {
+                egui::Event::Key {
+                    key: Key::N,
+                    pressed: true,
+                    modifiers,
+                    ..
+                } => Some(modifiers.shift),
+                _ => None,
+            })
+        });
+        if let Some(back) = n {
+            self.follow.step(&mut self.session, !back);
         }
         if pressed(Key::F1) {
             self.show_help = !self.show_help;
@@ -662,8 +686,50 @@ impl BrokerLabApp {
             ui.separator();
             ui.label(tr(l, "Click a node to inspect it; right-click it to inject a fault. Drag nodes; drag the background to pan; Ctrl + scroll to zoom. Drop a .toml file on the window to open it."));
             ui.label(tr(l, "Drop study notes (.md) on the window, or use File > Import Mermaid…, to turn one of their Mermaid flowcharts into a scenario."));
+            ui.label(tr(l, "Click a moving dot (or pick a message in the inspector) to follow it: its path lights up in every pane, its events line up below them, N and Shift+N step through them."));
         });
         self.show_help = open;
+    }
+}
+
+impl BrokerLabApp {
+    /// The followed message: the one picked in the inspector, its timeline panel under the
+    /// panes, its path for the panes to light up.
+    fn follow_ui(&mut self, ui: &mut egui::Ui, l: Lang) {
+        if let Some(m) = self.inspector.take_chosen() {
+            self.follow.follow(m, &self.session, ui.ctx());
+        }
+        if self.follow.message().is_some() {
+            egui::Panel::bottom("trace").show(ui, |ui| {
+                self.follow.ui(ui, &mut self.session, &self.panes.shown, l);
+            });
+        }
+        self.panes.traced = self.follow.trace().cloned();
+    }
+
+    /// The panes, and what the learner did in them: a node to inspect, a message to follow,
+    /// a fault to inject.
+    fn panes_ui(&mut self, ui: &mut egui::Ui, l: Lang) {
+        if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
+            self.inspector.select(event);
+            self.side = Side::Inspector;
+        }
+        if let Some(m) = self.panes.take_clicked_message() {
+            self.follow.follow(m, &self.session, ui.ctx());
+        }
+        if let Some(a) = self.panes.take_fault() {
+            let acted = a.clone();
+            match self.session.act(a) {
+                Ok(new_node) => {
+                    self.explore.acted(&self.session, &acted);
+                    // A new consumer is a new node in every graph.
+                    if new_node {
+                        self.panes = panes::Panes::new(&self.session);
+                    }
+                }
+                Err(e) => self.toast(ui.ctx(), e.to_string(), true),
+            }
+        }
     }
 }
 
@@ -674,6 +740,7 @@ impl eframe::App for BrokerLabApp {
         self.explore_frame(&ctx);
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
         self.session.play_for(dt);
+        self.follow.poll(&self.session, &ctx);
         self.prefs.speed = self.session.speed;
         let l = self.prefs.lang;
 
@@ -732,25 +799,8 @@ impl eframe::App for BrokerLabApp {
                     }
                 });
             });
-        egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(event) = self.panes.ui(ui, &mut self.session, l) {
-                self.inspector.select(event);
-                self.side = Side::Inspector;
-            }
-            if let Some(a) = self.panes.take_fault() {
-                let acted = a.clone();
-                match self.session.act(a) {
-                    Ok(new_node) => {
-                        self.explore.acted(&self.session, &acted);
-                        // A new consumer is a new node in every graph.
-                        if new_node {
-                            self.panes = panes::Panes::new(&self.session);
-                        }
-                    }
-                    Err(e) => self.toast(&ctx, e.to_string(), true),
-                }
-            }
-        });
+        self.follow_ui(ui, l);
+        egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui, l));
         self.files.dialog_ui(&ctx, l);
         if let Some(made) = self.importer.ui(&ctx, l) {
             self.imported(made);

@@ -9,13 +9,15 @@
 use super::i18n::tr;
 use super::session::Action;
 use super::session::Session;
+use super::trace::TRACE_COLOR;
 use crate::engine::state::ModelState;
 use crate::engine::Snapshot;
-use crate::engine::{Command, ConsumerId, Endpoint, Leg, ProducerId, Status};
+use crate::engine::{Command, ConsumerId, Endpoint, Leg, MsgId, ProducerId, Status};
 use crate::report::Measured;
 use crate::scenario::{secs, to_secs, Consumer, Lang, Nanos, ServiceDist, TopicId};
+use crate::sim::trace::{MessageTrace, VariantTrace};
 use crate::sim::VariantSim;
-use crate::topology::{place, EdgeKind, NodeKind, Topology};
+use crate::topology::{place, EdgeKind, NodeId, NodeKind, Topology};
 use eframe::egui::{self, Color32, Pos2, Rect, Shape, Stroke, Vec2};
 use egui_graphs::{
     DisplayEdge, DisplayNode, DrawContext, EdgeProps, GraphView, Layout, LayoutState,
@@ -24,6 +26,7 @@ use egui_graphs::{
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 use petgraph::Directed;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Live look of one node, refreshed from the engine every frame.
 #[derive(Clone, Debug, Default)]
@@ -51,6 +54,38 @@ pub struct VisNode {
     pub flash: f32,
     /// The lesson step points at this node.
     pub highlight: bool,
+    /// Whether the followed message went (or will go) through this node.
+    pub traced: Traced,
+}
+
+/// How a node or edge lies on the followed message's path, at the instant shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Traced {
+    #[default]
+    No,
+    /// Later in its life: drawn faint.
+    Ahead,
+    /// Already crossed.
+    Crossed,
+}
+
+impl Traced {
+    /// On the path since `first` (None: never), seen at `now`.
+    fn at(first: Option<Nanos>, now: Nanos) -> Traced {
+        match first {
+            None => Traced::No,
+            Some(t) if t <= now => Traced::Crossed,
+            Some(_) => Traced::Ahead,
+        }
+    }
+    /// The path's colour for it (None: not on the path).
+    fn color(self) -> Option<Color32> {
+        match self {
+            Traced::No => None,
+            Traced::Ahead => Some(TRACE_COLOR.gamma_multiply(0.35)),
+            Traced::Crossed => Some(TRACE_COLOR),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,6 +105,8 @@ pub struct VisEdge {
     /// The part of the canvas the pane shows when fitted (the placement's frame): egui_graphs
     /// fits the graph's bounds, and every edge says the frame belongs to them.
     pub frame: Option<Rect>,
+    /// Whether the followed message crossed (or will cross) this edge.
+    pub traced: Traced,
 }
 
 type Graph = egui_graphs::Graph<VisNode, VisEdge, Directed, u32, NodeShape, EdgeShape>;
@@ -232,9 +269,19 @@ fn lane_shapes(n: &VisNode, rect: Rect, zoom: f32, dark: bool) -> Vec<Shape> {
     out
 }
 
-/// A cross on a node that is down, a ring on a highlighted one, a red flash where a loss was.
+/// A cross on a node that is down, a ring on a highlighted one, a red flash where a loss was,
+/// a glow on one the followed message went through.
 fn mark_shapes(n: &VisNode, rect: Rect, zoom: f32) -> Vec<Shape> {
     let mut out = Vec::new();
+    if let Some(color) = n.traced.color() {
+        let glow = Stroke::new(2.5, color);
+        let r = rect.expand(2.5 * zoom.max(0.5));
+        out.push(if n.kind == Some(NodeKind::Consumer) {
+            Shape::circle_stroke(r.center(), r.width() / 2.0, glow)
+        } else {
+            Shape::rect_stroke(r, 4.0 * zoom, glow, egui::StrokeKind::Outside)
+        });
+    }
     if n.state == Look::Down {
         let r = rect.shrink(rect.height().min(rect.width()) * 0.15);
         let white = Stroke::new(2.0, Color32::WHITE);
@@ -398,7 +445,10 @@ fn edge_shapes(
         } else {
             0.6
         });
-    let width = (e.width * zoom).clamp(0.5, 12.0);
+    let (width, color) = match e.traced.color() {
+        Some(c) => ((e.width * zoom).clamp(2.5, 12.0), c),
+        None => ((e.width * zoom).clamp(0.5, 12.0), color),
+    };
     let mut out = vec![Shape::line_segment([from, to], Stroke::new(width, color))];
     let d = (to - from).normalized();
     let tip = 7.0 * zoom.clamp(0.5, 1.5);
@@ -567,6 +617,13 @@ struct Pane {
     painted: Vec<u16>,
     /// Each node's screen position this frame (reused).
     screen: Vec<Pos2>,
+    /// Each message dot drawn this frame, where (reused): a click on one follows it.
+    hits: Vec<(Pos2, MsgId)>,
+    /// When the followed message first reached each node and set out on each edge (None: it
+    /// never does), and which trace that is.
+    traced_nodes: Vec<Option<Nanos>>,
+    traced_edges: Vec<Option<Nanos>>,
+    traced_of: Option<*const MessageTrace>,
 }
 
 impl Pane {
@@ -583,6 +640,7 @@ impl Pane {
                 kind: Some(*k),
                 width: 1.0,
                 frame: None,
+                traced: Traced::No,
             },
         );
         let mut graph: Graph = egui_graphs::to_graph_custom(&g, |_n| {}, |_e| {});
@@ -602,6 +660,10 @@ impl Pane {
             })
             .collect();
         Pane {
+            hits: Vec::new(),
+            traced_nodes: vec![None; graph.node_count()],
+            traced_edges: vec![None; graph.edge_count()],
+            traced_of: None,
             screen: Vec::new(),
             painted: Vec::new(),
             last_size: Vec2::ZERO,
@@ -838,6 +900,10 @@ pub struct Panes {
     highlighted: Vec<String>,
     /// The zoom of the most crowded pane shown: every pane is drawn at it.
     common_zoom: f32,
+    /// The followed message's trace: its path lights up in every pane.
+    pub traced: Option<Arc<MessageTrace>>,
+    /// A message dot the learner clicked, to follow.
+    clicked_message: Option<MsgId>,
 }
 
 pub const MAX_SHOWN: usize = 5;
@@ -872,7 +938,23 @@ impl Panes {
             fault: None,
             highlighted: Vec::new(),
             common_zoom: place::MAX_ZOOM,
+            traced: None,
+            clicked_message: None,
         }
+    }
+
+    /// A message dot the learner clicked since the last call.
+    pub fn take_clicked_message(&mut self) -> Option<MsgId> {
+        self.clicked_message.take()
+    }
+
+    /// The message dots pane `variant` drew in the last frame, with their screen positions.
+    #[must_use]
+    pub fn dots_drawn(&self, variant: usize) -> &[(Pos2, MsgId)] {
+        self.panes
+            .iter()
+            .find(|p| p.variant == variant)
+            .map_or(&[], |p| &p.hits)
     }
 
     /// Show these variants (indexes into the simulation's variants), at most five.
@@ -1043,6 +1125,12 @@ impl Panes {
     /// Copy the engine's live state into the graph's node and edge payloads.
     fn refresh(&mut self, pi: usize, v: &VariantSim, snap: &Snapshot, speed: f64) {
         let pane = &mut self.panes[pi];
+        let traced = self.traced.as_ref().map(Arc::as_ptr);
+        if pane.traced_of != traced {
+            let vt = self.traced.as_deref().and_then(|t| t.of_variant(v.index));
+            pane.mark_traced(vt);
+            pane.traced_of = traced;
+        }
         let state: &ModelState = &snap.model;
         let now = snap.now;
         let topo = &v.topology;
@@ -1070,6 +1158,7 @@ impl Panes {
             if let Some(node) = pane.graph.node_mut(NodeIndex::new(ix)) {
                 let p = node.payload_mut();
                 p.highlight = highlight;
+                p.traced = Traced::at(pane.traced_nodes.get(ix).copied().flatten(), now);
                 p.state = live.look;
                 p.fill = live.fill;
                 p.detail = live.detail;
@@ -1078,7 +1167,7 @@ impl Panes {
                 p.flash = flash;
             }
         }
-        pane.traffic(v);
+        pane.traffic(v, now);
     }
 
     /// The graph of pane `pi`: 1. placed for the pane's size when that changes, 2. drawn by
@@ -1123,7 +1212,19 @@ impl Panes {
         let painter = ui.painter_at(rect);
         painter.add(pane.dots(v, snap, s.speed, rect, meta.zoom));
         painter.extend(pane.texts(meta.zoom, ui.visuals(), ui.ctx()));
-        picked
+        if let Some(vt) = self.traced.as_deref().and_then(|t| t.of_variant(v.index)) {
+            let pane = &self.panes[pi];
+            let when = (snap.now, s.scenario().latency);
+            pane.trace_overlay(ui, &painter, vt, when, meta.zoom, l);
+        }
+        match self.panes[pi].dot_ui(ui, rect, l) {
+            // A click on a dot follows the message; the node under it is not picked.
+            Some(m) => {
+                self.clicked_message = Some(m);
+                None
+            }
+            None => picked,
+        }
     }
 
     /// egui_graphs' view of pane `pi`: dragging, clicking, hover, zoom and pan, the fit, the
@@ -1199,8 +1300,121 @@ impl Panes {
 }
 
 impl Pane {
+    /// Light up the nodes and edges the followed message crossed in this variant (none: off).
+    fn mark_traced(&mut self, vt: Option<&VariantTrace>) {
+        self.traced_nodes.fill(None);
+        self.traced_edges.fill(None);
+        let Some(vt) = vt else { return };
+        for (n, t) in vt.nodes() {
+            if let Some(x) = self.traced_nodes.get_mut(n as usize) {
+                *x = Some(t);
+            }
+        }
+        for (a, b, t) in vt.crossed() {
+            let e = self
+                .edge_of
+                .get(&(a, b))
+                .or_else(|| self.edge_of.get(&(b, a)));
+            if let Some(x) = e.and_then(|&e| self.traced_edges.get_mut(e)) {
+                // An edge crossed both ways (a delivery, then its ack) lights up the first time.
+                *x = Some(x.map_or(t, |old| old.min(t)));
+            }
+        }
+    }
+
+    /// Where the followed message is now (a ring on the wire, or a pin on the node of its last
+    /// event) and a cross where a delivery of it was lost, with the reason on hover.
+    fn trace_overlay(
+        &self,
+        ui: &egui::Ui,
+        painter: &egui::Painter,
+        vt: &VariantTrace,
+        (now, latency): (Nanos, Nanos),
+        zoom: f32,
+        l: Lang,
+    ) {
+        let at = |n: NodeId| self.screen.get(n as usize).copied();
+        let half = |n: NodeId| {
+            self.graph
+                .node(NodeIndex::new(n as usize))
+                .map_or(Vec2::splat(10.0), |x| half_size(x.payload()))
+                * zoom
+        };
+        let w = vt.at_time(now, latency);
+        let ring = Stroke::new(2.5, TRACE_COLOR);
+        for &(a, b, done) in &w.on_wire {
+            if let (Some(pa), Some(pb)) = (at(a), at(b)) {
+                let c = pa + (pb - pa) * done.clamp(0.0, 1.0);
+                painter.circle_stroke(c, 8.0, ring);
+                painter.circle_filled(c, 4.0, TRACE_COLOR);
+            }
+        }
+        // A pin where it waits, while it has a future here (once done, the path says it all).
+        let waiting = vt.last_time().is_some_and(|t| now < t) && w.on_wire.is_empty();
+        if let Some(n) = w.last.filter(|_| waiting) {
+            if let Some(c) = at(n) {
+                let pin = c - Vec2::new(half(n).x + 7.0, 0.0);
+                painter.circle(pin, 5.0, TRACE_COLOR, Stroke::new(1.5, Color32::BLACK));
+            }
+        }
+        let pointer = ui.input(|i| i.pointer.hover_pos());
+        for e in vt.losses().filter(|e| e.time <= now) {
+            let Some(c) = at(e.node) else { continue };
+            let h = half(e.node);
+            // Above its node's right corner, kept inside the pane (a producer sits at the top).
+            let room = painter.clip_rect().shrink(10.0);
+            let mark = (c + Vec2::new(h.x + 4.0, -h.y - 4.0)).clamp(room.min, room.max);
+            // A badge in the path's colour, so that it stands out from other losses' flashes.
+            painter.circle(
+                mark,
+                9.0,
+                Color32::from_gray(20),
+                Stroke::new(2.0, TRACE_COLOR),
+            );
+            super::trace::cross(painter, mark, 4.5, Color32::from_rgb(255, 70, 70));
+            if pointer.is_some_and(|p| (p - mark).length() < 10.0) {
+                let id = egui::Id::new(("trace-loss", self.variant, e.node));
+                egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), id, mark).show(|ui| {
+                    let group = e.group.as_deref().unwrap_or_default();
+                    let why = e.detail.as_deref().unwrap_or_default();
+                    ui.strong(format!("{} {group}: {why}", tr(l, "Lost for")));
+                    ui.label(format!("{} · {:.6} s", e.at, e.t_s));
+                });
+            }
+        }
+    }
+
+    /// A ring and a tip on the dot under the pointer; returns its message when clicked.
+    fn dot_ui(&self, ui: &egui::Ui, rect: Rect, l: Lang) -> Option<MsgId> {
+        // A node under the pointer takes the click: dots leave from a node's centre.
+        if self.graph.hovered_node().is_some() {
+            return None;
+        }
+        let p = ui
+            .input(|i| i.pointer.hover_pos())
+            .filter(|p| rect.contains(*p))?;
+        let (pos, m) = self
+            .hits
+            .iter()
+            .map(|&(q, m)| ((q - p).length(), q, m))
+            .filter(|&(d, _, _)| d < 6.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, q, m)| (q, m))?;
+        ui.painter_at(rect)
+            .circle_stroke(pos, 7.0, Stroke::new(1.5, TRACE_COLOR));
+        let id = egui::Id::new(("dot", self.variant));
+        egui::Tooltip::always_open(ui.ctx().clone(), ui.layer_id(), id, pos).show(|ui| {
+            ui.label(format!(
+                "{} #{m}: {}",
+                tr(l, "Message"),
+                tr(l, "click to follow it")
+            ));
+        });
+        ui.input(|i| i.pointer.primary_clicked()).then_some(m)
+    }
+
     /// Edge width follows traffic: messages on the edge now, smoothed over frames.
-    fn traffic(&mut self, v: &VariantSim) {
+    fn traffic(&mut self, v: &VariantSim, now: Nanos) {
         self.counts.iter_mut().for_each(|c| *c = 0);
         for f in v.in_flight() {
             if let Some(&e) = self
@@ -1222,6 +1436,8 @@ impl Pane {
                 .edge_mut(petgraph::stable_graph::EdgeIndex::new(e))
             {
                 edge.payload_mut().width = w;
+                let first = self.traced_edges.get(e).copied().flatten();
+                edge.payload_mut().traced = Traced::at(first, now);
             }
         }
     }
@@ -1303,6 +1519,7 @@ impl Pane {
         mesh.reserve_vertices(4 * MAX_DOTS.min(8192));
         mesh.reserve_triangles(2 * MAX_DOTS.min(8192));
         let screen = &self.screen;
+        self.hits.clear();
         for f in v.in_flight().chain(finished).take(MAX_DOTS) {
             let (Some(&a), Some(&b)) = (screen.get(f.from as usize), screen.get(f.to as usize))
             else {
@@ -1335,6 +1552,7 @@ impl Pane {
                 radius
             };
             mesh.add_colored_rect(Rect::from_center_size(c, Vec2::splat(2.0 * r)), color);
+            self.hits.push((c, f.msg.id));
         }
         Shape::mesh(mesh)
     }

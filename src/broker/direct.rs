@@ -18,11 +18,11 @@
 //! message loses it (no ack, no resend).
 
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
-    World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
+    Tags, World,
 };
 use crate::metrics::LossReason;
-use crate::scenario::DirectOptions;
+use crate::scenario::{to_secs, DirectOptions};
 use crate::topology::NodeId;
 
 /// What the direct model puts on its hops and timers.
@@ -149,6 +149,14 @@ impl Direct {
                 }
             };
             p.schedule(at, Retry { slot });
+            let (node, max) = (p.producer_node(m), self.opts.max_retries);
+            p.note_for(m, g, node, Note::Held, |_| {
+                format!(
+                    "retry buffer: try {} of {max} at {:.3} s",
+                    attempt + 1,
+                    to_secs(at)
+                )
+            });
             return true;
         }
         let reason = if self.opts.retry {

@@ -20,7 +20,8 @@
 use super::RoundRobin;
 use crate::engine::state::{ChannelState, ModelState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Port, Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Port, Release, Tags,
+    World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::ChannelOptions;
@@ -145,6 +146,10 @@ impl BrokerModel for IpcChannel {
         }
         if !self.blocked.is_empty() || self.buffer.len() + self.sending >= self.capacity {
             self.blocked.push_back(m);
+            let (ahead, cap) = (self.blocked.len() - 1, self.capacity);
+            p.note(m, node, Note::Held, |_| {
+                format!("sender blocked: channel full ({cap}), {ahead} sends ahead")
+            });
             self.dispatch(p);
         } else {
             self.sending += 1;
@@ -157,6 +162,10 @@ impl BrokerModel for IpcChannel {
         if Self::any_receiver(p) {
             p.store(p.info(m).size);
             self.buffer.push_back(m);
+            let n = self.buffer.len();
+            p.note(m, self.node, Note::Stored, |_| {
+                format!("channel buffer, position {n}")
+            });
         } else {
             p.release_all(m, Release::Lost(LossReason::ReceiverOffline), self.node);
         }

@@ -55,8 +55,8 @@ mod share;
 
 use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, ProducerId,
-    Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port,
+    ProducerId, Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId};
@@ -440,6 +440,15 @@ impl Kafka {
     fn hold_for_retry(&mut self, p: &mut Port<'_, KafkaTags>, m: MsgRef, partition: Option<usize>) {
         let producer = p.info(m).producer;
         self.retry[producer.ix()].push_back((m, partition));
+        let node = p.producer_node(m);
+        p.note(m, node, Note::Held, |w| {
+            let why = if w.producer_connected(m) {
+                "the partition has no leader"
+            } else {
+                "its link is cut"
+            };
+            format!("producer's buffer, retried until delivery.timeout.ms: {why}")
+        });
         // A message no group waits for keeps no creation time: it waits the timeout from now.
         let created = p.created(m.id).unwrap_or(p.now());
         let deadline = created + secs(DELIVERY_TIMEOUT_S);
@@ -488,11 +497,16 @@ impl Kafka {
         }
         part.log.push_back(m);
         part.bytes += u64::from(size);
+        let (topic, index, node) = (usize::from(part.topic), part.index, part.node);
         p.store(size);
+        let names = &self.topic_names;
+        p.note(m, node, Note::Stored, |_| {
+            format!("partition {}-{index}, offset {offset}", names[topic])
+        });
         // The log now holds the copy that travelled, for every group waiting for it: nothing to
         // hold or release.
         if self.hw_delay == 0 {
-            part.hw = offset + 1;
+            self.parts[pi].hw = offset + 1;
             self.wake(p, pi);
         } else {
             let t = KafkaTimer::HighWatermark {
@@ -542,6 +556,9 @@ impl Kafka {
                 let size = p.info(e).size;
                 part.bytes -= u64::from(size);
                 p.unstore(size);
+                p.note(e, node, Note::Removed, |_| {
+                    format!("offset {offset} deleted by retention")
+                });
                 for g in &self.groups {
                     if g.committed[pi].is_none_or(|c| c <= offset) {
                         p.release(e, g.gid, Release::Lost(LossReason::Retention), node);

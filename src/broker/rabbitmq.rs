@@ -45,8 +45,8 @@
 use super::RoundRobin;
 use crate::engine::state::{BrokerState, ExchangeState, ModelState, QueueState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
-    World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
+    Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{
@@ -351,6 +351,22 @@ impl RabbitMq {
         }
         queue.bytes += u64::from(size);
         p.store(size);
+        if p.watching(r.msg.id) {
+            let (node, depth) = (queue.node, queue.ready.len());
+            let (what, detail) = if front {
+                let n = r.deliveries;
+                (
+                    Note::Requeued,
+                    format!("at the head of the ready list, delivered {n}x before"),
+                )
+            } else {
+                (Note::Stored, format!("ready list, position {depth}"))
+            };
+            match queue.group {
+                Some(g) => p.note_for(r.msg, g, node, what, |_| detail),
+                None => p.note(r.msg, node, what, |_| detail),
+            }
+        }
     }
 
     /// A published message reaches queue `q` of group `g`; `x-max-length` applies. Returns false

@@ -31,8 +31,8 @@
 
 use crate::engine::state::{BrokerState, ModelState, PubsubChannelState, SubscriberState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
-    World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
+    Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Nanos, RedisOptions, Scenario, TopicId};
@@ -469,6 +469,15 @@ impl BrokerModel for RedisPubsub {
         }
         if let Some((rg, n)) = run {
             p.hold_n(m, rg, n);
+        }
+        if p.watching(m.id) {
+            for &(c, _) in &targets {
+                if let Some(g) = p.group_of(c) {
+                    p.note_for(m, g, at, Note::Stored, |w| {
+                        format!("output buffer of {}", w.consumer(c).name())
+                    });
+                }
+            }
         }
         p.store_n(size, u32::try_from(targets.len()).unwrap_or(u32::MAX));
         if !targets.is_empty() {

@@ -51,8 +51,8 @@ use crate::engine::state::{
     BrokerState, ModelState, PersistenceState, StreamConsumerState, StreamGroupState, StreamState,
 };
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
-    World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
+    Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, to_secs, GroupStart, Nanos, RedisOptions, Scenario, TopicId};
@@ -420,6 +420,9 @@ impl RedisStream {
             st.bytes -= u64::from(e.size);
             st.trimmed += 1;
             p.unstore(e.size);
+            p.note(e.msg, node, Note::Removed, |_| {
+                format!("entry {} trimmed (MAXLEN {max})", e.id)
+            });
             for g in &st.groups {
                 let held = e.id >= g.cursor || g.pel.binary_search_by_key(&e.id, |p| p.id).is_ok();
                 if held {
@@ -535,6 +538,9 @@ impl BrokerModel for RedisStream {
         st.entries.push_back(Entry { id, msg: m, size });
         st.bytes += u64::from(size);
         p.store(size);
+        p.note(m, self.log_node[t], Note::Stored, |_| {
+            format!("stream entry {id}")
+        });
         for g in &st.groups {
             p.hold(m, g.gid);
         }

@@ -1,5 +1,5 @@
 //! The command line (DESIGN.md): `run`, `check`, `list`, `open`, `notes`, `import`, `sweep`,
-//! `schema`. It
+//! `trace`, `schema`. It
 //! parses arguments, loads scenarios and prints; every rule of the simulation stays in the
 //! engine, every parameter path in `sim::params`, every metric in `report`.
 //!
@@ -96,6 +96,10 @@ pub enum Command {
     /// Run a scenario over a grid of parameter values and seeds, in parallel, and print each
     /// point's metrics (mean, 95% confidence interval, min, max over the seeds).
     Sweep(SweepArgs),
+    /// Follow one message (the N-th produced, from 0: the same one in every variant) through
+    /// every variant: its events in time (produced, published, stored, delivered, processed,
+    /// acked, lost and why) and its outcome per group (delivered, lost with the reason, pending).
+    Trace(TraceArgs),
     /// Print the JSON Schema (2020-12) of scenario files, for editors: a `#:schema PATH` line at
     /// the top of a file lets Taplo / Even Better TOML complete and check its fields.
     Schema,
@@ -128,6 +132,31 @@ pub struct RunArgs {
     pub format: Format,
     #[command(flatten)]
     pub set: Sets,
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// Scenario file or built-in name.
+    pub file: String,
+    /// The message: the N-th produced in the run, from 0.
+    #[arg(long, value_name = "N")]
+    pub message: u32,
+    /// Only this variant (repeat for several); default: all.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// `table`, or `json`: `{ scenario, message: { id, producer, topic, key, created_s,
+    /// size_bytes }, variants: [ { name, events: [ { t_s, at, what, group, consumer, detail } ],
+    /// outcome: [ { group, state, reason } ] } ] }`.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Table)]
+    pub format: TraceFormat,
+    #[command(flatten)]
+    pub set: Sets,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    Table,
+    Json,
 }
 
 /// The metrics a sweep reports when no --metric is given: what arrives, what is lost, how
@@ -221,6 +250,7 @@ pub fn main_with(cli: Cli, app: App) -> ExitCode {
         Some(Command::Check { file, set, format }) => check::check(&file, &set, format),
         Some(Command::Run(args)) => run(&args),
         Some(Command::Sweep(args)) => sweep(&args),
+        Some(Command::Trace(args)) => trace(&args),
         Some(Command::Schema) => print_out(&crate::scenario::json_schema_text()),
     }
 }
@@ -374,6 +404,21 @@ fn run(a: &RunArgs) -> ExitCode {
         Format::Table => crate::report::table(&report),
     };
     print_out(&text)
+}
+
+/// `brokerlab trace`: one message's life in every (or the named) variant, to the end of the run.
+fn trace(a: &TraceArgs) -> ExitCode {
+    let s = match load_set(&a.file, &a.set) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match crate::sim::trace::trace(s, a.message, &a.variants) {
+        Ok(t) => print_out(&match a.format {
+            TraceFormat::Json => crate::report::trace::json(&t),
+            TraceFormat::Table => crate::report::trace::table(&t),
+        }),
+        Err(e) => bad_input(&e),
+    }
 }
 
 /// Set by Ctrl+C during a sweep.

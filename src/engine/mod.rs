@@ -23,6 +23,7 @@ pub mod port;
 mod queue;
 pub mod state;
 mod view;
+pub mod watch;
 mod workload;
 pub mod world;
 
@@ -33,7 +34,8 @@ pub use ledger::{CellState, Processed, Release};
 pub use message::{ClassInfo, MsgClass, MsgRef};
 pub use port::{BrokerModel, Down, Port, Tags};
 pub use view::{ConsumerView, GroupReport, InFlight, Snapshot, Tally};
-pub use world::{Hop, HopKind, Leg, LossFlash, Origin, Processing, World};
+pub use watch::{Note, Step, TraceEvent, Watched};
+pub use world::{DuplicateSeen, Hop, HopKind, Leg, LossFlash, Origin, Processing, World};
 
 use crate::metrics::Series;
 use crate::scenario::{to_secs, FaultAction, Nanos, Scenario};
@@ -228,6 +230,10 @@ impl<M: BrokerModel> Engine<M> {
         if !self.world.hop_is_live(&h) {
             return;
         }
+        if self.world.watching(h.msg.id) && h.leg() == Leg::Publish {
+            let e = TraceEvent::new(self.world.now(), h.to, Step::Arrived);
+            self.world.record(e);
+        }
         let mut p = Port::new(&mut self.world);
         match h.kind {
             HopKind::Publish(tag) => self.model.arrive(&mut p, h.msg, h.to, tag),
@@ -287,6 +293,10 @@ impl<M: BrokerModel> Engine<M> {
         if m.id.0 % FORGET_EVERY == 0 {
             self.world.forget_settled();
         }
+        if self.world.watching(m.id) {
+            let at = self.world.producer_node(m);
+            self.world.record_created(m, at);
+        }
         let mut p = Port::new(&mut self.world);
         self.model.publish(&mut p, m);
     }
@@ -306,6 +316,15 @@ impl<M: BrokerModel> Engine<M> {
             self.world
                 .ledger
                 .process(d.msg.id, info.topic, g, || created, now, info.key_slot);
+        if outcome == Processed::Duplicate {
+            let node = self.world.consumer(c).node();
+            self.world.saw_duplicate(node, d.msg);
+        }
+        if self.world.watching(d.msg.id) {
+            let k = self.world.consumer(c);
+            let e = TraceEvent::new(now, k.node(), Step::Processed(outcome)).group(Some(g));
+            self.world.record(e.consumer(c));
+        }
         if let Some(t) = &mut self.world.trace {
             t.push(Processing {
                 at: now,
@@ -531,6 +550,19 @@ impl<M: BrokerModel> Engine<M> {
         }
     }
 
+    /// Follow message `m` (by id: the same message in every variant) from now on: its events
+    /// are kept in [`Engine::watched`]. Set it before the message is created to see all of
+    /// its life. Off by default; what it changes is only what is kept of `m`.
+    pub fn watch(&mut self, m: MsgId) {
+        self.world.set_watch(m);
+    }
+
+    /// What the watch saw of its message so far.
+    #[must_use]
+    pub fn watched(&self) -> &Watched {
+        self.world.watched()
+    }
+
     /// The processings recorded since [`Engine::record_trace`], in order.
     #[must_use]
     pub fn trace(&self) -> &[Processing] {
@@ -618,6 +650,7 @@ impl<M: BrokerModel> Engine<M> {
                 .collect(),
             model: self.state(),
             recent_losses: w.flashes().copied().collect(),
+            recent_duplicates: w.duplicates().copied().collect(),
             recent_hops: Vec::new(),
         }
     }

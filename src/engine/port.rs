@@ -24,12 +24,21 @@
 //!
 //! The audit ([`super::Engine::audit`]) compares, for every pending delivery, the ledger's copy
 //! count with the places that really hold one.
+//!
+//! # Following one message
+//!
+//! The methods that move or settle copies also feed a watch on one message ([`super::watch`]):
+//! sends, the hand-over, acks, and a release that loses a delivery record an event when the
+//! message is the watched one (a single compare otherwise). Where a model keeps it, only the
+//! model can say: [`Port::note`] (`stored at this queue, position 4`), a no-op for any other
+//! message. Notes change nothing in the run.
 
 use super::consumer::Delivery;
 use super::ids::{ConsumerId, GroupId, MsgId, ProducerId};
 use super::ledger::Release;
 use super::message::MsgRef;
 use super::state::ModelState;
+use super::watch::{Note, Step, TraceEvent};
 use super::world::{Event, HopKind, Origin, World};
 use crate::metrics::LossReason;
 use crate::scenario::{Nanos, TopicId};
@@ -204,11 +213,17 @@ impl<'a, T: Tags> Port<'a, T> {
     pub fn release(&mut self, m: MsgRef, g: GroupId, how: Release, at: NodeId) {
         if self.w.ledger.release(m.id, g, how) {
             self.w.flash(at, m);
+            if self.w.watching(m.id) {
+                self.record_lost(g, how, at);
+            }
         }
     }
     /// [`Port::release`] for every group waiting for `m`.
     #[inline]
     pub fn release_all(&mut self, m: MsgRef, how: Release, at: NodeId) {
+        if self.w.watching(m.id) {
+            return self.release_all_watched(m, how, at);
+        }
         let topic = self.w.info(m).topic;
         if self.w.ledger.release_all(m.id, topic, how) {
             self.w.flash(at, m);
@@ -225,11 +240,78 @@ impl<'a, T: Tags> Port<'a, T> {
         }
     }
 
+    /// [`Port::release_all`] group by group, to say which lost it: the same ledger changes in
+    /// the same order (what `Ledger::release_all` does), one flash.
+    #[cold]
+    fn release_all_watched(&mut self, m: MsgRef, how: Release, at: NodeId) {
+        let topic = self.w.info(m).topic;
+        let mut lost = false;
+        for i in 0..self.w.ledger.groups_of(topic).len() {
+            let g = self.w.ledger.groups_of(topic)[i];
+            if self.w.ledger.release(m.id, g, how) {
+                lost = true;
+                self.record_lost(g, how, at);
+            }
+        }
+        if lost {
+            self.w.flash(at, m);
+        }
+    }
+
+    /// The last copy of the watched message for `g` went at `at`: that delivery is lost.
+    #[cold]
+    fn record_lost(&mut self, g: GroupId, how: Release, at: NodeId) {
+        if let Release::Lost(reason) = how {
+            let e = TraceEvent::new(self.w.now(), at, Step::Lost(reason));
+            self.w.record(e.group(Some(g)));
+        }
+    }
+
+    // ---- what a model says about where it keeps a message (for a watch) ----
+
+    /// A place at node `at` keeps (or lets go of) `m` in the model's own terms: `detail` says
+    /// where (`partition 2 offset 17`), reading the world if it needs a name. Only made, and
+    /// kept, when `m` is the watched message.
+    #[inline]
+    pub fn note(
+        &mut self,
+        m: MsgRef,
+        at: NodeId,
+        what: Note,
+        detail: impl FnOnce(&World<T>) -> String,
+    ) {
+        if self.w.watching(m.id) {
+            let d = detail(self.w);
+            let e = TraceEvent::new(self.w.now(), at, Step::Noted(what));
+            self.w.record(e.detail(d));
+        }
+    }
+    /// [`Port::note`] about a place that keeps `m` for group `g`.
+    #[inline]
+    pub fn note_for(
+        &mut self,
+        m: MsgRef,
+        g: GroupId,
+        at: NodeId,
+        what: Note,
+        detail: impl FnOnce(&World<T>) -> String,
+    ) {
+        if self.w.watching(m.id) {
+            let d = detail(self.w);
+            let e = TraceEvent::new(self.w.now(), at, Step::Noted(what)).group(Some(g));
+            self.w.record(e.detail(d));
+        }
+    }
+
     // ---- the wire ----
 
     /// Message `m` leaves its producer for node `to` (the model held its copies).
     pub fn publish(&mut self, m: MsgRef, to: NodeId, tag: T::Publish) {
         let from = self.w.producer_node(m);
+        if self.w.watching(m.id) {
+            self.w
+                .record(TraceEvent::new(self.w.now(), from, Step::Published { to }));
+        }
         self.w.send(m, from, to, HopKind::Publish(tag));
     }
     /// Message `m` leaves its producer for broker node `to`: the hop holds one copy for every
@@ -255,6 +337,15 @@ impl<'a, T: Tags> Port<'a, T> {
     ) {
         let k = self.w.consumer(c);
         let (to, epoch) = (k.node(), k.epoch());
+        if self.w.watching(m.id) {
+            let step = Step::Delivered {
+                redelivered,
+                origin: T::origin(&tag),
+            };
+            let g = k.group();
+            let e = TraceEvent::new(self.w.now(), from, step).group(g);
+            self.w.record(e.consumer(c));
+        }
         let kind = HopKind::Deliver {
             consumer: c,
             epoch,
@@ -267,11 +358,21 @@ impl<'a, T: Tags> Port<'a, T> {
     #[inline]
     pub fn ack(&mut self, c: ConsumerId, m: MsgRef, to: NodeId, tag: T::Ack) {
         let from = self.w.consumer(c).node();
+        if self.w.watching(m.id) {
+            let g = self.w.group_of(c);
+            let e = TraceEvent::new(self.w.now(), from, Step::Acked { to }).group(g);
+            self.w.record(e.consumer(c));
+        }
         self.w.send(m, from, to, HopKind::Ack { consumer: c, tag });
     }
     /// Consumer `c` takes `d` into its memory; it starts processing if idle.
     #[inline]
     pub fn hand_over(&mut self, c: ConsumerId, d: Delivery<T::Delivery>) {
+        if self.w.watching(d.msg.id) {
+            let k = self.w.consumer(c);
+            let e = TraceEvent::new(self.w.now(), k.node(), Step::Received).group(k.group());
+            self.w.record(e.consumer(c));
+        }
         self.w.consumer_mut(c).receive(d);
         self.w.start_service(c);
     }

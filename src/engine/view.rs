@@ -4,7 +4,7 @@
 use super::consumer::Status;
 use super::message::MsgRef;
 use super::state::ModelState;
-use super::world::{Leg, LossFlash};
+use super::world::{DuplicateSeen, Leg, LossFlash};
 use crate::metrics::{Counters, Latency};
 use crate::scenario::{Nanos, TopicId};
 use crate::topology::NodeId;
@@ -47,6 +47,8 @@ pub struct Snapshot {
     pub producers_link_down: Vec<bool>,
     pub model: ModelState,
     pub recent_losses: Vec<LossFlash>,
+    /// The last duplicates processed, oldest first.
+    pub recent_duplicates: Vec<DuplicateSeen>,
     /// The last hops sent (at most `world::RECENT_HOPS`), finished or not, oldest first.
     pub recent_hops: Vec<InFlight>,
 }

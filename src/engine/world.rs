@@ -18,6 +18,7 @@ use super::ids::{ConsumerId, GroupId, MsgId, ProducerId};
 use super::ledger::{Ledger, Processed};
 use super::message::{ClassInfo, Classes, MsgRef};
 use super::queue::EventQueue;
+use super::watch::{Step, TraceEvent, Watched};
 use super::Tags;
 use crate::scenario::{Nanos, ServiceDist, TopicId};
 use crate::topology::NodeId;
@@ -147,6 +148,16 @@ pub struct LossFlash {
     pub msg: MsgRef,
 }
 
+/// A group processed a message it had processed before (a redelivery): a viewer lists it, to
+/// follow one.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct DuplicateSeen {
+    pub at: Nanos,
+    /// The consumer's node.
+    pub node: NodeId,
+    pub msg: MsgRef,
+}
+
 const FLASHES_KEPT: usize = 256;
 
 /// How many recent hops a variant keeps for viewers.
@@ -177,12 +188,17 @@ pub struct World<T: Tags> {
     stored_bytes: u64,
     stored_bytes_peak: u64,
     flashes: VecDeque<LossFlash>,
+    duplicates: VecDeque<DuplicateSeen>,
     /// Every processing, in order, when a test or viewer asked for it (None: not recorded).
     pub(super) trace: Option<Vec<Processing>>,
     /// The last hops sent, newest last (bounded): a viewer animates hops shorter than a frame
     /// from here, since they start and end between two snapshots. Kept only when asked.
     recent_hops: VecDeque<Hop<T>>,
     keep_recent: bool,
+    /// The one message being followed (None: none, and nothing is kept), and what was seen of
+    /// it: see [`super::watch`].
+    watch: Option<MsgId>,
+    watched: Watched,
 }
 
 impl<T: Tags> World<T> {
@@ -214,9 +230,12 @@ impl<T: Tags> World<T> {
             stored_bytes: 0,
             stored_bytes_peak: 0,
             flashes: VecDeque::new(),
+            duplicates: VecDeque::new(),
             trace: None,
             recent_hops: VecDeque::new(),
             keep_recent: false,
+            watch: None,
+            watched: Watched::default(),
         }
     }
 
@@ -355,6 +374,22 @@ impl<T: Tags> World<T> {
     pub fn recent_hops(&self) -> impl Iterator<Item = &Hop<T>> {
         self.recent_hops.iter()
     }
+    /// The last duplicates processed (at most a few hundred), oldest first.
+    pub fn duplicates(&self) -> impl Iterator<Item = &DuplicateSeen> {
+        self.duplicates.iter()
+    }
+    /// Whether message `m` is the one being followed: the single compare every place that
+    /// could record an event makes first.
+    #[must_use]
+    #[inline]
+    pub fn watching(&self, m: MsgId) -> bool {
+        self.watch == Some(m)
+    }
+    /// What the watch saw of its message so far.
+    #[must_use]
+    pub fn watched(&self) -> &Watched {
+        &self.watched
+    }
     /// The last losses (at most a few hundred), oldest first.
     pub fn flashes(&self) -> impl Iterator<Item = &LossFlash> {
         self.flashes.iter()
@@ -393,6 +428,33 @@ impl<T: Tags> World<T> {
     }
 
     // ---- what the engine does (crate-internal) ----
+
+    /// Follow message `m` from now on (what was seen of another one goes).
+    pub(super) fn set_watch(&mut self, m: MsgId) {
+        self.watch = Some(m);
+        self.watched = Watched {
+            id: m,
+            ..Watched::default()
+        };
+    }
+
+    /// One more event of the watched message (called only once [`World::watching`] said so).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn record(&mut self, e: TraceEvent) {
+        self.watched.events.push(e);
+    }
+
+    /// The watched message was created now, at node `at`, for the groups waiting for it.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn record_created(&mut self, m: MsgRef, at: NodeId) {
+        let topic = self.info(m).topic;
+        self.watched.msg = Some(m);
+        self.watched.created = self.now;
+        self.watched.expected = self.ledger.groups_of(topic).to_vec();
+        self.record(TraceEvent::new(self.now, at, Step::Produced));
+    }
 
     #[inline]
     pub(super) fn keep_recent_hops(&mut self) {
@@ -540,6 +602,19 @@ impl<T: Tags> World<T> {
             self.flashes.pop_front();
         }
         self.flashes.push_back(LossFlash {
+            at: self.now,
+            node,
+            msg,
+        });
+    }
+
+    /// A consumer at `node` processed `msg` again for its group.
+    #[cold]
+    pub(super) fn saw_duplicate(&mut self, node: NodeId, msg: MsgRef) {
+        if self.duplicates.len() == FLASHES_KEPT {
+            self.duplicates.pop_front();
+        }
+        self.duplicates.push_back(DuplicateSeen {
             at: self.now,
             node,
             msg,

@@ -9,6 +9,7 @@
 mod catalogue;
 mod render;
 pub mod sweep;
+pub mod trace;
 
 pub use catalogue::{
     is_metric_path, metric, metric_paths, path_label, reason_meaning, Better, Kind, Metric,

@@ -17,8 +17,8 @@ use crate::broker::{
 };
 use crate::engine::state::ModelState;
 use crate::engine::{
-    ClassInfo, Command, CommandError, ConsumerId, Engine, GroupReport, InFlight, MsgRef,
-    Processing, ProducerId, Snapshot, Tally,
+    ClassInfo, Command, CommandError, ConsumerId, DuplicateSeen, Engine, GroupId, GroupReport,
+    InFlight, LossFlash, MsgId, MsgRef, Processing, ProducerId, Snapshot, Tally, Watched,
 };
 use crate::metrics::Series;
 use crate::scenario::{secs, Broker, Nanos, QueueType, Scenario, ScenarioError, System, TopicId};
@@ -27,8 +27,9 @@ use crate::topology::{all_consumers, Topology};
 pub mod params;
 pub mod sweep;
 mod tape;
+pub mod trace;
 use std::sync::Arc;
-pub use tape::Tape;
+pub use tape::{Tape, TraceJob};
 
 /// One variant's engine, whichever broker model it runs.
 #[derive(Clone, Debug)]
@@ -132,6 +133,12 @@ impl VariantSim {
         each!(&self.engine, e => e.events())
     }
 
+    /// Messages created so far (the same in every variant at the same time).
+    #[must_use]
+    pub fn produced(&self) -> u64 {
+        each!(&self.engine, e => e.world().produced())
+    }
+
     /// Process one event. Returns false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
         each!(&mut self.engine, e => e.step())
@@ -156,6 +163,41 @@ impl VariantSim {
     #[must_use]
     pub fn trace(&self) -> &[Processing] {
         each!(&self.engine, e => e.trace())
+    }
+
+    /// Follow message `m` from now on (see [`trace`] for a whole message's life).
+    pub fn watch(&mut self, m: MsgId) {
+        each!(&mut self.engine, e => e.watch(m));
+    }
+
+    /// What the watch saw of its message so far.
+    #[must_use]
+    pub fn watched(&self) -> &Watched {
+        each!(&self.engine, e => e.watched())
+    }
+
+    /// The last losses, oldest first (at most a few hundred).
+    #[must_use]
+    pub fn recent_losses(&self) -> Vec<LossFlash> {
+        each!(&self.engine, e => e.world().flashes().copied().collect())
+    }
+
+    /// The last duplicates processed, oldest first (at most a few hundred).
+    #[must_use]
+    pub fn recent_duplicates(&self) -> Vec<DuplicateSeen> {
+        each!(&self.engine, e => e.world().duplicates().copied().collect())
+    }
+
+    /// The name of consumer group `g`.
+    #[must_use]
+    pub fn group_name(&self, g: GroupId) -> &str {
+        each!(&self.engine, e => &e.world().ledger().group(g).name)
+    }
+
+    /// The name of consumer `c`.
+    #[must_use]
+    pub fn consumer_name(&self, c: ConsumerId) -> &str {
+        each!(&self.engine, e => e.world().consumer(c).name())
     }
 
     /// What message `m` is: topic, producer, size, key.
@@ -373,6 +415,13 @@ impl Simulation {
             }
         }
         self.now = self.now.max(t);
+    }
+
+    /// Follow message `m` in every variant from now on.
+    pub fn watch(&mut self, m: MsgId) {
+        for v in &mut self.variants {
+            v.watch(m);
+        }
     }
 
     /// Keep every variant's last hops (what a viewer animates).

@@ -13,8 +13,9 @@
 //! then applies it), the same whether the tape got there by playing or by replaying from a
 //! checkpoint: stepping back and scrubbing give byte-identical results by construction.
 
+use super::trace::{MessageTrace, TraceError};
 use super::Simulation;
-use crate::engine::{Command, CommandError};
+use crate::engine::{Command, CommandError, MsgId};
 use crate::scenario::{secs, Consumer, Fault, FaultAction, Nanos, Scenario};
 use crate::topology::all_consumers;
 use std::sync::Arc;
@@ -117,6 +118,40 @@ impl Tape {
     #[must_use]
     pub fn commands(&self) -> &[(Nanos, Command)] {
         &self.commands
+    }
+
+    /// Message `m` (the `m`-th produced) from its creation to the end of the run, in every
+    /// variant of the tape, with every command sent: the last checkpoint before it was created
+    /// runs on with a watch on it (a copy: the tape stays where it is).
+    ///
+    /// # Errors
+    /// The run never produces message `m`.
+    pub fn trace(&self, m: MsgId) -> Result<MessageTrace, TraceError> {
+        self.trace_job(m).run()
+    }
+
+    /// What [`Tape::trace`] does, to be run later or on another thread: it owns its copies.
+    #[must_use]
+    pub fn trace_job(&self, m: MsgId) -> TraceJob {
+        let before = |c: &&Checkpoint| {
+            c.sim
+                .variants
+                .first()
+                .is_none_or(|v| v.produced() <= u64::from(m.0))
+        };
+        let start = self.checkpoints.iter().rfind(before);
+        let (sim, applied) = match start {
+            Some(c) => (c.sim.clone(), c.applied),
+            None => (
+                Simulation::with_variants(Arc::clone(self.scenario()), &self.selected),
+                0,
+            ),
+        };
+        TraceJob {
+            msg: m,
+            sim,
+            commands: self.commands[applied..].to_vec(),
+        }
     }
 
     /// Keep the simulation as it is now, within the count and the byte budget: when either is
@@ -453,6 +488,48 @@ fn follow(old: &Scenario, new: &Scenario, c: Command) -> Option<Command> {
         Command::CrashBroker(t) => Command::CrashBroker(topic(t)?),
         Command::RestartBroker(t) => Command::RestartBroker(topic(t)?),
     })
+}
+
+/// A trace to compute: a copy of the checkpoint it starts from and the commands after it.
+#[derive(Clone, Debug)]
+pub struct TraceJob {
+    msg: MsgId,
+    sim: Simulation,
+    commands: Vec<(Nanos, Command)>,
+}
+
+impl TraceJob {
+    /// Run to the end of the scenario with a watch on the message.
+    ///
+    /// # Errors
+    /// The run never produces the message.
+    pub fn run(mut self) -> Result<MessageTrace, TraceError> {
+        self.sim.watch(self.msg);
+        let end = self.sim.scenario.duration;
+        replay(&mut self.sim, &self.commands, end);
+        super::trace::collect(&self.sim)
+    }
+}
+
+/// Run `sim` to `t`, applying `commands` at their times: what [`Tape::forward_to`] does,
+/// without checkpoints.
+fn replay(sim: &mut Simulation, commands: &[(Nanos, Command)], t: Nanos) {
+    let mut applied = 0;
+    loop {
+        let next = commands.get(applied).map(|&(at, _)| at);
+        let stop = next.filter(|&at| at <= t).unwrap_or(t);
+        sim.run_until(stop);
+        while let Some(&(at, cmd)) = commands.get(applied) {
+            if at > sim.now() {
+                break;
+            }
+            let _ = sim.command(cmd);
+            applied += 1;
+        }
+        if stop == t {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

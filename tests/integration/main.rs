@@ -17,3 +17,4 @@ mod models;
 mod modern;
 mod queueing;
 mod schema;
+mod trace;
