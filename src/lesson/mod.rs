@@ -126,19 +126,19 @@ pub fn evaluate_with(
         .collect()
 }
 
-/// The sweeps the expectations of `s` name, run to their end on `jobs` threads, by name.
+/// The sweeps the steps of `s` draw (which are those their expectations name), run to their
+/// end on `jobs` threads, by name.
 #[must_use]
 pub fn run_sweeps(s: &Scenario, jobs: usize) -> BTreeMap<String, Swept> {
     let mut out = BTreeMap::new();
-    for e in s.steps.iter().flat_map(|st| &st.expect) {
-        let Some(at) = &e.sweep else { continue };
-        if out.contains_key(&at.sweep) {
+    for name in s.steps.iter().filter_map(|st| st.sweep.as_ref()) {
+        if out.contains_key(name) {
             continue;
         }
         // A lesson that loaded has sweeps that plan (`validate`); one that does not is left
         // unmeasured, and its expectations fail.
-        if let Some(Ok(w)) = sweep::named(s, &at.sweep).map(|w| sweep::run(s, w, jobs)) {
-            out.insert(at.sweep.clone(), w);
+        if let Some(Ok(w)) = sweep::named(s, name).map(|w| sweep::run(s, w, jobs)) {
+            out.insert(name.clone(), w);
         }
     }
     out
