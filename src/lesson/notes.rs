@@ -111,7 +111,10 @@ pub fn notes(lesson: Scenario, lang: Lang) -> String {
             out.push('\n');
         }
         out.push('\n');
-        let drawn = step.sweep.as_ref().and_then(|n| swept.get(n).zip(sweep::named(&s, n)));
+        let drawn = step
+            .sweep
+            .as_ref()
+            .and_then(|n| swept.get(n).zip(sweep::named(&s, n)));
         if let Some((w, decl)) = drawn {
             let report = SweepReport::new(&w.plan, &w.runs, &[decl.metric.value.clone()]);
             let _ = writeln!(out, "```text\n{}```\n", report.table());
