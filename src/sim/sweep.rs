@@ -245,6 +245,9 @@ impl Plan {
         s.seed = seed;
         let until = self.until.unwrap_or(s.duration);
         let mut sim = Simulation::with_variants(Arc::new(s), &self.variants);
+        // A sweep's threads each take a run: a run's variants share its thread, so `jobs`
+        // threads use `jobs` cores (and one job is one core).
+        sim.set_threads(1);
         // In slices, so that Ctrl+C does not wait for a long run to end; the events processed
         // are the same as in one call.
         let slice = (until / 64).max(1);
