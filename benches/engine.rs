@@ -5,6 +5,7 @@
 //!   cargo bench --bench engine -- big          only cases whose name contains "big"
 //!   ENGINE_BENCH_REPS=3 ENGINE_BENCH_ALLOC=0 ENGINE_BENCH_PROBE=0 cargo bench --bench engine
 //!                         (runs per case; skip the valgrind allocation count; skip the probe)
+//!   cargo bench --bench engine -- sweep        only the sweep: 100 runs on one thread and on two
 //! ```
 //!
 //! Cases:
@@ -543,6 +544,107 @@ fn main() {
     }
     if filters.is_empty() || filters.iter().any(|f| "mm1".contains(f.as_str())) {
         mm1::compare(reps.unwrap_or(5));
+    }
+    if filters.is_empty() || filters.iter().any(|f| "sweep".contains(f.as_str())) {
+        sweep::compare(reps.unwrap_or(7));
+    }
+}
+
+/// A 100-run sweep on one thread and on two (`brokerlab sweep --jobs 1` and `--jobs 2`).
+///
+/// ```text
+///   cargo bench --no-default-features --bench engine -- sweep
+///   point-to-point, scale.rate = 0.5..5.0:0.5 (10 points) x 10 seeds = 100 runs of 60 s
+///   reps interleaved (1, 2, then 2, 1, ...) so that a change in the machine's load falls on both
+///   ratio = median wall(jobs 1) / median wall(jobs 2); target 1.8 on two cores
+/// ```
+///
+/// The plan (a parse per point) is built outside the timed part; each timed part is
+/// `sim::sweep::run` with the CLI's measure, so it is what `brokerlab sweep` spends. Both job
+/// counts must give the same results, run by run (checked). The load average is printed before
+/// and after: on a shared machine, a speed-up below the target with a load above the cores
+/// says more about the machine than about the sweep.
+mod sweep {
+    use super::median;
+    use brokerlab::report::sweep::measure;
+    use brokerlab::scenario::parse_scenario;
+    use brokerlab::sim::sweep::{axis, run, Plan};
+    use std::sync::atomic::AtomicBool;
+    use std::time::Instant;
+
+    fn plan() -> Plan {
+        let text = brokerlab::builtin::get("point-to-point").expect("built in");
+        let s = parse_scenario("builtin:point-to-point", text).expect("valid");
+        let axes = [axis("scale.rate=0.5..5.0:0.5").expect("an axis")];
+        Plan::new(&s, &axes, 10).expect("a plan")
+    }
+
+    fn load() -> String {
+        std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| {
+                let v: Vec<&str> = l.split_whitespace().take(3).collect();
+                (v.len() == 3).then(|| v.join(" "))
+            })
+            .unwrap_or_else(|| "n/a".to_owned())
+    }
+
+    /// Seconds of CPU this process has used (all threads), from /proc/self/stat.
+    #[allow(clippy::cast_precision_loss)]
+    fn process_cpu() -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let after = stat.rsplit_once(')')?.1;
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+        Some(ticks as f64 / 100.0)
+    }
+
+    pub fn compare(reps: usize) {
+        let plan = plan();
+        let runs = plan.runs();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let before = load();
+        let cancel = AtomicBool::new(false);
+        let (mut one, mut two, mut cpu_one, mut cpu_two) = (vec![], vec![], vec![], vec![]);
+        let mut reference = None;
+        for rep in 0..reps.max(1) {
+            let order = if rep % 2 == 0 { [1, 2] } else { [2, 1] };
+            for jobs in order {
+                let (c0, w0) = (process_cpu(), Instant::now());
+                let results = run(&plan, jobs, &cancel, &|_, _| {}, &measure);
+                let wall = w0.elapsed().as_secs_f64();
+                let cpu = process_cpu().zip(c0).map(|(a, b)| a - b);
+                match &reference {
+                    None => reference = Some(results),
+                    Some(r) => assert!(*r == results, "jobs {jobs} gave other results"),
+                }
+                let (w, c) = if jobs == 1 {
+                    (&mut one, &mut cpu_one)
+                } else {
+                    (&mut two, &mut cpu_two)
+                };
+                w.push(wall);
+                c.extend(cpu);
+            }
+        }
+        let after = load();
+        let (m1, m2) = (median(&mut one), median(&mut two));
+        let cpu = |v: &mut Vec<f64>| {
+            if v.is_empty() {
+                "n/a".to_owned()
+            } else {
+                format!("{:.2} cpu-s", median(v))
+            }
+        };
+        println!();
+        println!(
+            "sweep: point-to-point scale.rate=0.5..5.0:0.5 x 10 seeds = {runs} runs of 60 s; \
+             {reps} interleaved reps; {cores} cores"
+        );
+        println!("jobs 1   {m1:>7.3} s wall (median)   {}", cpu(&mut cpu_one));
+        println!("jobs 2   {m2:>7.3} s wall (median)   {}", cpu(&mut cpu_two));
+        println!("speed-up {:>7.2}x (target 1.8)", m1 / m2);
+        println!("load average (1, 5, 15 min): before {before}, after {after}");
     }
 }
 

@@ -10,6 +10,9 @@ use eframe::egui::{self, Key, Pos2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 
+#[path = "app/sweep.rs"]
+mod sweep;
+
 const SIZE: [f32; 2] = [1500.0, 950.0];
 
 fn harness(builtin: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {

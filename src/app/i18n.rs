@@ -301,6 +301,36 @@ pub const KO: &[(&str, &str)] = &[
     ("Step to the followed message's next / previous event", "따라가는 메시지의 다음 / 이전 이벤트로"),
     ("Click a moving dot (or pick a message in the inspector) to follow it: its path lights up in every pane, its events line up below them, N and Shift+N step through them.",
      "움직이는 점을 클릭하면(또는 인스펙터에서 메시지를 고르면) 그 메시지를 따라갑니다: 모든 창에서 지나간 경로가 빛나고, 창 아래에 이벤트가 시간순으로 늘어서며, N과 Shift+N으로 이벤트를 하나씩 오갑니다."),
+    // sweeps
+    ("Sweep", "스윕"),
+    ("Sweep… (S)", "스윕… (S)"),
+    ("Sweep: a parameter's values as curves", "스윕: 매개변수 값에 따른 곡선"),
+    ("Run a parameter over its values and see each variant's curve", "매개변수를 여러 값으로 돌려 변형마다 곡선을 봅니다"),
+    ("View > Sweep… (S) runs one parameter over a list or range of values with several seeds and draws each variant's curve with its 95% confidence band; click a point to open that run.",
+     "보기 > 스윕… (S)은 매개변수 하나를 값 목록이나 범위로, 시드 여러 개로 돌려서 변형마다 곡선과 95% 신뢰 구간 띠를 그립니다. 점을 클릭하면 그 실행이 열립니다."),
+    ("Parameter", "매개변수"),
+    ("Values", "값"),
+    ("a list 1,2,4 or a range 0.5..2.0:0.25", "목록 1,2,4 또는 범위 0.5..2.0:0.25"),
+    ("A list 1,2,4 or a range FROM..TO:STEP (both ends included)", "목록 1,2,4 또는 범위 시작..끝:간격 (양 끝 포함)"),
+    ("Seeds", "시드 수"),
+    ("Runs per point, each with its own seed: the band is the 95% confidence interval of their mean", "점마다 시드를 달리해 돌리는 횟수: 띠는 그 평균의 95% 신뢰 구간입니다"),
+    ("Run for", "실행 시간"),
+    ("Simulated seconds each run lasts", "실행 한 번의 시뮬레이션 시간(초)"),
+    ("Metric", "지표"),
+    ("Run sweep", "스윕 실행"),
+    ("Run every value with every seed, on every core", "모든 값을 모든 시드로, 모든 코어에서 실행합니다"),
+    ("Cancel", "취소"),
+    ("Stop after the runs under way; the points so far stay", "진행 중인 실행까지만 하고 멈춥니다. 지금까지의 점은 남습니다"),
+    ("runs", "실행"),
+    ("cancelled", "취소됨"),
+    ("Pick a parameter, its values and a metric, then run the sweep.", "매개변수와 값, 지표를 고른 뒤 스윕을 실행하세요."),
+    ("Click a point to open that run in the panes", "점을 클릭하면 그 실행을 창에서 엽니다"),
+    ("Export PNG", "PNG로 내보내기"),
+    ("A picture of this window", "이 창의 그림"),
+    ("Export CSV", "CSV로 내보내기"),
+    ("Mean, ci95, min and max of every point, as `brokerlab sweep --format csv`", "점마다 평균, ci95, 최솟값, 최댓값 (`brokerlab sweep --format csv`와 같음)"),
+    ("Opened", "열었습니다:"),
+    ("seed", "시드"),
 ];
 
 #[cfg(test)]
@@ -341,6 +371,7 @@ mod tests {
             include_str!("editor.rs"),
             include_str!("explore.rs"),
             include_str!("trace.rs"),
+            include_str!("sweep.rs"),
         ];
         let mut wanted: Vec<String> = sources.iter().flat_map(|s| asked(s)).collect();
         assert!(

@@ -2,13 +2,16 @@
 //! variants shown, the nodes highlighted), asks a question, lets the learner pick an answer,
 //! then runs the simulation to the step's time and lights each expectation up true or false with
 //! the measured number. Back and Continue move between steps; the app remembers the last step of
-//! each lesson.
+//! each lesson. A step that draws a sweep runs it in the background and draws its curves (as the
+//! sweep view does); its expectations about the sweep's points light up once every run is in.
 
 use super::i18n::tr;
 use super::panes::Panes;
 use super::session::Session;
-use crate::lesson::{evaluate, Outcome};
-use crate::scenario::{to_secs, Lang};
+use super::sweep::{curves_ui, SweepJob};
+use crate::lesson::sweep::Swept;
+use crate::lesson::{describe, evaluate_with, Outcome};
+use crate::scenario::{to_secs, Lang, Scenario};
 use eframe::egui::{self, Color32, RichText};
 use std::collections::BTreeMap;
 
@@ -22,6 +25,10 @@ pub struct LessonPlayer {
     /// The current step has run to its time and shows its outcomes.
     revealed: bool,
     outcomes: Vec<Outcome>,
+    /// The sweep the current step draws (its name), running or run.
+    pub sweep: Option<(String, SweepJob)>,
+    /// The outcomes were measured with every run of the step's sweep in.
+    swept: bool,
 }
 
 impl LessonPlayer {
@@ -73,8 +80,64 @@ impl LessonPlayer {
         let run_to = s.scenario().steps[self.step].run_to;
         s.playing = false;
         s.seek(run_to);
-        self.outcomes = evaluate(s.sim(), self.step);
+        self.measure(s);
         self.revealed = true;
+    }
+
+    /// The step's outcomes: its sweep's points from the runs in (all of them, once it is done).
+    fn measure(&mut self, s: &Session) {
+        let mut swept = BTreeMap::new();
+        self.swept = false;
+        if let Some((name, job)) = &self.sweep {
+            if job.complete() {
+                let runs = job.runs();
+                let plan = crate::sim::sweep::Plan::clone(&job.plan);
+                swept.insert(name.clone(), Swept { plan, runs });
+                self.swept = true;
+            }
+        }
+        self.outcomes = evaluate_with(s.sim(), self.step, &swept);
+    }
+
+    /// Start the sweep the current step draws, unless it is the one already there.
+    fn ensure_sweep(&mut self, scenario: &Scenario, ctx: &egui::Context) {
+        let Some(name) = scenario
+            .steps
+            .get(self.step)
+            .and_then(|st| st.sweep.as_ref())
+        else {
+            return;
+        };
+        if self.sweep.as_ref().is_some_and(|(n, _)| n == name) {
+            return;
+        }
+        let plan = crate::lesson::sweep::named(scenario, name)
+            .and_then(|w| crate::lesson::sweep::plan(scenario, w).ok());
+        self.sweep = plan.map(|p| (name.clone(), SweepJob::start(p, ctx)));
+    }
+
+    /// The curves of the step's sweep, with its progress while runs arrive.
+    fn sweep_ui(&self, ui: &mut egui::Ui, scenario: &Scenario, l: Lang) {
+        let Some((name, job)) = &self.sweep else {
+            return;
+        };
+        let Some(w) = crate::lesson::sweep::named(scenario, name) else {
+            return;
+        };
+        let title = w.title.as_ref().map_or_else(
+            || crate::report::path_label(&w.metric.value, l),
+            |t| t.get(l).to_owned(),
+        );
+        ui.add_space(6.0);
+        ui.label(RichText::new(format!("📈 {title}")).strong());
+        let (done, total) = job.progress();
+        if job.running() {
+            #[allow(clippy::cast_precision_loss)]
+            let fraction = done as f32 / total.max(1) as f32;
+            let text = format!("{done} / {total} {}", tr(l, "runs"));
+            ui.add(egui::ProgressBar::new(fraction).text(text));
+        }
+        curves_ui(ui, name, job, &w.metric.value, 220.0, l, false);
     }
 
     /// The side panel. `last` keeps the step reached in every lesson.
@@ -92,6 +155,11 @@ impl LessonPlayer {
         }
         if self.lesson != s.scenario().source {
             self.open(s, panes, last);
+        }
+        let scenario = std::sync::Arc::clone(s.scenario());
+        self.ensure_sweep(&scenario, ui.ctx());
+        if self.revealed && !self.swept && self.sweep.as_ref().is_some_and(|(_, j)| j.complete()) {
+            self.measure(s);
         }
         ui.heading(s.scenario().title.get(l));
         ui.horizontal_wrapped(|ui| {
@@ -127,6 +195,7 @@ impl LessonPlayer {
                 if let Some(t) = &step.text {
                     ui.label(t.get(l));
                 }
+                self.sweep_ui(ui, &scenario, l);
                 ui.add_space(6.0);
                 if let Some(q) = &step.ask {
                     ui.label(RichText::new(format!("❓ {}", q.get(l))).strong());
@@ -167,25 +236,17 @@ impl LessonPlayer {
                     );
                     for o in &self.outcomes {
                         let e = &o.expect;
-                        let measured = o
-                            .measured
-                            .map_or_else(|| "–".to_owned(), |m| format!("{m}"));
-                        let (mark, color) = if o.holds {
+                        let measured = o.measured.map_or_else(|| "–".to_owned(), short);
+                        let waiting = e.sweep.is_some() && !self.swept;
+                        let (mark, color) = if waiting {
+                            ("…", ui.visuals().weak_text_color())
+                        } else if o.holds {
                             ("✔", Color32::from_rgb(76, 175, 80))
                         } else {
                             ("✘", ui.visuals().error_fg_color)
                         };
-                        ui.colored_label(
-                            color,
-                            format!(
-                                "{mark} {} {} {} {}",
-                                e.variant,
-                                e.metric,
-                                e.op.symbol(),
-                                e.value
-                            ),
-                        )
-                        .on_hover_text(format!("{}: {measured}", tr(l, "measured")));
+                        ui.colored_label(color, format!("{mark} {}", describe(e)))
+                            .on_hover_text(format!("{}: {measured}", tr(l, "measured")));
                         ui.label(
                             RichText::new(format!("   {}: {measured}", tr(l, "measured")))
                                 .monospace()
@@ -237,4 +298,14 @@ impl LessonPlayer {
             }
         });
     }
+}
+
+/// A measured number as a learner reads it: whole numbers as such, others (a mean over seeds)
+/// to three decimals.
+fn short(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{x:.0}");
+    }
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

@@ -27,6 +27,7 @@ mod lesson;
 pub mod panes;
 mod plots;
 pub mod session;
+pub mod sweep;
 mod trace;
 mod transport;
 
@@ -51,6 +52,7 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
         "N / Shift+N",
         "Step to the followed message's next / previous event",
     ),
+    ("S", "Sweep: a parameter's values as curves"),
     ("Ctrl+O", "Open a scenario file"),
     ("Ctrl+Z", "Undo a knob change or an edit"),
     ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
@@ -117,6 +119,8 @@ pub struct BrokerLabApp {
     pub explore: explore::Explore,
     knobs: knobs::Knobs,
     side: Side,
+    pub sweep: sweep::SweepView,
+    sweep_png: Option<sweep::PendingPng>,
     /// The last problem loading a file: shown until dismissed; the loaded scenario stays.
     pub load_error: Option<String>,
     toast: Option<Toast>,
@@ -174,6 +178,8 @@ impl BrokerLabApp {
             explore,
             knobs: knobs::Knobs::default(),
             side: Side::Inspector,
+            sweep: sweep::SweepView::default(),
+            sweep_png: None,
             load_error: None,
             toast: None,
             show_help: false,
@@ -352,6 +358,9 @@ impl BrokerLabApp {
         if pressed(Key::F1) {
             self.show_help = !self.show_help;
         }
+        if pressed(Key::S) {
+            self.sweep.open = !self.sweep.open;
+        }
         if ctx.input(|i| i.modifiers.command && i.key_pressed(Key::O)) {
             self.files.open_dialog(Pick::Scenario);
         }
@@ -483,6 +492,17 @@ impl BrokerLabApp {
                     self.panes.fit_all();
                     ui.close();
                 }
+                if ui
+                    .button(tr(l, "Sweep… (S)"))
+                    .on_hover_text(tr(
+                        l,
+                        "Run a parameter over its values and see each variant's curve",
+                    ))
+                    .clicked()
+                {
+                    self.sweep.open = true;
+                    ui.close();
+                }
             });
             ui.separator();
             let lang_label = match l {
@@ -570,6 +590,72 @@ impl BrokerLabApp {
         }
     }
 
+    /// Do what the sweep view asked: open a run, export its CSV or a PNG of it.
+    fn sweep_action(&mut self, a: sweep::SweepAction, ctx: &egui::Context) {
+        match a {
+            sweep::SweepAction::Open(plan, i) => self.open_sweep_run(&plan, i),
+            sweep::SweepAction::Export(name, text) => self.export(name, &text, ctx),
+            sweep::SweepAction::Png(rect) => {
+                let path = std::env::current_dir()
+                    .map(|d| d.join("brokerlab-sweep.png"))
+                    .unwrap_or_else(|_| PathBuf::from("brokerlab-sweep.png"));
+                self.sweep_png = Some(sweep::PendingPng { path, rect });
+                ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::new(
+                    sweep::SweepShot,
+                )));
+            }
+        }
+    }
+
+    /// Run `i` of a sweep in the panes: the scenario with that point's values and that seed,
+    /// run to where the sweep stopped it (so the counters show the numbers of the curve).
+    pub fn open_sweep_run(&mut self, plan: &crate::sim::sweep::Plan, i: usize) {
+        let l = self.prefs.lang;
+        let ctx = self.ctx.clone();
+        match plan.configuration(i) {
+            Ok(s) => {
+                let until = plan.until.unwrap_or(s.duration).min(s.duration);
+                let seed = s.seed;
+                let values = plan
+                    .run_at(i)
+                    .map(|(p, _)| {
+                        p.values
+                            .iter()
+                            .map(|(k, v)| format!("{k} = {v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                self.set_scenario(s, None, &ctx);
+                self.session.seek(until);
+                let text = format!("{} {values}, {} {seed}", tr(l, "Opened"), tr(l, "seed"));
+                self.toast(&ctx, text, false);
+            }
+            Err(e) => self.toast(&ctx, e.to_string(), true),
+        }
+    }
+
+    /// A PNG of the sweep view, once its screenshot came.
+    fn sweep_png(&mut self, ctx: &egui::Context) {
+        let Some(pending) = &self.sweep_png else {
+            return;
+        };
+        let Some(res) = sweep::save_png(ctx, pending) else {
+            return;
+        };
+        let l = self.prefs.lang;
+        let path = pending.path.display().to_string();
+        self.sweep_png = None;
+        match res {
+            Ok(()) => self.toast(ctx, format!("{} {path}", tr(l, "Saved")), false),
+            Err(e) => self.toast(
+                ctx,
+                format!("{} {path}: {e}", tr(l, "Could not save")),
+                true,
+            ),
+        }
+    }
+
     fn dropped_files(&mut self, ctx: &egui::Context) {
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
@@ -601,6 +687,7 @@ impl BrokerLabApp {
         self.keys(ctx);
         self.dropped_files(ctx);
         self.screenshots(ctx);
+        self.sweep_png(ctx);
         match self.files.take_opened() {
             Some((p, Pick::Scenario)) => self.load_path(&p),
             Some((p, Pick::Notes)) => self.open_notes(&p),
@@ -687,6 +774,7 @@ impl BrokerLabApp {
             ui.label(tr(l, "Click a node to inspect it; right-click it to inject a fault. Drag nodes; drag the background to pan; Ctrl + scroll to zoom. Drop a .toml file on the window to open it."));
             ui.label(tr(l, "Drop study notes (.md) on the window, or use File > Import Mermaid…, to turn one of their Mermaid flowcharts into a scenario."));
             ui.label(tr(l, "Click a moving dot (or pick a message in the inspector) to follow it: its path lights up in every pane, its events line up below them, N and Shift+N step through them."));
+            ui.label(tr(l, "View > Sweep… (S) runs one parameter over a list or range of values with several seeds and draws each variant's curve with its 95% confidence band; click a point to open that run."));
         });
         self.show_help = open;
     }
@@ -806,8 +894,16 @@ impl eframe::App for BrokerLabApp {
             self.imported(made);
         }
         self.help_ui(&ctx);
+        let scenario = std::sync::Arc::clone(self.session.scenario());
+        if let Some(a) = self.sweep.ui(&ctx, &scenario, l) {
+            self.sweep_action(a, &ctx);
+        }
         // A screenshot arrives as an event in a later frame: keep frames coming until it does.
-        if self.session.playing || self.toast.is_some() || self.screenshot_to.is_some() {
+        if self.session.playing
+            || self.toast.is_some()
+            || self.screenshot_to.is_some()
+            || self.sweep_png.is_some()
+        {
             ctx.request_repaint();
         }
     }

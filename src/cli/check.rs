@@ -5,7 +5,7 @@
 //!   bad file:  { "file", "valid": false, "errors": [ { line, col, end_line, end_col, message, help } ] }
 //!   good file: { "file", "valid": true, "producers", "consumers", "topics", "variants", "faults",
 //!                "steps", "expectations": [ { step, title, variant, metric, op, value, measured,
-//!                holds, line, col } ], "passed", "failed" }
+//!                holds, line, col, sweep?, at? } ], "passed", "failed" }
 //! ```
 //!
 //! Exit codes as everywhere: 0 valid (and every expectation holds), 1 an expectation failed,
@@ -81,6 +81,11 @@ struct Expectation<'a> {
     holds: bool,
     line: usize,
     col: usize,
+    /// For an expectation about a sweep's point: the sweep, and the point's values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sweep: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 fn summary(s: &Scenario, outcomes: &[Outcome]) -> serde_json::Value {
@@ -97,6 +102,15 @@ fn summary(s: &Scenario, outcomes: &[Outcome]) -> serde_json::Value {
             holds: o.holds,
             line: o.expect.line,
             col: o.expect.col,
+            sweep: o.expect.sweep.as_ref().map(|p| p.sweep.as_str()),
+            at: o.expect.sweep.as_ref().map(|p| {
+                p.at.iter()
+                    .map(|(k, v)| {
+                        let v = serde_json::to_value(&v.value).unwrap_or_default();
+                        (k.value.clone(), v)
+                    })
+                    .collect()
+            }),
         })
         .collect();
     let passed = outcomes.iter().filter(|o| o.holds).count();
@@ -134,7 +148,7 @@ fn text(s: &Scenario, outcomes: &[Outcome]) -> ExitCode {
         let measured = o
             .measured
             .map_or_else(|| "not measured".to_owned(), |m| format!("{m}"));
-        let what = format!("{} {} {} {}", e.variant, e.metric, e.op.symbol(), e.value);
+        let what = crate::lesson::describe(e);
         let verdict = if o.holds { "PASS" } else { "FAIL" };
         let title = &s.steps[o.step].title.en;
         let step = o.step + 1;

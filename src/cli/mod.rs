@@ -159,9 +159,8 @@ pub enum TraceFormat {
     Json,
 }
 
-/// The metrics a sweep reports when no --metric is given: what arrives, what is lost, how
-/// late, and what the topology costs in links.
-pub const SWEEP_METRICS: [&str; 4] = ["delivered", "lost", "latency_ms.p99", "connections"];
+/// The metrics a sweep reports when no --metric is given (the report's defaults).
+pub const SWEEP_METRICS: [&str; 4] = crate::report::sweep::DEFAULT_METRICS;
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {

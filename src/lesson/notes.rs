@@ -1,8 +1,10 @@
 //! Study notes: a lesson written out as Markdown, in the notation the study notes use. Each step
 //! gets its text in the chosen language, a Mermaid `graph TD` diagram of each variant it shows,
-//! and the comparison measured when the simulation reaches the step's time.
+//! and the comparison measured when the simulation reaches the step's time; a step that draws a
+//! sweep gets its table (what `brokerlab sweep` prints).
 
-use super::evaluate;
+use super::{describe, evaluate_with, run_sweeps, sweep};
+use crate::report::sweep::SweepReport;
 use crate::report::Measured;
 use crate::scenario::{to_secs, Lang, Scenario};
 use crate::sim::{Simulation, VariantSim};
@@ -25,6 +27,7 @@ const COLUMNS: &[&str] = &[
 /// Markdown study notes for `lesson` in `lang`, with numbers from its own run.
 #[must_use]
 pub fn notes(lesson: Scenario, lang: Lang) -> String {
+    let swept = run_sweeps(&lesson, sweep::jobs());
     let mut sim = Simulation::new(lesson);
     let s = std::sync::Arc::clone(&sim.scenario);
     let mut out = String::new();
@@ -108,7 +111,15 @@ pub fn notes(lesson: Scenario, lang: Lang) -> String {
             out.push('\n');
         }
         out.push('\n');
-        let outcomes = evaluate(&sim, i);
+        let drawn = step
+            .sweep
+            .as_ref()
+            .and_then(|n| swept.get(n).zip(sweep::named(&s, n)));
+        if let Some((w, decl)) = drawn {
+            let report = SweepReport::new(&w.plan, &w.runs, &[decl.metric.value.clone()]);
+            let _ = writeln!(out, "```text\n{}```\n", report.table());
+        }
+        let outcomes = evaluate_with(&sim, i, &swept);
         if !outcomes.is_empty() {
             for o in outcomes {
                 let e = &o.expect;
@@ -117,12 +128,9 @@ pub fn notes(lesson: Scenario, lang: Lang) -> String {
                     .map_or_else(|| "-".to_owned(), |m| format!("{m}"));
                 let _ = writeln!(
                     out,
-                    "- {} `{} {} {} {}` ({} {measured})",
+                    "- {} `{}` ({} {measured})",
                     if o.holds { "✅" } else { "❌" },
-                    e.variant,
-                    e.metric,
-                    e.op.symbol(),
-                    e.value,
+                    describe(e),
                     if lang == Lang::Ko {
                         "측정"
                     } else {

@@ -14,6 +14,10 @@ use crate::sim::Simulation;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt::Write as _;
 
+/// The metrics a sweep reports unless asked for others: what arrives, what is lost, how late,
+/// and what the topology costs in links.
+pub const DEFAULT_METRICS: [&str; 4] = ["delivered", "lost", "latency_ms.p99", "connections"];
+
 /// What a sweep keeps of one run: each variant's name and metrics.
 pub type RunMetrics = Vec<(String, Metrics)>;
 

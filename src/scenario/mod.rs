@@ -19,11 +19,13 @@ pub mod diagnostic;
 mod parse;
 pub mod rules;
 mod schema;
+mod sweep;
 mod text;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use parse::{parse_scenario, Limits, LIMITS};
 pub use schema::{json_schema, json_schema_text, violations};
+pub use sweep::{Placed, Sweep, SweepPoint};
 pub use text::{Lang, Text};
 
 use serde::Serialize;
@@ -78,6 +80,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     pub variants: Vec<Variant>,
     pub steps: Vec<Step>,
+    /// A lesson's sweeps, which its steps draw and check.
+    pub sweeps: Vec<Sweep>,
 }
 
 pub type TopicId = u16;
@@ -946,6 +950,8 @@ pub struct Expect {
     /// Where its metric name stands (for an unknown metric, which `lesson` checks).
     pub metric_line: usize,
     pub metric_col: usize,
+    /// About a point of a sweep instead of the step's run: the mean over the sweep's seeds.
+    pub sweep: Option<SweepPoint>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -961,6 +967,8 @@ pub struct Step {
     /// Producers and consumers the step points at.
     pub highlight: Vec<String>,
     pub expect: Vec<Expect>,
+    /// The sweep whose curves the step draws (written, or the one its expectations name).
+    pub sweep: Option<String>,
 }
 
 /// A bad scenario: where and what.

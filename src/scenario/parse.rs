@@ -7,6 +7,7 @@ mod checker;
 mod faults;
 mod options;
 mod steps;
+mod sweeps;
 
 pub(super) use checker::{Checker, Reported, Res};
 
@@ -34,6 +35,7 @@ pub struct Limits {
     pub variants: usize,
     pub faults: usize,
     pub steps: usize,
+    pub sweeps: usize,
     pub rate_per_s: f64,
     /// Messages a run creates (within the 32-bit message ids).
     pub messages: f64,
@@ -60,6 +62,7 @@ pub const LIMITS: Limits = Limits {
     variants: 8,
     faults: 1000,
     steps: 100,
+    sweeps: 20,
     rate_per_s: 1_000_000.0,
     messages: 200_000_000.0,
     deliveries: 250_000_000.0,
@@ -122,6 +125,11 @@ pub(super) struct RawScenario {
     #[serde(default)]
     #[schemars(with = "Vec<RawStep>", extend("maxItems" = LIMITS.steps))]
     step: Vec<Spanned<RawStep>>,
+    /// A lesson's sweeps: the scenario run over a grid of parameter values, which steps draw
+    /// as curves and check at points.
+    #[serde(default)]
+    #[schemars(with = "Vec<sweeps::RawSweep>", extend("maxItems" = LIMITS.sweeps))]
+    sweep: Vec<Spanned<sweeps::RawSweep>>,
 }
 
 /// A producer: a name and what it publishes.
@@ -276,6 +284,9 @@ struct RawStep {
     #[serde(default)]
     #[schemars(with = "Vec<RawExpect>")]
     expect: Vec<Spanned<RawExpect>>,
+    /// A `[[sweep]]` whose curves the step draws (default: the one its expectations name).
+    #[schemars(with = "Option<String>")]
+    sweep: Option<Spanned<String>>,
 }
 
 /// `metric op value` about one variant when the step's time is reached.
@@ -293,6 +304,13 @@ struct RawExpect {
     op: Op,
     /// The number the metric is compared with.
     value: f64,
+    /// A `[[sweep]]`: the expectation is about its point `at` (the mean over its seeds), not
+    /// about the step's run.
+    #[schemars(with = "Option<String>")]
+    sweep: Option<Spanned<String>>,
+    /// With `sweep`: the point, a value for each swept path (`{ "scale.producers" = 4 }`).
+    #[schemars(with = "Option<std::collections::BTreeMap<String, sweeps::AtValue>>")]
+    at: Option<Spanned<sweeps::RawAt>>,
 }
 
 /// Parse and validate scenario text. `file` is used in messages.
@@ -396,7 +414,8 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
         return Err(c.at(0, why));
     }
     let variants = options::variants(c, &raw);
-    let steps = steps::steps(c, &raw, &top, &variants, &names);
+    let sweeps = sweeps::sweeps(c, &raw, &top, &variants);
+    let steps = steps::steps(c, &raw, &top, &variants, &names, &sweeps);
     let variants = variants.valid;
     if c.failed() {
         return Err(Reported);
@@ -419,6 +438,7 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
         faults,
         variants,
         steps,
+        sweeps,
     })
 }
 

@@ -160,6 +160,12 @@ pub const FACTOR_DEFAULT: f64 = 10.0;
 pub const RUN_TO_S: Range = Range::closed(0.0, LIMITS.duration_s);
 pub const ANSWER: IntRange = IntRange::new(0, NO_MAX);
 
+// A lesson's sweep: it runs when the lesson is checked, so its seeds stay few. `duration_s` is
+// at most the file's.
+pub const SWEEP_SEEDS: IntRange = IntRange::new(1, 100);
+pub const SWEEP_SEEDS_DEFAULT: i64 = 1;
+pub const SWEEP_DURATION_S: Range = Range::above(0.0, LIMITS.duration_s);
+
 // `direct` options.
 pub const RETRY_MS: Range = Range::closed(0.001, 3_600_000.0);
 pub const MAX_RETRIES: IntRange = IntRange::new(0, 65_535);

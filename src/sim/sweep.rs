@@ -206,14 +206,48 @@ impl Plan {
         self.points.len() * usize::try_from(self.seeds).unwrap_or(usize::MAX)
     }
 
+    /// Run `i`'s point and seed.
+    #[must_use]
+    pub fn run_at(&self, i: usize) -> Option<(&Point, u64)> {
+        let seeds = usize::try_from(self.seeds).unwrap_or(1).max(1);
+        let point = self.points.get(i / seeds)?;
+        Some((
+            point,
+            point.scenario.seed.saturating_add((i % seeds) as u64),
+        ))
+    }
+
+    /// The scenario run `i` runs, as a file would say it (its seed written into the text), to
+    /// open in a viewer: run to the plan's end it gives the sweep's numbers.
+    ///
+    /// # Errors
+    /// No run `i`, or the seed does not fit the file's rules.
+    pub fn configuration(&self, i: usize) -> Result<Scenario, ParamError> {
+        let Some((point, seed)) = self.run_at(i) else {
+            let message = format!("no run {i}: the sweep has {}", self.runs());
+            return Err(ParamError::new("seed", message));
+        };
+        if seed == point.scenario.seed {
+            return Ok(Scenario::clone(&point.scenario));
+        }
+        let seed = i64::try_from(seed)
+            .map_err(|_| ParamError::new("seed", format!("{seed} is too large")))?;
+        params::apply(
+            &point.scenario,
+            &[("seed".to_owned(), toml::Value::Integer(seed))],
+        )
+    }
+
     /// Run `i`, to its end; None if `cancel` was set before it ended.
     fn run_one(&self, i: usize, cancel: &AtomicBool) -> Option<Simulation> {
-        let seeds = usize::try_from(self.seeds).unwrap_or(1);
-        let point = self.points.get(i / seeds)?;
+        let (point, seed) = self.run_at(i)?;
         let mut s = Scenario::clone(&point.scenario);
-        s.seed = s.seed.saturating_add((i % seeds) as u64);
+        s.seed = seed;
         let until = self.until.unwrap_or(s.duration);
         let mut sim = Simulation::with_variants(Arc::new(s), &self.variants);
+        // A sweep's threads each take a run: a run's variants share its thread, so `jobs`
+        // threads use `jobs` cores (and one job is one core).
+        sim.set_threads(1);
         // In slices, so that Ctrl+C does not wait for a long run to end; the events processed
         // are the same as in one call.
         let slice = (until / 64).max(1);
@@ -243,8 +277,33 @@ pub fn run<R: Send>(
 ) -> Vec<Option<R>> {
     let total = plan.runs();
     let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..total).map(|_| None).collect());
-    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
+    each(plan, jobs, cancel, measure, &|i, r| {
+        if let Some(slot) = slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(i)
+        {
+            *slot = Some(r);
+        }
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+    });
+    slots.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Run every run of `plan` on `jobs` threads, measure each and hand `finished(i, result)` the
+/// measure of run `i` as soon as it is taken (from the thread that ran it, in no fixed order):
+/// what a viewer needs to draw points as they arrive. Returns when every run finished or
+/// `cancel` was set.
+pub fn each<R>(
+    plan: &Plan,
+    jobs: usize,
+    cancel: &AtomicBool,
+    measure: &(dyn Fn(&Simulation) -> R + Sync),
+    finished: &(dyn Fn(usize, R) + Sync),
+) {
+    let total = plan.runs();
+    let next = AtomicUsize::new(0);
     let worker = || loop {
         if cancel.load(Ordering::Relaxed) {
             break;
@@ -258,21 +317,13 @@ pub fn run<R: Send>(
         };
         let r = measure(&sim);
         drop(sim);
-        if let Some(slot) = slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_mut(i)
-        {
-            *slot = Some(r);
-        }
-        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        finished(i, r);
     };
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, total.max(1)) {
             scope.spawn(worker);
         }
     });
-    slots.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -449,5 +500,48 @@ mod tests {
             sim.events()
         });
         assert_eq!(out, [None, None, None]);
+    }
+
+    #[test]
+    fn a_runs_configuration_replays_that_run() {
+        let s = point_to_point();
+        let axes = [axis("scale.rate=0.5,1").unwrap_or_else(|e| panic!("{e}"))];
+        let mut plan = Plan::new(&s, &axes, 2).unwrap_or_else(|e| panic!("{e}"));
+        plan.until = Some(crate::scenario::secs(3.0));
+        let cancel = AtomicBool::new(false);
+        let swept = plan
+            .run_one(3, &cancel)
+            .unwrap_or_else(|| panic!("not cancelled"));
+        let c = plan.configuration(3).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.seed, 8, "point 1, second seed");
+        assert!(c.text.contains("seed = 8"), "the file says it");
+        let mut again = Simulation::new(c);
+        again.run_until(crate::scenario::secs(3.0));
+        assert_eq!(again.events(), swept.events());
+        for (a, b) in again.variants.iter().zip(&swept.variants) {
+            assert_eq!(format!("{:?}", a.tally()), format!("{:?}", b.tally()));
+        }
+        assert!(plan.configuration(4).is_err());
+    }
+
+    #[test]
+    fn each_hands_over_every_run_by_its_index() {
+        let s = point_to_point();
+        let axes = [axis("scale.rate=0.5,1").unwrap_or_else(|e| panic!("{e}"))];
+        let mut plan = Plan::new(&s, &axes, 2).unwrap_or_else(|e| panic!("{e}"));
+        plan.until = Some(crate::scenario::secs(2.0));
+        let cancel = AtomicBool::new(false);
+        let got = Mutex::new(Vec::new());
+        each(&plan, 2, &cancel, &Simulation::events, &|i, r| {
+            got.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((i, r));
+        });
+        let mut got = got.into_inner().unwrap_or_else(PoisonError::into_inner);
+        got.sort_unstable();
+        let ran: Vec<Option<u64>> = runs(&plan, 1).into_iter().map(|r| r.map(|r| r.1)).collect();
+        let each: Vec<Option<u64>> = got.iter().map(|r| Some(r.1)).collect();
+        assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), [0, 1, 2, 3]);
+        assert_eq!(each, ran);
     }
 }

@@ -2,9 +2,10 @@
 //! expectations `brokerlab check` runs.
 
 use super::options::Variants;
+use super::sweeps;
 use super::{Checker, Names, RawExpect, RawScenario, RawStep, Res, Top, LIMITS};
 use crate::scenario::diagnostic::{did_you_mean, line_col};
-use crate::scenario::{rules, secs, Expect, Step};
+use crate::scenario::{rules, secs, Expect, Step, Sweep};
 use toml::Spanned;
 
 pub(super) fn steps(
@@ -13,6 +14,7 @@ pub(super) fn steps(
     top: &Top,
     variants: &Variants,
     names: &Names,
+    sweeps: &[Sweep],
 ) -> Vec<Step> {
     if let Some(extra) = raw.step.get(LIMITS.steps) {
         let _ = c.err::<(), _>(extra, format!("more than {} steps", LIMITS.steps));
@@ -21,7 +23,7 @@ pub(super) fn steps(
     let mut steps = Vec::new();
     let mut last_run_to = 0.0;
     for rs in &raw.step {
-        if let Ok(step) = step(c, rs, top, variants, names, &mut last_run_to) {
+        if let Ok(step) = step(c, rs, top, (variants, names, sweeps), &mut last_run_to) {
             steps.push(step);
         }
     }
@@ -33,8 +35,7 @@ fn step(
     c: &Checker,
     rs: &Spanned<RawStep>,
     top: &Top,
-    variants: &Variants,
-    names: &Names,
+    (variants, names, sweeps): (&Variants, &Names, &[Sweep]),
     last_run_to: &mut f64,
 ) -> Res<Step> {
     let s = rs.get_ref();
@@ -47,10 +48,15 @@ fn step(
     let expect: Vec<Res<Expect>> = s
         .expect
         .iter()
-        .map(|re| expectation(c, re, variants))
+        .map(|re| expectation(c, re, variants, sweeps))
         .collect();
     let answer = answer(c, rs, s);
     let highlight: Vec<Res<String>> = s.highlight.iter().map(|h| highlight(c, h, names)).collect();
+    let expect: Res<Vec<Expect>> = expect.into_iter().collect();
+    let sweep = match &expect {
+        Ok(expect) => step_sweep(c, s, expect, sweeps),
+        Err(_) => Ok(None),
+    };
     Ok(Step {
         title: s.title.clone(),
         text: s.text.clone(),
@@ -60,7 +66,8 @@ fn step(
         choices: s.choices.clone(),
         answer: answer?,
         highlight: highlight.into_iter().collect::<Res<_>>()?,
-        expect: expect.into_iter().collect::<Res<_>>()?,
+        expect: expect?,
+        sweep: sweep?,
     })
 }
 
@@ -104,8 +111,51 @@ fn variant_named(c: &Checker, n: &Spanned<String>, variants: &Variants, what: &s
     c.err_help(n, why, help)
 }
 
-fn expectation(c: &Checker, re: &Spanned<RawExpect>, variants: &Variants) -> Res<Expect> {
+/// The sweep a step draws: the one it names, which its sweep expectations must be about too,
+/// or else the one they are about (one per step).
+fn step_sweep(
+    c: &Checker,
+    s: &RawStep,
+    expect: &[Expect],
+    sweeps: &[Sweep],
+) -> Res<Option<String>> {
+    let written = match &s.sweep {
+        Some(n) => Some((sweeps::named(c, n, sweeps)?, n.span())),
+        None => None,
+    };
+    let mut drawn = written.clone();
+    for (e, re) in expect.iter().zip(&s.expect) {
+        let Some(p) = &e.sweep else { continue };
+        match &drawn {
+            None => drawn = Some((p.sweep.clone(), re.span())),
+            Some((name, _)) if *name == p.sweep => {}
+            Some((name, _)) => {
+                let why = if written.is_some() {
+                    format!(
+                        "the expectation is about sweep {:?} but the step draws sweep {name:?}: a step checks the sweep it draws",
+                        p.sweep
+                    )
+                } else {
+                    format!(
+                        "the step's expectations name two sweeps, {name:?} and {:?}: a step draws and checks one",
+                        p.sweep
+                    )
+                };
+                return c.err(re, why);
+            }
+        }
+    }
+    Ok(drawn.map(|(name, _)| name))
+}
+
+fn expectation(
+    c: &Checker,
+    re: &Spanned<RawExpect>,
+    variants: &Variants,
+    sweeps: &[Sweep],
+) -> Res<Expect> {
     let e = re.get_ref();
+    let point = sweeps::point(c, re, sweeps);
     let variant = variant_named(c, &e.variant, variants, "expect");
     // Its name is checked against the metric catalogue a layer up (`lesson::validate`).
     let metric = e.metric.get_ref().trim();
@@ -126,6 +176,7 @@ fn expectation(c: &Checker, re: &Spanned<RawExpect>, variants: &Variants) -> Res
         col,
         metric_line,
         metric_col,
+        sweep: point?,
     })
 }
 

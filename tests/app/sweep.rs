@@ -1,0 +1,204 @@
+//! The sweep view and a lesson's sweep, driven like a learner drives them: S opens the view, a
+//! tiny sweep runs to its end in the background, the curves have a point per value and
+//! variant, a click on a point opens that run in the panes; a lesson step draws its sweep and
+//! checks its points. With snapshots of the view (English, and Korean in the light theme).
+
+use super::harness;
+use brokerlab::app::{BrokerLabApp, Prefs};
+use brokerlab::report::Measured;
+use brokerlab::scenario::{secs, Lang};
+use eframe::egui::Key;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::time::{Duration, Instant};
+
+/// Frames until the sweep's thread is done (it wakes the window as runs arrive).
+fn until_done(h: &mut Harness<'_, BrokerLabApp>, done: impl Fn(&BrokerLabApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the sweep did not end"
+        );
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(3);
+}
+
+fn view_done(app: &BrokerLabApp) -> bool {
+    app.sweep.job.as_ref().is_some_and(|j| !j.running())
+}
+
+/// The view open on point to point with `scale.consumers = 1, 2`, two seeds a point, 2 s runs.
+fn tiny_sweep(prefs: Prefs, metric: &str) -> Harness<'static, BrokerLabApp> {
+    let mut h = harness("point-to-point", prefs);
+    h.run_steps(2);
+    h.key_press(Key::S);
+    h.run_steps(2);
+    assert!(h.state().sweep.open, "S opens the sweep view");
+    let v = &mut h.state_mut().sweep;
+    v.param = "scale.consumers".into();
+    v.values = "1,2".into();
+    v.seeds = 2;
+    v.run_for_s = 2.0;
+    v.metric = metric.into();
+    h.run_steps(2);
+    h
+}
+
+#[test]
+fn the_sweep_view_runs_a_tiny_sweep_and_draws_a_point_per_value_and_variant() {
+    let mut h = tiny_sweep(Prefs::default(), "connections");
+    h.get_by_label("▶ Run sweep").click();
+    h.run_steps(1);
+    assert!(h.state().sweep.job.is_some(), "{:?}", h.state().sweep.error);
+    until_done(&mut h, view_done);
+    let job = h.state().sweep.job.as_ref().expect("a job");
+    assert_eq!(job.progress(), (4, 4), "2 values x 2 seeds");
+    assert!(job.complete());
+    h.get_by_label("4 / 4 runs");
+    let report = job.report(&["connections".into()]);
+    assert_eq!(report.points.len(), 2);
+    let links: Vec<Vec<f64>> = report
+        .points
+        .iter()
+        .map(|p| p.variants.iter().map(|v| v.metrics.0[0].1.mean).collect())
+        .collect();
+    // Five servers to 2 and to 4 metric servers; Kafka: 5 + consumers + the broker's links.
+    assert_eq!(links[0][0], 10.0, "point to point, 5 x 2");
+    assert_eq!(links[1][0], 20.0, "point to point, 5 x 4");
+    assert!(links[1][2] < links[1][0], "the log needs fewer: {links:?}");
+    // A marker per point and variant, and one per run (two seeds).
+    assert_eq!(h.state().sweep.markers.len(), 2 * 3 + 4 * 3);
+    h.get_by_label("Click a point to open that run in the panes");
+}
+
+#[test]
+fn clicking_a_point_opens_that_run_in_the_panes() {
+    let mut h = tiny_sweep(Prefs::default(), "delivered");
+    h.get_by_label("▶ Run sweep").click();
+    until_done(&mut h, view_done);
+    let (pos, run) = {
+        let job = h.state().sweep.job.as_ref().expect("a job");
+        // Run 3: consumers = 2, the second seed.
+        let m = h.state().sweep.markers.iter().find(|(_, r)| *r == 3);
+        let (pos, run) = *m.expect("run 3 has a marker");
+        let values = job.runs();
+        let swept = values[run].as_ref().expect("in")[0].1.delivered;
+        (pos, (run, swept))
+    };
+    h.drag_at(pos);
+    h.run_steps(1);
+    h.drop_at(pos);
+    h.run_steps(3);
+    let s = h.state().session.scenario().clone();
+    assert_eq!(s.consumers.len(), 4, "scale.consumers = 2 doubles the two");
+    assert_eq!(s.seed, 8, "the point's second seed");
+    assert_eq!(
+        h.state().session.now(),
+        secs(2.0),
+        "run to where the sweep stopped"
+    );
+    let delivered = h.state().session.sim().variants[0].metrics().delivered;
+    assert_eq!(delivered, run.1, "the panes show the number of the curve");
+    assert!(h
+        .query_by_label_contains("scale.consumers = 2, seed 8")
+        .is_some());
+}
+
+#[test]
+fn bad_values_show_their_error_in_the_form_and_nothing_runs() {
+    let mut h = tiny_sweep(Prefs::default(), "lost");
+    h.state_mut().sweep.values = "2..1".into();
+    h.get_by_label("▶ Run sweep").click();
+    h.run_steps(2);
+    assert!(h.state().sweep.job.is_none());
+    let e = h.state().sweep.error.clone().unwrap_or_default();
+    assert!(e.contains("below FROM"), "{e}");
+    assert!(h.query_by_label_contains("below FROM").is_some());
+    h.state_mut().sweep.values = "1,-3".into();
+    h.get_by_label("▶ Run sweep").click();
+    h.run_steps(2);
+    let e = h.state().sweep.error.clone().unwrap_or_default();
+    assert!(e.contains("scale.consumers"), "{e}");
+}
+
+#[test]
+fn cancel_stops_a_sweep_and_keeps_the_points_so_far() {
+    let mut h = tiny_sweep(Prefs::default(), "lost");
+    {
+        let v = &mut h.state_mut().sweep;
+        v.param = "scale.rate".into();
+        v.values = "0.5..4:0.5".into();
+        v.seeds = 20;
+        v.run_for_s = 60.0;
+    }
+    h.get_by_label("▶ Run sweep").click();
+    h.run_steps(1);
+    h.get_by_label("■ Cancel").click();
+    until_done(&mut h, view_done);
+    let (done, total) = h.state().sweep.job.as_ref().expect("a job").progress();
+    assert_eq!(total, 160);
+    assert!(done < total, "{done} of {total}");
+    assert!(h.query_by_label_contains("(cancelled)").is_some());
+}
+
+/// p99 latency over load, three seeds a point: bands around the means.
+fn latency_sweep(prefs: Prefs) -> Harness<'static, BrokerLabApp> {
+    let mut h = tiny_sweep(prefs, "latency_ms.p99");
+    {
+        let v = &mut h.state_mut().sweep;
+        v.param = "scale.rate".into();
+        v.values = "0.5..1.5:0.25".into();
+        v.seeds = 3;
+        v.run_for_s = 5.0;
+    }
+    let scenario = h.state().session.scenario().clone();
+    let ctx = h.ctx.clone();
+    h.state_mut().sweep.run(&scenario, &ctx);
+    until_done(&mut h, view_done);
+    h.run_steps(4);
+    h
+}
+
+#[test]
+fn sweep_view_snapshot() {
+    let mut h = latency_sweep(Prefs::default());
+    h.snapshot("sweep-point-to-point-latency");
+}
+
+#[test]
+fn sweep_view_snapshot_in_korean_light() {
+    let ko = Prefs {
+        lang: Lang::Ko,
+        dark: false,
+        ..Prefs::default()
+    };
+    let mut h = latency_sweep(ko);
+    h.get_by_label("▶ 스윕 실행");
+    h.snapshot("sweep-point-to-point-latency-ko-light");
+}
+
+#[test]
+fn a_lesson_step_draws_its_sweep_and_checks_its_points() {
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("builtin:lesson-3".into(), 4);
+    let mut h = harness("lesson-3", prefs);
+    h.run_steps(2);
+    h.get_by_label("5. How late, as the load grows");
+    h.get_by_label("📈 p99 latency as the load grows");
+    // The runs arrive while the step is read; once they are in, the progress bar goes (and
+    // the widgets after it get other ids: a click sent by id across that frame is lost).
+    until_done(&mut h, |app| {
+        app.lesson.sweep.as_ref().is_some_and(|(_, j)| !j.running())
+    });
+    h.get_by_label("It stays low, then shoots up near full load")
+        .click();
+    h.run_steps(1);
+    h.get_by_label("Run to 50 s ▶").click();
+    h.run_steps(3);
+    h.get_by_label("Right.");
+    h.get_by_label("✔ message-queue latency_ms.p99 > 60 at load (scale.rate = 2.0)");
+    h.get_by_label("✔ ipc-channel latency_ms.p99 < 15 at load (scale.rate = 2.0)");
+}
