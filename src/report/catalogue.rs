@@ -389,6 +389,20 @@ pub fn path_meaning(path: &str, lang: Lang) -> String {
     format!("{meaning} ({path})")
 }
 
+/// Whether a metric path is a running total, which only grows: what a stretch of time added
+/// is the difference of its values at the stretch's ends. Not a state (`pending`), a cost, a
+/// peak, a latency or a rate.
+#[must_use]
+pub fn accumulates(path: &str) -> bool {
+    let head = path.split('.').next().unwrap_or(path);
+    metric(head).is_some_and(|m| {
+        m.kind == Kind::Reasons
+            || (m.kind == Kind::Count
+                && matches!(m.unit, "messages" | "deliveries")
+                && m.name != "pending")
+    })
+}
+
 /// Every path a scalar value can be read at: the counts and rates, each latency part, each
 /// loss reason. For messages and suggestions.
 #[must_use]
