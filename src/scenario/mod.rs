@@ -334,7 +334,7 @@ impl Default for DirectOptions {
     }
 }
 
-/// Options of an IPC channel, like a bounded `std::sync::mpsc::sync_channel`.
+/// Options of an IPC channel: bounded, receivers competing (crossbeam-channel's `bounded`).
 #[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChannelOptions {
