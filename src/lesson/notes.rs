@@ -219,7 +219,7 @@ fn pictures(
         }
         drawn[vi] = true;
         let var = &sim.scenario.variants[v.index];
-        let _ = writeln!(out, "**{}**: {}\n", var.name, setup(var));
+        let _ = writeln!(out, "**{}**: {}\n", var.name, setup(var, lang));
         out.push_str(&whole(&sim.scenario, v, marks, lang));
         out.push('\n');
     }
@@ -230,13 +230,15 @@ fn pictures(
 }
 
 /// What a variant is: its shape, its broker and the options it sets away from their defaults.
-fn setup(v: &Variant) -> String {
+fn setup(v: &Variant, lang: Lang) -> String {
     let mut words = vec![v.shape().name().to_owned()];
     if let Some(k) = v.broker_kind() {
         words.push(k.name().to_owned());
     }
     let changed = options_changed(v);
-    if !changed.is_empty() {
+    if changed.is_empty() {
+        words.push(w(lang, "default options", "기본 설정").to_owned());
+    } else {
         words.push(changed.join(", "));
     }
     words.join(" · ")
