@@ -335,6 +335,45 @@ fn variants(t: &mut String, rng: &mut ChaCha8Rng) {
         b(rng),
         pick(rng, &["save = [[1, 1]]", "save = []", "appendonly = true"]),
     );
+    modern_variants(t, rng, &exchange_for_stream(rabbit_shape, exchange));
+}
+
+/// A stream behind the same exchange as the queues (a topic exchange needs one broker).
+fn exchange_for_stream(shape: &str, exchange: &str) -> String {
+    format!("shape = \"{shape}\"\nbroker = \"rabbitmq\"\nrabbitmq = {{ exchange = \"{exchange}\", ")
+}
+
+/// A RabbitMQ stream and Kafka share groups, with random options.
+fn modern_variants(t: &mut String, rng: &mut ChaCha8Rng, head: &str) {
+    let explicit = rng.random_bool(0.5);
+    let ack = if explicit {
+        format!(
+            "ack = \"explicit\", fail_every = {}, fail_ack = \"{}\"",
+            pick(rng, &["0", "1", "3", "50"]),
+            pick(rng, &["release", "reject"])
+        )
+    } else {
+        "ack = \"implicit\"".to_owned()
+    };
+    let _ = write!(
+        t,
+        "[[variant]]\nname = \"rabbit-stream\"\n{head}queue_type = \"stream\", stream_offset = {}, prefetch = {}, max_segment_bytes = {}, max_length_bytes = {}, max_age_s = {} }}\n\
+         [[variant]]\nname = \"share\"\nshape = \"central-log\"\nbroker = \"kafka\"\nkafka = {{ partitions = {}, replication = {}, retention_s = {}, session_timeout_ms = 1500.0, max_poll_records = {}, segment_bytes = 2000, group_type = \"share\", share = {{ lock_ms = {}, delivery_limit = {}, max_record_locks = {}, release_counts_attempt = {}, auto_offset_reset = \"{}\", {ack} }} }}\n",
+        pick(rng, &["\"next\"", "\"first\"", "\"last\"", "0", "7", "\"timestamp:1.5\""]),
+        pick(rng, &["1", "10", "1000"]),
+        pick(rng, &["1", "1500", "500000000"]),
+        pick(rng, &["0", "1", "3000"]),
+        pick(rng, &["0.0", "0.5", "3.0"]),
+        pick(rng, &["1", "3", "8"]),
+        pick(rng, &["1", "2", "3"]),
+        pick(rng, &["3.0", "604800.0"]),
+        pick(rng, &["1", "10", "500"]),
+        pick(rng, &["1000.0", "30000.0"]),
+        pick(rng, &["2", "5", "10"]),
+        pick(rng, &["100", "2000"]),
+        pick(rng, &["true", "false"]),
+        pick(rng, &["earliest", "latest"]),
+    );
 }
 
 /// Why an input failed, if it did.

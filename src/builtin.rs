@@ -27,10 +27,15 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "kafka-replay",
         include_str!("../scenarios/kafka-replay.toml"),
     ),
+    (
+        "modern-queues",
+        include_str!("../scenarios/modern-queues.toml"),
+    ),
 ];
 
 /// The study lessons (issue 5), in the order a study group goes through them: the notes' story
-/// from point-to-point wiring to a central log, then the three questions the notes end on.
+/// from point-to-point wiring to a central log, the three questions the notes end on, then how
+/// the lines blurred since (streams, share groups).
 pub const LESSONS: &[(&str, &str)] = &[
     (
         "lesson-1",
@@ -63,6 +68,10 @@ pub const LESSONS: &[(&str, &str)] = &[
     (
         "lesson-8",
         include_str!("../scenarios/lessons/08-what-kafka-has.toml"),
+    ),
+    (
+        "lesson-9",
+        include_str!("../scenarios/lessons/09-the-lines-blur.toml"),
     ),
 ];
 

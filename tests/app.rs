@@ -303,7 +303,7 @@ fn the_app_starts_on_lesson_one_and_lists_the_lessons() {
         .iter()
         .map(|(n, t)| parse_scenario(n, t).map(|s| s.title.en).unwrap_or_default())
         .collect();
-    assert_eq!(titles.len(), 8);
+    assert_eq!(titles.len(), 9);
     h.get_by_label(&titles[3]).click();
     h.run_steps(2);
     assert_eq!(h.state().session.scenario().source, "builtin:lesson-4");

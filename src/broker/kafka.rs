@@ -51,6 +51,8 @@
 //! failover, fetch sizes in bytes, the roll jitter and index limits of segments, log compaction,
 //! tiered storage, follower fetch timing beyond one hop, ISR shrinking by lag.
 
+mod share;
+
 use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
 use crate::engine::{
     BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, ProducerId,
@@ -77,11 +79,13 @@ pub struct Produce {
     epoch: u32,
 }
 
-/// A fetched record: its partition (global index) and offset.
+/// A fetched record: its partition (global index) and offset, and which delivery of it this is
+/// (a share group's delivery count; 1 for a consumer group's fetch).
 #[derive(Clone, Copy, Debug)]
 pub struct Record {
     partition: u32,
     offset: u64,
+    attempt: u32,
 }
 
 impl Tags for KafkaTags {
@@ -93,7 +97,7 @@ impl Tags for KafkaTags {
         Origin {
             place: Some(r.partition),
             offset: Some(r.offset),
-            attempt: 1,
+            attempt: r.attempt.max(1),
         }
     }
 }
@@ -113,6 +117,12 @@ pub enum KafkaTimer {
     Expire { msg: MsgRef },
     /// Has the member taken longer than `max.poll.interval.ms` over its batch?
     Poll { consumer: ConsumerId },
+    /// A share group's acquisition lock `acq` on a partition expires.
+    ShareLock {
+        group: u32,
+        partition: u32,
+        acq: u32,
+    },
 }
 
 /// Kafka's `Utils.murmur2` (the Java client's default partitioner hash).
@@ -308,6 +318,8 @@ pub struct Kafka {
     next_unkeyed: Vec<u32>,
     hw_delay: Nanos,
     timers_started: bool,
+    /// Share groups (`group_type = "share"`), see [`share`].
+    share: share::Share,
 }
 
 impl Kafka {
@@ -372,6 +384,7 @@ impl Kafka {
             next_unkeyed: vec![0; s.producers.len()],
             hw_delay: if r > 1 { s.latency } else { 0 },
             timers_started: false,
+            share: share::Share::new(n_consumers),
             opts: o,
         }
     }
@@ -534,12 +547,14 @@ impl Kafka {
                         p.release(e, g.gid, Release::Lost(LossReason::Retention), node);
                     }
                 }
+                self.share_deleted(p, pi, offset, e);
             }
         }
     }
 
     /// Let the owners of partition `pi` fetch.
     fn wake(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize) {
+        self.share_wake_all(p, pi);
         for kg in 0..self.groups.len() {
             self.mark(kg, pi);
             if let Some(c) = self.groups[kg].owner[pi] {
@@ -621,6 +636,7 @@ impl Kafka {
             let tag = Record {
                 partition: partition_tag(pi),
                 offset: pos,
+                attempt: 1,
             };
             p.deliver(c, e, self.parts[pi].node, tag, false);
         }
@@ -844,6 +860,7 @@ impl Kafka {
         if successor.is_none() {
             // Offline: nobody can fetch from it.
             self.mark_all(pi);
+            self.share_failover(p, pi);
             return;
         }
         // The new leader has only what was replicated: records at or past the high watermark
@@ -900,6 +917,7 @@ impl Kafka {
             }
         }
         self.mark_all(pi);
+        self.share_failover(p, pi);
     }
 
     /// Cut partition `pi`'s log back to `end`; returns the records cut, newest first.
@@ -964,6 +982,9 @@ impl BrokerModel for Kafka {
     }
 
     fn delivered(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId, d: Delivery<Record>) {
+        if self.is_share() {
+            return self.share_delivered(p, c, d);
+        }
         p.hand_over(c, d);
         if self.polls[c.ix()].batch_left == 0 {
             // It was waiting inside poll(): records came, poll returns.
@@ -972,6 +993,9 @@ impl BrokerModel for Kafka {
     }
 
     fn processed(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId, d: Delivery<Record>) {
+        if self.is_share() {
+            return self.share_processed(p, c, d);
+        }
         let ci = c.ix();
         self.inflight[ci] = self.inflight[ci].saturating_sub(1);
         let pi = d.tag.partition as usize;
@@ -996,6 +1020,9 @@ impl BrokerModel for Kafka {
         how: Down,
         held: &[Delivery<Record>],
     ) {
+        if self.is_share() {
+            return self.share_down(p, c, how, held);
+        }
         let ci = c.ix();
         // The log still holds these records for the group, unless retention took them: then
         // the delivery goes with this copy.
@@ -1024,6 +1051,9 @@ impl BrokerModel for Kafka {
 
     fn consumer_up(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
         self.start_timers(p);
+        if self.is_share() {
+            return self.share_join(p, c);
+        }
         let ci = c.ix();
         let Some(gid) = p.group_of(c) else { return };
         let kg = self.group_index(gid);
@@ -1125,10 +1155,19 @@ impl BrokerModel for Kafka {
             KafkaTimer::Session { consumer, epoch } => {
                 let k = p.consumer(consumer);
                 if k.epoch() == epoch && !k.connected() {
-                    self.leave(p, consumer);
+                    if self.is_share() {
+                        self.share_leave(p, consumer);
+                    } else {
+                        self.leave(p, consumer);
+                    }
                 }
             }
             KafkaTimer::Poll { consumer: c } => self.poll_timer(p, c),
+            KafkaTimer::ShareLock {
+                group,
+                partition,
+                acq,
+            } => self.share_lock_expired(p, group as usize, partition as usize, acq),
             KafkaTimer::Expire { msg: m } => {
                 let pr = p.info(m).producer.ix();
                 if let Some(i) = self.retry[pr].iter().position(|&(x, _)| x == m) {
@@ -1138,6 +1177,10 @@ impl BrokerModel for Kafka {
                 }
             }
         }
+    }
+
+    fn check(&self, _w: &World<KafkaTags>) -> Result<(), String> {
+        self.share_check()
     }
 
     fn approx_bytes(&self) -> usize {
@@ -1176,6 +1219,7 @@ impl BrokerModel for Kafka {
                 }
             }
         }
+        self.share_holdings(w, f);
     }
 
     fn state(&self, w: &World<KafkaTags>) -> ModelState {
@@ -1223,11 +1267,15 @@ impl BrokerModel for Kafka {
         ModelState {
             brokers,
             partitions,
+            share_partitions: self.share_state(w),
             ..ModelState::default()
         }
     }
 
     fn group_lag(&self, w: &World<KafkaTags>, gid: GroupId) -> Option<u64> {
+        if self.is_share() {
+            return self.share_lag(w, gid);
+        }
         let kg = self.group_of.get(gid.ix()).copied().flatten()?;
         let g = &self.groups[kg];
         let subs = w.ledger().group(gid);

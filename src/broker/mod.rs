@@ -11,6 +11,7 @@ pub mod direct;
 pub mod ipc_channel;
 pub mod kafka;
 pub mod rabbitmq;
+pub mod rabbitmq_stream;
 pub mod redis_pubsub;
 pub mod redis_stream;
 

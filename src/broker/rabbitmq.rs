@@ -86,7 +86,7 @@ pub fn topic_matches(pattern: &str, routing_key: &str) -> bool {
 /// The topics (routing keys) whose messages a consumer's queue gets, given its `subscribe`
 /// entries (its binding keys): the entries themselves, except behind a topic exchange, where
 /// each entry is a pattern and stands for every topic it matches.
-fn bound_topics(
+pub(super) fn bound_topics(
     topic_names: &[String],
     exchange: ExchangeKind,
     subscribe: &[TopicId],
@@ -165,11 +165,11 @@ struct Queue {
 type Unacked = (usize, MsgRef, u32);
 
 #[derive(Clone, Copy, Debug, Default)]
-struct ExchangeCounters {
-    routed: u64,
-    unroutable: u64,
-    returned: u64,
-    nacked: u64,
+pub(super) struct ExchangeCounters {
+    pub(super) routed: u64,
+    pub(super) unroutable: u64,
+    pub(super) returned: u64,
+    pub(super) nacked: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -450,11 +450,16 @@ impl RabbitMq {
     }
 
     fn exchange_kind(&self) -> &'static str {
-        match self.opts.exchange {
-            ExchangeKind::Fanout => "fanout",
-            ExchangeKind::Direct => "direct",
-            ExchangeKind::Topic => "topic",
-        }
+        exchange_kind(self.opts.exchange)
+    }
+}
+
+/// The exchange type's name, as the state shows it.
+pub(super) fn exchange_kind(e: ExchangeKind) -> &'static str {
+    match e {
+        ExchangeKind::Fanout => "fanout",
+        ExchangeKind::Direct => "direct",
+        ExchangeKind::Topic => "topic",
     }
 }
 

@@ -27,6 +27,79 @@ pub struct ModelState {
     /// RabbitMQ exchanges, one per broker.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<ExchangeState>,
+    /// RabbitMQ streams (`queue_type = "stream"`) with their readers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rabbit_streams: Vec<RabbitStreamState>,
+    /// Kafka share groups: one entry per share group and partition.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub share_partitions: Vec<SharePartitionState>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RabbitStreamState {
+    /// The stream's name: its binding key (the topic, or a topic exchange's pattern).
+    pub stream: String,
+    pub broker: String,
+    pub node: u32,
+    /// The first retained offset (the log start).
+    pub first_offset: u64,
+    /// The offset the next message gets (the log end).
+    pub next_offset: u64,
+    /// The first offset of the last chunk, where `last` attaches (None: empty).
+    pub last_chunk_offset: Option<u64>,
+    pub length: u64,
+    pub bytes: u64,
+    pub chunks: u64,
+    pub segments: u64,
+    /// Messages deleted by retention (whole segments) so far.
+    pub deleted: u64,
+    /// One per consumer reading the stream (an AMQP consumer is a reader of its own).
+    pub readers: Vec<StreamReaderState>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamReaderState {
+    pub consumer: String,
+    pub group: String,
+    /// Attached now (a consumer that is away has no reader on the server).
+    pub attached: bool,
+    /// Where it started when it last attached: offsets below are never sent to it.
+    pub start: u64,
+    /// The next offset it will be sent (None: detached).
+    pub offset: Option<u64>,
+    /// Delivered, not yet acknowledged (acks only return credit).
+    pub unacked: u64,
+    /// `prefetch` minus unacked: checked per chunk, so it can go below 0.
+    pub credit: i64,
+    /// Messages in the stream it has not been sent yet.
+    pub lag: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SharePartitionState {
+    pub group: String,
+    pub topic: String,
+    pub partition: u32,
+    pub node: u32,
+    /// Share-partition start offset: records below are acknowledged or archived.
+    pub spso: u64,
+    /// Share-partition end offset: the last record ever acquired (None: none yet).
+    pub speo: Option<u64>,
+    /// Records between SPSO and SPEO (at most `max_record_locks`).
+    pub in_flight: u64,
+    pub acquired: u64,
+    /// Released or timed out, waiting to be acquired again.
+    pub available: u64,
+    /// Acknowledged (accepted) between SPSO and SPEO.
+    pub acknowledged: u64,
+    /// Records archived so far: at the delivery limit, rejected, or deleted unread.
+    pub archived: u64,
+    pub archived_delivery_limit: u64,
+    pub archived_rejected: u64,
+    /// The highest delivery count between SPSO and SPEO.
+    pub max_delivery_count: u32,
+    /// Members assigned this partition.
+    pub members: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -23,7 +23,8 @@ pub enum LossReason {
     LinkDown,
     /// Deleted by retention before the group read it.
     Retention,
-    /// Skipped by `auto.offset.reset = latest`.
+    /// Skipped by a reader placed past it: Kafka's `auto.offset.reset = latest`, a RabbitMQ
+    /// stream consumer attaching at `next` (or at an offset beyond it).
     OffsetReset,
     /// Redis dropped a slow subscriber whose output buffer went over its limit.
     OutputBufferLimit,
@@ -43,10 +44,14 @@ pub enum LossReason {
     Rejected,
     /// Unroutable with `mandatory = true`: the broker returned it to the publisher.
     Returned,
+    /// Archived by a Kafka share group after `delivery_limit` delivery attempts.
+    DeliveryLimit,
+    /// A share consumer acknowledged it REJECT: archived, never delivered to the group again.
+    ConsumerRejected,
 }
 
 impl LossReason {
-    pub const ALL: [LossReason; 17] = [
+    pub const ALL: [LossReason; 19] = [
         LossReason::SubscriberOffline,
         LossReason::ReceiverOffline,
         LossReason::ConsumerCrash,
@@ -64,6 +69,8 @@ impl LossReason {
         LossReason::Trimmed,
         LossReason::Rejected,
         LossReason::Returned,
+        LossReason::DeliveryLimit,
+        LossReason::ConsumerRejected,
     ];
 
     #[must_use]
@@ -86,6 +93,8 @@ impl LossReason {
             LossReason::Trimmed => "trimmed",
             LossReason::Rejected => "rejected",
             LossReason::Returned => "returned",
+            LossReason::DeliveryLimit => "delivery-limit",
+            LossReason::ConsumerRejected => "consumer-rejected",
         }
     }
 

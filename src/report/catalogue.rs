@@ -239,8 +239,11 @@ fn reason_text(r: LossReason) -> (&'static str, (&'static str, &'static str)) {
             ),
         ),
         LossReason::OffsetReset => (
-            "Skipped by auto.offset.reset = latest",
-            ("오프셋 리셋", "auto.offset.reset = latest로 건너뛰었다"),
+            "Skipped by a reader placed past it (Kafka auto.offset.reset = latest, a RabbitMQ stream consumer attaching at next)",
+            (
+                "오프셋 리셋",
+                "읽는 위치가 그 뒤로 정해져 건너뛰었다 (Kafka auto.offset.reset = latest, next로 붙은 RabbitMQ 스트림 컨슈머)",
+            ),
         ),
         LossReason::OutputBufferLimit => (
             "Redis dropped a slow subscriber over its output buffer limit",
@@ -286,6 +289,20 @@ fn reason_text(r: LossReason) -> (&'static str, (&'static str, &'static str)) {
         LossReason::Returned => (
             "Unroutable and returned to the publisher (mandatory)",
             ("반송", "라우팅되지 않아 발행자에게 돌려보냈다 (mandatory)"),
+        ),
+        LossReason::DeliveryLimit => (
+            "Archived by a Kafka share group after delivery_limit delivery attempts",
+            (
+                "전달 한도 초과",
+                "Kafka 공유 그룹이 delivery_limit번 전달을 시도한 뒤 아카이브했다",
+            ),
+        ),
+        LossReason::ConsumerRejected => (
+            "A share consumer acknowledged it REJECT: archived, never delivered again",
+            (
+                "컨슈머 거절",
+                "공유 그룹 컨슈머가 REJECT로 확인해 아카이브했고 다시는 전달되지 않는다",
+            ),
         ),
     }
 }

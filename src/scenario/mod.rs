@@ -489,6 +489,98 @@ pub enum QueueType {
     Classic,
     /// Raft-replicated, always durable; every message survives a restart.
     Quorum,
+    /// An append-only log (RabbitMQ 3.9+): reads do not remove messages, each consumer reads
+    /// from its own position (`stream_offset`), always durable.
+    Stream,
+}
+
+/// `x-stream-offset`: where a consumer of a RabbitMQ stream starts reading each time it
+/// attaches (a 3.10 AMQP consumer has no server-side offset).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StreamOffset {
+    /// Only what is written after it attaches (the server's default).
+    Next,
+    /// The first retained message.
+    First,
+    /// The first message of the last chunk written.
+    Last,
+    /// This offset (below the log start: the log start; past the end: it waits for it).
+    Offset(u64),
+    /// The first chunk written at or after this many simulated seconds.
+    Timestamp(f64),
+}
+
+impl Serialize for StreamOffset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StreamOffset::Next => s.serialize_str("next"),
+            StreamOffset::First => s.serialize_str("first"),
+            StreamOffset::Last => s.serialize_str("last"),
+            StreamOffset::Offset(n) => s.serialize_u64(*n),
+            StreamOffset::Timestamp(t) => s.serialize_str(&format!("timestamp:{t}")),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StreamOffset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StreamOffset, D::Error> {
+        use serde::de::{Error, Unexpected, Visitor};
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = StreamOffset;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    r#""next", "first", "last", an offset (0 or more) or "timestamp:SECONDS""#,
+                )
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> Result<StreamOffset, E> {
+                Ok(StreamOffset::Offset(v))
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<StreamOffset, E> {
+                u64::try_from(v)
+                    .map(StreamOffset::Offset)
+                    .map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<StreamOffset, E> {
+                let bad = || E::invalid_value(Unexpected::Str(v), &V);
+                match v {
+                    "next" => Ok(StreamOffset::Next),
+                    "first" => Ok(StreamOffset::First),
+                    "last" => Ok(StreamOffset::Last),
+                    _ => {
+                        if let Some(t) = v.strip_prefix("timestamp:") {
+                            let t: f64 = t.trim().parse().map_err(|_| bad())?;
+                            return if t.is_finite() && t >= 0.0 {
+                                Ok(StreamOffset::Timestamp(t))
+                            } else {
+                                Err(bad())
+                            };
+                        }
+                        // A parameter path's value may come as text: "7" is offset 7.
+                        v.parse().map(StreamOffset::Offset).map_err(|_| bad())
+                    }
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl schemars::JsonSchema for StreamOffset {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StreamOffset".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "x-stream-offset: next (only what is written after the consumer attaches), first, last (the last chunk), an offset, or \"timestamp:SECONDS\"",
+            "anyOf": [
+                { "type": "string", "enum": ["next", "first", "last"] },
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "description": "timestamp:SECONDS" }
+            ]
+        })
+    }
 }
 
 /// Options of RabbitMQ (AMQP 0-9-1) queues: one queue per consumer group.
@@ -517,6 +609,17 @@ pub struct RabbitOptions {
     /// `mandatory` flag on publish: an unroutable message is returned to the publisher instead
     /// of being dropped silently.
     pub mandatory: bool,
+    /// Streams: `x-stream-offset`, where a consumer starts each time it attaches.
+    pub stream_offset: StreamOffset,
+    /// Streams: `x-max-length-bytes`, bytes a stream keeps (whole segments go); 0 = no limit.
+    #[schemars(transform = rules::STREAM_BYTES.in_schema())]
+    pub max_length_bytes: u64,
+    /// Streams: `x-max-age` in seconds: segments whose newest message is older go; 0 = no limit.
+    #[schemars(transform = rules::MAX_AGE_S.in_schema())]
+    pub max_age_s: f64,
+    /// Streams: `x-stream-max-segment-size-bytes`: the stream opens a new segment at this size.
+    #[schemars(transform = rules::MAX_SEGMENT_BYTES.in_schema())]
+    pub max_segment_bytes: u64,
 }
 
 impl Default for RabbitOptions {
@@ -532,6 +635,10 @@ impl Default for RabbitOptions {
             overflow: Overflow::DropHead,
             queue_type: QueueType::Classic,
             mandatory: false,
+            stream_offset: StreamOffset::Next,
+            max_length_bytes: 0,
+            max_age_s: 0.0,
+            max_segment_bytes: 500_000_000,
         }
     }
 }
@@ -555,6 +662,86 @@ pub enum Acks {
     One,
     #[serde(rename = "all")]
     All,
+}
+
+/// What the consumer groups of a Kafka variant are.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupType {
+    /// Classic consumer groups: each partition has one member, offsets are committed.
+    Consumer,
+    /// Share groups (KIP-932): members acquire records under a lock, several per partition.
+    Share,
+}
+
+/// `share.acknowledgement.mode`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShareAck {
+    /// The next poll accepts every record the previous one returned.
+    Implicit,
+    /// Each record is acknowledged on its own once processed.
+    Explicit,
+}
+
+/// How a share consumer acknowledges a record it fails to process (`fail_every`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailAck {
+    /// RELEASE: available again, to be delivered again (up to `delivery_limit`).
+    Release,
+    /// REJECT: archived at once, never delivered to the group again.
+    Reject,
+}
+
+/// Share group settings (KIP-932); defaults are Kafka 4.2's.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShareOptions {
+    /// `group.share.record.lock.duration.ms`: how long an acquired record stays locked.
+    #[schemars(transform = rules::LOCK_MS.in_schema())]
+    pub lock_ms: f64,
+    /// `group.share.delivery.count.limit`: deliveries before a record is archived.
+    #[schemars(transform = rules::DELIVERY_LIMIT.in_schema())]
+    pub delivery_limit: u32,
+    /// `group.share.partition.max.record.locks`: records in flight per share-partition.
+    #[schemars(transform = rules::MAX_RECORD_LOCKS.in_schema())]
+    pub max_record_locks: u32,
+    /// `share.auto.offset.reset`: where a new share group starts.
+    pub auto_offset_reset: OffsetReset,
+    /// `share.acknowledgement.mode`: implicit or explicit.
+    pub ack: ShareAck,
+    /// A record released when its consumer's session ends counts as a delivery attempt (Kafka
+    /// since late 2025); false: it does not (4.1).
+    pub release_counts_attempt: bool,
+    /// brokerlab's own: with `ack = "explicit"`, consumers fail every record whose message
+    /// number plus one is a multiple of this (a poison record, every time) and acknowledge it
+    /// `fail_ack`; 0 = none fails.
+    #[schemars(transform = rules::FAIL_EVERY.in_schema())]
+    pub fail_every: u32,
+    /// How a failed record is acknowledged: release (again later) or reject (archived).
+    pub fail_ack: FailAck,
+}
+
+impl Default for ShareOptions {
+    fn default() -> Self {
+        ShareOptions {
+            lock_ms: 30_000.0,
+            delivery_limit: 5,
+            max_record_locks: 2000,
+            auto_offset_reset: OffsetReset::Latest,
+            ack: ShareAck::Implicit,
+            release_counts_attempt: true,
+            fail_every: 0,
+            fail_ack: FailAck::Release,
+        }
+    }
 }
 
 /// Options of the Kafka model. Defaults follow the Java client and broker configs.
@@ -596,6 +783,10 @@ pub struct KafkaOptions {
     /// `segment.ms`: ... or when its first record is this old (7 days).
     #[schemars(transform = rules::SEGMENT_MS.in_schema())]
     pub segment_ms: f64,
+    /// `consumer` groups, or `share` groups (every group of the variant).
+    pub group_type: GroupType,
+    /// Share group settings (with `group_type = "share"`).
+    pub share: ShareOptions,
 }
 
 impl Default for KafkaOptions {
@@ -613,6 +804,8 @@ impl Default for KafkaOptions {
             max_poll_interval_ms: 300_000.0,
             segment_bytes: 1 << 30,
             segment_ms: 604_800_000.0,
+            group_type: GroupType::Consumer,
+            share: ShareOptions::default(),
         }
     }
 }

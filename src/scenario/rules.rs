@@ -180,6 +180,12 @@ pub const SAVE_CHANGES: IntRange = IntRange::new(1, NO_MAX);
 
 // `rabbitmq` options.
 pub const PREFETCH: IntRange = IntRange::new(0, 65_535);
+/// Streams: `x-max-length-bytes` (0 = no limit).
+pub const STREAM_BYTES: IntRange = IntRange::new(0, NO_MAX);
+/// Streams: `x-max-age` in seconds (0 = no limit).
+pub const MAX_AGE_S: Range = Range::closed(0.0, 1e12);
+/// Streams: `x-stream-max-segment-size-bytes` (RabbitMQ's `MAX_STREAM_MAX_SEGMENT_SIZE`).
+pub const MAX_SEGMENT_BYTES: IntRange = IntRange::new(1, 3_000_000_000);
 
 // `kafka` options.
 pub const PARTITIONS: IntRange = IntRange::new(1, LIMITS.partitions as i64);
@@ -194,6 +200,13 @@ pub const MAX_POLL_RECORDS: IntRange = IntRange::new(1, 100_000);
 /// At least a record's overhead.
 pub const SEGMENT_BYTES: IntRange = IntRange::new(14, 1 << 40);
 pub const SEGMENT_MS: Range = Range::closed(1.0, 1e13);
+/// Share groups: `group.share.record.lock.duration.ms` (the broker-wide bounds).
+pub const LOCK_MS: Range = Range::closed(1000.0, 3_600_000.0);
+/// `group.share.delivery.count.limit`.
+pub const DELIVERY_LIMIT: IntRange = IntRange::new(2, 10);
+/// `group.share.partition.max.record.locks`.
+pub const MAX_RECORD_LOCKS: IntRange = IntRange::new(100, 10_000);
+pub const FAIL_EVERY: IntRange = IntRange::new(0, 1_000_000);
 
 /// The schema of `save`: each rule a pair within [`SAVE_SECONDS`] and [`SAVE_CHANGES`], at most
 /// [`SAVE_RULES`] of them.

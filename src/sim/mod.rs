@@ -13,7 +13,7 @@
 
 use crate::broker::{
     direct::Direct, ipc_channel::IpcChannel, kafka::Kafka, rabbitmq::RabbitMq,
-    redis_pubsub::RedisPubsub, redis_stream::RedisStream,
+    rabbitmq_stream::RabbitStream, redis_pubsub::RedisPubsub, redis_stream::RedisStream,
 };
 use crate::engine::state::ModelState;
 use crate::engine::{
@@ -21,7 +21,7 @@ use crate::engine::{
     Processing, ProducerId, Snapshot, Tally,
 };
 use crate::metrics::Series;
-use crate::scenario::{secs, Broker, Nanos, Scenario, ScenarioError, System, TopicId};
+use crate::scenario::{secs, Broker, Nanos, QueueType, Scenario, ScenarioError, System, TopicId};
 use crate::topology::{all_consumers, Topology};
 
 pub mod params;
@@ -38,6 +38,7 @@ enum AnyEngine {
     RedisPubsub(Engine<RedisPubsub>),
     RedisStream(Engine<RedisStream>),
     Rabbitmq(Engine<RabbitMq>),
+    RabbitStream(Engine<RabbitStream>),
     Kafka(Engine<Kafka>),
 }
 
@@ -50,6 +51,7 @@ macro_rules! each {
             AnyEngine::RedisPubsub($e) => $body,
             AnyEngine::RedisStream($e) => $body,
             AnyEngine::Rabbitmq($e) => $body,
+            AnyEngine::RabbitStream($e) => $body,
             AnyEngine::Kafka($e) => $body,
         }
     };
@@ -87,6 +89,10 @@ impl VariantSim {
                 }
                 Broker::RedisStream(o) => {
                     AnyEngine::RedisStream(Engine::new(s, &topo, RedisStream::new(s, o, &topo)))
+                }
+                // A stream is a log with readers: a model of its own.
+                Broker::Rabbitmq(o) if o.queue_type == QueueType::Stream => {
+                    AnyEngine::RabbitStream(Engine::new(s, &topo, RabbitStream::new(s, o, &topo)))
                 }
                 Broker::Rabbitmq(o) => {
                     AnyEngine::Rabbitmq(Engine::new(s, &topo, RabbitMq::new(s, o, &topo)))

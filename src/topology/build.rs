@@ -2,7 +2,9 @@
 //! consumers, then the middle (channel, brokers, queues, logs) as the shape asks.
 
 use super::{all_consumers, cost, EdgeKind, Node, NodeId, NodeKind, Topology};
-use crate::scenario::{BrokerKind, Consumer, Nanos, Producer, Scenario, Shape, TopicId, Variant};
+use crate::scenario::{
+    Broker, BrokerKind, Consumer, Nanos, Producer, QueueType, Scenario, Shape, TopicId, Variant,
+};
 use petgraph::stable_graph::{NodeIndex, StableGraph};
 use std::collections::BTreeSet;
 
@@ -239,7 +241,42 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// RabbitMQ streams: one per binding key some consumer reads (its `subscribe` entries: a
+    /// topic, or a topic exchange's pattern), in the broker of that key; a consumer reads the
+    /// streams of its entries. Streams are declared before anything is published, so a reader
+    /// that comes later finds the history.
+    fn rabbit_streams(&mut self) {
+        let keys: BTreeSet<TopicId> = self
+            .cons
+            .iter()
+            .flat_map(|(c, _)| c.subscribe.iter().copied())
+            .collect();
+        for k in keys {
+            let name = &self.s.topics[usize::from(k)];
+            let l = self.add(Spec {
+                topic: Some(k),
+                label: name.clone(),
+                ..Spec::named(NodeKind::Log, &format!("stream {name}"))
+            });
+            self.link(
+                self.brokers[self.broker_of_topic[usize::from(k)]],
+                l,
+                EdgeKind::Internal,
+            );
+            self.logs.push((k, l));
+        }
+        for ci in 0..self.cons.len() {
+            for &k in &self.cons[ci].0.subscribe {
+                if let Some(&(_, l)) = self.logs.iter().find(|(x, _)| *x == k) {
+                    self.link(l, self.consumers[ci], EdgeKind::Link);
+                }
+            }
+        }
+    }
+
     fn middle(&mut self, v: &Variant) {
+        let stream =
+            matches!(v.broker(), Some(Broker::Rabbitmq(o)) if o.queue_type == QueueType::Stream);
         match (v.shape(), v.broker_kind()) {
             (Shape::Direct, _) => self.direct(),
             (Shape::Channel, _) => self.channel(),
@@ -249,6 +286,7 @@ impl<'a> Builder<'a> {
                 self.brokers(shape, kind);
                 match kind {
                     BrokerKind::RedisPubsub => self.pubsub_links(),
+                    BrokerKind::Rabbitmq if stream => self.rabbit_streams(),
                     BrokerKind::Rabbitmq => self.rabbit_queues(shape),
                     BrokerKind::Kafka | BrokerKind::RedisStream => self.logs(),
                 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Fidelity harness: each claim of shared/reference/broker-behaviour.md ("Claims a test can check
-against a real server", 1-17) run on the real server and as a brokerlab scenario, side by side.
+against a real server", 1-17, and the streams' 18-21 of "Modern answers") run on the real server and
+as a brokerlab scenario, side by side. (Share groups cannot run here: their claims are simulated
+twins only, tests/integration/modern.rs.)
 
     real servers (started here, 127.0.0.1 only)        brokerlab (tests/fidelity/claim-NN-*.toml)
       redis-server 7.0.15      claims 1-7               `brokerlab run FILE --format json --until S`
-      rabbitmq-server 3.10.8   claims 8-15                at the instants that matter
+      rabbitmq-server 3.10.8   claims 8-15, 18-21         at the instants that matter
       Tansu 0.6.0 (Kafka API)  claims 16-17                       |
                  \\                                               /
                   outcome: a few named values per claim (counts, order, flags, what survives)
@@ -25,6 +27,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -301,6 +304,15 @@ class Sim:
                 raise RuntimeError(f"brokerlab run {file} --until {until}: {out.stderr.strip()}")
             self.cache[key] = {v["name"]: v for v in json.loads(out.stdout)["variants"]}
         return self.cache[key]
+
+    def check(self, file):
+        """What `brokerlab check FILE` says of a file it must refuse (exit 2): its stderr."""
+        out = subprocess.run([self.binary, "check", os.path.join(HERE, file)],
+                             capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, NO_COLOR="1"))
+        if out.returncode != 2:
+            raise RuntimeError(f"brokerlab check {file}: exit {out.returncode}, expected 2")
+        return out.stderr
 
 
 def group(v, name):
@@ -1033,6 +1045,240 @@ def sim_15(sim):
     return out
 
 
+# ------------------------------------------------------------------------------- RabbitMQ streams
+# Claims 18-21 (reference, "Modern answers": RabbitMQ streams). Pitfalls of 3.10.8 with pika:
+# BlockingChannel.cancel() rejects what it buffered, and a stream answers basic.reject with 540
+# (the connection dies): readers use basic_consume / basic_cancel. 406 closes the channel, 540
+# the connection: each refusal probe gets a connection of its own. consume-ok comes before the
+# reader exists: a `next` reader waits a moment before anything is published.
+
+STREAM = {"x-queue-type": "stream"}
+
+
+def stream_declare(rabbit, name, n):
+    """A durable stream `name` with m0..m{n-1}, published with confirms."""
+    import pika
+    for attempt in range(2):  # the first stream of a node starts the stream coordinator
+        conn = rabbit.connect()
+        try:
+            ch = conn.channel()
+            ch.confirm_delivery()
+            ch.queue_declare(queue=name, durable=True, arguments=STREAM)
+            for i in range(n):
+                ch.basic_publish("", name, f"m{i}", properties=pika_props(True))
+            return
+        except pika.exceptions.AMQPError:
+            if attempt:
+                raise
+            time.sleep(2.0)
+        finally:
+            if conn.is_open:
+                conn.close()
+
+
+def stream_publish(rabbit, name, bodies):
+    conn = rabbit.connect()
+    ch = conn.channel()
+    ch.confirm_delivery()
+    for b in bodies:
+        ch.basic_publish("", name, b, properties=pika_props(True))
+    conn.close()
+
+
+class StreamReader:
+    """An AMQP consumer of a stream: basic.qos + basic.consume with x-stream-offset; records the
+    x-stream-offset of each delivery and acks the first `ack_first` (all when None)."""
+
+    def __init__(self, rabbit, queue, offset=None, prefetch=100, ack_first=None):
+        self.conn = rabbit.connect()
+        self.ch = self.conn.channel()
+        self.ch.basic_qos(prefetch_count=prefetch)
+        self.queue, self.ack_first, self.acked, self.offsets = queue, ack_first, 0, []
+        self.tag = self._consume(offset)
+
+    def _consume(self, offset):
+        args = {} if offset is None else {"x-stream-offset": offset}
+        return self.ch.basic_consume(self.queue, self._on_message, arguments=args)
+
+    def _on_message(self, ch, method, props, _body):
+        self.offsets.append(int((props.headers or {})["x-stream-offset"]))
+        if self.ack_first is None or self.acked < self.ack_first:
+            ch.basic_ack(method.delivery_tag)
+            self.acked += 1
+
+    def pump(self, seconds):
+        self.conn.process_data_events(time_limit=seconds)
+
+    def until(self, n, timeout=5.0):
+        end = time.monotonic() + timeout
+        while len(self.offsets) < n and time.monotonic() < end:
+            self.pump(0.05)
+        return self.offsets
+
+    def resubscribe(self, offset):
+        self.ch.basic_cancel(self.tag)
+        self.offsets = []
+        self.tag = self._consume(offset)
+
+    def close(self):
+        if self.conn.is_open:
+            self.conn.close()
+
+
+def offsets_span(xs):
+    if xs and xs == list(range(xs[0], xs[0] + len(xs))):
+        return f"{len(xs)}: offsets {xs[0]}-{xs[-1]}"
+    return f"{len(xs)}: " + ",".join(map(str, xs))
+
+
+def reader(v, consumer):
+    return next(r for r in v["state"]["rabbit_streams"][0]["readers"]
+                if r["consumer"] == consumer)
+
+
+def sim_span(r, processed=None):
+    """A simulated reader's deliveries as offsets_span says them: start..offset-1."""
+    n = r["offset"] - r["start"] if processed is None else processed
+    return offsets_span(list(range(r["start"], r["start"] + n)))
+
+
+def real_18(s):
+    rabbit = s.rabbit()
+    stream_declare(rabbit, "s18", 10)
+    a = StreamReader(rabbit, "s18", "first")
+    got_a = list(a.until(10))
+    a.pump(0.3)
+    acked = a.acked
+    a.close()
+    b = StreamReader(rabbit, "s18", "first")
+    got_b = list(b.until(10))
+    b.close()
+    return {"A (first, prefetch 100)": f"{offsets_span(got_a)}, {acked} acked",
+            "B (first), after A acked all": offsets_span(got_b)}
+
+
+def sim_18(sim):
+    end = sim.run("claim-18-stream-nondestructive.toml", 1.5)["stream"]
+    a, b, g = reader(end, "a"), reader(end, "b"), group(end, "b")
+    acked = a["offset"] - a["start"] - a["unacked"]
+    return {"A (first, prefetch 100)": f"{sim_span(a)}, {acked} acked",
+            "B (first), after A acked all": sim_span(b, g["delivered"] + g["replayed"])}
+
+
+def real_19(s):
+    rabbit = s.rabbit()
+    stream_declare(rabbit, "s19", 10)
+    c = StreamReader(rabbit, "s19")  # no x-stream-offset: next
+    c.pump(1.0)
+    before = len(c.offsets)
+    stream_publish(rabbit, "s19", ["m10", "m11", "m12"])
+    got = list(c.until(3))
+    c.close()
+    return {"attached after 10, no offset": f"{before} of the 10",
+            "after 3 more": offsets_span(got)}
+
+
+def sim_19(sim):
+    f = "claim-19-stream-next.toml"
+    early = group(sim.run(f, 1.08)["stream"], "c")
+    end = sim.run(f, 1.5)["stream"]
+    g = group(end, "c")
+    return {"attached after 10, no offset": f"{early['delivered'] + early['replayed']} of the 10",
+            "after 3 more": sim_span(reader(end, "c"), g["delivered"] + g["replayed"])}
+
+
+def real_20(s):
+    rabbit = s.rabbit()
+    stream_declare(rabbit, "s20a", 10)
+    c = StreamReader(rabbit, "s20a", 7)
+    got = list(c.until(3))
+    c.pump(0.5)
+    got = list(c.offsets)
+    c.close()
+    stream_declare(rabbit, "s20b", 10)
+    x = StreamReader(rabbit, "s20b", "first", ack_first=5)
+    x.until(10)
+    acked = x.acked
+    x.resubscribe("first")
+    again = list(x.until(10))
+    x.close()
+    start = f"offset {again[0]}" + (" (no server-side offset)" if again and again[0] == 0 else "")
+    return {"x-stream-offset 7 on 10": offsets_span(got), "acked before cancel": acked,
+            "re-subscribed with first starts at": start,
+            "processed again": sum(1 for o in again if o < acked)}
+
+
+def sim_20(sim):
+    a = sim.run("claim-20-stream-offset-n.toml", 1.5)["stream"]
+    ga = group(a, "c")
+    f = "claim-20-stream-resubscribe.toml"
+    before = sim.run(f, 0.64)["stream"]
+    end = sim.run(f, 3.0)["stream"]
+    r = reader(end, "r")
+    start = f"offset {r['start']}" + (" (no server-side offset)" if r["start"] == 0 else "")
+    return {"x-stream-offset 7 on 10": sim_span(reader(a, "c"), ga["delivered"] + ga["replayed"]),
+            "acked before cancel": group(before, "r")["delivered"],
+            "re-subscribed with first starts at": start,
+            "processed again": end["metrics"]["duplicates"]}
+
+
+def refusal(code, text, closed):
+    """A refusal as both sides say it, without the queue's name."""
+    text = re.sub(r" (for )?'?queue '[^']*' in vhost '[^']*''?$", "", text)
+    return f"{code} {text} ({closed} closed)"
+
+
+def real_21(s):
+    import pika
+    rabbit = s.rabbit()
+    setup = rabbit.connect()
+    setup.channel().queue_declare(queue="s21", durable=True, arguments=STREAM)
+    setup.close()
+
+    def probe(action):
+        conn = rabbit.connect()
+        try:
+            action(conn.channel())
+            return "accepted"
+        except pika.exceptions.ChannelClosedByBroker as e:
+            return refusal(e.reply_code, e.reply_text, "channel")
+        except pika.exceptions.ConnectionClosedByBroker as e:
+            return refusal(e.reply_code, e.reply_text, "connection")
+        finally:
+            if conn.is_open:
+                conn.close()
+
+    def auto_ack(ch):
+        ch.basic_qos(prefetch_count=10)
+        ch.basic_consume("s21", lambda *a: None, auto_ack=True)
+        ch.connection.process_data_events(time_limit=0.5)
+
+    def no_qos(ch):
+        ch.basic_consume("s21", lambda *a: None)
+        ch.connection.process_data_events(time_limit=0.5)
+
+    return {
+        "non-durable declare": probe(lambda ch: ch.queue_declare(
+            "s21nd", durable=False, arguments=STREAM)),
+        "exclusive declare": probe(lambda ch: ch.queue_declare(
+            "s21ex", durable=True, exclusive=True, arguments=STREAM)),
+        "consume with prefetch 0": probe(no_qos),
+        "consume with auto-ack": probe(auto_ack),
+    }
+
+
+def sim_21(sim):
+    out = {}
+    for k, f in (("non-durable declare", "claim-21-stream-non-durable.toml"),
+                 ("exclusive declare", "claim-21-stream-exclusive.toml"),
+                 ("consume with prefetch 0", "claim-21-stream-prefetch-zero.toml"),
+                 ("consume with auto-ack", "claim-21-stream-auto-ack.toml")):
+        err = sim.check(f)
+        m = re.search(r"closes the (channel|connection) with (\d{3}) (.*)$", err.splitlines()[0])
+        out[k] = refusal(m.group(2), m.group(3), m.group(1)) if m else f"accepted: {err[:80]}"
+    return out
+
+
 # ------------------------------------------------------------------------------- Kafka
 
 def murmur2(data):
@@ -1264,11 +1510,16 @@ CLAIMS = [
     (16, "Kafka (Tansu): keyed records, one partition per key", real_16, sim_16),
     (17, "Kafka (Tansu): every group reads all; late groups follow offset reset", real_17,
      sim_17),
+    (18, "RabbitMQ stream: reads are non-destructive", real_18, sim_18),
+    (19, "RabbitMQ stream: a next reader gets only what follows", real_19, sim_19),
+    (20, "RabbitMQ stream: numeric offset, no server-side offset", real_20, sim_20),
+    (21, "RabbitMQ stream: what a stream refuses, with the server's reply", real_21, sim_21),
 ]
 
 
 class Servers:
-    """Servers started on first use; Redis for 1-6, RabbitMQ for 8-15, Tansu for 16-17."""
+    """Servers started on first use; Redis for 1-6, RabbitMQ for 8-15 and 18-21, Tansu for
+    16-17."""
 
     def __init__(self, tmp):
         self.tmp = tmp
@@ -1354,7 +1605,7 @@ def main():
     claims = [c for c in CLAIMS if not args.only or c[0] in args.only]
     rows = []  # (claim, title, status, [(field, real, sim, ok)], notes)
     try:
-        if any(8 <= c[0] <= 15 for c in claims):
+        if any(8 <= c[0] <= 15 or 18 <= c[0] <= 21 for c in claims):
             servers.launch_rabbit()  # it boots in the background while Redis claims run
         for num, title, real_fn, sim_fn in claims:
             t0 = time.monotonic()

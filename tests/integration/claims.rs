@@ -1,6 +1,6 @@
 //! Simulated twins of the claims in shared/reference/broker-behaviour.md ("Claims a test can
-//! check against a real server", 1-17): each test sets up the same situation in brokerlab and
-//! asserts the outcome the real server gives (counts, order, flags, what survives). Every run is
+//! check against a real server", 1-17, and the streams' 18-21 of "Modern answers"): each test
+//! sets up the same situation in brokerlab and asserts the outcome the real server gives (counts, order, flags, what survives). Every run is
 //! audited: the ledger must match what the model holds at every step.
 
 use crate::common::{metrics, run_audited, scenario};
@@ -715,4 +715,97 @@ fn claim_17_kafka_every_group_reads_everything_and_late_groups_follow_offset_res
     );
     let first = processed(&sim, "earliest", "late");
     assert_eq!(first[0].origin.offset, Some(0), "from the first offset");
+}
+
+// ------------------------------------------------------------------------------ RabbitMQ streams
+// Claims 18-21 ("Modern answers"): the twins in tests/fidelity, which scripts/fidelity also runs
+// against rabbitmq-server 3.10.8.
+
+fn stream_readers(sim: &Simulation) -> Vec<brokerlab::engine::state::StreamReaderState> {
+    variant(sim, "stream").state().rabbit_streams[0]
+        .readers
+        .clone()
+}
+
+fn offsets_of(sim: &Simulation, consumer: &str) -> Vec<u64> {
+    processed(sim, "stream", consumer)
+        .iter()
+        .filter_map(|p| p.origin.offset)
+        .collect()
+}
+
+/// 18. A (first) acks all 10; B attaching later with first still gets the same 10, offsets 0..9.
+#[test]
+fn claim_18_rabbitmq_stream_reads_are_non_destructive() {
+    let mut sim = traced(include_str!(
+        "../fidelity/claim-18-stream-nondestructive.toml"
+    ));
+    run(&mut sim, 1.5);
+    assert_eq!(offsets_of(&sim, "a"), (0..10).collect::<Vec<_>>());
+    assert_eq!(offsets_of(&sim, "b"), (0..10).collect::<Vec<_>>());
+    let st = variant(&sim, "stream").state().rabbit_streams[0].clone();
+    assert_eq!(
+        (st.first_offset, st.length),
+        (0, 10),
+        "acks took nothing away"
+    );
+    assert!(stream_readers(&sim).iter().all(|r| r.unacked == 0));
+}
+
+/// 19. A consumer attached with no offset (next) after 10 gets none of them, then 10, 11, 12.
+#[test]
+fn claim_19_rabbitmq_stream_next_reader_gets_only_what_follows() {
+    let mut sim = traced(include_str!("../fidelity/claim-19-stream-next.toml"));
+    run(&mut sim, 1.08);
+    assert!(offsets_of(&sim, "c").is_empty());
+    run(&mut sim, 1.5);
+    assert_eq!(offsets_of(&sim, "c"), [10, 11, 12]);
+}
+
+/// 20. x-stream-offset 7 on 10 delivers 7, 8, 9; a consumer that acked 5 and comes back with first
+///     starts at 0 again (no server-side offset).
+#[test]
+fn claim_20_rabbitmq_stream_numeric_offset_and_no_server_side_offset() {
+    let mut sim = traced(include_str!("../fidelity/claim-20-stream-offset-n.toml"));
+    run(&mut sim, 1.5);
+    assert_eq!(offsets_of(&sim, "c"), [7, 8, 9]);
+    let mut sim = traced(include_str!("../fidelity/claim-20-stream-resubscribe.toml"));
+    run(&mut sim, 0.64);
+    assert_eq!(metrics(&sim, "stream").delivered, 5, "acked before it went");
+    run(&mut sim, 3.0);
+    let again: Vec<u64> = processed(&sim, "stream", "r")
+        .iter()
+        .skip(5)
+        .filter_map(|p| p.origin.offset)
+        .collect();
+    assert_eq!(again.first(), Some(&0));
+    let m = metrics(&sim, "stream");
+    assert_eq!((m.duplicates, m.lost), (5, 0));
+}
+
+/// 21. Non-durable and exclusive declares are refused (406), so are prefetch 0 (406) and auto-ack
+///     (540): scenario errors quoting the server's reply.
+#[test]
+fn claim_21_rabbitmq_stream_refuses_non_durable_exclusive_prefetch_zero_and_auto_ack() {
+    for (text, reply) in [
+        (
+            include_str!("../fidelity/claim-21-stream-non-durable.toml"),
+            "406 PRECONDITION_FAILED - invalid property 'non-durable'",
+        ),
+        (
+            include_str!("../fidelity/claim-21-stream-exclusive.toml"),
+            "406 PRECONDITION_FAILED - invalid property 'exclusive-owner'",
+        ),
+        (
+            include_str!("../fidelity/claim-21-stream-prefetch-zero.toml"),
+            "406 PRECONDITION_FAILED - consumer prefetch count is not set",
+        ),
+        (
+            include_str!("../fidelity/claim-21-stream-auto-ack.toml"),
+            "540 NOT_IMPLEMENTED - automatic acknowledgement not supported by stream queues",
+        ),
+    ] {
+        let e = brokerlab::scenario::parse_scenario("claim-21.toml", text).expect_err(reply);
+        assert!(e.message.contains(reply), "{}", e.message);
+    }
 }

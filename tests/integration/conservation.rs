@@ -274,3 +274,88 @@ fn every_variant_sees_the_same_workload() {
     let produced: Vec<u64> = sim.variants.iter().map(|v| v.metrics().produced).collect();
     assert!(produced.windows(2).all(|w| w[0] == w[1]), "{produced:?}");
 }
+
+/// A RabbitMQ stream (random `stream_offset`, prefetch, small segments and limits) and Kafka
+/// share groups (random lock, limit, acknowledgement, failures, release counting) in place of
+/// `random_scenario`'s variants.
+fn modern_variants(stream: (u8, u32, u8, u8), share: (u8, u8, bool, u8, bool, u8)) -> String {
+    let (offset, prefetch, retention, topic) = stream;
+    let offset = [
+        "\"next\"",
+        "\"first\"",
+        "\"last\"",
+        "3",
+        "\"timestamp:2.5\"",
+    ][usize::from(offset) % 5];
+    let retention = [
+        "",
+        ", max_segment_bytes = 1500, max_length_bytes = 2500",
+        ", max_segment_bytes = 1200, max_age_s = 1.5",
+    ][usize::from(retention) % 3];
+    let exchange = if topic % 2 == 0 { "fanout" } else { "topic" };
+    let (lock, limit, explicit, fail, counts, parts) = share;
+    let ack = if explicit {
+        format!(
+            "ack = \"explicit\", fail_every = {}, fail_ack = \"{}\"",
+            fail % 5,
+            if fail % 2 == 0 { "release" } else { "reject" }
+        )
+    } else {
+        "ack = \"implicit\"".to_owned()
+    };
+    format!(
+        r#"
+[[variant]]
+name = "rabbit-stream"
+shape = "single-broker"
+broker = "rabbitmq"
+rabbitmq = {{ queue_type = "stream", exchange = "{exchange}", stream_offset = {offset}, prefetch = {}{retention} }}
+[[variant]]
+name = "share"
+shape = "central-log"
+broker = "kafka"
+kafka = {{ partitions = {}, replication = 2, retention_s = 3.0, segment_bytes = 2000, session_timeout_ms = 1500.0, max_poll_records = 7, group_type = "share", share = {{ lock_ms = {}, delivery_limit = {}, max_record_locks = 100, release_counts_attempt = {counts}, auto_offset_reset = "earliest", {ack} }} }}
+"#,
+        prefetch.max(1),
+        1 + parts % 3,
+        1000 + u32::from(lock) * 500,
+        2 + limit % 9,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24),
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5715_ea11),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_streams_and_share_groups_conserve_deliveries_and_hold_every_pending_copy(
+        seed in 0u64..1000,
+        topics in 1usize..4,
+        producers in prop::collection::vec((0usize..4, 1.0f64..150.0, 0u32..5), 1..4),
+        consumers in prop::collection::vec((0u8..4, 0usize..4, 0usize..4, 0.0f64..15.0, any::<bool>()), 1..5),
+        faults in prop::collection::vec((0u8..7, 0usize..8, 0.0f64..7.0, 0.1f64..4.0), 0..6),
+        stream in (0u8..5, 0u32..20, 0u8..3, 0u8..2),
+        share in (0u8..4, 0u8..9, any::<bool>(), 0u8..5, any::<bool>(), 0u8..3),
+        latency_ms in 0.0f64..30.0,
+    ) {
+        let opts = (1, true, true, 0, 1, 2, 1, 0);
+        let more = (0, 0, false, false, 0, false, 0, false, 0, 0);
+        let text = random_scenario(seed, topics, &producers, &consumers, &faults, opts, more, latency_ms);
+        let cut = text.find("\n[[variant]]").unwrap_or(text.len());
+        let text = text[..cut].to_owned() + &modern_variants(stream, share);
+        let s = scenario(&text);
+        let mut sim = Simulation::new(s);
+        let mut now = 0.0;
+        while now < 12.0 {
+            now += 0.25;
+            sim.run_until(brokerlab::scenario::secs(now));
+            if let Err(e) = sim.audit() {
+                prop_assert!(false, "at {} s: {}\n{}", now, e, text);
+            }
+        }
+    }
+}

@@ -72,10 +72,10 @@ fn every_lesson_text_has_english_and_korean() {
 #[test]
 fn lessons_are_built_in_and_listed() {
     let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
-    let want: Vec<String> = (1..=8).map(|i| format!("lesson-{i}")).collect();
+    let want: Vec<String> = (1..=9).map(|i| format!("lesson-{i}")).collect();
     assert_eq!(
         names, want,
-        "LESSONS must be lesson-1 .. lesson-8, in order"
+        "LESSONS must be lesson-1 .. lesson-9, in order"
     );
     for (name, text) in LESSONS {
         assert_eq!(get(name), Some(*text), "get({name}) finds it");

@@ -14,5 +14,6 @@ mod lessons;
 mod limits;
 mod malformed;
 mod models;
+mod modern;
 mod queueing;
 mod schema;

@@ -5,8 +5,9 @@ use super::{Checker, RawScenario, RawVariant, Reported, Res, LIMITS};
 use crate::scenario::diagnostic::Diagnostic;
 use crate::scenario::rules::{self, IntRange, Range};
 use crate::scenario::{
-    Broker, BrokerKind, BrokerShape, ChannelOptions, DirectOptions, ExchangeKind, KafkaOptions,
-    QueueType, RabbitOptions, RedisOptions, Shape, System, Variant,
+    AckMode, Broker, BrokerKind, BrokerShape, ChannelOptions, DirectOptions, ExchangeKind,
+    GroupType, KafkaOptions, Overflow, QueueType, RabbitOptions, RedisOptions, Shape, ShareAck,
+    ShareOptions, System, Variant,
 };
 use toml::Spanned;
 
@@ -152,10 +153,15 @@ fn option_value_span(
         if entry(v, "name")?.span().start != name_start {
             return None;
         }
-        let DeValue::Table(options) = entry(v, table)?.get_ref() else {
-            return None;
-        };
-        Some(entry(options, field)?.span())
+        let mut at = entry(v, table)?;
+        // A nested option (`share.lock_ms`) walks its tables.
+        for key in field.split('.') {
+            let DeValue::Table(options) = at.get_ref() else {
+                return None;
+            };
+            at = entry(options, key)?;
+        }
+        Some(at.span())
     })
 }
 
@@ -286,6 +292,26 @@ fn check_rabbitmq(
         let why = format!("is over AMQP's limit of {}", rules::PREFETCH.max);
         bad.other("prefetch", why);
     }
+    if o.queue_type == QueueType::Stream {
+        check_stream(&mut bad, &o);
+    } else {
+        // A stream's options set to anything but their defaults (writing a default out changes
+        // nothing, as everywhere).
+        let d = RabbitOptions::default();
+        for (field, set) in [
+            ("stream_offset", o.stream_offset != d.stream_offset),
+            ("max_length_bytes", o.max_length_bytes != d.max_length_bytes),
+            ("max_age_s", o.max_age_s.to_bits() != d.max_age_s.to_bits()),
+            (
+                "max_segment_bytes",
+                o.max_segment_bytes != d.max_segment_bytes,
+            ),
+        ] {
+            if set {
+                bad.other(field, "applies only to queue_type = \"stream\"");
+            }
+        }
+    }
     if o.exchange == ExchangeKind::Topic && shape == Shape::BrokerPerTopic {
         let name = v.name.span().start;
         let span = option_value_span(c.text, name, "rabbitmq", "exchange")
@@ -300,6 +326,110 @@ fn check_rabbitmq(
         return Err(Reported);
     }
     bad.result(c, v, "rabbitmq", o)
+}
+
+/// What RabbitMQ 3.10.8 refuses for a stream, in the order the server checks (declare, then
+/// consume), each with the server's reply; and the stream's own ranges.
+fn check_stream(bad: &mut Bad, o: &RabbitOptions) {
+    const Q: &str = "for queue '<stream>' in vhost '/'";
+    let channel = "RabbitMQ 3.10.8 closes the channel with 406 PRECONDITION_FAILED";
+    // The arguments a queue would be declared with: a length limit, an overflow other than the
+    // default.
+    for (field, arg, set) in [
+        ("max_length", "x-max-length", o.max_length > 0),
+        ("overflow", "x-overflow", o.overflow != Overflow::DropHead),
+    ] {
+        if set {
+            bad.other(
+                field,
+                format!(
+                    "is not supported by streams (use max_length_bytes or max_age_s): {channel} - \
+                     invalid arg '{arg}' {Q} of queue type rabbit_stream_queue"
+                ),
+            );
+        }
+    }
+    if o.exclusive {
+        bad.other(
+            "exclusive",
+            format!(
+                "must be false for queue_type = \"stream\": {channel} - invalid property \
+                 'exclusive-owner' {Q}"
+            ),
+        );
+    }
+    if !o.durable {
+        bad.other(
+            "durable",
+            format!(
+                "must be true for queue_type = \"stream\" (streams are always durable): {channel} \
+                 - invalid property 'non-durable' {Q}"
+            ),
+        );
+    }
+    if !rules::MAX_SEGMENT_BYTES.holds_u64(o.max_segment_bytes) {
+        bad.other(
+            "max_segment_bytes",
+            format!(
+                "must be 1 to {}: {channel} - Exceeded max value for \
+                 x-stream-max-segment-size-bytes",
+                rules::MAX_SEGMENT_BYTES.max
+            ),
+        );
+    }
+    if o.prefetch == 0 {
+        bad.other(
+            "prefetch",
+            format!(
+                "must be at least 1 for queue_type = \"stream\": {channel} - consumer prefetch \
+                 count is not set for 'queue '<stream>' in vhost '/''"
+            ),
+        );
+    }
+    if o.ack == AckMode::Auto {
+        bad.other(
+            "ack",
+            "must be \"manual\" for queue_type = \"stream\": RabbitMQ 3.10.8 closes the \
+             connection with 540 NOT_IMPLEMENTED - automatic acknowledgement not supported by \
+             stream queues queue '<stream>' in vhost '/'",
+        );
+    }
+    bad.float("max_age_s", o.max_age_s, rules::MAX_AGE_S);
+}
+
+/// Share group options: their ranges, and what does not go with a share group.
+fn check_share(bad: &mut Bad, o: &KafkaOptions) {
+    if o.group_type == GroupType::Consumer {
+        if o.share != ShareOptions::default() {
+            bad.other("share", "applies only to group_type = \"share\"");
+        }
+        return;
+    }
+    if o.offset_reset != KafkaOptions::default().offset_reset {
+        bad.other(
+            "offset_reset",
+            "does not apply to share groups: use kafka.share.auto_offset_reset",
+        );
+    }
+    let s = &o.share;
+    bad.float("share.lock_ms", s.lock_ms, rules::LOCK_MS);
+    bad.int(
+        "share.delivery_limit",
+        s.delivery_limit,
+        rules::DELIVERY_LIMIT,
+    );
+    bad.int(
+        "share.max_record_locks",
+        s.max_record_locks,
+        rules::MAX_RECORD_LOCKS,
+    );
+    bad.int("share.fail_every", s.fail_every, rules::FAIL_EVERY);
+    if s.fail_every > 0 && s.ack == ShareAck::Implicit {
+        bad.other(
+            "share.fail_every",
+            "needs share.ack = \"explicit\": implicit acknowledgement can only ACCEPT",
+        );
+    }
 }
 
 fn check_kafka(c: &Checker, v: &RawVariant, o: KafkaOptions) -> Res<KafkaOptions> {
@@ -330,5 +460,6 @@ fn check_kafka(c: &Checker, v: &RawVariant, o: KafkaOptions) -> Res<KafkaOptions
         o.max_poll_records,
         rules::MAX_POLL_RECORDS,
     );
+    check_share(&mut bad, &o);
     bad.result(c, v, "kafka", o)
 }

@@ -29,6 +29,8 @@ pub enum ParamKind {
     Text,
     /// A TOML array (Redis `save` rules).
     List,
+    /// A TOML inline table (Kafka `share` settings).
+    Table,
 }
 
 /// Where a field lives.
@@ -183,8 +185,12 @@ pub(super) const FIELDS: &[Field] = &[
     opt("rabbitmq", "exchange", choice(&["fanout", "direct", "topic"]), "", "The exchange type; consumers' subscribe entries are the binding keys"),
     opt("rabbitmq", "max_length", int(0, 4_294_967_295), "msgs", "x-max-length: ready messages a queue holds; 0 = no limit"),
     opt("rabbitmq", "overflow", choice(&["drop-head", "reject-publish"]), "", "x-overflow: at max_length drop the oldest or refuse the new one"),
-    opt("rabbitmq", "queue_type", choice(&["classic", "quorum"]), "", "x-queue-type; a quorum queue is replicated and always durable"),
+    opt("rabbitmq", "queue_type", choice(&["classic", "quorum", "stream"]), "", "x-queue-type; a quorum queue is replicated and always durable; a stream is a log read from offsets"),
     opt("rabbitmq", "mandatory", ParamKind::Bool, "", "An unroutable message is returned to the publisher instead of dropped"),
+    opt("rabbitmq", "stream_offset", ParamKind::Text, "", "Streams: x-stream-offset: next, first, last, an offset or timestamp:SECONDS"),
+    opt("rabbitmq", "max_length_bytes", int(0, i64::MAX), "B", "Streams: x-max-length-bytes: bytes kept (whole segments go); 0 = no limit"),
+    opt("rabbitmq", "max_age_s", float(0.0, 1e12), "s", "Streams: x-max-age: segments whose newest message is older go; 0 = no limit"),
+    opt("rabbitmq", "max_segment_bytes", int(1, 3_000_000_000), "B", "Streams: x-stream-max-segment-size-bytes: a new segment opens at this size"),
     opt("kafka", "partitions", int(1, LIMITS.partitions as i64), "", "Partitions per topic"),
     opt("kafka", "retention_s", float(0.001, 1e12), "s", "retention.ms in seconds: how long the log keeps records"),
     opt("kafka", "retention_bytes", int(-1, i64::MAX), "B", "retention.bytes per partition; -1 = unlimited"),
@@ -197,6 +203,8 @@ pub(super) const FIELDS: &[Field] = &[
     opt("kafka", "max_poll_interval_ms", float(1.0, 1e9), "ms", "max.poll.interval.ms: slower than this between polls leaves the group"),
     opt("kafka", "segment_bytes", int(14, 1 << 40), "B", "segment.bytes: a partition's log rolls to a new segment at this size"),
     opt("kafka", "segment_ms", float(1.0, 1e13), "ms", "segment.ms: ... or when its first record is this old"),
+    opt("kafka", "group_type", choice(&["consumer", "share"]), "", "Classic consumer groups, or share groups (KIP-932) for every group"),
+    opt("kafka", "share", ParamKind::Table, "", "Share group settings { lock_ms, delivery_limit, max_record_locks, auto_offset_reset, ack, ... }"),
 ];
 
 /// The fields of one family, in table order.
