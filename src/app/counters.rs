@@ -7,7 +7,8 @@ use super::i18n::tr;
 use super::session::Session;
 use crate::metrics::LossReason;
 use crate::report::{
-    reason_meaning, Better, Kind, Measured, Metric, Metrics, LATENCY_PARTS, METRICS,
+    metric, path_meaning, reason_label, Better, Kind, Measured, Metric, Metrics, LATENCY_PARTS,
+    METRICS,
 };
 use crate::scenario::Lang;
 use crate::sim::Simulation;
@@ -74,9 +75,10 @@ fn rows(metrics: &[Metrics], l: Lang) -> Vec<Row> {
                         continue;
                     }
                     let path = format!("{}.{}", m.name, r.name());
+                    let lost = metric("lost").map_or("lost", |x| x.label(l));
                     rows.push(Row {
-                        label: format!("  {}: {}", tr(l, "lost"), r.name()),
-                        tip: reason_meaning(r, l).to_owned(),
+                        label: format!("  {lost}: {}", reason_label(r, l)),
+                        tip: path_meaning(&path, l),
                         better: Better::Neither,
                         values: values(&path),
                         decimals: 0,

@@ -7,6 +7,7 @@ use super::panes::{Panes, Picked};
 use super::session::Session;
 use crate::engine::state::ModelState;
 use crate::engine::{MsgId, MsgRef};
+use crate::report::{path_label, path_meaning};
 use crate::scenario::{to_secs, Lang, Nanos};
 use crate::sim::VariantSim;
 use crate::topology::NodeKind;
@@ -120,16 +121,17 @@ impl Inspector {
                             if let Some(g) = v.groups().iter().find(|g| g.name == c.group) {
                                 ui.separator();
                                 ui.strong(format!("{} {}", tr(l, "Group"), g.name));
-                                grid(
+                                metric_grid(
                                     ui,
+                                    l,
                                     &[
-                                        (tr(l, "delivered"), g.delivered.to_string()),
-                                        (tr(l, "lost"), g.lost.to_string()),
-                                        (tr(l, "pending"), g.pending.to_string()),
-                                        (tr(l, "duplicates"), g.duplicates.to_string()),
-                                        (tr(l, "replayed"), g.replayed.to_string()),
-                                        (tr(l, "lag"), g.lag.to_string()),
+                                        ("delivered", g.delivered),
+                                        ("lost", g.lost),
+                                        ("pending", g.pending),
+                                        ("duplicates", g.duplicates),
+                                        ("replayed", g.replayed),
                                     ],
+                                    &[(tr(l, "lag"), g.lag.to_string())],
                                 );
                             }
                         }
@@ -335,6 +337,25 @@ fn duplicated_lately(s: &Session, shown: &[usize]) -> Vec<Listed> {
             .map(|d| (d.at, d.node, d.msg))
             .collect()
     })
+}
+
+/// Counts under the catalogue's names (each name's meaning and key on hover), then `more`.
+fn metric_grid(ui: &mut egui::Ui, l: Lang, counts: &[(&str, u64)], more: &[(&str, String)]) {
+    egui::Grid::new(ui.next_auto_id())
+        .striped(true)
+        .show(ui, |ui| {
+            for (path, v) in counts {
+                ui.label(path_label(path, l))
+                    .on_hover_text(path_meaning(path, l));
+                ui.monospace(v.to_string());
+                ui.end_row();
+            }
+            for (k, v) in more {
+                ui.label(*k);
+                ui.monospace(v);
+                ui.end_row();
+            }
+        });
 }
 
 fn grid(ui: &mut egui::Ui, rows: &[(&str, String)]) {

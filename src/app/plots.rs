@@ -5,6 +5,7 @@
 use super::i18n::tr;
 use super::session::Session;
 use crate::metrics::Series;
+use crate::report::{metric, path_label};
 use crate::scenario::Lang;
 use crate::sim::Simulation;
 use eframe::egui::{self, Color32};
@@ -12,29 +13,46 @@ use egui_plot::{Line, LineStyle, Plot, PlotPoints};
 
 type Pick = fn(&Series, usize) -> f64;
 
+/// Each plot: the catalogue metric it follows over time (its Korean name and key come from
+/// there), its English title, what it shows, and how to read it from a series.
 #[allow(clippy::cast_precision_loss)]
-pub(crate) const PLOTS: [(&str, &str, Pick); 4] = [
+pub(crate) const PLOTS: [(&str, &str, &str, Pick); 4] = [
     (
+        "throughput_per_s",
         "delivered per second",
         "Deliveries processed per simulated second",
         |s, i| s.delivered_per_s[i],
     ),
     (
+        "pending",
         "backlog",
         "Expected deliveries still pending (queued, in flight, in the log)",
         |s, i| s.backlog[i] as f64,
     ),
     (
+        "lost",
         "lost so far",
         "Deliveries that can no longer happen, cumulative",
         |s, i| s.lost[i] as f64,
     ),
     (
+        "latency_ms.p99",
         "p99 latency (ms)",
         "99th percentile latency of the deliveries of each sample step",
         |s, i| s.p99_ms[i],
     ),
 ];
+
+/// A plot's title: in Korean the catalogue's name of its metric, in English its own.
+fn title(path: &str, en: &str, l: Lang) -> String {
+    match l {
+        Lang::En => en.to_owned(),
+        Lang::Ko => match metric(path.split('.').next().unwrap_or(path)) {
+            Some(m) if m.unit == "ms" => format!("{} (ms)", path_label(path, l)),
+            _ => path_label(path, l),
+        },
+    }
+}
 
 /// A colour per variant, the same in every plot and in the key above them.
 #[must_use]
@@ -80,8 +98,9 @@ pub fn ui(ui: &mut egui::Ui, s: &Session, baseline: Option<&Simulation>, l: Lang
         ui.columns(2, |cols| {
             for (c, col) in cols.iter_mut().enumerate() {
                 let k = row * 2 + c;
-                let (title, tip, pick) = PLOTS[k];
-                col.label(tr(l, title)).on_hover_text(tr(l, tip));
+                let (path, en, tip, pick) = PLOTS[k];
+                col.label(title(path, en, l))
+                    .on_hover_text(format!("{} ({path})", tr(l, tip)));
                 Plot::new(("plot", k))
                     .height(h - 22.0)
                     .allow_scroll(false)

@@ -1,4 +1,6 @@
-//! An IPC channel between senders and receivers, like Rust's bounded `std::sync::mpsc`.
+//! An IPC channel between senders and receivers: bounded, its receivers competing, like
+//! crossbeam-channel's `bounded(cap)` (Rust's `std::sync::mpsc::sync_channel` is bounded too but
+//! has a single receiver).
 //!
 //! ```text
 //!   P1 ──┐                     ┌──> C1    each message goes to ONE receiver:

@@ -25,6 +25,19 @@
 //!   `max_poll_records`): such a member is evicted, the new owner reads again from the last
 //!   commit (duplicates), and the slow one rejoins at its next poll. The broker never drops a
 //!   slow consumer: it lags.
+//! - Membership, as the classic group coordinator keeps it (apache/kafka `GroupMetadataManager`,
+//!   `ClassicGroup.hasAllMembersJoined`) with the Java client's default eager assignor (range):
+//!   a rebalance's join phase completes only when every member has rejoined, and a member that
+//!   crashed is removed only when its session ends (`removeMemberAndUpdateClassicGroup` on the
+//!   heartbeat's expiry). Meanwhile every member has revoked its partitions (committing first)
+//!   and the whole group waits. A restarted consumer without `group.instance.id` joins as a new
+//!   member, so its old self holds up that rebalance until `session_timeout_ms` after the crash.
+//!   With `static_membership` (`group.instance.id`, KIP-345) a member that comes back within its
+//!   session gets its old member id and assignment back without a rebalance
+//!   (`updateStaticMemberThenRebalanceOrCompleteJoin` in the Stable state) and re-reads its
+//!   partitions from the last commit; a static member that closes sends no LeaveGroup
+//!   (`AbstractCoordinator.maybeLeaveGroup`), so it too stays until its session ends. A consumer
+//!   whose link was cut keeps its member id: when the link heals within the session it resumes.
 //! - Consumers fetch up to `max_poll_records` ahead and auto-commit what they processed every
 //!   `auto_commit_ms` (5 s); a crashed consumer's partitions resume from the last commit, so what
 //!   was processed since is processed again. A group joining later starts at `offset_reset`:
@@ -47,8 +60,11 @@
 //! Leaves out: idempotence sequence numbers as such (order is kept by resending in order),
 //! transactions and exactly-once, commit-before-processing (at-most-once) consumers,
 //! auto-commit happening inside `poll()` (here a timer commits for live owners, so a member
-//! stuck in a long batch still commits), cooperative rebalancing, the group coordinator's own
-//! failover, fetch sizes in bytes, the roll jitter and index limits of segments, log compaction,
+//! stuck in a long batch still commits), cooperative rebalancing and the consumer protocol of
+//! KIP-848, the heartbeat interval (members learn of a rebalance at once), the rebalance timeout
+//! (a join waits for a crashed member's session, never for `max.poll.interval.ms`), records
+//! fetched but not yet returned by `poll()` being dropped at a revocation (here they are
+//! processed, and read again by the next owner), the group coordinator's own failover, fetch sizes in bytes, the roll jitter and index limits of segments, log compaction,
 //! tiered storage, follower fetch timing beyond one hop, ISR shrinking by lag.
 
 mod share;
@@ -254,6 +270,12 @@ struct KGroup {
     owner: Vec<Option<ConsumerId>>,
     /// Per partition: its position in its owner's `assigned` list.
     slot: Vec<u32>,
+    /// Old memberships of consumers that crashed and came back as new (dynamic) members: the
+    /// coordinator keeps each until its session ends (the consumer, its epoch then).
+    ghosts: Vec<(ConsumerId, u32)>,
+    /// A rebalance is waiting for members that cannot rejoin (crashed, or ghosts): every
+    /// partition of the group is revoked meanwhile (the eager protocol).
+    joining: bool,
 }
 
 /// A set of small integers (positions in a consumer's `assigned` list), as bits.
@@ -311,6 +333,9 @@ pub struct Kafka {
     inflight: Vec<u32>,
     next_part: Vec<usize>,
     polls: Vec<PollLoop>,
+    /// Per consumer: how it last went away (a cut link leaves the process, and its member id,
+    /// alive).
+    gone: Vec<Option<Down>>,
     /// Per producer: records waiting to be (re)sent while their partition has no leader or the
     /// link is cut.
     /// The partition is kept once chosen, as the client keeps a batch's.
@@ -380,6 +405,7 @@ impl Kafka {
             inflight: vec![0; n_consumers],
             next_part: vec![0; n_consumers],
             polls: vec![PollLoop::default(); n_consumers],
+            gone: vec![None; n_consumers],
             retry: vec![VecDeque::new(); s.producers.len()],
             next_unkeyed: vec![0; s.producers.len()],
             hw_delay: if r > 1 { s.latency } else { 0 },
@@ -698,11 +724,17 @@ impl Kafka {
     }
 
     /// Range assignor: per topic, members subscribed to it (by id) take contiguous partitions.
+    /// The join completes only once every member has rejoined: while one cannot (it crashed and
+    /// its session has not ended, or it is the old self of a restarted member), the group waits
+    /// with every partition revoked, as the eager protocol does.
     fn rebalance(&mut self, p: &mut Port<'_, KafkaTags>, kg: usize) {
         let gid = self.groups[kg].gid;
         let n = self.opts.partitions as usize;
         let mut members = self.groups[kg].members.clone();
         members.sort_unstable();
+        let waiting = !self.groups[kg].ghosts.is_empty()
+            || members.iter().any(|&c| !p.consumer(c).connected());
+        self.groups[kg].joining = waiting;
         let mut new_owner: Vec<(usize, Option<ConsumerId>)> = Vec::new();
         for t in Self::group_topics(p, gid) {
             let subs: Vec<ConsumerId> = members
@@ -711,7 +743,7 @@ impl Kafka {
                 .filter(|&c| p.consumer(c).subscribes(t))
                 .collect();
             let base = self.topic_base[usize::from(t)];
-            if subs.is_empty() {
+            if subs.is_empty() || waiting {
                 for i in 0..n {
                     new_owner.push((base + i, None));
                 }
@@ -796,6 +828,8 @@ impl Kafka {
             processed: vec![0; n],
             owner: vec![None; n],
             slot: vec![u32::MAX; n],
+            ghosts: Vec::new(),
+            joining: false,
         });
         let i = self.groups.len() - 1;
         if let Some(slot) = self.group_of.get_mut(gid.ix()) {
@@ -1041,6 +1075,7 @@ impl BrokerModel for Kafka {
             return self.share_down(p, c, how, held);
         }
         let ci = c.ix();
+        self.gone[ci] = Some(how);
         // The log still holds these records for the group, unless retention took them: then
         // the delivery goes with this copy.
         p.release_held(c, held, Release::Lost(how.loss(LossReason::Retention)));
@@ -1049,21 +1084,20 @@ impl BrokerModel for Kafka {
         self.polls[ci].evicted = false;
         let Some(gid) = p.group_of(c) else { return };
         let kg = self.group_index(gid);
-        match how {
-            Down::Offline => {
-                // close(): commit what was processed, leave the group at once.
-                for pi in self.assigned[ci].clone() {
-                    self.commit(kg, pi);
-                }
-                self.leave(p, c);
+        if how == Down::Offline {
+            // close() commits what was processed; a dynamic member then leaves its group at
+            // once, a static one sends no LeaveGroup and stays until its session ends.
+            for pi in self.assigned[ci].clone() {
+                self.commit(kg, pi);
             }
-            Down::Crash | Down::LinkDown => {
-                // Nobody knows yet: the partitions stay assigned until the session times out.
-                let at = p.now() + millis(self.opts.session_timeout_ms);
-                let epoch = p.consumer(c).epoch();
-                p.schedule(at, KafkaTimer::Session { consumer: c, epoch });
+            if !self.opts.static_membership {
+                return self.leave(p, c);
             }
         }
+        // Nobody knows yet: the partitions stay assigned until the session times out.
+        let at = p.now() + millis(self.opts.session_timeout_ms);
+        let epoch = p.consumer(c).epoch();
+        p.schedule(at, KafkaTimer::Session { consumer: c, epoch });
     }
 
     fn consumer_up(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
@@ -1074,16 +1108,25 @@ impl BrokerModel for Kafka {
         let ci = c.ix();
         let Some(gid) = p.group_of(c) else { return };
         let kg = self.group_index(gid);
-        // A restarted consumer joins as a new member: its old membership goes now.
+        self.polls[ci].batch_left = 0;
+        self.polls[ci].evicted = false;
+        let member = self.groups[kg].members.contains(&c);
+        let same_process = self.gone[ci].take() == Some(Down::LinkDown);
+        if member && (self.opts.static_membership || same_process) {
+            return self.resume(p, kg, c);
+        }
+        if member {
+            // A dynamic member comes back with a new member id: the coordinator keeps the old
+            // one until its session ends, and the rebalance the new one starts waits for it.
+            let epoch = p.consumer(c).epoch();
+            self.groups[kg].ghosts.push((c, epoch));
+        } else {
+            self.groups[kg].members.push(c);
+        }
         for pi in self.assigned[ci].clone() {
             self.groups[kg].owner[pi] = None;
         }
         self.assigned[ci].clear();
-        self.polls[ci].batch_left = 0;
-        self.polls[ci].evicted = false;
-        if !self.groups[kg].members.contains(&c) {
-            self.groups[kg].members.push(c);
-        }
         self.rebalance(p, kg);
     }
 
@@ -1169,16 +1212,7 @@ impl BrokerModel for Kafka {
                     self.wake(p, pi);
                 }
             }
-            KafkaTimer::Session { consumer, epoch } => {
-                let k = p.consumer(consumer);
-                if k.epoch() == epoch && !k.connected() {
-                    if self.is_share() {
-                        self.share_leave(p, consumer);
-                    } else {
-                        self.leave(p, consumer);
-                    }
-                }
-            }
+            KafkaTimer::Session { consumer, epoch } => self.session_ends(p, consumer, epoch),
             KafkaTimer::Poll { consumer: c } => self.poll_timer(p, c),
             KafkaTimer::ShareLock {
                 group,
@@ -1308,6 +1342,49 @@ impl BrokerModel for Kafka {
 }
 
 impl Kafka {
+    /// A static member back within its session timeout: the coordinator gives the new
+    /// instance the old one's member id and assignment (`updateStaticMemberThenRebalanceOr
+    /// CompleteJoin`): no rebalance, its partitions resume from their committed offsets. If a
+    /// rebalance was waiting for it, its return completes that instead.
+    fn resume(&mut self, p: &mut Port<'_, KafkaTags>, kg: usize, c: ConsumerId) {
+        if self.groups[kg].joining {
+            return self.rebalance(p, kg);
+        }
+        for pi in self.assigned[c.ix()].clone() {
+            let grp = &mut self.groups[kg];
+            let from = grp.committed[pi].unwrap_or(0);
+            grp.fetch[pi] = from;
+            grp.processed[pi] = from;
+        }
+        self.rebuild(kg, c);
+        self.pump(p, c);
+    }
+
+    /// `session.timeout.ms` after consumer `consumer` went away (at `epoch`): a member still
+    /// gone, or its old self left behind by a restart, is removed from its group.
+    fn session_ends(&mut self, p: &mut Port<'_, KafkaTags>, consumer: ConsumerId, epoch: u32) {
+        if self.is_share() {
+            let k = p.consumer(consumer);
+            if k.epoch() == epoch && !k.connected() {
+                self.share_leave(p, consumer);
+            }
+            return;
+        }
+        let Some(gid) = p.group_of(consumer) else {
+            return;
+        };
+        let kg = self.group_index(gid);
+        let ghosts = &mut self.groups[kg].ghosts;
+        if let Some(i) = ghosts.iter().position(|&g| g == (consumer, epoch)) {
+            ghosts.remove(i);
+            return self.rebalance(p, kg);
+        }
+        let k = p.consumer(consumer);
+        if k.epoch() == epoch && !k.connected() {
+            self.leave(p, consumer);
+        }
+    }
+
     /// max.poll.interval.ms: a member still on its batch that long is evicted from its group.
     fn poll_timer(&mut self, p: &mut Port<'_, KafkaTags>, c: ConsumerId) {
         let ci = c.ix();

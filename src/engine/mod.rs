@@ -592,6 +592,13 @@ impl<M: BrokerModel> Engine<M> {
         }
     }
 
+    /// The latency of every delivery processed so far; what one stretch of time added is
+    /// [`crate::metrics::LatencyHistogram::since`] an earlier copy.
+    #[must_use]
+    pub fn latency_histogram(&self) -> &crate::metrics::LatencyHistogram {
+        &self.world.ledger.latency
+    }
+
     #[must_use]
     pub fn groups(&self, topic_names: &[String]) -> Vec<GroupReport> {
         let w = &self.world;

@@ -191,6 +191,14 @@ impl LatencyHistogram {
             mean: self.h.mean() / 1000.0,
         }
     }
+    /// The latencies recorded since `earlier`, a copy of this histogram taken then: those of
+    /// the deliveries of one stretch of time. None when there were none.
+    #[must_use]
+    pub fn since(&self, earlier: &LatencyHistogram) -> Option<Latency> {
+        let mut d = self.h.clone();
+        d.subtract(&earlier.h).ok()?;
+        (!d.is_empty()).then(|| LatencyHistogram { h: d }.summary())
+    }
     #[must_use]
     #[allow(clippy::cast_precision_loss)]
     pub fn p99_ms(&self) -> f64 {
@@ -320,6 +328,22 @@ mod tests {
             (w.take_p99_ms() - 0.001).abs() < 1e-12,
             "under a microsecond counts as one"
         );
+    }
+
+    #[test]
+    fn latency_since_an_earlier_copy_is_that_stretch_alone() {
+        let mut h = LatencyHistogram::default();
+        for _ in 0..100 {
+            h.record_ns(1_000_000);
+        }
+        let earlier = h.clone();
+        assert_eq!(h.since(&earlier), None, "nothing since");
+        for _ in 0..10 {
+            h.record_ns(5_000_000_000);
+        }
+        let l = h.since(&earlier).unwrap_or_default();
+        assert!((l.p50 - 5000.0).abs() < 5.0, "{l:?}");
+        assert!(h.summary().p50 < 1.01, "the whole run is mostly 1 ms");
     }
 
     #[test]

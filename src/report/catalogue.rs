@@ -200,81 +200,129 @@ pub const LATENCY_PARTS: &[LatencyPart] = &[
     ),
 ];
 
-/// A loss reason's meaning in `lang`.
-#[must_use]
-pub fn reason_meaning(r: LossReason, lang: Lang) -> &'static str {
-    let (en, ko) = match r {
+/// A loss reason's meaning in English, and its short name and meaning in Korean (its short
+/// name in English is its key).
+fn reason_text(r: LossReason) -> (&'static str, (&'static str, &'static str)) {
+    match r {
         LossReason::SubscriberOffline => (
             "The Pub/Sub subscriber was not connected when the message was published",
-            "메시지가 발행될 때 구독자가 연결되어 있지 않았다",
+            (
+                "구독자 없음",
+                "메시지가 발행될 때 구독자가 연결되어 있지 않았다",
+            ),
         ),
         LossReason::ReceiverOffline => (
             "A direct send or a channel found no receiver",
-            "직접 보내거나 채널로 보낼 때 받는 쪽이 없었다",
+            (
+                "받는 쪽 없음",
+                "직접 보내거나 채널로 보낼 때 받는 쪽이 없었다",
+            ),
         ),
         LossReason::ConsumerCrash => (
             "Held in a consumer's memory when it crashed",
-            "컨슈머가 죽을 때 메모리에 들고 있었다",
+            ("컨슈머 장애", "컨슈머가 죽을 때 메모리에 들고 있었다"),
         ),
         LossReason::BrokerDown => (
             "Sent while the broker was down",
-            "브로커가 내려가 있을 때 보냈다",
+            ("브로커 다운", "브로커가 내려가 있을 때 보냈다"),
         ),
         LossReason::BrokerRestart => (
             "Held by a broker that restarted without keeping it",
-            "재시작한 브로커가 보관하지 않았다",
+            ("브로커 재시작", "재시작한 브로커가 보관하지 않았다"),
         ),
-        LossReason::LinkDown => ("Sent over a cut link", "끊긴 연결로 보냈다"),
+        LossReason::LinkDown => ("Sent over a cut link", ("연결 끊김", "끊긴 연결로 보냈다")),
         LossReason::Retention => (
             "Deleted by retention before the group read it",
-            "그룹이 읽기 전에 보존 기간이 지나 지워졌다",
+            (
+                "보존 기간 만료",
+                "그룹이 읽기 전에 보존 기간이 지나 지워졌다",
+            ),
         ),
         LossReason::OffsetReset => (
             "Skipped by a reader placed past it (Kafka auto.offset.reset = latest, a RabbitMQ stream consumer attaching at next)",
-            "읽는 위치가 그 뒤로 정해져 건너뛰었다 (Kafka auto.offset.reset = latest, next로 붙은 RabbitMQ 스트림 컨슈머)",
+            (
+                "오프셋 리셋",
+                "읽는 위치가 그 뒤로 정해져 건너뛰었다 (Kafka auto.offset.reset = latest, next로 붙은 RabbitMQ 스트림 컨슈머)",
+            ),
         ),
         LossReason::OutputBufferLimit => (
             "Redis dropped a slow subscriber over its output buffer limit",
-            "Redis가 출력 버퍼 한도를 넘은 느린 구독자를 끊었다",
+            (
+                "출력 버퍼 한도",
+                "Redis가 출력 버퍼 한도를 넘은 느린 구독자를 끊었다",
+            ),
         ),
         LossReason::NoFanout => (
             "An IPC channel gave the message to a receiver of another group",
-            "IPC 채널이 다른 그룹의 수신자에게 메시지를 줬다",
+            (
+                "팬아웃 없음",
+                "IPC 채널이 다른 그룹의 수신자에게 메시지를 줬다",
+            ),
         ),
         LossReason::LeaderFailover => (
             "Acknowledged by a leader that died before a follower copied it",
-            "팔로워가 복제하기 전에 리더가 죽었다",
+            ("리더 교체", "팔로워가 복제하기 전에 리더가 죽었다"),
         ),
-        LossReason::QueueOverflow => ("Dropped by a queue length limit", "큐 길이 한도로 버려졌다"),
-        LossReason::Unroutable => ("No queue was bound for it", "바인딩된 큐가 없었다"),
+        LossReason::QueueOverflow => (
+            "Dropped by a queue length limit",
+            ("큐 넘침", "큐 길이 한도로 버려졌다"),
+        ),
+        LossReason::Unroutable => (
+            "No queue was bound for it",
+            ("라우팅 불가", "바인딩된 큐가 없었다"),
+        ),
         LossReason::RetriesExhausted => (
             "A sender gave up after its retries",
-            "보내는 쪽이 재시도 끝에 포기했다",
+            ("재시도 소진", "보내는 쪽이 재시도 끝에 포기했다"),
         ),
         LossReason::Trimmed => (
             "Trimmed from a Redis stream (MAXLEN) before the group read it",
-            "그룹이 읽기 전에 Redis 스트림에서 잘려 나갔다 (MAXLEN)",
+            (
+                "트리밍",
+                "그룹이 읽기 전에 Redis 스트림에서 잘려 나갔다 (MAXLEN)",
+            ),
         ),
         LossReason::Rejected => (
             "Refused by a full queue (reject-publish)",
-            "가득 찬 큐가 거절했다 (reject-publish)",
+            ("발행 거절", "가득 찬 큐가 거절했다 (reject-publish)"),
         ),
         LossReason::Returned => (
             "Unroutable and returned to the publisher (mandatory)",
-            "라우팅되지 않아 발행자에게 돌려보냈다 (mandatory)",
+            ("반송", "라우팅되지 않아 발행자에게 돌려보냈다 (mandatory)"),
         ),
         LossReason::DeliveryLimit => (
             "Archived by a Kafka share group after delivery_limit delivery attempts",
-            "Kafka 공유 그룹이 delivery_limit번 전달을 시도한 뒤 아카이브했다",
+            (
+                "전달 한도 초과",
+                "Kafka 공유 그룹이 delivery_limit번 전달을 시도한 뒤 아카이브했다",
+            ),
         ),
         LossReason::ConsumerRejected => (
             "A share consumer acknowledged it REJECT: archived, never delivered again",
-            "공유 그룹 컨슈머가 REJECT로 확인해 아카이브했고 다시는 전달되지 않는다",
+            (
+                "컨슈머 거절",
+                "공유 그룹 컨슈머가 REJECT로 확인해 아카이브했고 다시는 전달되지 않는다",
+            ),
         ),
-    };
+    }
+}
+
+/// A loss reason's meaning in `lang`.
+#[must_use]
+pub fn reason_meaning(r: LossReason, lang: Lang) -> &'static str {
+    let (en, ko) = reason_text(r);
     match lang {
         Lang::En => en,
-        Lang::Ko => ko,
+        Lang::Ko => ko.1,
+    }
+}
+
+/// A loss reason's short name in `lang` (English: its key, as in `lost_by_reason`).
+#[must_use]
+pub fn reason_label(r: LossReason, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => r.name(),
+        Lang::Ko => reason_text(r).1 .0,
     }
 }
 
@@ -304,7 +352,7 @@ pub fn is_metric_path(path: &str) -> bool {
 }
 
 /// A metric path's short name in `lang`: `lost` is "유실" in Korean, `latency_ms.p99` is
-/// "지연 시간 p99"; in English the path itself.
+/// "지연 시간 p99", `lost_by_reason.trimmed` is "유실(트리밍)"; in English the path itself.
 #[must_use]
 pub fn path_label(path: &str, lang: Lang) -> String {
     if lang == Lang::En {
@@ -314,11 +362,62 @@ pub fn path_label(path: &str, lang: Lang) -> String {
         Some((h, s)) => (h, Some(s)),
         None => (path, None),
     };
+    let reason = |sub: &str| LossReason::ALL.into_iter().find(|r| r.name() == sub);
+    let part = |sub: &str| LATENCY_PARTS.iter().find(|(p, _, _)| *p == sub);
     match (metric(head), sub) {
         (Some(m), None) => m.label(lang).to_owned(),
-        (Some(m), Some(sub)) => format!("{} {sub}", m.label(lang)),
+        (Some(m), Some(sub)) => match (m.kind, reason(sub), part(sub)) {
+            (Kind::Reasons, Some(r), _) => {
+                let lost = metric("lost").map_or("", |l| l.label(lang));
+                format!("{lost}({})", reason_label(r, lang))
+            }
+            (Kind::Latency, _, Some((_, _, (short, _)))) => format!("{} {short}", m.label(lang)),
+            _ => format!("{} {sub}", m.label(lang)),
+        },
         (None, _) => path.to_owned(),
     }
+}
+
+/// What a metric path means, in `lang`, with its key: the hover text of a metric's name.
+#[must_use]
+pub fn path_meaning(path: &str, lang: Lang) -> String {
+    let (head, sub) = match path.split_once('.') {
+        Some((h, s)) => (h, Some(s)),
+        None => (path, None),
+    };
+    let meaning = match (metric(head), sub) {
+        (Some(m), None) => m.meaning(lang),
+        (Some(m), Some(sub)) => match m.kind {
+            Kind::Reasons => LossReason::ALL
+                .into_iter()
+                .find(|r| r.name() == sub)
+                .map_or("", |r| reason_meaning(r, lang)),
+            Kind::Latency => LATENCY_PARTS.iter().find(|(p, _, _)| *p == sub).map_or(
+                "",
+                |(_, en, ko)| match lang {
+                    Lang::En => en.1,
+                    Lang::Ko => ko.1,
+                },
+            ),
+            _ => "",
+        },
+        (None, _) => "",
+    };
+    format!("{meaning} ({path})")
+}
+
+/// Whether a metric path is a running total, which only grows: what a stretch of time added
+/// is the difference of its values at the stretch's ends. Not a state (`pending`), a cost, a
+/// peak, a latency or a rate.
+#[must_use]
+pub fn accumulates(path: &str) -> bool {
+    let head = path.split('.').next().unwrap_or(path);
+    metric(head).is_some_and(|m| {
+        m.kind == Kind::Reasons
+            || (m.kind == Kind::Count
+                && matches!(m.unit, "messages" | "deliveries")
+                && m.name != "pending")
+    })
 }
 
 /// Every path a scalar value can be read at: the counts and rates, each latency part, each
@@ -410,6 +509,29 @@ mod tests {
                 m.name
             );
         }
+    }
+
+    #[test]
+    fn every_metric_path_has_a_korean_name_and_its_key_on_hover() {
+        let hangul = |s: &str| s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
+        for p in metric_paths() {
+            let ko = path_label(&p, Lang::Ko);
+            assert!(hangul(&ko) && !ko.contains('_'), "{p}: {ko}");
+            if let Some((_, reason)) = p.split_once("lost_by_reason.") {
+                assert!(!ko.contains(reason), "{p}: {ko}");
+            }
+            assert_eq!(path_label(&p, Lang::En), p);
+            assert!(
+                path_meaning(&p, Lang::Ko).ends_with(&format!("({p})")),
+                "{p}"
+            );
+        }
+        assert_eq!(
+            path_label("lost_by_reason.trimmed", Lang::Ko),
+            "유실(트리밍)"
+        );
+        assert_eq!(path_label("latency_ms.p99", Lang::Ko), "지연 시간 p99");
+        assert_eq!(path_label("latency_ms.max", Lang::Ko), "지연 시간 최대");
     }
 
     #[test]

@@ -12,8 +12,8 @@ pub mod sweep;
 pub mod trace;
 
 pub use catalogue::{
-    is_metric_path, metric, metric_paths, path_label, reason_meaning, Better, Kind, Metric,
-    Metrics, LATENCY_PARTS, METRICS,
+    accumulates, is_metric_path, metric, metric_paths, path_label, path_meaning, reason_label,
+    reason_meaning, Better, Kind, Metric, Metrics, LATENCY_PARTS, METRICS,
 };
 pub use render::{csv, table};
 

@@ -338,7 +338,7 @@ impl Default for DirectOptions {
     }
 }
 
-/// Options of an IPC channel, like a bounded `std::sync::mpsc::sync_channel`.
+/// Options of an IPC channel: bounded, receivers competing (crossbeam-channel's `bounded`).
 #[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChannelOptions {
@@ -774,6 +774,12 @@ pub struct KafkaOptions {
     /// `session.timeout.ms` in ms.
     #[schemars(transform = rules::KAFKA_MS.in_schema())]
     pub session_timeout_ms: f64,
+    /// `group.instance.id` set on every consumer (static membership, KIP-345). Off (the
+    /// default): a consumer that crashed stays a member until `session_timeout_ms`, and when it
+    /// restarts it joins as a new member, whose rebalance waits for the old member's session to
+    /// end. On: one that comes back within the session timeout resumes its partitions without a
+    /// rebalance, and one that closes does not leave its group.
+    pub static_membership: bool,
     /// `max.poll.records`: records a consumer holds fetched but unprocessed.
     #[schemars(transform = rules::MAX_POLL_RECORDS.in_schema())]
     pub max_poll_records: u32,
@@ -804,6 +810,7 @@ impl Default for KafkaOptions {
             offset_reset: OffsetReset::Latest,
             auto_commit_ms: 5000.0,
             session_timeout_ms: 45_000.0,
+            static_membership: false,
             max_poll_records: 500,
             max_poll_interval_ms: 300_000.0,
             segment_bytes: 1 << 30,

@@ -242,6 +242,13 @@ impl VariantSim {
         each!(&self.engine, e => e.tally())
     }
 
+    /// A copy of the latencies of every delivery processed so far (see
+    /// [`crate::metrics::LatencyHistogram::since`]).
+    #[must_use]
+    pub fn latency_histogram(&self) -> crate::metrics::LatencyHistogram {
+        each!(&self.engine, e => e.latency_histogram().clone())
+    }
+
     #[must_use]
     pub fn series(&self) -> &Series {
         each!(&self.engine, e => e.series())

@@ -125,3 +125,101 @@ fn lessons_are_built_in_and_listed() {
         prev = i;
     }
 }
+
+/// Lesson 4, step 4: one system per use case, so a sixth use case (payments) is a sixth system,
+/// while the central log of lesson 5 stays one.
+#[test]
+fn lesson_4_a_sixth_use_case_is_a_sixth_system() {
+    let (_, text) = LESSONS[3];
+    let with_payments = text.replacen(
+        "publish = [ { topic = \"supply-chain\"",
+        "publish = [ { topic = \"payments\", rate_per_s = 1.0 }, { topic = \"supply-chain\"",
+        1,
+    );
+    assert_ne!(
+        with_payments, text,
+        "the backend server's entries are where the test looks"
+    );
+    let s = lesson("lesson-4", &with_payments);
+    let cost = |s: &Scenario, v: &str| {
+        let v = s.variant(v).unwrap_or_else(|| panic!("no variant {v}"));
+        brokerlab::topology::cost(s, v)
+    };
+    assert_eq!(cost(&s, "rabbitmq-per-use-case").systems_to_operate, 6);
+    assert_eq!(cost(&s, "redis-per-use-case").systems_to_operate, 6);
+    let (_, central) = LESSONS[4];
+    assert_eq!(
+        cost(&lesson("lesson-5", central), "kafka").systems_to_operate,
+        1
+    );
+}
+
+/// Lesson 6, step 2: the worker's pending entries come back only because it reads its own
+/// pending list when it returns (`read_history`, XREADGROUP ... 0); Redis never redelivers
+/// them by itself, so a worker that reads only new entries leaves them pending for good.
+#[test]
+fn lesson_6_pending_entries_come_back_only_when_the_worker_reads_its_list() {
+    let (_, text) = LESSONS[5];
+    let s = lesson("lesson-6", text);
+    let order_pending = |read_history: bool, until: f64| {
+        let set = [(
+            "variant.streams.redis.read_history".to_owned(),
+            toml::Value::Boolean(read_history),
+        )];
+        let s = brokerlab::sim::params::apply(&s, &set).unwrap_or_else(|e| panic!("{e}"));
+        let idx = s.variants.iter().position(|v| v.name == "streams");
+        let mut sim =
+            brokerlab::sim::Simulation::with_variants(std::sync::Arc::new(s), &[idx.unwrap_or(0)]);
+        sim.run_until(brokerlab::scenario::secs(until));
+        sim.variants[0]
+            .groups()
+            .iter()
+            .find(|g| g.name == "order-workers")
+            .map_or(u64::MAX, |g| g.pending)
+    };
+    assert_eq!(order_pending(true, 28.0), 0, "read again and acknowledged");
+    let stuck = order_pending(false, 28.0);
+    assert!(stuck >= 1, "the entries it held stay pending: {stuck}");
+    assert!(
+        order_pending(false, 70.0) >= stuck,
+        "and nobody delivers them again"
+    );
+}
+
+/// Every lesson's notes, in both languages: each variant drawn once, the answer hidden, every
+/// Mermaid block closed (as many `end`s as `subgraph`s), Korean tables without snake_case keys.
+/// (`../shared/tools/mermaid-check/run` parses the blocks with the real Mermaid parser.)
+#[test]
+fn every_lessons_notes_draw_each_variant_once_and_hide_the_answers() {
+    use brokerlab::scenario::Lang;
+    for (name, text) in LESSONS {
+        for lang in [Lang::En, Lang::Ko] {
+            let s = lesson(name, text);
+            let md = brokerlab::lesson::notes::notes(s.clone(), lang);
+            for v in &s.variants {
+                let shown = s
+                    .steps
+                    .iter()
+                    .any(|st| st.show.is_empty() || st.show.contains(&v.name));
+                let drawn = md.matches(&format!("**{}**:", v.name)).count();
+                assert_eq!(drawn, usize::from(shown), "{name} {lang:?}: {}", v.name);
+            }
+            let asked = s.steps.iter().filter(|st| st.ask.is_some()).count();
+            assert_eq!(md.matches("<details>").count(), asked, "{name} {lang:?}");
+            for block in md.split("```mermaid\n").skip(1) {
+                let block = block.split("```").next().unwrap_or("");
+                let opens = block
+                    .lines()
+                    .filter(|l| l.trim_start().starts_with("subgraph "))
+                    .count();
+                let ends = block.lines().filter(|l| l.trim() == "end").count();
+                assert_eq!(opens, ends, "{name} {lang:?}:\n{block}");
+            }
+            if lang == Lang::Ko {
+                for header in md.lines().filter(|l| l.starts_with("| 변형 |")) {
+                    assert!(!header.contains('_'), "{name}: {header}");
+                }
+            }
+        }
+    }
+}

@@ -572,7 +572,7 @@ fn kafka_consumer_crash_reprocesses_records_since_the_last_commit() {
         0,
         ONE,
         CRASH_5_TO_10,
-        &kafka("partitions = 2, auto_commit_ms = 5000"),
+        &kafka("partitions = 2, auto_commit_ms = 5000, static_membership = true"),
         30.0,
     );
     run(&mut sim, 31.0);
@@ -581,12 +581,14 @@ fn kafka_consumer_crash_reprocesses_records_since_the_last_commit() {
     // Committed at 5.000 s just before the crash (at the same instant, after it)... the timer
     // and the crash share 5 s; either way at most one commit interval is reprocessed.
     assert!(m.duplicates <= 500, "{}", m.duplicates);
+    // With group.instance.id the restart at 10 s resumes the partitions at once (without it
+    // the new member would wait for the old one's session: see the next tests).
     let mut sim = lab(
         100.0,
         0,
         ONE,
         &CRASH_5_TO_10.replace("at_s = 5.0", "at_s = 7.5"),
-        &kafka("partitions = 2"),
+        &kafka("partitions = 2, static_membership = true"),
         30.0,
     );
     run(&mut sim, 31.0);
@@ -637,6 +639,116 @@ fn kafka_crashed_member_keeps_its_partitions_until_the_session_times_out() {
         "b took over a's partitions: pending {}",
         m.pending
     );
+}
+
+/// Two members of group `g`; `a` crashes at 7.5 s (2.5 s after a commit) and restarts at 10 s.
+fn crash_and_restart(opts: &str) -> Simulation {
+    let two = TWO_GROUPS.replace("service_ms = 1.0", "service_ms = 1.0\ngroup = \"g\"");
+    let crash = CRASH_5_TO_10
+        .replace("target = \"c\"", "target = \"a\"")
+        .replace("at_s = 5.0", "at_s = 7.5");
+    lab(100.0, 0, &two, &crash, &kafka(opts), 40.0)
+}
+
+fn owners(sim: &Simulation) -> Vec<Option<String>> {
+    sim.variants[0]
+        .state()
+        .partitions
+        .iter()
+        .map(|p| p.groups[0].owner.clone())
+        .collect()
+}
+
+#[test]
+fn kafka_restarted_dynamic_member_waits_for_its_old_session_and_the_group_stops() {
+    let mut sim = crash_and_restart("partitions = 2, session_timeout_ms = 20000");
+    run(&mut sim, 9.5);
+    assert_eq!(owners(&sim), [Some("a".to_owned()), Some("b".to_owned())]);
+    // At 10 s a joins as a new member: the rebalance waits for its old self, whose session
+    // ends at 27.5 s, and meanwhile b has given up its partition too (eager).
+    run(&mut sim, 12.0);
+    assert_eq!(owners(&sim), [None, None], "the whole group waits");
+    let before = metrics(&sim, "k").delivered;
+    run(&mut sim, 27.0);
+    assert!(
+        metrics(&sim, "k").delivered - before < 20,
+        "nothing read while the join waits (what b had fetched aside)"
+    );
+    run(&mut sim, 28.0);
+    assert_eq!(owners(&sim), [Some("a".to_owned()), Some("b".to_owned())]);
+    run(&mut sim, 41.0);
+    let m = metrics(&sim, "k");
+    assert_eq!(m.lost, 0);
+    assert!(m.pending < 5, "caught up: {}", m.pending);
+}
+
+#[test]
+fn kafka_static_member_back_within_its_session_resumes_without_a_rebalance() {
+    let mut sim = crash_and_restart("partitions = 2, static_membership = true");
+    run(&mut sim, 9.5);
+    let lag_a = sim.variants[0].state().partitions[0].groups[0].lag;
+    assert!(
+        lag_a >= 200,
+        "a's partition waits while it is down: {lag_a}"
+    );
+    assert!(metrics(&sim, "k").pending >= 90, "2 s of a's share unread");
+    run(&mut sim, 10.5);
+    assert_eq!(owners(&sim), [Some("a".to_owned()), Some("b".to_owned())]);
+    run(&mut sim, 12.0);
+    let pending = metrics(&sim, "k").pending;
+    assert!(pending < 50, "a read its backlog at once: {pending}");
+    run(&mut sim, 41.0);
+    let m = metrics(&sim, "k");
+    assert_eq!(m.lost, 0);
+    assert!(
+        (100..=150).contains(&m.duplicates),
+        "a's share of the 2.5 s since its last commit, again: {}",
+        m.duplicates
+    );
+}
+
+#[test]
+fn kafka_static_member_that_closes_stays_in_its_group_until_the_session_ends() {
+    let two = TWO_GROUPS.replace("service_ms = 1.0", "service_ms = 1.0\ngroup = \"g\"");
+    let away = OFFLINE_5_TO_10
+        .replace("target = \"c\"", "target = \"a\"")
+        .replace("until_s = 10.0", "until_s = 30.0");
+    let opts = "partitions = 2, session_timeout_ms = 10000";
+    for (static_membership, owner_at_12) in [(false, Some("b")), (true, Some("a"))] {
+        let o = format!("{opts}, static_membership = {static_membership}");
+        let mut sim = lab(100.0, 0, &two, &away, &kafka(&o), 40.0);
+        run(&mut sim, 12.0);
+        assert_eq!(
+            owners(&sim)[0].as_deref(),
+            owner_at_12,
+            "static {static_membership}: a dynamic member leaves at close()"
+        );
+        run(&mut sim, 16.0);
+        assert_eq!(
+            owners(&sim)[0].as_deref(),
+            Some("b"),
+            "the session ended at 15 s"
+        );
+        run(&mut sim, 41.0);
+        assert_eq!(metrics(&sim, "k").lost, 0);
+    }
+}
+
+#[test]
+fn kafka_member_whose_link_heals_within_its_session_resumes_as_the_same_member() {
+    let two = TWO_GROUPS.replace("service_ms = 1.0", "service_ms = 1.0\ngroup = \"g\"");
+    let cut = "[[fault]]\nkind = \"link-down\"\ntarget = \"a\"\nat_s = 5.0\nuntil_s = 10.0\n";
+    let mut sim = lab(100.0, 0, &two, cut, &kafka("partitions = 2"), 40.0);
+    run(&mut sim, 11.0);
+    assert_eq!(
+        owners(&sim),
+        [Some("a".to_owned()), Some("b".to_owned())],
+        "the process kept its member id: no new member, no waiting rebalance"
+    );
+    run(&mut sim, 41.0);
+    let m = metrics(&sim, "k");
+    assert_eq!(m.lost, 0);
+    assert!(m.pending < 5, "{}", m.pending);
 }
 
 #[test]

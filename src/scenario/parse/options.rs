@@ -411,6 +411,12 @@ fn check_share(bad: &mut Bad, o: &KafkaOptions) {
             "does not apply to share groups: use kafka.share.auto_offset_reset",
         );
     }
+    if o.static_membership {
+        bad.other(
+            "static_membership",
+            "does not apply to share groups: a share consumer has no group.instance.id (KIP-932)",
+        );
+    }
     let s = &o.share;
     bad.float("share.lock_ms", s.lock_ms, rules::LOCK_MS);
     bad.int(

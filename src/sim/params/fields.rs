@@ -199,6 +199,7 @@ pub(super) const FIELDS: &[Field] = &[
     opt("kafka", "offset_reset", choice(&["earliest", "latest"]), "", "auto.offset.reset: where a group without a committed offset starts"),
     opt("kafka", "auto_commit_ms", float(1.0, 1e9), "ms", "auto.commit.interval.ms"),
     opt("kafka", "session_timeout_ms", float(1.0, 1e9), "ms", "session.timeout.ms: a silent consumer leaves its group after this"),
+    opt("kafka", "static_membership", ParamKind::Bool, "", "group.instance.id: a restarted consumer resumes its partitions within the session timeout, no rebalance"),
     opt("kafka", "max_poll_records", int(1, 100_000), "", "max.poll.records: records a consumer holds fetched but unprocessed"),
     opt("kafka", "max_poll_interval_ms", float(1.0, 1e9), "ms", "max.poll.interval.ms: slower than this between polls leaves the group"),
     opt("kafka", "segment_bytes", int(14, 1 << 40), "B", "segment.bytes: a partition's log rolls to a new segment at this size"),
