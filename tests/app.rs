@@ -347,6 +347,49 @@ fn the_lesson_player_reveals_expectations_and_moves_between_steps() {
     h.get_by_label("1. 컨슈머 하나, 시스템 다섯");
 }
 
+/// The channel's capacity in the scenario the session runs now.
+fn capacity(h: &Harness<'_, BrokerLabApp>) -> Option<toml::Value> {
+    brokerlab::sim::params::get(
+        h.state().session.scenario(),
+        "variant.ipc-channel.channel.capacity",
+    )
+    .ok()
+    .flatten()
+}
+
+#[test]
+fn a_lesson_step_that_sets_knobs_runs_with_them_and_the_next_step_without() {
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("builtin:lesson-3".into(), 5);
+    let mut h = harness("lesson-3", prefs);
+    h.run_steps(2);
+    h.get_by_label("6. A bigger channel?");
+    h.get_by_label("This step runs the scenario with:");
+    h.get_by_label("  variant.ipc-channel.channel.capacity = 10000");
+    settle(&mut h);
+    assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
+    assert_eq!(h.state().session.now(), secs(50.0), "at the step's start");
+    // Changed from the file: the knobs mark it, the plots draw the file's run dashed beside.
+    assert!(h.state().explore.changed(&h.state().session));
+    assert!(h.state().explore.baseline().is_some());
+    h.get_by_label(
+        "The senders stop blocking; the events wait in the channel instead, just as late",
+    )
+    .click();
+    h.run_steps(1);
+    h.get_by_label("Run to 50 s ▶").click();
+    h.run_steps(2);
+    h.get_by_label("Right.");
+    h.get_by_label("✔ ipc-channel stored_bytes_peak > 100000");
+    // The next step runs the file again; undo is the knob change like any other.
+    h.get_by_label("Continue ▶").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert_eq!(capacity(&h), Some(toml::Value::Integer(100)));
+    assert!(!h.state().explore.changed(&h.state().session));
+    assert!(h.state().explore.can_undo());
+}
+
 #[test]
 fn the_app_starts_on_lesson_one_and_lists_the_lessons() {
     let mut h = Harness::builder()

@@ -35,6 +35,8 @@ pub enum Change {
     Redo,
     /// Every knob back to the file's value (undoable).
     Revert,
+    /// The file's version with these knobs (a lesson step's `set`; none: the file).
+    FileWith(Vec<(String, toml::Value)>),
 }
 
 /// What a frame's change did to the panes.
@@ -158,6 +160,7 @@ impl Explore {
                 .map_err(|e| e.to_string())
                 .and_then(|new| checked(&new.source, &new.text)),
             Change::Revert => Ok((*self.file).clone()),
+            Change::FileWith(knobs) => params::apply(&self.file, &knobs).map_err(|e| e.to_string()),
             Change::Undo => return self.step_history(s, true),
             Change::Redo => return self.step_history(s, false),
         };

@@ -29,6 +29,10 @@ pub struct LessonPlayer {
     pub sweep: Option<(String, SweepJob)>,
     /// The outcomes were measured with every run of the step's sweep in.
     swept: bool,
+    /// The knobs the current step set (`[[step]] set`) on the file's version.
+    knobs: Vec<(String, toml::Value)>,
+    /// Knobs a step entered wants and the app has not applied yet (see [`Self::take_knobs`]).
+    knobs_wanted: Option<Vec<(String, toml::Value)>>,
 }
 
 impl LessonPlayer {
@@ -48,6 +52,11 @@ impl LessonPlayer {
     /// Go to step `i`: the simulation stands where the step starts (the previous step's time),
     /// the panes show the step's variants and nodes.
     fn enter(&mut self, i: usize, s: &mut Session, panes: &mut Panes) {
+        let want = crate::lesson::knobs(s.scenario(), i);
+        if want != self.knobs {
+            self.knobs_wanted = Some(want.clone());
+            self.knobs = want;
+        }
         self.step = i;
         self.picked = None;
         self.revealed = false;
@@ -74,6 +83,18 @@ impl LessonPlayer {
             }
         }
         panes.highlight(step.highlight.clone());
+    }
+
+    /// The knobs the step just entered sets (none: the file as it is), for the app to apply
+    /// as a knob change on the file's version (re-simulated to the step's start, undoable).
+    pub fn take_knobs(&mut self) -> Option<Vec<(String, toml::Value)>> {
+        self.knobs_wanted.take()
+    }
+
+    /// Whether the step's knobs are still to be applied.
+    #[must_use]
+    pub fn knobs_pending(&self) -> bool {
+        self.knobs_wanted.is_some()
     }
 
     fn reveal(&mut self, s: &mut Session) {
@@ -147,6 +168,7 @@ impl LessonPlayer {
         s: &mut Session,
         panes: &mut Panes,
         last: &mut BTreeMap<String, usize>,
+        busy: bool,
         l: Lang,
     ) {
         let steps = s.scenario().steps.len();
@@ -194,6 +216,17 @@ impl LessonPlayer {
             .show(ui, |ui| {
                 if let Some(t) = &step.text {
                     ui.label(t.get(l));
+                }
+                if !step.set.is_empty() {
+                    ui.add_space(4.0);
+                    ui.label(RichText::new(tr(l, "This step runs the scenario with:")).weak())
+                        .on_hover_text(tr(
+                            l,
+                            "Knobs the step sets, as the Knobs tab shows them: the run starts again from 0 s with these values, the file's values are drawn dashed beside it",
+                        ));
+                    for (k, v) in &step.set {
+                        ui.monospace(format!("  {} = {}", k.value, v.value));
+                    }
                 }
                 self.sweep_ui(ui, &scenario, l);
                 ui.add_space(6.0);
@@ -271,13 +304,16 @@ impl LessonPlayer {
             if !self.revealed {
                 let needs_pick = !step.choices.is_empty() && self.picked.is_none();
                 let label = format!("{} {:.0} s ▶", tr(l, "Run to"), to_secs(step.run_to));
+                let waits = busy || self.knobs_pending();
                 let tip = if needs_pick {
                     tr(l, "Pick an answer first")
+                } else if waits {
+                    tr(l, "simulating…")
                 } else {
                     tr(l, "Run the simulation to this step's time and check")
                 };
                 if ui
-                    .add_enabled(!needs_pick, egui::Button::new(label))
+                    .add_enabled(!needs_pick && !waits, egui::Button::new(label))
                     .on_hover_text(tip)
                     .on_disabled_hover_text(tip)
                     .clicked()

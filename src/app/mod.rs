@@ -295,6 +295,12 @@ impl BrokerLabApp {
     /// Run the change the knobs panel or a key asked for; new graphs get new panes.
     fn explore_frame(&mut self, ctx: &egui::Context) {
         let frame_nr = ctx.cumulative_frame_nr();
+        // A lesson step's knobs: the file's version with them, as a knob change.
+        if !self.explore.busy() {
+            if let Some(knobs) = self.lesson.take_knobs() {
+                self.explore.request(explore::Change::FileWith(knobs));
+            }
+        }
         if self.explore.frame(&mut self.session, frame_nr) == explore::Outcome::Graphs {
             let shown = self.panes.shown.clone();
             self.panes = panes::Panes::new(&self.session);
@@ -868,6 +874,7 @@ impl eframe::App for BrokerLabApp {
                         &mut self.session,
                         &mut self.panes,
                         &mut self.prefs.lesson_steps,
+                        self.explore.busy(),
                         l,
                     );
                 });

@@ -697,7 +697,7 @@ impl SweepView {
                     ))
                     .clicked()
                 {
-                    let csv = job.report(&[self.shown_metric.clone()]).csv();
+                    let csv = job.report(std::slice::from_ref(&self.shown_metric)).csv();
                     action = Some(SweepAction::Export("brokerlab-sweep.csv", csv));
                 }
             });

@@ -9,6 +9,7 @@ pub mod sweep;
 use crate::report::{is_metric_path, Measured, METRICS};
 use crate::scenario::diagnostic::did_you_mean;
 use crate::scenario::{Diagnostic, Diagnostics, Expect, Scenario};
+use crate::sim::params::{self, ParamError};
 use crate::sim::Simulation;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -77,11 +78,66 @@ pub fn validate(s: &Scenario) -> Result<(), Diagnostics> {
                 .with_help(did_you_mean(&e.metric, candidates))
         })
         .chain(sweep::problems(s))
+        .chain(knob_problems(s))
         .collect();
     if errors.is_empty() {
         return Ok(());
     }
     Err(Diagnostics::new(&s.source, s.text.clone(), errors))
+}
+
+/// The knobs step `i` sets (`[[step]] set`), as `params::apply` takes them.
+#[must_use]
+pub fn knobs(s: &Scenario, i: usize) -> Vec<(String, toml::Value)> {
+    s.steps.get(i).map_or_else(Vec::new, |st| {
+        st.set
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.value.clone()))
+            .collect()
+    })
+}
+
+/// The scenario step `i` runs: `s` with the step's knobs, as if the file had them (`s` itself
+/// for a step without `set`).
+///
+/// # Errors
+/// A knob's path names nothing or its value is refused (`validate` reports it at its place).
+pub fn step_scenario(s: &Scenario, i: usize) -> Result<Scenario, ParamError> {
+    params::apply(s, &knobs(s, i))
+}
+
+/// Each step's knobs that do not apply: a path that names nothing, a value the file's rules
+/// refuse; at the knob (its value when the path is right), with the message `--set` gives.
+fn knob_problems(s: &Scenario) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (i, st) in s.steps.iter().enumerate() {
+        if st.set.is_empty() {
+            continue;
+        }
+        let Err(e) = step_scenario(s, i) else {
+            continue;
+        };
+        let (key, value) = st
+            .set
+            .iter()
+            .find(|(k, _)| k.value == e.path)
+            .unwrap_or(&st.set[0]);
+        let unknown = params::get(s, &key.value).is_err();
+        let (span, label) = if unknown {
+            (key.span.clone(), "no such parameter")
+        } else {
+            (value.span.clone(), "refused")
+        };
+        found.push(
+            Diagnostic::at(&s.text, span, format!("set: {e}"))
+                .with_label(label)
+                .with_help(
+                    unknown
+                        .then(|| "the app's Knobs tab lists every path of the scenario".to_owned()),
+                ),
+        );
+    }
+    found
 }
 
 /// Evaluate the expectations of one step against the simulation as it is now; those about a
@@ -149,14 +205,52 @@ pub fn run_sweeps(s: &Scenario, jobs: usize) -> BTreeMap<String, Swept> {
 #[must_use]
 pub fn check(scenario: Scenario) -> Vec<Outcome> {
     let swept = run_sweeps(&scenario, sweep::jobs());
-    let mut sim = Simulation::new(scenario);
     let mut out = Vec::new();
-    for i in 0..sim.scenario.steps.len() {
-        let t = sim.scenario.steps[i].run_to;
-        sim.run_until(t);
-        out.extend(evaluate_with(&sim, i, &swept));
+    let mut steps = Steps::new(scenario);
+    for i in 0..steps.file.steps.len() {
+        let sim = steps.at(i);
+        out.extend(evaluate_with(sim, i, &swept));
     }
     out
+}
+
+/// A lesson's steps played in order: one run of the file, and a run of its own for each step
+/// that sets knobs (from 0 s, then dropped). The simulation is the one the learner sees at the
+/// step's end.
+pub struct Steps {
+    pub file: std::sync::Arc<Scenario>,
+    run: Simulation,
+    knobbed: Option<Simulation>,
+}
+
+impl Steps {
+    #[must_use]
+    pub fn new(lesson: Scenario) -> Steps {
+        let run = Simulation::new(lesson);
+        Steps {
+            file: std::sync::Arc::clone(&run.scenario),
+            run,
+            knobbed: None,
+        }
+    }
+
+    /// Step `i`'s simulation at its `run_to` (steps asked for in order). A step whose knobs do
+    /// not apply (`validate` refuses such a lesson) runs the file.
+    pub fn at(&mut self, i: usize) -> &Simulation {
+        let t = self.file.steps[i].run_to;
+        if self.file.steps[i].set.is_empty() {
+            self.knobbed = None;
+            self.run.run_until(t);
+            return &self.run;
+        }
+        let Ok(s) = step_scenario(&self.file, i) else {
+            self.run.run_until(t);
+            return &self.run;
+        };
+        let sim = self.knobbed.insert(Simulation::new(s));
+        sim.run_until(t);
+        sim
+    }
 }
 
 /// An expectation as a learner reads it: `kafka lost == 0`, and for a sweep's point

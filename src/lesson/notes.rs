@@ -75,22 +75,61 @@ pub fn notes(lesson: Scenario, lang: Lang) -> String {
         if let Some(t) = &step.text {
             let _ = writeln!(out, "{}\n", t.get(lang));
         }
+        // A step that sets knobs is a run of its own from 0 s, the file's run goes on beside it.
+        let knobbed = knobbed(&s, i, span);
+        if knobbed.is_some() {
+            knob_lines(&mut out, step, lang);
+        }
+        let (view, before, seen): (&Simulation, &[Mark], &[Mark]) = match &knobbed {
+            Some((k, b, a)) => (k, b, a),
+            None => (&sim, before, &after),
+        };
         let shown = shown(&s, step);
-        pictures(&mut out, &sim, &shown, &mut drawn, span, lang);
+        pictures(&mut out, view, &shown, &mut drawn, span, lang);
         question(&mut out, step, lang);
         let numbers = Numbers {
-            s: &s,
+            s: &view.scenario,
             step,
             span,
             before,
-            after: &after,
+            after: seen,
             lang,
         };
-        answer(&mut out, &sim, i, &numbers, &swept);
+        answer(&mut out, view, i, &numbers, &swept);
         last = step.run_to;
         prev_after = Some(after);
     }
     out
+}
+
+/// Step `i`'s own run when it sets knobs, with what it measured at `span`'s ends.
+fn knobbed(s: &Scenario, i: usize, span: Span) -> Option<(Simulation, Vec<Mark>, Vec<Mark>)> {
+    if s.steps[i].set.is_empty() {
+        return None;
+    }
+    let mut k = Simulation::new(super::step_scenario(s, i).ok()?);
+    k.run_until(span.from);
+    let before = k.variants.iter().map(Mark::of).collect();
+    k.run_until(span.to);
+    let after = k.variants.iter().map(Mark::of).collect();
+    Some((k, before, after))
+}
+
+/// The knobs a step sets, as `--set` takes them.
+fn knob_lines(out: &mut String, step: &Step, lang: Lang) {
+    let _ = writeln!(
+        out,
+        "{}\n",
+        w(
+            lang,
+            "This step runs again from 0 s with these values (`--set`):",
+            "이 단계는 다음 값으로 0초부터 다시 돌린다 (`--set`):"
+        )
+    );
+    for (k, v) in &step.set {
+        let _ = writeln!(out, "- `{} = {}`", k.value, v.value);
+    }
+    out.push('\n');
 }
 
 fn header(out: &mut String, s: &Scenario, lang: Lang) {
@@ -1129,7 +1168,7 @@ fn answer(
         .as_ref()
         .and_then(|name| swept.get(name).zip(sweep::named(n.s, name)));
     if let Some((w, decl)) = drawn {
-        let report = SweepReport::new(&w.plan, &w.runs, &[decl.metric.value.clone()]);
+        let report = SweepReport::new(&w.plan, &w.runs, std::slice::from_ref(&decl.metric.value));
         let _ = writeln!(out, "```text\n{}```\n", report.table());
     }
     let outcomes = evaluate_with(sim, i, swept);

@@ -976,6 +976,9 @@ pub struct Step {
     pub expect: Vec<Expect>,
     /// The sweep whose curves the step draws (written, or the one its expectations name).
     pub sweep: Option<String>,
+    /// Knobs for this step only (parameter paths and values, in the file's order): the step
+    /// runs the scenario with them from 0 s. `lesson` checks the paths and values.
+    pub set: Vec<(Placed<String>, Placed<toml::Value>)>,
 }
 
 /// A bad scenario: where and what.

@@ -36,6 +36,8 @@ pub struct Limits {
     pub faults: usize,
     pub steps: usize,
     pub sweeps: usize,
+    /// Knobs in one step's `set` (each step with a set is a run of its own from 0 s).
+    pub step_knobs: usize,
     pub rate_per_s: f64,
     /// Messages a run creates (within the 32-bit message ids).
     pub messages: f64,
@@ -63,6 +65,7 @@ pub const LIMITS: Limits = Limits {
     faults: 1000,
     steps: 100,
     sweeps: 20,
+    step_knobs: 64,
     rate_per_s: 1_000_000.0,
     messages: 200_000_000.0,
     deliveries: 250_000_000.0,
@@ -287,6 +290,11 @@ struct RawStep {
     /// A `[[sweep]]` whose curves the step draws (default: the one its expectations name).
     #[schemars(with = "Option<String>")]
     sweep: Option<Spanned<String>>,
+    /// Knobs for this step only, as `--set` takes them (`{ "consumer.archiver.service_ms" = 2.0 }`):
+    /// the step runs the scenario with these values from 0 s, as if the file had them; a step
+    /// without `set` runs the file as it is.
+    #[schemars(with = "Option<std::collections::BTreeMap<String, sweeps::AtValue>>")]
+    set: Option<Spanned<sweeps::RawAt>>,
 }
 
 /// `metric op value` about one variant when the step's time is reached.

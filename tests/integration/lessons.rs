@@ -4,6 +4,7 @@
 
 use brokerlab::builtin::{get, LESSONS};
 use brokerlab::lesson::check;
+use brokerlab::report::Measured;
 use brokerlab::scenario::{parse_scenario, Scenario, Text};
 use std::fmt::Write as _;
 
@@ -82,8 +83,8 @@ fn lessons_are_built_in_and_listed() {
         assert_eq!(get(&format!("builtin:{name}")), Some(*text));
         let s = lesson(name, text);
         assert!(
-            (3..=6).contains(&s.steps.len()),
-            "{name} has {} steps (3 to 6)",
+            (3..=7).contains(&s.steps.len()),
+            "{name} has {} steps (3 to 7)",
             s.steps.len()
         );
         for (i, step) in s.steps.iter().enumerate() {
@@ -222,4 +223,48 @@ fn every_lessons_notes_draw_each_variant_once_and_hide_the_answers() {
             }
         }
     }
+}
+
+/// Lesson 3's step 6 sets `variant.ipc-channel.channel.capacity = 10000`: that step runs the
+/// lesson from 0 s with the bigger channel (its buffer holds 674 events at the peak), the file
+/// keeps its 100-event channel in the steps around it, and the notes say which knobs the step
+/// set.
+#[test]
+fn a_steps_set_runs_that_step_with_its_knobs_and_only_that_step() {
+    let s = lesson("lesson-3", get("lesson-3").unwrap_or_default());
+    let knobbed = s
+        .steps
+        .iter()
+        .position(|st| !st.set.is_empty())
+        .unwrap_or_else(|| panic!("lesson 3 has a step that sets knobs"));
+    let peak = |outcomes: &[brokerlab::lesson::Outcome], step: usize| {
+        outcomes
+            .iter()
+            .find(|o| {
+                o.step == step
+                    && o.expect.variant == "ipc-channel"
+                    && o.expect.metric == "stored_bytes_peak"
+            })
+            .and_then(|o| o.measured)
+    };
+    let with = check(s.clone());
+    assert_eq!(peak(&with, knobbed), Some(134_800.0), "674 events of 200 B");
+    // The same lesson with the step's set taken out: the file's channel, 100 events.
+    let mut without = s.clone();
+    without.steps[knobbed].set.clear();
+    let plain = check(without);
+    assert_eq!(peak(&plain, knobbed), Some(20_000.0));
+    // The steps around it run the file: a step after it measures what the file measures.
+    let after = brokerlab::lesson::Steps::new(s.clone())
+        .at(knobbed + 1)
+        .variants
+        .iter()
+        .find(|v| v.name() == "ipc-channel")
+        .and_then(|v| v.metrics().value("stored_bytes_peak"));
+    assert_eq!(after, Some(20_000.0));
+    let md = brokerlab::lesson::notes::notes(s, brokerlab::scenario::Lang::En);
+    assert!(
+        md.contains("- `variant.ipc-channel.channel.capacity = 10000`"),
+        "the notes name the knob"
+    );
 }

@@ -309,4 +309,29 @@ fn every_count_limit_accepts_its_edge_and_refuses_just_over() {
         &steps(l.steps + 1),
         "more than 100 steps",
     );
+    // Knobs in a step's set: consumers c0..c{n-1}, the step sets each one's service time.
+    let knobs = |n: usize| {
+        let set: Vec<String> = (0..n)
+            .map(|g| format!("\"consumer.c{g}.service_ms\" = 2.0"))
+            .collect();
+        fan(1.0, 1.0, 1, n, "")
+            + KAFKA
+            + &format!(
+                "[[step]]\ntitle = \"s\"\nrun_to_s = 1.0\nset = {{ {} }}\n",
+                set.join(", ")
+            )
+    };
+    edge(
+        "knobs in a step",
+        &knobs(l.step_knobs),
+        &knobs(l.step_knobs + 1),
+        "more than 64 knobs in a step's set",
+    );
+    // At the edge the knobs apply and the step runs.
+    let at = brokerlab::lesson::parse("limits.toml", &knobs(l.step_knobs))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let outcomes = brokerlab::lesson::check(at.clone());
+    assert!(outcomes.is_empty(), "the step expects nothing");
+    let knobbed = brokerlab::lesson::step_scenario(&at, 0).unwrap_or_else(|e| panic!("{e}"));
+    assert!(knobbed.consumers.iter().all(|c| c.service == secs(0.002)));
 }

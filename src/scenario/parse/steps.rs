@@ -5,7 +5,7 @@ use super::options::Variants;
 use super::sweeps;
 use super::{Checker, Names, RawExpect, RawScenario, RawStep, Res, Top, LIMITS};
 use crate::scenario::diagnostic::{did_you_mean, line_col};
-use crate::scenario::{rules, secs, Expect, Step, Sweep};
+use crate::scenario::{rules, secs, Expect, Placed, Step, Sweep};
 use toml::Spanned;
 
 pub(super) fn steps(
@@ -68,7 +68,38 @@ fn step(
         highlight: highlight.into_iter().collect::<Res<_>>()?,
         expect: expect?,
         sweep: sweep?,
+        set: knobs(c, s)?,
     })
+}
+
+/// `set`: the knobs of the step, in the file's order (their paths and values are checked by
+/// `lesson`, which knows the parameters).
+fn knobs(c: &Checker, s: &RawStep) -> Res<Vec<(Placed<String>, Placed<toml::Value>)>> {
+    let Some(set) = &s.set else {
+        return Ok(Vec::new());
+    };
+    if set.get_ref().len() > LIMITS.step_knobs {
+        return c.err(
+            set,
+            format!("more than {} knobs in a step's set", LIMITS.step_knobs),
+        );
+    }
+    let mut entries: Vec<_> = set.get_ref().iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    Ok(entries
+        .into_iter()
+        .map(|(k, v)| {
+            let key = Placed {
+                value: k.get_ref().trim().to_owned(),
+                span: k.span(),
+            };
+            let value = Placed {
+                value: v.get_ref().clone(),
+                span: v.span(),
+            };
+            (key, value)
+        })
+        .collect())
 }
 
 /// `run_to_s`: within the run, never before the previous step's.
