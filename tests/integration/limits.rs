@@ -224,6 +224,14 @@ fn every_count_limit_accepts_its_edge_and_refuses_just_over() {
         &nodes(l.nodes + 1),
         "over the limit of 2000",
     );
+    // At the edge the topology is built and laid out (the ordering must not take hours).
+    let s = parse(&nodes(l.nodes)).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Simulation::new(s);
+    sim.run_until(secs(1.0));
+    assert!(
+        sim.variants[0].topology.graph.node_count() > l.nodes,
+        "and a broker, a log"
+    );
     // Topics: one producer publishing to n topics, one consumer of the first.
     let topics = |n: usize| {
         let entries: Vec<String> = (0..n)
