@@ -130,15 +130,16 @@ pub fn faults_ui(
     if faults.is_empty() || !timeline.is_positive() || duration_s <= 0.0 {
         return None;
     }
-    let lanes = lanes(faults);
-    let n = lanes.iter().max().map_or(1, |m| m + 1);
-    let size = egui::vec2(ui.available_width(), LANE * n as f32);
-    let (row, _) = ui.allocate_exact_size(size, Sense::hover());
     let axis = Axis {
         // The slider's rail: its rect less the handle's radius at each end.
         rail: timeline.x_range().shrink(timeline.height() / 2.5),
         duration_s,
     };
+    let spans: Vec<(f32, f32)> = faults.iter().map(|f| extent(ui, &axis, f)).collect();
+    let lanes = lanes(&spans);
+    let n = lanes.iter().max().map_or(1, |m| m + 1);
+    let size = egui::vec2(ui.available_width(), LANE * n as f32);
+    let (row, _) = ui.allocate_exact_size(size, Sense::hover());
     let painter = ui.painter_at(row.expand2(egui::vec2(0.0, 1.0)));
     painter.text(
         egui::pos2(axis.rail.min - 8.0, row.center().y),
@@ -288,13 +289,18 @@ fn release(f: &FaultEntry, d: &Drag) -> Option<Edit> {
 }
 
 /// A lane per fault: the first where it overlaps no fault before it.
-fn lanes(faults: &[FaultEntry]) -> Vec<usize> {
-    let mut ends: Vec<f64> = Vec::new();
-    faults
+/// Each fault's lane: the first whose last bar and label end (with a gap) before this one's
+/// bar starts, so that no label runs into the next bar.
+fn lanes(spans: &[(f32, f32)]) -> Vec<usize> {
+    const GAP: f32 = 4.0;
+    let mut ends: Vec<f32> = Vec::new();
+    spans
         .iter()
-        .map(|f| {
-            let end = f.until_s.unwrap_or(f.at_s + 0.5);
-            let lane = ends.iter().position(|&e| e <= f.at_s).unwrap_or(ends.len());
+        .map(|&(start, end)| {
+            let lane = ends
+                .iter()
+                .position(|&e| e + GAP <= start)
+                .unwrap_or(ends.len());
             if lane == ends.len() {
                 ends.push(end);
             } else {
@@ -303,6 +309,39 @@ fn lanes(faults: &[FaultEntry]) -> Vec<usize> {
             lane
         })
         .collect()
+}
+
+/// Where a fault's bar starts and where its bar or its label ends on screen (as `bar_ui` and
+/// `paint_bar` place them).
+fn extent(ui: &egui::Ui, axis: &Axis, f: &FaultEntry) -> (f32, f32) {
+    let x0 = axis.x(f.at_s);
+    let x1 = f.until_s.map_or(x0 + 10.0, |u| axis.x(u).max(x0 + 6.0));
+    let width = ui.fonts_mut(|fonts| {
+        fonts
+            .layout_no_wrap(
+                bar_name(f),
+                egui::FontId::proportional(10.0),
+                Color32::BLACK,
+            )
+            .size()
+            .x
+    });
+    let h = LANE - 4.0;
+    let end = match f.until_s {
+        Some(_) if width + 6.0 <= x1 - x0 => x1,
+        Some(_) => x1 + 3.0 + width,
+        None => x0 + h / 2.0 + 2.0 + width,
+    };
+    (x0 - h / 2.0, end)
+}
+
+/// The name written on or after a fault's bar.
+fn bar_name(f: &FaultEntry) -> String {
+    format!(
+        "{} {}",
+        short_kind(&f.kind),
+        f.target.as_deref().unwrap_or("")
+    )
 }
 
 fn fault_tip(f: &FaultEntry, l: Lang) -> String {
@@ -351,12 +390,11 @@ fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: boo
             egui::Stroke::NONE,
         ));
     }
-    let name = format!(
-        "{} {}",
-        short_kind(&f.kind),
-        f.target.as_deref().unwrap_or("")
+    let galley = p.layout_no_wrap(
+        bar_name(f),
+        egui::FontId::proportional(10.0),
+        Color32::BLACK,
     );
-    let galley = p.layout_no_wrap(name, egui::FontId::proportional(10.0), Color32::BLACK);
     // Inside the bar when it fits, else after it in the bar's colour.
     let inside = heals && galley.size().x + 6.0 <= bar.width();
     let (left, color) = match (inside, heals) {
@@ -377,5 +415,23 @@ fn short_kind(kind: &str) -> &str {
         "link-down" => "link down",
         "add-consumer" => "add",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lanes;
+
+    #[test]
+    fn a_label_that_would_run_into_the_next_bar_moves_that_bar_to_a_lane_below() {
+        // A crash bar whose label ends at 160 and a diamond at 150: they would overlap.
+        assert_eq!(lanes(&[(100.0, 160.0), (150.0, 200.0)]), [0, 1]);
+        // With room between them (and the 4-point gap), one lane.
+        assert_eq!(lanes(&[(100.0, 140.0), (150.0, 200.0)]), [0, 0]);
+        // A third fits back in the first lane once it is free.
+        assert_eq!(
+            lanes(&[(100.0, 160.0), (150.0, 200.0), (170.0, 180.0)]),
+            [0, 1, 0]
+        );
     }
 }
