@@ -470,6 +470,8 @@ fn sweep_metrics(a: &SweepArgs) -> Result<Vec<String>, ExitCode> {
 
 /// `brokerlab sweep`: every point x seed of the grid on `--jobs` threads, then statistics.
 fn sweep(a: &SweepArgs) -> ExitCode {
+    // First: a Ctrl+C while the plan is built stops the sweep before its first run.
+    stop_on_ctrl_c();
     let prepared =
         load_set(&a.file, &a.set).and_then(|base| Ok((sweep_plan(a, &base)?, sweep_metrics(a)?)));
     let (plan, metrics) = match prepared {
@@ -486,7 +488,6 @@ fn sweep(a: &SweepArgs) -> ExitCode {
             eprint!("\r[{done}/{total}]");
         }
     };
-    stop_on_ctrl_c();
     progress(0, plan.runs());
     let results = sim_sweep::run(
         &plan,

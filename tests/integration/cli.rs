@@ -928,7 +928,22 @@ fn sweep_stopped_by_ctrl_c_prints_the_points_it_finished() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start brokerlab sweep");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Wait until it has spent half a second of CPU (the handler is installed before the first
+    // run), however loaded the machine: a fixed sleep raced a slow start.
+    let cpu_ticks = || {
+        std::fs::read_to_string(format!("/proc/{}/stat", child.id()))
+            .ok()
+            .and_then(|st| {
+                let after = st.rsplit_once(')')?.1.to_owned();
+                let f: Vec<&str> = after.split_whitespace().collect();
+                Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while cpu_ticks() < 50 && start.elapsed() < std::time::Duration::from_secs(120) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
