@@ -84,22 +84,7 @@ fn knobs(c: &Checker, s: &RawStep) -> Res<Vec<(Placed<String>, Placed<toml::Valu
             format!("more than {} knobs in a step's set", LIMITS.step_knobs),
         );
     }
-    let mut entries: Vec<_> = set.get_ref().iter().collect();
-    entries.sort_by_key(|(k, _)| k.span().start);
-    Ok(entries
-        .into_iter()
-        .map(|(k, v)| {
-            let key = Placed {
-                value: k.get_ref().trim().to_owned(),
-                span: k.span(),
-            };
-            let value = Placed {
-                value: v.get_ref().clone(),
-                span: v.span(),
-            };
-            (key, value)
-        })
-        .collect())
+    Ok(sweeps::assignments(set.get_ref()))
 }
 
 /// `run_to_s`: within the run, never before the previous step's.

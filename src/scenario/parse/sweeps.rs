@@ -170,31 +170,39 @@ pub(super) fn point(
         .find(|s| s.name == name)
         .map(Sweep::paths)
         .unwrap_or_default();
-    let mut entries: Vec<_> = at.get_ref().iter().collect();
+    let mut entries = assignments(at.get_ref());
     entries.sort_by_key(|(k, _)| {
         paths
             .iter()
-            .position(|p| *p == k.get_ref().trim())
+            .position(|p| *p == k.value)
             .unwrap_or(usize::MAX)
     });
     Ok(Some(SweepPoint {
         sweep: name,
-        at: entries
-            .into_iter()
-            .map(|(k, v)| {
-                let key = Placed {
-                    value: k.get_ref().trim().to_owned(),
-                    span: k.span(),
-                };
-                let value = Placed {
-                    value: v.get_ref().clone(),
-                    span: v.span(),
-                };
-                (key, value)
-            })
-            .collect(),
+        at: entries,
         span: at.span(),
     }))
+}
+
+/// A table of `PATH = VALUE` (a sweep point's `at`, a step's `set`), each with its place, in
+/// the file's order.
+pub(super) fn assignments(t: &RawAt) -> Vec<(Placed<String>, Placed<toml::Value>)> {
+    let mut out: Vec<_> = t
+        .iter()
+        .map(|(k, v)| {
+            let key = Placed {
+                value: k.get_ref().trim().to_owned(),
+                span: k.span(),
+            };
+            let value = Placed {
+                value: v.get_ref().clone(),
+                span: v.span(),
+            };
+            (key, value)
+        })
+        .collect();
+    out.sort_by_key(|(k, _)| k.span.start);
+    out
 }
 
 /// A sweep's name as a step or an expectation gives it.
