@@ -369,9 +369,14 @@ fn a_lesson_step_that_sets_knobs_runs_with_them_and_the_next_step_without() {
     settle(&mut h);
     assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
     assert_eq!(h.state().session.now(), secs(50.0), "at the step's start");
-    // Changed from the file: the knobs mark it, the plots draw the file's run dashed beside.
+    // Changed from the file: the knobs mark it (on the folded variant too), the plots draw the
+    // file's run dashed beside.
     assert!(h.state().explore.changed(&h.state().session));
     assert!(h.state().explore.baseline().is_some());
+    knobs_tab(&mut h);
+    // The variant's folded header and the "re-simulated" status each show a dot.
+    let marks = h.query_all_by_label("●").count();
+    assert_eq!(marks, 2);
     h.get_by_label(
         "The senders stop blocking; the events wait in the channel instead, just as late",
     )
@@ -387,6 +392,7 @@ fn a_lesson_step_that_sets_knobs_runs_with_them_and_the_next_step_without() {
     settle(&mut h);
     assert_eq!(capacity(&h), Some(toml::Value::Integer(100)));
     assert!(!h.state().explore.changed(&h.state().session));
+    assert_eq!(h.query_all_by_label("●").count(), 0, "both gone");
     assert!(h.state().explore.can_undo());
 }
 

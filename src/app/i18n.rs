@@ -77,6 +77,7 @@ pub const KO: &[(&str, &str)] = &[
     ("delivered", "전달됨"),
     ("lost", "유실"),
     ("pending", "대기 중"),
+    ("A knob here differs from the file", "여기 있는 조절값 중 파일과 다른 것이 있습니다"),
     ("This step runs the scenario with:", "이 단계는 시나리오를 다음 값으로 돌립니다:"),
     ("Knobs the step sets, as the Knobs tab shows them: the run starts again from 0 s with these values, the file's values are drawn dashed beside it",
      "이 단계가 정하는 조절값입니다(조절 탭에 보이는 그대로): 이 값으로 0초부터 다시 돌리고, 파일의 값은 옆에 점선으로 그립니다"),

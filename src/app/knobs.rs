@@ -167,11 +167,12 @@ impl Knobs {
         let (s, l) = (f.s, f.l);
         let topics: Vec<&str> = p.publish.iter().map(|e| s.topic_name(e.topic)).collect();
         let prefix = format!("producer.{}.", p.name);
+        let changed = knobs
+            .iter()
+            .any(|k| k.info.path.starts_with(&prefix) && k.changed());
         self.entity_ui(
             ui,
-            Named::Producer,
-            &p.name,
-            &topics.join(", "),
+            (Named::Producer, &p.name, &topics.join(", "), changed),
             f,
             |me, ui, f| {
                 if let [_] = topics[..] {
@@ -225,7 +226,11 @@ impl Knobs {
                 let mine = knobs.iter().filter(|k| k.info.path.starts_with(&prefix));
                 let topics: Vec<&str> = c.subscribe.iter().map(|&t| s.topic_name(t)).collect();
                 let note = topics.join(", ");
-                self.entity_ui(ui, Named::Consumer, &c.name, &note, f, |me, ui, f| {
+                let changed = knobs
+                    .iter()
+                    .any(|k| k.info.path.starts_with(&prefix) && k.changed());
+                let header = (Named::Consumer, c.name.as_str(), note.as_str(), changed);
+                self.entity_ui(ui, header, f, |me, ui, f| {
                     me.grid_ui(ui, &prefix, mine, f, |p| {
                         p.strip_prefix(&prefix).unwrap_or(p)
                     });
@@ -253,7 +258,9 @@ impl Knobs {
                     None => v.shape().name().to_owned(),
                 };
                 let id = format!("variant.{}", v.name);
-                self.entity_ui(ui, Named::Variant, &v.name, &note, f, |me, ui, f| {
+                let changed = mine.clone().any(Knob::changed);
+                let header = (Named::Variant, v.name.as_str(), note.as_str(), changed);
+                self.entity_ui(ui, header, f, |me, ui, f| {
                     me.grid_ui(ui, &id, mine, f, |p| p.rsplit('.').next().unwrap_or(p));
                 });
             }
@@ -312,12 +319,13 @@ impl Knobs {
 
     /// A producer's, consumer's or variant's collapsible entry: its name with rename and remove
     /// in the header, its knobs in the body.
+    /// A producer, consumer or variant: its header (name, note, edit buttons; `●` when one of
+    /// its knobs differs from the file, so a change stays visible while it is folded), then
+    /// its knobs.
     fn entity_ui(
         &mut self,
         ui: &mut egui::Ui,
-        what: Named,
-        name: &str,
-        note: &str,
+        (what, name, note, changed): (Named, &str, &str, bool),
         f: &mut Pass,
         body: impl FnOnce(&mut Knobs, &mut egui::Ui, &mut Pass),
     ) {
@@ -326,6 +334,10 @@ impl Knobs {
         egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
             .show_header(ui, |ui| {
                 f.edit(self.editor.header_ui(ui, what, name, note, l));
+                if changed {
+                    ui.colored_label(ui.visuals().warn_fg_color, "●")
+                        .on_hover_text(tr(l, "A knob here differs from the file"));
+                }
             })
             .body(|ui| body(self, ui, f));
     }
