@@ -1329,19 +1329,28 @@ impl BrokerModel for Kafka {
         }
         let kg = self.group_of.get(gid.ix()).copied().flatten()?;
         let g = &self.groups[kg];
-        let subs = w.ledger().group(gid);
-        Some(
-            self.parts
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| subs.subscribes(p.topic))
-                .map(|(pi, p)| p.end().saturating_sub(g.committed[pi].unwrap_or(p.end())))
-                .sum(),
-        )
+        Some(self.lag(w, gid, |pi, p| g.committed[pi].unwrap_or(p.end())))
     }
 }
 
 impl Kafka {
+    /// Records past `start` (of each partition, by index) in the partitions group `gid`
+    /// subscribes to.
+    fn lag(
+        &self,
+        w: &World<KafkaTags>,
+        gid: GroupId,
+        start: impl Fn(usize, &Partition) -> u64,
+    ) -> u64 {
+        let subs = w.ledger().group(gid);
+        self.parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| subs.subscribes(p.topic))
+            .map(|(pi, p)| p.end().saturating_sub(start(pi, p)))
+            .sum()
+    }
+
     /// A static member back within its session timeout: the coordinator gives the new
     /// instance the old one's member id and assignment (`updateStaticMemberThenRebalanceOr
     /// CompleteJoin`): no rebalance, its partitions resume from their committed offsets. If a

@@ -334,7 +334,7 @@ impl RabbitMq {
             }
             let node = self.queues[q].node;
             let tag = FromQueue {
-                queue: queue_tag(q),
+                queue: index_tag(q),
                 deliveries: r.deliveries,
             };
             p.deliver(c, r.msg, node, tag, r.deliveries > 0);
@@ -464,10 +464,6 @@ impl RabbitMq {
             .iter()
             .any(|&x| w.consumer(x).connected())
     }
-
-    fn exchange_kind(&self) -> &'static str {
-        exchange_kind(self.opts.exchange)
-    }
 }
 
 /// The exchange type's name, as the state shows it.
@@ -479,8 +475,29 @@ pub(super) fn exchange_kind(e: ExchangeKind) -> &'static str {
     }
 }
 
-/// A queue's index as the tag of what it delivers (queues are at most one per consumer).
-fn queue_tag(q: usize) -> u32 {
+/// Each system's exchange: its kind and counters.
+pub(super) fn exchange_states(
+    names: &[String],
+    kind: ExchangeKind,
+    counters: &[ExchangeCounters],
+) -> Vec<ExchangeState> {
+    counters
+        .iter()
+        .zip(names)
+        .map(|(e, name)| ExchangeState {
+            broker: name.clone(),
+            kind: exchange_kind(kind).to_owned(),
+            routed: e.routed,
+            unroutable: e.unroutable,
+            returned: e.returned,
+            nacked: e.nacked,
+        })
+        .collect()
+}
+
+/// A queue's (or a stream's) index as the tag of what it delivers: at most one per consumer
+/// (per topic for streams), so it fits.
+pub(super) fn index_tag(q: usize) -> u32 {
     u32::try_from(q).unwrap_or(u32::MAX)
 }
 
@@ -594,7 +611,7 @@ impl BrokerModel for RabbitMq {
             for d in held {
                 let requeued = back
                     .iter()
-                    .any(|&(q, m, _)| queue_tag(q) == d.tag.queue && m == d.msg);
+                    .any(|&(q, m, _)| index_tag(q) == d.tag.queue && m == d.msg);
                 let how = if requeued { Release::Settled } else { lost };
                 p.release_held(c, std::slice::from_ref(d), how);
             }
@@ -722,17 +739,7 @@ impl BrokerModel for RabbitMq {
     fn state(&self, w: &World<RabbitTags>) -> ModelState {
         let quorum = self.quorum();
         ModelState {
-            brokers: self
-                .system_names
-                .iter()
-                .zip(&self.up)
-                .enumerate()
-                .map(|(system, (n, &up))| BrokerState {
-                    name: n.clone(),
-                    up,
-                    system,
-                })
-                .collect(),
+            brokers: BrokerState::of_systems(&self.system_names, &self.up),
             queues: self
                 .queues
                 .iter()
@@ -763,19 +770,7 @@ impl BrokerModel for RabbitMq {
                         .count() as u64,
                 })
                 .collect(),
-            exchanges: self
-                .exchanges
-                .iter()
-                .enumerate()
-                .map(|(s, e)| ExchangeState {
-                    broker: self.system_names[s].clone(),
-                    kind: self.exchange_kind().to_owned(),
-                    routed: e.routed,
-                    unroutable: e.unroutable,
-                    returned: e.returned,
-                    nacked: e.nacked,
-                })
-                .collect(),
+            exchanges: exchange_states(&self.system_names, self.opts.exchange, &self.exchanges),
             ..ModelState::default()
         }
     }

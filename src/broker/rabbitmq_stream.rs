@@ -42,10 +42,8 @@
 //! AMQP 1.0 encoding's bytes in segment sizes, the osiris writer's batch time, a lagging reader
 //! finishing the segment file it has open.
 
-use super::rabbitmq::{bound_topics, exchange_kind, topic_matches, ExchangeCounters};
-use crate::engine::state::{
-    BrokerState, ExchangeState, ModelState, RabbitStreamState, StreamReaderState,
-};
+use super::rabbitmq::{bound_topics, exchange_states, index_tag, topic_matches, ExchangeCounters};
+use crate::engine::state::{BrokerState, ModelState, RabbitStreamState, StreamReaderState};
 use crate::engine::{
     BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
     World,
@@ -439,7 +437,7 @@ impl RabbitStream {
                 };
                 p.hold(m, g);
                 let tag = StreamRecord {
-                    stream: stream_tag(si),
+                    stream: index_tag(si),
                     offset: o,
                 };
                 p.deliver(c, m, node, tag, false);
@@ -543,11 +541,6 @@ impl RabbitStream {
     }
 }
 
-/// A stream's index as the tag of what it delivers (streams are at most one per topic).
-fn stream_tag(si: usize) -> u32 {
-    u32::try_from(si).unwrap_or(u32::MAX)
-}
-
 impl BrokerModel for RabbitStream {
     type Tags = StreamTags;
 
@@ -592,7 +585,7 @@ impl BrokerModel for RabbitStream {
                 p.schedule(
                     now,
                     ReadChunk {
-                        stream: stream_tag(si),
+                        stream: index_tag(si),
                     },
                 );
             }
@@ -780,30 +773,8 @@ impl BrokerModel for RabbitStream {
 
     fn state(&self, w: &World<StreamTags>) -> ModelState {
         ModelState {
-            brokers: self
-                .system_names
-                .iter()
-                .zip(&self.up)
-                .enumerate()
-                .map(|(system, (n, &up))| BrokerState {
-                    name: n.clone(),
-                    up,
-                    system,
-                })
-                .collect(),
-            exchanges: self
-                .exchanges
-                .iter()
-                .enumerate()
-                .map(|(s, e)| ExchangeState {
-                    broker: self.system_names[s].clone(),
-                    kind: exchange_kind(self.opts.exchange).to_owned(),
-                    routed: e.routed,
-                    unroutable: e.unroutable,
-                    returned: e.returned,
-                    nacked: e.nacked,
-                })
-                .collect(),
+            brokers: BrokerState::of_systems(&self.system_names, &self.up),
+            exchanges: exchange_states(&self.system_names, self.opts.exchange, &self.exchanges),
             rabbit_streams: (0..self.streams.len())
                 .map(|si| self.stream_state(w, si))
                 .collect(),

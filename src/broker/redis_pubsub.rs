@@ -647,17 +647,7 @@ impl BrokerModel for RedisPubsub {
 
     fn state(&self, w: &World<PubsubTags>) -> ModelState {
         ModelState {
-            brokers: self
-                .system_names
-                .iter()
-                .zip(&self.up)
-                .enumerate()
-                .map(|(system, (n, &up))| BrokerState {
-                    name: n.clone(),
-                    up,
-                    system,
-                })
-                .collect(),
+            brokers: BrokerState::of_systems(&self.system_names, &self.up),
             pubsub_channels: (0..self.topic_names.len())
                 .map(|t| {
                     let system = self.system_of_topic[t];

@@ -111,6 +111,23 @@ pub struct BrokerState {
     pub system: usize,
 }
 
+impl BrokerState {
+    /// One state per broker system: its name and whether it is up, by system index.
+    #[must_use]
+    pub fn of_systems(names: &[String], up: &[bool]) -> Vec<BrokerState> {
+        names
+            .iter()
+            .zip(up)
+            .enumerate()
+            .map(|(system, (n, &up))| BrokerState {
+                name: n.clone(),
+                up,
+                system,
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ChannelState {
     pub depth: u64,

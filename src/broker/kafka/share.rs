@@ -762,15 +762,7 @@ impl Kafka {
     pub(super) fn share_lag(&self, w: &World<KafkaTags>, gid: GroupId) -> Option<u64> {
         let kg = self.share.group_of.get(gid.ix()).copied().flatten()?;
         let g = &self.share.groups[kg];
-        let subs = w.ledger().group(gid);
-        Some(
-            self.parts
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| subs.subscribes(p.topic))
-                .map(|(pi, p)| p.end().saturating_sub(g.parts[pi].spso))
-                .sum(),
-        )
+        Some(self.lag(w, gid, |pi, _| g.parts[pi].spso))
     }
 }
 
