@@ -168,14 +168,7 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
         .unwrap_or_else(|| panic!("the pane was drawn"));
     h.hover_at(pos);
     h.run_steps(2);
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Secondary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
+    press_at(&mut h, pos, egui::PointerButton::Secondary);
     h.run_steps(2);
     h.get_by_label("Take offline").click();
     h.run_steps(2);
@@ -191,6 +184,18 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
         redis.lost
     );
     assert_eq!(kafka.lost, 0, "the log keeps it");
+}
+
+/// Press and release `button` at `pos`.
+fn press_at(h: &mut Harness<'_, BrokerLabApp>, pos: Pos2, button: egui::PointerButton) {
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
 }
 
 /// Click the first node of `kind` of variant `variant` (shown in a pane first).
@@ -214,14 +219,7 @@ fn click_node(h: &mut Harness<'_, BrokerLabApp>, variant: usize, kind: NodeKind)
         .unwrap_or_else(|| panic!("the pane was drawn"));
     h.hover_at(pos);
     h.run_steps(2);
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
+    press_at(h, pos, egui::PointerButton::Primary);
     h.run_steps(3);
 }
 
@@ -724,14 +722,7 @@ fn clicking_a_dot_follows_its_message_in_every_variant() {
         .map(|(_, m)| m.0)
         .collect();
     h.get_by_label_contains("click to follow it");
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
+    press_at(&mut h, pos, egui::PointerButton::Primary);
     until_traced(&mut h);
     let t = h
         .state()
