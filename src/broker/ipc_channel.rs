@@ -22,13 +22,12 @@
 use super::RoundRobin;
 use crate::engine::state::{ChannelState, ModelState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Port, Release, Tags,
-    World,
+    BrokerModel, ConsumerId, Delivery, Down, Fifo, GroupId, MsgId, MsgRef, Note, Port, Release,
+    Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::ChannelOptions;
 use crate::topology::NodeId;
-use std::collections::VecDeque;
 
 const RECV_AHEAD: usize = 2;
 
@@ -47,9 +46,9 @@ impl Tags for ChannelTags {
 pub struct IpcChannel {
     node: NodeId,
     capacity: usize,
-    buffer: VecDeque<MsgRef>,
+    buffer: Fifo<MsgRef>,
     /// Messages whose sender is blocked on the full channel, in send order.
-    blocked: VecDeque<MsgRef>,
+    blocked: Fifo<MsgRef>,
     /// Sent towards the channel, not yet in it: their slots are taken.
     sending: usize,
     /// Messages on their way to each receiver. A receiver asks for the next one while it
@@ -65,8 +64,8 @@ impl IpcChannel {
         IpcChannel {
             node,
             capacity: opts.capacity as usize,
-            buffer: VecDeque::new(),
-            blocked: VecDeque::new(),
+            buffer: Fifo::new(),
+            blocked: Fifo::new(),
             sending: 0,
             awaiting: vec![0; consumers],
             receivers: RoundRobin::default(),
@@ -122,11 +121,11 @@ impl IpcChannel {
     /// No receiver is left: the channel is disconnected, its buffer and blocked sends fail.
     fn disconnect(&mut self, p: &mut Port<'_, ChannelTags>) {
         let lost = Release::Lost(LossReason::ReceiverOffline);
-        for m in self.buffer.drain(..) {
+        for m in self.buffer.take_all() {
             p.unstore(p.info(m).size);
             p.release_all(m, lost, self.node);
         }
-        for m in self.blocked.drain(..) {
+        for m in self.blocked.take_all() {
             let node = p.producer_node(m);
             p.release_all(m, lost, node);
         }
@@ -207,7 +206,7 @@ impl BrokerModel for IpcChannel {
     }
 
     fn approx_bytes(&self) -> usize {
-        crate::engine::bytes_of::<MsgRef>(self.buffer.capacity() + self.blocked.capacity())
+        self.buffer.bytes() + self.blocked.bytes()
     }
 
     fn holdings(&self, w: &World<ChannelTags>, f: &mut dyn FnMut(MsgId, GroupId)) {

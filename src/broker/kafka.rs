@@ -71,7 +71,7 @@ mod share;
 
 use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port,
+    BrokerModel, ConsumerId, Delivery, Down, Fifo, GroupId, MsgId, MsgRef, Note, Origin, Port,
     ProducerId, Release, Tags, World,
 };
 use crate::metrics::LossReason;
@@ -97,7 +97,7 @@ pub struct Produce {
 
 /// A fetched record: its partition (global index) and offset, and which delivery of it this is
 /// (a share group's delivery count; 1 for a consumer group's fetch).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Record {
     partition: u32,
     offset: u64,
@@ -218,7 +218,7 @@ struct Partition {
     node: NodeId,
     broker_node: NodeId,
     /// The records from `base` on: a reference each (what a record is, the class table says).
-    log: VecDeque<MsgRef>,
+    log: Fifo<MsgRef>,
     /// Offset of `log[0]`.
     base: u64,
     /// High watermark: records below it are on every replica and readable.
@@ -376,7 +376,7 @@ impl Kafka {
                         .get(topo.broker_of_topic[t])
                         .copied()
                         .unwrap_or(node),
-                    log: VecDeque::new(),
+                    log: Fifo::new(),
                     base: 0,
                     hw: 0,
                     bytes: 0,
@@ -695,7 +695,7 @@ impl Kafka {
             OffsetReset::Latest => {
                 // Skipping the backlog: the records between are never read by this group.
                 let lost = Release::Lost(LossReason::OffsetReset);
-                for e in &part.log {
+                for e in part.log.iter() {
                     p.release(*e, g, lost, part.node);
                 }
                 end
@@ -1239,9 +1239,7 @@ impl BrokerModel for Kafka {
         let logs: usize = self
             .parts
             .iter()
-            .map(|p| {
-                bytes_of::<MsgRef>(p.log.capacity()) + bytes_of::<Segment>(p.segments.capacity())
-            })
+            .map(|p| p.log.bytes() + bytes_of::<Segment>(p.segments.capacity()))
             .sum();
         let groups: usize = self.groups.iter().map(|g| g.owner.len() * 44).sum();
         let retry: usize = self

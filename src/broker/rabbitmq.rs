@@ -45,8 +45,8 @@
 use super::RoundRobin;
 use crate::engine::state::{BrokerState, ExchangeState, ModelState, QueueState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
-    Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, Fifo, GroupId, MsgId, MsgRef, Note, Origin, Port,
+    Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{
@@ -109,7 +109,7 @@ pub(super) fn bound_topics(
 pub struct RabbitTags;
 
 /// A delivery from queue `queue`, delivered `deliveries` times before.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct FromQueue {
     queue: u32,
     deliveries: u32,
@@ -137,7 +137,7 @@ impl Tags for RabbitTags {
 }
 
 /// A message in a queue, with how many times it was delivered before.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Ready {
     msg: MsgRef,
     deliveries: u32,
@@ -150,7 +150,7 @@ struct Queue {
     group: Option<GroupId>,
     node: NodeId,
     exists: bool,
-    ready: VecDeque<Ready>,
+    ready: Fifo<Ready>,
     bytes: u64,
     members: Vec<ConsumerId>,
     /// Per member (same index): its unacknowledged deliveries from this queue.
@@ -206,7 +206,7 @@ impl RabbitMq {
                 group: None,
                 node: *node,
                 exists: false,
-                ready: VecDeque::new(),
+                ready: Fifo::new(),
                 bytes: 0,
                 members: Vec::new(),
                 unacked_of: Vec::new(),
@@ -443,7 +443,7 @@ impl RabbitMq {
     fn drop_ready(&mut self, p: &mut Port<'_, RabbitTags>, q: usize, reason: LossReason) {
         let node = self.queues[q].node;
         let g = self.queues[q].group;
-        let ready: Vec<Ready> = self.queues[q].ready.drain(..).collect();
+        let ready: Vec<Ready> = self.queues[q].ready.take_all();
         self.queues[q].bytes = 0;
         for r in ready {
             p.unstore(p.info(r.msg).size);
@@ -713,11 +713,7 @@ impl BrokerModel for RabbitMq {
 
     fn approx_bytes(&self) -> usize {
         use crate::engine::bytes_of;
-        let queues: usize = self
-            .queues
-            .iter()
-            .map(|q| bytes_of::<Ready>(q.ready.capacity()))
-            .sum();
+        let queues: usize = self.queues.iter().map(|q| q.ready.bytes()).sum();
         let unacked: usize = self
             .unacked
             .iter()
@@ -729,7 +725,7 @@ impl BrokerModel for RabbitMq {
     fn holdings(&self, _w: &World<RabbitTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
         for q in &self.queues {
             if let Some(g) = q.group {
-                for r in &q.ready {
+                for r in q.ready.iter() {
                     f(r.msg.id, g);
                 }
             }

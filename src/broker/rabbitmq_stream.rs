@@ -45,8 +45,8 @@
 use super::rabbitmq::{bound_topics, exchange_states, index_tag, topic_matches, ExchangeCounters};
 use crate::engine::state::{BrokerState, ModelState, RabbitStreamState, StreamReaderState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, Release, Tags,
-    World,
+    BrokerModel, ConsumerId, Delivery, Down, Fifo, GroupId, MsgId, MsgRef, Origin, Port, Release,
+    Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{secs, ExchangeKind, Nanos, RabbitOptions, Scenario, StreamOffset, TopicId};
@@ -65,7 +65,7 @@ const RECORD_HEADER: u64 = 4;
 pub struct StreamTags;
 
 /// A delivery: the stream and the message's offset there (`x-stream-offset`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct StreamRecord {
     stream: u32,
     offset: u64,
@@ -121,7 +121,7 @@ struct Stream {
     key: TopicId,
     system: usize,
     node: NodeId,
-    log: VecDeque<MsgRef>,
+    log: Fifo<MsgRef>,
     /// Offset of `log[0]`: the log start.
     base: u64,
     chunks: VecDeque<Chunk>,
@@ -198,7 +198,7 @@ impl RabbitStream {
                 key,
                 system: topo.broker_of_topic[usize::from(key)],
                 node,
-                log: VecDeque::new(),
+                log: Fifo::new(),
                 base: 0,
                 chunks: VecDeque::new(),
                 segments: VecDeque::new(),
@@ -755,7 +755,7 @@ impl BrokerModel for RabbitStream {
         self.streams
             .iter()
             .map(|s| {
-                bytes_of::<MsgRef>(s.log.capacity())
+                s.log.bytes()
                     + bytes_of::<Chunk>(s.chunks.capacity())
                     + bytes_of::<Segment>(s.segments.capacity())
             })

@@ -69,7 +69,7 @@ const CRON: Nanos = 1_000_000_000;
 pub struct StreamTags;
 
 /// A delivered entry: its id and its delivery counter (1 the first time).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Read {
     id: u64,
     count: u32,

@@ -2,12 +2,12 @@
 //! or not. The rules of consuming live here once; broker models decide only what reaches a
 //! consumer and what happens to what it held when it goes away.
 
+use super::fifo::Fifo;
 use super::ids::GroupId;
 use super::message::MsgRef;
 use crate::scenario::{Nanos, ServiceDist, TopicId};
 use crate::topology::NodeId;
 use serde::Serialize;
-use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -24,7 +24,7 @@ pub enum Status {
 }
 
 /// A message handed to a consumer, with what its model needs to know about where it came from.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Delivery<D> {
     pub msg: MsgRef,
     pub tag: D,
@@ -44,14 +44,14 @@ pub struct ConsumerRt<D> {
     pub(super) link_down: bool,
     /// Service time multiplier (consumer-slow).
     pub(super) slow: f64,
-    inbox: VecDeque<Delivery<D>>,
+    inbox: Fifo<Delivery<D>>,
     pub(super) busy: Option<Delivery<D>>,
     /// Bumped when the consumer goes away: service and deliveries of an older epoch are void.
     epoch: u32,
     pub(super) processed: u64,
 }
 
-impl<D: Copy> ConsumerRt<D> {
+impl<D: Copy + Default> ConsumerRt<D> {
     pub(super) fn new(
         name: String,
         node: NodeId,
@@ -70,7 +70,7 @@ impl<D: Copy> ConsumerRt<D> {
             status,
             link_down: false,
             slow: 1.0,
-            inbox: VecDeque::new(),
+            inbox: Fifo::new(),
             busy: None,
             epoch: 0,
             processed: 0,
@@ -145,10 +145,9 @@ impl<D: Copy> ConsumerRt<D> {
         self.topics.contains(&t)
     }
 
-    #[inline]
-    /// Deliveries its memory has room for.
-    pub(super) fn capacity(&self) -> usize {
-        self.inbox.capacity()
+    /// Bytes its memory takes.
+    pub(super) fn bytes(&self) -> usize {
+        self.inbox.bytes()
     }
 
     pub(super) fn receive(&mut self, d: Delivery<D>) {
@@ -173,7 +172,7 @@ impl<D: Copy> ConsumerRt<D> {
         if let Some(d) = self.busy.take() {
             out.push(d);
         }
-        out.extend(self.inbox.drain(..));
+        out.extend(self.inbox.take_all());
         let epoch = self.epoch;
         self.epoch = self.epoch.wrapping_add(1);
         epoch

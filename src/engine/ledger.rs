@@ -22,9 +22,11 @@
 //!              front settled -> dropped; long and mostly settled -> older half set aside
 //! ```
 
+use super::fifo::Fifo;
 use super::ids::{ConsumerId, GroupId, MsgId};
 use crate::metrics::{Counters, LatencyHistogram, LatencyWindow, LossReason};
 use crate::scenario::{Nanos, TopicId};
+use std::collections::VecDeque;
 
 /// Why a place lets go of its copy of a message for a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,16 +117,18 @@ pub struct Group {
     pub first_msg: MsgId,
     /// When its topics grew: from which message on it subscribed to which topic.
     since: Vec<(TopicId, MsgId)>,
-    /// The id of `ring[start]`.
+    /// The id of `ring[0]`.
     base: u32,
-    /// From `start` on, a cell for each message from `base` on, up to the newest it expects
-    /// (cells before `start` are let go, and dropped once they are half of the vector).
-    ring: Vec<Cell>,
-    start: usize,
+    /// A cell for each message from `base` on, up to the newest it expects.
+    ring: Fifo<Cell>,
     /// Pending cells in `ring`.
     pending_in_ring: usize,
-    /// Pending cells of messages older than `base`, ids ascending (see the module docs).
-    stragglers: Vec<(MsgId, Cell)>,
+    /// Cells of messages older than `base` that were pending when set aside, ids ascending
+    /// (see the module docs); the front one is always still pending.
+    stragglers: VecDeque<(MsgId, Cell)>,
+    /// Stragglers settled but not yet let go (their cells are no longer pending; removed from
+    /// the front at once, the rest when they are half of the list: no O(n) removal each).
+    settled_stragglers: usize,
     pub counters: Counters,
     /// Per key slot, the newest message processed, + 1 (0 = none yet).
     last_of_key: Vec<u32>,
@@ -134,20 +138,21 @@ impl Group {
     /// Cells kept in the ring.
     #[inline]
     fn ring_len(&self) -> usize {
-        self.ring.len() - self.start
+        self.ring.len()
     }
 
     #[inline]
     fn find(&self, m: MsgId) -> Option<At> {
         match m.0.checked_sub(self.base) {
             Some(i) => {
-                let i = self.start + i as usize;
+                let i = i as usize;
                 (i < self.ring.len()).then_some(At::Ring(i))
             }
             None => self
                 .stragglers
                 .binary_search_by_key(&m, |s| s.0)
                 .ok()
+                .filter(|&i| self.stragglers[i].1.pending())
                 .map(At::Straggler),
         }
     }
@@ -155,7 +160,7 @@ impl Group {
     #[inline]
     fn get(&self, at: At) -> Cell {
         match at {
-            At::Ring(i) => self.ring[i],
+            At::Ring(i) => self.ring.get(i).copied().unwrap_or_default(),
             At::Straggler(i) => self.stragglers[i].1,
         }
     }
@@ -163,7 +168,11 @@ impl Group {
     #[inline]
     fn put(&mut self, at: At, c: Cell) {
         match at {
-            At::Ring(i) => self.ring[i] = c,
+            At::Ring(i) => {
+                if let Some(x) = self.ring.get_mut(i) {
+                    *x = c;
+                }
+            }
             At::Straggler(i) => self.stragglers[i].1 = c,
         }
     }
@@ -177,15 +186,13 @@ impl Group {
     #[inline]
     fn expect(&mut self, m: MsgId) {
         if self.ring_len() == 0 {
-            self.ring.clear();
-            self.start = 0;
             self.base = m.0;
         }
         let end = self.base + self.ring_len() as u32;
         for _ in end..m.0 {
-            self.ring.push(Cell::set(CellState::NotExpected, 0));
+            self.ring.push_back(Cell::set(CellState::NotExpected, 0));
         }
-        self.ring.push(Cell::set(CellState::Pending, 0));
+        self.ring.push_back(Cell::set(CellState::Pending, 0));
         self.pending_in_ring += 1;
     }
 
@@ -211,12 +218,12 @@ impl Group {
     #[must_use]
     pub fn oldest_pending(&self) -> Option<MsgId> {
         let ring = (self.ring_len() > 0).then_some(MsgId(self.base));
-        self.stragglers.first().map(|s| s.0).or(ring)
+        self.stragglers.front().map(|s| s.0).or(ring)
     }
     /// Cells it keeps (pending and settled not yet let go), for memory accounting.
     #[must_use]
     pub fn kept(&self) -> usize {
-        self.ring_len() + self.stragglers.len()
+        self.ring_len() + self.stragglers.len() - self.settled_stragglers
     }
 
     /// The cell at `at` settled as `c`: let settled cells go from the front; set the older half
@@ -224,33 +231,41 @@ impl Group {
     fn settle(&mut self, at: At, c: Cell) {
         match at {
             At::Straggler(i) => {
-                self.stragglers.remove(i);
+                self.stragglers[i].1 = c;
+                self.settled_stragglers += 1;
+                while self.stragglers.front().is_some_and(|s| !s.1.pending()) {
+                    self.stragglers.pop_front();
+                    self.settled_stragglers -= 1;
+                }
+                if 2 * self.settled_stragglers > self.stragglers.len() {
+                    self.stragglers.retain(|s| s.1.pending());
+                    self.settled_stragglers = 0;
+                }
                 return;
             }
-            At::Ring(i) => self.ring[i] = c,
+            At::Ring(i) => {
+                if let Some(x) = self.ring.get_mut(i) {
+                    *x = c;
+                }
+            }
         }
         self.pending_in_ring -= 1;
-        while self.ring.get(self.start).is_some_and(|c| !c.pending()) {
-            self.start += 1;
+        while self.ring.front().is_some_and(|c| !c.pending()) {
+            self.ring.pop_front();
             self.base += 1;
         }
         let n = self.ring_len();
         if n >= ESCAPE_AT && 8 * self.pending_in_ring < n {
             let half = n / 2;
-            let (start, base) = (self.start, self.base);
-            for (i, &c) in self.ring[start..start + half].iter().enumerate() {
+            let base = self.base;
+            for (i, &c) in self.ring.iter().take(half).enumerate() {
                 if c.pending() {
-                    self.stragglers.push((MsgId(base + i as u32), c));
+                    self.stragglers.push_back((MsgId(base + i as u32), c));
                     self.pending_in_ring -= 1;
                 }
             }
-            self.start += half;
+            self.ring.drop_front(half);
             self.base += half as u32;
-        }
-        // Cells let go are dropped once they are half of the vector (amortised O(1)).
-        if self.start >= 1024 && 2 * self.start >= self.ring.len() {
-            self.ring.drain(..self.start);
-            self.start = 0;
         }
     }
 }
@@ -300,10 +315,10 @@ impl Ledger {
                 first_msg: MsgId(self.messages),
                 since: Vec::new(),
                 base: self.messages,
-                ring: Vec::new(),
-                start: 0,
+                ring: Fifo::new(),
                 pending_in_ring: 0,
-                stragglers: Vec::new(),
+                stragglers: VecDeque::new(),
+                settled_stragglers: 0,
                 counters: Counters::default(),
                 last_of_key: vec![0; self.key_slots],
             });
@@ -509,10 +524,7 @@ impl Ledger {
             .iter()
             .zip(self.group_ids())
             .flat_map(|(g, gid)| {
-                let ring = g.ring[g.start..]
-                    .iter()
-                    .zip(g.base..)
-                    .map(|(&c, m)| (MsgId(m), c));
+                let ring = g.ring.iter().zip(g.base..).map(|(&c, m)| (MsgId(m), c));
                 g.stragglers
                     .iter()
                     .copied()
@@ -534,7 +546,7 @@ impl Ledger {
         self.groups
             .iter()
             .map(|g| {
-                super::bytes_of::<Cell>(g.ring.capacity())
+                g.ring.bytes()
                     + super::bytes_of::<(MsgId, Cell)>(g.stragglers.capacity())
                     + super::bytes_of::<u32>(g.last_of_key.capacity())
             })

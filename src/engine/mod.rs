@@ -16,6 +16,7 @@
 
 mod command;
 mod consumer;
+pub mod fifo;
 pub mod ids;
 pub mod ledger;
 pub mod message;
@@ -29,6 +30,7 @@ pub mod world;
 
 pub use command::{Command, CommandError, Endpoint};
 pub use consumer::{ConsumerRt, Delivery, Status};
+pub use fifo::Fifo;
 pub use ids::{ConsumerId, GroupId, MsgId, ProducerId};
 pub use ledger::{CellState, Processed, Release};
 pub use message::{ClassInfo, MsgClass, MsgRef};

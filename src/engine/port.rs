@@ -50,7 +50,7 @@ use std::ops::Deref;
 /// consumer's memory), an acknowledgement, a timer. `()` where the model needs nothing.
 pub trait Tags: Copy + Debug + Send + Sync + 'static {
     type Publish: Copy + Debug + Send + Sync;
-    type Delivery: Copy + Debug + Send + Sync;
+    type Delivery: Copy + Debug + Default + Send + Sync;
     type Ack: Copy + Debug + Send + Sync;
     type Timer: Copy + Debug + Send + Sync;
     /// Where a delivery came from, for traces (the default: nowhere in particular, first try).

@@ -16,7 +16,7 @@
 use super::consumer::{ConsumerRt, Delivery};
 use super::ids::{ConsumerId, GroupId, MsgId, ProducerId};
 use super::ledger::{Ledger, Processed};
-use super::message::{ClassInfo, Classes, MsgRef};
+use super::message::{ClassInfo, Classes, CreationTimes, MsgRef};
 use super::queue::EventQueue;
 use super::watch::{Step, TraceEvent, Watched};
 use super::Tags;
@@ -170,10 +170,9 @@ pub struct World<T: Tags> {
     queue: EventQueue<Event<T::Timer>>,
     /// What each class of message is.
     classes: Classes,
-    /// When each message from `created_base` on was created: kept while some group waits for
-    /// it (a first delivery's latency needs it), let go once none does.
-    created: VecDeque<Nanos>,
-    created_base: u32,
+    /// When each message was created: kept while some group waits for it (a first delivery's
+    /// latency needs it), let go once none does.
+    created: CreationTimes,
     /// Messages created so far (the next one's id).
     next_msg: u32,
     pub(super) ledger: Ledger,
@@ -218,8 +217,7 @@ impl<T: Tags> World<T> {
             latency,
             queue: EventQueue::with_capacity(1024),
             classes,
-            created: VecDeque::with_capacity(1024),
-            created_base: 0,
+            created: CreationTimes::default(),
             next_msg: 0,
             ledger: Ledger::new(key_slots, topics),
             consumers: Vec::new(),
@@ -262,8 +260,7 @@ impl<T: Tags> World<T> {
     #[inline]
     #[must_use]
     pub fn created(&self, m: MsgId) -> Option<Nanos> {
-        let i = m.0.checked_sub(self.created_base)?;
-        self.created.get(i as usize).copied()
+        self.created.get(m)
     }
     /// Group `g` still waits for `m`.
     #[inline]
@@ -410,15 +407,11 @@ impl<T: Tags> World<T> {
     #[must_use]
     pub fn approx_bytes(&self) -> usize {
         use super::bytes_of;
-        let memory: usize = self
-            .consumers
-            .iter()
-            .map(|k| bytes_of::<Delivery<T::Delivery>>(k.capacity()))
-            .sum();
+        let memory: usize = self.consumers.iter().map(ConsumerRt::bytes).sum();
         bytes_of::<super::queue::Entry<Event<T::Timer>>>(self.queue.capacity())
             + bytes_of::<Wire<T>>(self.hops.capacity())
             + bytes_of::<Hop<T>>(self.recent_hops.capacity())
-            + bytes_of::<Nanos>(self.created.capacity())
+            + self.created.bytes()
             + memory
             + self.ledger.approx_bytes()
             + self
@@ -484,16 +477,14 @@ impl<T: Tags> World<T> {
         };
         // Validation keeps a run's messages within the ids.
         self.next_msg = self.next_msg.saturating_add(1);
-        self.created.push_back(self.now);
+        self.created.push(self.now);
         m
     }
 
     /// Let go of the creation times no group waits for any more.
     pub(super) fn forget_settled(&mut self) {
         let keep_from = self.ledger.oldest_pending().map_or(self.next_msg, |m| m.0);
-        while self.created_base < keep_from && self.created.pop_front().is_some() {
-            self.created_base += 1;
-        }
+        self.created.forget_before(MsgId(keep_from));
     }
     #[inline]
     pub(crate) fn schedule(&mut self, at: Nanos, e: Event<T::Timer>) {
