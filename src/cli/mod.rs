@@ -391,12 +391,11 @@ fn run(a: &RunArgs) -> ExitCode {
         Ok(u) => u.unwrap_or(s.duration),
         Err(code) => return code,
     };
-    let mut sim = match Simulation::select(s, &a.variants) {
+    let sim = match Simulation::select(s, &a.variants) {
         Ok(sim) => sim,
         Err(e) => return bad_input(&e),
     };
-    sim.run_until(until);
-    let report = Report::of(&sim);
+    let report = Report::run(sim, until);
     let text = match a.format {
         Format::Json => report.json(),
         Format::Csv => crate::report::csv(&report),

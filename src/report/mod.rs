@@ -19,7 +19,7 @@ pub use render::{csv, table};
 
 use crate::engine::state::ModelState;
 use crate::engine::GroupReport;
-use crate::scenario::to_secs;
+use crate::scenario::{to_secs, Nanos, Scenario};
 use crate::sim::{Simulation, VariantSim};
 use serde::Serialize;
 
@@ -55,6 +55,20 @@ pub struct VariantReport {
     pub state: ModelState,
 }
 
+impl VariantReport {
+    fn of(scenario: &Scenario, v: &VariantSim) -> VariantReport {
+        let var = &scenario.variants[v.index];
+        VariantReport {
+            name: var.name.clone(),
+            shape: var.shape().name().to_owned(),
+            broker: var.broker_kind().map(|b| b.name().to_owned()),
+            metrics: v.metrics(),
+            groups: v.groups(),
+            state: v.state(),
+        }
+    }
+}
+
 impl Report {
     /// The report of `sim` as it is now.
     #[must_use]
@@ -67,18 +81,22 @@ impl Report {
             variants: sim
                 .variants
                 .iter()
-                .map(|v| {
-                    let var = &sim.scenario.variants[v.index];
-                    VariantReport {
-                        name: var.name.clone(),
-                        shape: var.shape().name().to_owned(),
-                        broker: var.broker_kind().map(|b| b.name().to_owned()),
-                        metrics: v.metrics(),
-                        groups: v.groups(),
-                        state: v.state(),
-                    }
-                })
+                .map(|v| VariantReport::of(&sim.scenario, v))
                 .collect(),
+        }
+    }
+
+    /// Run `sim` to `until` and report it, letting each variant go once it is reported (what
+    /// `brokerlab run` does: its memory is that of the variants under way, not of all).
+    #[must_use]
+    pub fn run(sim: Simulation, until: Nanos) -> Report {
+        let (scenario, now) = (std::sync::Arc::clone(&sim.scenario), sim.now().max(until));
+        Report {
+            scenario: scenario.source.clone(),
+            title: scenario.title.en.clone(),
+            seed: scenario.seed,
+            until_s: to_secs(now),
+            variants: sim.finish_each(until, |s, v| VariantReport::of(s, &v)),
         }
     }
 

@@ -307,6 +307,36 @@ impl VariantSim {
     }
 }
 
+/// `f` on every item, on `threads` threads (each takes the next item not yet done, so a slow
+/// one does not hold up the others' share); results in the items' order.
+fn on_threads<I: Send, R: Send>(
+    threads: usize,
+    items: impl IntoIterator<Item = I, IntoIter: Send>,
+    f: impl Fn(I) -> R + Sync,
+) -> Vec<R> {
+    let items = items.into_iter();
+    if threads <= 1 {
+        return items.map(f).collect();
+    }
+    let next = std::sync::Mutex::new(items.enumerate());
+    let done = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let item = next.lock().ok().and_then(|mut it| it.next());
+                let Some((i, item)) = item else { break };
+                let r = f(item);
+                if let Ok(mut done) = done.lock() {
+                    done.push((i, r));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_default();
+    done.sort_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Every selected variant of a scenario on one shared clock.
 #[derive(Clone, Debug)]
 pub struct Simulation {
@@ -400,28 +430,35 @@ impl Simulation {
     /// Process every event up to and including `t` in every variant. Variants are independent,
     /// so a long stretch runs them on several threads; the result is the same either way.
     pub fn run_until(&mut self, t: Nanos) {
+        let threads = self.threads_for(t);
+        on_threads(threads, self.variants.iter_mut(), |v| v.run_until(t));
+        self.now = self.now.max(t);
+    }
+
+    /// Run every variant to `t` and hand each to `f` as it finishes, then drop it: only the
+    /// variants under way (one a thread) take memory, not all of them. What `f` makes comes
+    /// back in the variants' order; the clock is then at `t`.
+    pub fn finish_each<R: Send>(
+        mut self,
+        t: Nanos,
+        f: impl Fn(&Scenario, VariantSim) -> R + Sync,
+    ) -> Vec<R> {
+        let threads = self.threads_for(t);
+        let scenario = Arc::clone(&self.scenario);
+        on_threads(threads, std::mem::take(&mut self.variants), |mut v| {
+            v.run_until(t);
+            f(&scenario, v)
+        })
+    }
+
+    /// Threads worth starting to run to `t`: one if the stretch is short.
+    fn threads_for(&self, t: Nanos) -> usize {
         let threads = self.threads.min(self.variants.len());
         if threads > 1 && self.expected_events(t) >= PARALLEL_EVENTS {
-            // Each thread takes the next variant not yet run, so a slow one does not hold up
-            // the others' share.
-            let next = std::sync::Mutex::new(self.variants.iter_mut());
-            std::thread::scope(|scope| {
-                for _ in 0..threads {
-                    scope.spawn(|| loop {
-                        let v = next.lock().ok().and_then(|mut it| it.next());
-                        match v {
-                            Some(v) => v.run_until(t),
-                            None => break,
-                        }
-                    });
-                }
-            });
+            threads
         } else {
-            for v in &mut self.variants {
-                v.run_until(t);
-            }
+            1
         }
-        self.now = self.now.max(t);
     }
 
     /// Follow message `m` in every variant from now on.

@@ -191,4 +191,17 @@ fn variants_on_several_threads_give_byte_identical_results() {
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(5));
+    // `brokerlab run`'s way: each variant run to the end and reported, then let go.
+    for threads in [1, 2, 5] {
+        let text = brokerlab::builtin::get("use-cases").expect("built in");
+        let mut sim =
+            Simulation::new(brokerlab::scenario::parse_scenario("u", text).expect("valid"));
+        sim.set_threads(threads);
+        let report = brokerlab::report::Report::run(sim, secs(60.0));
+        assert_eq!(
+            one,
+            report.json(),
+            "{threads} threads, each let go once reported"
+        );
+    }
 }
