@@ -15,7 +15,7 @@ const BLOCK: usize = 512;
 
 #[derive(Clone, Debug, Default)]
 pub struct Fifo<T> {
-    blocks: VecDeque<Box<[T]>>,
+    blocks: VecDeque<Box<[T; BLOCK]>>,
     /// Where the front element is in the first block.
     head: usize,
     len: usize,
@@ -47,32 +47,46 @@ impl<T: Copy + Default> Fifo<T> {
     #[must_use]
     pub fn bytes(&self) -> usize {
         self.blocks.len() * BLOCK * std::mem::size_of::<T>()
-            + self.blocks.capacity() * std::mem::size_of::<Box<[T]>>()
+            + self.blocks.capacity() * std::mem::size_of::<Box<[T; BLOCK]>>()
     }
 
-    fn block() -> Box<[T]> {
-        vec![T::default(); BLOCK].into_boxed_slice()
+    #[cold]
+    #[inline(never)]
+    fn block() -> Box<[T; BLOCK]> {
+        Box::new([T::default(); BLOCK])
     }
 
     #[inline]
     pub fn push_back(&mut self, x: T) {
+        // While it holds anything, the last block holds the last element (and when empty, the
+        // front is at 0), so the next goes in the last block or a new one.
         let at = self.head + self.len;
-        if at == self.blocks.len() * BLOCK {
+        if at % BLOCK == 0 && at == self.blocks.len() * BLOCK {
             self.blocks.push_back(Self::block());
         }
-        self.blocks[at / BLOCK][at % BLOCK] = x;
-        self.len += 1;
+        if let Some(b) = self.blocks.back_mut() {
+            b[at % BLOCK] = x;
+            self.len += 1;
+        }
     }
 
     #[inline]
     pub fn push_front(&mut self, x: T) {
-        if self.head == 0 {
+        if self.len == 0 {
+            // Empty: the front is at 0; fill the block it keeps from its end.
+            if self.blocks.is_empty() {
+                self.blocks.push_back(Self::block());
+            }
+            self.head = BLOCK;
+        } else if self.head == 0 {
             self.blocks.push_front(Self::block());
             self.head = BLOCK;
         }
         self.head -= 1;
         self.len += 1;
-        self.blocks[0][self.head] = x;
+        if let Some(b) = self.blocks.front_mut() {
+            b[self.head] = x;
+        }
     }
 
     #[inline]
@@ -80,7 +94,7 @@ impl<T: Copy + Default> Fifo<T> {
         if self.len == 0 {
             return None;
         }
-        let x = self.blocks[0][self.head];
+        let x = self.blocks.front()?[self.head];
         self.head += 1;
         self.len -= 1;
         if self.len == 0 {
@@ -110,8 +124,11 @@ impl<T: Copy + Default> Fifo<T> {
 
     /// Empty: keep one block for what comes next (a queue that is often empty would otherwise
     /// make and fill a block for every element).
+    #[inline]
     fn keep_one(&mut self) {
-        self.blocks.truncate(1);
+        if self.blocks.len() > 1 {
+            self.blocks.truncate(1);
+        }
         self.head = 0;
     }
 

@@ -131,6 +131,7 @@ pub struct CreationTimes {
 
 impl CreationTimes {
     /// Message `base + len()` was created at `t` (not before the one created last).
+    #[inline]
     pub fn push(&mut self, t: Nanos) {
         let id = self
             .base
