@@ -70,22 +70,6 @@ impl<T: Copy + Default> Fifo<T> {
         }
     }
 
-    /// `n` copies of `x` at the back, a block's worth at a time.
-    pub fn push_back_n(&mut self, x: T, mut n: usize) {
-        while n > 0 {
-            let at = self.head + self.len;
-            if at % BLOCK == 0 && at == self.blocks.len() * BLOCK {
-                self.blocks.push_back(Self::block());
-            }
-            let k = n.min(BLOCK - at % BLOCK);
-            if let Some(b) = self.blocks.back_mut() {
-                b[at % BLOCK..at % BLOCK + k].fill(x);
-            }
-            self.len += k;
-            n -= k;
-        }
-    }
-
     #[inline]
     pub fn push_front(&mut self, x: T) {
         if self.len == 0 {
@@ -240,7 +224,6 @@ mod tests {
         TakeAll,
         DropFront(usize),
         Set(usize, u32),
-        PushBackN(u32, usize),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -252,7 +235,6 @@ mod tests {
             1 => Just(Op::TakeAll),
             1 => (0..1500usize).prop_map(Op::DropFront),
             2 => (0..2000usize, any::<u32>()).prop_map(|(i, x)| Op::Set(i, x)),
-            1 => (any::<u32>(), 0..1200usize).prop_map(|(x, n)| Op::PushBackN(x, n)),
         ]
     }
 
@@ -270,7 +252,6 @@ mod tests {
                     Op::PopFront => prop_assert_eq!(f.pop_front(), v.pop_front()),
                     Op::PopBack => prop_assert_eq!(f.pop_back(), v.pop_back()),
                     Op::TakeAll => prop_assert_eq!(f.take_all(), v.drain(..).collect::<Vec<_>>()),
-                    Op::PushBackN(x, n) => { f.push_back_n(x, n); v.extend(std::iter::repeat_n(x, n)); }
                     Op::DropFront(n) => { f.drop_front(n); v.drain(..n.min(v.len())); }
                     Op::Set(i, x) => {
                         if let Some(y) = v.get_mut(i) { *y = x; }

@@ -189,9 +189,9 @@ impl Group {
             self.base = m.0;
         }
         let end = self.base + self.ring_len() as u32;
-        let gap = m.0.saturating_sub(end) as usize;
-        self.ring
-            .push_back_n(Cell::set(CellState::NotExpected, 0), gap);
+        for _ in end..m.0 {
+            self.ring.push_back(Cell::set(CellState::NotExpected, 0));
+        }
         self.ring.push_back(Cell::set(CellState::Pending, 0));
         self.pending_in_ring += 1;
     }

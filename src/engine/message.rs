@@ -120,8 +120,6 @@ impl Classes {
 /// When each message from some id on was created, in four bytes a message: creation times
 /// never decrease with the id, so a message keeps the low 32 bits of its time and the high bits
 /// are kept once for each run of messages that share them (one run per 4.3 simulated seconds).
-/// Each page of 64 ids notes the run its first message is in, so finding a message's run is a
-/// step or two from there, not a search over every run.
 #[derive(Clone, Debug, Default)]
 pub struct CreationTimes {
     /// The id of `low[0]`.
@@ -129,15 +127,7 @@ pub struct CreationTimes {
     low: super::fifo::Fifo<u32>,
     /// (first message, high bits), ascending; the first covers `base`.
     high: std::collections::VecDeque<(u32, u32)>,
-    /// Runs let go before `high[0]` (so run `r` is `high[r - runs_gone]`).
-    runs_gone: u32,
-    /// Per page from `first_page` on: the run of its first message.
-    page_run: std::collections::VecDeque<u32>,
-    first_page: u32,
 }
-
-/// Ids a page.
-const PAGE: u32 = 64;
 
 impl CreationTimes {
     /// Message `base + len()` was created at `t` (not before the one created last).
@@ -150,10 +140,6 @@ impl CreationTimes {
         if self.high.back().is_none_or(|&(_, h)| h != high) {
             self.high.push_back((id, high));
         }
-        if id % PAGE == 0 {
-            let run = self.runs_gone + u32::try_from(self.high.len() - 1).unwrap_or(u32::MAX);
-            self.page_run.push_back(run);
-        }
         #[allow(clippy::cast_possible_truncation)]
         self.low.push_back(t as u32);
     }
@@ -163,13 +149,13 @@ impl CreationTimes {
     #[must_use]
     pub fn get(&self, m: MsgId) -> Option<Nanos> {
         let low = *self.low.get(m.0.checked_sub(self.base)? as usize)?;
-        let page = (m.0 / PAGE).checked_sub(self.first_page)?;
-        let run = *self.page_run.get(page as usize)?;
-        let mut i = run.saturating_sub(self.runs_gone) as usize;
-        while self.high.get(i + 1).is_some_and(|&(first, _)| first <= m.0) {
-            i += 1;
-        }
-        let high = self.high.get(i)?.1;
+        let high = match self.high.back() {
+            Some(&(first, h)) if first <= m.0 => h,
+            _ => {
+                let i = self.high.partition_point(|&(first, _)| first <= m.0);
+                self.high.get(i.checked_sub(1)?)?.1
+            }
+        };
         Some((Nanos::from(high) << 32) | Nanos::from(low))
     }
 
@@ -184,12 +170,6 @@ impl CreationTimes {
             .is_some_and(|&(first, _)| first <= self.base)
         {
             self.high.pop_front();
-            self.runs_gone += 1;
-        }
-        while u64::from(self.first_page + 1) * u64::from(PAGE) <= u64::from(self.base)
-            && self.page_run.pop_front().is_some()
-        {
-            self.first_page += 1;
         }
     }
 
@@ -207,9 +187,7 @@ impl CreationTimes {
     /// Bytes it takes.
     #[must_use]
     pub fn bytes(&self) -> usize {
-        self.low.bytes()
-            + self.high.capacity() * std::mem::size_of::<(u32, u32)>()
-            + self.page_run.capacity() * std::mem::size_of::<u32>()
+        self.low.bytes() + self.high.capacity() * std::mem::size_of::<(u32, u32)>()
     }
 }
 
@@ -256,18 +234,5 @@ mod tests {
             );
         }
         assert_eq!(c.len(), 5_000);
-        assert!(
-            c.page_run.len() <= 5_000 / 64 + 2,
-            "{} pages",
-            c.page_run.len()
-        );
-        c.forget_before(MsgId(20_000));
-        assert_eq!((c.len(), c.high.len(), c.page_run.len()), (0, 1, 1), "the page 20000 is in");
-        c.push(t + 7);
-        assert_eq!(
-            c.get(MsgId(20_000)),
-            Some(t + 7),
-            "after forgetting all, ids go on"
-        );
     }
 }
