@@ -155,7 +155,7 @@ impl<D: Copy + Default> ConsumerRt<D> {
     }
 
     /// Take the next message if idle and online: (mean service time, distribution, epoch).
-    #[inline]
+    #[inline(always)]
     pub(super) fn begin_next(&mut self) -> Option<(f64, ServiceDist, u32)> {
         if self.busy.is_some() || self.status != Status::Online {
             return None;

@@ -127,9 +127,15 @@ impl<T: Copy + Default> Fifo<T> {
     #[inline]
     fn keep_one(&mut self) {
         if self.blocks.len() > 1 {
-            self.blocks.truncate(1);
+            self.free_all_but_one();
         }
         self.head = 0;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn free_all_but_one(&mut self) {
+        self.blocks.truncate(1);
     }
 
     #[must_use]

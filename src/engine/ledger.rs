@@ -22,7 +22,6 @@
 //!              front settled -> dropped; long and mostly settled -> older half set aside
 //! ```
 
-use super::fifo::Fifo;
 use super::ids::{ConsumerId, GroupId, MsgId};
 use crate::metrics::{Counters, LatencyHistogram, LatencyWindow, LossReason};
 use crate::scenario::{Nanos, TopicId};
@@ -117,10 +116,12 @@ pub struct Group {
     pub first_msg: MsgId,
     /// When its topics grew: from which message on it subscribed to which topic.
     since: Vec<(TopicId, MsgId)>,
-    /// The id of `ring[0]`.
+    /// The id of `ring[start]`.
     base: u32,
-    /// A cell for each message from `base` on, up to the newest it expects.
-    ring: Fifo<Cell>,
+    /// From `start` on, a cell for each message from `base` on, up to the newest it expects
+    /// (cells before `start` are let go, and dropped once they are half of the vector).
+    ring: Vec<Cell>,
+    start: usize,
     /// Pending cells in `ring`.
     pending_in_ring: usize,
     /// Cells of messages older than `base` that were pending when set aside, ids ascending
@@ -138,14 +139,14 @@ impl Group {
     /// Cells kept in the ring.
     #[inline]
     fn ring_len(&self) -> usize {
-        self.ring.len()
+        self.ring.len() - self.start
     }
 
     #[inline]
     fn find(&self, m: MsgId) -> Option<At> {
         match m.0.checked_sub(self.base) {
             Some(i) => {
-                let i = i as usize;
+                let i = self.start + i as usize;
                 (i < self.ring.len()).then_some(At::Ring(i))
             }
             None => self
@@ -160,7 +161,7 @@ impl Group {
     #[inline]
     fn get(&self, at: At) -> Cell {
         match at {
-            At::Ring(i) => self.ring.get(i).copied().unwrap_or_default(),
+            At::Ring(i) => self.ring[i],
             At::Straggler(i) => self.stragglers[i].1,
         }
     }
@@ -168,11 +169,7 @@ impl Group {
     #[inline]
     fn put(&mut self, at: At, c: Cell) {
         match at {
-            At::Ring(i) => {
-                if let Some(x) = self.ring.get_mut(i) {
-                    *x = c;
-                }
-            }
+            At::Ring(i) => self.ring[i] = c,
             At::Straggler(i) => self.stragglers[i].1 = c,
         }
     }
@@ -186,13 +183,15 @@ impl Group {
     #[inline]
     fn expect(&mut self, m: MsgId) {
         if self.ring_len() == 0 {
+            self.ring.clear();
+            self.start = 0;
             self.base = m.0;
         }
         let end = self.base + self.ring_len() as u32;
         for _ in end..m.0 {
-            self.ring.push_back(Cell::set(CellState::NotExpected, 0));
+            self.ring.push(Cell::set(CellState::NotExpected, 0));
         }
-        self.ring.push_back(Cell::set(CellState::Pending, 0));
+        self.ring.push(Cell::set(CellState::Pending, 0));
         self.pending_in_ring += 1;
     }
 
@@ -226,46 +225,59 @@ impl Group {
         self.ring_len() + self.stragglers.len() - self.settled_stragglers
     }
 
+    /// Straggler `i` settled as `c`: it is let go with those before it, or with the others once
+    /// half of them are settled (rare: not on the path of every message).
+    #[cold]
+    #[inline(never)]
+    fn settle_straggler(&mut self, i: usize, c: Cell) {
+        self.stragglers[i].1 = c;
+        self.settled_stragglers += 1;
+        while self.stragglers.front().is_some_and(|s| !s.1.pending()) {
+            self.stragglers.pop_front();
+            self.settled_stragglers -= 1;
+        }
+        if 2 * self.settled_stragglers > self.stragglers.len() {
+            self.stragglers.retain(|s| s.1.pending());
+            self.settled_stragglers = 0;
+        }
+    }
+
     /// The cell at `at` settled as `c`: let settled cells go from the front; set the older half
     /// of a long, mostly settled ring aside.
     fn settle(&mut self, at: At, c: Cell) {
         match at {
             At::Straggler(i) => {
-                self.stragglers[i].1 = c;
-                self.settled_stragglers += 1;
-                while self.stragglers.front().is_some_and(|s| !s.1.pending()) {
-                    self.stragglers.pop_front();
-                    self.settled_stragglers -= 1;
-                }
-                if 2 * self.settled_stragglers > self.stragglers.len() {
-                    self.stragglers.retain(|s| s.1.pending());
-                    self.settled_stragglers = 0;
-                }
+                self.settle_straggler(i, c);
                 return;
             }
-            At::Ring(i) => {
-                if let Some(x) = self.ring.get_mut(i) {
-                    *x = c;
-                }
-            }
+            At::Ring(i) => self.ring[i] = c,
         }
         self.pending_in_ring -= 1;
-        while self.ring.front().is_some_and(|c| !c.pending()) {
-            self.ring.pop_front();
+        while self.ring.get(self.start).is_some_and(|c| !c.pending()) {
+            self.start += 1;
             self.base += 1;
         }
         let n = self.ring_len();
         if n >= ESCAPE_AT && 8 * self.pending_in_ring < n {
             let half = n / 2;
-            let base = self.base;
-            for (i, &c) in self.ring.iter().take(half).enumerate() {
+            let (start, base) = (self.start, self.base);
+            for (i, &c) in self.ring[start..start + half].iter().enumerate() {
                 if c.pending() {
                     self.stragglers.push_back((MsgId(base + i as u32), c));
                     self.pending_in_ring -= 1;
                 }
             }
-            self.ring.drop_front(half);
+            self.start += half;
             self.base += half as u32;
+        }
+        // Cells let go are dropped once they are a quarter of the vector (amortised O(1): a
+        // cell moves at most three times), and the vector gives back what it no longer needs.
+        if self.start >= 1024 && 4 * self.start >= self.ring.len() {
+            self.ring.drain(..self.start);
+            self.start = 0;
+            if self.ring.capacity() > 4 * self.ring.len().max(1024) {
+                self.ring.shrink_to(2 * self.ring.len());
+            }
         }
     }
 }
@@ -315,7 +327,8 @@ impl Ledger {
                 first_msg: MsgId(self.messages),
                 since: Vec::new(),
                 base: self.messages,
-                ring: Fifo::new(),
+                ring: Vec::new(),
+                start: 0,
                 pending_in_ring: 0,
                 stragglers: VecDeque::new(),
                 settled_stragglers: 0,
@@ -524,7 +537,10 @@ impl Ledger {
             .iter()
             .zip(self.group_ids())
             .flat_map(|(g, gid)| {
-                let ring = g.ring.iter().zip(g.base..).map(|(&c, m)| (MsgId(m), c));
+                let ring = g.ring[g.start..]
+                    .iter()
+                    .zip(g.base..)
+                    .map(|(&c, m)| (MsgId(m), c));
                 g.stragglers
                     .iter()
                     .copied()
@@ -546,7 +562,7 @@ impl Ledger {
         self.groups
             .iter()
             .map(|g| {
-                g.ring.bytes()
+                super::bytes_of::<Cell>(g.ring.capacity())
                     + super::bytes_of::<(MsgId, Cell)>(g.stragglers.capacity())
                     + super::bytes_of::<u32>(g.last_of_key.capacity())
             })

@@ -131,7 +131,7 @@ pub struct CreationTimes {
 
 impl CreationTimes {
     /// Message `base + len()` was created at `t` (not before the one created last).
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, t: Nanos) {
         let id = self
             .base
@@ -145,18 +145,22 @@ impl CreationTimes {
     }
 
     /// When `m` was created, if it is kept.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn get(&self, m: MsgId) -> Option<Nanos> {
         let low = *self.low.get(m.0.checked_sub(self.base)? as usize)?;
         let high = match self.high.back() {
             Some(&(first, h)) if first <= m.0 => h,
-            _ => {
-                let i = self.high.partition_point(|&(first, _)| first <= m.0);
-                self.high.get(i.checked_sub(1)?)?.1
-            }
+            _ => self.older_high(m)?,
         };
         Some((Nanos::from(high) << 32) | Nanos::from(low))
+    }
+
+    /// The high bits of a message before the last run (a search: off the common path).
+    #[inline(never)]
+    fn older_high(&self, m: MsgId) -> Option<u32> {
+        let i = self.high.partition_point(|&(first, _)| first <= m.0);
+        Some(self.high.get(i.checked_sub(1)?)?.1)
     }
 
     /// Let go of every message before `m`.

@@ -50,25 +50,6 @@ pub fn bytes_of<T>(capacity: usize) -> usize {
     capacity.saturating_mul(std::mem::size_of::<T>())
 }
 
-/// `x.round() as Nanos`, bit for bit, without the libm `round` call that a target without
-/// SSE4.1 makes for `f64::round` (7% of an M/M/1 run): the integer part by a saturating cast,
-/// plus one if the fraction, exact below 2^53, is a half or more (ties away from zero).
-#[must_use]
-#[inline]
-#[allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_precision_loss
-)]
-pub fn round_ns(x: f64) -> Nanos {
-    let i = x as Nanos;
-    if x - i as f64 >= 0.5 {
-        i.saturating_add(1)
-    } else {
-        i
-    }
-}
-
 /// Creation times no group waits for are let go every this many messages.
 const FORGET_EVERY: u32 = 4096;
 
@@ -816,51 +797,4 @@ fn plan<T: Tags>(s: &Scenario, w: &World<T>, a: &FaultAction) -> Planned {
         FaultAction::AddConsumer { consumer: spec } => consumer(&spec.name).map(Planned::Join),
     };
     planned.unwrap_or(Planned::Nothing)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::round_ns;
-    use proptest::prelude::*;
-
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    fn libm(x: f64) -> u64 {
-        x.round() as u64
-    }
-
-    #[test]
-    fn round_ns_is_round_at_the_edges() {
-        let edges = [
-            0.0,
-            -0.0,
-            0.5,
-            0.49999999999999994,
-            1.5,
-            2.5,
-            -0.5,
-            -0.7,
-            4_503_599_627_370_495.5,
-            4_503_599_627_370_497.0,
-            9_007_199_254_740_993.0,
-            1.8446744073709552e19,
-            1e30,
-            f64::MAX,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NAN,
-            f64::MIN_POSITIVE,
-        ];
-        for x in edges {
-            assert_eq!(round_ns(x), libm(x), "{x:e}");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn round_ns_is_round(bits in any::<u64>(), small in 0.0f64..1e13) {
-            let x = f64::from_bits(bits);
-            prop_assert_eq!(round_ns(x), libm(x), "{:e}", x);
-            prop_assert_eq!(round_ns(small), libm(small), "{:e}", small);
-        }
-    }
 }

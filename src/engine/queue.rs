@@ -64,6 +64,7 @@ impl<E: Copy> QuadHeap<E> {
         self.v[i] = e;
     }
     /// Take the root; the last entry sinks from the root through a hole.
+    #[inline]
     fn pop(&mut self) -> Option<Entry<E>> {
         let last = self.v.pop()?;
         let Some(&top) = self.v.first() else {

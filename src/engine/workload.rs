@@ -20,6 +20,7 @@ pub(super) struct Stream {
 
 impl Stream {
     /// Time to the next message.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     pub fn gap(&mut self) -> Nanos {
         let mean = 1e9 / self.rate;
         let g = match self.arrivals {
@@ -29,7 +30,7 @@ impl Stream {
                 -(1.0 - u).ln() * mean
             }
         };
-        super::round_ns(g).max(1)
+        (g.round() as Nanos).max(1)
     }
 
     /// The next message's class: its key's, drawn uniformly, for a keyed entry.

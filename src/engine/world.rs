@@ -549,6 +549,11 @@ impl<T: Tags> World<T> {
         let Some((mean, dist, epoch)) = k.begin_next() else {
             return;
         };
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
         let t = {
             let s = match dist {
                 ServiceDist::Fixed => mean,
@@ -557,7 +562,7 @@ impl<T: Tags> World<T> {
                     -(1.0 - u).ln() * mean
                 }
             };
-            super::round_ns(s)
+            s.round() as Nanos
         };
         self.queue.push(
             self.now.saturating_add(t),
