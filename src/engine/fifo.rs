@@ -150,29 +150,6 @@ impl<T: Copy + Default> Fifo<T> {
 
     #[must_use]
     #[inline]
-    pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        if i >= self.len {
-            return None;
-        }
-        let at = self.head + i;
-        Some(&mut self.blocks[at / BLOCK][at % BLOCK])
-    }
-
-    /// Let the first `n` go (all if it holds fewer), whole blocks at once.
-    pub fn drop_front(&mut self, n: usize) {
-        let n = n.min(self.len);
-        self.len -= n;
-        if self.len == 0 {
-            self.keep_one();
-            return;
-        }
-        let at = self.head + n;
-        self.blocks.drain(..at / BLOCK);
-        self.head = at % BLOCK;
-    }
-
-    #[must_use]
-    #[inline]
     pub fn front(&self) -> Option<&T> {
         self.get(0)
     }
@@ -228,8 +205,6 @@ mod tests {
         PopFront,
         PopBack,
         TakeAll,
-        DropFront(usize),
-        Set(usize, u32),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -239,8 +214,6 @@ mod tests {
             6 => Just(Op::PopFront),
             2 => Just(Op::PopBack),
             1 => Just(Op::TakeAll),
-            1 => (0..1500usize).prop_map(Op::DropFront),
-            2 => (0..2000usize, any::<u32>()).prop_map(|(i, x)| Op::Set(i, x)),
         ]
     }
 
@@ -258,11 +231,6 @@ mod tests {
                     Op::PopFront => prop_assert_eq!(f.pop_front(), v.pop_front()),
                     Op::PopBack => prop_assert_eq!(f.pop_back(), v.pop_back()),
                     Op::TakeAll => prop_assert_eq!(f.take_all(), v.drain(..).collect::<Vec<_>>()),
-                    Op::DropFront(n) => { f.drop_front(n); v.drain(..n.min(v.len())); }
-                    Op::Set(i, x) => {
-                        if let Some(y) = v.get_mut(i) { *y = x; }
-                        if let Some(y) = f.get_mut(i) { *y = x; }
-                    }
                 }
                 prop_assert_eq!(f.len(), v.len());
                 prop_assert_eq!(f.front(), v.front());
