@@ -73,16 +73,21 @@ impl Report {
     /// The report of `sim` as it is now.
     #[must_use]
     pub fn of(sim: &Simulation) -> Report {
+        let variants = sim
+            .variants
+            .iter()
+            .map(|v| VariantReport::of(&sim.scenario, v))
+            .collect();
+        Report::new(&sim.scenario, sim.now(), variants)
+    }
+
+    fn new(scenario: &Scenario, now: Nanos, variants: Vec<VariantReport>) -> Report {
         Report {
-            scenario: sim.scenario.source.clone(),
-            title: sim.scenario.title.en.clone(),
-            seed: sim.scenario.seed,
-            until_s: to_secs(sim.now()),
-            variants: sim
-                .variants
-                .iter()
-                .map(|v| VariantReport::of(&sim.scenario, v))
-                .collect(),
+            scenario: scenario.source.clone(),
+            title: scenario.title.en.clone(),
+            seed: scenario.seed,
+            until_s: to_secs(now),
+            variants,
         }
     }
 
@@ -91,13 +96,8 @@ impl Report {
     #[must_use]
     pub fn run(sim: Simulation, until: Nanos) -> Report {
         let (scenario, now) = (std::sync::Arc::clone(&sim.scenario), sim.now().max(until));
-        Report {
-            scenario: scenario.source.clone(),
-            title: scenario.title.en.clone(),
-            seed: scenario.seed,
-            until_s: to_secs(now),
-            variants: sim.finish_each(until, |s, v| VariantReport::of(s, &v)),
-        }
+        let variants = sim.finish_each(until, |s, v| VariantReport::of(s, &v));
+        Report::new(&scenario, now, variants)
     }
 
     /// As `run --format json` prints it.
