@@ -31,13 +31,14 @@ pub struct DirectTags;
 
 impl Tags for DirectTags {
     type Publish = ();
-    /// Earlier failed attempts to send it.
-    type Delivery = u32;
+    /// Earlier failed attempts to send it (at most `max_retries`, which is at most 65,535:
+    /// two bytes a message in a consumer's memory, not four).
+    type Delivery = u16;
     type Ack = ();
     type Timer = Retry;
-    fn origin(attempts: &u32) -> Origin {
+    fn origin(attempts: &u16) -> Origin {
         Origin {
-            attempt: attempts + 1,
+            attempt: u32::from(*attempts) + 1,
             ..Origin::default()
         }
     }
@@ -48,7 +49,7 @@ impl Tags for DirectTags {
 struct Waiting {
     msg: MsgRef,
     group: GroupId,
-    attempt: u32,
+    attempt: u16,
 }
 
 /// A retry is due: the one in this slot of the producers' retry buffers.
@@ -83,7 +84,7 @@ impl Direct {
 
     /// Try to send `m` to one member of `g`; `attempt` counts earlier failures. Returns whether
     /// a copy went on (on the wire, or kept for a retry).
-    fn send(&mut self, p: &mut Port<'_, DirectTags>, m: MsgRef, g: GroupId, attempt: u32) -> bool {
+    fn send(&mut self, p: &mut Port<'_, DirectTags>, m: MsgRef, g: GroupId, attempt: u16) -> bool {
         let topic = p.info(m).topic;
         if !p.producer_connected(m) {
             return self.fail(p, m, g, attempt, LossReason::LinkDown);
@@ -127,11 +128,11 @@ impl Direct {
         p: &mut Port<'_, DirectTags>,
         m: MsgRef,
         g: GroupId,
-        attempt: u32,
+        attempt: u16,
         reason: LossReason,
     ) -> bool {
         p.hold(m, g);
-        if self.opts.retry && attempt < self.opts.max_retries {
+        if self.opts.retry && u32::from(attempt) < self.opts.max_retries {
             let at = p.now() + crate::scenario::millis(self.opts.retry_ms).max(1);
             let w = Waiting {
                 msg: m,
@@ -190,7 +191,7 @@ impl BrokerModel for Direct {
         p: &mut Port<'_, DirectTags>,
         c: ConsumerId,
         how: Down,
-        held: &[Delivery<u32>],
+        held: &[Delivery<u16>],
     ) {
         // Nothing resends what a receiver had taken.
         let reason = how.loss(LossReason::ReceiverOffline);
