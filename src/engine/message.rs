@@ -117,93 +117,142 @@ impl Classes {
     }
 }
 
+/// Messages a [`CreationTimes`] block holds: from a multiple of this id on.
+const TIMES_BLOCK: usize = 512;
+
+/// The creation times of the 512 messages from `id / 512 * 512` on: the first one's time, and
+/// each one's as an offset from it (`u32::MAX`: too far, see [`CreationTimes`]).
+#[derive(Clone, Debug)]
+struct TimeBlock {
+    base: Nanos,
+    offsets: [u32; TIMES_BLOCK],
+}
+
 /// When each message from some id on was created, in four bytes a message: creation times
-/// never decrease with the id, so a message keeps the low 32 bits of its time and the high bits
-/// are kept once for each run of messages that share them (one run per 4.3 simulated seconds).
+/// never decrease with the id, so a block of 512 messages keeps its first time in full and each
+/// message's as an offset from it. An offset too large for four bytes (the block spans more
+/// than 4.29 simulated seconds, so its messages come slower than 120 a second) is kept in full
+/// aside. Finding a time is two indexes, however old the message.
 #[derive(Clone, Debug, Default)]
 pub struct CreationTimes {
-    /// The id of `low[0]`.
-    base: u32,
-    low: super::fifo::Fifo<u32>,
-    /// (first message, high bits), ascending; the first covers `base`.
-    high: std::collections::VecDeque<(u32, u32)>,
+    /// The first message kept; `end` the next one to come.
+    from: u32,
+    end: u32,
+    /// The block of `blocks[0]` (message `first_block * 512` is its first).
+    first_block: u32,
+    blocks: std::collections::VecDeque<Box<TimeBlock>>,
+    /// (message, time) of those too far from their block's first, ascending.
+    far: std::collections::VecDeque<(u32, Nanos)>,
 }
 
 impl CreationTimes {
-    /// Message `base + len()` was created at `t` (not before the one created last).
+    /// Message `end` was created at `t` (not before the one created last).
     #[inline(always)]
     pub fn push(&mut self, t: Nanos) {
-        let id = self
-            .base
-            .saturating_add(u32::try_from(self.low.len()).unwrap_or(u32::MAX));
-        let high = u32::try_from(t >> 32).unwrap_or(u32::MAX);
-        if self.high.back().is_none_or(|&(_, h)| h != high) {
-            self.high.push_back((id, high));
+        let id = self.end;
+        self.end = id.saturating_add(1);
+        let i = id as usize % TIMES_BLOCK;
+        if i == 0 || self.blocks.is_empty() {
+            self.new_block(id / TIMES_BLOCK as u32, t);
         }
-        #[allow(clippy::cast_possible_truncation)]
-        self.low.push_back(t as u32);
+        let Some(block) = self.blocks.back_mut() else {
+            return;
+        };
+        match t
+            .checked_sub(block.base)
+            .and_then(|d| u32::try_from(d).ok())
+        {
+            Some(off) if off != u32::MAX => block.offsets[i] = off,
+            _ => self.push_far(id, t, i),
+        }
+    }
+
+    /// Start block `b` with a message created at `t` (once every 512 messages).
+    #[inline(never)]
+    fn new_block(&mut self, b: u32, t: Nanos) {
+        if self.blocks.is_empty() {
+            self.first_block = b;
+        }
+        self.blocks.push_back(Box::new(TimeBlock {
+            base: t,
+            offsets: [0; TIMES_BLOCK],
+        }));
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_far(&mut self, id: u32, t: Nanos, i: usize) {
+        if let Some(block) = self.blocks.back_mut() {
+            block.offsets[i] = u32::MAX;
+        }
+        self.far.push_back((id, t));
     }
 
     /// When `m` was created, if it is kept.
     #[inline(always)]
     #[must_use]
     pub fn get(&self, m: MsgId) -> Option<Nanos> {
-        let low = *self.low.get(m.0.checked_sub(self.base)? as usize)?;
-        let high = match self.high.back() {
-            Some(&(first, h)) if first <= m.0 => h,
-            _ => self.older_high(m)?,
-        };
-        Some((Nanos::from(high) << 32) | Nanos::from(low))
+        if m.0 < self.from || m.0 >= self.end {
+            return None;
+        }
+        let b = (m.0 / TIMES_BLOCK as u32).checked_sub(self.first_block)?;
+        let block = self.blocks.get(b as usize)?;
+        match block.offsets[m.0 as usize % TIMES_BLOCK] {
+            u32::MAX => self.far_time(m),
+            off => Some(block.base + Nanos::from(off)),
+        }
     }
 
-    /// The high bits of a message before the last run (a search: off the common path).
+    #[cold]
     #[inline(never)]
-    fn older_high(&self, m: MsgId) -> Option<u32> {
-        let i = self.high.partition_point(|&(first, _)| first <= m.0);
-        Some(self.high.get(i.checked_sub(1)?)?.1)
+    fn far_time(&self, m: MsgId) -> Option<Nanos> {
+        let i = self.far.binary_search_by_key(&m.0, |&(id, _)| id).ok()?;
+        Some(self.far[i].1)
     }
 
     /// Let go of every message before `m`.
     pub fn forget_before(&mut self, m: MsgId) {
-        while self.base < m.0 && self.low.pop_front().is_some() {
-            self.base += 1;
-        }
-        while self
-            .high
-            .get(1)
-            .is_some_and(|&(first, _)| first <= self.base)
+        self.from = self.from.max(m.0.min(self.end));
+        while !self.blocks.is_empty()
+            && (self.first_block as usize + 1) * TIMES_BLOCK <= self.from as usize
         {
-            self.high.pop_front();
+            self.blocks.pop_front();
+            self.first_block += 1;
+        }
+        while self.far.front().is_some_and(|&(id, _)| id < self.from) {
+            self.far.pop_front();
         }
     }
 
     /// Messages kept.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.low.len()
+        (self.end - self.from) as usize
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.low.is_empty()
+        self.end == self.from
     }
 
     /// Bytes it takes.
     #[must_use]
     pub fn bytes(&self) -> usize {
-        self.low.bytes() + self.high.capacity() * std::mem::size_of::<(u32, u32)>()
+        self.blocks.len() * std::mem::size_of::<TimeBlock>()
+            + self.far.capacity() * std::mem::size_of::<(u32, Nanos)>()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{CreationTimes, MsgId};
+    use super::{CreationTimes, MsgId, TIMES_BLOCK};
     use crate::scenario::Nanos;
+    use proptest::prelude::*;
 
     /// Times that cross many 2^32 ns boundaries, some equal, some far apart: every kept one
-    /// reads back exactly, forgotten ones read None, and the high runs shrink with them.
+    /// reads back exactly, forgotten ones read None, and what is kept shrinks with them.
     #[test]
-    fn creation_times_read_back_exactly_across_high_bits() {
+    fn creation_times_read_back_exactly_across_far_gaps() {
         let mut times: Vec<Nanos> = Vec::new();
         let mut t: Nanos = 0;
         for i in 0u64..20_000 {
@@ -226,9 +275,15 @@ mod tests {
             assert_eq!(c.get(MsgId(i as u32)), Some(t), "message {i}");
         }
         assert_eq!(c.get(MsgId(times.len() as u32)), None);
-        let runs = c.high.len();
+        let (blocks, far) = (c.blocks.len(), c.far.len());
+        assert!(far > 10_000, "most are far from their block's first: {far}");
         c.forget_before(MsgId(15_000));
-        assert!(c.high.len() < runs / 3, "{} of {runs}", c.high.len());
+        assert!(
+            c.blocks.len() < blocks / 3,
+            "{} of {blocks}",
+            c.blocks.len()
+        );
+        assert!(c.far.len() < far / 3, "{} of {far}", c.far.len());
         assert_eq!(c.get(MsgId(14_999)), None);
         for (i, &t) in times.iter().enumerate().skip(15_000) {
             assert_eq!(
@@ -238,5 +293,70 @@ mod tests {
             );
         }
         assert_eq!(c.len(), 5_000);
+    }
+
+    /// At a steady rate above 120 messages a second nothing is kept aside: four bytes a
+    /// message and a few a block.
+    #[test]
+    fn creation_times_take_four_bytes_a_message_at_a_steady_rate() {
+        let mut c = CreationTimes::default();
+        let n: u32 = 1_000_000;
+        for i in 0..n {
+            // 1,000 a second, jittered, over 16 simulated minutes.
+            c.push(Nanos::from(i) * 1_000_000 + Nanos::from(i) * 7919 % 1000);
+        }
+        assert!(c.far.is_empty());
+        let per = c.bytes() as f64 / f64::from(n);
+        assert!((4.0..4.1).contains(&per), "{per} bytes a message");
+        assert_eq!(
+            c.get(MsgId(777_777)),
+            Some(777_777_000_000 + 777_777 * 7919 % 1000)
+        );
+    }
+
+    proptest! {
+        /// Pushes with any gaps and forgets at any point read back as a plain vector of the
+        /// same times does.
+        #[test]
+        fn creation_times_behave_as_a_vector(
+            ops in proptest::collection::vec(
+                prop_oneof![
+                    4 => (0u64..3).prop_flat_map(|k| match k {
+                        0 => (0u64..2_000_000).boxed(),
+                        1 => (0u64..(1 << 33)).boxed(),
+                        _ => Just(0u64).boxed(),
+                    }).prop_map(Some),
+                    1 => Just(None),
+                ],
+                0..3000,
+            ),
+            forgets in proptest::collection::vec(0u32..3000, 1..8),
+        ) {
+            let mut c = CreationTimes::default();
+            let mut all: Vec<Nanos> = Vec::new();
+            let mut from = 0u32;
+            let mut t: Nanos = 0;
+            let mut forgets = forgets.into_iter().cycle();
+            for op in ops {
+                match op {
+                    Some(gap) => {
+                        t += gap;
+                        c.push(t);
+                        all.push(t);
+                    }
+                    None => {
+                        let m = forgets.next().unwrap_or(0);
+                        c.forget_before(MsgId(m));
+                        from = from.max(m.min(all.len() as u32));
+                    }
+                }
+            }
+            prop_assert_eq!(c.len(), all.len() - from as usize);
+            for i in 0..all.len() as u32 + 2 {
+                let want = (i >= from).then(|| all.get(i as usize).copied()).flatten();
+                prop_assert_eq!(c.get(MsgId(i)), want, "message {}", i);
+            }
+            prop_assert!(c.blocks.len() <= (all.len() - from as usize) / TIMES_BLOCK + 2);
+        }
     }
 }
