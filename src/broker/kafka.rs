@@ -71,8 +71,8 @@ mod share;
 
 use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, Fifo, GroupId, MsgId, MsgRef, Note, Origin, Port,
-    ProducerId, Release, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port,
+    ProducerId, RefLog, Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId};
@@ -217,8 +217,8 @@ struct Partition {
     /// requests go there): the edges a viewer draws.
     node: NodeId,
     broker_node: NodeId,
-    /// The records from `base` on: a reference each (what a record is, the class table says).
-    log: Fifo<MsgRef>,
+    /// The records from `base` on: a reference each, mostly in four bytes (what a record is, the class table says).
+    log: RefLog,
     /// Offset of `log[0]`.
     base: u64,
     /// High watermark: records below it are on every replica and readable.
@@ -237,7 +237,7 @@ impl Partition {
     fn end(&self) -> u64 {
         self.base + self.log.len() as u64
     }
-    fn entry(&self, offset: u64) -> Option<&MsgRef> {
+    fn entry(&self, offset: u64) -> Option<MsgRef> {
         offset
             .checked_sub(self.base)
             .and_then(|i| self.log.get(usize::try_from(i).ok()?))
@@ -376,7 +376,7 @@ impl Kafka {
                         .get(topo.broker_of_topic[t])
                         .copied()
                         .unwrap_or(node),
-                    log: Fifo::new(),
+                    log: RefLog::new(),
                     base: 0,
                     hw: 0,
                     bytes: 0,
@@ -669,7 +669,7 @@ impl Kafka {
                 self.mark(kg, pi);
                 continue;
             }
-            let Some(e) = self.parts[pi].entry(pos).copied() else {
+            let Some(e) = self.parts[pi].entry(pos) else {
                 break;
             };
             self.groups[kg].fetch[pi] = pos + 1;
@@ -696,7 +696,7 @@ impl Kafka {
                 // Skipping the backlog: the records between are never read by this group.
                 let lost = Release::Lost(LossReason::OffsetReset);
                 for e in part.log.iter() {
-                    p.release(*e, g, lost, part.node);
+                    p.release(e, g, lost, part.node);
                 }
                 end
             }
@@ -1255,7 +1255,7 @@ impl BrokerModel for Kafka {
             for (i, e) in part.log.iter().enumerate() {
                 let offset = part.base + i as u64;
                 for g in &self.groups {
-                    if g.committed[pi].is_none_or(|c| c <= offset) && w.is_pending(*e, g.gid) {
+                    if g.committed[pi].is_none_or(|c| c <= offset) && w.is_pending(e, g.gid) {
                         f(e.id, g.gid);
                     }
                 }

@@ -45,7 +45,7 @@
 use super::rabbitmq::{bound_topics, exchange_states, index_tag, topic_matches, ExchangeCounters};
 use crate::engine::state::{BrokerState, ModelState, RabbitStreamState, StreamReaderState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, Fifo, GroupId, MsgId, MsgRef, Origin, Port, Release,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, RefLog, Release,
     Tags, World,
 };
 use crate::metrics::LossReason;
@@ -121,7 +121,7 @@ struct Stream {
     key: TopicId,
     system: usize,
     node: NodeId,
-    log: Fifo<MsgRef>,
+    log: RefLog,
     /// Offset of `log[0]`: the log start.
     base: u64,
     chunks: VecDeque<Chunk>,
@@ -141,7 +141,7 @@ impl Stream {
     }
     fn entry(&self, o: u64) -> Option<MsgRef> {
         let i = usize::try_from(o.checked_sub(self.base)?).ok()?;
-        self.log.get(i).copied()
+        self.log.get(i)
     }
     /// The end of the chunk that holds offset `o`.
     fn chunk_end(&self, o: u64) -> u64 {
@@ -198,7 +198,7 @@ impl RabbitStream {
                 key,
                 system: topo.broker_of_topic[usize::from(key)],
                 node,
-                log: Fifo::new(),
+                log: RefLog::new(),
                 base: 0,
                 chunks: VecDeque::new(),
                 segments: VecDeque::new(),

@@ -1,5 +1,6 @@
 //! A double-ended queue in fixed blocks, for the places that can hold millions of messages (a
-//! consumer's memory, a queue's ready list, a log, the creation times): it grows and shrinks a
+//! consumer's memory, a queue's ready list, a channel's buffer; logs of references have their
+//! own, [`super::RefLog`]): it grows and shrinks a
 //! block at a time, so it never holds twice what it needs, as a `VecDeque` does after doubling
 //! (and while it copies, when it holds both), and a queue that drains gives its memory back.
 //!

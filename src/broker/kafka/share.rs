@@ -364,7 +364,7 @@ impl Kafka {
             r.deliveries += 1;
             r.owner = Some(c);
             r.acq = acq;
-            let Some(m) = self.parts[pi].entry(o).copied() else {
+            let Some(m) = self.parts[pi].entry(o) else {
                 continue;
             };
             p.hold(m, gid);
@@ -439,7 +439,7 @@ impl Kafka {
             _ => sp.archived_other += 1,
         }
         let part = &self.parts[pi];
-        if let Some(&m) = part.entry(o) {
+        if let Some(m) = part.entry(o) {
             p.release(m, gid, Release::Lost(reason), part.node);
         }
     }
@@ -689,7 +689,7 @@ impl Kafka {
                 let sp = &g.parts[pi];
                 for (i, e) in part.log.iter().enumerate() {
                     let o = part.base + i as u64;
-                    if sp.holds(o) && w.is_pending(*e, g.gid) {
+                    if sp.holds(o) && w.is_pending(e, g.gid) {
                         f(e.id, g.gid);
                     }
                 }

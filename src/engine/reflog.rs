@@ -1,0 +1,280 @@
+//! A log of message references (Kafka's partitions, RabbitMQ's streams) in four bytes a record
+//! where it can, eight where it must. Records come in nearly in id order and a scenario has few
+//! classes, so a block of 512 keeps its first record's id and, per record, the id's distance
+//! from it and the class, 16 bits each. A record that does not fit (an id before the block's
+//! first or 65,536 after it, a class past 65,535) turns its block into one of full references.
+//!
+//! ```text
+//!   blocks: [ narrow: base 1000 | (0,c) (3,c) (4,d) ... ][ wide: MsgRef MsgRef ... ][ narrow ... ]
+//!              head ^                                                       push_back ^
+//! ```
+
+use super::ids::MsgId;
+use super::message::{MsgClass, MsgRef};
+use std::collections::VecDeque;
+
+/// Records per block: 2 KiB narrow, 4 KiB wide.
+const BLOCK: usize = 512;
+
+#[derive(Clone, Debug)]
+enum Block {
+    /// Record `i` is message `base + (packed[i] >> 16)` of class `packed[i] & 0xffff`.
+    Narrow {
+        base: u32,
+        packed: Box<[u32; BLOCK]>,
+    },
+    Wide(Box<[MsgRef; BLOCK]>),
+}
+
+impl Block {
+    fn new(first: MsgRef) -> Block {
+        if first.class.0 <= 0xffff {
+            Block::Narrow {
+                base: first.id.0,
+                packed: Box::new([0; BLOCK]),
+            }
+        } else {
+            Block::Wide(Box::new([MsgRef::default(); BLOCK]))
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> MsgRef {
+        match self {
+            Block::Narrow { base, packed } => MsgRef {
+                id: MsgId(base + (packed[i] >> 16)),
+                class: MsgClass(packed[i] & 0xffff),
+            },
+            Block::Wide(refs) => refs[i],
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, i: usize, m: MsgRef) {
+        match self {
+            Block::Narrow { base, packed } => {
+                match m.id.0.checked_sub(*base).filter(|&d| d <= 0xffff) {
+                    Some(d) if m.class.0 <= 0xffff => packed[i] = (d << 16) | m.class.0,
+                    _ => self.widen(i, m),
+                }
+            }
+            Block::Wide(refs) => refs[i] = m,
+        }
+    }
+
+    /// Turn into a block of full references (its records keep their places), then set `i`.
+    #[cold]
+    #[inline(never)]
+    fn widen(&mut self, i: usize, m: MsgRef) {
+        let mut refs = Box::new([MsgRef::default(); BLOCK]);
+        for (j, r) in refs.iter_mut().enumerate() {
+            *r = self.get(j);
+        }
+        refs[i] = m;
+        *self = Block::Wide(refs);
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Block::Narrow { .. } => BLOCK * 4,
+            Block::Wide(_) => BLOCK * std::mem::size_of::<MsgRef>(),
+        }
+    }
+}
+
+/// Message references, appended at the back and let go from the front (and the back, when a
+/// log is truncated).
+#[derive(Clone, Debug, Default)]
+pub struct RefLog {
+    blocks: VecDeque<Block>,
+    /// Where the front record is in the first block.
+    head: usize,
+    len: usize,
+}
+
+impl RefLog {
+    #[must_use]
+    pub fn new() -> RefLog {
+        RefLog::default()
+    }
+
+    #[must_use]
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    #[must_use]
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes it holds (its blocks and their index).
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.blocks.iter().map(Block::bytes).sum::<usize>()
+            + self.blocks.capacity() * std::mem::size_of::<Block>()
+    }
+
+    #[inline]
+    pub fn push_back(&mut self, m: MsgRef) {
+        // The last block holds the last record (when empty there are no blocks).
+        let at = self.head + self.len;
+        if at == self.blocks.len() * BLOCK {
+            self.blocks.push_back(Block::new(m));
+        }
+        if let Some(b) = self.blocks.back_mut() {
+            b.set(at % BLOCK, m);
+            self.len += 1;
+        }
+    }
+
+    #[inline]
+    pub fn pop_front(&mut self) -> Option<MsgRef> {
+        let m = self.get(0)?;
+        self.head += 1;
+        self.len -= 1;
+        if self.len == 0 {
+            self.blocks.clear();
+            self.head = 0;
+        } else if self.head == BLOCK {
+            self.blocks.pop_front();
+            self.head = 0;
+        }
+        Some(m)
+    }
+
+    #[inline]
+    pub fn pop_back(&mut self) -> Option<MsgRef> {
+        let m = self.get(self.len.checked_sub(1)?)?;
+        self.len -= 1;
+        if self.len == 0 {
+            self.blocks.clear();
+            self.head = 0;
+        } else if (self.head + self.len) % BLOCK == 0 {
+            self.blocks.pop_back();
+        }
+        Some(m)
+    }
+
+    #[must_use]
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<MsgRef> {
+        if i >= self.len {
+            return None;
+        }
+        let at = self.head + i;
+        Some(self.blocks[at / BLOCK].get(at % BLOCK))
+    }
+
+    /// Front to back.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = MsgRef> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Block, RefLog, BLOCK};
+    use crate::engine::{MsgClass, MsgId, MsgRef};
+    use proptest::prelude::*;
+    use std::collections::VecDeque;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// The next id on, plus this much (a record that came late when negative).
+        Push(i64, u32),
+        PopFront,
+        PopBack,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            10 => (0i64..40, 0u32..300).prop_map(|(d, c)| Op::Push(d, c)),
+            1 => (-5000i64..70_000, 0u32..70_000).prop_map(|(d, c)| Op::Push(d, c)),
+            6 => Just(Op::PopFront),
+            2 => Just(Op::PopBack),
+        ]
+    }
+
+    proptest! {
+        /// Whatever is appended and let go, it holds what a VecDeque holds, in order, with
+        /// never more blocks than its records need plus one.
+        #[test]
+        fn behaves_as_a_vecdeque(ops in proptest::collection::vec(op(), 0..5000)) {
+            let mut log = RefLog::new();
+            let mut v: VecDeque<MsgRef> = VecDeque::new();
+            let mut next: i64 = 1 << 20;
+            for o in ops {
+                match o {
+                    Op::Push(d, c) => {
+                        next = (next + d).max(0);
+                        let m = MsgRef { id: MsgId(next as u32), class: MsgClass(c) };
+                        log.push_back(m);
+                        v.push_back(m);
+                        next += 1;
+                    }
+                    Op::PopFront => prop_assert_eq!(log.pop_front(), v.pop_front()),
+                    Op::PopBack => prop_assert_eq!(log.pop_back(), v.pop_back()),
+                }
+                prop_assert_eq!(log.len(), v.len());
+                prop_assert!(log.blocks.len() <= v.len().div_ceil(BLOCK) + 1);
+            }
+            prop_assert!(log.iter().eq(v.iter().copied()));
+            prop_assert!(log.iter().rev().eq(v.iter().rev().copied()));
+            for i in 0..v.len() + 2 {
+                prop_assert_eq!(log.get(i), v.get(i).copied());
+            }
+        }
+    }
+
+    /// Records in id order with few classes take four bytes; one that does not fit widens only
+    /// its own block.
+    #[test]
+    fn records_in_order_take_four_bytes_and_a_misfit_widens_one_block() {
+        let mut log = RefLog::new();
+        let n = 100 * BLOCK as u32;
+        for i in 0..n {
+            log.push_back(MsgRef {
+                id: MsgId(3 * i),
+                class: MsgClass(i % 40),
+            });
+        }
+        let narrow = |log: &RefLog| {
+            log.blocks
+                .iter()
+                .filter(|b| matches!(b, Block::Narrow { .. }))
+                .count()
+        };
+        assert_eq!(narrow(&log), 100);
+        let per = log.bytes() as f64 / f64::from(n);
+        assert!((4.0..4.1).contains(&per), "{per} bytes a record");
+        // A record after the next block's first but with an earlier id (a late one) widens
+        // that block alone, keeping what it had.
+        for (id, class) in [(3 * n, 1), (5, 2)] {
+            log.push_back(MsgRef {
+                id: MsgId(id),
+                class: MsgClass(class),
+            });
+        }
+        assert_eq!((narrow(&log), log.blocks.len()), (100, 101));
+        let ids: Vec<u32> = log.iter().skip(n as usize).map(|m| m.id.0).collect();
+        assert_eq!(ids, [3 * n, 5]);
+        // A class past 16 bits starts a wide block.
+        let mut wide = RefLog::new();
+        let big = MsgRef {
+            id: MsgId(9),
+            class: MsgClass(1 << 20),
+        };
+        wide.push_back(big);
+        assert_eq!((narrow(&wide), wide.get(0)), (0, Some(big)));
+        assert_eq!(
+            log.get(777),
+            Some(MsgRef {
+                id: MsgId(3 * 777),
+                class: MsgClass(777 % 40)
+            })
+        );
+    }
+}
