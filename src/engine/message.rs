@@ -120,19 +120,36 @@ impl Classes {
 /// Messages a [`CreationTimes`] block holds: from a multiple of this id on.
 const TIMES_BLOCK: usize = 512;
 
-/// The creation times of the 512 messages from `id / 512 * 512` on: the first one's time, and
-/// each one's as an offset from it (`u32::MAX`: too far, see [`CreationTimes`]).
+/// The creation times of the 512 messages from a multiple of 512 on: each as an offset from
+/// the time of the first message in the block or, from the first one too far from that on, of
+/// the last rebase at or before it.
 #[derive(Clone, Debug)]
 struct TimeBlock {
     base: Nanos,
     offsets: [u32; TIMES_BLOCK],
+    /// (index in the block, time): from that message on, offsets count from this time. Empty
+    /// while the block spans less than 4.29 simulated seconds.
+    rebases: Vec<(u16, Nanos)>,
 }
 
-/// When each message from some id on was created, in four bytes a message: creation times
-/// never decrease with the id, so a block of 512 messages keeps its first time in full and each
-/// message's as an offset from it. An offset too large for four bytes (the block spans more
-/// than 4.29 simulated seconds, so its messages come slower than 120 a second) is kept in full
-/// aside. Finding a time is two indexes, however old the message.
+impl TimeBlock {
+    /// What the offset of message `i` counts from, when the block has rebases.
+    #[cold]
+    #[inline(never)]
+    fn rebased(&self, i: usize) -> Nanos {
+        self.rebases
+            .iter()
+            .rev()
+            .find(|&&(at, _)| usize::from(at) <= i)
+            .map_or(self.base, |&(_, t)| t)
+    }
+}
+
+/// When each message from some id on was created, in about four bytes a message: creation
+/// times never decrease with the id, so a block of 512 messages keeps its first time in full
+/// and each message's as a 32-bit offset from it. A message more than 4.29 s after what its
+/// block counts from (messages slower than 120 a second) starts a rebase, 16 bytes. Finding a
+/// time is two indexes, however old the message.
 #[derive(Clone, Debug, Default)]
 pub struct CreationTimes {
     /// The first message kept; `end` the next one to come.
@@ -141,29 +158,26 @@ pub struct CreationTimes {
     /// The block of `blocks[0]` (message `first_block * 512` is its first).
     first_block: u32,
     blocks: std::collections::VecDeque<Box<TimeBlock>>,
-    /// (message, time) of those too far from their block's first, ascending.
-    far: std::collections::VecDeque<(u32, Nanos)>,
 }
 
 impl CreationTimes {
     /// Message `end` was created at `t` (not before the one created last).
     #[inline(always)]
     pub fn push(&mut self, t: Nanos) {
+        debug_assert!(self.end < u32::MAX, "validation keeps ids below u32::MAX");
         let id = self.end;
         self.end = id.saturating_add(1);
         let i = id as usize % TIMES_BLOCK;
-        if i == 0 || self.blocks.is_empty() {
-            self.new_block(id / TIMES_BLOCK as u32, t);
-        }
-        let Some(block) = self.blocks.back_mut() else {
-            return;
-        };
-        match t
-            .checked_sub(block.base)
-            .and_then(|d| u32::try_from(d).ok())
-        {
-            Some(off) if off != u32::MAX => block.offsets[i] = off,
-            _ => self.push_far(id, t, i),
+        match self.blocks.back_mut() {
+            Some(block) if i != 0 => {
+                let from = block.rebases.last().map_or(block.base, |&(_, b)| b);
+                match t.checked_sub(from).and_then(|d| u32::try_from(d).ok()) {
+                    Some(off) => block.offsets[i] = off,
+                    None => Self::rebase(block, i, t),
+                }
+            }
+            // Its first message counts from itself (offset 0).
+            _ => self.new_block(id / TIMES_BLOCK as u32, t),
         }
     }
 
@@ -176,16 +190,18 @@ impl CreationTimes {
         self.blocks.push_back(Box::new(TimeBlock {
             base: t,
             offsets: [0; TIMES_BLOCK],
+            rebases: Vec::new(),
         }));
     }
 
+    /// Message `i` of `block` is too far from what the block counts from: it counts from `t`.
     #[cold]
     #[inline(never)]
-    fn push_far(&mut self, id: u32, t: Nanos, i: usize) {
-        if let Some(block) = self.blocks.back_mut() {
-            block.offsets[i] = u32::MAX;
-        }
-        self.far.push_back((id, t));
+    fn rebase(block: &mut TimeBlock, i: usize, t: Nanos) {
+        block
+            .rebases
+            .push((u16::try_from(i).unwrap_or(u16::MAX), t));
+        block.offsets[i] = 0;
     }
 
     /// When `m` was created, if it is kept.
@@ -197,17 +213,13 @@ impl CreationTimes {
         }
         let b = (m.0 / TIMES_BLOCK as u32).checked_sub(self.first_block)?;
         let block = self.blocks.get(b as usize)?;
-        match block.offsets[m.0 as usize % TIMES_BLOCK] {
-            u32::MAX => self.far_time(m),
-            off => Some(block.base + Nanos::from(off)),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn far_time(&self, m: MsgId) -> Option<Nanos> {
-        let i = self.far.binary_search_by_key(&m.0, |&(id, _)| id).ok()?;
-        Some(self.far[i].1)
+        let i = m.0 as usize % TIMES_BLOCK;
+        let from = if block.rebases.is_empty() {
+            block.base
+        } else {
+            block.rebased(i)
+        };
+        Some(from + Nanos::from(block.offsets[i]))
     }
 
     /// Let go of every message before `m`.
@@ -218,9 +230,6 @@ impl CreationTimes {
         {
             self.blocks.pop_front();
             self.first_block += 1;
-        }
-        while self.far.front().is_some_and(|&(id, _)| id < self.from) {
-            self.far.pop_front();
         }
     }
 
@@ -238,8 +247,10 @@ impl CreationTimes {
     /// Bytes it takes.
     #[must_use]
     pub fn bytes(&self) -> usize {
+        let rebases: usize = self.blocks.iter().map(|b| b.rebases.capacity()).sum();
         self.blocks.len() * std::mem::size_of::<TimeBlock>()
-            + self.far.capacity() * std::mem::size_of::<(u32, Nanos)>()
+            + self.blocks.capacity() * std::mem::size_of::<Box<TimeBlock>>()
+            + rebases * std::mem::size_of::<(u16, Nanos)>()
     }
 }
 
@@ -275,15 +286,19 @@ mod tests {
             assert_eq!(c.get(MsgId(i as u32)), Some(t), "message {i}");
         }
         assert_eq!(c.get(MsgId(times.len() as u32)), None);
-        let (blocks, far) = (c.blocks.len(), c.far.len());
-        assert!(far > 10_000, "most are far from their block's first: {far}");
+        let rebases = |c: &CreationTimes| c.blocks.iter().map(|b| b.rebases.len()).sum::<usize>();
+        let (blocks, rebased) = (c.blocks.len(), rebases(&c));
+        assert!(
+            rebased > 5_000,
+            "many are far from their block's first: {rebased}"
+        );
         c.forget_before(MsgId(15_000));
         assert!(
             c.blocks.len() < blocks / 3,
             "{} of {blocks}",
             c.blocks.len()
         );
-        assert!(c.far.len() < far / 3, "{} of {far}", c.far.len());
+        assert!(rebases(&c) < rebased / 3, "{} of {rebased}", rebases(&c));
         assert_eq!(c.get(MsgId(14_999)), None);
         for (i, &t) in times.iter().enumerate().skip(15_000) {
             assert_eq!(
@@ -305,13 +320,29 @@ mod tests {
             // 1,000 a second, jittered, over 16 simulated minutes.
             c.push(Nanos::from(i) * 1_000_000 + Nanos::from(i) * 7919 % 1000);
         }
-        assert!(c.far.is_empty());
+        assert!(c.blocks.iter().all(|b| b.rebases.is_empty()));
         let per = c.bytes() as f64 / f64::from(n);
         assert!((4.0..4.1).contains(&per), "{per} bytes a message");
         assert_eq!(
             c.get(MsgId(777_777)),
             Some(777_777_000_000 + 777_777 * 7919 % 1000)
         );
+    }
+
+    /// One message a second: a rebase every 4.29 s, so about eight bytes a message, not the
+    /// 16 of a full time.
+    #[test]
+    fn creation_times_stay_small_at_a_slow_rate() {
+        let mut c = CreationTimes::default();
+        let n: u32 = 100_000;
+        for i in 0..n {
+            c.push(Nanos::from(i) * 1_000_000_000 + 17);
+        }
+        let per = c.bytes() as f64 / f64::from(n);
+        assert!(per < 9.0, "{per} bytes a message");
+        for i in (0..n).step_by(997) {
+            assert_eq!(c.get(MsgId(i)), Some(Nanos::from(i) * 1_000_000_000 + 17));
+        }
     }
 
     proptest! {
@@ -330,7 +361,14 @@ mod tests {
                 ],
                 0..3000,
             ),
-            forgets in proptest::collection::vec(0u32..3000, 1..8),
+            forgets in proptest::collection::vec(
+                prop_oneof![
+                    0u32..3000,
+                    // At a block's edges.
+                    (0u32..6, 0u32..3).prop_map(|(k, d)| (k * TIMES_BLOCK as u32 + d).saturating_sub(1)),
+                ],
+                1..8,
+            ),
         ) {
             let mut c = CreationTimes::default();
             let mut all: Vec<Nanos> = Vec::new();
@@ -356,7 +394,11 @@ mod tests {
                 let want = (i >= from).then(|| all.get(i as usize).copied()).flatten();
                 prop_assert_eq!(c.get(MsgId(i)), want, "message {}", i);
             }
-            prop_assert!(c.blocks.len() <= (all.len() - from as usize) / TIMES_BLOCK + 2);
+            // Exactly the blocks from the one of the first kept message to the one of the last.
+            prop_assert_eq!(
+                c.blocks.len(),
+                all.len().div_ceil(TIMES_BLOCK) - from as usize / TIMES_BLOCK
+            );
         }
     }
 }
