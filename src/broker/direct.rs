@@ -44,6 +44,9 @@ impl Tags for DirectTags {
     }
 }
 
+// A delivery counts its attempts in two bytes: the retries allowed must fit.
+const _: () = assert!(crate::scenario::rules::MAX_RETRIES.max <= u16::MAX as i64);
+
 /// A producer sends `msg` to a member of `group` again (its `attempt`-th retry).
 #[derive(Clone, Copy, Debug)]
 struct Waiting {

@@ -55,8 +55,6 @@ pub struct IpcChannel {
     /// processes the current one (a pipeline of two), like a thread looping on `recv()`.
     awaiting: Vec<u8>,
     receivers: RoundRobin,
-    /// The groups a dispatched message is lost to (kept to reuse its buffer).
-    passed_over: Vec<GroupId>,
 }
 
 impl IpcChannel {
@@ -71,7 +69,6 @@ impl IpcChannel {
             sending: 0,
             awaiting: vec![0; consumers],
             receivers: RoundRobin::default(),
-            passed_over: Vec::new(),
         }
     }
 
@@ -103,13 +100,13 @@ impl IpcChannel {
                 break;
             };
             // Each message goes to one receiver: every other group waiting for it never gets it.
-            // (Only groups subscribed to its topic can be waiting: subscriptions only grow.)
-            let rg = p.group_of(r);
-            self.passed_over.clear();
-            self.passed_over
-                .extend(p.pending_groups(m).filter(|&g| Some(g) != rg));
-            for &g in &self.passed_over {
-                p.release(m, g, Release::Lost(LossReason::NoFanout), self.node);
+            // (Only the groups of its topic can be waiting: see `Ledger::groups_of`.)
+            let (rg, topic) = (p.group_of(r), p.info(m).topic);
+            for i in 0..p.ledger().groups_of(topic).len() {
+                let g = p.ledger().groups_of(topic)[i];
+                if Some(g) != rg && p.is_pending(m, g) {
+                    p.release(m, g, Release::Lost(LossReason::NoFanout), self.node);
+                }
             }
             self.awaiting[r.ix()] += 1;
             p.deliver(r, m, self.node, (), false);

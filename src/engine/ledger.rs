@@ -385,7 +385,8 @@ impl Ledger {
         super::ids::ids(self.groups.len(), GroupId::from_ix)
     }
 
-    /// The groups subscribed to `topic` now, in group order.
+    /// The groups subscribed to `topic` now, in group order. A group only ever gains topics
+    /// (`join`), so every group waiting for a message of `topic` is among them.
     #[inline]
     #[must_use]
     pub fn groups_of(&self, topic: TopicId) -> &[GroupId] {
@@ -404,7 +405,7 @@ impl Ledger {
         self.state(m, g) == CellState::Pending
     }
 
-    /// Groups that still wait for `m` (of `topic`).
+    /// Groups that still wait for `m` (of `topic`): looked for among [`Ledger::groups_of`].
     pub fn pending_groups(&self, m: MsgId, topic: TopicId) -> impl Iterator<Item = GroupId> + '_ {
         self.groups_of(topic)
             .iter()
