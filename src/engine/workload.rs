@@ -30,7 +30,7 @@ impl Stream {
                 -(1.0 - u).ln() * mean
             }
         };
-        (g.round() as Nanos).max(1)
+        crate::scenario::round_nanos(g).max(1)
     }
 
     /// The next message's class: its key's, drawn uniformly, for a keyed entry.

@@ -562,7 +562,7 @@ impl<T: Tags> World<T> {
                     -(1.0 - u).ln() * mean
                 }
             };
-            s.round() as Nanos
+            crate::scenario::round_nanos(s)
         };
         self.queue.push(
             self.now.saturating_add(t),

@@ -43,6 +43,28 @@ pub fn secs(s: f64) -> Nanos {
     (s * NANOS_PER_SEC).round().max(0.0) as Nanos
 }
 
+/// `x.round() as Nanos` (half away from zero, saturating, NaN to 0) without a call to libm's
+/// `round`: the build's target has no SSE4.1 `roundsd`, and a signed conversion is one
+/// instruction each way. Below 2^52, `x` minus its truncation is exact; from 2^52 on every
+/// `f64` is a whole number already.
+#[must_use]
+#[inline(always)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
+pub fn round_nanos(x: f64) -> Nanos {
+    const WHOLE: f64 = 4_503_599_627_370_496.0; // 2^52
+    if x.abs() < WHOLE {
+        let t = x as i64;
+        // (A negative `x` rounds to at most 0, which saturates to 0 either way.)
+        (t + i64::from(x - t as f64 >= 0.5)).max(0) as Nanos
+    } else {
+        x as Nanos
+    }
+}
+
 /// Milliseconds to simulated nanoseconds.
 #[must_use]
 pub fn millis(ms: f64) -> Nanos {
@@ -1037,5 +1059,60 @@ impl Scenario {
     #[must_use]
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{round_nanos, Nanos};
+    use proptest::prelude::*;
+
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    fn libm(x: f64) -> Nanos {
+        x.round() as Nanos
+    }
+
+    /// Halves, the neighbours of halves, both sides of 2^52 and 2^63, huge, negative and not
+    /// numbers: the same as `round` and a saturating cast.
+    #[test]
+    fn round_nanos_is_round_at_the_edges() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            -7.9,
+            0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            4_503_599_627_370_497.0,
+            9.223_372_036_854_775e18,
+            1.9e19,
+            1e300,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        for k in 0..60 {
+            let half = f64::from(k) * 977.0 + 0.5;
+            xs.extend([half, half.next_up(), half.next_down()]);
+        }
+        for x in xs {
+            assert_eq!(round_nanos(x), libm(x), "{x:e}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn round_nanos_is_round(bits in any::<u64>(), small in -1e7f64..1e12) {
+            let x = f64::from_bits(bits);
+            prop_assert_eq!(round_nanos(x), libm(x), "{:e}", x);
+            prop_assert_eq!(round_nanos(small), libm(small), "{:e}", small);
+        }
     }
 }
