@@ -212,7 +212,7 @@ impl BrokerModel for IpcChannel {
     }
 
     fn holdings(&self, w: &World<ChannelTags>, f: &mut dyn FnMut(MsgId, GroupId)) {
-        for &m in self.buffer.iter().chain(self.blocked.iter()) {
+        for m in self.buffer.iter().chain(self.blocked.iter()) {
             for g in w.pending_groups(m) {
                 f(m.id, g);
             }

@@ -136,8 +136,8 @@ impl<D: Copy + Default> ConsumerRt<D> {
         self.inbox.len() + usize::from(self.busy.is_some())
     }
     /// What it holds, the one being processed first.
-    pub fn memory(&self) -> impl Iterator<Item = &Delivery<D>> {
-        self.busy.iter().chain(self.inbox.iter())
+    pub fn memory(&self) -> impl Iterator<Item = Delivery<D>> + '_ {
+        self.busy.into_iter().chain(self.inbox.iter())
     }
     #[must_use]
     #[inline]

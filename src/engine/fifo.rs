@@ -1,8 +1,8 @@
 //! A double-ended queue in fixed blocks, for the places that can hold millions of messages (a
-//! consumer's memory, a queue's ready list, a channel's buffer; logs of references have their
-//! own, [`super::RefLog`]): it grows and shrinks a
+//! consumer's memory, a queue's ready list, a channel's buffer, a log): it grows and shrinks a
 //! block at a time, so it never holds twice what it needs, as a `VecDeque` does after doubling
 //! (and while it copies, when it holds both), and a queue that drains gives its memory back.
+//! A block keeps its elements as they are ([`Fifo`]) or packed ([`super::RefLog`]): [`Slots`].
 //!
 //! ```text
 //!   blocks: [ . . a b ][ c d e f ][ g h . . ]     head = 2, len = 8, BLOCK = 4
@@ -12,24 +12,68 @@
 use std::collections::VecDeque;
 
 /// Elements per block: 4 to 16 KiB for the 8 to 16 byte things kept.
-const BLOCK: usize = 512;
+pub const BLOCK: usize = 512;
 
-#[derive(Clone, Debug, Default)]
-pub struct Fifo<T> {
-    blocks: VecDeque<Box<[T; BLOCK]>>,
+/// How a block keeps its [`BLOCK`] elements: as they are ([`Fifo`]), or packed
+/// ([`super::RefLog`]).
+pub trait Slots: Clone {
+    type Item: Copy;
+    /// A block whose first element written is `first`.
+    fn new(first: Self::Item) -> Self;
+    /// The only block kept by an emptied queue takes `first` next.
+    fn restart(&mut self, _first: Self::Item) {}
+    fn get(&self, i: usize) -> Self::Item;
+    fn set(&mut self, i: usize, x: Self::Item);
+    /// Bytes the block holds.
+    fn bytes(&self) -> usize;
+}
+
+impl<T: Copy + Default> Slots for Box<[T; BLOCK]> {
+    type Item = T;
+    #[cold]
+    #[inline(never)]
+    fn new(_first: T) -> Self {
+        Box::new([T::default(); BLOCK])
+    }
+    #[inline]
+    fn get(&self, i: usize) -> T {
+        self[i]
+    }
+    #[inline]
+    fn set(&mut self, i: usize, x: T) {
+        self[i] = x;
+    }
+    fn bytes(&self) -> usize {
+        BLOCK * std::mem::size_of::<T>()
+    }
+}
+
+/// A double-ended queue in blocks kept as `S` says.
+#[derive(Clone, Debug)]
+pub struct Blocked<S> {
+    blocks: VecDeque<S>,
     /// Where the front element is in the first block.
     head: usize,
     len: usize,
 }
 
-impl<T: Copy + Default> Fifo<T> {
-    #[must_use]
-    pub fn new() -> Fifo<T> {
-        Fifo {
+/// Elements kept as they are.
+pub type Fifo<T> = Blocked<Box<[T; BLOCK]>>;
+
+impl<S> Default for Blocked<S> {
+    fn default() -> Self {
+        Blocked {
             blocks: VecDeque::new(),
             head: 0,
             len: 0,
         }
+    }
+}
+
+impl<S: Slots> Blocked<S> {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
     }
 
     #[must_use]
@@ -47,55 +91,58 @@ impl<T: Copy + Default> Fifo<T> {
     /// Bytes it holds (its blocks and their index).
     #[must_use]
     pub fn bytes(&self) -> usize {
-        self.blocks.len() * BLOCK * std::mem::size_of::<T>()
-            + self.blocks.capacity() * std::mem::size_of::<Box<[T; BLOCK]>>()
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn block() -> Box<[T; BLOCK]> {
-        Box::new([T::default(); BLOCK])
+        self.blocks.iter().map(S::bytes).sum::<usize>()
+            + self.blocks.capacity() * std::mem::size_of::<S>()
     }
 
     #[inline]
-    pub fn push_back(&mut self, x: T) {
+    pub fn push_back(&mut self, x: S::Item) {
         // While it holds anything, the last block holds the last element (and when empty, the
         // front is at 0), so the next goes in the last block or a new one.
         let at = self.head + self.len;
         if at % BLOCK == 0 && at == self.blocks.len() * BLOCK {
-            self.blocks.push_back(Self::block());
+            self.blocks.push_back(S::new(x));
+        } else if self.len == 0 {
+            self.restart(x);
         }
         if let Some(b) = self.blocks.back_mut() {
-            b[at % BLOCK] = x;
+            b.set(at % BLOCK, x);
             self.len += 1;
         }
     }
 
     #[inline]
-    pub fn push_front(&mut self, x: T) {
+    pub fn push_front(&mut self, x: S::Item) {
         if self.len == 0 {
             // Empty: the front is at 0; fill the block it keeps from its end.
             if self.blocks.is_empty() {
-                self.blocks.push_back(Self::block());
+                self.blocks.push_back(S::new(x));
+            } else {
+                self.restart(x);
             }
             self.head = BLOCK;
         } else if self.head == 0 {
-            self.blocks.push_front(Self::block());
+            self.blocks.push_front(S::new(x));
             self.head = BLOCK;
         }
         self.head -= 1;
         self.len += 1;
         if let Some(b) = self.blocks.front_mut() {
-            b[self.head] = x;
+            b.set(self.head, x);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn restart(&mut self, x: S::Item) {
+        if let Some(b) = self.blocks.front_mut() {
+            b.restart(x);
         }
     }
 
     #[inline]
-    pub fn pop_front(&mut self) -> Option<T> {
-        if self.len == 0 {
-            return None;
-        }
-        let x = self.blocks.front()?[self.head];
+    pub fn pop_front(&mut self) -> Option<S::Item> {
+        let x = self.front()?;
         self.head += 1;
         self.len -= 1;
         if self.len == 0 {
@@ -108,13 +155,10 @@ impl<T: Copy + Default> Fifo<T> {
     }
 
     #[inline]
-    pub fn pop_back(&mut self) -> Option<T> {
-        if self.len == 0 {
-            return None;
-        }
+    pub fn pop_back(&mut self) -> Option<S::Item> {
+        let x = self.back()?;
         self.len -= 1;
         let at = self.head + self.len;
-        let x = self.blocks[at / BLOCK][at % BLOCK];
         if self.len == 0 {
             self.keep_one();
         } else if at % BLOCK == 0 {
@@ -141,39 +185,34 @@ impl<T: Copy + Default> Fifo<T> {
 
     #[must_use]
     #[inline]
-    pub fn get(&self, i: usize) -> Option<&T> {
+    pub fn get(&self, i: usize) -> Option<S::Item> {
         if i >= self.len {
             return None;
         }
         let at = self.head + i;
-        Some(&self.blocks[at / BLOCK][at % BLOCK])
+        Some(self.blocks[at / BLOCK].get(at % BLOCK))
     }
 
     #[must_use]
     #[inline]
-    pub fn front(&self) -> Option<&T> {
+    pub fn front(&self) -> Option<S::Item> {
         self.get(0)
     }
 
     #[must_use]
     #[inline]
-    pub fn back(&self) -> Option<&T> {
-        self.len.checked_sub(1).and_then(|i| self.get(i))
+    pub fn back(&self) -> Option<S::Item> {
+        self.get(self.len.checked_sub(1)?)
     }
 
     /// Front to back.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
-        let (head, end) = (self.head, self.head + self.len);
-        self.blocks.iter().enumerate().flat_map(move |(i, b)| {
-            let hi = end.saturating_sub(i * BLOCK).min(BLOCK);
-            let lo = if i == 0 { head.min(hi) } else { 0 };
-            b[lo..hi].iter()
-        })
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = S::Item> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
     }
 
     /// Everything it holds, front first; it is left empty.
-    pub fn take_all(&mut self) -> Vec<T> {
-        let out: Vec<T> = self.iter().copied().collect();
+    pub fn take_all(&mut self) -> Vec<S::Item> {
+        let out: Vec<S::Item> = self.iter().collect();
         self.clear();
         out
     }
@@ -183,10 +222,16 @@ impl<T: Copy + Default> Fifo<T> {
         self.head = 0;
         self.len = 0;
     }
+
+    /// Its blocks, front first (for tests of how it keeps them).
+    #[cfg(test)]
+    pub(crate) fn blocks(&self) -> impl Iterator<Item = &S> {
+        self.blocks.iter()
+    }
 }
 
-impl<T: Copy + Default> Extend<T> for Fifo<T> {
-    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+impl<S: Slots> Extend<S::Item> for Blocked<S> {
+    fn extend<I: IntoIterator<Item = S::Item>>(&mut self, iter: I) {
         for x in iter {
             self.push_back(x);
         }
@@ -234,14 +279,14 @@ mod tests {
                     Op::TakeAll => prop_assert_eq!(f.take_all(), v.drain(..).collect::<Vec<_>>()),
                 }
                 prop_assert_eq!(f.len(), v.len());
-                prop_assert_eq!(f.front(), v.front());
-                prop_assert_eq!(f.back(), v.back());
+                prop_assert_eq!(f.front(), v.front().copied());
+                prop_assert_eq!(f.back(), v.back().copied());
                 prop_assert!(f.blocks.len() <= v.len().div_ceil(BLOCK) + 1);
             }
-            prop_assert!(f.iter().eq(v.iter()));
-            prop_assert!(f.iter().rev().eq(v.iter().rev()));
+            prop_assert!(f.iter().eq(v.iter().copied()));
+            prop_assert!(f.iter().rev().eq(v.iter().rev().copied()));
             for i in 0..v.len() + 2 {
-                prop_assert_eq!(f.get(i), v.get(i));
+                prop_assert_eq!(f.get(i), v.get(i).copied());
             }
         }
     }
@@ -255,7 +300,7 @@ mod tests {
             f.pop_front();
         }
         assert_eq!(f.blocks.len(), 1);
-        assert_eq!(f.front(), Some(&(9 * BLOCK as u64)));
+        assert_eq!(f.front(), Some(9 * BLOCK as u64));
         while f.pop_back().is_some() {}
         assert_eq!(
             (f.blocks.len(), f.len()),

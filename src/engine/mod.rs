@@ -36,7 +36,7 @@ pub use ids::{ConsumerId, GroupId, MsgId, ProducerId};
 pub use ledger::{CellState, Processed, Release};
 pub use message::{ClassInfo, MsgClass, MsgRef};
 pub use port::{BrokerModel, Down, Port, Tags};
-pub use reflog::RefLog;
+pub use reflog::{RefBlock, RefLog};
 pub use view::{ConsumerView, GroupReport, InFlight, Snapshot, Tally};
 pub use watch::{Note, Step, TraceEvent, Watched};
 pub use world::{DuplicateSeen, Hop, HopKind, Leg, LossFlash, Origin, Processing, World};

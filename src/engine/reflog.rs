@@ -3,21 +3,24 @@
 //! classes, so a block of 512 keeps its first record's id and, per record, the id's distance
 //! from it and the class, 16 bits each. A record that does not fit (an id before the block's
 //! first or 65,536 after it, a class past 65,535) turns its block into one of full references.
+//! The queue around the blocks is [`super::fifo::Blocked`], as for a [`super::Fifo`].
 //!
 //! ```text
 //!   blocks: [ narrow: base 1000 | (0,c) (3,c) (4,d) ... ][ wide: MsgRef MsgRef ... ][ narrow ... ]
 //!              head ^                                                       push_back ^
 //! ```
 
+use super::fifo::{Blocked, Slots, BLOCK};
 use super::ids::MsgId;
 use super::message::{MsgClass, MsgRef};
-use std::collections::VecDeque;
 
-/// Records per block: 2 KiB narrow, 4 KiB wide.
-const BLOCK: usize = 512;
+/// Message references, appended at the back and let go from the front (and the back, when a
+/// log is truncated).
+pub type RefLog = Blocked<RefBlock>;
 
+/// A block of a [`RefLog`]: 2 KiB narrow, 4 KiB wide.
 #[derive(Clone, Debug)]
-enum Block {
+pub enum RefBlock {
     /// Record `i` is message `base + (packed[i] >> 16)` of class `packed[i] & 0xffff`.
     Narrow {
         base: u32,
@@ -26,42 +29,7 @@ enum Block {
     Wide(Box<[MsgRef; BLOCK]>),
 }
 
-impl Block {
-    fn new(first: MsgRef) -> Block {
-        if first.class.0 <= 0xffff {
-            Block::Narrow {
-                base: first.id.0,
-                packed: Box::new([0; BLOCK]),
-            }
-        } else {
-            Block::Wide(Box::new([MsgRef::default(); BLOCK]))
-        }
-    }
-
-    #[inline]
-    fn get(&self, i: usize) -> MsgRef {
-        match self {
-            Block::Narrow { base, packed } => MsgRef {
-                id: MsgId(base + (packed[i] >> 16)),
-                class: MsgClass(packed[i] & 0xffff),
-            },
-            Block::Wide(refs) => refs[i],
-        }
-    }
-
-    #[inline]
-    fn set(&mut self, i: usize, m: MsgRef) {
-        match self {
-            Block::Narrow { base, packed } => {
-                match m.id.0.checked_sub(*base).filter(|&d| d <= 0xffff) {
-                    Some(d) if m.class.0 <= 0xffff => packed[i] = (d << 16) | m.class.0,
-                    _ => self.widen(i, m),
-                }
-            }
-            Block::Wide(refs) => refs[i] = m,
-        }
-    }
-
+impl RefBlock {
     /// Turn into a block of full references (its records keep their places), then set `i`.
     #[cold]
     #[inline(never)]
@@ -71,112 +39,68 @@ impl Block {
             *r = self.get(j);
         }
         refs[i] = m;
-        *self = Block::Wide(refs);
+        *self = RefBlock::Wide(refs);
+    }
+}
+
+impl Slots for RefBlock {
+    type Item = MsgRef;
+
+    #[cold]
+    #[inline(never)]
+    fn new(first: MsgRef) -> RefBlock {
+        if first.class.0 <= 0xffff {
+            RefBlock::Narrow {
+                base: first.id.0,
+                packed: Box::new([0; BLOCK]),
+            }
+        } else {
+            RefBlock::Wide(Box::new([MsgRef::default(); BLOCK]))
+        }
+    }
+
+    /// Emptied: count from the next record's id (a wide block stays wide).
+    fn restart(&mut self, first: MsgRef) {
+        if let RefBlock::Narrow { base, .. } = self {
+            *base = first.id.0;
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> MsgRef {
+        match self {
+            RefBlock::Narrow { base, packed } => MsgRef {
+                id: MsgId(base + (packed[i] >> 16)),
+                class: MsgClass(packed[i] & 0xffff),
+            },
+            RefBlock::Wide(refs) => refs[i],
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, i: usize, m: MsgRef) {
+        match self {
+            RefBlock::Narrow { base, packed } => {
+                match m.id.0.checked_sub(*base).filter(|&d| d <= 0xffff) {
+                    Some(d) if m.class.0 <= 0xffff => packed[i] = (d << 16) | m.class.0,
+                    _ => self.widen(i, m),
+                }
+            }
+            RefBlock::Wide(refs) => refs[i] = m,
+        }
     }
 
     fn bytes(&self) -> usize {
         match self {
-            Block::Narrow { .. } => BLOCK * 4,
-            Block::Wide(_) => BLOCK * std::mem::size_of::<MsgRef>(),
+            RefBlock::Narrow { .. } => BLOCK * 4,
+            RefBlock::Wide(_) => BLOCK * std::mem::size_of::<MsgRef>(),
         }
-    }
-}
-
-/// Message references, appended at the back and let go from the front (and the back, when a
-/// log is truncated).
-#[derive(Clone, Debug, Default)]
-pub struct RefLog {
-    blocks: VecDeque<Block>,
-    /// Where the front record is in the first block.
-    head: usize,
-    len: usize,
-}
-
-impl RefLog {
-    #[must_use]
-    pub fn new() -> RefLog {
-        RefLog::default()
-    }
-
-    #[must_use]
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    #[must_use]
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Bytes it holds (its blocks and their index).
-    #[must_use]
-    pub fn bytes(&self) -> usize {
-        self.blocks.iter().map(Block::bytes).sum::<usize>()
-            + self.blocks.capacity() * std::mem::size_of::<Block>()
-    }
-
-    #[inline]
-    pub fn push_back(&mut self, m: MsgRef) {
-        // The last block holds the last record (when empty there are no blocks).
-        let at = self.head + self.len;
-        if at == self.blocks.len() * BLOCK {
-            self.blocks.push_back(Block::new(m));
-        }
-        if let Some(b) = self.blocks.back_mut() {
-            b.set(at % BLOCK, m);
-            self.len += 1;
-        }
-    }
-
-    #[inline]
-    pub fn pop_front(&mut self) -> Option<MsgRef> {
-        let m = self.get(0)?;
-        self.head += 1;
-        self.len -= 1;
-        if self.len == 0 {
-            self.blocks.clear();
-            self.head = 0;
-        } else if self.head == BLOCK {
-            self.blocks.pop_front();
-            self.head = 0;
-        }
-        Some(m)
-    }
-
-    #[inline]
-    pub fn pop_back(&mut self) -> Option<MsgRef> {
-        let m = self.get(self.len.checked_sub(1)?)?;
-        self.len -= 1;
-        if self.len == 0 {
-            self.blocks.clear();
-            self.head = 0;
-        } else if (self.head + self.len) % BLOCK == 0 {
-            self.blocks.pop_back();
-        }
-        Some(m)
-    }
-
-    #[must_use]
-    #[inline]
-    pub fn get(&self, i: usize) -> Option<MsgRef> {
-        if i >= self.len {
-            return None;
-        }
-        let at = self.head + i;
-        Some(self.blocks[at / BLOCK].get(at % BLOCK))
-    }
-
-    /// Front to back.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = MsgRef> + '_ {
-        (0..self.len).filter_map(|i| self.get(i))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Block, RefLog, BLOCK};
+    use super::{RefBlock, RefLog, BLOCK};
     use crate::engine::{MsgClass, MsgId, MsgRef};
     use proptest::prelude::*;
     use std::collections::VecDeque;
@@ -219,7 +143,7 @@ mod tests {
                     Op::PopBack => prop_assert_eq!(log.pop_back(), v.pop_back()),
                 }
                 prop_assert_eq!(log.len(), v.len());
-                prop_assert!(log.blocks.len() <= v.len().div_ceil(BLOCK) + 1);
+                prop_assert!(log.blocks().count() <= v.len().div_ceil(BLOCK) + 1);
             }
             prop_assert!(log.iter().eq(v.iter().copied()));
             prop_assert!(log.iter().rev().eq(v.iter().rev().copied()));
@@ -242,9 +166,8 @@ mod tests {
             });
         }
         let narrow = |log: &RefLog| {
-            log.blocks
-                .iter()
-                .filter(|b| matches!(b, Block::Narrow { .. }))
+            log.blocks()
+                .filter(|b| matches!(b, RefBlock::Narrow { .. }))
                 .count()
         };
         assert_eq!(narrow(&log), 100);
@@ -258,7 +181,7 @@ mod tests {
                 class: MsgClass(class),
             });
         }
-        assert_eq!((narrow(&log), log.blocks.len()), (100, 101));
+        assert_eq!((narrow(&log), log.blocks().count()), (100, 101));
         let ids: Vec<u32> = log.iter().skip(n as usize).map(|m| m.id.0).collect();
         assert_eq!(ids, [3 * n, 5]);
         // A class past 16 bits starts a wide block.
