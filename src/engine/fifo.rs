@@ -28,6 +28,22 @@ pub trait Slots: Clone {
     fn bytes(&self) -> usize;
 }
 
+/// Every slot of packed block `b` as it is (unused ones too), with `x` at `i`: for a packed
+/// block that meets an element it cannot pack.
+#[cold]
+#[inline(never)]
+pub fn unpacked<S: Slots>(b: &S, i: usize, x: S::Item) -> Box<[S::Item; BLOCK]>
+where
+    S::Item: Default,
+{
+    let mut all = Box::new([S::Item::default(); BLOCK]);
+    for (j, e) in all.iter_mut().enumerate() {
+        *e = b.get(j);
+    }
+    all[i] = x;
+    all
+}
+
 impl<T: Copy + Default> Slots for Box<[T; BLOCK]> {
     type Item = T;
     #[cold]

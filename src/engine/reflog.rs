@@ -10,13 +10,31 @@
 //!              head ^                                                       push_back ^
 //! ```
 
-use super::fifo::{Blocked, Slots, BLOCK};
+use super::fifo::{unpacked, Blocked, Slots, BLOCK};
 use super::ids::MsgId;
 use super::message::{MsgClass, MsgRef};
 
 /// Message references, appended at the back and let go from the front (and the back, when a
 /// log is truncated).
 pub type RefLog = Blocked<RefBlock>;
+
+/// `m` as its id's distance from `base` and its class, 16 bits each, if both fit.
+#[inline]
+#[must_use]
+pub fn pack(base: u32, m: MsgRef) -> Option<u32> {
+    let d = m.id.0.checked_sub(base).filter(|&d| d <= 0xffff)?;
+    (m.class.0 <= 0xffff).then_some((d << 16) | m.class.0)
+}
+
+/// The reference [`pack`] made of `packed` from `base`.
+#[inline]
+#[must_use]
+pub fn unpack(base: u32, packed: u32) -> MsgRef {
+    MsgRef {
+        id: MsgId(base + (packed >> 16)),
+        class: MsgClass(packed & 0xffff),
+    }
+}
 
 /// A block of a [`RefLog`]: 2 KiB narrow, 4 KiB wide.
 #[derive(Clone, Debug)]
@@ -27,20 +45,6 @@ pub enum RefBlock {
         packed: Box<[u32; BLOCK]>,
     },
     Wide(Box<[MsgRef; BLOCK]>),
-}
-
-impl RefBlock {
-    /// Turn into a block of full references (its records keep their places), then set `i`.
-    #[cold]
-    #[inline(never)]
-    fn widen(&mut self, i: usize, m: MsgRef) {
-        let mut refs = Box::new([MsgRef::default(); BLOCK]);
-        for (j, r) in refs.iter_mut().enumerate() {
-            *r = self.get(j);
-        }
-        refs[i] = m;
-        *self = RefBlock::Wide(refs);
-    }
 }
 
 impl Slots for RefBlock {
@@ -69,10 +73,7 @@ impl Slots for RefBlock {
     #[inline]
     fn get(&self, i: usize) -> MsgRef {
         match self {
-            RefBlock::Narrow { base, packed } => MsgRef {
-                id: MsgId(base + (packed[i] >> 16)),
-                class: MsgClass(packed[i] & 0xffff),
-            },
+            RefBlock::Narrow { base, packed } => unpack(*base, packed[i]),
             RefBlock::Wide(refs) => refs[i],
         }
     }
@@ -80,12 +81,10 @@ impl Slots for RefBlock {
     #[inline]
     fn set(&mut self, i: usize, m: MsgRef) {
         match self {
-            RefBlock::Narrow { base, packed } => {
-                match m.id.0.checked_sub(*base).filter(|&d| d <= 0xffff) {
-                    Some(d) if m.class.0 <= 0xffff => packed[i] = (d << 16) | m.class.0,
-                    _ => self.widen(i, m),
-                }
-            }
+            RefBlock::Narrow { base, packed } => match pack(*base, m) {
+                Some(v) => packed[i] = v,
+                None => *self = RefBlock::Wide(unpacked(self, i, m)),
+            },
             RefBlock::Wide(refs) => refs[i] = m,
         }
     }
