@@ -24,9 +24,9 @@ use toml::Spanned;
 
 /// Limits that protect memory and time. Over one is an error that names it (and, for the
 /// budgets that multiply out, the estimate). Under every limit a run's memory is bounded: what
-/// grows with a run is held per message (a retained log record: 8 bytes), per expected delivery
-/// (a cell while it is pending: 2 to 8 bytes), per group and partition (offsets) and per group
-/// and key (ordering checks).
+/// grows with a run is held per message (a retained log record: 4 to 8 bytes), per expected
+/// delivery (a cell while it is pending: 2 to 8 bytes), per group and partition (offsets) and
+/// per group and key (ordering checks).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub nodes: usize,
