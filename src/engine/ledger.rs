@@ -8,14 +8,14 @@
 //! derived from the other counters: it is what the models hold, and the audit checks both
 //! against each other.
 //!
-//! Memory follows what is live: a group keeps a ring of cells from its oldest pending message
-//! to the newest (a cell a message, so finding one is an index), and lets settled cells go from
-//! the front. When an old delivery stays pending while the ring grows long and mostly settled,
-//! the pending cells of its older half move aside (stragglers) and the half goes. A message it
-//! no longer has a cell for was delivered or lost before (so a new processing is a duplicate),
-//! or was published before the group existed (a replay), or was of a topic the group did not
-//! subscribe to when it was published (stray): its topics' history says which. Counters keep
-//! the totals.
+//! Memory follows what is live: a group keeps a ring of one-byte cells from its oldest pending
+//! message to the newest (a cell a message, so finding one is an index), and lets settled cells
+//! go from the front. When an old delivery stays pending while the ring grows long and mostly
+//! settled, the pending cells of its older half move aside (stragglers) and the half goes. A
+//! message it no longer has a cell for was delivered or lost before (so a new processing is a
+//! duplicate), or was published before the group existed (a replay), or was of a topic the group
+//! did not subscribe to when it was published (stray): its topics' history says which. Counters
+//! keep the totals.
 //!
 //! ```text
 //!   group "a": stragglers [57 P1]   ring base 130: [P2][D][-][P1][P1][D] ... (- not expected)
@@ -47,35 +47,45 @@ pub enum CellState {
     Lost,
 }
 
-/// Two bytes: state in the top two bits, copies below.
+/// One byte: state in the top two bits, copies below. A cell counting [`MANY`] copies or more
+/// keeps its count in its group's `many` (few cells ever have that many: a message held by 63
+/// places for one group at once).
 #[derive(Clone, Copy, Debug, Default)]
-struct Cell(u16);
+struct Cell(u8);
 
-const COPIES_MASK: u16 = 0x3fff;
+/// The low bits of a cell whose copies are counted in the group's `many`.
+const MANY: u8 = 0x3f;
+/// Copies a cell counts at most (more are counted as this many).
+const COPIES_MAX: u16 = 0x3fff;
 
 impl Cell {
     #[inline]
     fn state(self) -> CellState {
-        match self.0 >> 14 {
+        match self.0 >> 6 {
             0 => CellState::NotExpected,
             1 => CellState::Pending,
             2 => CellState::Delivered,
             _ => CellState::Lost,
         }
     }
+    /// Whether its copies are counted in the group's `many`.
     #[inline]
-    fn copies(self) -> u16 {
-        self.0 & COPIES_MASK
+    fn many(self) -> bool {
+        self.0 & MANY == MANY
     }
+    /// A cell in `state` with `copies` copies (at least [`MANY`]: counted aside).
     #[inline]
     fn set(state: CellState, copies: u16) -> Cell {
-        let s: u16 = match state {
+        let s: u8 = match state {
             CellState::NotExpected => 0,
             CellState::Pending => 1,
             CellState::Delivered => 2,
             CellState::Lost => 3,
         };
-        Cell((s << 14) | copies.min(COPIES_MASK))
+        // Below MANY it fits in the low bits.
+        #[allow(clippy::cast_possible_truncation)]
+        let low = copies.min(u16::from(MANY)) as u8;
+        Cell((s << 6) | low)
     }
     #[inline]
     fn pending(self) -> bool {
@@ -127,6 +137,8 @@ pub struct Group {
     /// Cells of messages older than `base` that were pending when set aside, ids ascending
     /// (see the module docs); the front one is always still pending.
     stragglers: VecDeque<(MsgId, Cell)>,
+    /// The copies of the cells that count [`MANY`] or more, by message id.
+    many: std::collections::HashMap<u32, u16>,
     /// Stragglers settled but not yet let go (their cells are no longer pending; removed from
     /// the front at once, the rest when they are half of the list: no O(n) removal each).
     settled_stragglers: usize,
@@ -166,8 +178,25 @@ impl Group {
         }
     }
 
+    /// The copies cell `c` of message `m` counts.
     #[inline]
-    fn put(&mut self, at: At, c: Cell) {
+    fn copies_of(&self, m: MsgId, c: Cell) -> u16 {
+        if c.many() {
+            self.many.get(&m.0).copied().unwrap_or(COPIES_MAX)
+        } else {
+            u16::from(c.0 & MANY)
+        }
+    }
+
+    /// The cell of `m`, at `at`, becomes `state` with `copies` copies.
+    #[inline]
+    fn write(&mut self, at: At, m: MsgId, state: CellState, copies: u16) {
+        let c = Cell::set(state, copies);
+        if c.many() {
+            self.many.insert(m.0, copies.min(COPIES_MAX));
+        } else if self.get(at).many() {
+            self.many.remove(&m.0);
+        }
         match at {
             At::Ring(i) => self.ring[i] = c,
             At::Straggler(i) => self.stragglers[i].1 = c,
@@ -206,7 +235,7 @@ impl Group {
     }
     #[must_use]
     pub fn copies(&self, m: MsgId) -> u16 {
-        self.cell(m).map_or(0, Cell::copies)
+        self.cell(m).map_or(0, |c| self.copies_of(m, c))
     }
     #[must_use]
     #[inline]
@@ -229,8 +258,7 @@ impl Group {
     /// half of them are settled (rare: not on the path of every message).
     #[cold]
     #[inline(never)]
-    fn settle_straggler(&mut self, i: usize, c: Cell) {
-        self.stragglers[i].1 = c;
+    fn settle_straggler(&mut self) {
         self.settled_stragglers += 1;
         while self.stragglers.front().is_some_and(|s| !s.1.pending()) {
             self.stragglers.pop_front();
@@ -242,15 +270,13 @@ impl Group {
         }
     }
 
-    /// The cell at `at` settled as `c`: let settled cells go from the front; set the older half
-    /// of a long, mostly settled ring aside.
-    fn settle(&mut self, at: At, c: Cell) {
-        match at {
-            At::Straggler(i) => {
-                self.settle_straggler(i, c);
-                return;
-            }
-            At::Ring(i) => self.ring[i] = c,
+    /// The pending cell of `m`, at `at`, settled as `state` (delivered or lost): let settled
+    /// cells go from the front; set the older half of a long, mostly settled ring aside.
+    fn settle(&mut self, at: At, m: MsgId, state: CellState) {
+        self.write(at, m, state, 0);
+        if let At::Straggler(_) = at {
+            self.settle_straggler();
+            return;
         }
         self.pending_in_ring -= 1;
         while self.ring.get(self.start).is_some_and(|c| !c.pending()) {
@@ -331,6 +357,7 @@ impl Ledger {
                 start: 0,
                 pending_in_ring: 0,
                 stragglers: VecDeque::new(),
+                many: std::collections::HashMap::new(),
                 settled_stragglers: 0,
                 counters: Counters::default(),
                 last_of_key: vec![0; self.key_slots],
@@ -426,10 +453,8 @@ impl Ledger {
         if let Some(at) = group.find(m) {
             let c = group.get(at);
             if c.pending() {
-                group.put(
-                    at,
-                    Cell::set(CellState::Pending, c.copies().saturating_add(n)),
-                );
+                let copies = group.copies_of(m, c).saturating_add(n);
+                group.write(at, m, CellState::Pending, copies);
             }
         }
     }
@@ -454,17 +479,17 @@ impl Ledger {
         if !c.pending() {
             return false;
         }
-        let copies = c.copies().saturating_sub(1);
+        let copies = group.copies_of(m, c).saturating_sub(1);
         match how {
             Release::Lost(reason) if copies == 0 => {
-                group.settle(at, Cell::set(CellState::Lost, 0));
+                group.settle(at, m, CellState::Lost);
                 group.counters.lose(reason);
                 self.total.lose(reason);
                 true
             }
             // A settled last copy stays pending with no copy: the audit reports the model bug.
             _ => {
-                group.put(at, Cell::set(CellState::Pending, copies));
+                group.write(at, m, CellState::Pending, copies);
                 false
             }
         }
@@ -497,7 +522,7 @@ impl Ledger {
         let at = group.find(m).filter(|&at| group.get(at).pending());
         let outcome = match at {
             Some(at) => {
-                group.settle(at, Cell::set(CellState::Delivered, 0));
+                group.settle(at, m, CellState::Delivered);
                 group.counters.deliver();
                 self.total.deliver();
                 let lat = created().map_or(0, |c| now.saturating_sub(c));
@@ -547,7 +572,7 @@ impl Ledger {
                     .copied()
                     .chain(ring)
                     .filter(|(_, c)| c.pending())
-                    .map(move |(m, c)| (m, gid, c.copies()))
+                    .map(move |(m, c)| (m, gid, g.copies_of(m, c)))
             })
     }
 
@@ -565,6 +590,7 @@ impl Ledger {
             .map(|g| {
                 super::bytes_of::<Cell>(g.ring.capacity())
                     + super::bytes_of::<(MsgId, Cell)>(g.stragglers.capacity())
+                    + super::bytes_of::<(u32, u16)>(g.many.capacity())
                     + super::bytes_of::<u32>(g.last_of_key.capacity())
             })
             .sum::<usize>()
@@ -660,6 +686,63 @@ mod tests {
         l.process(MsgId(2), 0, g, NONE, 1, Some(0));
         l.process(MsgId(1), 0, g, NONE, 1, Some(0));
         assert_eq!(l.total.out_of_order, 1);
+    }
+
+    /// Copies beyond what a cell's byte holds are counted aside, exactly, up to the same
+    /// saturation as before (16,383), in the ring and among stragglers; a settled cell leaves
+    /// nothing aside.
+    #[test]
+    fn a_cell_counts_many_copies_exactly_and_lets_them_go_when_settled() {
+        let mut l = Ledger::new(0, 1);
+        let g = l.join("g", &[0], 1, ConsumerId(0));
+        let n = ESCAPE_AT as u32 * 2;
+        for m in 0..n {
+            l.publish(MsgId(m), 0);
+            l.hold(MsgId(m), g, 1);
+        }
+        // Message 3 (soon a straggler) and the newest one hold many copies.
+        let last = MsgId(n - 1);
+        for m in [MsgId(3), last] {
+            for _ in 0..70 {
+                l.hold(m, g, 1);
+            }
+            assert_eq!(l.group(g).copies(m), 71);
+        }
+        for m in (0..n - 1).filter(|&m| m != 3) {
+            l.process(MsgId(m), 0, g, NONE, 1, None);
+        }
+        assert!(
+            l.group(g).stragglers.iter().any(|s| s.0 == MsgId(3)),
+            "message 3 was set aside"
+        );
+        assert_eq!(l.group(g).copies(MsgId(3)), 71);
+        // Down through the byte's limit and up again, a copy at a time.
+        for want in (60..71).rev() {
+            assert!(!l.release(MsgId(3), g, Release::Settled));
+            assert_eq!(l.group(g).copies(MsgId(3)), want);
+        }
+        l.hold(MsgId(3), g, 5);
+        assert_eq!(l.group(g).copies(MsgId(3)), 65);
+        for _ in 0..64 {
+            assert!(!l.release(MsgId(3), g, Release::Lost(LossReason::Retention)));
+        }
+        assert_eq!(l.group(g).copies(MsgId(3)), 1);
+        assert!(l.release(MsgId(3), g, Release::Lost(LossReason::Retention)));
+        // Lost, and let go with the settled stragglers.
+        assert_eq!(l.total.lost, 1);
+        assert!(l.group(g).stragglers.is_empty());
+        // Saturation, as with two-byte cells.
+        l.hold(last, g, u16::MAX);
+        assert_eq!(l.group(g).copies(last), COPIES_MAX);
+        assert_eq!(
+            l.pending_cells().collect::<Vec<_>>(),
+            vec![(last, g, COPIES_MAX)]
+        );
+        assert!(!l.group(g).many.is_empty());
+        assert_eq!(l.process(last, 0, g, NONE, 1, None), Processed::First);
+        assert!(l.group(g).many.is_empty(), "{:?}", l.group(g).many);
+        assert_eq!(l.kept(), 0);
+        assert!(l.total.conserved());
     }
 
     #[test]
