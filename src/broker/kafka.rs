@@ -72,7 +72,7 @@ mod share;
 use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
 use crate::engine::{
     BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port,
-    ProducerId, RefLog, Release, Tags, World,
+    ProducerId, RefLog, Release, SmallTag, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId};
@@ -103,6 +103,9 @@ pub struct Record {
     offset: u64,
     attempt: u32,
 }
+
+/// An offset does not fit a byte: a consumer keeps fetched records whole.
+impl SmallTag for Record {}
 
 impl Tags for KafkaTags {
     type Publish = Produce;

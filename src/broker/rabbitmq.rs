@@ -43,12 +43,12 @@
 //! exchange-to-exchange bindings, the channel and connection model (one consumer, one channel).
 
 use super::RoundRobin;
-use crate::engine::fifo::{unpacked, Blocked, Slots, BLOCK};
-use crate::engine::reflog::{pack, unpack};
+use crate::engine::fifo::Blocked;
+use crate::engine::reflog::{RefAndByte, RefByteBlock};
 use crate::engine::state::{BrokerState, ExchangeState, ModelState, QueueState};
 use crate::engine::{
     BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
-    Tags, World,
+    SmallTag, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{
@@ -124,6 +124,9 @@ pub struct AckTag {
     generation: u32,
 }
 
+/// Kept whole (a consumer holds at most its prefetch of them).
+impl SmallTag for FromQueue {}
+
 impl Tags for RabbitTags {
     type Publish = ();
     type Delivery = FromQueue;
@@ -145,74 +148,25 @@ struct Ready {
     deliveries: u32,
 }
 
-/// A block of a queue's ready list. Messages mostly come in id order and are delivered few
-/// times, so a block keeps its first id and, per message, the reference packed in 4 bytes
-/// (`engine::reflog::pack`) and the earlier deliveries in 1: 5 bytes, not 12. A message that
-/// does not fit (requeued at the head, delivered 256 times or more) turns its block alone into
-/// one of full entries.
-#[derive(Clone, Debug)]
-enum ReadyBlock {
-    Narrow(u32, Box<NarrowReady>),
-    Wide(Box<[Ready; BLOCK]>),
-}
+/// Messages mostly come in id order and are delivered few times, so a ready list keeps each in
+/// 5 bytes, not 12: the reference packed and the earlier deliveries in a byte. A message
+/// requeued at the head or delivered 256 times or more turns its block alone into full entries.
+type ReadyBlock = RefByteBlock<Ready>;
 
-#[derive(Clone, Debug)]
-struct NarrowReady {
-    refs: [u32; BLOCK],
-    deliveries: [u8; BLOCK],
-}
-
-impl Slots for ReadyBlock {
-    type Item = Ready;
-
-    #[cold]
-    #[inline(never)]
-    fn new(first: Ready) -> ReadyBlock {
-        ReadyBlock::Narrow(
-            first.msg.id.0,
-            Box::new(NarrowReady {
-                refs: [0; BLOCK],
-                deliveries: [0; BLOCK],
-            }),
-        )
-    }
-
-    /// Emptied: count from the next message's id (a wide block stays wide).
-    fn restart(&mut self, first: Ready) {
-        if let ReadyBlock::Narrow(base, _) = self {
-            *base = first.msg.id.0;
-        }
-    }
-
+impl RefAndByte for Ready {
     #[inline]
-    fn get(&self, i: usize) -> Ready {
-        match self {
-            ReadyBlock::Narrow(base, n) => Ready {
-                msg: unpack(*base, n.refs[i]),
-                deliveries: u32::from(n.deliveries[i]),
-            },
-            ReadyBlock::Wide(all) => all[i],
-        }
+    fn msg(&self) -> MsgRef {
+        self.msg
     }
-
     #[inline]
-    fn set(&mut self, i: usize, r: Ready) {
-        match self {
-            ReadyBlock::Narrow(base, n) => match (pack(*base, r.msg), u8::try_from(r.deliveries)) {
-                (Some(v), Ok(d)) => {
-                    n.refs[i] = v;
-                    n.deliveries[i] = d;
-                }
-                _ => *self = ReadyBlock::Wide(unpacked(self, i, r)),
-            },
-            ReadyBlock::Wide(all) => all[i] = r,
-        }
+    fn byte(&self) -> Option<u8> {
+        u8::try_from(self.deliveries).ok()
     }
-
-    fn bytes(&self) -> usize {
-        match self {
-            ReadyBlock::Narrow(..) => std::mem::size_of::<NarrowReady>(),
-            ReadyBlock::Wide(_) => BLOCK * std::mem::size_of::<Ready>(),
+    #[inline]
+    fn from_parts(msg: MsgRef, byte: u8) -> Ready {
+        Ready {
+            msg,
+            deliveries: u32::from(byte),
         }
     }
 }
@@ -848,7 +802,7 @@ impl BrokerModel for RabbitMq {
 
 #[cfg(test)]
 mod tests {
-    use super::{topic_matches, Ready, ReadyBlock};
+    use super::{topic_matches, Ready, ReadyBlock, RefByteBlock};
     use crate::engine::fifo::{Blocked, BLOCK};
     use crate::engine::{MsgClass, MsgId, MsgRef};
     use proptest::prelude::*;
@@ -917,7 +871,7 @@ mod tests {
         }
         let per = list.bytes() as f64 / f64::from(n);
         assert!((5.0..5.1).contains(&per), "{per} bytes a message");
-        assert!(list.blocks().all(|b| matches!(b, ReadyBlock::Narrow(..))));
+        assert!(list.blocks().all(|b| matches!(b, RefByteBlock::Narrow(..))));
     }
 
     #[test]

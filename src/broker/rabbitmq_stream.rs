@@ -46,7 +46,7 @@ use super::rabbitmq::{bound_topics, exchange_states, index_tag, topic_matches, E
 use crate::engine::state::{BrokerState, ModelState, RabbitStreamState, StreamReaderState};
 use crate::engine::{
     BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, RefLog, Release,
-    Tags, World,
+    SmallTag, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{secs, ExchangeKind, Nanos, RabbitOptions, Scenario, StreamOffset, TopicId};
@@ -85,6 +85,9 @@ pub struct StreamAck {
 pub struct ReadChunk {
     stream: u32,
 }
+
+/// An offset does not fit a byte: kept whole.
+impl SmallTag for StreamRecord {}
 
 impl Tags for StreamTags {
     type Publish = ();

@@ -52,7 +52,7 @@ use crate::engine::state::{
 };
 use crate::engine::{
     BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
-    Tags, World,
+    SmallTag, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, to_secs, GroupStart, Nanos, RedisOptions, Scenario, TopicId};
@@ -74,6 +74,9 @@ pub struct Read {
     id: u64,
     count: u32,
 }
+
+/// An entry id does not fit a byte: kept whole.
+impl SmallTag for Read {}
 
 impl Tags for StreamTags {
     type Publish = ();

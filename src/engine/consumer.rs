@@ -2,9 +2,10 @@
 //! or not. The rules of consuming live here once; broker models decide only what reaches a
 //! consumer and what happens to what it held when it goes away.
 
-use super::fifo::Fifo;
+use super::fifo::Blocked;
 use super::ids::GroupId;
 use super::message::MsgRef;
+use super::reflog::{RefAndByte, RefByteBlock};
 use crate::scenario::{Nanos, ServiceDist, TopicId};
 use crate::topology::NodeId;
 use serde::Serialize;
@@ -32,6 +33,72 @@ pub struct Delivery<D> {
     pub redelivered: bool,
 }
 
+/// A delivery tag that is often small: a consumer's memory then keeps the delivery in five
+/// bytes (its reference packed, the tag and `redelivered` in one byte; see
+/// [`RefByteBlock`]). A tag that never is keeps the defaults: its deliveries are kept whole.
+pub trait SmallTag: Copy + Default {
+    /// The tag in seven bits, if it fits.
+    #[inline]
+    fn small(&self) -> Option<u8> {
+        None
+    }
+    /// The tag whose [`SmallTag::small`] is `b`.
+    #[inline]
+    fn from_small(_b: u8) -> Self {
+        Self::default()
+    }
+}
+
+impl SmallTag for () {
+    #[inline]
+    fn small(&self) -> Option<u8> {
+        Some(0)
+    }
+}
+
+impl SmallTag for u16 {
+    #[inline]
+    fn small(&self) -> Option<u8> {
+        u8::try_from(*self).ok().filter(|&b| b < 0x80)
+    }
+    #[inline]
+    fn from_small(b: u8) -> u16 {
+        u16::from(b)
+    }
+}
+
+impl SmallTag for u32 {
+    #[inline]
+    fn small(&self) -> Option<u8> {
+        u8::try_from(*self).ok().filter(|&b| b < 0x80)
+    }
+    #[inline]
+    fn from_small(b: u8) -> u32 {
+        u32::from(b)
+    }
+}
+
+impl<D: SmallTag> RefAndByte for Delivery<D> {
+    #[inline]
+    fn msg(&self) -> MsgRef {
+        self.msg
+    }
+    #[inline]
+    fn byte(&self) -> Option<u8> {
+        self.tag
+            .small()
+            .map(|b| b | (u8::from(self.redelivered) << 7))
+    }
+    #[inline]
+    fn from_parts(msg: MsgRef, byte: u8) -> Self {
+        Delivery {
+            msg,
+            tag: D::from_small(byte & 0x7f),
+            redelivered: byte & 0x80 != 0,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ConsumerRt<D> {
     pub(super) name: String,
@@ -44,14 +111,14 @@ pub struct ConsumerRt<D> {
     pub(super) link_down: bool,
     /// Service time multiplier (consumer-slow).
     pub(super) slow: f64,
-    inbox: Fifo<Delivery<D>>,
+    inbox: Blocked<RefByteBlock<Delivery<D>>>,
     pub(super) busy: Option<Delivery<D>>,
     /// Bumped when the consumer goes away: service and deliveries of an older epoch are void.
     epoch: u32,
     pub(super) processed: u64,
 }
 
-impl<D: Copy + Default> ConsumerRt<D> {
+impl<D: SmallTag> ConsumerRt<D> {
     pub(super) fn new(
         name: String,
         node: NodeId,
@@ -70,7 +137,7 @@ impl<D: Copy + Default> ConsumerRt<D> {
             status,
             link_down: false,
             slow: 1.0,
-            inbox: Fifo::new(),
+            inbox: Blocked::new(),
             busy: None,
             epoch: 0,
             processed: 0,
@@ -176,5 +243,105 @@ impl<D: Copy + Default> ConsumerRt<D> {
         let epoch = self.epoch;
         self.epoch = self.epoch.wrapping_add(1);
         epoch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ConsumerRt, Delivery, RefByteBlock, Status};
+    use crate::engine::fifo::BLOCK;
+    use crate::engine::{MsgClass, MsgId, MsgRef};
+    use crate::scenario::ServiceDist;
+    use proptest::prelude::*;
+
+    fn consumer() -> ConsumerRt<u16> {
+        ConsumerRt::new(
+            "c".to_owned(),
+            0,
+            vec![0],
+            1_000,
+            ServiceDist::Fixed,
+            Status::Online,
+        )
+    }
+
+    fn parts(d: Delivery<u16>) -> (MsgRef, u16, bool) {
+        (d.msg, d.tag, d.redelivered)
+    }
+
+    proptest! {
+        /// Whatever its tags, ids and classes, a consumer's memory gives back every delivery as
+        /// it came, in order, the one taken for processing first.
+        #[test]
+        fn a_consumers_memory_gives_back_every_delivery_as_it_came(
+            ds in proptest::collection::vec(
+                (0u32..50, prop_oneof![0u16..130, any::<u16>()], any::<bool>(), 0u32..70_000, 0u8..8),
+                0..3000,
+            )
+        ) {
+            let mut c = consumer();
+            let mut want = std::collections::VecDeque::new();
+            let mut next = 1u32 << 20;
+            for (gap, tag, redelivered, class, op) in ds {
+                next += gap;
+                // A retried message comes later than newer ones: an older id.
+                let id = if op == 0 { next.saturating_sub(100_000) } else { next };
+                let d = Delivery {
+                    msg: MsgRef { id: MsgId(id), class: MsgClass(class % if op == 1 { 70_000 } else { 300 }) },
+                    tag,
+                    redelivered,
+                };
+                c.receive(d);
+                want.push_back(parts(d));
+                if op == 2 {
+                    c.begin_next();
+                    c.busy = None;
+                    want.pop_front();
+                }
+            }
+            prop_assert_eq!(c.held(), want.len());
+            let got: Vec<_> = c.memory().map(parts).collect();
+            prop_assert_eq!(got, want.iter().copied().collect::<Vec<_>>());
+            let mut out = Vec::new();
+            c.take_memory(&mut out);
+            prop_assert_eq!(out.into_iter().map(parts).collect::<Vec<_>>(), Vec::from(want));
+            prop_assert_eq!(c.held(), 0);
+        }
+    }
+
+    /// Deliveries in id order with small tags take five bytes each; a tag that does not fit
+    /// in seven bits widens its block alone.
+    #[test]
+    fn a_consumers_memory_keeps_small_deliveries_in_five_bytes() {
+        let mut c = consumer();
+        let n = 100 * BLOCK as u32;
+        for i in 0..n {
+            c.receive(Delivery {
+                msg: MsgRef {
+                    id: MsgId(3 * i),
+                    class: MsgClass(i % 11),
+                },
+                tag: (i % 128) as u16,
+                redelivered: i % 3 == 0,
+            });
+        }
+        let per = c.bytes() as f64 / f64::from(n);
+        assert!((5.0..5.1).contains(&per), "{per} bytes a delivery");
+        c.receive(Delivery {
+            msg: MsgRef {
+                id: MsgId(3 * n),
+                class: MsgClass(0),
+            },
+            tag: 128,
+            redelivered: false,
+        });
+        let narrow = c
+            .inbox
+            .blocks()
+            .filter(|b| matches!(b, RefByteBlock::Narrow(..)))
+            .count();
+        assert_eq!((narrow, c.inbox.blocks().count()), (100, 101));
+        let last = c.memory().last().map(parts);
+        assert_eq!(last.map(|p| p.1), Some(128));
     }
 }

@@ -188,18 +188,27 @@ impl Group {
         }
     }
 
-    /// The cell of `m`, at `at`, becomes `state` with `copies` copies.
+    /// The cell of `m`, at `at` (`old` now), becomes `state` with `copies` copies.
     #[inline]
-    fn write(&mut self, at: At, m: MsgId, state: CellState, copies: u16) {
+    fn write(&mut self, at: At, m: MsgId, old: Cell, state: CellState, copies: u16) {
         let c = Cell::set(state, copies);
-        if c.many() {
-            self.many.insert(m.0, copies.min(COPIES_MAX));
-        } else if self.get(at).many() {
-            self.many.remove(&m.0);
+        if c.many() || old.many() {
+            self.count_aside(m, c, copies);
         }
         match at {
             At::Ring(i) => self.ring[i] = c,
             At::Straggler(i) => self.stragglers[i].1 = c,
+        }
+    }
+
+    /// Cell `c` of `m` counts its `copies` aside, or no longer does.
+    #[cold]
+    #[inline(never)]
+    fn count_aside(&mut self, m: MsgId, c: Cell, copies: u16) {
+        if c.many() {
+            self.many.insert(m.0, copies.min(COPIES_MAX));
+        } else {
+            self.many.remove(&m.0);
         }
     }
 
@@ -272,8 +281,8 @@ impl Group {
 
     /// The pending cell of `m`, at `at`, settled as `state` (delivered or lost): let settled
     /// cells go from the front; set the older half of a long, mostly settled ring aside.
-    fn settle(&mut self, at: At, m: MsgId, state: CellState) {
-        self.write(at, m, state, 0);
+    fn settle(&mut self, at: At, m: MsgId, old: Cell, state: CellState) {
+        self.write(at, m, old, state, 0);
         if let At::Straggler(_) = at {
             self.settle_straggler();
             return;
@@ -454,7 +463,7 @@ impl Ledger {
             let c = group.get(at);
             if c.pending() {
                 let copies = group.copies_of(m, c).saturating_add(n);
-                group.write(at, m, CellState::Pending, copies);
+                group.write(at, m, c, CellState::Pending, copies);
             }
         }
     }
@@ -482,14 +491,14 @@ impl Ledger {
         let copies = group.copies_of(m, c).saturating_sub(1);
         match how {
             Release::Lost(reason) if copies == 0 => {
-                group.settle(at, m, CellState::Lost);
+                group.settle(at, m, c, CellState::Lost);
                 group.counters.lose(reason);
                 self.total.lose(reason);
                 true
             }
             // A settled last copy stays pending with no copy: the audit reports the model bug.
             _ => {
-                group.write(at, m, CellState::Pending, copies);
+                group.write(at, m, c, CellState::Pending, copies);
                 false
             }
         }
@@ -519,10 +528,13 @@ impl Ledger {
         key_slot: Option<u32>,
     ) -> Processed {
         let group = &mut self.groups[g.ix()];
-        let at = group.find(m).filter(|&at| group.get(at).pending());
+        let at = group
+            .find(m)
+            .map(|at| (at, group.get(at)))
+            .filter(|(_, c)| c.pending());
         let outcome = match at {
-            Some(at) => {
-                group.settle(at, m, CellState::Delivered);
+            Some((at, c)) => {
+                group.settle(at, m, c, CellState::Delivered);
                 group.counters.deliver();
                 self.total.deliver();
                 let lat = created().map_or(0, |c| now.saturating_sub(c));

@@ -33,7 +33,7 @@
 //! model can say: [`Port::note`] (`stored at this queue, position 4`), a no-op for any other
 //! message. Notes change nothing in the run.
 
-use super::consumer::Delivery;
+use super::consumer::{Delivery, SmallTag};
 use super::ids::{ConsumerId, GroupId, MsgId, ProducerId};
 use super::ledger::Release;
 use super::message::MsgRef;
@@ -50,7 +50,7 @@ use std::ops::Deref;
 /// consumer's memory), an acknowledgement, a timer. `()` where the model needs nothing.
 pub trait Tags: Copy + Debug + Send + Sync + 'static {
     type Publish: Copy + Debug + Send + Sync;
-    type Delivery: Copy + Debug + Default + Send + Sync;
+    type Delivery: SmallTag + Debug + Send + Sync;
     type Ack: Copy + Debug + Send + Sync;
     type Timer: Copy + Debug + Send + Sync;
     /// Where a delivery came from, for traces (the default: nowhere in particular, first try).

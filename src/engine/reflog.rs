@@ -3,7 +3,9 @@
 //! classes, so a block of 512 keeps its first record's id and, per record, the id's distance
 //! from it and the class, 16 bits each. A record that does not fit (an id before the block's
 //! first or 65,536 after it, a class past 65,535) turns its block into one of full references.
-//! The queue around the blocks is [`super::fifo::Blocked`], as for a [`super::Fifo`].
+//! The queue around the blocks is [`super::fifo::Blocked`], as for a [`super::Fifo`]. The same
+//! packing with a byte beside each reference is [`RefByteBlock`] (ready lists, consumers'
+//! memory).
 //!
 //! ```text
 //!   blocks: [ narrow: base 1000 | (0,c) (3,c) (4,d) ... ][ wide: MsgRef MsgRef ... ][ narrow ... ]
@@ -93,6 +95,87 @@ impl Slots for RefBlock {
         match self {
             RefBlock::Narrow { .. } => BLOCK * 4,
             RefBlock::Wide(_) => BLOCK * std::mem::size_of::<MsgRef>(),
+        }
+    }
+}
+
+/// What a [`RefByteBlock`] keeps: a message reference and one small number beside it.
+pub trait RefAndByte: Copy + Default {
+    fn msg(&self) -> MsgRef;
+    /// Everything but the reference in one byte, if it fits.
+    fn byte(&self) -> Option<u8>;
+    /// The element that gave `msg` and `byte`.
+    fn from_parts(msg: MsgRef, byte: u8) -> Self;
+}
+
+/// A block of a queue of references with a byte beside each (a ready list's earlier
+/// deliveries, a consumer's memory): the reference packed as [`pack`] packs it and the byte,
+/// 5 bytes an element instead of 12 or more. An element that does not fit turns its block
+/// alone into one of full elements.
+#[derive(Clone, Debug)]
+pub enum RefByteBlock<T> {
+    Narrow(u32, Box<NarrowRefs>),
+    Wide(Box<[T; BLOCK]>),
+}
+
+#[derive(Clone, Debug)]
+pub struct NarrowRefs {
+    refs: [u32; BLOCK],
+    bytes: [u8; BLOCK],
+}
+
+impl<T: RefAndByte> Slots for RefByteBlock<T> {
+    type Item = T;
+
+    #[cold]
+    #[inline(never)]
+    fn new(first: T) -> Self {
+        if first.byte().is_some() && pack(first.msg().id.0, first.msg()).is_some() {
+            RefByteBlock::Narrow(
+                first.msg().id.0,
+                Box::new(NarrowRefs {
+                    refs: [0; BLOCK],
+                    bytes: [0; BLOCK],
+                }),
+            )
+        } else {
+            RefByteBlock::Wide(Box::new([T::default(); BLOCK]))
+        }
+    }
+
+    /// Emptied: count from the next element's id (a wide block stays wide).
+    fn restart(&mut self, first: T) {
+        if let RefByteBlock::Narrow(base, _) = self {
+            *base = first.msg().id.0;
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> T {
+        match self {
+            RefByteBlock::Narrow(base, n) => T::from_parts(unpack(*base, n.refs[i]), n.bytes[i]),
+            RefByteBlock::Wide(all) => all[i],
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, i: usize, x: T) {
+        match self {
+            RefByteBlock::Narrow(base, n) => match (pack(*base, x.msg()), x.byte()) {
+                (Some(r), Some(b)) => {
+                    n.refs[i] = r;
+                    n.bytes[i] = b;
+                }
+                _ => *self = RefByteBlock::Wide(unpacked(self, i, x)),
+            },
+            RefByteBlock::Wide(all) => all[i] = x,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            RefByteBlock::Narrow(..) => std::mem::size_of::<NarrowRefs>(),
+            RefByteBlock::Wide(_) => BLOCK * std::mem::size_of::<T>(),
         }
     }
 }
