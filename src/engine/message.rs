@@ -121,11 +121,32 @@ impl Classes {
 /// Messages a [`CreationTimes`] block holds: from a multiple of this id on.
 const TIMES_BLOCK: usize = 512;
 
-/// The creation times of the 512 messages from a multiple of 512 on: each as an offset from
-/// the time of the first message in the block or, from the first one too far from that on, of
-/// the last rebase at or before it.
+/// Messages of a narrow block that count from one sub-base.
+const SUB: usize = 32;
+/// A narrow block's offsets from their sub-base are below this: 2^24 ns, 16.7 ms.
+const NARROW_SPAN: Nanos = 1 << 24;
+
+/// The creation times of the 512 messages from a multiple of 512 on.
 #[derive(Clone, Debug)]
-struct TimeBlock {
+enum TimeBlock {
+    Narrow(Box<NarrowTimes>),
+    Wide(Box<WideTimes>),
+}
+
+/// Three bytes a message: message `i` was created at `base + subs[i / 32]` plus the 24-bit
+/// offset at `low[3 * i..]`. Fits while every 32 messages come within 16.7 ms of the first of
+/// them (above about 2,000 messages a second) and the block within 4.29 s of its first.
+#[derive(Clone, Debug)]
+struct NarrowTimes {
+    base: Nanos,
+    subs: [u32; TIMES_BLOCK / SUB],
+    low: [u8; 3 * TIMES_BLOCK],
+}
+
+/// Four bytes a message: each an offset from the time of the first message in the block or,
+/// from the first one too far from that on, of the last rebase at or before it.
+#[derive(Clone, Debug)]
+struct WideTimes {
     base: Nanos,
     offsets: [u32; TIMES_BLOCK],
     /// (index in the block, time): from that message on, offsets count from this time. Empty
@@ -133,7 +154,84 @@ struct TimeBlock {
     rebases: Vec<(u16, Nanos)>,
 }
 
-impl TimeBlock {
+impl NarrowTimes {
+    #[inline]
+    fn get(&self, i: usize) -> Nanos {
+        let l = &self.low[3 * i..3 * i + 3];
+        let off = u32::from_le_bytes([l[0], l[1], l[2], 0]);
+        self.base + Nanos::from(self.subs[i / SUB]) + Nanos::from(off)
+    }
+
+    /// Message `i` was created at `t`, if that fits (else nothing changes).
+    #[inline]
+    fn put(&mut self, i: usize, t: Nanos) -> bool {
+        let k = i / SUB;
+        let off = if i % SUB == 0 {
+            match t.checked_sub(self.base).and_then(|d| u32::try_from(d).ok()) {
+                Some(sub) => self.subs[k] = sub,
+                None => return false,
+            }
+            0
+        } else {
+            match t.checked_sub(self.base + Nanos::from(self.subs[k])) {
+                Some(d) if d < NARROW_SPAN => d,
+                _ => return false,
+            }
+        };
+        let b = off.to_le_bytes();
+        self.low[3 * i..3 * i + 3].copy_from_slice(&b[..3]);
+        true
+    }
+
+    /// The block as a wide one, with messages before `i` as they were.
+    #[cold]
+    #[inline(never)]
+    fn widen(&self, i: usize) -> Box<WideTimes> {
+        let mut w = WideTimes::new(self.base);
+        for j in 1..i {
+            w.put(j, self.get(j));
+        }
+        w
+    }
+}
+
+impl WideTimes {
+    fn new(base: Nanos) -> Box<WideTimes> {
+        Box::new(WideTimes {
+            base,
+            offsets: [0; TIMES_BLOCK],
+            rebases: Vec::new(),
+        })
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Nanos {
+        let from = if self.rebases.is_empty() {
+            self.base
+        } else {
+            self.rebased(i)
+        };
+        from + Nanos::from(self.offsets[i])
+    }
+
+    /// Message `i` (not the first) was created at `t`.
+    #[inline]
+    fn put(&mut self, i: usize, t: Nanos) {
+        let from = self.rebases.last().map_or(self.base, |&(_, b)| b);
+        match t.checked_sub(from).and_then(|d| u32::try_from(d).ok()) {
+            Some(off) => self.offsets[i] = off,
+            None => self.rebase(i, t),
+        }
+    }
+
+    /// Message `i` is too far from what the block counts from: it counts from `t`.
+    #[cold]
+    #[inline(never)]
+    fn rebase(&mut self, i: usize, t: Nanos) {
+        self.rebases.push((u16::try_from(i).unwrap_or(u16::MAX), t));
+        self.offsets[i] = 0;
+    }
+
     /// What the offset of message `i` counts from, when the block has rebases.
     #[cold]
     #[inline(never)]
@@ -146,11 +244,57 @@ impl TimeBlock {
     }
 }
 
-/// When each message from some id on was created, in about four bytes a message: creation
+impl TimeBlock {
+    #[inline]
+    fn get(&self, i: usize) -> Nanos {
+        match self {
+            TimeBlock::Narrow(n) => n.get(i),
+            TimeBlock::Wide(w) => w.get(i),
+        }
+    }
+
+    /// Message `i` (not the first) was created at `t`: a narrow block it does not fit turns
+    /// wide.
+    #[inline]
+    fn put(&mut self, i: usize, t: Nanos) {
+        match self {
+            TimeBlock::Narrow(n) => {
+                if !n.put(i, t) {
+                    let mut w = n.widen(i);
+                    w.put(i, t);
+                    *self = TimeBlock::Wide(w);
+                }
+            }
+            TimeBlock::Wide(w) => w.put(i, t),
+        }
+    }
+
+    /// Rebases it keeps.
+    #[cfg(test)]
+    fn rebases(&self) -> usize {
+        match self {
+            TimeBlock::Narrow(_) => 0,
+            TimeBlock::Wide(w) => w.rebases.len(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            TimeBlock::Narrow(_) => std::mem::size_of::<NarrowTimes>(),
+            TimeBlock::Wide(w) => {
+                std::mem::size_of::<WideTimes>()
+                    + w.rebases.capacity() * std::mem::size_of::<(u16, Nanos)>()
+            }
+        }
+    }
+}
+
+/// When each message from some id on was created, in three or four bytes a message: creation
 /// times never decrease with the id, so a block of 512 messages keeps its first time in full
-/// and each message's as a 32-bit offset from it. A message more than 4.29 s after what its
-/// block counts from (messages slower than 120 a second) starts a rebase, 16 bytes. Finding a
-/// time is two indexes, however old the message.
+/// and each message's as an offset: 24 bits from the first of its 32 while they come close
+/// together ([`NarrowTimes`]), else 32 bits from the block's first ([`WideTimes`]). A message
+/// more than 4.29 s after what a wide block counts from (messages slower than 120 a second)
+/// starts a rebase, 16 bytes. Finding a time is two indexes, however old the message.
 #[derive(Clone, Debug, Default)]
 pub struct CreationTimes {
     /// The first message kept; `end` the next one to come.
@@ -158,7 +302,7 @@ pub struct CreationTimes {
     end: u32,
     /// The block of `blocks[0]` (message `first_block * 512` is its first).
     first_block: u32,
-    blocks: std::collections::VecDeque<Box<TimeBlock>>,
+    blocks: std::collections::VecDeque<TimeBlock>,
 }
 
 impl CreationTimes {
@@ -170,39 +314,32 @@ impl CreationTimes {
         self.end = id.saturating_add(1);
         let i = id as usize % TIMES_BLOCK;
         match self.blocks.back_mut() {
-            Some(block) if i != 0 => {
-                let from = block.rebases.last().map_or(block.base, |&(_, b)| b);
-                match t.checked_sub(from).and_then(|d| u32::try_from(d).ok()) {
-                    Some(off) => block.offsets[i] = off,
-                    None => Self::rebase(block, i, t),
-                }
-            }
+            Some(block) if i != 0 => block.put(i, t),
             // Its first message counts from itself (offset 0).
             _ => self.new_block(id / TIMES_BLOCK as u32, t),
         }
     }
 
-    /// Start block `b` with a message created at `t` (once every 512 messages).
+    /// Start block `b` with a message created at `t` (once every 512 messages): narrow unless
+    /// the block before came too far apart to be (at half a narrow span each 32 messages).
     #[inline(never)]
     fn new_block(&mut self, b: u32, t: Nanos) {
         if self.blocks.is_empty() {
             self.first_block = b;
         }
-        self.blocks.push_back(Box::new(TimeBlock {
-            base: t,
-            offsets: [0; TIMES_BLOCK],
-            rebases: Vec::new(),
-        }));
-    }
-
-    /// Message `i` of `block` is too far from what the block counts from: it counts from `t`.
-    #[cold]
-    #[inline(never)]
-    fn rebase(block: &mut TimeBlock, i: usize, t: Nanos) {
-        block
-            .rebases
-            .push((u16::try_from(i).unwrap_or(u16::MAX), t));
-        block.offsets[i] = 0;
+        let narrow = self.blocks.back().is_none_or(|last| {
+            let span = last.get(TIMES_BLOCK - 1).saturating_sub(last.get(0));
+            span / (TIMES_BLOCK / SUB) as Nanos <= NARROW_SPAN / 2
+        });
+        self.blocks.push_back(if narrow {
+            TimeBlock::Narrow(Box::new(NarrowTimes {
+                base: t,
+                subs: [0; TIMES_BLOCK / SUB],
+                low: [0; 3 * TIMES_BLOCK],
+            }))
+        } else {
+            TimeBlock::Wide(WideTimes::new(t))
+        });
     }
 
     /// When `m` was created, if it is kept.
@@ -214,13 +351,7 @@ impl CreationTimes {
         }
         let b = (m.0 / TIMES_BLOCK as u32).checked_sub(self.first_block)?;
         let block = self.blocks.get(b as usize)?;
-        let i = m.0 as usize % TIMES_BLOCK;
-        let from = if block.rebases.is_empty() {
-            block.base
-        } else {
-            block.rebased(i)
-        };
-        Some(from + Nanos::from(block.offsets[i]))
+        Some(block.get(m.0 as usize % TIMES_BLOCK))
     }
 
     /// Let go of every message before `m`.
@@ -248,16 +379,14 @@ impl CreationTimes {
     /// Bytes it takes.
     #[must_use]
     pub fn bytes(&self) -> usize {
-        let rebases: usize = self.blocks.iter().map(|b| b.rebases.capacity()).sum();
-        self.blocks.len() * std::mem::size_of::<TimeBlock>()
-            + self.blocks.capacity() * std::mem::size_of::<Box<TimeBlock>>()
-            + rebases * std::mem::size_of::<(u16, Nanos)>()
+        self.blocks.iter().map(TimeBlock::bytes).sum::<usize>()
+            + self.blocks.capacity() * std::mem::size_of::<TimeBlock>()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{CreationTimes, MsgId, TIMES_BLOCK};
+    use super::{CreationTimes, MsgId, TimeBlock, NARROW_SPAN, TIMES_BLOCK};
     use crate::scenario::Nanos;
     use proptest::prelude::*;
 
@@ -287,7 +416,7 @@ mod tests {
             assert_eq!(c.get(MsgId(i as u32)), Some(t), "message {i}");
         }
         assert_eq!(c.get(MsgId(times.len() as u32)), None);
-        let rebases = |c: &CreationTimes| c.blocks.iter().map(|b| b.rebases.len()).sum::<usize>();
+        let rebases = |c: &CreationTimes| c.blocks.iter().map(TimeBlock::rebases).sum::<usize>();
         let (blocks, rebased) = (c.blocks.len(), rebases(&c));
         assert!(
             rebased > 5_000,
@@ -321,7 +450,7 @@ mod tests {
             // 1,000 a second, jittered, over 16 simulated minutes.
             c.push(Nanos::from(i) * 1_000_000 + Nanos::from(i) * 7919 % 1000);
         }
-        assert!(c.blocks.iter().all(|b| b.rebases.is_empty()));
+        assert!(c.blocks.iter().all(|b| b.rebases() == 0));
         let per = c.bytes() as f64 / f64::from(n);
         assert!((4.0..4.1).contains(&per), "{per} bytes a message");
         assert_eq!(
@@ -346,6 +475,53 @@ mod tests {
         }
     }
 
+    /// Pushes `gaps` apart (None: a forget, the next of `forgets`): every time reads back as a
+    /// plain vector of the same times does.
+    fn behaves_as_a_vector(ops: Vec<Option<u64>>, forgets: Vec<u32>) -> Result<(), TestCaseError> {
+        let mut c = CreationTimes::default();
+        let mut all: Vec<Nanos> = Vec::new();
+        let mut from = 0u32;
+        let mut t: Nanos = 0;
+        let mut forgets = forgets.into_iter().cycle();
+        for op in ops {
+            match op {
+                Some(gap) => {
+                    t += gap;
+                    c.push(t);
+                    all.push(t);
+                }
+                None => {
+                    let m = forgets.next().unwrap_or(0);
+                    c.forget_before(MsgId(m));
+                    from = from.max(m.min(all.len() as u32));
+                }
+            }
+        }
+        prop_assert_eq!(c.len(), all.len() - from as usize);
+        for i in 0..all.len() as u32 + 2 {
+            let want = (i >= from).then(|| all.get(i as usize).copied()).flatten();
+            prop_assert_eq!(c.get(MsgId(i)), want, "message {}", i);
+        }
+        // Exactly the blocks from the one of the first kept message to the one of the last.
+        prop_assert_eq!(
+            c.blocks.len(),
+            all.len().div_ceil(TIMES_BLOCK) - from as usize / TIMES_BLOCK
+        );
+        Ok(())
+    }
+
+    fn forgets() -> impl Strategy<Value = Vec<u32>> {
+        proptest::collection::vec(
+            prop_oneof![
+                0u32..3000,
+                // At a block's edges.
+                (0u32..6, 0u32..3)
+                    .prop_map(|(k, d)| (k * TIMES_BLOCK as u32 + d).saturating_sub(1)),
+            ],
+            1..8,
+        )
+    }
+
     proptest! {
         /// Pushes with any gaps and forgets at any point read back as a plain vector of the
         /// same times does.
@@ -362,44 +538,104 @@ mod tests {
                 ],
                 0..3000,
             ),
-            forgets in proptest::collection::vec(
-                prop_oneof![
-                    0u32..3000,
-                    // At a block's edges.
-                    (0u32..6, 0u32..3).prop_map(|(k, d)| (k * TIMES_BLOCK as u32 + d).saturating_sub(1)),
-                ],
-                1..8,
-            ),
+            forgets in forgets(),
         ) {
-            let mut c = CreationTimes::default();
-            let mut all: Vec<Nanos> = Vec::new();
-            let mut from = 0u32;
-            let mut t: Nanos = 0;
-            let mut forgets = forgets.into_iter().cycle();
-            for op in ops {
-                match op {
-                    Some(gap) => {
-                        t += gap;
-                        c.push(t);
-                        all.push(t);
-                    }
-                    None => {
-                        let m = forgets.next().unwrap_or(0);
-                        c.forget_before(MsgId(m));
-                        from = from.max(m.min(all.len() as u32));
-                    }
-                }
-            }
-            prop_assert_eq!(c.len(), all.len() - from as usize);
-            for i in 0..all.len() as u32 + 2 {
-                let want = (i >= from).then(|| all.get(i as usize).copied()).flatten();
-                prop_assert_eq!(c.get(MsgId(i)), want, "message {}", i);
-            }
-            // Exactly the blocks from the one of the first kept message to the one of the last.
-            prop_assert_eq!(
-                c.blocks.len(),
-                all.len().div_ceil(TIMES_BLOCK) - from as usize / TIMES_BLOCK
-            );
+            behaves_as_a_vector(ops, forgets)?;
         }
+
+        /// Gaps mostly small enough for narrow blocks, some too far for a narrow block's 32
+        /// (16.7 ms) or for its whole (4.29 s) at any point in a block: the same.
+        #[test]
+        fn narrow_creation_times_behave_as_a_vector(
+            ops in proptest::collection::vec(
+                prop_oneof![
+                    200 => (0u64..400_000).prop_map(Some),
+                    3 => (1u64 << 23..1 << 25).prop_map(Some),
+                    1 => (1u64 << 31..1 << 33).prop_map(Some),
+                    4 => Just(None),
+                ],
+                0..3000,
+            ),
+            forgets in forgets(),
+        ) {
+            behaves_as_a_vector(ops, forgets)?;
+        }
+    }
+
+    /// A narrow block holds an offset of 2^24 - 1 ns from its sub-base and a sub-base of
+    /// 2^32 - 1 from its base, and turns wide, exactly, one past either.
+    #[test]
+    fn a_narrow_block_holds_offsets_to_their_edges() {
+        let narrow = |c: &CreationTimes| matches!(c.blocks.back(), Some(TimeBlock::Narrow(_)));
+        for (gaps, widens) in [
+            (vec![NARROW_SPAN - 1, 0], false),
+            (vec![NARROW_SPAN - 1, 1], true),
+            (vec![NARROW_SPAN], true),
+        ] {
+            let mut c = CreationTimes::default();
+            let mut times = vec![5];
+            c.push(5);
+            for g in gaps {
+                let t = times[times.len() - 1] + g;
+                c.push(t);
+                times.push(t);
+            }
+            assert_eq!(narrow(&c), !widens, "{times:?}");
+            for (i, &t) in times.iter().enumerate() {
+                assert_eq!(c.get(MsgId(i as u32)), Some(t));
+            }
+        }
+        // Sub-bases: message 32 at 2^32 - 1 after the block's first fits, at 2^32 does not.
+        for (last, widens) in [((1 << 32) - 1, false), (1 << 32, true)] {
+            let mut c = CreationTimes::default();
+            let times: Vec<Nanos> = (0..33u64)
+                .map(|i| if i == 32 { 9 + last } else { 9 + i })
+                .collect();
+            for &t in &times {
+                c.push(t);
+            }
+            assert_eq!(narrow(&c), !widens);
+            for (i, &t) in times.iter().enumerate() {
+                assert_eq!(c.get(MsgId(i as u32)), Some(t));
+            }
+        }
+    }
+
+    /// Fast messages take three bytes a message and a few a block; a slow stretch turns its
+    /// blocks wide, and the blocks after it are narrow again.
+    #[test]
+    fn creation_times_take_three_bytes_a_message_while_messages_come_fast() {
+        let mut c = CreationTimes::default();
+        let n: u32 = 300 * TIMES_BLOCK as u32;
+        let mut t: Nanos = 17;
+        let mut times = Vec::new();
+        for i in 0..n {
+            // 5,000 a second, jittered; 100 a second for blocks 100 to 149.
+            let slow = (100..150).contains(&(i as usize / TIMES_BLOCK));
+            t += if slow {
+                10_000_000
+            } else {
+                150_000 + u64::from(i) * 7919 % 100_000
+            };
+            c.push(t);
+            times.push(t);
+        }
+        let narrow: Vec<bool> = c
+            .blocks
+            .iter()
+            .map(|b| matches!(b, TimeBlock::Narrow(_)))
+            .collect();
+        assert!(narrow[..100].iter().all(|&x| x));
+        assert!(narrow[100..150].iter().all(|&x| !x));
+        // The first fast block after the slow ones starts wide (judged by the one before).
+        assert!(narrow[151..].iter().all(|&x| x));
+        let per = c.bytes() as f64 / f64::from(n);
+        assert!(per < 3.5, "{per} bytes a message");
+        for (i, &t) in times.iter().enumerate() {
+            assert_eq!(c.get(MsgId(i as u32)), Some(t), "message {i}");
+        }
+        c.forget_before(MsgId(151 * TIMES_BLOCK as u32));
+        let per = c.bytes() as f64 / c.len() as f64;
+        assert!((3.1..3.3).contains(&per), "{per} bytes a message");
     }
 }
