@@ -155,7 +155,7 @@ struct WideTimes {
 }
 
 impl NarrowTimes {
-    #[inline]
+    #[inline(always)]
     fn get(&self, i: usize) -> Nanos {
         let l = &self.low[3 * i..3 * i + 3];
         let off = u32::from_le_bytes([l[0], l[1], l[2], 0]);
@@ -204,7 +204,7 @@ impl WideTimes {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(&self, i: usize) -> Nanos {
         let from = if self.rebases.is_empty() {
             self.base
@@ -245,7 +245,7 @@ impl WideTimes {
 }
 
 impl TimeBlock {
-    #[inline]
+    #[inline(always)]
     fn get(&self, i: usize) -> Nanos {
         match self {
             TimeBlock::Narrow(n) => n.get(i),
