@@ -397,7 +397,11 @@ fn run(a: &RunArgs) -> ExitCode {
     };
     let report = Report::run(sim, until);
     let text = match a.format {
-        Format::Json => report.json(),
+        Format::Json => {
+            // A closed pipe (`| head`) is not an error worth a message, as in `print_out`.
+            let _ = report.write_json(std::io::stdout().lock());
+            return ExitCode::SUCCESS;
+        }
         Format::Csv => crate::report::csv(&report),
         Format::Table => crate::report::table(&report),
     };

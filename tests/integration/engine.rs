@@ -205,3 +205,45 @@ fn variants_on_several_threads_give_byte_identical_results() {
         );
     }
 }
+
+/// A report is written as it is made (`run --format json` never holds the text whole), and the
+/// bytes are those of the whole text, as before.
+#[test]
+fn a_report_written_as_it_is_made_is_the_whole_text_byte_for_byte() {
+    let mut sim = Simulation::new(scenario(ALL_SHAPES));
+    sim.run_until(brokerlab::scenario::secs(20.0));
+    let report = brokerlab::report::Report::of(&sim);
+    let whole = serde_json::to_string_pretty(&report).expect("a report serializes") + "\n";
+    let mut streamed = Vec::new();
+    report
+        .write_json(&mut streamed)
+        .expect("writing to a vector");
+    assert!(whole.len() > 10_000, "{} bytes", whole.len());
+    assert_eq!(String::from_utf8(streamed).expect("UTF-8"), whole);
+    assert_eq!(report.json(), whole);
+}
+
+/// `finish_each` simulates on worker threads but hands every finished variant to `f` on the
+/// calling thread (so that a worker's arena gets the variant's memory back with nothing on
+/// top), each once, and returns what `f` made in the variants' order.
+#[test]
+fn finish_each_hands_every_variant_over_once_on_the_calling_thread() {
+    let text = brokerlab::builtin::get("use-cases").expect("built in");
+    let mut sim = Simulation::new(brokerlab::scenario::parse_scenario("u", text).expect("valid"));
+    sim.set_threads(2);
+    let names: Vec<String> = sim.variants.iter().map(|v| v.name().to_owned()).collect();
+    let caller = std::thread::current().id();
+    let mut seen = Vec::new();
+    let made = sim.finish_each(secs(60.0), |_, v| {
+        seen.push((std::thread::current().id(), v.name().to_owned()));
+        (v.name().to_owned(), v.now())
+    });
+    assert!(seen.iter().all(|(id, _)| *id == caller), "{seen:?}");
+    let mut got: Vec<String> = seen.into_iter().map(|(_, n)| n).collect();
+    got.sort();
+    let mut want = names.clone();
+    want.sort();
+    assert_eq!(got, want, "each variant once");
+    assert_eq!(made.iter().map(|m| m.0.clone()).collect::<Vec<_>>(), names);
+    assert!(made.iter().all(|m| m.1 == secs(60.0)));
+}
