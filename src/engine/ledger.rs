@@ -138,7 +138,7 @@ pub struct Group {
     /// (see the module docs); the front one is always still pending.
     stragglers: VecDeque<(MsgId, Cell)>,
     /// The copies of the cells that count [`MANY`] or more, by message id.
-    many: std::collections::HashMap<u32, u16>,
+    many: std::collections::HashMap<MsgId, u16>,
     /// Stragglers settled but not yet let go (their cells are no longer pending; removed from
     /// the front at once, the rest when they are half of the list: no O(n) removal each).
     settled_stragglers: usize,
@@ -182,7 +182,7 @@ impl Group {
     #[inline]
     fn copies_of(&self, m: MsgId, c: Cell) -> u16 {
         if c.many() {
-            self.many.get(&m.0).copied().unwrap_or(COPIES_MAX)
+            self.many.get(&m).copied().unwrap_or(COPIES_MAX)
         } else {
             u16::from(c.0 & MANY)
         }
@@ -206,9 +206,9 @@ impl Group {
     #[inline(never)]
     fn count_aside(&mut self, m: MsgId, c: Cell, copies: u16) {
         if c.many() {
-            self.many.insert(m.0, copies.min(COPIES_MAX));
+            self.many.insert(m, copies.min(COPIES_MAX));
         } else {
-            self.many.remove(&m.0);
+            self.many.remove(&m);
         }
     }
 
@@ -602,7 +602,7 @@ impl Ledger {
             .map(|g| {
                 super::bytes_of::<Cell>(g.ring.capacity())
                     + super::bytes_of::<(MsgId, Cell)>(g.stragglers.capacity())
-                    + super::bytes_of::<(u32, u16)>(g.many.capacity())
+                    + super::bytes_of::<(MsgId, u16)>(g.many.capacity())
                     + super::bytes_of::<u32>(g.last_of_key.capacity())
             })
             .sum::<usize>()

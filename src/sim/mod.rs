@@ -307,32 +307,39 @@ impl VariantSim {
     }
 }
 
-/// `f` on every item, on `threads` threads (each takes the next item not yet done, so a slow
-/// one does not hold up the others' share); results in the items' order.
-fn on_threads<I: Send, R: Send>(
+/// `work` on every item, on `threads` threads (each takes the next item not yet done, so a
+/// slow one does not hold up the others' share), and `then` on each result on the calling
+/// thread as it comes; what `then` makes comes back in the items' order.
+fn on_threads<I: Send, W: Send, R>(
     threads: usize,
     items: impl IntoIterator<Item = I, IntoIter: Send>,
-    f: impl Fn(I) -> R + Sync,
+    work: impl Fn(I) -> W + Sync,
+    mut then: impl FnMut(W) -> R,
 ) -> Vec<R> {
     let items = items.into_iter();
     if threads <= 1 {
-        return items.map(f).collect();
+        return items.map(|i| then(work(i))).collect();
     }
     let next = std::sync::Mutex::new(items.enumerate());
-    let done = std::sync::Mutex::new(Vec::new());
+    let (finished, arrived) = std::sync::mpsc::channel();
+    let mut done = Vec::new();
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            scope.spawn(|| loop {
+            let (finished, next, work) = (finished.clone(), &next, &work);
+            scope.spawn(move || loop {
                 let item = next.lock().ok().and_then(|mut it| it.next());
                 let Some((i, item)) = item else { break };
-                let r = f(item);
-                if let Ok(mut done) = done.lock() {
-                    done.push((i, r));
+                if finished.send((i, work(item))).is_err() {
+                    break;
                 }
             });
         }
+        // Only the workers' senders are left: the loop ends when the last one is done.
+        drop(finished);
+        for (i, w) in arrived {
+            done.push((i, then(w)));
+        }
     });
-    let mut done = done.into_inner().unwrap_or_default();
     done.sort_by_key(|&(i, _)| i);
     done.into_iter().map(|(_, r)| r).collect()
 }
@@ -431,7 +438,12 @@ impl Simulation {
     /// so a long stretch runs them on several threads; the result is the same either way.
     pub fn run_until(&mut self, t: Nanos) {
         let threads = self.threads_for(t);
-        on_threads(threads, self.variants.iter_mut(), |v| v.run_until(t));
+        on_threads(
+            threads,
+            self.variants.iter_mut(),
+            |v| v.run_until(t),
+            |()| (),
+        );
         self.now = self.now.max(t);
     }
 
@@ -451,39 +463,13 @@ impl Simulation {
     ) -> Vec<R> {
         let threads = self.threads_for(t);
         let scenario = Arc::clone(&self.scenario);
-        let variants = std::mem::take(&mut self.variants);
-        if threads <= 1 {
-            return variants
-                .into_iter()
-                .map(|mut v| {
-                    v.run_until(t);
-                    f(&scenario, v)
-                })
-                .collect();
-        }
-        let next = std::sync::Mutex::new(variants.into_iter().enumerate());
-        let (finished, arrived) = std::sync::mpsc::channel();
-        let mut done = Vec::new();
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let (finished, next) = (finished.clone(), &next);
-                scope.spawn(move || loop {
-                    let item = next.lock().ok().and_then(|mut it| it.next());
-                    let Some((i, mut v)) = item else { break };
-                    v.run_until(t);
-                    if finished.send((i, v)).is_err() {
-                        break;
-                    }
-                });
-            }
-            // Only the workers' senders are left: the loop ends when the last one is done.
-            drop(finished);
-            for (i, v) in arrived {
-                done.push((i, f(&scenario, v)));
-            }
-        });
-        done.sort_by_key(|&(i, _)| i);
-        done.into_iter().map(|(_, r)| r).collect()
+        let run = |mut v: VariantSim| {
+            v.run_until(t);
+            v
+        };
+        on_threads(threads, std::mem::take(&mut self.variants), run, |v| {
+            f(&scenario, v)
+        })
     }
 
     /// Threads worth starting to run to `t`: one if the stretch is short.
