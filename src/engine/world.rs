@@ -529,7 +529,7 @@ impl<T: Tags> World<T> {
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<(Nanos, Next<T>)> {
         let hop_first = match (self.hops.front(), self.queue.peek_key()) {
-            (Some(h), Some(q)) => (h.hop.arrive, h.seq) < q,
+            (Some(h), Some(q)) => super::queue::packed_key(h.hop.arrive, h.seq) < q,
             (Some(_), None) => true,
             (None, _) => false,
         };
