@@ -26,9 +26,14 @@ pub(crate) struct RoundRobin {
 impl RoundRobin {
     /// The first of `0..n`, from the cursor on, that `ok` accepts; the cursor moves past it.
     pub fn pick(&mut self, n: usize, mut ok: impl FnMut(usize) -> bool) -> Option<usize> {
-        let start = self.next;
-        let k = (0..n).map(|i| (start + i) % n).find(|&k| ok(k))?;
-        self.next = (k + 1) % n;
+        // From the cursor to the end, then from the start: no division a step.
+        let start = if self.next < n {
+            self.next
+        } else {
+            self.next.checked_rem(n).unwrap_or(0)
+        };
+        let k = (start..n).chain(0..start).find(|&k| ok(k))?;
+        self.next = if k + 1 == n { 0 } else { k + 1 };
         Some(k)
     }
 }
@@ -46,5 +51,41 @@ pub(crate) fn systems_hit(
             .into_iter()
             .collect(),
         None => (0..systems).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RoundRobin;
+
+    /// The first `(cursor + i) % n` that `ok` accepts: the cursor as it was first written.
+    fn model(next: &mut usize, n: usize, ok: impl Fn(usize) -> bool) -> Option<usize> {
+        let start = *next;
+        let k = (0..n).map(|i| (start + i) % n).find(|&k| ok(k))?;
+        *next = (k + 1) % n;
+        Some(k)
+    }
+
+    #[test]
+    fn round_robin_picks_as_the_modulo_model_does_whatever_the_cursor_and_size() {
+        // Members come and go (n shrinks below the cursor, or is 0); some refuse.
+        let mut x: u64 = 7;
+        let (mut rr, mut next) = (RoundRobin::default(), 0usize);
+        let mut picked = 0;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let n = ((x >> 33) % 9) as usize;
+            let refuse = (x >> 45) as usize;
+            let ok = |k: usize| (refuse >> (k % 16)) & 1 == 0;
+            let got = rr.pick(n, ok);
+            assert_eq!(got, model(&mut next, n, ok), "n {n}");
+            picked += usize::from(got.is_some());
+            if n > 0 {
+                assert_eq!(rr.next, next, "the cursor moves as the model's does");
+            }
+        }
+        assert!(picked > 10_000, "most draws pick someone: {picked}");
     }
 }
