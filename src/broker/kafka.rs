@@ -71,8 +71,8 @@ mod share;
 
 use crate::engine::state::{BrokerState, GroupOffset, ModelState, PartitionState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port,
-    ProducerId, RefLog, Release, SmallTag, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, KeptWhole, MsgId, MsgRef, Note, Origin, Port,
+    ProducerId, RefLog, Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, Acks, KafkaOptions, Nanos, OffsetReset, Scenario, TopicId};
@@ -105,7 +105,7 @@ pub struct Record {
 }
 
 /// An offset does not fit a byte: a consumer keeps fetched records whole.
-impl SmallTag for Record {}
+impl KeptWhole for Record {}
 
 impl Tags for KafkaTags {
     type Publish = Produce;

@@ -47,8 +47,8 @@ use crate::engine::fifo::Blocked;
 use crate::engine::reflog::{RefAndByte, RefByteBlock};
 use crate::engine::state::{BrokerState, ExchangeState, ModelState, QueueState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
-    SmallTag, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, KeptWhole, MsgId, MsgRef, Note, Origin, Port,
+    Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{
@@ -125,7 +125,7 @@ pub struct AckTag {
 }
 
 /// Kept whole (a consumer holds at most its prefetch of them).
-impl SmallTag for FromQueue {}
+impl KeptWhole for FromQueue {}
 
 impl Tags for RabbitTags {
     type Publish = ();

@@ -45,8 +45,8 @@
 use super::rabbitmq::{bound_topics, exchange_states, index_tag, topic_matches, ExchangeCounters};
 use crate::engine::state::{BrokerState, ModelState, RabbitStreamState, StreamReaderState};
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Origin, Port, RefLog, Release,
-    SmallTag, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, KeptWhole, MsgId, MsgRef, Origin, Port,
+    RefLog, Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{secs, ExchangeKind, Nanos, RabbitOptions, Scenario, StreamOffset, TopicId};
@@ -87,7 +87,7 @@ pub struct ReadChunk {
 }
 
 /// An offset does not fit a byte: kept whole.
-impl SmallTag for StreamRecord {}
+impl KeptWhole for StreamRecord {}
 
 impl Tags for StreamTags {
     type Publish = ();

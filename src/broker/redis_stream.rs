@@ -51,8 +51,8 @@ use crate::engine::state::{
     BrokerState, ModelState, PersistenceState, StreamConsumerState, StreamGroupState, StreamState,
 };
 use crate::engine::{
-    BrokerModel, ConsumerId, Delivery, Down, GroupId, MsgId, MsgRef, Note, Origin, Port, Release,
-    SmallTag, Tags, World,
+    BrokerModel, ConsumerId, Delivery, Down, GroupId, KeptWhole, MsgId, MsgRef, Note, Origin, Port,
+    Release, Tags, World,
 };
 use crate::metrics::LossReason;
 use crate::scenario::{millis, secs, to_secs, GroupStart, Nanos, RedisOptions, Scenario, TopicId};
@@ -76,7 +76,7 @@ pub struct Read {
 }
 
 /// An entry id does not fit a byte: kept whole.
-impl SmallTag for Read {}
+impl KeptWhole for Read {}
 
 impl Tags for StreamTags {
     type Publish = ();

@@ -34,19 +34,35 @@ pub struct Delivery<D> {
 }
 
 /// A delivery tag that is often small: a consumer's memory then keeps the delivery in five
-/// bytes (its reference packed, the tag and `redelivered` in one byte; see
-/// [`RefByteBlock`]). A tag that never is keeps the defaults: its deliveries are kept whole.
+/// bytes (its reference packed, the tag and `redelivered` in one byte; see [`RefByteBlock`]).
+/// Both methods are required, so a tag cannot say it fits and then lose itself on the way back;
+/// a tag that never fits implements [`KeptWhole`] instead.
 pub trait SmallTag: Copy + Default {
     /// The tag in seven bits, if it fits.
+    fn small(&self) -> Option<u8>;
+    /// The tag whose [`SmallTag::small`] is `b`.
+    fn from_small(b: u8) -> Self;
+}
+
+/// A delivery tag that never fits seven bits (it carries an offset): a consumer keeps its
+/// deliveries whole, and no tag is ever made from a byte.
+pub trait KeptWhole: Copy + Default {}
+
+impl<T: KeptWhole> SmallTag for T {
     #[inline]
     fn small(&self) -> Option<u8> {
         None
     }
-    /// The tag whose [`SmallTag::small`] is `b`.
     #[inline]
-    fn from_small(_b: u8) -> Self {
-        Self::default()
+    fn from_small(_b: u8) -> T {
+        T::default()
     }
+}
+
+/// `x` in seven bits, if it fits.
+#[inline]
+fn seven_bits(x: impl TryInto<u8>) -> Option<u8> {
+    x.try_into().ok().filter(|&b| b < 0x80)
 }
 
 impl SmallTag for () {
@@ -54,12 +70,14 @@ impl SmallTag for () {
     fn small(&self) -> Option<u8> {
         Some(0)
     }
+    #[inline]
+    fn from_small(_b: u8) {}
 }
 
 impl SmallTag for u16 {
     #[inline]
     fn small(&self) -> Option<u8> {
-        u8::try_from(*self).ok().filter(|&b| b < 0x80)
+        seven_bits(*self)
     }
     #[inline]
     fn from_small(b: u8) -> u16 {
@@ -70,7 +88,7 @@ impl SmallTag for u16 {
 impl SmallTag for u32 {
     #[inline]
     fn small(&self) -> Option<u8> {
-        u8::try_from(*self).ok().filter(|&b| b < 0x80)
+        seven_bits(*self)
     }
     #[inline]
     fn from_small(b: u8) -> u32 {

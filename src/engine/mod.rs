@@ -30,7 +30,7 @@ mod workload;
 pub mod world;
 
 pub use command::{Command, CommandError, Endpoint};
-pub use consumer::{ConsumerRt, Delivery, SmallTag, Status};
+pub use consumer::{ConsumerRt, Delivery, KeptWhole, SmallTag, Status};
 pub use fifo::Fifo;
 pub use ids::{ConsumerId, GroupId, MsgId, ProducerId};
 pub use ledger::{CellState, Processed, Release};
