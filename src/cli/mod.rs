@@ -397,11 +397,7 @@ fn run(a: &RunArgs) -> ExitCode {
     };
     let report = Report::run(sim, until);
     let text = match a.format {
-        Format::Json => {
-            // A closed pipe (`| head`) is not an error worth a message, as in `print_out`.
-            let _ = report.write_json(std::io::stdout().lock());
-            return ExitCode::SUCCESS;
-        }
+        Format::Json => return written(report.write_json(std::io::stdout().lock())),
         Format::Csv => crate::report::csv(&report),
         Format::Table => crate::report::table(&report),
     };
@@ -562,8 +558,18 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
 
 pub(crate) fn print_out(text: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-    ExitCode::SUCCESS
+    written(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// The exit code once the output is written, or failed to be. A closed pipe (`| head`) is the
+/// reader's choice, not an error; any other failure (a full disk) leaves the output cut short,
+/// so it is said on stderr and the exit code is 3.
+pub(crate) fn written(r: std::io::Result<()>) -> ExitCode {
+    match r {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("brokerlab: the output could not be written (it is incomplete): {e}");
+            ExitCode::from(3)
+        }
+        _ => ExitCode::SUCCESS,
+    }
 }

@@ -961,3 +961,45 @@ fn sweep_stopped_by_ctrl_c_prints_the_points_it_finished() {
     );
     assert!(stderr(&out).contains("sweep stopped"), "{}", stderr(&out));
 }
+
+/// Output that cannot be written (a full disk: `/dev/full`) is an error with exit code 3, for
+/// the streamed JSON report and for text alike; a reader that closes the pipe early is not.
+#[test]
+fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
+    use std::process::Stdio;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run_json = &["run", "scenarios/use-cases.toml", "--format", "json"][..];
+    let run_table = &["run", "scenarios/use-cases.toml"][..];
+    for args in [run_json, run_table, &["list"][..]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full exists on Linux");
+        let out = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+            .args(args)
+            .current_dir(root)
+            .stdout(full)
+            .output()
+            .expect("brokerlab starts");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+        assert!(
+            err.contains("could not be written") && err.contains("No space left"),
+            "{args:?}: {err}"
+        );
+    }
+    for args in [run_json, run_table] {
+        // The reader goes away before the run ends: its first write meets a closed pipe.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+            .args(args)
+            .current_dir(root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("brokerlab starts");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("brokerlab ends");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+    }
+}
