@@ -203,6 +203,8 @@ class Rabbit:
 
     def launch(self):
         """Start the node without waiting (it takes ~10 s); `ready` waits."""
+        if self.epmd is not None and self.epmd.alive():
+            self.wait_unregistered()
         if self.epmd is None or not self.epmd.alive():
             self.epmd = Proc("epmd", ["epmd", "-port", str(self.epmd_port),
                                       "-address", "127.0.0.1"],
@@ -212,17 +214,40 @@ class Rabbit:
                          os.path.join(self.dir, "server.log"), env=self.env, cwd=self.dir)
         return self
 
-    def ready(self, timeout=90):
-        wait_port(self.port, self.proc, timeout, "rabbitmq-server")
+    def ready(self, timeout=90, relaunches=1):
+        """Wait until the broker takes connections. A node that dies while it boots is
+        launched once more (its log tail goes to stderr): a boot can lose a race with the
+        machine, and one lost race must not fail every RabbitMQ claim after it."""
+        try:
+            wait_port(self.port, self.proc, timeout, "rabbitmq-server")
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    self.connect().close()
+                    return self
+                except Exception:  # noqa: BLE001 - the listener opens before the broker is ready
+                    if time.monotonic() > deadline or not self.proc.alive():
+                        raise
+                    time.sleep(0.2)
+        except Exception:  # noqa: BLE001 - relaunched once, then raised
+            if relaunches < 1 or self.proc.alive():
+                raise
+            print(f"rabbitmq-server died while booting; launching it once more:\n"
+                  f"{self.proc.tail()}", file=sys.stderr)
+            self.launch()
+            return self.ready(timeout, relaunches - 1)
+
+    def wait_unregistered(self, timeout=15):
+        """A killed node's name stays in epmd until epmd notices its connection closed; a node
+        launched before then finds its name taken and exits."""
+        short = self.node.split("@")[0]
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.connect().close()
-                return self
-            except Exception:  # noqa: BLE001 - the listener opens before the broker is ready
-                if time.monotonic() > deadline or not self.proc.alive():
-                    raise
-                time.sleep(0.2)
+        while time.monotonic() < deadline:
+            out = subprocess.run(["epmd", "-port", str(self.epmd_port), "-names"],
+                                 env=self.env, capture_output=True, text=True, timeout=10)
+            if not re.search(rf"^name {re.escape(short)} at port", out.stdout, re.M):
+                return
+            time.sleep(0.1)
 
     def connect(self):
         import pika
