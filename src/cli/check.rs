@@ -157,9 +157,11 @@ fn text(s: &Scenario, outcomes: &[Outcome]) -> ExitCode {
             "{verdict} step {step} ({title}): {what} (measured {measured})"
         );
         if !o.holds {
-            eprintln!(
+            say!(
                 "{}:{}:{}: expectation failed: {what} (measured {measured})",
-                s.source, e.line, e.col
+                s.source,
+                e.line,
+                e.col
             );
         }
     }

@@ -3,8 +3,21 @@
 //! parses arguments, loads scenarios and prints; every rule of the simulation stays in the
 //! engine, every parameter path in `sim::params`, every metric in `report`.
 //!
-//! Exit codes: 0 ok, 1 an expectation failed, 2 bad input (130: a sweep stopped by Ctrl+C,
-//! after printing what it had).
+//! Exit codes: 0 ok, 1 an expectation failed, 2 bad input, 3 the output could not be written
+//! (130: a sweep stopped by Ctrl+C, after printing what it had).
+
+/// `eprintln!` (`say!`) and `eprint!` (`say!(@inline ...)`) that give up quietly if stderr
+/// cannot take it: `eprintln!` panics then (`brokerlab list >/dev/full 2>/dev/full`).
+macro_rules! say {
+    (@inline $($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 mod check;
 
@@ -208,7 +221,7 @@ pub enum Format {
 }
 
 fn bad_input(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("{e}");
+    say!("{e}");
     ExitCode::from(2)
 }
 
@@ -225,7 +238,7 @@ pub fn main_with(cli: Cli, app: App) -> ExitCode {
         None => match app {
             Some(open) => open(None),
             None => {
-                eprintln!(
+                say!(
                     "brokerlab was built without the desktop app (cargo feature `app`).\n\
                      Try: brokerlab run use-cases    or    brokerlab --help"
                 );
@@ -265,7 +278,7 @@ impl LoadError {
     fn exit(self) -> ExitCode {
         match self {
             LoadError::File(d) => {
-                eprint!("{}", d.render(stderr_colour()));
+                say!(@inline "{}", d.render(stderr_colour()));
                 ExitCode::from(2)
             }
             LoadError::Set(m) => bad_input(&m),
@@ -308,7 +321,7 @@ fn open(file: &str, set: &Sets, app: App) -> ExitCode {
         Err(code) => return code,
     };
     let Some(open) = app else {
-        eprintln!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab run {file}`");
+        say!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab run {file}`");
         return ExitCode::from(2);
     };
     let path = Path::new(file);
@@ -359,10 +372,7 @@ fn notes(lesson: &str, lang: NotesLang, out: Option<&Path>, set: &Sets) -> ExitC
     let md = crate::lesson::notes::notes(s, lang);
     match out {
         None => print_out(&md),
-        Some(path) => match std::fs::write(path, md) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => bad_input(&format!("{}: cannot write: {e}", path.display())),
-        },
+        Some(path) => write_file(path, md.as_bytes()),
     }
 }
 
@@ -431,7 +441,7 @@ fn stop_on_ctrl_c() {
         }
     };
     if let Err(e) = ctrlc::set_handler(handler) {
-        eprintln!("brokerlab: Ctrl+C will not stop the sweep cleanly: {e}");
+        say!("brokerlab: Ctrl+C will not stop the sweep cleanly: {e}");
     }
 }
 
@@ -484,7 +494,7 @@ fn sweep(a: &SweepArgs) -> ExitCode {
     let tty = std::io::stderr().is_terminal();
     let progress = move |done: usize, total: usize| {
         if tty {
-            eprint!("\r[{done}/{total}]");
+            say!(@inline "\r[{done}/{total}]");
         }
     };
     progress(0, plan.runs());
@@ -496,7 +506,7 @@ fn sweep(a: &SweepArgs) -> ExitCode {
         &crate::report::sweep::measure,
     );
     if tty {
-        eprint!("\r\x1b[2K");
+        say!(@inline "\r\x1b[2K");
     }
     let report = SweepReport::new(&plan, &results, &metrics);
     let text = match a.format {
@@ -509,7 +519,7 @@ fn sweep(a: &SweepArgs) -> ExitCode {
         return code;
     }
     let done = results.iter().filter(|r| r.is_some()).count();
-    eprintln!(
+    say!(
         "brokerlab: sweep stopped: {done} of {} runs finished (points show their runs; points without one are left out)",
         results.len()
     );
@@ -548,10 +558,7 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
         Err(e) => bad_input(&e),
         Ok(toml) => match out {
             None => print_out(&toml),
-            Some(path) => match std::fs::write(path, toml) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => bad_input(&format!("{}: cannot write: {e}", path.display())),
-            },
+            Some(path) => write_file(path, toml.as_bytes()),
         },
     }
 }
@@ -566,10 +573,23 @@ pub(crate) fn print_out(text: &str) -> ExitCode {
 /// so it is said on stderr and the exit code is 3.
 pub(crate) fn written(r: std::io::Result<()>) -> ExitCode {
     match r {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("brokerlab: the output could not be written (it is incomplete): {e}");
-            ExitCode::from(3)
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => cannot_write(&format!(
+            "the output could not be written (it is incomplete): {e}"
+        )),
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// `bytes` into the file at `path` (`--out`): exit code 3 with the file named if that fails.
+fn write_file(path: &Path, bytes: &[u8]) -> ExitCode {
+    match std::fs::write(path, bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => cannot_write(&format!("{}: cannot write: {e}", path.display())),
+    }
+}
+
+/// Exit code 3, saying why on stderr.
+fn cannot_write(why: &str) -> ExitCode {
+    say!("brokerlab: {why}");
+    ExitCode::from(3)
 }

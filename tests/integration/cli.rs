@@ -963,7 +963,9 @@ fn sweep_stopped_by_ctrl_c_prints_the_points_it_finished() {
 }
 
 /// Output that cannot be written (a full disk: `/dev/full`) is an error with exit code 3, for
-/// the streamed JSON report and for text alike; a reader that closes the pipe early is not.
+/// the streamed JSON report, for text and for `--out` files alike, and stays one (no panic)
+/// when stderr is full too; a reader that closes the pipe early is not an error.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
     use std::process::Stdio;
@@ -988,6 +990,36 @@ fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
             "{args:?}: {err}"
         );
     }
+    let full_out = brokerlab(&[
+        "notes",
+        "scenarios/lessons/01-moving-data.toml",
+        "--out",
+        "/dev/full",
+    ]);
+    let err = String::from_utf8_lossy(&full_out.stderr);
+    assert_eq!(full_out.status.code(), Some(3), "{err}");
+    assert!(err.contains("/dev/full: cannot write"), "{err}");
+    let both_full = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+        .arg("list")
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full"),
+        )
+        .stderr(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full"),
+        )
+        .status()
+        .expect("brokerlab starts");
+    assert_eq!(
+        both_full.code(),
+        Some(3),
+        "no panic (101) when stderr is full too"
+    );
     for args in [run_json, run_table] {
         // The reader goes away before the run ends: its first write meets a closed pipe.
         let mut child = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
