@@ -287,6 +287,24 @@ mod tests {
         (d.msg, d.tag, d.redelivered)
     }
 
+    /// A tag that says it fits comes back as itself; one that does not fit says so.
+    #[test]
+    fn small_tags_come_back_as_themselves() {
+        use super::SmallTag;
+        for t in (0..=300u16).chain([u16::MAX]) {
+            match t.small() {
+                Some(b) => assert_eq!((b < 0x80, u16::from_small(b)), (true, t)),
+                None => assert!(t >= 0x80, "{t} fits"),
+            }
+            let w = u32::from(t) | if t == u16::MAX { 1 << 20 } else { 0 };
+            match w.small() {
+                Some(b) => assert_eq!((b < 0x80, u32::from_small(b)), (true, w)),
+                None => assert!(w >= 0x80, "{w} fits"),
+            }
+        }
+        assert_eq!(().small(), Some(0));
+    }
+
     proptest! {
         /// Whatever its tags, ids and classes, a consumer's memory gives back every delivery as
         /// it came, in order, the one taken for processing first.

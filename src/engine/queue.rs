@@ -60,10 +60,10 @@ impl<E: Copy> QuadHeap<E> {
     }
     /// Sift up with a hole: parents move down one copy each, the new entry is written once.
     #[inline]
-    fn push(&mut self, s: Entry<E>) {
-        let key = s.packed();
+    fn push(&mut self, e: Entry<E>) {
+        let key = e.packed();
         let mut i = self.v.len();
-        self.v.push(s);
+        self.v.push(e);
         while i > 0 {
             let parent = (i - 1) / 4;
             if key < self.v[parent].packed() {
@@ -73,7 +73,7 @@ impl<E: Copy> QuadHeap<E> {
                 break;
             }
         }
-        self.v[i] = s;
+        self.v[i] = e;
     }
     /// The index of the least of the children from `first` (at least one, at most four).
     /// Four children (nearly every node) are a tournament of three comparisons.
