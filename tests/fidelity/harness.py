@@ -215,9 +215,11 @@ class Rabbit:
         return self
 
     def ready(self, timeout=90, relaunches=1):
-        """Wait until the broker takes connections. A node that dies while it boots is
-        launched once more (its log tail goes to stderr): a boot can lose a race with the
-        machine, and one lost race must not fail every RabbitMQ claim after it."""
+        """Wait until the broker takes connections. A node that dies while it boots the first
+        time is launched once more (its log tail goes to stderr): a boot can lose a race with
+        the machine, and one lost race must not fail every RabbitMQ claim after it. A node
+        restarted after a crash gets no second chance (`crash_and_restart`): whether it comes
+        back is what durability claims check."""
         try:
             wait_port(self.port, self.proc, timeout, "rabbitmq-server")
             deadline = time.monotonic() + timeout
@@ -225,15 +227,20 @@ class Rabbit:
                 try:
                     self.connect().close()
                     return self
+                except ClaimTimeout:
+                    raise
                 except Exception:  # noqa: BLE001 - the listener opens before the broker is ready
                     if time.monotonic() > deadline or not self.proc.alive():
                         raise
                     time.sleep(0.2)
+        except ClaimTimeout:
+            raise
         except Exception:  # noqa: BLE001 - relaunched once, then raised
             if relaunches < 1 or self.proc.alive():
                 raise
             print(f"rabbitmq-server died while booting; launching it once more:\n"
                   f"{self.proc.tail()}", file=sys.stderr)
+            self.proc.stop(grace=3.0)  # what is left of its process group
             self.launch()
             return self.ready(timeout, relaunches - 1)
 
@@ -242,12 +249,17 @@ class Rabbit:
         launched before then finds its name taken and exits."""
         short = self.node.split("@")[0]
         deadline = time.monotonic() + timeout
+        out = None
         while time.monotonic() < deadline:
             out = subprocess.run(["epmd", "-port", str(self.epmd_port), "-names"],
                                  env=self.env, capture_output=True, text=True, timeout=10)
-            if not re.search(rf"^name {re.escape(short)} at port", out.stdout, re.M):
+            taken = re.search(rf"^name {re.escape(short)} at port", out.stdout, re.M)
+            if out.returncode == 0 and not taken:
                 return
             time.sleep(0.1)
+        print(f"epmd still lists {short} (or does not answer) after {timeout} s; launching "
+              f"anyway: {out.returncode if out else '?'} {out.stdout if out else ''}"
+              f"{out.stderr if out else ''}", file=sys.stderr)
 
     def connect(self):
         import pika
@@ -258,7 +270,7 @@ class Rabbit:
     def crash_and_restart(self):
         self.proc.kill()
         self.launch()
-        self.ready()
+        self.ready(relaunches=0)
 
     def ctl(self, *args):
         out = subprocess.run([f"{self.BIN}/rabbitmqctl", "-n", self.node, "-q", *args],
