@@ -205,7 +205,7 @@ class Rabbit:
         """Start the node without waiting (it takes ~10 s); `ready` waits."""
         if self.epmd is not None and self.epmd.alive():
             self.wait_unregistered()
-        if self.epmd is None or not self.epmd.alive():
+        else:
             self.epmd = Proc("epmd", ["epmd", "-port", str(self.epmd_port),
                                       "-address", "127.0.0.1"],
                              os.path.join(self.dir, "epmd.log"), env=self.env)

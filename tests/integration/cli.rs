@@ -962,6 +962,15 @@ fn sweep_stopped_by_ctrl_c_prints_the_points_it_finished() {
     assert!(stderr(&out).contains("sweep stopped"), "{}", stderr(&out));
 }
 
+/// A file every write to fails with "No space left on device".
+#[cfg(target_os = "linux")]
+fn dev_full() -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux")
+}
+
 /// Output that cannot be written (a full disk: `/dev/full`) is an error with exit code 3, for
 /// the streamed JSON report, for text and for `--out` files alike, and stays one (no panic)
 /// when stderr is full too; a reader that closes the pipe early is not an error.
@@ -973,14 +982,10 @@ fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
     let run_json = &["run", "scenarios/use-cases.toml", "--format", "json"][..];
     let run_table = &["run", "scenarios/use-cases.toml"][..];
     for args in [run_json, run_table, &["list"][..]] {
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .expect("/dev/full exists on Linux");
         let out = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
             .args(args)
             .current_dir(root)
-            .stdout(full)
+            .stdout(dev_full())
             .output()
             .expect("brokerlab starts");
         let err = String::from_utf8_lossy(&out.stderr);
@@ -1001,18 +1006,8 @@ fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
     assert!(err.contains("/dev/full: cannot write"), "{err}");
     let both_full = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
         .arg("list")
-        .stdout(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .expect("/dev/full"),
-        )
-        .stderr(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .expect("/dev/full"),
-        )
+        .stdout(dev_full())
+        .stderr(dev_full())
         .status()
         .expect("brokerlab starts");
     assert_eq!(
