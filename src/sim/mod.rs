@@ -451,11 +451,11 @@ impl Simulation {
     /// variants under way (one a thread) take memory, not all of them. What `f` makes comes
     /// back in the variants' order; the clock is then at `t`.
     ///
-    /// `f` runs on the calling thread, the workers only simulate. A worker's allocator arena
-    /// (glibc keeps one a thread) then gets all of a finished variant's memory back, with none
-    /// of `f`'s output allocated on top of it, and can return it to the system while the other
-    /// worker's variant still grows: use-cases 1 h x10 peaked at 226-254 MB when the workers
-    /// made the reports, 171 MB since (README "Performance").
+    /// `f` runs on the calling thread, the workers only simulate, so none of `f`'s output is
+    /// allocated among a variant's memory and keeps it from going back. Under glibc's allocator,
+    /// with its arena a thread, use-cases 1 h x10 peaked at 226-254 MB when the workers made the
+    /// reports and 171-196 MB since; the binary's jemalloc gives freed pages back to the system
+    /// whichever thread freed them: 148 MB (README "Performance").
     pub fn finish_each<R>(
         mut self,
         t: Nanos,

@@ -1030,3 +1030,29 @@ fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
         assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
     }
 }
+
+/// The binary allocates with jemalloc, built with a background thread that gives pages freed
+/// 0.2 s ago back to the system (`.cargo/config.toml`): what keeps a run's memory to that of the
+/// variants under way, whichever thread ran the ones that finished (README "Performance").
+/// jemalloc prints the settings it runs with when asked to.
+#[cfg(all(target_os = "linux", not(target_env = "msvc")))]
+#[test]
+fn the_binary_runs_on_jemalloc_giving_freed_pages_back_from_a_background_thread() {
+    let out = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+        .arg("list")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .expect("brokerlab starts");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    for setting in [
+        "opt.background_thread: true",
+        "opt.dirty_decay_ms: 200",
+        "opt.muzzy_decay_ms: 0",
+    ] {
+        assert!(
+            err.contains(setting),
+            "{setting:?} not in jemalloc's statistics:\n{err}"
+        );
+    }
+}
