@@ -1034,10 +1034,11 @@ fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
 /// The binary allocates with jemalloc, built with a background thread that gives pages freed
 /// 0.2 s ago back to the system (`.cargo/config.toml`): what keeps a run's memory to that of the
 /// variants under way, whichever thread ran the ones that finished (README "Performance").
-/// jemalloc prints the settings it runs with when asked to.
-#[cfg(all(target_os = "linux", not(target_env = "msvc")))]
+/// jemalloc prints the settings it runs with when asked to; without the built-in ones it would
+/// print its defaults (no background thread, 10,000 ms).
+#[cfg(target_os = "linux")]
 #[test]
-fn the_binary_runs_on_jemalloc_giving_freed_pages_back_from_a_background_thread() {
+fn the_binary_runs_on_jemalloc_with_its_built_in_background_thread_and_decay() {
     let out = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
         .arg("list")
         .env("_RJEM_MALLOC_CONF", "stats_print:true")
@@ -1045,11 +1046,7 @@ fn the_binary_runs_on_jemalloc_giving_freed_pages_back_from_a_background_thread(
         .expect("brokerlab starts");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    for setting in [
-        "opt.background_thread: true",
-        "opt.dirty_decay_ms: 200",
-        "opt.muzzy_decay_ms: 0",
-    ] {
+    for setting in ["opt.background_thread: true (", "opt.dirty_decay_ms: 200 ("] {
         assert!(
             err.contains(setting),
             "{setting:?} not in jemalloc's statistics:\n{err}"

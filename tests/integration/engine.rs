@@ -224,8 +224,8 @@ fn a_report_written_as_it_is_made_is_the_whole_text_byte_for_byte() {
 }
 
 /// `finish_each` simulates on worker threads but hands every finished variant to `f` on the
-/// calling thread (so that a worker's arena gets the variant's memory back with nothing on
-/// top), each once, and returns what `f` made in the variants' order.
+/// calling thread (so that none of `f`'s output is allocated among the variant's memory), each
+/// once, and returns what `f` made in the variants' order.
 #[test]
 fn finish_each_hands_every_variant_over_once_on_the_calling_thread() {
     let text = brokerlab::builtin::get("use-cases").expect("built in");
