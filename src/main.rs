@@ -1,8 +1,8 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// jemalloc on Linux, with a background thread that hands pages freed 0.2 s ago back to the
-/// system (`.cargo/config.toml`): a variant that finishes gives its memory back at once, for the
+/// jemalloc on Linux, built to hand pages back to the system as soon as they are free
+/// (`.cargo/config.toml`): a variant that finishes gives its memory back at once, for the
 /// variants still under way on any thread. glibc kept it in the arena of the thread that had
 /// run it, so a run peaked near the sum of each thread's largest variant (README
 /// "Performance").
