@@ -454,8 +454,8 @@ impl Simulation {
     /// `f` runs on the calling thread, the workers only simulate, so none of `f`'s output is
     /// allocated among a variant's memory and keeps it from going back. Under glibc's allocator,
     /// with its arena a thread, use-cases 1 h x10 peaked at 226-254 MB when the workers made the
-    /// reports and 171-196 MB since; the binary's jemalloc gives freed pages back to the system
-    /// whichever thread freed them: 148 MB (README "Performance").
+    /// reports and 170-207 MB since; the binary's jemalloc gives freed pages back to the system
+    /// whichever thread freed them: 148-168 MB (README "Performance").
     pub fn finish_each<R>(
         mut self,
         t: Nanos,
