@@ -210,7 +210,13 @@ impl<M: BrokerModel> Engine<M> {
 
     /// Process one event. Returns false when nothing is left to happen.
     pub fn step(&mut self) -> bool {
-        let Some((time, next)) = self.world.pop() else {
+        self.step_through(Nanos::MAX)
+    }
+
+    /// Process the next event if it happens at `t` or before; false if none does.
+    #[inline]
+    fn step_through(&mut self, t: Nanos) -> bool {
+        let Some((time, next)) = self.world.pop_through(t) else {
             return false;
         };
         self.world.set_now(time);
@@ -224,9 +230,7 @@ impl<M: BrokerModel> Engine<M> {
 
     /// Process every event up to and including `t`; the clock then reads `t`.
     pub fn run_until(&mut self, t: Nanos) {
-        while self.world.next_time().is_some_and(|x| x <= t) {
-            self.step();
-        }
+        while self.step_through(t) {}
         self.world.set_now(self.world.now().max(t));
     }
 

@@ -190,26 +190,34 @@ impl<E: Copy> EventQueue<E> {
             self.fifo.push_back(e);
         }
     }
+    /// (time, seq) of the next event, packed as [`packed_key`] packs it, and whether it is the
+    /// fifo lane's (else the heap's).
+    #[inline]
+    pub fn next(&self) -> Option<(u128, bool)> {
+        let fifo = self.fifo.front().map(Entry::packed);
+        match (self.heap.peek_key(), fifo) {
+            (Some(h), Some(f)) if f < h => Some((f, true)),
+            (Some(h), _) => Some((h, false)),
+            (None, f) => f.map(|f| (f, true)),
+        }
+    }
     /// (time, seq) of the next event, packed as [`packed_key`] packs it.
     #[inline]
     pub fn peek_key(&self) -> Option<u128> {
-        let fifo = self.fifo.front().map(Entry::packed);
-        match (self.heap.peek_key(), fifo) {
-            (Some(h), Some(f)) => Some(h.min(f)),
-            (h, f) => h.or(f),
-        }
+        self.next().map(|(k, _)| k)
     }
     #[allow(clippy::cast_possible_truncation)]
     pub fn peek_time(&self) -> Option<Nanos> {
         self.peek_key().map(|k| (k >> 64) as Nanos)
     }
-    #[inline]
+    #[cfg(test)]
     pub fn pop(&mut self) -> Option<Entry<E>> {
-        let from_fifo = match (self.heap.peek_key(), self.fifo.front()) {
-            (Some(h), Some(f)) => f.packed() < h,
-            (None, Some(_)) => true,
-            _ => false,
-        };
+        let (_, from_fifo) = self.next()?;
+        self.take(from_fifo)
+    }
+    /// Take the next event from where [`EventQueue::next`] said it is.
+    #[inline]
+    pub fn take(&mut self, from_fifo: bool) -> Option<Entry<E>> {
         if from_fifo {
             self.fifo.pop_front()
         } else {

@@ -523,23 +523,36 @@ impl<T: Tags> World<T> {
         }
     }
 
-    /// The next thing to happen: the earlier, by (time, sequence), of the event queue's next
-    /// event and the first hop on the wire (which arrives then). The same order as if every hop
-    /// were an event in the queue.
+    /// The next thing to happen if it happens at `t` or before: the earlier, by (time,
+    /// sequence), of the event queue's next event and the first hop on the wire (which arrives
+    /// then). The same order as if every hop were an event in the queue. One look at the three
+    /// lanes (heap, fifo, wire) both decides and takes.
     #[inline]
-    pub(crate) fn pop(&mut self) -> Option<(Nanos, Next<T>)> {
-        let hop_first = match (self.hops.front(), self.queue.peek_key()) {
-            (Some(h), Some(q)) => super::queue::packed_key(h.hop.arrive, h.seq) < q,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if hop_first {
-            let w = self.hops.pop_front()?;
-            Some((w.hop.arrive, Next::Hop(w.hop)))
-        } else {
-            let e = self.queue.pop()?;
-            Some((e.time, Next::Event(e.event)))
+    pub(crate) fn pop_through(&mut self, t: Nanos) -> Option<(Nanos, Next<T>)> {
+        let limit = super::queue::packed_key(t, u64::MAX);
+        let hop = self
+            .hops
+            .front()
+            .map(|w| super::queue::packed_key(w.hop.arrive, w.seq));
+        let queued = self.queue.next();
+        match (hop, queued) {
+            (Some(h), Some((q, _))) if h < q => self.pop_hop(h, limit),
+            (Some(h), None) => self.pop_hop(h, limit),
+            (_, Some((q, from_fifo))) if q <= limit => {
+                let e = self.queue.take(from_fifo)?;
+                Some((e.time, Next::Event(e.event)))
+            }
+            _ => None,
         }
+    }
+
+    #[inline]
+    fn pop_hop(&mut self, key: u128, limit: u128) -> Option<(Nanos, Next<T>)> {
+        if key > limit {
+            return None;
+        }
+        let w = self.hops.pop_front()?;
+        Some((w.hop.arrive, Next::Hop(w.hop)))
     }
 
     /// Start processing consumer `c`'s next message if it is idle and online.
@@ -651,7 +664,7 @@ mod tests {
         w.schedule(3, Event::Timer(9)); // at 3 too, queued after it
         w.latency = 10;
         w.send(m(2), 0, 1, publish); // at 10, after the first hop
-        let order: Vec<(Nanos, u32)> = std::iter::from_fn(|| w.pop())
+        let order: Vec<(Nanos, u32)> = std::iter::from_fn(|| w.pop_through(Nanos::MAX))
             .map(|(t, n)| match n {
                 Next::Hop(h) => (t, h.msg.id.0),
                 Next::Event(_) => (t, 99),
