@@ -602,8 +602,10 @@ impl Kafka {
     fn wake(&mut self, p: &mut Port<'_, KafkaTags>, pi: usize) {
         self.share_wake_all(p, pi);
         for kg in 0..self.groups.len() {
-            self.mark(kg, pi);
+            // A group that does not own it has no ready set to mark (most groups: one topic's
+            // partition is owned by the groups that read the topic).
             if let Some(c) = self.groups[kg].owner[pi] {
+                self.mark(kg, pi);
                 self.pump(p, c);
             }
         }
