@@ -673,4 +673,30 @@ mod tests {
         assert_eq!(order, vec![(3, 1), (3, 99), (10, 0), (10, 2)]);
         assert_eq!(w.hops().count(), 0);
     }
+
+    #[test]
+    fn pop_through_takes_only_what_is_due_by_then_from_every_lane() {
+        let mut w = World::<T>::new(1, 10, Classes::new(0), 0, 0);
+        let m = MsgRef {
+            id: MsgId(0),
+            class: super::super::message::MsgClass(0),
+        };
+        w.send(m, 0, 1, HopKind::Publish(())); // the wire: arrives at 10
+        w.schedule(5, Event::Timer(1)); // the heap
+        w.schedule_fifo(7, Event::Timer(2)); // the fifo lane
+        let mut took = |t| {
+            std::iter::from_fn(|| w.pop_through(t))
+                .map(|(at, n)| match n {
+                    Next::Hop(_) => (at, 0),
+                    Next::Event(Event::Timer(k)) => (at, k),
+                    Next::Event(_) => (at, 99),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(took(4), vec![]);
+        assert_eq!(took(5), vec![(5, 1)]);
+        assert_eq!(took(9), vec![(7, 2)]);
+        assert_eq!(took(10), vec![(10, 0)]);
+        assert_eq!(took(Nanos::MAX), vec![]);
+    }
 }

@@ -205,6 +205,70 @@ fn channel_full_blocks_senders_and_loses_nothing() {
     assert_eq!(metrics(&sim, "ch").lost, 0);
 }
 
+/// While every receiver is busy the channel does not look at them again until one finishes a
+/// message, comes up or goes down (debug builds check that none had room meanwhile). Saturated,
+/// with a receiver crashing and coming back, a link cut and healed and a receiver added, each
+/// one that gets room is given a message at once: it has processed it one hop and one service
+/// time later, not after the next receiver finishes.
+#[test]
+fn channel_saturated_gives_a_receiver_that_gets_room_a_message_at_once() {
+    let slow = |name: &str| {
+        format!("[[consumer]]\nname = \"{name}\"\nsubscribe = [\"t\"]\ngroup = \"g\"\nservice_ms = 20.0\n")
+    };
+    let faults = r#"
+[[fault]]
+kind = "consumer-crash"
+target = "a"
+at_s = 2.0
+until_s = 3.0
+[[fault]]
+kind = "link-down"
+target = "b"
+at_s = 4.0
+until_s = 5.0
+[[fault]]
+kind = "add-consumer"
+at_s = 6.0
+consumer = { name = "late", subscribe = ["t"], group = "g", service_ms = 20.0 }
+"#;
+    let mut sim = lab(
+        200.0,
+        0,
+        &(slow("a") + &slow("b")),
+        faults,
+        "[[variant]]\nname = \"ch\"\nshape = \"channel\"\nchannel = { capacity = 10 }",
+        8.0,
+    );
+    sim.variants[0].record_trace();
+    run(&mut sim, 8.0);
+    let v = &sim.variants[0];
+    let ch = v.state().channel.expect("channel state");
+    assert!(ch.blocked > 100, "saturated to the end: {ch:?}");
+    // One 1 ms hop to the receiver, then 20 ms of service (and the clock's rounding).
+    let first_after = |name: &str, t: f64| {
+        let c = v.consumer_index(name).expect(name);
+        v.trace()
+            .iter()
+            .find(|p| p.consumer == c && p.at > brokerlab::scenario::secs(t))
+            .map(|p| p.at)
+    };
+    for (name, back) in [("a", 3.0), ("b", 5.0), ("late", 6.0)] {
+        let at = first_after(name, back)
+            .unwrap_or_else(|| panic!("{name} processed nothing after {back} s"));
+        assert!(
+            at <= brokerlab::scenario::secs(back + 0.021) + 1,
+            "{name} has room from {back} s and got its first message only to process it at {at} ns"
+        );
+    }
+    // One group: only what a receiver held or had coming when it went down is lost (RECV_AHEAD,
+    // two, each time).
+    let lost = metrics(&sim, "ch").lost;
+    assert!(
+        lost <= 4,
+        "two at most each time a receiver went down: {lost}"
+    );
+}
+
 #[test]
 fn channel_send_without_a_receiver_fails() {
     let mut sim = lab(
