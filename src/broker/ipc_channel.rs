@@ -58,7 +58,7 @@ pub struct IpcChannel {
     /// The last look found no receiver with room, and none has had room since: room comes only
     /// when a receiver finishes a message, comes up or goes down (the callbacks that clear this).
     /// While the channel is full and every receiver busy, a send or an arrival then does not look
-    /// at every receiver again (it was 40% of this model's instructions at use-cases x10).
+    /// at every receiver again (use-cases x10: 14% fewer instructions in this variant).
     all_busy: bool,
 }
 
@@ -96,6 +96,7 @@ impl IpcChannel {
             );
             return None;
         }
+        // The cursor is copied out and back: `has_room` borrows the whole model.
         let mut receivers = self.receivers;
         let k = receivers.pick(w.consumer_count(), |c| self.has_room(w, c));
         self.receivers = receivers;
