@@ -67,7 +67,7 @@ impl Inspector {
                             ui.label(format!(
                                 "{:.1} s{until}: {} {target}",
                                 to_secs(f.at),
-                                f.kind().name()
+                                super::transport::fault_kind(f.kind().name(), false, l)
                             ));
                         }
                     }

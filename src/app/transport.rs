@@ -135,7 +135,7 @@ pub fn faults_ui(
         rail: timeline.x_range().shrink(timeline.height() / 2.5),
         duration_s,
     };
-    let spans: Vec<(f32, f32)> = faults.iter().map(|f| extent(ui, &axis, f)).collect();
+    let spans: Vec<(f32, f32)> = faults.iter().map(|f| extent(ui, &axis, f, l)).collect();
     let lanes = lanes(&spans);
     let n = lanes.iter().max().map_or(1, |m| m + 1);
     let size = egui::vec2(ui.available_width(), LANE * n as f32);
@@ -212,7 +212,7 @@ fn bar_ui(
         )
         .on_hover_text(fault_tip(f, l));
     let hot = r.hovered() || r.dragged();
-    paint_bar(painter, bar, f, until.is_some(), hot);
+    paint_bar(painter, bar, f, until.is_some(), hot, l);
     let near = |x: f32| {
         r.interact_pointer_pos()
             .or(r.hover_pos())
@@ -313,13 +313,13 @@ fn lanes(spans: &[(f32, f32)]) -> Vec<usize> {
 
 /// Where a fault's bar starts and where its bar or its label ends on screen (as `bar_ui` and
 /// `paint_bar` place them).
-fn extent(ui: &egui::Ui, axis: &Axis, f: &FaultEntry) -> (f32, f32) {
+fn extent(ui: &egui::Ui, axis: &Axis, f: &FaultEntry, l: Lang) -> (f32, f32) {
     let x0 = axis.x(f.at_s);
     let x1 = f.until_s.map_or(x0 + 10.0, |u| axis.x(u).max(x0 + 6.0));
     let width = ui.fonts_mut(|fonts| {
         fonts
             .layout_no_wrap(
-                bar_name(f),
+                bar_name(f, l),
                 egui::FontId::proportional(10.0),
                 Color32::BLACK,
             )
@@ -336,10 +336,10 @@ fn extent(ui: &egui::Ui, axis: &Axis, f: &FaultEntry) -> (f32, f32) {
 }
 
 /// The name written on or after a fault's bar.
-fn bar_name(f: &FaultEntry) -> String {
+fn bar_name(f: &FaultEntry, l: Lang) -> String {
     format!(
         "{} {}",
-        short_kind(&f.kind),
+        fault_kind(&f.kind, true, l),
         f.target.as_deref().unwrap_or("")
     )
 }
@@ -352,14 +352,14 @@ fn fault_tip(f: &FaultEntry, l: Lang) -> String {
     };
     format!(
         "{} {target}: {when}\n{}",
-        f.kind,
+        fault_kind(&f.kind, false, l),
         tr(l, "Drag to move it, drag an end to change when it strikes or heals; right-click to remove it")
     )
 }
 
 /// A bar (or, for a fault that does not heal, a diamond) coloured by kind, named inside when
 /// it fits.
-fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: bool) {
+fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: bool, l: Lang) {
     let color = match f.kind.as_str() {
         "consumer-offline" => Color32::from_rgb(255, 167, 38),
         "consumer-crash" => Color32::from_rgb(239, 83, 80),
@@ -391,7 +391,7 @@ fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: boo
         ));
     }
     let galley = p.layout_no_wrap(
-        bar_name(f),
+        bar_name(f, l),
         egui::FontId::proportional(10.0),
         Color32::BLACK,
     );
@@ -406,21 +406,54 @@ fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: boo
     p.galley_with_override_text_color(pos, galley, color);
 }
 
-fn short_kind(kind: &str) -> &str {
-    match kind {
-        "consumer-offline" => "offline",
-        "consumer-crash" => "crash",
-        "consumer-slow" => "slow",
-        "broker-crash" => "broker crash",
-        "link-down" => "link down",
-        "add-consumer" => "add",
-        other => other,
+/// A fault's kind in the language `l`, long (tips, the inspector) or short (the timeline's
+/// bars). In English the long name is the file's own word (`consumer-crash`).
+pub(super) fn fault_kind(kind: &str, short: bool, l: Lang) -> &str {
+    match (kind, short) {
+        ("consumer-offline", false) => tr(l, "consumer-offline"),
+        ("consumer-offline", true) => tr(l, "offline"),
+        ("consumer-crash", false) => tr(l, "consumer-crash"),
+        ("consumer-crash", true) => tr(l, "crash"),
+        ("consumer-slow", false) => tr(l, "consumer-slow"),
+        ("consumer-slow", true) => tr(l, "slow"),
+        ("broker-crash", false) => tr(l, "broker-crash"),
+        ("broker-crash", true) => tr(l, "broker crash"),
+        ("link-down", false) => tr(l, "link-down"),
+        ("link-down", true) => tr(l, "link down"),
+        ("add-consumer", false) => tr(l, "add-consumer"),
+        ("add-consumer", true) => tr(l, "add"),
+        (other, _) => other,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::lanes;
+    use super::{fault_kind, lanes};
+    use crate::scenario::{FaultKind, Lang};
+
+    #[test]
+    fn every_fault_kind_has_a_long_and_a_short_name_in_each_language() {
+        for k in FaultKind::ALL {
+            let kind = k.name();
+            // English: the file's own word, and a shorter one for the bars.
+            assert_eq!(fault_kind(kind, false, Lang::En), kind);
+            let short = fault_kind(kind, true, Lang::En);
+            assert!(
+                short.len() <= kind.len() && short != kind,
+                "{kind}: {short}"
+            );
+            // Korean: Hangul, long and short, never the English word.
+            for brief in [false, true] {
+                let ko = fault_kind(kind, brief, Lang::Ko);
+                assert!(
+                    ko.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+                    "{kind} ({brief}): {ko}"
+                );
+            }
+        }
+        // A kind the app does not know is shown as it is.
+        assert_eq!(fault_kind("meteor", true, Lang::Ko), "meteor");
+    }
 
     #[test]
     fn a_label_that_would_run_into_the_next_bar_moves_that_bar_to_a_lane_below() {
