@@ -731,12 +731,21 @@ struct Live {
     lanes: Vec<(f32, Vec<f32>)>,
 }
 
-fn producer_live(topo: &Topology, snap: &Snapshot, id: u32) -> Live {
+/// `n` and what it counts, in the order of the language `l`: "3 held", "보유 3". `word` is
+/// already in `l`.
+fn counted(l: Lang, n: impl std::fmt::Display, word: &str) -> String {
+    match l {
+        Lang::En => format!("{n} {word}"),
+        Lang::Ko => format!("{word} {n}"),
+    }
+}
+
+fn producer_live(topo: &Topology, snap: &Snapshot, id: u32, l: Lang) -> Live {
     let p = topo.producers.iter().position(|&x| x == id);
     if p.is_some_and(|p| snap.producers_link_down.get(p).copied().unwrap_or(false)) {
         Live {
             look: Look::Down,
-            detail: "link down".into(),
+            detail: tr(l, "link down").into(),
             ..Live::default()
         }
     } else {
@@ -744,7 +753,13 @@ fn producer_live(topo: &Topology, snap: &Snapshot, id: u32) -> Live {
     }
 }
 
-fn consumer_live(snap: &Snapshot, id: u32, joins_at: Option<Nanos>, peak: &mut f32) -> Live {
+fn consumer_live(
+    snap: &Snapshot,
+    id: u32,
+    joins_at: Option<Nanos>,
+    peak: &mut f32,
+    l: Lang,
+) -> Live {
     let Some(c) = snap.consumers.iter().find(|c| c.node == id) else {
         return Live::default();
     };
@@ -757,16 +772,22 @@ fn consumer_live(snap: &Snapshot, id: u32, joins_at: Option<Nanos>, peak: &mut f
     };
     let joins = to_secs(joins_at.unwrap_or(0));
     let short = match c.status {
-        Status::NotJoined => format!("at {joins:.0} s"),
+        Status::NotJoined => match l {
+            Lang::En => format!("at {joins:.0} s"),
+            Lang::Ko => format!("{joins:.0}초"),
+        },
         Status::Online => c.held.to_string(),
         _ => String::new(),
     };
     let detail = match c.status {
-        Status::NotJoined => format!("joins at {joins:.0} s"),
-        Status::Offline => "offline".into(),
-        Status::Crashed => "crashed".into(),
-        Status::Removed => "removed".into(),
-        Status::Online => format!("{} held", c.held),
+        Status::NotJoined => match l {
+            Lang::En => format!("joins at {joins:.0} s"),
+            Lang::Ko => format!("{joins:.0}초에 합류"),
+        },
+        Status::Offline => tr(l, "offline").into(),
+        Status::Crashed => tr(l, "crashed").into(),
+        Status::Removed => tr(l, "removed").into(),
+        Status::Online => counted(l, c.held, tr(l, "held")),
     };
     *peak = peak.max(c.held as f32);
     Live {
@@ -779,7 +800,7 @@ fn consumer_live(snap: &Snapshot, id: u32, joins_at: Option<Nanos>, peak: &mut f
 }
 
 /// A broker is down when every one of its nodes is, partly up when some are.
-fn broker_live(topo: &Topology, state: &ModelState, id: u32) -> Live {
+fn broker_live(topo: &Topology, state: &ModelState, id: u32, l: Lang) -> Live {
     let Some(b) = topo.brokers.iter().position(|&x| x == id) else {
         return Live::default();
     };
@@ -799,13 +820,13 @@ fn broker_live(topo: &Topology, state: &ModelState, id: u32) -> Live {
     if !mine.is_empty() && up == 0 {
         Live {
             look: Look::Down,
-            detail: "down".into(),
+            detail: tr(l, "down").into(),
             ..Live::default()
         }
     } else if up < mine.len() {
         Live {
             look: Look::Slow,
-            detail: format!("{up}/{} up", mine.len()),
+            detail: counted(l, format!("{up}/{}", mine.len()), tr(l, "up")),
             short: format!("{up}/{}", mine.len()),
             ..Live::default()
         }
@@ -814,7 +835,7 @@ fn broker_live(topo: &Topology, state: &ModelState, id: u32) -> Live {
     }
 }
 
-fn channel_live(state: &ModelState) -> Live {
+fn channel_live(state: &ModelState, l: Lang) -> Live {
     let Some(c) = &state.channel else {
         return Live::default();
     };
@@ -824,13 +845,18 @@ fn channel_live(state: &ModelState) -> Live {
         } else {
             0.0
         },
-        detail: format!("{}/{} · {} blocked", c.depth, c.capacity, c.blocked),
+        detail: format!(
+            "{}/{} · {}",
+            c.depth,
+            c.capacity,
+            counted(l, c.blocked, tr(l, "blocked"))
+        ),
         short: format!("{}/{}", c.depth, c.capacity),
         ..Live::default()
     }
 }
 
-fn queue_live(state: &ModelState, id: u32, peak: &mut f32) -> Live {
+fn queue_live(state: &ModelState, id: u32, peak: &mut f32, l: Lang) -> Live {
     let Some(q) = state.queues.iter().find(|q| q.node == id) else {
         return Live::default();
     };
@@ -839,7 +865,11 @@ fn queue_live(state: &ModelState, id: u32, peak: &mut f32) -> Live {
     if q.exists {
         Live {
             fill,
-            detail: format!("{} ready · {} unacked", q.depth, q.unacked),
+            detail: format!(
+                "{} · {}",
+                counted(l, q.depth, tr(l, "ready")),
+                counted(l, q.unacked, tr(l, "unacked"))
+            ),
             short: format!("{} · {}", q.depth, q.unacked),
             ..Live::default()
         }
@@ -847,7 +877,7 @@ fn queue_live(state: &ModelState, id: u32, peak: &mut f32) -> Live {
         Live {
             look: Look::Waiting,
             fill,
-            detail: "deleted".into(),
+            detail: tr(l, "deleted").into(),
             ..Live::default()
         }
     }
@@ -855,7 +885,7 @@ fn queue_live(state: &ModelState, id: u32, peak: &mut f32) -> Live {
 
 /// A log's partitions as lanes, filled to their end offset, marked at each group's committed
 /// offset; down when a partition has no leader.
-fn log_live(state: &ModelState, id: u32) -> Live {
+fn log_live(state: &ModelState, id: u32, l: Lang) -> Live {
     let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
     let max_end = parts
         .iter()
@@ -878,8 +908,8 @@ fn log_live(state: &ModelState, id: u32) -> Live {
         }
     }
     let end: u64 = parts.iter().map(|p| p.log_end_offset).sum();
-    live.detail = format!("{end} · lag {lag}");
-    live.short = format!("lag {lag}");
+    live.short = format!("{} {lag}", tr(l, "lag"));
+    live.detail = format!("{end} · {}", live.short);
     live
 }
 
@@ -1116,14 +1146,14 @@ impl Panes {
                     );
                 });
                 let snap = vsim.overview();
-                self.refresh(pi, vsim, &snap, s.speed);
+                self.refresh(pi, vsim, &snap, s.speed, l);
                 self.graph_ui(ui, pi, vsim, &snap, s, l)
             })
             .inner
     }
 
     /// Copy the engine's live state into the graph's node and edge payloads.
-    fn refresh(&mut self, pi: usize, v: &VariantSim, snap: &Snapshot, speed: f64) {
+    fn refresh(&mut self, pi: usize, v: &VariantSim, snap: &Snapshot, speed: f64, l: Lang) {
         let pane = &mut self.panes[pi];
         let traced = self.traced.as_ref().map(Arc::as_ptr);
         if pane.traced_of != traced {
@@ -1140,12 +1170,12 @@ impl Panes {
             let tn = topo.node(id);
             let peak = &mut pane.peak[ix];
             let live = match tn.kind {
-                NodeKind::Producer => producer_live(topo, snap, id),
-                NodeKind::Consumer => consumer_live(snap, id, tn.joins_at, peak),
-                NodeKind::Broker => broker_live(topo, state, id),
-                NodeKind::Channel => channel_live(state),
-                NodeKind::Queue => queue_live(state, id, peak),
-                NodeKind::Log => log_live(state, id),
+                NodeKind::Producer => producer_live(topo, snap, id, l),
+                NodeKind::Consumer => consumer_live(snap, id, tn.joins_at, peak, l),
+                NodeKind::Broker => broker_live(topo, state, id, l),
+                NodeKind::Channel => channel_live(state, l),
+                NodeKind::Queue => queue_live(state, id, peak, l),
+                NodeKind::Log => log_live(state, id, l),
             };
             let flash = snap
                 .recent_losses
@@ -1748,4 +1778,53 @@ fn add_consumer_menu(ui: &mut egui::Ui, s: &Session, l: Lang) -> Option<Action> 
         }
     });
     chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{consumer_live, log_live, queue_live};
+    use crate::scenario::{parse_scenario, secs, Lang};
+    use crate::sim::Simulation;
+    use crate::topology::NodeKind;
+
+    /// The words under the nodes follow the app's language, with the number where each
+    /// language puts it.
+    #[test]
+    fn node_labels_speak_the_language_of_the_app() {
+        let text = crate::builtin::get("consumer-outage").expect("built in");
+        let mut sim = Simulation::new(parse_scenario("consumer-outage", text).expect("valid"));
+        // metric-server-1 is offline from 20 s to 30 s.
+        sim.run_until(secs(25.0));
+        for v in &sim.variants {
+            let snap = v.snapshot();
+            let topo = &v.topology;
+            for c in &snap.consumers {
+                let live = |l| consumer_live(&snap, c.node, None, &mut 0.0, l).detail;
+                let (en, ko) = (live(Lang::En), live(Lang::Ko));
+                if c.name == "metric-server-1" {
+                    assert_eq!((en.as_str(), ko.as_str()), ("offline", "오프라인"));
+                } else {
+                    assert_eq!(en, format!("{} held", c.held));
+                    assert_eq!(ko, format!("보유 {}", c.held));
+                }
+            }
+            let ids = topo.graph.node_indices().map(|i| u32::try_from(i.index()));
+            for id in ids.map(|i| i.expect("few nodes")) {
+                let (en, ko) = match topo.node(id).kind {
+                    NodeKind::Log => (
+                        log_live(&snap.model, id, Lang::En).short,
+                        log_live(&snap.model, id, Lang::Ko).short,
+                    ),
+                    NodeKind::Queue => (
+                        queue_live(&snap.model, id, &mut 0.0, Lang::En).detail,
+                        queue_live(&snap.model, id, &mut 0.0, Lang::Ko).detail,
+                    ),
+                    _ => continue,
+                };
+                assert!(en.contains("lag ") || en.contains(" ready · "), "{en}");
+                assert!(ko.contains("랙 ") || ko.contains("대기 "), "{ko}");
+                assert!(!ko.contains("lag") && !ko.contains("ready"), "{ko}");
+            }
+        }
+    }
 }
