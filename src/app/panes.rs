@@ -1593,14 +1593,22 @@ fn headline(ui: &mut egui::Ui, name: &str, value: &str, tip: &str) {
 }
 
 fn headline_colored(ui: &mut egui::Ui, name: &str, value: &str, tip: &str, color: Option<Color32>) {
-    ui.label(egui::RichText::new(format!("{name} ")).weak())
-        .on_hover_text(tip);
+    // One label that does not wrap: a narrow pane moves the pair to the next row whole, never
+    // its number without its name.
+    let mut job = egui::text::LayoutJob::default();
+    let style = ui.style();
+    let (font, valign) = (egui::FontSelection::Default, egui::Align::Center);
+    egui::RichText::new(format!("{name} "))
+        .weak()
+        .append_to(&mut job, style, font.clone(), valign);
     let text = egui::RichText::new(value).monospace().strong();
-    ui.label(match color {
+    match color {
         Some(c) => text.color(c),
         None => text,
-    })
-    .on_hover_text(tip);
+    }
+    .append_to(&mut job, style, font, valign);
+    ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend))
+        .on_hover_text(tip);
 }
 
 /// The fault actions for node `node` of variant pane `variant`; returns the one chosen.
