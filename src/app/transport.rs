@@ -134,6 +134,7 @@ pub fn faults_ui(
         // The slider's rail: its rect less the handle's radius at each end.
         rail: timeline.x_range().shrink(timeline.height() / 2.5),
         duration_s,
+        right: ui.available_rect_before_wrap().right(),
     };
     let spans: Vec<(f32, f32)> = faults.iter().map(|f| extent(ui, &axis, f, l)).collect();
     let lanes = lanes(&spans);
@@ -175,6 +176,8 @@ const LANE: f32 = 16.0;
 struct Axis {
     rail: egui::Rangef,
     duration_s: f64,
+    /// The right end of the row of bars: no name is written past it.
+    right: f32,
 }
 
 impl Axis {
@@ -212,7 +215,7 @@ fn bar_ui(
         )
         .on_hover_text(fault_tip(f, l));
     let hot = r.hovered() || r.dragged();
-    paint_bar(painter, bar, f, until.is_some(), hot, l);
+    paint_bar(painter, bar, f, (until.is_some(), axis.right), hot, l);
     let near = |x: f32| {
         r.interact_pointer_pos()
             .or(r.hover_pos())
@@ -326,13 +329,27 @@ fn extent(ui: &egui::Ui, axis: &Axis, f: &FaultEntry, l: Lang) -> (f32, f32) {
             .size()
             .x
     });
-    let h = LANE - 4.0;
-    let end = match f.until_s {
-        Some(_) if width + 6.0 <= x1 - x0 => x1,
-        Some(_) => x1 + 3.0 + width,
-        None => x0 + h / 2.0 + 2.0 + width,
-    };
-    (x0 - h / 2.0, end)
+    let heals = f.until_s.is_some();
+    let (left, _) = name_at(x0, x1, heals, width, axis.right);
+    let r = (LANE - 4.0) / 2.0;
+    let end = if heals { x1 } else { x0 + r };
+    ((x0 - r).min(left), end.max(left + width))
+}
+
+/// Where a bar's name starts, and whether inside the bar: inside when it fits, else after the
+/// bar (or the diamond of a fault that does not heal), else, where that would run past `right`
+/// (a fault near the end of the run), before it.
+fn name_at(x0: f32, x1: f32, heals: bool, width: f32, right: f32) -> (f32, bool) {
+    if heals && width + 6.0 <= x1 - x0 {
+        return (x0 + 3.0, true);
+    }
+    let gap = if heals { 3.0 } else { (LANE - 4.0) / 2.0 + 2.0 };
+    let after = if heals { x1 + gap } else { x0 + gap };
+    if after + width <= right {
+        (after, false)
+    } else {
+        (x0 - gap - width, false)
+    }
 }
 
 /// The name written on or after a fault's bar.
@@ -357,9 +374,16 @@ fn fault_tip(f: &FaultEntry, l: Lang) -> String {
     )
 }
 
-/// A bar (or, for a fault that does not heal, a diamond) coloured by kind, named inside when
-/// it fits.
-fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: bool, l: Lang) {
+/// A bar (or, for a fault that does not heal, a diamond) coloured by kind, named where
+/// [`name_at`] says; `right` is the row's end.
+fn paint_bar(
+    p: &egui::Painter,
+    bar: Rect,
+    f: &FaultEntry,
+    (heals, right): (bool, f32),
+    hot: bool,
+    l: Lang,
+) {
     let color = match f.kind.as_str() {
         "consumer-offline" => Color32::from_rgb(255, 167, 38),
         "consumer-crash" => Color32::from_rgb(239, 83, 80),
@@ -395,13 +419,9 @@ fn paint_bar(p: &egui::Painter, bar: Rect, f: &FaultEntry, heals: bool, hot: boo
         egui::FontId::proportional(10.0),
         Color32::BLACK,
     );
-    // Inside the bar when it fits, else after it in the bar's colour.
-    let inside = heals && galley.size().x + 6.0 <= bar.width();
-    let (left, color) = match (inside, heals) {
-        (true, _) => (bar.left() + 3.0, Color32::BLACK),
-        (false, true) => (bar.right() + 3.0, fill),
-        (false, false) => (bar.left() + bar.height() / 2.0 + 2.0, fill),
-    };
+    // Inside the bar in black, else beside it in the bar's colour.
+    let (left, inside) = name_at(bar.left(), bar.right(), heals, galley.size().x, right);
+    let color = if inside { Color32::BLACK } else { fill };
     let pos = egui::pos2(left, bar.center().y - galley.size().y / 2.0);
     p.galley_with_override_text_color(pos, galley, color);
 }
@@ -428,8 +448,21 @@ pub(super) fn fault_kind(kind: &str, short: bool, l: Lang) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{fault_kind, lanes};
+    use super::{fault_kind, lanes, name_at};
     use crate::scenario::{FaultKind, Lang};
+
+    #[test]
+    fn a_name_goes_inside_its_bar_after_it_or_before_it_at_the_end_of_the_row() {
+        // A bar from 100 to 200: a 40-point name fits inside.
+        assert_eq!(name_at(100.0, 200.0, true, 40.0, 1000.0), (103.0, true));
+        // A short bar: after it.
+        assert_eq!(name_at(100.0, 110.0, true, 40.0, 1000.0), (113.0, false));
+        // After it would pass the row's end at 140: before it, ending 3 points from its start.
+        assert_eq!(name_at(100.0, 110.0, true, 40.0, 140.0), (57.0, false));
+        // A diamond (a fault that does not heal) at 100: after its point, or before it.
+        assert_eq!(name_at(100.0, 110.0, false, 40.0, 1000.0), (108.0, false));
+        assert_eq!(name_at(100.0, 110.0, false, 40.0, 120.0), (52.0, false));
+    }
 
     #[test]
     fn every_fault_kind_has_a_long_and_a_short_name_in_each_language() {
