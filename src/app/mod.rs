@@ -1003,6 +1003,15 @@ pub fn install_fonts(ctx: &egui::Context) {
             .or_default()
             .push("nanum-gothic".to_owned());
     }
+    // Arrows (→ ←), which egui's proportional fonts lack: from its monospace font, whose
+    // arrows sit on the line at the text's size, rather than NanumGothic's, which are small
+    // and look like ›.
+    let proportional = fonts
+        .families
+        .entry(egui::FontFamily::Proportional)
+        .or_default();
+    let at = proportional.len().saturating_sub(1);
+    proportional.insert(at, "Hack".to_owned());
     ctx.set_fonts(fonts);
 }
 
