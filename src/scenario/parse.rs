@@ -347,11 +347,9 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Scenario, Vec<Diagnostic>>
 /// a syntax error stops there.
 fn serde_problems(text: &str, e: &toml::de::Error) -> Vec<Diagnostic> {
     let first = serde_problem(text, e);
-    let mut found: Vec<Diagnostic> = super::schema::name_problems(text)
-        .into_iter()
-        .filter(|d| (d.line, d.col) != (first.line, first.col) || d.help.is_some())
-        .collect();
-    // At the same place, the schema's account (with its help) wins over serde's.
+    let mut found: Vec<Diagnostic> = super::schema::name_problems(text);
+    // At the same place, the schema's account wins over serde's: it has the help, and it words
+    // a wrong type as it does every other one ("expected number", where serde says "f64").
     if !found
         .iter()
         .any(|d| (d.line, d.col) == (first.line, first.col))
@@ -374,6 +372,25 @@ fn serde_problem(text: &str, e: &toml::de::Error) -> Diagnostic {
     } else if message.starts_with("invalid type: ") || message.starts_with("invalid value: ") {
         if let Some(key) = key_before(text, offset) {
             message = format!("{key}: {message}");
+        }
+    }
+    // Rust's names for numbers read as jargon in a scenario file.
+    if let Some(at) = message.find(" as i128, expected ") {
+        let head = message[..at].replacen("invalid type: integer", "integer", 1);
+        message = format!("{head} is too large: the most is {}", i64::MAX);
+    }
+    for (rust, plain) in [
+        ("expected f64", "expected number"),
+        ("expected f32", "expected number"),
+        ("expected i64", "expected integer"),
+        ("expected u64", "expected integer at least 0"),
+        ("expected u32", "expected integer at least 0"),
+        ("expected u16", "expected integer at least 0"),
+        ("expected u8", "expected integer at least 0"),
+        ("expected usize", "expected integer at least 0"),
+    ] {
+        if let Some(head) = message.strip_suffix(rust) {
+            message = format!("{head}{plain}");
         }
     }
     // An unclosed `[` or `{` followed by more lines reads to toml as a missing comma at the

@@ -154,6 +154,44 @@ fn an_unknown_shape_a_target_and_a_metric_get_the_nearest_valid_name() {
 }
 
 #[test]
+fn a_wrong_type_is_named_in_the_files_words_not_rusts() {
+    for (name, from, to, first) in [
+        (
+            "float.toml",
+            "rate_per_s = 20.0",
+            "rate_per_s = \"fast\"",
+            "6:47: rate_per_s: invalid type: string \"fast\", expected number",
+        ),
+        (
+            "integer.toml",
+            "duration_s = 30.0",
+            "duration_s = 30.0\nseed = 1.5",
+            "3:8: seed: invalid type: floating point `1.5`, expected integer",
+        ),
+        (
+            "string.toml",
+            "name = \"web-1\"",
+            "name = 7",
+            "5:8: name: invalid type: integer `7`, expected string",
+        ),
+        (
+            "huge.toml",
+            "duration_s = 30.0",
+            "duration_s = 30.0\nseed = 99999999999999999999999",
+            "3:8: seed: integer `99999999999999999999999` is too large: the most is 9223372036854775807",
+        ),
+    ] {
+        let f = with(name, from, to);
+        let err = refused(&f);
+        let head = err.lines().next().unwrap_or_default();
+        assert_eq!(head, format!("{}:{first}", f.path()), "{err}");
+        for rust in ["f64", "i64", "i128", "a string"] {
+            assert!(!err.contains(rust), "{rust} in {err}");
+        }
+    }
+}
+
+#[test]
 fn independent_problems_are_reported_together_in_file_order() {
     // Misspelt fields in three sections and an unknown broker: serde stops at the first, the
     // schema finds the others.
