@@ -19,6 +19,8 @@ pub const KO: &[(&str, &str)] = &[
     ("File", "파일"),
     ("Open… (Ctrl+O)", "열기… (Ctrl+O)"),
     ("Open a scenario file (.toml)", "시나리오 파일(.toml)을 엽니다"),
+    ("Save (Ctrl+S)", "저장 (Ctrl+S)"),
+    ("Save as… (Ctrl+Shift+S)", "다른 이름으로 저장… (Ctrl+Shift+S)"),
     ("Reload", "다시 읽기"),
     ("Open the last file:", "마지막 파일 열기:"),
     ("Read the file again from disk", "디스크에서 파일을 다시 읽습니다"),

@@ -397,7 +397,7 @@ impl BrokerLabApp {
         }
     }
 
-    /// File: open a scenario, import study notes' Mermaid diagrams, reload.
+    /// File: open a scenario, import study notes' Mermaid diagrams, save, reload.
     fn file_menu_ui(&mut self, ui: &mut egui::Ui) {
         let l = self.prefs.lang;
         if ui
@@ -417,6 +417,26 @@ impl BrokerLabApp {
             .clicked()
         {
             self.files.open_dialog(Pick::Notes);
+            ui.close();
+        }
+        ui.separator();
+        if ui
+            .button(tr(l, "Save (Ctrl+S)"))
+            .on_hover_text(tr(
+                l,
+                "Save the scenario to its file (Ctrl+S); a built-in one as a new file",
+            ))
+            .clicked()
+        {
+            self.save_scenario(knobs::Save::Here);
+            ui.close();
+        }
+        if ui
+            .button(tr(l, "Save as… (Ctrl+Shift+S)"))
+            .on_hover_text(tr(l, "Save the scenario as a new file (Ctrl+Shift+S)"))
+            .clicked()
+        {
+            self.save_scenario(knobs::Save::As);
             ui.close();
         }
         if let Some(p) = self.session.path.clone() {
