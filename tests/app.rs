@@ -371,6 +371,11 @@ fn a_lesson_step_that_sets_knobs_runs_with_them_and_the_next_step_without() {
     // file's run dashed beside.
     assert!(h.state().explore.changed(&h.state().session));
     assert!(h.state().explore.baseline().is_some());
+    assert!(
+        !h.state().unsaved(),
+        "the step's knobs are the lesson's: nothing to save"
+    );
+    assert!(h.state_mut().may_close());
     knobs_tab(&mut h);
     // The variant's folded header and the "re-simulated" status each show a dot.
     let marks = h.query_all_by_label("●").count();
@@ -535,6 +540,67 @@ fn drag_knob(h: &mut Harness<'_, BrokerLabApp>, path: &str, at: f32) {
 fn settle(h: &mut Harness<'_, BrokerLabApp>) {
     h.run_steps(4);
     assert!(!h.state().explore.busy(), "the change has run");
+}
+
+#[test]
+fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    knobs_tab(&mut h);
+    assert!(
+        h.state_mut().may_close(),
+        "nothing changed: it closes at once"
+    );
+    drag_knob(&mut h, "latency_ms", 0.8);
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(h.state().unsaved());
+    let changed = report(&h);
+    // Another scenario: asked first; Cancel keeps the changed one as it was.
+    h.state_mut().load_builtin("point-to-point");
+    h.run_steps(2);
+    assert!(h.state().asking());
+    h.get_by_label("Save the changes?");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(!h.state().asking());
+    assert_eq!(
+        h.state().session.scenario().source,
+        "builtin:consumer-outage"
+    );
+    assert_eq!(report(&h), changed);
+    // Don't save: the other one comes.
+    h.state_mut().load_builtin("point-to-point");
+    h.run_steps(2);
+    h.get_by_label("Don't save").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().session.scenario().source,
+        "builtin:point-to-point"
+    );
+    assert!(!h.state().unsaved() && !h.state().asking());
+
+    // A scenario from a file, changed, then the window asked to close: Save (Enter) writes
+    // the change to the file, then it closes.
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("unsaved.toml");
+    let text = brokerlab::builtin::get("point-to-point").expect("built in");
+    std::fs::write(&path, text).expect("the temporary folder is writable");
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    drag_knob(&mut h, "latency_ms", 0.8);
+    h.run_steps(1);
+    settle(&mut h);
+    let latency = |t: &str| t.parse::<toml::Table>().expect("TOML")["latency_ms"].clone();
+    let before = latency(text);
+    assert!(!h.state_mut().may_close(), "asked first");
+    h.run_steps(2);
+    h.get_by_label("Save the changes?");
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    let saved = std::fs::read_to_string(&path).expect("saved");
+    assert_ne!(latency(&saved), before, "the knob's value is in the file");
+    assert!(!h.state().unsaved() && !h.state().asking());
+    assert!(h.state_mut().may_close(), "saved: it closes");
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]

@@ -65,6 +65,9 @@ pub struct Explore {
     pub last: Option<Duration>,
     /// The faults of the session's scenario as its text has them, by that text.
     faults: Option<(Arc<str>, Vec<FaultEntry>)>,
+    /// The version a lesson step made (the file with the step's `set`): the lesson's, not
+    /// the learner's, so nothing to save while the session runs it.
+    step: Option<Arc<str>>,
 }
 
 impl Explore {
@@ -79,6 +82,7 @@ impl Explore {
             error: None,
             last: None,
             faults: None,
+            step: None,
         }
     }
 
@@ -111,6 +115,13 @@ impl Explore {
     #[must_use]
     pub fn changed(&self, s: &Session) -> bool {
         *s.scenario().text != *self.file.text
+    }
+
+    /// The learner changed the scenario and has not saved it: it differs from the file's
+    /// version and from the one the lesson's step made.
+    #[must_use]
+    pub fn unsaved(&self, s: &Session) -> bool {
+        self.changed(s) && self.step.as_ref().is_none_or(|t| **t != *s.scenario().text)
     }
 
     #[must_use]
@@ -160,7 +171,11 @@ impl Explore {
                 .map_err(|e| e.to_string())
                 .and_then(|new| checked(&new.source, &new.text)),
             Change::Revert => Ok((*self.file).clone()),
-            Change::FileWith(knobs) => params::apply(&self.file, &knobs).map_err(|e| e.to_string()),
+            Change::FileWith(knobs) => {
+                let made = params::apply(&self.file, &knobs).map_err(|e| e.to_string());
+                self.step = made.as_ref().ok().map(|new| Arc::clone(&new.text));
+                made
+            }
             Change::Undo => return self.step_history(s, true),
             Change::Redo => return self.step_history(s, false),
         };

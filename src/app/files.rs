@@ -155,6 +155,12 @@ impl Files {
     }
 
     /// A file the learner picked in the dialog, and what for.
+    /// The file dialog is showing.
+    #[must_use]
+    pub fn dialog_open(&self) -> bool {
+        self.dialog.is_some()
+    }
+
     pub fn take_opened(&mut self) -> Option<(PathBuf, Pick)> {
         self.opened.take()
     }

@@ -97,6 +97,14 @@ enum Side {
     Knobs,
 }
 
+/// What waits for the learner's answer when the scenario has changes not saved.
+enum Pending {
+    /// Another scenario would replace this one (opened, picked, imported, reloaded).
+    Replace(Box<Scenario>, Option<PathBuf>),
+    /// The window would close.
+    Close,
+}
+
 /// A message shown for a few seconds at the bottom of the window.
 struct Toast {
     text: String,
@@ -126,6 +134,10 @@ pub struct BrokerLabApp {
     toast: Option<Toast>,
     show_help: bool,
     screenshot_to: Option<PathBuf>,
+    /// Asked about unsaved changes: what happens once they are saved or let go.
+    pending: Option<Pending>,
+    /// The learner let the changes go: the next close request closes.
+    closing: bool,
     ctx: egui::Context,
 }
 
@@ -184,6 +196,8 @@ impl BrokerLabApp {
             toast: None,
             show_help: false,
             screenshot_to: None,
+            pending: None,
+            closing: false,
             ctx: ctx.clone(),
         }
     }
@@ -194,7 +208,6 @@ impl BrokerLabApp {
             Ok(s) => {
                 let ctx = self.ctx.clone();
                 self.set_scenario(s, Some(path.to_path_buf()), &ctx);
-                self.prefs.last_file = Some(path.to_path_buf());
             }
             Err(e) => self.load_error = Some(e.to_string()),
         }
@@ -240,7 +253,19 @@ impl BrokerLabApp {
         }
     }
 
+    /// Replace the scenario; with changes not saved, first ask whether to save them.
     fn set_scenario(&mut self, s: Scenario, path: Option<PathBuf>, ctx: &egui::Context) {
+        if self.unsaved() {
+            self.pending = Some(Pending::Replace(Box::new(s), path));
+            return;
+        }
+        self.replace_scenario(s, path, ctx);
+    }
+
+    fn replace_scenario(&mut self, s: Scenario, path: Option<PathBuf>, ctx: &egui::Context) {
+        if let Some(p) = &path {
+            self.prefs.last_file = Some(p.clone());
+        }
         let speed = self.session.speed;
         self.session = Session::new(s, path.clone());
         self.session.speed = speed;
@@ -251,6 +276,90 @@ impl BrokerLabApp {
         self.follow.stop();
         self.files.watch(ctx, path.as_deref());
         self.load_error = None;
+    }
+
+    /// The scenario has knob changes or edits that its file (or the built-in text) lacks, other
+    /// than a lesson step's.
+    #[must_use]
+    pub fn unsaved(&self) -> bool {
+        self.explore.unsaved(&self.session)
+    }
+
+    /// The window is asked to close: true if it may, false if it first asks about unsaved
+    /// changes (then it closes once they are saved or let go).
+    pub fn may_close(&mut self) -> bool {
+        if self.closing || !self.unsaved() {
+            return true;
+        }
+        self.pending = Some(Pending::Close);
+        false
+    }
+
+    /// Asking about unsaved changes (before another scenario or closing).
+    #[must_use]
+    pub fn asking(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Go on with what waited for the answer about unsaved changes.
+    fn go_on(&mut self, ctx: &egui::Context) {
+        match self.pending.take() {
+            Some(Pending::Replace(s, path)) => self.replace_scenario(*s, path, ctx),
+            Some(Pending::Close) => {
+                self.closing = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            None => {}
+        }
+    }
+
+    /// "Save changes?" while something waits for the answer: Save (Enter), Don't save,
+    /// Cancel (Escape). Once saved (here, or where the save dialog put it), what waited goes on.
+    fn unsaved_ui(&mut self, ctx: &egui::Context) {
+        if self.pending.is_none() {
+            return;
+        }
+        if !self.unsaved() {
+            self.go_on(ctx);
+            return;
+        }
+        if self.files.dialog_open() {
+            return;
+        }
+        let l = self.prefs.lang;
+        let name = match &self.session.path {
+            Some(p) => p.display().to_string(),
+            None => self.session.scenario().title.get(l).to_owned(),
+        };
+        let closing = matches!(self.pending, Some(Pending::Close));
+        let (mut save, mut discard, mut cancel) = (false, false, false);
+        let modal = egui::Modal::new(egui::Id::new("unsaved")).show(ctx, |ui| {
+            ui.set_max_width(420.0);
+            ui.heading(tr(l, "Save the changes?"));
+            ui.label(name);
+            ui.label(if closing {
+                tr(l, "The knob changes and edits are lost if the window closes without saving them.")
+            } else {
+                tr(l, "The knob changes and edits are lost if another scenario replaces this one without saving them.")
+            });
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                save = ui
+                    .button(tr(l, "Save"))
+                    .on_hover_text(tr(l, "Save the scenario to its file (Ctrl+S); a built-in one as a new file"))
+                    .clicked();
+                discard = ui.button(tr(l, "Don't save")).clicked();
+                cancel = ui.button(tr(l, "Cancel")).clicked();
+            });
+        });
+        let enter = ctx.input(|i| i.key_pressed(egui::Key::Enter));
+        if save || enter {
+            self.save_scenario(knobs::Save::Here);
+        } else if discard {
+            self.go_on(ctx);
+        } else if cancel || modal.should_close() {
+            self.pending = None;
+        }
     }
 
     /// Show the knobs panel (true) or the inspector.
@@ -723,7 +832,7 @@ impl BrokerLabApp {
         if let Some(p) = self.files.changed_on_disk() {
             self.load_path(&p);
             let l = self.prefs.lang;
-            if self.load_error.is_none() {
+            if self.load_error.is_none() && self.pending.is_none() {
                 self.toast(ctx, format!("{} {}", tr(l, "Reloaded"), p.display()), false);
             }
         }
@@ -850,6 +959,9 @@ impl BrokerLabApp {
 impl eframe::App for BrokerLabApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        if ctx.input(|i| i.viewport().close_requested()) && !self.may_close() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
         self.inputs(&ctx);
         self.explore_frame(&ctx);
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
@@ -921,6 +1033,7 @@ impl eframe::App for BrokerLabApp {
             self.imported(made);
         }
         self.help_ui(&ctx);
+        self.unsaved_ui(&ctx);
         let scenario = std::sync::Arc::clone(self.session.scenario());
         if let Some(a) = self.sweep.ui(&ctx, &scenario, l) {
             self.sweep_action(a, &ctx);
