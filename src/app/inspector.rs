@@ -358,6 +358,16 @@ fn metric_grid(ui: &mut egui::Ui, l: Lang, counts: &[(&str, u64)], more: &[(&str
         });
 }
 
+/// A table that may be wider than the panel: it scrolls sideways inside it rather than
+/// widening the panel over the panes.
+fn wide(
+    ui: &mut egui::Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    add: impl FnOnce(&mut egui::Ui),
+) {
+    egui::ScrollArea::horizontal().id_salt(id).show(ui, add);
+}
+
 fn grid(ui: &mut egui::Ui, rows: &[(&str, String)]) {
     egui::Grid::new(ui.next_auto_id())
         .striped(true)
@@ -375,51 +385,53 @@ fn partitions_ui(ui: &mut egui::Ui, st: &ModelState, node: u32, l: Lang) {
     if !st.partitions.iter().any(|x| x.node == node) {
         return;
     }
-    egui::Grid::new("partitions").striped(true).show(ui, |ui| {
-        for h in [
-            "p",
-            tr(l, "start"),
-            tr(l, "end"),
-            tr(l, "leader"),
-            tr(l, "group"),
-            tr(l, "committed"),
-            tr(l, "lag"),
-            tr(l, "owner"),
-        ] {
-            ui.strong(h);
-        }
-        ui.end_row();
-        for part in st.partitions.iter().filter(|x| x.node == node) {
-            let leader = part
-                .leader
-                .map_or_else(|| tr(l, "offline").to_owned(), |b| b.to_string());
-            if part.groups.is_empty() {
-                for cell in [
-                    part.partition.to_string(),
-                    part.log_start_offset.to_string(),
-                    part.log_end_offset.to_string(),
-                    leader.clone(),
-                ] {
-                    ui.monospace(cell);
-                }
-                ui.end_row();
+    wide(ui, "partitions", |ui| {
+        egui::Grid::new("partitions").striped(true).show(ui, |ui| {
+            for h in [
+                "p",
+                tr(l, "start"),
+                tr(l, "end"),
+                tr(l, "leader"),
+                tr(l, "group"),
+                tr(l, "committed"),
+                tr(l, "lag"),
+                tr(l, "owner"),
+            ] {
+                ui.strong(h);
             }
-            for g in &part.groups {
-                for cell in [
-                    part.partition.to_string(),
-                    part.log_start_offset.to_string(),
-                    part.log_end_offset.to_string(),
-                    leader.clone(),
-                    g.group.clone(),
-                    g.committed.to_string(),
-                    g.lag.to_string(),
-                    g.owner.clone().unwrap_or_else(|| "–".into()),
-                ] {
-                    ui.monospace(cell);
+            ui.end_row();
+            for part in st.partitions.iter().filter(|x| x.node == node) {
+                let leader = part
+                    .leader
+                    .map_or_else(|| tr(l, "offline").to_owned(), |b| b.to_string());
+                if part.groups.is_empty() {
+                    for cell in [
+                        part.partition.to_string(),
+                        part.log_start_offset.to_string(),
+                        part.log_end_offset.to_string(),
+                        leader.clone(),
+                    ] {
+                        ui.monospace(cell);
+                    }
+                    ui.end_row();
                 }
-                ui.end_row();
+                for g in &part.groups {
+                    for cell in [
+                        part.partition.to_string(),
+                        part.log_start_offset.to_string(),
+                        part.log_end_offset.to_string(),
+                        leader.clone(),
+                        g.group.clone(),
+                        g.committed.to_string(),
+                        g.lag.to_string(),
+                        g.owner.clone().unwrap_or_else(|| "–".into()),
+                    ] {
+                        ui.monospace(cell);
+                    }
+                    ui.end_row();
+                }
             }
-        }
+        });
     });
 }
 
@@ -439,43 +451,45 @@ fn share_ui(ui: &mut egui::Ui, st: &ModelState, node: u32, l: Lang) {
         l,
         "Simulated from KIP-932, not checked against a broker",
     ));
-    egui::Grid::new("share partitions")
-        .striped(true)
-        .show(ui, |ui| {
-            for h in [
-                tr(l, "group"),
-                "p",
-                "SPSO",
-                "SPEO",
-                tr(l, "acquired"),
-                tr(l, "available"),
-                tr(l, "archived (limit / rejected)"),
-                tr(l, "max delivery count"),
-                tr(l, "members"),
-            ] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for x in rows {
-                for cell in [
-                    x.group.clone(),
-                    x.partition.to_string(),
-                    x.spso.to_string(),
-                    x.speo.map_or_else(|| "–".into(), |o| o.to_string()),
-                    x.acquired.to_string(),
-                    x.available.to_string(),
-                    format!(
-                        "{} ({} / {})",
-                        x.archived, x.archived_delivery_limit, x.archived_rejected
-                    ),
-                    x.max_delivery_count.to_string(),
-                    x.members.join(", "),
+    wide(ui, "share partitions", |ui| {
+        egui::Grid::new("share partitions")
+            .striped(true)
+            .show(ui, |ui| {
+                for h in [
+                    tr(l, "group"),
+                    "p",
+                    "SPSO",
+                    "SPEO",
+                    tr(l, "acquired"),
+                    tr(l, "available"),
+                    tr(l, "archived (limit / rejected)"),
+                    tr(l, "max delivery count"),
+                    tr(l, "members"),
                 ] {
-                    ui.monospace(cell);
+                    ui.strong(h);
                 }
                 ui.end_row();
-            }
-        });
+                for x in rows {
+                    for cell in [
+                        x.group.clone(),
+                        x.partition.to_string(),
+                        x.spso.to_string(),
+                        x.speo.map_or_else(|| "–".into(), |o| o.to_string()),
+                        x.acquired.to_string(),
+                        x.available.to_string(),
+                        format!(
+                            "{} ({} / {})",
+                            x.archived, x.archived_delivery_limit, x.archived_rejected
+                        ),
+                        x.max_delivery_count.to_string(),
+                        x.members.join(", "),
+                    ] {
+                        ui.monospace(cell);
+                    }
+                    ui.end_row();
+                }
+            });
+    });
 }
 
 /// RabbitMQ streams on this node: the log's offsets, then one row per reader.
@@ -499,33 +513,35 @@ fn streams_ui(ui: &mut egui::Ui, st: &ModelState, node: u32, l: Lang) {
         if s.readers.is_empty() {
             continue;
         }
-        egui::Grid::new(("stream readers", &s.stream))
-            .striped(true)
-            .show(ui, |ui| {
-                for h in [
-                    tr(l, "consumer"),
-                    tr(l, "attached"),
-                    tr(l, "start"),
-                    tr(l, "offset"),
-                    tr(l, "unacked"),
-                    tr(l, "credit"),
-                ] {
-                    ui.strong(h);
-                }
-                ui.end_row();
-                for r in &s.readers {
-                    for cell in [
-                        r.consumer.clone(),
-                        tr(l, if r.attached { "yes" } else { "no" }).to_owned(),
-                        r.start.to_string(),
-                        r.offset.map_or_else(|| "–".into(), |o| o.to_string()),
-                        r.unacked.to_string(),
-                        r.credit.to_string(),
+        wide(ui, ("stream readers", &s.stream), |ui| {
+            egui::Grid::new(("stream readers", &s.stream))
+                .striped(true)
+                .show(ui, |ui| {
+                    for h in [
+                        tr(l, "consumer"),
+                        tr(l, "attached"),
+                        tr(l, "start"),
+                        tr(l, "offset"),
+                        tr(l, "unacked"),
+                        tr(l, "credit"),
                     ] {
-                        ui.monospace(cell);
+                        ui.strong(h);
                     }
                     ui.end_row();
-                }
-            });
+                    for r in &s.readers {
+                        for cell in [
+                            r.consumer.clone(),
+                            tr(l, if r.attached { "yes" } else { "no" }).to_owned(),
+                            r.start.to_string(),
+                            r.offset.map_or_else(|| "–".into(), |o| o.to_string()),
+                            r.unacked.to_string(),
+                            r.credit.to_string(),
+                        ] {
+                            ui.monospace(cell);
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
     }
 }
