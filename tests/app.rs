@@ -554,6 +554,10 @@ fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
     h.run_steps(1);
     settle(&mut h);
     assert!(h.state().unsaved());
+    assert_eq!(
+        h.state().window_title(),
+        "● builtin:consumer-outage — brokerlab"
+    );
     let changed = report(&h);
     // Another scenario: asked first; Cancel keeps the changed one as it was.
     h.state_mut().load_builtin("point-to-point");
@@ -599,6 +603,7 @@ fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
     let saved = std::fs::read_to_string(&path).expect("saved");
     assert_ne!(latency(&saved), before, "the knob's value is in the file");
     assert!(!h.state().unsaved() && !h.state().asking());
+    assert_eq!(h.state().window_title(), "unsaved.toml — brokerlab");
     assert!(h.state_mut().may_close(), "saved: it closes");
     let _ = std::fs::remove_file(&path);
 }

@@ -138,6 +138,8 @@ pub struct BrokerLabApp {
     pending: Option<Pending>,
     /// The learner let the changes go: the next close request closes.
     closing: bool,
+    /// The window's title as last set.
+    title: String,
     ctx: egui::Context,
 }
 
@@ -198,6 +200,7 @@ impl BrokerLabApp {
             screenshot_to: None,
             pending: None,
             closing: false,
+            title: String::new(),
             ctx: ctx.clone(),
         }
     }
@@ -283,6 +286,21 @@ impl BrokerLabApp {
     #[must_use]
     pub fn unsaved(&self) -> bool {
         self.explore.unsaved(&self.session)
+    }
+
+    /// The window's title: the scenario's file (or built-in name), marked `●` while it has
+    /// changes not saved.
+    #[must_use]
+    pub fn window_title(&self) -> String {
+        let name = match &self.session.path {
+            Some(p) => p.file_name().map_or_else(
+                || p.display().to_string(),
+                |f| f.to_string_lossy().into_owned(),
+            ),
+            None => self.session.scenario().source.clone(),
+        };
+        let mark = if self.unsaved() { "● " } else { "" };
+        format!("{mark}{name} — brokerlab")
     }
 
     /// The window is asked to close: true if it may, false if it first asks about unsaved
@@ -961,6 +979,11 @@ impl eframe::App for BrokerLabApp {
         let ctx = ui.ctx().clone();
         if ctx.input(|i| i.viewport().close_requested()) && !self.may_close() {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
         }
         self.inputs(&ctx);
         self.explore_frame(&ctx);
