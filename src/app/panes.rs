@@ -48,8 +48,10 @@ pub struct VisNode {
     pub detail: String,
     pub short: String,
     pub state: Look,
-    /// Partition lanes of a log: (filled fraction, group offset markers as fractions).
-    pub lanes: Vec<(f32, Vec<f32>)>,
+    /// Partition lanes of a log: (filled fraction, group offset markers as fractions), at
+    /// most [`MAX_LANES`] of [`MAX_MARKS`] marks. Shared: the graph widget clones a node for
+    /// each of its edges every frame.
+    pub lanes: Arc<Lanes>,
     /// 0..1: a loss just happened here.
     pub flash: f32,
     /// The lesson step points at this node.
@@ -226,6 +228,15 @@ fn body_shapes(
     });
     out
 }
+
+/// A log's lanes: (filled fraction, group offset markers as fractions).
+pub type Lanes = Vec<(f32, Vec<f32>)>;
+
+/// Lanes a log node draws at most: more partitions share a lane (a node is a few dozen points
+/// tall; 1,024 lanes of a point each would draw nothing readable, and a frame slowly).
+const MAX_LANES: usize = 32;
+/// Group marks a lane draws at most (the first groups'; the inspector lists them all).
+const MAX_MARKS: usize = 16;
 
 /// Partition lanes of a log, each with its groups' committed offsets.
 fn lane_shapes(n: &VisNode, rect: Rect, zoom: f32, dark: bool) -> Vec<Shape> {
@@ -728,7 +739,7 @@ struct Live {
     fill: f32,
     detail: String,
     short: String,
-    lanes: Vec<(f32, Vec<f32>)>,
+    lanes: Lanes,
 }
 
 /// `n` and what it counts, in the order of the language `l`: "3 held", "보유 3". `word` is
@@ -884,7 +895,8 @@ fn queue_live(state: &ModelState, id: u32, peak: &mut f32, l: Lang) -> Live {
 }
 
 /// A log's partitions as lanes, filled to their end offset, marked at each group's committed
-/// offset; down when a partition has no leader.
+/// offset; down when a partition has no leader. Past [`MAX_LANES`] partitions, consecutive
+/// ones share a lane: filled to the furthest end, marked at each group's least offset.
 fn log_live(state: &ModelState, id: u32, l: Lang) -> Live {
     let parts: Vec<_> = state.partitions.iter().filter(|p| p.node == id).collect();
     let max_end = parts
@@ -895,13 +907,26 @@ fn log_live(state: &ModelState, id: u32, l: Lang) -> Live {
         .max(1) as f32;
     let mut live = Live::default();
     let mut lag = 0;
+    let per_lane = parts.len().div_ceil(MAX_LANES).max(1);
+    for share in parts.chunks(per_lane) {
+        let end = share.iter().map(|p| p.log_end_offset).max().unwrap_or(0);
+        let mut marks = vec![
+            f32::INFINITY;
+            share
+                .iter()
+                .map(|p| p.groups.len())
+                .max()
+                .unwrap_or(0)
+                .min(MAX_MARKS)
+        ];
+        for p in share {
+            for (m, g) in marks.iter_mut().zip(&p.groups) {
+                *m = m.min(g.committed as f32 / max_end);
+            }
+        }
+        live.lanes.push((end as f32 / max_end, marks));
+    }
     for p in &parts {
-        let marks = p
-            .groups
-            .iter()
-            .map(|g| g.committed as f32 / max_end)
-            .collect();
-        live.lanes.push((p.log_end_offset as f32 / max_end, marks));
         lag += p.groups.iter().map(|g| g.lag).sum::<u64>();
         if p.leader.is_none() {
             live.look = Look::Down;
@@ -1193,7 +1218,9 @@ impl Panes {
                 p.fill = live.fill;
                 p.detail = live.detail;
                 p.short = live.short;
-                p.lanes = live.lanes;
+                if *p.lanes != live.lanes {
+                    p.lanes = Arc::new(live.lanes);
+                }
                 p.flash = flash;
             }
         }
@@ -1790,10 +1817,58 @@ fn add_consumer_menu(ui: &mut egui::Ui, s: &Session, l: Lang) -> Option<Action> 
 
 #[cfg(test)]
 mod tests {
-    use super::{consumer_live, log_live, queue_live};
+    use super::{consumer_live, log_live, queue_live, MAX_LANES, MAX_MARKS};
     use crate::scenario::{parse_scenario, secs, Lang};
     use crate::sim::Simulation;
     use crate::topology::NodeKind;
+
+    /// A log of 1,024 partitions read by 1,000 groups draws at most 32 lanes of 16 marks; one
+    /// of a few partitions draws each partition, every group marked.
+    #[test]
+    fn a_log_draws_a_bounded_number_of_lanes_and_marks() {
+        let hostile = include_str!("../../tests/hostile/kafka-1024-partitions-1000-groups.toml");
+        let small = crate::builtin::get("use-cases").expect("built in");
+        for (text, lanes, marks) in [(hostile, MAX_LANES, MAX_MARKS), (small, 0, 0)] {
+            let mut sim = Simulation::new(parse_scenario("log", text).expect("valid"));
+            let kafka = sim.variants.iter().position(|v| v.name() == "kafka");
+            let kafka = kafka.unwrap_or(sim.variants.len() - 1);
+            sim.variants.swap(0, kafka);
+            sim.variants.truncate(1);
+            sim.run_until(secs(1.0));
+            let v = &sim.variants[0];
+            let snap = v.snapshot();
+            let topo = &v.topology;
+            let logs = topo.graph.node_indices().map(|i| u32::try_from(i.index()));
+            for id in logs.map(|i| i.expect("few nodes")) {
+                if topo.node(id).kind != NodeKind::Log {
+                    continue;
+                }
+                let live = log_live(&snap.model, id, Lang::En);
+                let parts: Vec<_> = snap
+                    .model
+                    .partitions
+                    .iter()
+                    .filter(|p| p.node == id)
+                    .collect();
+                if lanes == 0 {
+                    // Few: one lane a partition, a mark a group.
+                    assert_eq!(live.lanes.len(), parts.len());
+                    for (lane, p) in live.lanes.iter().zip(&parts) {
+                        assert_eq!(lane.1.len(), p.groups.len());
+                    }
+                } else {
+                    assert!(parts.len() > lanes && parts[0].groups.len() > marks);
+                    assert_eq!(live.lanes.len(), lanes);
+                    assert!(live.lanes.iter().all(|l| l.1.len() == marks));
+                    assert!(live
+                        .lanes
+                        .iter()
+                        .flat_map(|l| &l.1)
+                        .all(|m| (0.0..=1.0).contains(m)));
+                }
+            }
+        }
+    }
 
     /// The words under the nodes follow the app's language, with the number where each
     /// language puts it.
