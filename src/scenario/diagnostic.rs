@@ -262,8 +262,11 @@ fn render_one(out: &mut String, file: &str, text: &str, d: &Diagnostic, s: Style
     } = s;
     let _ = writeln!(
         out,
-        "{strong}{file}:{}:{}: {}{reset}",
-        d.line, d.col, d.message
+        "{strong}{}:{}:{}: {}{reset}",
+        visible(file),
+        d.line,
+        d.col,
+        visible(&d.message)
     );
     let number = d.line.to_string();
     let pad = " ".repeat(number.len());
@@ -274,7 +277,7 @@ fn render_one(out: &mut String, file: &str, text: &str, d: &Diagnostic, s: Style
             source.chars().count() + 1
         };
         let (shown, lead, width) = underline(source, d.col, end);
-        let label = d.label.as_deref().unwrap_or_else(|| short(&d.message));
+        let label = visible(d.label.as_deref().unwrap_or_else(|| short(&d.message)));
         let _ = writeln!(out, "{gutter}{pad} |{reset}");
         let _ = writeln!(out, "{gutter}{number} |{reset} {shown}");
         let _ = writeln!(
@@ -286,7 +289,31 @@ fn render_one(out: &mut String, file: &str, text: &str, d: &Diagnostic, s: Style
     }
     if let Some(h) = &d.help {
         let _ = writeln!(out, "{gutter}{pad} |{reset}");
-        let _ = writeln!(out, "{gutter}{pad} ={reset} {help}help{reset}: {h}");
+        let _ = writeln!(
+            out,
+            "{gutter}{pad} ={reset} {help}help{reset}: {}",
+            visible(h)
+        );
+    }
+}
+
+/// `s` with its control characters (but tabs) as their visible symbols (`␛` for ESC): a file's
+/// text or a name from it never reaches the terminal as an escape sequence.
+fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.chars().map(picture).collect())
+}
+
+/// A control character's visible symbol (one column); any other character as it is.
+fn picture(c: char) -> char {
+    match u32::from(c) {
+        0x09 => c,
+        n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('\u{fffd}'),
+        0x7f => '\u{2421}',
+        0x80..=0x9f => '\u{fffd}',
+        _ => c,
     }
 }
 
@@ -308,6 +335,8 @@ fn underline(source: &str, col: usize, end: usize) -> (String, usize, usize) {
     for (i, ch) in source.trim_end_matches('\r').chars().enumerate() {
         let (text, w) = if ch == '\t' {
             ("    ".to_owned(), 4)
+        } else if ch.is_control() {
+            (picture(ch).to_string(), 1)
         } else {
             (ch.to_string(), ch.width().unwrap_or(0))
         };

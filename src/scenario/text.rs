@@ -59,6 +59,24 @@ impl Serialize for Text {
     }
 }
 
+/// The first control character of `s` other than a tab or a line break: it would reach a
+/// terminal as an escape sequence (`run` prints titles and names).
+#[must_use]
+pub fn control_char(s: &str) -> Option<char> {
+    s.chars()
+        .find(|&c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+}
+
+fn refuse_control<E: de::Error>(s: &str) -> Result<(), E> {
+    match control_char(s) {
+        Some(c) => Err(E::custom(format!(
+            "a text has the control character U+{:04X}: only tabs and line breaks are allowed",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
         struct TextVisitor;
@@ -68,6 +86,7 @@ impl<'de> Deserialize<'de> for Text {
                 f.write_str(r#"a string or a table { en = "...", ko = "..." }"#)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                refuse_control(v)?;
                 Ok(Text::plain(v))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
@@ -83,6 +102,10 @@ impl<'de> Deserialize<'de> for Text {
                     }
                 }
                 let en = en.ok_or_else(|| de::Error::missing_field("en"))?;
+                refuse_control(&en)?;
+                if let Some(k) = &ko {
+                    refuse_control(k)?;
+                }
                 Ok(Text { en, ko })
             }
         }

@@ -192,6 +192,43 @@ fn a_wrong_type_is_named_in_the_files_words_not_rusts() {
 }
 
 #[test]
+fn control_characters_never_reach_the_terminal() {
+    // Escaped in a string: a name or a text with one is refused where it is.
+    for (name, from, to, first) in [
+        (
+            "esc-name.toml",
+            "name = \"web-1\"",
+            "name = \"web\\u001b[31m-1\"",
+            "5:8: producer name has the control character U+001B",
+        ),
+        (
+            "esc-title.toml",
+            "title = \"a scenario\"",
+            "title = \"\\u001b]0;title\\u0007\"",
+            "1:9: a text has the control character U+001B: only tabs and line breaks are allowed",
+        ),
+    ] {
+        let f = with(name, from, to);
+        let err = refused(&f);
+        assert_eq!(
+            err.lines().next(),
+            Some(format!("{}:{first}", f.path()).as_str()),
+            "{err}"
+        );
+        assert!(!err.contains('\x1b'), "{err}");
+    }
+    // Raw in the file (not valid TOML): the line is shown with the control character's symbol.
+    let f = with(
+        "esc-raw.toml",
+        "title = \"a scenario\"",
+        "title = \"a\x1b[31m\"",
+    );
+    let err = refused(&f);
+    assert!(err.contains("1 | title = \"a\u{241b}[31m\""), "{err}");
+    assert!(!err.contains('\x1b'), "{err}");
+}
+
+#[test]
 fn independent_problems_are_reported_together_in_file_order() {
     // Misspelt fields in three sections and an unknown broker: serde stops at the first, the
     // schema finds the others.

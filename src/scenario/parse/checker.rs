@@ -134,6 +134,13 @@ impl<'a> Checker<'a> {
                 format!("{what} name is over the limit of 100 characters"),
             );
         }
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            let why = format!(
+                "{what} name has the control character U+{:04X}",
+                u32::from(c)
+            );
+            return self.err(v, why);
+        }
         Ok(s.to_owned())
     }
 }
