@@ -583,8 +583,8 @@ fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
     );
     assert!(!h.state().unsaved() && !h.state().asking());
 
-    // A scenario from a file, changed, then the window asked to close: Save (Enter) writes
-    // the change to the file, then it closes.
+    // A scenario from a file, changed, then the window asked to close: Save writes the change
+    // to the file, then it closes.
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("unsaved.toml");
     let text = brokerlab::builtin::get("point-to-point").expect("built in");
     std::fs::write(&path, text).expect("the temporary folder is writable");
@@ -595,16 +595,52 @@ fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
     settle(&mut h);
     let latency = |t: &str| t.parse::<toml::Table>().expect("TOML")["latency_ms"].clone();
     let before = latency(text);
+    // Enter answers nothing (a button has to be chosen): it must not save by itself.
     assert!(!h.state_mut().may_close(), "asked first");
+    h.state_mut().show_knobs(false);
     h.run_steps(2);
     h.get_by_label("Save the changes?");
     h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert!(h.state().asking() && h.state().unsaved());
+    assert_eq!(std::fs::read_to_string(&path).expect("the file"), text);
+    h.get_by_label("Save").click();
     h.run_steps(3);
     let saved = std::fs::read_to_string(&path).expect("saved");
     assert_ne!(latency(&saved), before, "the knob's value is in the file");
     assert!(!h.state().unsaved() && !h.state().asking());
     assert_eq!(h.state().window_title(), "unsaved.toml — brokerlab");
     assert!(h.state_mut().may_close(), "saved: it closes");
+
+    // The file read again (it changed on disk, or Reload) while a change is not saved: Save
+    // keeps the change, in the file and in the window (not the version read before it);
+    // Don't save shows the file as it is.
+    h.state_mut().show_knobs(true);
+    h.run_steps(2);
+    drag_knob(&mut h, "latency_ms", 0.5);
+    h.run_steps(1);
+    settle(&mut h);
+    let mine = h.state().session.scenario().text.clone();
+    h.state_mut().load_path(&path);
+    h.state_mut().show_knobs(false);
+    h.run_steps(2);
+    h.get_by_label_contains("The file changed on disk.");
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    assert_eq!(std::fs::read_to_string(&path).expect("saved"), *mine);
+    assert_eq!(h.state().session.scenario().text, mine);
+    assert!(!h.state().unsaved() && !h.state().asking());
+    std::fs::write(&path, text).expect("the temporary folder is writable");
+    h.state_mut().show_knobs(true);
+    h.run_steps(2);
+    drag_knob(&mut h, "latency_ms", 0.5);
+    h.run_steps(1);
+    settle(&mut h);
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    h.get_by_label("Don't save").click();
+    h.run_steps(2);
+    assert_eq!(*h.state().session.scenario().text, *text);
     let _ = std::fs::remove_file(&path);
 }
 

@@ -161,6 +161,12 @@ impl Files {
         self.dialog.is_some()
     }
 
+    /// A file was picked and waits for [`Files::take_opened`].
+    #[must_use]
+    pub fn pick_waiting(&self) -> bool {
+        self.opened.is_some()
+    }
+
     pub fn take_opened(&mut self) -> Option<(PathBuf, Pick)> {
         self.opened.take()
     }

@@ -27,6 +27,8 @@ pub const KO: &[(&str, &str)] = &[
      "저장하지 않고 창을 닫으면 조절값 변경과 편집 내용이 사라집니다."),
     ("The knob changes and edits are lost if another scenario replaces this one without saving them.",
      "저장하지 않고 다른 시나리오를 열면 조절값 변경과 편집 내용이 사라집니다."),
+    ("The file changed on disk. Save writes the knob changes and edits here over it; Don't save loads the file as it is now.",
+     "디스크의 파일이 바뀌었습니다. 저장하면 여기서 바꾼 조절값과 편집 내용으로 파일을 덮어쓰고, 저장하지 않으면 지금의 파일을 불러옵니다."),
     ("Don't save", "저장하지 않음"),
     ("Open the last file:", "마지막 파일 열기:"),
     ("Read the file again from disk", "디스크에서 파일을 다시 읽습니다"),

@@ -100,9 +100,19 @@ enum Side {
 /// What waits for the learner's answer when the scenario has changes not saved.
 enum Pending {
     /// Another scenario would replace this one (opened, picked, imported, reloaded).
-    Replace(Box<Scenario>, Option<PathBuf>),
+    Replace(Replacement),
     /// The window would close.
     Close,
+}
+
+/// A scenario to load in place of the current one, and what follows.
+struct Replacement {
+    scenario: Box<Scenario>,
+    path: Option<PathBuf>,
+    /// Where to put the clock (a sweep's run opens where the sweep stopped it).
+    at: crate::scenario::Nanos,
+    /// What to say once it is loaded.
+    said: Option<String>,
 }
 
 /// A message shown for a few seconds at the bottom of the window.
@@ -208,10 +218,7 @@ impl BrokerLabApp {
     /// Replace the scenario, keeping the old one if the new one is bad.
     pub fn load_path(&mut self, path: &Path) {
         match crate::lesson::load(&path.to_string_lossy()) {
-            Ok(s) => {
-                let ctx = self.ctx.clone();
-                self.set_scenario(s, Some(path.to_path_buf()), &ctx);
-            }
+            Ok(s) => self.set_scenario(s, Some(path.to_path_buf())),
             Err(e) => self.load_error = Some(e.to_string()),
         }
     }
@@ -238,31 +245,46 @@ impl BrokerLabApp {
 
     fn imported(&mut self, made: Result<Scenario, crate::scenario::Diagnostics>) {
         match made {
-            Ok(s) => {
-                let ctx = self.ctx.clone();
-                self.set_scenario(s, None, &ctx);
-            }
+            Ok(s) => self.set_scenario(s, None),
             Err(e) => self.load_error = Some(e.to_string()),
         }
     }
 
     pub fn load_builtin(&mut self, name: &str) {
         match crate::lesson::load(name) {
-            Ok(s) => {
-                let ctx = self.ctx.clone();
-                self.set_scenario(s, None, &ctx);
-            }
+            Ok(s) => self.set_scenario(s, None),
             Err(e) => self.load_error = Some(e.to_string()),
         }
     }
 
     /// Replace the scenario; with changes not saved, first ask whether to save them.
-    fn set_scenario(&mut self, s: Scenario, path: Option<PathBuf>, ctx: &egui::Context) {
+    fn set_scenario(&mut self, s: Scenario, path: Option<PathBuf>) {
+        self.replace_asking(Replacement {
+            scenario: Box::new(s),
+            path,
+            at: 0,
+            said: None,
+        });
+    }
+
+    /// `r` in place of the scenario now, or once the question about unsaved changes is answered.
+    fn replace_asking(&mut self, r: Replacement) {
         if self.unsaved() {
-            self.pending = Some(Pending::Replace(Box::new(s), path));
-            return;
+            self.pending = Some(Pending::Replace(r));
+        } else {
+            self.replace_with(r);
         }
-        self.replace_scenario(s, path, ctx);
+    }
+
+    fn replace_with(&mut self, r: Replacement) {
+        let ctx = self.ctx.clone();
+        self.replace_scenario(*r.scenario, r.path, &ctx);
+        if r.at > 0 {
+            self.session.seek(r.at);
+        }
+        if let Some(text) = r.said {
+            self.toast(&ctx, text, false);
+        }
     }
 
     fn replace_scenario(&mut self, s: Scenario, path: Option<PathBuf>, ctx: &egui::Context) {
@@ -322,7 +344,16 @@ impl BrokerLabApp {
     /// Go on with what waited for the answer about unsaved changes.
     fn go_on(&mut self, ctx: &egui::Context) {
         match self.pending.take() {
-            Some(Pending::Replace(s, path)) => self.replace_scenario(*s, path, ctx),
+            // Saved over the file that was to be read again (it changed on disk, or Reload):
+            // the file is now what was saved, and the version read before is stale.
+            Some(Pending::Replace(r))
+                if r.path.is_some() && r.path == self.session.path && !self.unsaved() =>
+            {
+                if let Some(p) = r.path {
+                    self.load_path(&p);
+                }
+            }
+            Some(Pending::Replace(r)) => self.replace_with(r),
             Some(Pending::Close) => {
                 self.closing = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -331,8 +362,8 @@ impl BrokerLabApp {
         }
     }
 
-    /// "Save changes?" while something waits for the answer: Save (Enter), Don't save,
-    /// Cancel (Escape). Once saved (here, or where the save dialog put it), what waited goes on.
+    /// "Save changes?" while something waits for the answer: Save, Don't save, Cancel
+    /// (Escape). Once saved (here, or where the save dialog put it), what waited goes on.
     fn unsaved_ui(&mut self, ctx: &egui::Context) {
         if self.pending.is_none() {
             return;
@@ -341,7 +372,8 @@ impl BrokerLabApp {
             self.go_on(ctx);
             return;
         }
-        if self.files.dialog_open() {
+        // The save dialog is up, or has just given where to save (it saves next frame).
+        if self.files.dialog_open() || self.files.pick_waiting() {
             return;
         }
         let l = self.prefs.lang;
@@ -350,6 +382,8 @@ impl BrokerLabApp {
             None => self.session.scenario().title.get(l).to_owned(),
         };
         let closing = matches!(self.pending, Some(Pending::Close));
+        let reread = matches!(&self.pending, Some(Pending::Replace(r))
+            if r.path.is_some() && r.path == self.session.path);
         let (mut save, mut discard, mut cancel) = (false, false, false);
         let modal = egui::Modal::new(egui::Id::new("unsaved")).show(ctx, |ui| {
             ui.set_max_width(420.0);
@@ -357,6 +391,8 @@ impl BrokerLabApp {
             ui.label(name);
             ui.label(if closing {
                 tr(l, "The knob changes and edits are lost if the window closes without saving them.")
+            } else if reread {
+                tr(l, "The file changed on disk. Save writes the knob changes and edits here over it; Don't save loads the file as it is now.")
             } else {
                 tr(l, "The knob changes and edits are lost if another scenario replaces this one without saving them.")
             });
@@ -370,8 +406,7 @@ impl BrokerLabApp {
                 cancel = ui.button(tr(l, "Cancel")).clicked();
             });
         });
-        let enter = ctx.input(|i| i.key_pressed(egui::Key::Enter));
-        if save || enter {
+        if save {
             self.save_scenario(knobs::Save::Here);
         } else if discard {
             self.go_on(ctx);
@@ -779,10 +814,13 @@ impl BrokerLabApp {
                             .join(", ")
                     })
                     .unwrap_or_default();
-                self.set_scenario(s, None, &ctx);
-                self.session.seek(until);
                 let text = format!("{} {values}, {} {seed}", tr(l, "Opened"), tr(l, "seed"));
-                self.toast(&ctx, text, false);
+                self.replace_asking(Replacement {
+                    scenario: Box::new(s),
+                    path: None,
+                    at: until,
+                    said: Some(text),
+                });
             }
             Err(e) => self.toast(&ctx, e.to_string(), true),
         }

@@ -88,9 +88,23 @@ fn clicking_a_point_opens_that_run_in_the_panes() {
         let swept = values[run].as_ref().expect("in")[0].1.delivered;
         (pos, (run, swept))
     };
+    // A change not saved: the run opens once the question is answered, still where the sweep
+    // stopped it.
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(
+            "latency_ms".into(),
+            toml::Value::Float(3.0),
+        )]));
+    h.run_steps(4);
+    assert!(h.state().unsaved());
     h.drag_at(pos);
     h.run_steps(1);
     h.drop_at(pos);
+    h.run_steps(3);
+    assert!(h.state().asking());
+    assert_eq!(h.state().session.now(), 0, "the clock waits for the answer");
+    h.get_by_label("Don't save").click();
     h.run_steps(3);
     let s = h.state().session.scenario().clone();
     assert_eq!(s.consumers.len(), 4, "scale.consumers = 2 doubles the two");
