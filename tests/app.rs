@@ -645,6 +645,29 @@ fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
 }
 
 #[test]
+fn the_file_menu_opens_the_last_file() {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("last.toml");
+    let text = brokerlab::builtin::get("consumer-outage").expect("built in");
+    std::fs::write(&path, text).expect("the temporary folder is writable");
+    let prefs = Prefs {
+        last_file: Some(path.clone()),
+        ..Prefs::default()
+    };
+    let mut h = harness("point-to-point", prefs);
+    h.run_steps(2);
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Open the last file:").click();
+    h.run_steps(2);
+    assert_eq!(h.state().session.path.as_deref(), Some(path.as_path()));
+    // It is the file open now: the menu no longer offers it.
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Open the last file:").is_none());
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn a_knob_changes_the_table_and_undo_restores_it_byte_for_byte() {
     let mut h = harness("consumer-outage", Prefs::default());
     h.state_mut().session.seek(secs(25.0));

@@ -559,7 +559,8 @@ impl BrokerLabApp {
         }
     }
 
-    /// File: open a scenario, import study notes' Mermaid diagrams, save, reload.
+    /// File: open a scenario (or the last file), import study notes' Mermaid diagrams, save,
+    /// reload.
     fn file_menu_ui(&mut self, ui: &mut egui::Ui) {
         let l = self.prefs.lang;
         if ui
@@ -580,6 +581,16 @@ impl BrokerLabApp {
         {
             self.files.open_dialog(Pick::Notes);
             ui.close();
+        }
+        let last = self.prefs.last_file.clone();
+        if let Some(p) = last.filter(|p| p.is_file() && self.session.path.as_ref() != Some(p)) {
+            if ui
+                .button(format!("{} {}", tr(l, "Open the last file:"), p.display()))
+                .clicked()
+            {
+                self.load_path(&p);
+                ui.close();
+            }
         }
         ui.separator();
         if ui
