@@ -154,7 +154,6 @@ impl Files {
         }
     }
 
-    /// A file the learner picked in the dialog, and what for.
     /// The file dialog is showing.
     #[must_use]
     pub fn dialog_open(&self) -> bool {
@@ -167,6 +166,7 @@ impl Files {
         self.opened.is_some()
     }
 
+    /// A file the learner picked in the dialog, and what for.
     pub fn take_opened(&mut self) -> Option<(PathBuf, Pick)> {
         self.opened.take()
     }

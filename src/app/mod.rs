@@ -115,6 +115,13 @@ struct Replacement {
     said: Option<String>,
 }
 
+impl Replacement {
+    /// It reads again the file open now at `path` (it changed on disk, or Reload).
+    fn rereads(&self, path: Option<&PathBuf>) -> bool {
+        self.path.is_some() && self.path.as_ref() == path
+    }
+}
+
 /// A message shown for a few seconds at the bottom of the window.
 struct Toast {
     text: String,
@@ -347,7 +354,7 @@ impl BrokerLabApp {
             // Saved over the file that was to be read again (it changed on disk, or Reload):
             // the file is now what was saved, and the version read before is stale.
             Some(Pending::Replace(r))
-                if r.path.is_some() && r.path == self.session.path && !self.unsaved() =>
+                if r.rereads(self.session.path.as_ref()) && !self.unsaved() =>
             {
                 if let Some(p) = r.path {
                     self.load_path(&p);
@@ -383,7 +390,7 @@ impl BrokerLabApp {
         };
         let closing = matches!(self.pending, Some(Pending::Close));
         let reread = matches!(&self.pending, Some(Pending::Replace(r))
-            if r.path.is_some() && r.path == self.session.path);
+            if r.rereads(self.session.path.as_ref()));
         let (mut save, mut discard, mut cancel) = (false, false, false);
         let modal = egui::Modal::new(egui::Id::new("unsaved")).show(ctx, |ui| {
             ui.set_max_width(420.0);

@@ -171,6 +171,8 @@ pub fn faults_ui(
 
 /// Height of a lane of fault bars.
 const LANE: f32 = 16.0;
+/// Half the height of a bar, 2 points from each edge of its lane: a diamond's radius.
+const HALF_BAR: f32 = (LANE - 4.0) / 2.0;
 
 /// The timeline's time axis on screen.
 struct Axis {
@@ -215,7 +217,7 @@ fn bar_ui(
         )
         .on_hover_text(fault_tip(f, l));
     let hot = r.hovered() || r.dragged();
-    paint_bar(painter, bar, f, (until.is_some(), axis.right), hot, l);
+    paint_bar(painter, bar, f, until.is_some(), axis.right, hot, l);
     let near = |x: f32| {
         r.interact_pointer_pos()
             .or(r.hover_pos())
@@ -331,9 +333,8 @@ fn extent(ui: &egui::Ui, axis: &Axis, f: &FaultEntry, l: Lang) -> (f32, f32) {
     });
     let heals = f.until_s.is_some();
     let (left, _) = name_at(x0, x1, heals, width, axis.right);
-    let r = (LANE - 4.0) / 2.0;
-    let end = if heals { x1 } else { x0 + r };
-    ((x0 - r).min(left), end.max(left + width))
+    let end = if heals { x1 } else { x0 + HALF_BAR };
+    ((x0 - HALF_BAR).min(left), end.max(left + width))
 }
 
 /// Where a bar's name starts, and whether inside the bar: inside when it fits, else after the
@@ -343,7 +344,7 @@ fn name_at(x0: f32, x1: f32, heals: bool, width: f32, right: f32) -> (f32, bool)
     if heals && width + 6.0 <= x1 - x0 {
         return (x0 + 3.0, true);
     }
-    let gap = if heals { 3.0 } else { (LANE - 4.0) / 2.0 + 2.0 };
+    let gap = if heals { 3.0 } else { HALF_BAR + 2.0 };
     let after = if heals { x1 + gap } else { x0 + gap };
     if after + width <= right {
         (after, false)
@@ -380,7 +381,8 @@ fn paint_bar(
     p: &egui::Painter,
     bar: Rect,
     f: &FaultEntry,
-    (heals, right): (bool, f32),
+    heals: bool,
+    right: f32,
     hot: bool,
     l: Lang,
 ) {

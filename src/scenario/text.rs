@@ -61,8 +61,7 @@ impl Serialize for Text {
 
 /// The first control character of `s` other than a tab or a line break: it would reach a
 /// terminal as an escape sequence (`run` prints titles and names).
-#[must_use]
-pub fn control_char(s: &str) -> Option<char> {
+fn control_char(s: &str) -> Option<char> {
     s.chars()
         .find(|&c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
 }
