@@ -511,6 +511,71 @@ fn file_menu_offers_to_import_mermaid_notes() {
     h.get_by_label("Import a Mermaid diagram from study notes (.md)");
 }
 
+#[test]
+fn a_step_whose_knobs_would_replace_the_learners_changes_asks_first() {
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("builtin:lesson-3".into(), 6);
+    let mut h = harness("lesson-3", prefs);
+    h.run_steps(2);
+    h.get_by_label("7. What the queue bought");
+    knobs_tab(&mut h);
+    drag_knob(&mut h, "latency_ms", 0.8);
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(h.state().unsaved());
+    let mine = h.state().session.scenario().text.clone();
+    let question = "Replace your changes?";
+    // Step 6 sets the channel's capacity on the file's version: the app asks first.
+    h.get_by_label("◀ Back").click();
+    h.run_steps(2);
+    h.get_by_label(question);
+    h.get_by_label("6. A bigger channel?");
+    assert_eq!(h.state().lesson.step, 6, "not moved before the answer");
+    h.get_by_label("Stay on this step").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.query_by_label(question).is_none());
+    assert_eq!(h.state().lesson.step, 6);
+    assert_eq!(
+        *h.state().session.scenario().text,
+        *mine,
+        "kept byte for byte"
+    );
+    // Escape stays too.
+    h.get_by_label("◀ Back").click();
+    h.run_steps(2);
+    h.get_by_label(question);
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.query_by_label(question).is_none());
+    assert_eq!(h.state().lesson.step, 6);
+    assert_eq!(*h.state().session.scenario().text, *mine);
+    // Go: the step's knobs on the file's version; undo brings the learner's version back.
+    h.get_by_label("◀ Back").click();
+    h.run_steps(2);
+    h.get_by_label("Go to step 6 ▶").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(h.query_by_label(question).is_none());
+    assert_eq!(h.state().lesson.step, 5);
+    assert_eq!(
+        h.state().prefs.lesson_steps.get("builtin:lesson-3"),
+        Some(&5),
+        "the step is remembered"
+    );
+    assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
+    assert!(!h.state().unsaved(), "the step's knobs are the lesson's");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Z);
+    h.run_steps(1);
+    settle(&mut h);
+    assert_eq!(
+        *h.state().session.scenario().text,
+        *mine,
+        "undo brings them back"
+    );
+}
+
 /// Open the knobs panel (the tab beside the inspector).
 fn knobs_tab(h: &mut Harness<'_, BrokerLabApp>) {
     h.get_by_label("Knobs").click();

@@ -33,6 +33,9 @@ pub struct LessonPlayer {
     knobs: Vec<(String, toml::Value)>,
     /// Knobs a step entered wants and the app has not applied yet (see [`Self::take_knobs`]).
     knobs_wanted: Option<Vec<(String, toml::Value)>>,
+    /// A step the learner asked for whose knobs would replace their own changes: the app asks
+    /// first, then goes there ([`Self::go`]) or stays.
+    pub asks: Option<usize>,
 }
 
 impl LessonPlayer {
@@ -83,6 +86,38 @@ impl LessonPlayer {
             }
         }
         panes.highlight(step.highlight.clone());
+    }
+
+    /// Go to step `i` (remembered as the lesson's last), unless its knobs would replace the
+    /// learner's own changes (`unsaved`): then the app asks first ([`Self::asks`]).
+    fn ask_or_go(
+        &mut self,
+        i: usize,
+        s: &mut Session,
+        panes: &mut Panes,
+        last: &mut BTreeMap<String, usize>,
+        unsaved: bool,
+    ) {
+        if unsaved && crate::lesson::knobs(s.scenario(), i) != self.knobs {
+            self.asks = Some(i);
+        } else {
+            self.go(i, s, panes, last);
+        }
+    }
+
+    /// Go to step `i` and remember it as the lesson's last.
+    pub fn go(
+        &mut self,
+        i: usize,
+        s: &mut Session,
+        panes: &mut Panes,
+        last: &mut BTreeMap<String, usize>,
+    ) {
+        self.asks = None;
+        if i < s.scenario().steps.len() {
+            self.enter(i, s, panes);
+            last.insert(self.lesson.clone(), i);
+        }
     }
 
     /// The knobs the step just entered sets (none: the file as it is), for the app to apply
@@ -161,7 +196,9 @@ impl LessonPlayer {
         curves_ui(ui, name, job, &w.metric.value, 220.0, l, false);
     }
 
-    /// The side panel. `last` keeps the step reached in every lesson.
+    /// The side panel. `last` keeps the step reached in every lesson; `busy`: a change is
+    /// being simulated; `unsaved`: the learner has changes a step's knobs would replace.
+    #[allow(clippy::too_many_arguments)]
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -169,6 +206,7 @@ impl LessonPlayer {
         panes: &mut Panes,
         last: &mut BTreeMap<String, usize>,
         busy: bool,
+        unsaved: bool,
         l: Lang,
     ) {
         let steps = s.scenario().steps.len();
@@ -198,8 +236,7 @@ impl LessonPlayer {
                     .clicked()
                     && i != self.step
                 {
-                    self.enter(i, s, panes);
-                    last.insert(self.lesson.clone(), i);
+                    self.ask_or_go(i, s, panes, last, unsaved);
                 }
             }
         });
@@ -298,8 +335,7 @@ impl LessonPlayer {
                 .on_hover_text(tr(l, "The previous step"))
                 .clicked()
             {
-                self.enter(self.step - 1, s, panes);
-                last.insert(self.lesson.clone(), self.step);
+                self.ask_or_go(self.step - 1, s, panes, last, unsaved);
             }
             if !self.revealed {
                 let needs_pick = !step.choices.is_empty() && self.picked.is_none();
@@ -326,8 +362,7 @@ impl LessonPlayer {
                     .on_hover_text(tr(l, "The next step"))
                     .clicked()
                 {
-                    self.enter(self.step + 1, s, panes);
-                    last.insert(self.lesson.clone(), self.step);
+                    self.ask_or_go(self.step + 1, s, panes, last, unsaved);
                 }
             } else {
                 ui.label(tr(l, "End of the lesson."));

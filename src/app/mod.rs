@@ -422,6 +422,48 @@ impl BrokerLabApp {
         }
     }
 
+    /// "Replace your changes?" when the learner moves to a lesson step whose knobs would replace
+    /// their own knob changes and edits: go to the step (undo brings them back), or stay
+    /// (Escape).
+    fn step_question_ui(&mut self, ctx: &egui::Context) {
+        let Some(i) = self.lesson.asks else {
+            return;
+        };
+        let Some(step) = self.session.scenario().steps.get(i) else {
+            self.lesson.asks = None;
+            return;
+        };
+        let l = self.prefs.lang;
+        let title = format!("{}. {}", i + 1, step.title.get(l));
+        let (mut go, mut stay) = (false, false);
+        let modal = egui::Modal::new(egui::Id::new("step-replaces")).show(ctx, |ui| {
+            ui.set_max_width(420.0);
+            ui.heading(tr(l, "Replace your changes?"));
+            ui.label(title);
+            ui.label(tr(l, "This step runs the lesson's scenario with its own knobs, in place of your knob changes and edits. Undo (Ctrl+Z) brings them back; save them first (Ctrl+S) to keep them in a file."));
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                go = ui
+                    .button(format!("{} {} ▶", tr(l, "Go to step"), i + 1))
+                    .clicked();
+                stay = ui
+                    .button(tr(l, "Stay on this step"))
+                    .on_hover_text(tr(l, "Keep your changes and this step (Escape)"))
+                    .clicked();
+            });
+        });
+        if go {
+            self.lesson.go(
+                i,
+                &mut self.session,
+                &mut self.panes,
+                &mut self.prefs.lesson_steps,
+            );
+        } else if stay || modal.should_close() {
+            self.lesson.asks = None;
+        }
+    }
+
     /// Show the knobs panel (true) or the inspector.
     pub fn show_knobs(&mut self, on: bool) {
         self.side = if on { Side::Knobs } else { Side::Inspector };
@@ -1076,6 +1118,7 @@ impl eframe::App for BrokerLabApp {
             });
         });
         if !self.session.scenario().steps.is_empty() {
+            let unsaved = self.unsaved();
             egui::Panel::left("lesson")
                 .resizable(true)
                 .default_size(340.0)
@@ -1086,6 +1129,7 @@ impl eframe::App for BrokerLabApp {
                         &mut self.panes,
                         &mut self.prefs.lesson_steps,
                         self.explore.busy(),
+                        unsaved,
                         l,
                     );
                 });
@@ -1113,6 +1157,7 @@ impl eframe::App for BrokerLabApp {
         }
         self.help_ui(&ctx);
         self.unsaved_ui(&ctx);
+        self.step_question_ui(&ctx);
         let scenario = std::sync::Arc::clone(self.session.scenario());
         if let Some(a) = self.sweep.ui(&ctx, &scenario, l) {
             self.sweep_action(a, &ctx);
