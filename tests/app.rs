@@ -576,6 +576,78 @@ fn a_step_whose_knobs_would_replace_the_learners_changes_asks_first() {
     );
 }
 
+#[test]
+fn a_lesson_file_read_again_resumes_at_a_step_it_still_has() {
+    let dir = std::env::temp_dir().join(format!("brokerlab-app-steps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("lesson.toml");
+    let text =
+        std::fs::read_to_string("scenarios/lessons/03-queue-in-the-middle.toml").expect("lesson 3");
+    std::fs::write(&path, &text).expect("write");
+    let mut prefs = Prefs::default();
+    prefs
+        .lesson_steps
+        .insert(path.to_string_lossy().into_owned(), 6);
+    let mut h = harness("consumer-outage", prefs);
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    h.get_by_label("7. What the queue bought");
+    // The file, changed on disk, keeps its first two steps only.
+    let third = text
+        .match_indices("[[step]]")
+        .nth(2)
+        .expect("a third step")
+        .0;
+    std::fs::write(&path, &text[..third]).expect("write");
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    h.get_by_label("2. Who gets each message?");
+    assert_eq!(h.state().lesson.step, 1, "its last step");
+    assert_eq!(h.state().session.now(), secs(5.0), "where step 2 starts");
+    // Read again as it was: the step remembered, with its knobs on the scenario read.
+    std::fs::write(&path, &text).expect("write");
+    h.state_mut()
+        .prefs
+        .lesson_steps
+        .insert(path.to_string_lossy().into_owned(), 5);
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    settle(&mut h);
+    h.get_by_label("6. A bigger channel?");
+    assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_lesson_saved_as_a_file_goes_on_at_the_same_step() {
+    let dir = std::env::temp_dir().join(format!("brokerlab-app-saved-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("my-lesson.toml");
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("builtin:lesson-3".into(), 5);
+    let mut h = harness("lesson-3", prefs);
+    h.run_steps(2);
+    settle(&mut h);
+    h.get_by_label("6. A bigger channel?");
+    let at = h.state().session.now();
+    h.state_mut().save_to(&path);
+    h.run_steps(2);
+    settle(&mut h);
+    h.get_by_label("6. A bigger channel?");
+    assert_eq!(h.state().lesson.step, 5);
+    assert_eq!(h.state().session.now(), at, "the clock stays");
+    assert_eq!(
+        h.state()
+            .prefs
+            .lesson_steps
+            .get(&path.to_string_lossy().into_owned()),
+        Some(&5),
+        "remembered for the saved file"
+    );
+    assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Open the knobs panel (the tab beside the inspector).
 fn knobs_tab(h: &mut Harness<'_, BrokerLabApp>) {
     h.get_by_label("Knobs").click();

@@ -88,6 +88,15 @@ impl LessonPlayer {
         panes.highlight(step.highlight.clone());
     }
 
+    /// The lesson's scenario was saved as `to` (it was `from`): it goes on at the same step, and
+    /// that step is remembered for `to`.
+    pub fn renamed(&mut self, from: &str, to: &str, last: &mut BTreeMap<String, usize>) {
+        if self.lesson == from && !self.lesson.is_empty() {
+            self.lesson = to.to_owned();
+            last.insert(self.lesson.clone(), self.step);
+        }
+    }
+
     /// Go to step `i` (remembered as the lesson's last), unless its knobs would replace the
     /// learner's own changes (`unsaved`): then the app asks first ([`Self::asks`]).
     fn ask_or_go(

@@ -305,6 +305,9 @@ impl BrokerLabApp {
         self.inspector = inspector::Inspector::default();
         self.explore = explore::Explore::new(&self.session);
         self.knobs = knobs::Knobs::default();
+        // A lesson starts again on the new scenario (at the step it remembers, if it still has
+        // it), with its knobs applied to it: the same file read again may have other steps.
+        self.lesson = lesson::LessonPlayer::default();
         self.follow.stop();
         self.files.watch(ctx, path.as_deref());
         self.load_error = None;
@@ -489,8 +492,12 @@ impl BrokerLabApp {
         let l = self.prefs.lang;
         // The watch on the old file must not see this write as a change from outside.
         self.files.watch(&ctx, None);
+        let was = self.session.scenario().source.clone();
         match self.explore.save(&mut self.session, path) {
             Ok(()) => {
+                // The lesson goes on where it is, now as the saved file's.
+                let now = &self.session.scenario().source;
+                self.lesson.renamed(&was, now, &mut self.prefs.lesson_steps);
                 self.prefs.last_file = Some(path.to_path_buf());
                 self.toast(
                     &ctx,
