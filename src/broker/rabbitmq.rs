@@ -635,11 +635,12 @@ impl BrokerModel for RabbitMq {
             // then moved back there. One the broker no longer counts as unacked (it crashed
             // after delivering it) goes with the consumer.
             let back = self.requeue_unacked(p, c, None);
+            // Looked up, not searched: a consumer can hold tens of thousands (prefetch 0).
+            let requeued: std::collections::HashSet<(u32, MsgId)> =
+                back.iter().map(|&(q, m, _)| (index_tag(q), m.id)).collect();
             let lost = Release::Lost(how.loss(LossReason::ReceiverOffline));
             for d in held {
-                let requeued = back
-                    .iter()
-                    .any(|&(q, m, _)| index_tag(q) == d.tag.queue && m == d.msg);
+                let requeued = requeued.contains(&(d.tag.queue, d.msg.id));
                 let how = if requeued { Release::Settled } else { lost };
                 p.release_held(c, std::slice::from_ref(d), how);
             }
