@@ -173,18 +173,24 @@ impl Plan {
                 return Err(ParamError::new(&a.path, "swept twice: give it one --param"));
             }
         }
-        let points = grid(axes);
-        let runs = u64::try_from(points.len())
-            .ok()
-            .and_then(|n| n.checked_mul(seeds.max(1)));
+        // Counted before the grid is made: a grid over the limit is never built.
+        let n_points = axes
+            .iter()
+            .try_fold(1u64, |n, a| n.checked_mul(a.values.len() as u64));
+        let runs = n_points.and_then(|n| n.checked_mul(seeds.max(1)));
         if runs.is_none_or(|r| r > MAX_RUNS as u64) {
-            let message = format!(
-                "{} points x {seeds} seeds is over the limit of {MAX_RUNS} runs",
-                points.len()
-            );
-            return Err(ParamError::new("--seeds", message));
+            let points = n_points.map_or_else(|| "too many".to_owned(), |n| n.to_string());
+            let message =
+                format!("{points} points x {seeds} seeds is over the limit of {MAX_RUNS} runs");
+            let swept: Vec<&str> = axes.iter().map(|a| a.path.as_str()).collect();
+            let what = if swept.is_empty() {
+                "--seeds".to_owned()
+            } else {
+                swept.join(" x ")
+            };
+            return Err(ParamError::new(&what, message));
         }
-        let points = points
+        let points = grid(axes)
             .into_iter()
             .map(|values| {
                 let scenario = Arc::new(params::apply(base, &values)?);
@@ -423,6 +429,23 @@ mod tests {
             ["1 \"x\"", "1 \"y\"", "1 \"z\"", "2 \"x\"", "2 \"y\"", "2 \"z\""]
         );
         assert_eq!(grid(&[]).len(), 1, "no axis: the scenario itself");
+    }
+
+    #[test]
+    fn a_grid_over_the_run_limit_is_refused_before_it_is_built() {
+        // 100 million points: built, they would take gigabytes before the count was looked at.
+        let axes = [
+            axis("seed=1..10000").unwrap_or_else(|e| panic!("{e}")),
+            axis("scale.rate=1..10000").unwrap_or_else(|e| panic!("{e}")),
+        ];
+        let e = Plan::new(&point_to_point(), &axes, 1)
+            .err()
+            .unwrap_or_else(|| panic!("over the limit"));
+        assert_eq!(e.path, "seed x scale.rate");
+        assert_eq!(
+            e.message,
+            "100000000 points x 1 seeds is over the limit of 100000 runs"
+        );
     }
 
     #[test]
