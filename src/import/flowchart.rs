@@ -126,6 +126,10 @@ const STYLING: [&str; 6] = [
 ];
 
 /// Parse the flowchart of `block`, whose header `h` is a `graph` or `flowchart` line.
+/// Links one diagram may draw (`A & B --> C & D` draws four): study notes draw tens; a
+/// scenario of thousands of drawn links is not what an import is for, and mapping it takes long.
+pub const MAX_LINKS: usize = 10_000;
+
 pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, ImportError> {
     let mut p = Parser {
         file,
@@ -328,6 +332,14 @@ impl Parser<'_> {
             };
             cur.skip_ws();
             let right = self.group(cur)?;
+            if self.raw_edges.len() + left.len() * right.len() > MAX_LINKS {
+                let message = format!(
+                    "more than {MAX_LINKS} links in one diagram (this one draws {} links more); \
+                     the limit is {MAX_LINKS}",
+                    left.len() * right.len()
+                );
+                return Err(self.err(cur, col, message));
+            }
             for a in &left {
                 for b in &right {
                     self.raw_edges.push(RawEdge {
@@ -372,6 +384,14 @@ impl Parser<'_> {
             });
         }
         let label = self.shape(cur)?;
+        // Ids that name subgraphs are not nodes: they are told apart at the end.
+        let most = crate::scenario::LIMITS.nodes + self.chart.subgraphs.len();
+        if !self.ids.contains_key(&id) && self.chart.nodes.len() >= most {
+            let limit = crate::scenario::LIMITS.nodes;
+            let message =
+                format!("more than {limit} nodes in one diagram; a scenario has at most {limit}");
+            return Err(self.err(cur, col, message));
+        }
         let subgraph = self.stack.last().copied();
         let ix = *self.ids.entry(id.clone()).or_insert_with(|| {
             self.chart.nodes.push(Node {

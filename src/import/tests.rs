@@ -628,3 +628,40 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_diagram_over_the_node_or_link_limit_is_refused_where_it_goes_over() {
+    // 2,001 nodes in a chain: refused at the 2,001st, before anything is built.
+    let chain: Vec<String> = (0..2001).map(|i| format!("N{i}")).collect();
+    let text = chain.join(" --> ");
+    let col = text.rfind("N2000").unwrap_or_default() + 3;
+    let e = error("chain.md", &md(&format!("graph LR\n  {text}")), None);
+    assert!(
+        e.starts_with(&format!(
+            "chain.md:5:{col}: more than 2000 nodes in one diagram"
+        )),
+        "{e}"
+    );
+    // 2,000 is a scenario's limit and imports.
+    let text = chain[..2000].join(" --> ");
+    imported("chain.md", &md(&format!("graph LR\n  {text}")), None);
+    // 101 x 100 links drawn at once: refused at that arrow; 100 x 100 is the limit.
+    let group = |p: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("{p}{i}"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    };
+    let over = format!("graph LR\n  {} --> {}", group("P", 101), group("C", 100));
+    let e = error("dense.md", &md(&over), None);
+    let col = over.find("-->").unwrap_or_default() - "graph LR\n".len() + 1;
+    assert!(
+        e.starts_with(&format!(
+            "dense.md:5:{col}: more than 10000 links in one diagram (this one draws 10100 links more)"
+        )),
+        "{e}"
+    );
+    let at = format!("graph LR\n  {} --> {}", group("P", 100), group("C", 100));
+    let (_, s) = imported("dense.md", &md(&at), None);
+    assert_eq!(s.producers.len(), 100);
+}
