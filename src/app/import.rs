@@ -33,10 +33,10 @@ impl Importer {
     /// The file cannot be read, or a flowchart has a syntax error.
     pub fn open(&mut self, path: &Path) -> Result<(), Diagnostics> {
         let file = path.display().to_string();
-        let markdown = match std::fs::read(path) {
+        let markdown = match crate::scenario::read_file(path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {
-                let d = Diagnostic::point(1, 1, format!("cannot read the file: {e}"));
+                let d = Diagnostic::point(1, 1, e);
                 return Err(Diagnostics::new(&file, "".into(), vec![d]));
             }
         };

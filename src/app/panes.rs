@@ -961,7 +961,8 @@ pub struct Panes {
     clicked_message: Option<MsgId>,
 }
 
-pub const MAX_SHOWN: usize = 5;
+/// Panes side by side at most: as many as a lesson step may show.
+pub const MAX_SHOWN: usize = crate::scenario::SHOWN_MAX;
 /// Wall seconds a short hop takes on screen.
 const VISUAL_HOP_S: f64 = 0.3;
 /// Dots drawn per pane at most.

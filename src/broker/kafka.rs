@@ -81,8 +81,6 @@ use std::collections::VecDeque;
 
 /// Java producer `delivery.timeout.ms`.
 pub const DELIVERY_TIMEOUT_S: f64 = 120.0;
-/// Broker `log.retention.check.interval.ms`, shortened for short retentions (see `retention_check`).
-pub const RETENTION_CHECK_S: f64 = 300.0;
 
 /// What Kafka puts on its requests, records and timers.
 #[derive(Clone, Copy, Debug)]
@@ -279,6 +277,9 @@ struct KGroup {
     /// A rebalance is waiting for members that cannot rejoin (crashed, or ghosts): every
     /// partition of the group is revoked meanwhile (the eager protocol).
     joining: bool,
+    /// Per partition: in [`Kafka::to_commit`] (processed past its commit since the last
+    /// auto-commit that could commit it).
+    to_commit: Vec<bool>,
 }
 
 /// A set of small integers (positions in a consumer's `assigned` list), as bits.
@@ -345,6 +346,9 @@ pub struct Kafka {
     retry: Vec<VecDeque<(MsgRef, Option<usize>)>>,
     next_unkeyed: Vec<u32>,
     hw_delay: Nanos,
+    /// The (group, partition) pairs processed past their commit: what the next auto-commit
+    /// looks at, so that its work follows what was processed, not groups x partitions.
+    to_commit: Vec<(u32, u32)>,
     timers_started: bool,
     /// Share groups (`group_type = "share"`), see [`share`].
     share: share::Share,
@@ -412,6 +416,7 @@ impl Kafka {
             retry: vec![VecDeque::new(); s.producers.len()],
             next_unkeyed: vec![0; s.producers.len()],
             hw_delay: if r > 1 { s.latency } else { 0 },
+            to_commit: Vec::new(),
             timers_started: false,
             share: share::Share::new(n_consumers),
             opts: o,
@@ -430,7 +435,7 @@ impl Kafka {
     }
 
     fn retention_check(&self) -> Nanos {
-        secs(RETENTION_CHECK_S.min(self.opts.retention_s / 10.0)).max(1)
+        secs(self.opts.retention_check_s()).max(1)
     }
 
     fn partition_of(&mut self, w: &World<KafkaTags>, m: MsgRef) -> usize {
@@ -835,6 +840,7 @@ impl Kafka {
             slot: vec![u32::MAX; n],
             ghosts: Vec::new(),
             joining: false,
+            to_commit: vec![false; n],
         });
         let i = self.groups.len() - 1;
         if let Some(slot) = self.group_of.get_mut(gid.ix()) {
@@ -1007,6 +1013,11 @@ fn partition_tag(pi: usize) -> u32 {
     u32::try_from(pi).unwrap_or(u32::MAX)
 }
 
+/// A group's index in `groups`, as a timer or list keeps it (groups are at most one a consumer).
+fn tag_of(kg: usize) -> u32 {
+    u32::try_from(kg).unwrap_or(u32::MAX)
+}
+
 impl BrokerModel for Kafka {
     type Tags = KafkaTags;
 
@@ -1059,6 +1070,12 @@ impl BrokerModel for Kafka {
             let grp = &mut self.groups[kg];
             if grp.owner[pi] == Some(c) {
                 grp.processed[pi] = grp.processed[pi].max(d.tag.offset + 1);
+                // The one place a position passes its commit (the others set both, or lower
+                // it): the next auto-commit looks here.
+                if !grp.to_commit[pi] {
+                    grp.to_commit[pi] = true;
+                    self.to_commit.push((tag_of(kg), partition_tag(pi)));
+                }
             }
         }
         let poll = &mut self.polls[ci];
@@ -1187,13 +1204,21 @@ impl BrokerModel for Kafka {
     fn timer(&mut self, p: &mut Port<'_, KafkaTags>, t: KafkaTimer) {
         match t {
             KafkaTimer::AutoCommit => {
-                for kg in 0..self.groups.len() {
-                    for pi in 0..self.parts.len() {
-                        if let Some(o) = self.groups[kg].owner[pi] {
-                            if p.consumer(o).connected() {
-                                self.commit(kg, pi);
-                            }
+                // Live owners commit what they processed. Only pairs processed past their
+                // commit can change; one whose owner is away (or gone) waits for a later one.
+                let pairs = std::mem::take(&mut self.to_commit);
+                for &(kg, pi) in &pairs {
+                    let (kg, pi) = (kg as usize, pi as usize);
+                    if let Some(o) = self.groups[kg].owner[pi] {
+                        if p.consumer(o).connected() {
+                            self.commit(kg, pi);
                         }
+                    }
+                    let g = &mut self.groups[kg];
+                    if g.committed[pi].is_some_and(|c| g.processed[pi] <= c) {
+                        g.to_commit[pi] = false;
+                    } else {
+                        self.to_commit.push((tag_of(kg), partition_tag(pi)));
                     }
                 }
                 p.schedule(
@@ -1236,6 +1261,21 @@ impl BrokerModel for Kafka {
     }
 
     fn check(&self, _w: &World<KafkaTags>) -> Result<(), String> {
+        // Every position past its commit is where the next auto-commit looks.
+        let listed: std::collections::HashSet<&(u32, u32)> = self.to_commit.iter().collect();
+        for (kg, g) in self.groups.iter().enumerate() {
+            for pi in 0..self.parts.len() {
+                let ahead = g.committed[pi].map_or(g.processed[pi] > 0, |c| g.processed[pi] > c);
+                let listed = listed.contains(&(tag_of(kg), partition_tag(pi)));
+                if ahead && !(g.to_commit[pi] && listed) {
+                    return Err(format!(
+                        "group {kg}, partition {pi}: processed to {} past its commit {:?}, not \
+                         listed for the next auto-commit",
+                        g.processed[pi], g.committed[pi]
+                    ));
+                }
+            }
+        }
         self.share_check()
     }
 
@@ -1246,7 +1286,12 @@ impl BrokerModel for Kafka {
             .iter()
             .map(|p| p.log.bytes() + bytes_of::<Segment>(p.segments.capacity()))
             .sum();
-        let groups: usize = self.groups.iter().map(|g| g.owner.len() * 44).sum();
+        let groups: usize = self
+            .groups
+            .iter()
+            .map(|g| g.owner.len() * 45)
+            .sum::<usize>()
+            + bytes_of::<(u32, u32)>(self.to_commit.capacity());
         let retry: usize = self
             .retry
             .iter()

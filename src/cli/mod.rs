@@ -135,8 +135,8 @@ pub struct RunArgs {
     /// Only this variant (repeat for several); default: all.
     #[arg(long = "variant", value_name = "NAME")]
     pub variants: Vec<String>,
-    /// Seed of the random streams (default: the scenario's `seed`).
-    #[arg(long)]
+    /// Seed of the random streams (default: the scenario's `seed`), 0 to 2^63 - 1 as in a file.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX.unsigned_abs()))]
     pub seed: Option<u64>,
     /// Simulated seconds to run (default: the scenario's `duration_s`).
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
@@ -529,9 +529,9 @@ fn sweep(a: &SweepArgs) -> ExitCode {
 /// `brokerlab import`: list the flowcharts of a Markdown file, or turn one into a scenario.
 fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) -> ExitCode {
     let file = notes.display().to_string();
-    let markdown = match std::fs::read(notes) {
+    let markdown = match crate::scenario::read_file(notes) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => return bad_input(&format!("{file}:1:1: cannot read the file: {e}")),
+        Err(e) => return bad_input(&format!("{file}:1:1: {e}")),
     };
     if list {
         return match crate::import::list(&file, &markdown) {

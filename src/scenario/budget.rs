@@ -6,6 +6,11 @@
 //!   deliveries        = sum over groups of the messages of the topics it subscribes to
 //!   partition_groups  = Kafka partitions (all topics) x consumer groups
 //!   key_groups        = key slots x consumer groups
+//!   timer_work        = per variant: Kafka  duration / auto_commit + duration / retention check
+//!                                           x partitions (all topics)
+//!                                    Redis streams  duration / autoclaim_every x stream groups
+//!                                    direct with retry  deliveries x retries each (at most
+//!                                           max_retries, at most duration / retry_ms)
 //! ```
 
 use super::parse::{Checker, RawScenario, Res, Top};
@@ -116,7 +121,91 @@ pub(super) fn check(
             ),
         )));
     }
-    partitions(c, raw, topics.len(), n_groups, variants)
+    partitions(c, raw, topics.len(), n_groups, variants)?;
+    let stream_groups: usize = groups
+        .values()
+        .map(|subs| subs.iter().filter(|s| **s).count())
+        .sum();
+    timers(
+        c,
+        raw,
+        top.duration_s,
+        topics.len(),
+        stream_groups,
+        deliveries,
+        variants,
+    )
+}
+
+/// Each variant's timer work (see the module docs) against [`super::Limits::timer_work`].
+#[allow(clippy::cast_precision_loss)]
+fn timers(
+    c: &Checker,
+    raw: &RawScenario,
+    duration_s: f64,
+    topics: usize,
+    stream_groups: usize,
+    deliveries: f64,
+    variants: &[Variant],
+) -> Res<()> {
+    let limit = LIMITS.timer_work;
+    let ms = duration_s * 1000.0;
+    for (v, rv) in variants.iter().zip(&raw.variant) {
+        let (work, what, fix) = match &v.system {
+            System::Direct(o) if o.retry => {
+                let each = f64::from(o.max_retries).min((ms / o.retry_ms).floor());
+                (
+                    deliveries * each,
+                    format!(
+                        "retries every {} ms, up to {each:.0} for each of about {deliveries:.0} deliveries,",
+                        o.retry_ms
+                    ),
+                    "lower max_retries, raise retry_ms, or lower rate_per_s or duration_s",
+                )
+            }
+            System::Broker {
+                broker: Broker::Kafka(o),
+                ..
+            } => {
+                let check_s = o.retention_check_s();
+                let partitions = f64::from(o.partitions) * topics as f64;
+                let commits = ms / o.auto_commit_ms;
+                let checks = duration_s / check_s * partitions;
+                (
+                    commits + checks,
+                    format!(
+                        "auto-commits every {} ms and retention checks of {partitions:.0} partitions \
+                         every {check_s} s over {duration_s} s",
+                        o.auto_commit_ms
+                    ),
+                    "raise auto_commit_ms or retention_s, use fewer partitions, or shorten duration_s",
+                )
+            }
+            System::Broker {
+                broker: Broker::RedisStream(o),
+                ..
+            } if o.min_idle_ms > 0.0 => (
+                ms / o.autoclaim_every_ms * stream_groups as f64,
+                format!(
+                    "autoclaims every {} ms for {stream_groups} stream groups over {duration_s} s",
+                    o.autoclaim_every_ms
+                ),
+                "raise autoclaim_every_ms, or shorten duration_s",
+            ),
+            _ => continue,
+        };
+        if work > limit {
+            return Err(c.push(c.span(
+                rv.get_ref().name.span(),
+                format!(
+                    "variant {:?}: {what} come to about {work:.0} timer events; the limit is \
+                     {limit:.0}: {fix}",
+                    v.name
+                ),
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn partitions(

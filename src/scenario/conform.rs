@@ -39,6 +39,17 @@ impl Violation {
             .with_label(self.label.clone())
             .with_help(self.help.clone())
     }
+
+    /// [`Violation::diagnostic`], placed with `lines`, the index of `text`.
+    pub(crate) fn diagnostic_indexed(
+        &self,
+        lines: &super::diagnostic::LineIndex,
+        text: &str,
+    ) -> Diagnostic {
+        Diagnostic::at_indexed(lines, text, self.span.clone(), self.message.clone())
+            .with_label(self.label.clone())
+            .with_help(self.help.clone())
+    }
 }
 
 /// Every violation of `schema` in the TOML `text`, in the order of the walk.
@@ -101,7 +112,7 @@ fn types(v: &DeValue) -> &'static [&'static str] {
     }
 }
 
-/// How serde names a value's type in its messages.
+/// A value's type as messages name it (serde's words for scalars, TOML's for containers).
 fn found(v: &DeValue) -> String {
     match v {
         DeValue::String(s) => format!("string {s:?}"),
@@ -109,8 +120,8 @@ fn found(v: &DeValue) -> String {
         DeValue::Float(f) => format!("floating point `{}`", f.as_str()),
         DeValue::Boolean(b) => format!("boolean `{b}`"),
         DeValue::Datetime(d) => format!("datetime `{d}`"),
-        DeValue::Array(_) => "sequence".into(),
-        DeValue::Table(_) => "map".into(),
+        DeValue::Array(_) => "an array".into(),
+        DeValue::Table(_) => "a table".into(),
     }
 }
 
@@ -282,7 +293,16 @@ impl<'s> Walker<'s> {
         if types(v.get_ref()).iter().any(|t| wanted.contains(t)) {
             return true;
         }
-        let expected = wanted.join(" or ");
+        // TOML's words for JSON Schema's containers.
+        let expected = wanted
+            .iter()
+            .map(|&t| match t {
+                "object" => "a table",
+                "array" => "an array",
+                other => other,
+            })
+            .collect::<Vec<_>>()
+            .join(" or ");
         let message = format!(
             "{key}: invalid type: {}, expected {expected}",
             found(v.get_ref())

@@ -23,7 +23,7 @@ mod sweep;
 mod text;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use parse::{parse_scenario, Limits, LIMITS};
+pub use parse::{parse_scenario, Limits, LIMITS, SHOWN_MAX};
 pub use schema::{json_schema, json_schema_text, violations};
 pub use sweep::{Placed, Sweep, SweepPoint};
 pub use text::{Lang, Text};
@@ -821,6 +821,18 @@ pub struct KafkaOptions {
     pub share: ShareOptions,
 }
 
+/// Broker `log.retention.check.interval.ms`, in seconds (5 minutes).
+pub const RETENTION_CHECK_S: f64 = 300.0;
+
+impl KafkaOptions {
+    /// Seconds between two retention checks: `log.retention.check.interval.ms`, shortened to
+    /// a tenth of a short retention so that records do not outlive it by much more.
+    #[must_use]
+    pub fn retention_check_s(&self) -> f64 {
+        RETENTION_CHECK_S.min(self.retention_s / 10.0)
+    }
+}
+
 impl Default for KafkaOptions {
     fn default() -> Self {
         KafkaOptions {
@@ -1022,6 +1034,32 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// The bytes of a scenario or notes file, at most [`Limits::file_bytes`] of them: a longer
+/// file, or one that never ends (`/dev/zero`), is refused without being read into memory. A
+/// leading UTF-8 byte order mark is dropped: editors do not show it, so columns count without
+/// it, and a Markdown file that starts with one still starts with its first line.
+///
+/// # Errors
+/// Why it cannot be read, or that it is over the limit, as a message for `FILE:1:1`.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let limit = LIMITS.file_bytes;
+    let cannot = |e: std::io::Error| format!("cannot read the file: {e}");
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "the file is over the limit of {limit} bytes ({} MiB)",
+            limit >> 20
+        ));
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    Ok(bytes)
+}
+
 impl Scenario {
     /// Read and validate a scenario file. A file that cannot be read is reported at 1:1.
     ///
@@ -1029,8 +1067,8 @@ impl Scenario {
     /// Every problem found (up to [`diagnostic::MAX_ERRORS`]), with the text they point into.
     pub fn load(path: &std::path::Path) -> Result<Scenario, Diagnostics> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
-            let d = Diagnostic::point(1, 1, format!("cannot read the file: {e}"));
+        let bytes = read_file(path).map_err(|e| {
+            let d = Diagnostic::point(1, 1, e);
             Diagnostics::new(&file, "".into(), vec![d])
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {

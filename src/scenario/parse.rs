@@ -47,6 +47,10 @@ pub struct Limits {
     pub partition_groups: f64,
     /// Key slots times consumer groups: the newest message of each key, kept per group.
     pub key_groups: f64,
+    /// Timer firings and retries a variant makes that no message pays for: Kafka's auto-commits
+    /// and retention checks (each over every partition), Redis streams' autoclaims, direct
+    /// retries (at most `max_retries` a delivery).
+    pub timer_work: f64,
     pub keys_total: u64,
     pub duration_s: f64,
     pub latency_ms: f64,
@@ -55,7 +59,12 @@ pub struct Limits {
     pub partitions: u32,
     pub replication: u32,
     pub samples: f64,
+    /// Bytes of a scenario or notes file: it is read whole into memory.
+    pub file_bytes: u64,
 }
+
+/// Variants a step shows at once: the app's panes side by side.
+pub const SHOWN_MAX: usize = 5;
 
 pub const LIMITS: Limits = Limits {
     nodes: 2000,
@@ -71,6 +80,7 @@ pub const LIMITS: Limits = Limits {
     deliveries: 250_000_000.0,
     partition_groups: 4_000_000.0,
     key_groups: 50_000_000.0,
+    timer_work: 100_000_000.0,
     keys_total: 1_000_000,
     duration_s: 10_000_000.0,
     latency_ms: 60_000.0,
@@ -79,6 +89,7 @@ pub const LIMITS: Limits = Limits {
     partitions: 1024,
     replication: 7,
     samples: 10_000.0,
+    file_bytes: 16 * 1024 * 1024,
 };
 
 /// A scenario file: one workload (producers, consumers), the topologies that carry it
@@ -266,7 +277,7 @@ struct RawStep {
     text: Option<Text>,
     /// Variants shown (1 to 5); default: all.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<String>", extend("maxItems" = SHOWN_MAX))]
     show: Vec<Spanned<String>>,
     /// Simulated seconds to run to, at most `duration_s`, never before the previous step's.
     #[schemars(with = "f64", transform = rules::RUN_TO_S.in_schema())]
@@ -335,6 +346,10 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Scenario, Vec<Diagnostic>>
         Ok(raw) => raw,
         Err(e) => return Err(serde_problems(text, &e)),
     };
+    let wrong = super::schema::wrong_types(text);
+    if !wrong.is_empty() {
+        return Err(wrong);
+    }
     let c = Checker::new(file, text);
     match validate(&c, raw) {
         Ok(s) if !c.failed() => Ok(s),

@@ -33,16 +33,29 @@ fn cached() -> &'static Value {
 /// nearest valid name): what serde, which stops at the first, would report one at a time.
 /// Nothing for a file that is not TOML.
 pub(super) fn name_problems(text: &str) -> Vec<Diagnostic> {
+    problems(
+        text,
+        &[Kind::UnknownField, Kind::UnknownValue, Kind::WrongType],
+    )
+}
+
+/// Values of the wrong type that serde lets through: a list where a table belongs is read as
+/// the table's fields in order (`kafka = [7, 5.0]` as 7 partitions), so it is refused here.
+pub(super) fn wrong_types(text: &str) -> Vec<Diagnostic> {
+    problems(text, &[Kind::WrongType])
+}
+
+fn problems(text: &str, kinds: &[Kind]) -> Vec<Diagnostic> {
     let found = conform::violations(cached(), text).unwrap_or_default();
-    found
-        .iter()
-        .filter(|v| {
-            matches!(
-                v.kind,
-                Kind::UnknownField | Kind::UnknownValue | Kind::WrongType
-            )
-        })
-        .map(|v| v.diagnostic(text))
+    let mut named: Vec<&conform::Violation> =
+        found.iter().filter(|v| kinds.contains(&v.kind)).collect();
+    // Only the first by place can be shown (one more tells there are more).
+    named.sort_by_key(|v| v.span.start);
+    named.truncate(super::diagnostic::MAX_ERRORS + 1);
+    let lines = super::diagnostic::LineIndex::new(text);
+    named
+        .into_iter()
+        .map(|v| v.diagnostic_indexed(&lines, text))
         .collect()
 }
 

@@ -290,6 +290,34 @@ fn run_is_byte_identical_for_one_seed_and_differs_for_another() {
 }
 
 #[test]
+fn run_seed_takes_what_a_file_takes_and_refuses_more() {
+    let top = i64::MAX.to_string();
+    let r = json(&[
+        "run",
+        "point-to-point",
+        "--format",
+        "json",
+        "--until",
+        "1",
+        "--seed",
+        &top,
+    ]);
+    assert_eq!(
+        r["seed"].to_string(),
+        top,
+        "the largest seed a file takes runs"
+    );
+    let over = (i64::MAX.unsigned_abs() + 1).to_string();
+    let o = brokerlab(&["run", "point-to-point", "--until", "1", "--seed", &over]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!("{over} is not in 0..=9223372036854775807")),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn run_variant_keeps_only_the_named_variants_in_scenario_order_and_rejects_unknown_names() {
     let r = json(&[
         "run",

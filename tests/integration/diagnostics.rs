@@ -402,3 +402,22 @@ fn a_terminal_gets_colours_unless_no_color_is_set() {
         "{plain:?}"
     );
 }
+
+#[test]
+fn a_byte_order_mark_does_not_move_the_columns_nor_hide_the_notes() {
+    let bom = format!(
+        "\u{feff}{}",
+        SCENARIO.replacen("title = \"a scenario\"", "title = 5", 1)
+    );
+    let err = refused(&TempFile::new("bom.toml", &bom));
+    assert!(err.contains("bom.toml:1:9: title: invalid type"), "{err}");
+    // A Markdown file saved with one: its flowchart on line 1 is found.
+    let notes = TempFile::new("bom.md", "\u{feff}```mermaid\ngraph TD\n  A --> B\n```\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+        .args(["import", "--list", notes.path()])
+        .output()
+        .expect("brokerlab runs");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{listed}");
+    assert!(listed.contains("line 1     graph TD"), "{listed}");
+}

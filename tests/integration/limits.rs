@@ -343,3 +343,123 @@ fn every_count_limit_accepts_its_edge_and_refuses_just_over() {
     let knobbed = brokerlab::lesson::step_scenario(&at, 0).unwrap_or_else(|e| panic!("{e}"));
     assert!(knobbed.consumers.iter().all(|c| c.service == secs(0.002)));
 }
+
+#[test]
+fn a_file_is_read_up_to_the_size_limit_and_refused_over_it() {
+    let dir = std::env::temp_dir().join(format!("brokerlab-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // A valid scenario padded with a comment to exactly the limit, then one byte more.
+    let base = "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n[[variant]]\nname = \"d\"\nshape = \"direct\"\n#";
+    let limit = usize::try_from(LIMITS.file_bytes).expect("fits");
+    let mut text = base.to_owned();
+    text.push_str(&"x".repeat(limit - base.len() - 1));
+    text.push('\n');
+    assert_eq!(text.len(), limit);
+    let at = dir.join("edge.toml");
+    std::fs::write(&at, &text).expect("write");
+    let s = Scenario::load(&at).unwrap_or_else(|e| panic!("at the limit: {e}"));
+    assert_eq!(s.producers.len(), 1);
+    text.push('\n');
+    let over = dir.join("over.toml");
+    std::fs::write(&over, &text).expect("write");
+    let e = Scenario::load(&over).expect_err("one byte over");
+    assert!(
+        e.to_string()
+            .contains("over.toml:1:1: the file is over the limit of 16777216 bytes (16 MiB)"),
+        "{e}"
+    );
+    // A file that never ends is refused too, not read into memory.
+    let e = Scenario::load(std::path::Path::new("/dev/zero")).expect_err("endless");
+    assert!(e.to_string().contains("over the limit"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn timer_work_is_accepted_up_to_the_limit_and_refused_over_it() {
+    let says = "timer events; the limit is 100000000";
+    // Kafka: an auto-commit every 1 ms, and a retention check of 3 partitions every 300 s.
+    let kafka = |d: f64| fan(1.0, d, 1, 1, "") + KAFKA + "kafka = { auto_commit_ms = 1.0 }\n";
+    // 99,990,000 commits + 999.9 partition checks; 100,000,000 + 1,000.
+    edge(
+        "kafka auto-commits",
+        &kafka(99_990.0),
+        &kafka(100_000.0),
+        says,
+    );
+    let e = parse(&kafka(100_000.0)).expect_err("over");
+    assert!(
+        e.message
+            .contains("auto-commits every 1 ms and retention checks of 3 partitions"),
+        "{e}"
+    );
+    // Retention checks of 1,024 partitions every 0.1 s (retention 1 s) over 9,000 s: 92 M.
+    let checks = |d: f64| {
+        fan(1.0, d, 1, 1, "")
+            + KAFKA
+            + "kafka = { partitions = 1024, retention_s = 1.0, segment_ms = 100.0 }\n"
+    };
+    edge(
+        "kafka retention checks",
+        &checks(9_000.0),
+        &checks(10_000.0),
+        says,
+    );
+    // Direct retries: up to 65,535 for each delivery, 15 or 16 a second for 100 s.
+    let direct = |rate: f64| {
+        fan(rate, 100.0, 1, 1, "")
+            + "[[variant]]\nname = \"d\"\nshape = \"direct\"\n\
+               direct = { retry = true, retry_ms = 1.0, max_retries = 65535 }\n"
+    };
+    edge("direct retries", &direct(15.0), &direct(16.0), says);
+    // Redis streams: an autoclaim every 1 ms for each of 2 stream groups.
+    let streams = |d: f64| {
+        fan(1.0, d, 1, 2, "")
+            + "[[variant]]\nname = \"s\"\nshape = \"single-broker\"\nbroker = \"redis-stream\"\n\
+               redis = { min_idle_ms = 100.0, autoclaim_every_ms = 1.0 }\n"
+    };
+    edge(
+        "redis autoclaims",
+        &streams(50_000.0),
+        &streams(50_001.0),
+        says,
+    );
+}
+
+#[test]
+fn a_file_of_many_problems_is_answered_with_the_first_ones_at_once() {
+    // Each problem used to be placed by a pass over the text before it: quadratic, minutes in
+    // a debug build for files like these.
+    let mut unknown = String::new();
+    for i in 0..20_000 {
+        let _ = writeln!(unknown, "unknown{i} = 1");
+    }
+    unknown.push_str(&(fan(1.0, 1.0, 1, 1, "") + KAFKA));
+    let e = Scenario::parse("unknown.toml", &unknown).expect_err("bad");
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("unknown.toml:1:1: unknown field `unknown0`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("unknown.toml:10:1: unknown field `unknown9`"),
+        "{shown}"
+    );
+    assert!(shown.contains("stopped after 10 problems"), "{shown}");
+    // 20,000 producers with a bad rate, found by validation.
+    let mut rates = fan(1.0, 1.0, 1, 1, "") + KAFKA;
+    let first = rates.lines().count() + 3;
+    for i in 0..20_000 {
+        let _ = write!(
+            rates,
+            "[[producer]]\nname = \"x{i}\"\npublish = [ {{ topic = \"t0\", rate_per_s = -1.0 }} ]\n"
+        );
+    }
+    let e = Scenario::parse("rates.toml", &rates).expect_err("bad");
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with(&format!("rates.toml:{first}:")),
+        "{shown}"
+    );
+    assert!(shown.contains("rate_per_s"), "{shown}");
+    assert!(shown.contains("stopped after 10 problems"), "{shown}");
+}

@@ -2,7 +2,7 @@
 //! and answers [`Reported`]; its caller skips what it was building and goes on with the next
 //! entry, so one pass finds the independent problems of a file (up to [`MAX_ERRORS`]).
 
-use crate::scenario::diagnostic::{Diagnostic, MAX_ERRORS};
+use crate::scenario::diagnostic::{Diagnostic, LineIndex, MAX_ERRORS};
 use crate::scenario::rules::{IntRange, Range};
 use std::cell::RefCell;
 use toml::Spanned;
@@ -17,6 +17,8 @@ pub(in crate::scenario) struct Checker<'a> {
     pub(in crate::scenario) file: &'a str,
     pub(in crate::scenario) text: &'a str,
     found: RefCell<Vec<Diagnostic>>,
+    /// Made at the first problem.
+    lines: std::cell::OnceCell<LineIndex>,
 }
 
 impl<'a> Checker<'a> {
@@ -25,6 +27,7 @@ impl<'a> Checker<'a> {
             file,
             text,
             found: RefCell::new(Vec::new()),
+            lines: std::cell::OnceCell::new(),
         }
     }
 
@@ -43,7 +46,8 @@ impl<'a> Checker<'a> {
         span: std::ops::Range<usize>,
         message: impl Into<String>,
     ) -> Diagnostic {
-        Diagnostic::at(self.text, span, message)
+        let lines = self.lines.get_or_init(|| LineIndex::new(self.text));
+        Diagnostic::at_indexed(lines, self.text, span, message)
     }
 
     /// A problem at one place (the file as a whole: 0).

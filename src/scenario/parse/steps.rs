@@ -3,7 +3,7 @@
 
 use super::options::Variants;
 use super::sweeps;
-use super::{Checker, Names, RawExpect, RawScenario, RawStep, Res, Top, LIMITS};
+use super::{Checker, Names, RawExpect, RawScenario, RawStep, Res, Top, LIMITS, SHOWN_MAX};
 use crate::scenario::diagnostic::{did_you_mean, line_col};
 use crate::scenario::{rules, secs, Expect, Placed, Step, Sweep};
 use toml::Spanned;
@@ -43,7 +43,19 @@ fn step(
     let show: Vec<Res<String>> = s
         .show
         .iter()
-        .map(|n| variant_named(c, n, variants, "show"))
+        .enumerate()
+        .map(|(i, n)| {
+            let name = variant_named(c, n, variants, "show")?;
+            if i == SHOWN_MAX {
+                let why =
+                    format!("a step shows at most {SHOWN_MAX} variants (the panes side by side)");
+                return c.err(n, why);
+            }
+            if s.show[..i].iter().any(|m| m.get_ref().trim() == name) {
+                return c.err(n, format!("{name:?} is shown twice"));
+            }
+            Ok(name)
+        })
         .collect();
     let expect: Vec<Res<Expect>> = s
         .expect
