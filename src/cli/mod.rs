@@ -369,7 +369,7 @@ fn notes(lesson: &str, lang: NotesLang, out: Option<&Path>, set: &Sets) -> ExitC
         NotesLang::En => crate::scenario::Lang::En,
         NotesLang::Ko => crate::scenario::Lang::Ko,
     };
-    let md = crate::lesson::notes::notes(s, lang);
+    let md = crate::lesson::notes::notes_set(s, lang, &set.set);
     match out {
         None => print_out(&md),
         Some(path) => write_file(path, md.as_bytes()),
@@ -382,7 +382,8 @@ fn until_arg(until: Option<f64>) -> Result<Option<Nanos>, ExitCode> {
         None => Ok(None),
         Some(u) if u.is_finite() && (0.0..=LIMITS.duration_s).contains(&u) => Ok(Some(secs(u))),
         Some(u) => Err(bad_input(&format!(
-            "--until {u}: give simulated seconds from 0 to {}",
+            "--until {}: give simulated seconds from 0 to {}",
+            crate::scenario::diagnostic::num(u),
             LIMITS.duration_s
         ))),
     }
@@ -403,7 +404,7 @@ fn run(a: &RunArgs) -> ExitCode {
     };
     let sim = match Simulation::select(s, &a.variants) {
         Ok(sim) => sim,
-        Err(e) => return bad_input(&e),
+        Err(e) => return bad_input(&variant_arg(&e)),
     };
     let report = Report::run(sim, until);
     let text = match a.format {
@@ -445,6 +446,11 @@ fn stop_on_ctrl_c() {
     }
 }
 
+/// A `--variant` that names none: about the argument, not a place in the file.
+fn variant_arg(e: &crate::scenario::ScenarioError) -> String {
+    format!("{}: --variant: {}", e.file, e.message)
+}
+
 /// The sweep's plan from its arguments, every point checked.
 fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
     let bad = |e: ParamError| bad_input(&format!("{}: --param {e}", base.source));
@@ -456,7 +462,8 @@ fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
         .map_err(bad)?;
     let mut plan = Plan::new(base, &axes, a.seeds).map_err(bad)?;
     plan.until = until_arg(a.until)?;
-    let selected = Simulation::select(base.clone(), &a.variants).map_err(|e| bad_input(&e))?;
+    let selected =
+        Simulation::select(base.clone(), &a.variants).map_err(|e| bad_input(&variant_arg(&e)))?;
     plan.variants = selected.variants.iter().map(|v| v.index).collect();
     Ok(plan)
 }
@@ -468,9 +475,12 @@ fn sweep_metrics(a: &SweepArgs) -> Result<Vec<String>, ExitCode> {
     }
     for m in &a.metrics {
         if !crate::report::is_metric_path(m) {
-            let known = crate::report::metric_paths().join(", ");
+            let paths = crate::report::metric_paths();
+            let near = crate::scenario::diagnostic::did_you_mean(m, paths.iter().map(|p| &**p))
+                .map_or_else(String::new, |d| format!(" {d}"));
             return Err(bad_input(&format!(
-                "--metric {m}: no such metric; one of: {known}"
+                "--metric {m}: no such metric;{near} one of: {}",
+                paths.join(", ")
             )));
         }
     }

@@ -41,11 +41,18 @@ fn w(lang: Lang, en: &'static str, ko: &'static str) -> &'static str {
 /// Markdown study notes for `lesson` in `lang`, with numbers from its own run.
 #[must_use]
 pub fn notes(lesson: Scenario, lang: Lang) -> String {
+    notes_set(lesson, lang, &[])
+}
+
+/// [`notes`] of a lesson changed by `--set` arguments `sets` (`PATH=VALUE`), which the notes'
+/// command to make them again repeats.
+#[must_use]
+pub fn notes_set(lesson: Scenario, lang: Lang, sets: &[String]) -> String {
     let swept = run_sweeps(&lesson, sweep::jobs());
     let mut sim = Simulation::new(lesson);
     let s = Arc::clone(&sim.scenario);
     let mut out = String::new();
-    header(&mut out, &s, lang);
+    header(&mut out, &s, lang, sets);
     let mut drawn = vec![false; s.variants.len()];
     // What the variants measured at the start of the step's stretch of time; a step that runs
     // no further than the one before it looks at that one's stretch again.
@@ -132,7 +139,7 @@ fn knob_lines(out: &mut String, step: &Step, lang: Lang) {
     out.push('\n');
 }
 
-fn header(out: &mut String, s: &Scenario, lang: Lang) {
+fn header(out: &mut String, s: &Scenario, lang: Lang, sets: &[String]) {
     let _ = writeln!(out, "# {}\n", s.title.get(lang));
     if let Some(d) = &s.description {
         let _ = writeln!(out, "{}\n", d.get(lang));
@@ -142,7 +149,19 @@ fn header(out: &mut String, s: &Scenario, lang: Lang) {
         Lang::En => "en",
         Lang::Ko => "ko",
     };
-    let again = format!("`brokerlab notes {name} --lang {code}`");
+    let mut again = format!("brokerlab notes {name} --lang {code}");
+    for set in sets {
+        // Quoted for a shell unless it is plain.
+        let plain = set
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-=+:,/".contains(c));
+        if plain {
+            let _ = write!(again, " --set {set}");
+        } else {
+            let _ = write!(again, " --set '{}'", set.replace('\'', r"'\''"));
+        }
+    }
+    let again = format!("`{again}`");
     let _ = match lang {
         Lang::En => writeln!(
             out,

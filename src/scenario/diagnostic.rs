@@ -121,6 +121,18 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// A number as a message shows it: as Rust writes it for everyday sizes, in exponent form
+/// past 10^15 or below 10^-4 (`1e300`, not three hundred digits).
+#[must_use]
+pub fn num(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-4..1e15).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Where each line of a text starts: many diagnostics in one text are each placed by a binary
 /// search, not by a pass over the text before them (a file of 50,000 bad lines took minutes).
 pub(crate) struct LineIndex {
@@ -347,7 +359,7 @@ fn render_one(out: &mut String, file: &str, text: &str, d: &Diagnostic, s: Style
 
 /// `s` with its control characters (but tabs) as their visible symbols (`␛` for ESC): a file's
 /// text or a name from it never reaches the terminal as an escape sequence.
-fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(|c| c.is_control() && c != '\t') {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -424,6 +436,23 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_messages_are_short_at_any_size() {
+        for (x, shown) in [
+            (5.0, "5"),
+            (-20.0, "-20"),
+            (0.5, "0.5"),
+            (1000.0, "1000"),
+            (0.0, "0"),
+            (1e300, "1e300"),
+            (-1.5e20, "-1.5e20"),
+            (1e-300, "1e-300"),
+            (f64::INFINITY, "inf"),
+        ] {
+            assert_eq!(num(x), shown);
+        }
+    }
 
     #[test]
     fn the_line_index_places_every_offset_as_line_col_does() {

@@ -394,15 +394,25 @@ fn serde_problem(text: &str, e: &toml::de::Error) -> Diagnostic {
         let head = message[..at].replacen("invalid type: integer", "integer", 1);
         message = format!("{head} is too large: the most is {}", i64::MAX);
     }
+    // TOML's integers end at i64::MAX; toml says so in Rust's words.
+    if message.contains("invalid value: integer `") {
+        if let Some(head) = message.strip_suffix("expected i64") {
+            message = format!("{head}the most is {}", i64::MAX);
+        }
+    }
+    if message.ends_with("u64 value was too large") {
+        message = format!("integer too large: the most is {}", i64::MAX);
+    }
+    let whole = |max: u64| format!("expected a whole number from 0 to {max}");
     for (rust, plain) in [
-        ("expected f64", "expected number"),
-        ("expected f32", "expected number"),
-        ("expected i64", "expected integer"),
-        ("expected u64", "expected integer at least 0"),
-        ("expected u32", "expected integer at least 0"),
-        ("expected u16", "expected integer at least 0"),
-        ("expected u8", "expected integer at least 0"),
-        ("expected usize", "expected integer at least 0"),
+        ("expected f64", "expected number".to_owned()),
+        ("expected f32", "expected number".to_owned()),
+        ("expected i64", "expected integer".to_owned()),
+        ("expected u64", whole(i64::MAX.unsigned_abs())),
+        ("expected u32", whole(u32::MAX.into())),
+        ("expected u16", whole(u16::MAX.into())),
+        ("expected u8", whole(u8::MAX.into())),
+        ("expected usize", whole(i64::MAX.unsigned_abs())),
     ] {
         if let Some(head) = message.strip_suffix(rust) {
             message = format!("{head}{plain}");

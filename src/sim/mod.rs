@@ -387,18 +387,16 @@ impl Simulation {
     pub fn select(scenario: Scenario, names: &[String]) -> Result<Simulation, ScenarioError> {
         for n in names {
             if scenario.variant(n).is_none() {
+                let all = scenario.variants.iter().map(|v| v.name.as_str());
+                let near = crate::scenario::diagnostic::did_you_mean(n, all.clone())
+                    .map_or_else(String::new, |d| format!("; {d}"));
                 return Err(ScenarioError {
                     file: scenario.source.clone(),
                     line: 1,
                     col: 1,
                     message: format!(
-                        "no variant named {n:?}; the scenario has: {}",
-                        scenario
-                            .variants
-                            .iter()
-                            .map(|v| v.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "no variant named {n:?}; the scenario has: {}{near}",
+                        all.collect::<Vec<_>>().join(", ")
                     ),
                 });
             }

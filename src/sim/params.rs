@@ -110,13 +110,42 @@ pub fn value(text: &str) -> toml::Value {
     }
 }
 
+/// [`value`], but a number too large for TOML (`1e309`, 20 digits) is an error, not a string.
+///
+/// # Errors
+/// `text` is written as a number that no TOML number can hold.
+pub fn number_or_value(path: &str, text: &str) -> Result<toml::Value, ParamError> {
+    let v = value(text);
+    let t = text.trim();
+    // Written as a number: digits, at most one point, at most one exponent.
+    let whole = |d: &str| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let (mantissa, exponent) = t.split_once(['e', 'E']).unwrap_or((t, "0"));
+    let mantissa = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let numeric = whole(int) && whole(frac) && whole(exponent);
+    if numeric && matches!(v, toml::Value::String(_)) {
+        return Err(ParamError::new(
+            path,
+            format!(
+                "{t} is too large a number: whole numbers go up to {}, others to about 1.8e308",
+                i64::MAX
+            ),
+        ));
+    }
+    Ok(v)
+}
+
 /// `PATH=VALUE` (see [`value`]).
 ///
 /// # Errors
-/// There is no `=`, or nothing before it.
+/// There is no `=`, or nothing before it, or the value is a number too large to be one.
 pub fn assignment(text: &str) -> Result<(String, toml::Value), ParamError> {
     match text.split_once('=') {
-        Some((path, v)) if !path.trim().is_empty() => Ok((path.trim().to_owned(), value(v))),
+        Some((path, v)) if !path.trim().is_empty() => {
+            let path = path.trim();
+            Ok((path.to_owned(), number_or_value(path, v)?))
+        }
         _ => Err(ParamError::new(
             text,
             "give PATH=VALUE, e.g. producer.*.rate_per_s=50",
@@ -621,7 +650,10 @@ fn scale_factor(path: &str, f: &Field, v: &toml::Value) -> Result<f64, ParamErro
         };
         return Err(ParamError::new(
             path,
-            format!("{path} must be {range}, got {x}"),
+            format!(
+                "{path} must be {range}, got {}",
+                crate::scenario::diagnostic::num(x)
+            ),
         ));
     }
     Ok(x)
@@ -714,8 +746,9 @@ pub fn apply(s: &Scenario, changes: &[(String, toml::Value)]) -> Result<Scenario
         return Ok(s.clone());
     };
     let text = edited(s, changes)?;
-    parse_scenario(&s.source, &text)
-        .map_err(|e| culprit(s, changes).unwrap_or_else(|| ParamError::new(last, e.message)))
+    parse_scenario(&s.source, &text).map_err(|e| {
+        culprit(s, changes).unwrap_or_else(|| ParamError::new(last, placed(last, &text, &e)))
+    })
 }
 
 /// The first of several changes after which the text no longer parses, with the file's message.
@@ -723,8 +756,26 @@ fn culprit(s: &Scenario, changes: &[(String, toml::Value)]) -> Option<ParamError
     (1..changes.len()).find_map(|k| {
         let text = edited(s, &changes[..k]).ok()?;
         let e = parse_scenario(&s.source, &text).err()?;
-        Some(ParamError::new(&changes[k - 1].0, e.message))
+        let path = &changes[k - 1].0;
+        Some(ParamError::new(path, placed(path, &text, &e)))
     })
+}
+
+/// The file's message for a change, with the line it is about when that is not the changed
+/// value's own ("at_s is over the limit of 10" after `duration_s=10` names the fault's line).
+fn placed(path: &str, text: &str, e: &crate::scenario::ScenarioError) -> String {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    match text.lines().nth(e.line.saturating_sub(1)).map(str::trim) {
+        Some(line) if !line.is_empty() && !line.contains(key) => {
+            let mut shown: String = line.chars().take(80).collect();
+            if shown.len() < line.len() {
+                shown.push('…');
+            }
+            let shown = crate::scenario::diagnostic::visible(&shown);
+            format!("{} (line {}: {shown})", e.message, e.line)
+        }
+        _ => e.message.clone(),
+    }
 }
 
 /// Every parameter of `s`: the top-level numbers, each producer's fields (and each entry's,
@@ -1303,6 +1354,55 @@ broker = "kafka"
         );
         assert!(assignment("seed").is_err());
         assert!(assignment("=4").is_err());
+    }
+
+    #[test]
+    fn a_change_that_breaks_another_line_names_that_line() {
+        let e = fails(&base(), &[("duration_s", "8")]);
+        assert_eq!(e.path, "duration_s");
+        let line = TEXT.lines().position(|l| l == "at_s = 10.0").map(|i| i + 1);
+        assert!(
+            e.message
+                .ends_with(&format!("(line {}: at_s = 10.0)", line.unwrap_or(0))),
+            "{e}"
+        );
+        // A message about the changed value itself is not followed by its own line.
+        let e = fails(&base(), &[("latency_ms", "70000")]);
+        assert!(!e.message.contains("(line"), "{e}");
+    }
+
+    #[test]
+    fn a_number_too_large_for_toml_is_an_error_not_a_string() {
+        for big in [
+            "1e309",
+            "-1.5e400",
+            "99999999999999999999999",
+            "+9_223_372_036_854_775_808",
+        ] {
+            let e = assignment(&format!("latency_ms={big}")).expect_err(big);
+            assert_eq!(e.path, "latency_ms");
+            assert!(
+                e.message
+                    .starts_with(&format!("{big} is too large a number")),
+                "{e}"
+            );
+        }
+        // The largest of each still is a number; other words are still strings.
+        assert_eq!(
+            assignment("seed=9223372036854775807").map(|a| a.1),
+            Ok(toml::Value::Integer(i64::MAX))
+        );
+        assert_eq!(
+            assignment("latency_ms=1.7e308").map(|a| a.1),
+            Ok(toml::Value::Float(1.7e308))
+        );
+        for word in ["1.2.3", "constant", "1e", "e5", "2024-13-45x"] {
+            assert_eq!(
+                assignment(&format!("x={word}")).map(|a| a.1),
+                Ok(toml::Value::String(word.to_owned())),
+                "{word}"
+            );
+        }
     }
 
     #[test]

@@ -44,14 +44,14 @@ pub fn axis(text: &str) -> Result<Axis, ParamError> {
     }
     let values = match values.split_once("..") {
         Some((from, to)) => range(path, from, to)?,
-        None => values
-            .split(',')
+        None => split_values(values)
+            .into_iter()
             .map(|v| match v.trim() {
                 "" => Err(ParamError::new(
                     path,
                     format!("an empty value in {values:?}"),
                 )),
-                v => Ok(params::value(v)),
+                v => params::number_or_value(path, v),
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
@@ -63,6 +63,39 @@ pub fn axis(text: &str) -> Result<Axis, ParamError> {
         path: path.to_owned(),
         values,
     })
+}
+
+/// `V1,V2,...` split at the commas outside quotes, brackets and braces: `"a,b",c` is two values
+/// and `[1, 2],[3]` two lists.
+fn split_values(text: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut depth) = (Vec::new(), 0, 0i32);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '[' | '{' => depth += 1,
+                ']' | '}' => depth -= 1,
+                ',' if depth <= 0 => {
+                    parts.push(&text[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    parts.push(&text[start..]);
+    parts
 }
 
 /// Digits after the decimal point as written (`0.25` has 2), or None in exponent notation.
@@ -94,7 +127,10 @@ fn range(path: &str, from: &str, rest: &str) -> Result<Vec<toml::Value>, ParamEr
     if step <= 0.0 {
         return Err(ParamError::new(
             path,
-            format!("STEP must be greater than 0, got {step}"),
+            format!(
+                "STEP must be greater than 0, got {}",
+                crate::scenario::diagnostic::num(step)
+            ),
         ));
     }
     if to < from {
@@ -103,7 +139,10 @@ fn range(path: &str, from: &str, rest: &str) -> Result<Vec<toml::Value>, ParamEr
     }
     let count = ((to - from) / step + 1e-9).floor() + 1.0;
     if count > MAX_VALUES as f64 {
-        let message = format!("{count} values; the limit is {MAX_VALUES}");
+        let message = format!(
+            "{} values; the limit is {MAX_VALUES}",
+            crate::scenario::diagnostic::num(count)
+        );
         return Err(ParamError::new(path, message));
     }
     let whole = texts.iter().all(|t| t.parse::<i64>().is_ok());
@@ -386,6 +425,14 @@ mod tests {
         );
         let a = axis("seed=4").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a.values, [toml::Value::Integer(4)]);
+        // A comma inside quotes or a list belongs to its value.
+        let a = axis(r#"consumer.c.group="a,b",c, 'd,e'"#).unwrap_or_else(|e| panic!("{e}"));
+        let s = |x: &str| toml::Value::String(x.into());
+        assert_eq!(a.values, [s("a,b"), s("c"), s("d,e")]);
+        let a = axis("x=[1, 2],[3]").unwrap_or_else(|e| panic!("{e}"));
+        let list =
+            |v: &[i64]| toml::Value::Array(v.iter().map(|&i| toml::Value::Integer(i)).collect());
+        assert_eq!(a.values, [list(&[1, 2]), list(&[3])]);
     }
 
     #[test]

@@ -724,7 +724,21 @@ fn set_changes_the_scenario_of_every_command_and_a_bad_path_or_value_exits_2() {
     ]);
     assert_eq!(metric(&more, "point-to-point", "connections"), 30);
     assert!(ok(&["check", "point-to-point", "--set", "seed=4"]).contains("valid"));
-    assert!(ok(&["notes", "lesson-1", "--set", "seed=2"]).starts_with('#'));
+    let md = ok(&[
+        "notes",
+        "lesson-1",
+        "--set",
+        "seed=2",
+        "--set",
+        "producer.*.rate_per_s=5",
+    ]);
+    assert!(md.starts_with('#'));
+    assert!(
+        md.contains(
+            "`brokerlab notes lesson-1 --lang en --set seed=2 --set 'producer.*.rate_per_s=5'`"
+        ),
+        "the command that makes them again repeats the changes: {md}"
+    );
 
     let err = bad_input(&[
         "run",
@@ -925,9 +939,17 @@ fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
         ),
         (
             vec!["--metric", "latency"],
-            "--metric latency: no such metric; one of: produced",
+            "--metric latency: no such metric; did you mean `latency_ms.p50`? one of: produced",
         ),
-        (vec!["--variant", "kafak"], "no variant named \"kafak\""),
+        (
+            vec!["--variant", "kafak"],
+            "builtin:point-to-point: --variant: no variant named \"kafak\"; the scenario has: \
+             point-to-point, point-to-point-retry, kafka; did you mean `kafka`?",
+        ),
+        (
+            vec!["--metric", "delivred"],
+            "--metric delivred: no such metric; did you mean `delivered`? one of: produced",
+        ),
         (vec!["--seeds", "0"], "--seeds"),
         (vec!["--jobs", "0"], "--jobs"),
     ] {

@@ -2,7 +2,7 @@
 //! and answers [`Reported`]; its caller skips what it was building and goes on with the next
 //! entry, so one pass finds the independent problems of a file (up to [`MAX_ERRORS`]).
 
-use crate::scenario::diagnostic::{Diagnostic, LineIndex, MAX_ERRORS};
+use crate::scenario::diagnostic::{num, Diagnostic, LineIndex, MAX_ERRORS};
 use crate::scenario::rules::{IntRange, Range};
 use std::cell::RefCell;
 use toml::Spanned;
@@ -92,7 +92,7 @@ impl<'a> Checker<'a> {
     /// "greater than MIN" (not "at least MIN", which would suggest MIN is accepted).
     pub(in crate::scenario) fn number(&self, v: &Spanned<f64>, name: &str, r: Range) -> Res<f64> {
         let x = *v.get_ref();
-        let got = format!(", got {x}");
+        let got = format!(", got {}", num(x));
         if !x.is_finite() {
             return self.refuse(v, name, "must be a finite number", got);
         }
@@ -104,7 +104,7 @@ impl<'a> Checker<'a> {
         }
         if x > r.max {
             let need = format!("is over the limit of {}", r.max);
-            return self.refuse(v, name, &need, format!(" (got {x})"));
+            return self.refuse(v, name, &need, format!(" (got {})", num(x)));
         }
         Ok(x)
     }
