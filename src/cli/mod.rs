@@ -376,11 +376,23 @@ fn notes(lesson: &str, lang: NotesLang, out: Option<&Path>, set: &Sets) -> ExitC
     }
 }
 
-/// `--until S` as simulated time; None: the scenario's duration.
-fn until_arg(until: Option<f64>) -> Result<Option<Nanos>, ExitCode> {
+/// `--until S` as simulated time, at most `duration` (the scenario's `duration_s`: its limits,
+/// timer work among them, are reckoned to there); None: the scenario's duration.
+fn until_arg(until: Option<f64>, duration: Nanos) -> Result<Option<Nanos>, ExitCode> {
     match until {
         None => Ok(None),
-        Some(u) if u.is_finite() && (0.0..=LIMITS.duration_s).contains(&u) => Ok(Some(secs(u))),
+        Some(u) if u.is_finite() && (0.0..=LIMITS.duration_s).contains(&u) => {
+            if secs(u) > duration {
+                let d = crate::scenario::to_secs(duration);
+                return Err(bad_input(&format!(
+                    "--until {}: past duration_s = {d}, where the run ends; to run longer, \
+                     give --set duration_s={}",
+                    crate::scenario::diagnostic::num(u),
+                    crate::scenario::diagnostic::num(u)
+                )));
+            }
+            Ok(Some(secs(u)))
+        }
         Some(u) => Err(bad_input(&format!(
             "--until {}: give simulated seconds from 0 to {}",
             crate::scenario::diagnostic::num(u),
@@ -398,7 +410,7 @@ fn run(a: &RunArgs) -> ExitCode {
     if let Some(seed) = a.seed {
         s.seed = seed;
     }
-    let until = match until_arg(a.until) {
+    let until = match until_arg(a.until, s.duration) {
         Ok(u) => u.unwrap_or(s.duration),
         Err(code) => return code,
     };
@@ -461,7 +473,9 @@ fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(bad)?;
     let mut plan = Plan::new(base, &axes, a.seeds).map_err(bad)?;
-    plan.until = until_arg(a.until)?;
+    // Every point runs to --until: at most the shortest of their durations.
+    let shortest = plan.points.iter().map(|p| p.scenario.duration).min();
+    plan.until = until_arg(a.until, shortest.unwrap_or(base.duration))?;
     let selected =
         Simulation::select(base.clone(), &a.variants).map_err(|e| bad_input(&variant_arg(&e)))?;
     plan.variants = selected.variants.iter().map(|v| v.index).collect();

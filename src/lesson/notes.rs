@@ -161,7 +161,12 @@ fn header(out: &mut String, s: &Scenario, lang: Lang, sets: &[String]) {
             let _ = write!(again, " --set '{}'", set.replace('\'', r"'\''"));
         }
     }
-    let again = format!("`{again}`");
+    // A code span: one that holds a backtick needs two around it.
+    let again = if again.contains('`') {
+        format!("`` {again} ``")
+    } else {
+        format!("`{again}`")
+    };
     let _ = match lang {
         Lang::En => writeln!(
             out,

@@ -9,12 +9,15 @@
 //!   timer_work        = per variant: Kafka  duration / auto_commit + duration / retention check
 //!                                           x partitions (all topics)
 //!                                    Redis streams  duration / autoclaim_every x stream groups
+//!                                           + duration / 1 s x servers (save checks)
 //!                                    direct with retry  deliveries x retries each (at most
 //!                                           max_retries, at most duration / retry_ms)
 //! ```
 
 use super::parse::{Checker, RawScenario, Res, Top};
-use super::{Broker, Consumer, ExchangeKind, Fault, Producer, System, Variant, LIMITS};
+use super::{
+    Broker, BrokerShape, Consumer, ExchangeKind, Fault, Producer, System, Variant, LIMITS,
+};
 use std::collections::BTreeMap;
 
 /// Messages each topic gets over the run.
@@ -183,15 +186,33 @@ fn timers(
             }
             System::Broker {
                 broker: Broker::RedisStream(o),
-                ..
-            } if o.min_idle_ms > 0.0 => (
-                ms / o.autoclaim_every_ms * stream_groups as f64,
-                format!(
-                    "autoclaims every {} ms for {stream_groups} stream groups over {duration_s} s",
-                    o.autoclaim_every_ms
-                ),
-                "raise autoclaim_every_ms, or shorten duration_s",
-            ),
+                shape,
+            } => {
+                let claims = if o.min_idle_ms > 0.0 {
+                    ms / o.autoclaim_every_ms * stream_groups as f64
+                } else {
+                    0.0
+                };
+                // Each server checks its save points once a second (serverCron).
+                let servers = match shape {
+                    BrokerShape::BrokerPerTopic => topics as f64,
+                    _ => 1.0,
+                };
+                let saves = if o.appendonly || o.save.is_empty() {
+                    0.0
+                } else {
+                    duration_s * servers
+                };
+                (
+                    claims + saves,
+                    format!(
+                        "autoclaims every {} ms for {stream_groups} stream groups and save checks \
+                         of {servers} servers every second over {duration_s} s",
+                        o.autoclaim_every_ms
+                    ),
+                    "raise autoclaim_every_ms, use fewer servers, or shorten duration_s",
+                )
+            }
             _ => continue,
         };
         if work > limit {

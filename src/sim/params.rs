@@ -124,7 +124,18 @@ pub fn number_or_value(path: &str, text: &str) -> Result<toml::Value, ParamError
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
     let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
     let numeric = whole(int) && whole(frac) && whole(exponent);
-    if numeric && matches!(v, toml::Value::String(_)) {
+    // Out of range, not refused for another reason (`007`: TOML has no leading zeros).
+    let plain = t.replace('_', "");
+    let too_large = if t.contains(['.', 'e', 'E']) {
+        plain.parse::<f64>().is_ok_and(f64::is_infinite)
+    } else {
+        let digits = plain.trim_start_matches(['+', '-']).trim_start_matches('0');
+        digits.len() > 19
+            || plain
+                .parse::<i128>()
+                .is_ok_and(|n| i64::try_from(n).is_err())
+    };
+    if numeric && too_large && matches!(v, toml::Value::String(_)) {
         return Err(ParamError::new(
             path,
             format!(
@@ -1396,7 +1407,15 @@ broker = "kafka"
             assignment("latency_ms=1.7e308").map(|a| a.1),
             Ok(toml::Value::Float(1.7e308))
         );
-        for word in ["1.2.3", "constant", "1e", "e5", "2024-13-45x"] {
+        for word in [
+            "1.2.3",
+            "constant",
+            "1e",
+            "e5",
+            "2024-13-45x",
+            "007",
+            "1__0",
+        ] {
             assert_eq!(
                 assignment(&format!("x={word}")).map(|a| a.1),
                 Ok(toml::Value::String(word.to_owned())),

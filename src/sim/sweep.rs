@@ -72,6 +72,8 @@ fn split_values(text: &str) -> Vec<&str> {
     let mut quote: Option<char> = None;
     let mut escaped = false;
     for (i, c) in text.char_indices() {
+        // A quote opens a quoted value only where the value starts (`o'neil` is a word).
+        let at_start = text[start..i].trim().is_empty();
         match quote {
             Some(q) => {
                 if escaped {
@@ -83,7 +85,8 @@ fn split_values(text: &str) -> Vec<&str> {
                 }
             }
             None => match c {
-                '"' | '\'' => quote = Some(c),
+                '"' | '\'' if at_start && depth == 0 => quote = Some(c),
+                '"' | '\'' if depth > 0 => quote = Some(c),
                 '[' | '{' => depth += 1,
                 ']' | '}' => depth -= 1,
                 ',' if depth <= 0 => {
@@ -429,6 +432,8 @@ mod tests {
         let a = axis(r#"consumer.c.group="a,b",c, 'd,e'"#).unwrap_or_else(|e| panic!("{e}"));
         let s = |x: &str| toml::Value::String(x.into());
         assert_eq!(a.values, [s("a,b"), s("c"), s("d,e")]);
+        let a = axis("consumer.c.group=o'neil,smith").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.values, [s("o'neil"), s("smith")]);
         let a = axis("x=[1, 2],[3]").unwrap_or_else(|e| panic!("{e}"));
         let list =
             |v: &[i64]| toml::Value::Array(v.iter().map(|&i| toml::Value::Integer(i)).collect());

@@ -382,6 +382,29 @@ fn run_until_stops_the_clock_early_and_rejects_negative_or_nan_seconds() {
     assert!(err.contains("--until"), "names the option: {err}");
     let err = bad_input(&["run", "use-cases", "--until", "nan"]);
     assert!(err.contains("--until"), "names the option: {err}");
+    // Past the scenario's end: its limits (timer work) are reckoned to duration_s.
+    assert!(ok(&["run", "use-cases", "--until", "60"]).contains("produced"));
+    let err = bad_input(&["run", "use-cases", "--until", "60.5"]);
+    assert!(
+        err.contains(
+            "--until 60.5: past duration_s = 60, where the run ends; to run longer, give --set duration_s=60.5"
+        ),
+        "{err}"
+    );
+    let err = bad_input(&[
+        "sweep",
+        "use-cases",
+        "--param",
+        "duration_s=35,40",
+        "--until",
+        "36",
+        "--variant",
+        "kafka",
+    ]);
+    assert!(
+        err.contains("past duration_s = 35"),
+        "the shortest point's: {err}"
+    );
 }
 
 #[test]

@@ -417,12 +417,19 @@ fn timer_work_is_accepted_up_to_the_limit_and_refused_over_it() {
             + "[[variant]]\nname = \"s\"\nshape = \"single-broker\"\nbroker = \"redis-stream\"\n\
                redis = { min_idle_ms = 100.0, autoclaim_every_ms = 1.0 }\n"
     };
+    // 2,001 events a second: two groups' autoclaims every 1 ms and the server's save check.
     edge(
         "redis autoclaims",
-        &streams(50_000.0),
-        &streams(50_001.0),
+        &streams(49_975.0),
+        &streams(49_976.0),
         says,
     );
+    // Redis streams' save checks: once a second on each server, a server a topic here.
+    let saves = |topics: usize| {
+        fan(0.001, 10_000_000.0, topics, 1, "")
+            + "[[variant]]\nname = \"s\"\nshape = \"broker-per-topic\"\nbroker = \"redis-stream\"\n"
+    };
+    edge("redis save checks", &saves(10), &saves(11), says);
 }
 
 #[test]
