@@ -7,11 +7,11 @@
 //!   partition_groups  = Kafka partitions (all topics) x consumer groups
 //!   key_groups        = key slots x consumer groups
 //!   timer_work        = per variant: Kafka  duration / auto_commit + duration / retention check
-//!                                           x partitions (all topics)
 //!                                    Redis streams  duration / autoclaim_every x stream groups
 //!                                           + duration / 1 s x servers (save checks)
 //!                                    direct with retry  deliveries x retries each (at most
 //!                                           max_retries, at most duration / retry_ms)
+//!   partition_checks  = Kafka: duration / retention check x partitions (all topics)
 //! ```
 
 use super::parse::{Checker, RawScenario, Res, Top};
@@ -173,15 +173,28 @@ fn timers(
                 let check_s = o.retention_check_s();
                 let partitions = f64::from(o.partitions) * topics as f64;
                 let commits = ms / o.auto_commit_ms;
-                let checks = duration_s / check_s * partitions;
+                let checks = duration_s / check_s;
+                let looked_at = checks * partitions;
+                if looked_at > LIMITS.partition_checks {
+                    return Err(c.push(c.span(
+                        rv.get_ref().name.span(),
+                        format!(
+                            "variant {:?}: retention checks of {partitions:.0} partitions every \
+                             {check_s} s over {duration_s} s come to about {looked_at:.0} partition \
+                             checks; the limit is {:.0}: raise retention_s, use fewer partitions, \
+                             or shorten duration_s",
+                            v.name, LIMITS.partition_checks
+                        ),
+                    )));
+                }
                 (
                     commits + checks,
                     format!(
-                        "auto-commits every {} ms and retention checks of {partitions:.0} partitions \
-                         every {check_s} s over {duration_s} s",
+                        "auto-commits every {} ms and retention checks every {check_s} s over \
+                         {duration_s} s",
                         o.auto_commit_ms
                     ),
-                    "raise auto_commit_ms or retention_s, use fewer partitions, or shorten duration_s",
+                    "raise auto_commit_ms or retention_s, or shorten duration_s",
                 )
             }
             System::Broker {

@@ -48,9 +48,11 @@ pub struct Limits {
     /// Key slots times consumer groups: the newest message of each key, kept per group.
     pub key_groups: f64,
     /// Timer firings and retries a variant makes that no message pays for: Kafka's auto-commits
-    /// and retention checks (each over every partition), Redis streams' autoclaims, direct
-    /// retries (at most `max_retries` a delivery).
+    /// and retention checks, Redis streams' autoclaims and save checks, direct retries (at most
+    /// `max_retries` a delivery).
     pub timer_work: f64,
+    /// Kafka's retention checks times the partitions each looks at (a few nanoseconds each).
+    pub partition_checks: f64,
     pub keys_total: u64,
     pub duration_s: f64,
     pub latency_ms: f64,
@@ -81,6 +83,7 @@ pub const LIMITS: Limits = Limits {
     partition_groups: 4_000_000.0,
     key_groups: 50_000_000.0,
     timer_work: 100_000_000.0,
+    partition_checks: 1_000_000_000.0,
     keys_total: 1_000_000,
     duration_s: 10_000_000.0,
     latency_ms: 60_000.0,

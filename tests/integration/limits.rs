@@ -389,10 +389,11 @@ fn timer_work_is_accepted_up_to_the_limit_and_refused_over_it() {
     let e = parse(&kafka(100_000.0)).expect_err("over");
     assert!(
         e.message
-            .contains("auto-commits every 1 ms and retention checks of 3 partitions"),
+            .contains("auto-commits every 1 ms and retention checks every 300 s"),
         "{e}"
     );
-    // Retention checks of 1,024 partitions every 0.1 s (retention 1 s) over 9,000 s: 92 M.
+    // Retention checks of 1,024 partitions every 0.1 s (retention 1 s): 10,240 partitions
+    // looked at a second, 999,997,440 over 97,656 s (the limit is 10^9 partition checks).
     let checks = |d: f64| {
         fan(1.0, d, 1, 1, "")
             + KAFKA
@@ -400,8 +401,20 @@ fn timer_work_is_accepted_up_to_the_limit_and_refused_over_it() {
     };
     edge(
         "kafka retention checks",
-        &checks(9_000.0),
-        &checks(10_000.0),
+        &checks(97_656.0),
+        &checks(97_657.0),
+        "partition checks; the limit is 1000000000",
+    );
+    // The ticks themselves: retention 0.001 s is a check every 0.1 ms, 10^8 of them in 10,000 s.
+    let ticks = |d: f64| {
+        fan(1.0, d, 1, 1, "")
+            + KAFKA
+            + "kafka = { partitions = 1, retention_s = 0.001, segment_ms = 1.0 }\n"
+    };
+    edge(
+        "kafka retention ticks",
+        &ticks(9_990.0),
+        &ticks(10_000.0),
         says,
     );
     // Direct retries: up to 65,535 for each delivery, 15 or 16 a second for 100 s.
