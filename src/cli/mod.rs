@@ -24,7 +24,7 @@ mod check;
 use crate::lesson::load;
 use crate::report::sweep::SweepReport;
 use crate::report::Report;
-use crate::scenario::{parse_scenario, secs, Diagnostics, Nanos, Scenario, LIMITS};
+use crate::scenario::{parse_scenario, secs, to_secs, Diagnostics, Nanos, Scenario, LIMITS};
 use crate::sim::params::{self, ParamError};
 use crate::sim::sweep::{self as sim_sweep, Plan};
 use crate::sim::Simulation;
@@ -376,6 +376,27 @@ fn notes(lesson: &str, lang: NotesLang, out: Option<&Path>, set: &Sets) -> ExitC
     }
 }
 
+/// `--until S` of `run`: past the scenario's end (consumers drain what is left) only if the
+/// scenario's limits, timer work among them, still hold when reckoned to S (as if `duration_s`
+/// were S: an estimate on the safe side, since producers stop at `duration_s`).
+fn run_until_arg(until: Option<f64>, s: &Scenario) -> Result<Option<Nanos>, ExitCode> {
+    let Some(u) = until.filter(|&u| u.is_finite() && u > to_secs(s.duration)) else {
+        return until_arg(until, s.duration);
+    };
+    if u > LIMITS.duration_s {
+        return until_arg(until, s.duration);
+    }
+    let longer = [("duration_s".to_owned(), toml::Value::Float(u))];
+    match params::apply(s, &longer) {
+        Ok(_) => Ok(Some(secs(u))),
+        Err(e) => Err(bad_input(&format!(
+            "--until {}: running on to then goes over a limit: {}",
+            crate::scenario::diagnostic::num(u),
+            e.message
+        ))),
+    }
+}
+
 /// `--until S` as simulated time, at most `duration` (the scenario's `duration_s`: its limits,
 /// timer work among them, are reckoned to there); None: the scenario's duration.
 fn until_arg(until: Option<f64>, duration: Nanos) -> Result<Option<Nanos>, ExitCode> {
@@ -410,7 +431,7 @@ fn run(a: &RunArgs) -> ExitCode {
     if let Some(seed) = a.seed {
         s.seed = seed;
     }
-    let until = match until_arg(a.until, s.duration) {
+    let until = match run_until_arg(a.until, &s) {
         Ok(u) => u.unwrap_or(s.duration),
         Err(code) => return code,
     };

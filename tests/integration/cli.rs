@@ -382,15 +382,25 @@ fn run_until_stops_the_clock_early_and_rejects_negative_or_nan_seconds() {
     assert!(err.contains("--until"), "names the option: {err}");
     let err = bad_input(&["run", "use-cases", "--until", "nan"]);
     assert!(err.contains("--until"), "names the option: {err}");
-    // Past the scenario's end: its limits (timer work) are reckoned to duration_s.
-    assert!(ok(&["run", "use-cases", "--until", "60"]).contains("produced"));
-    let err = bad_input(&["run", "use-cases", "--until", "60.5"]);
+    // Past the scenario's end the consumers drain what is left, if the limits (timer work among
+    // them) still hold when reckoned to then.
+    assert!(ok(&["run", "use-cases", "--until", "60.5"]).contains("produced"));
+    let path = std::env::temp_dir().join(format!("brokerlab-until-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n\
+         [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n\
+         [[variant]]\nname = \"k\"\nshape = \"central-log\"\nbroker = \"kafka\"\nkafka = { auto_commit_ms = 1.0 }\n",
+    )
+    .expect("write");
+    let file = path.to_string_lossy().into_owned();
+    assert!(ok(&["run", &file, "--until", "1000"]).contains("produced"));
+    let err = bad_input(&["run", &file, "--until", "10000000"]);
     assert!(
-        err.contains(
-            "--until 60.5: past duration_s = 60, where the run ends; to run longer, give --set duration_s=60.5"
-        ),
+        err.contains("--until 10000000: running on to then goes over a limit: variant \"k\": auto-commits every 1 ms"),
         "{err}"
     );
+    let _ = std::fs::remove_file(&path);
     let err = bad_input(&[
         "sweep",
         "use-cases",
