@@ -33,14 +33,8 @@ pub struct Violation {
 }
 
 impl Violation {
+    /// The violation as a diagnostic, placed with `lines`, the index of `text`.
     #[must_use]
-    pub fn diagnostic(&self, text: &str) -> Diagnostic {
-        Diagnostic::at(text, self.span.clone(), self.message.clone())
-            .with_label(self.label.clone())
-            .with_help(self.help.clone())
-    }
-
-    /// [`Violation::diagnostic`], placed with `lines`, the index of `text`.
     pub(crate) fn diagnostic_indexed(
         &self,
         lines: &super::diagnostic::LineIndex,

@@ -394,10 +394,14 @@ fn timer_work_is_accepted_up_to_the_limit_and_refused_over_it() {
     );
     // Retention checks of 1,024 partitions every 0.1 s (retention 1 s): 10,240 partitions
     // looked at a second, 999,997,440 over 97,656 s (the limit is 10^9 partition checks).
-    let checks = |d: f64| {
-        fan(1.0, d, 1, 1, "")
-            + KAFKA
-            + "kafka = { partitions = 1024, retention_s = 1.0, segment_ms = 100.0 }\n"
+    let kafka_for = |d: f64, options: &str| {
+        fan(1.0, d, 1, 1, "") + KAFKA + &format!("kafka = {{ {options} }}\n")
+    };
+    let checks = |d| {
+        kafka_for(
+            d,
+            "partitions = 1024, retention_s = 1.0, segment_ms = 100.0",
+        )
     };
     edge(
         "kafka retention checks",
@@ -406,11 +410,7 @@ fn timer_work_is_accepted_up_to_the_limit_and_refused_over_it() {
         "partition checks; the limit is 1000000000",
     );
     // The ticks themselves: retention 0.001 s is a check every 0.1 ms, 10^8 of them in 10,000 s.
-    let ticks = |d: f64| {
-        fan(1.0, d, 1, 1, "")
-            + KAFKA
-            + "kafka = { partitions = 1, retention_s = 0.001, segment_ms = 1.0 }\n"
-    };
+    let ticks = |d| kafka_for(d, "partitions = 1, retention_s = 0.001, segment_ms = 1.0");
     edge(
         "kafka retention ticks",
         &ticks(9_990.0),
