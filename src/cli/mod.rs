@@ -493,6 +493,19 @@ fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
         .map(|p| sim_sweep::axis(p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(bad)?;
+    // A path both set and swept: a scale would multiply twice, a value would be overridden.
+    for axis in &axes {
+        let given = a.set.set.iter().find(|s| {
+            s.split_once('=')
+                .is_some_and(|(path, _)| path.trim() == axis.path)
+        });
+        if let Some(given) = given {
+            return Err(bad(ParamError::new(
+                &axis.path,
+                format!("also given as --set {given}: a path is either set or swept; drop one"),
+            )));
+        }
+    }
     let mut plan = Plan::new(base, &axes, a.seeds).map_err(bad)?;
     // Every point runs to --until: at most the shortest of their durations.
     let shortest = plan.points.iter().map(|p| p.scenario.duration).min();

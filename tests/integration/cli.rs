@@ -985,6 +985,21 @@ fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
         ),
         (vec!["--seeds", "0"], "--seeds"),
         (vec!["--jobs", "0"], "--jobs"),
+        // Set and swept: a scale would multiply twice (10 x 2), a value be overridden.
+        (
+            vec!["--set", "scale.rate=10", "--param", "scale.rate=1,2"],
+            "--param scale.rate: also given as --set scale.rate=10: a path is either set or \
+             swept; drop one",
+        ),
+        (
+            vec![
+                "--set",
+                "consumer.*.service_ms = 2",
+                "--param",
+                "consumer.*.service_ms=1,3",
+            ],
+            "also given as --set consumer.*.service_ms = 2",
+        ),
     ] {
         let mut all = vec!["sweep", "point-to-point"];
         all.extend(args);
