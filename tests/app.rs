@@ -186,6 +186,69 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
     assert_eq!(kafka.lost, 0, "the log keeps it");
 }
 
+/// The nodes of every variant's graph.
+fn node_counts(h: &Harness<'_, BrokerLabApp>) -> Vec<usize> {
+    let sim = h.state().session.sim();
+    sim.variants
+        .iter()
+        .map(|v| v.topology.graph.node_count())
+        .collect()
+}
+
+#[test]
+fn a_consumer_added_from_a_context_menu_is_an_edit_saved_and_undone() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(5.0));
+    h.run_steps(3);
+    let before = node_counts(&h);
+    let node = {
+        let g = &h.state().session.sim().variants[0].topology.graph;
+        let c = g.node_indices().find(|&i| g[i].name == "metric-server-2");
+        u32::try_from(c.map_or(0, |i| i.index())).unwrap_or(0)
+    };
+    let pos: Pos2 = h
+        .state()
+        .panes
+        .node_screen_pos(0, node)
+        .unwrap_or_else(|| panic!("the pane was drawn"));
+    h.hover_at(pos);
+    h.run_steps(2);
+    press_at(&mut h, pos, egui::PointerButton::Secondary);
+    h.run_steps(2);
+    h.get_by_label("Add a consumer of… ⏵").click();
+    h.run_steps(2);
+    h.get_by_label("logs").click();
+    settle(&mut h);
+    let added = node_counts(&h);
+    assert!(
+        added.iter().zip(&before).all(|(a, b)| a > b),
+        "a node more in every graph: {before:?} -> {added:?}"
+    );
+    assert_eq!(h.state().session.now(), secs(5.0));
+    assert!(
+        h.state().unsaved(),
+        "an edit: asked about before it is lost"
+    );
+    let text = h.state().session.scenario().text.clone();
+    assert!(
+        text.contains("kind = \"add-consumer\"\nat_s = 5.0\n"),
+        "{text}"
+    );
+    // Saved and read back (this panicked when the consumer lived only in the simulation).
+    let dir = std::env::temp_dir().join(format!("brokerlab-join-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("outage-joined.toml");
+    h.state_mut().save_to(&path);
+    h.run_steps(3);
+    assert_eq!(node_counts(&h), added);
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(saved.contains("name = \"consumer-1\""), "{saved}");
+    let _ = std::fs::remove_dir_all(&dir);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert_eq!(node_counts(&h), before, "undone");
+}
+
 /// Press and release `button` at `pos`.
 fn press_at(h: &mut Harness<'_, BrokerLabApp>, pos: Pos2, button: egui::PointerButton) {
     for pressed in [true, false] {

@@ -257,9 +257,8 @@ impl Explore {
     pub fn acted(&mut self, s: &Session, a: &Action) {
         let Some(b) = &mut self.baseline else { return };
         match a {
-            Action::AddConsumer(c) => {
-                let _ = b.add_consumer(c.clone());
-            }
+            // An edit: the baseline is the file's version, without it.
+            Action::Join(_) => {}
             Action::Now(_) | Action::NowThenLater(..) => b.take_commands(&s.tape),
         }
     }

@@ -1066,13 +1066,9 @@ impl BrokerLabApp {
         if let Some(a) = self.panes.take_fault() {
             let acted = a.clone();
             match self.session.act(a) {
-                Ok(new_node) => {
-                    self.explore.acted(&self.session, &acted);
-                    // A new consumer is a new node in every graph.
-                    if new_node {
-                        self.panes = panes::Panes::new(&self.session);
-                    }
-                }
+                // A consumer that joins: an edit, made (and its panes built again) as a knob's.
+                Ok(Some(edit)) => self.explore.request(explore::Change::Edit(edit)),
+                Ok(None) => self.explore.acted(&self.session, &acted),
                 Err(e) => self.toast(ui.ctx(), e.to_string(), true),
             }
         }

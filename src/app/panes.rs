@@ -14,7 +14,7 @@ use crate::engine::state::ModelState;
 use crate::engine::Snapshot;
 use crate::engine::{Command, ConsumerId, Endpoint, Leg, MsgId, ProducerId, Status};
 use crate::report::Measured;
-use crate::scenario::{secs, to_secs, Consumer, Lang, Nanos, ServiceDist, TopicId};
+use crate::scenario::{secs, to_secs, Lang, Nanos, TopicId};
 use crate::sim::trace::{MessageTrace, VariantTrace};
 use crate::sim::VariantSim;
 use crate::topology::{place, EdgeKind, NodeId, NodeKind, Topology};
@@ -1791,24 +1791,9 @@ fn add_consumer_menu(ui: &mut egui::Ui, s: &Session, l: Lang) -> Option<Action> 
             l,
             "A new group joins now in every variant: does it get the history?",
         ));
-        for (t, name) in s.scenario().topics.iter().enumerate() {
+        for name in &s.scenario().topics {
             if ui.button(name).clicked() {
-                let taken = |n: &str| {
-                    crate::topology::all_consumers(s.scenario())
-                        .iter()
-                        .any(|(c, _)| c.name == n)
-                };
-                let cname = (1..)
-                    .map(|i| format!("new-consumer-{i}"))
-                    .find(|n| !taken(n))
-                    .unwrap_or_default();
-                chosen = Some(Action::AddConsumer(Consumer {
-                    name: cname.clone(),
-                    subscribe: vec![TopicId::try_from(t).unwrap_or(0)],
-                    group: cname,
-                    service: secs(0.001),
-                    service_dist: ServiceDist::Fixed,
-                }));
+                chosen = Some(Action::Join(name.clone()));
                 ui.close();
             }
         }

@@ -2,7 +2,8 @@
 //! step back, commands) plus what only a viewer has, the wall-clock speed and whether it plays.
 
 use crate::engine::{Command, CommandError};
-use crate::scenario::{Consumer, Nanos, Scenario};
+use crate::scenario::{Nanos, Scenario};
+use crate::sim::params::Edit;
 use crate::sim::{Simulation, Tape};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,8 +19,9 @@ pub enum Action {
     Now(Command),
     /// A command now, and another one a while later (crash, then restart in 5 s).
     NowThenLater(Command, Nanos, Command),
-    /// A consumer the scenario does not have joins now.
-    AddConsumer(Consumer),
+    /// A consumer of this topic joins now: an edit of the scenario (an add-consumer fault at
+    /// the time shown), so that it is saved, undone and kept by a knob like any other.
+    Join(String),
 }
 
 pub struct Session {
@@ -109,21 +111,33 @@ impl Session {
         }
     }
 
-    /// Do what the learner asked. Returns whether the graphs changed (a new consumer).
+    /// Do what the learner asked of the running simulation; a [`Action::Join`] is the edit
+    /// this returns, for the caller to make.
     ///
     /// # Errors
     /// It makes no sense now (the message says why); nothing changed.
-    pub fn act(&mut self, a: Action) -> Result<bool, CommandError> {
+    pub fn act(&mut self, a: Action) -> Result<Option<Edit>, CommandError> {
         match a {
-            Action::Now(c) => self.tape.command(c).map(|()| false),
+            Action::Now(c) => self.tape.command(c).map(|()| None),
             Action::NowThenLater(c, after, later) => {
                 self.tape.command(c)?;
                 self.tape.command_after(after, later);
-                Ok(false)
+                Ok(None)
             }
-            Action::AddConsumer(c) => self.tape.add_consumer(c).map(|()| true),
+            Action::Join(topic) => Ok(Some(Edit::JoinAt {
+                topic,
+                at_s: join_time(self.now(), self.duration()),
+            })),
         }
     }
+}
+
+/// When a consumer added at `now` joins, as the file writes it: the next millisecond (never
+/// before now, so the past stays as it was), at most the run's end.
+#[must_use]
+pub fn join_time(now: Nanos, duration: Nanos) -> f64 {
+    let ms = now.div_ceil(1_000_000).min(duration / 1_000_000);
+    crate::scenario::to_secs(ms * 1_000_000)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 use super::trace::{MessageTrace, TraceError};
 use super::Simulation;
 use crate::engine::{Command, CommandError, MsgId};
-use crate::scenario::{secs, Consumer, Fault, FaultAction, Nanos, Scenario};
+use crate::scenario::{secs, Nanos, Scenario};
 use crate::topology::all_consumers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -364,39 +364,6 @@ impl Tape {
         self.commands.insert(i, (at, cmd));
     }
 
-    /// A consumer the scenario did not declare joins now, in every variant: the scenario gains
-    /// it as an add-consumer fault at the current time, and the tape is simulated again to now
-    /// with every command (exact: a fault in the future does not change the past).
-    ///
-    /// # Errors
-    /// Its name is taken, or it subscribes to a topic the scenario does not have.
-    pub fn add_consumer(&mut self, c: Consumer) -> Result<(), CommandError> {
-        let s = self.scenario();
-        if all_consumers(s).iter().any(|(x, _)| x.name == c.name)
-            || s.producers.iter().any(|p| p.name == c.name)
-        {
-            return Err(CommandError(format!("the name {:?} is taken", c.name)));
-        }
-        if c.subscribe
-            .iter()
-            .any(|&t| usize::from(t) >= s.topics.len())
-            || c.subscribe.is_empty()
-        {
-            return Err(CommandError(
-                "the new consumer subscribes to an unknown topic".into(),
-            ));
-        }
-        let now = self.now();
-        let mut new = (**s).clone();
-        new.faults.push(Fault {
-            at: now,
-            action: FaultAction::AddConsumer { consumer: c },
-        });
-        new.faults.sort_by_key(|f| f.at);
-        self.restart(new, now);
-        Ok(())
-    }
-
     /// The same tape (variants, commands) on another scenario, simulated again to `t`.
     pub fn restart(&mut self, scenario: Scenario, t: Nanos) {
         let commands = std::mem::take(&mut self.commands);
@@ -614,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    fn adding_a_consumer_at_run_time_keeps_the_past_and_shows_who_replays() {
+    fn a_consumer_that_joins_now_keeps_the_past_and_shows_who_replays() {
         let mut t = tape();
         t.seek(secs(30.0));
         let metrics = |t: &Tape| -> Vec<String> {
@@ -625,21 +592,20 @@ mod tests {
                 .collect()
         };
         let before = metrics(&t);
-        let c = Consumer {
-            name: "auditor".into(),
-            subscribe: vec![1],
-            group: "auditor".into(),
-            service: secs(0.0005),
-            service_dist: crate::scenario::ServiceDist::Fixed,
+        // What the app's "Add a consumer of…" makes: an add-consumer fault at the time shown.
+        let join = crate::sim::params::Edit::JoinAt {
+            topic: t.scenario().topics[1].clone(),
+            at_s: 30.0,
         };
-        t.add_consumer(c.clone()).unwrap_or_else(|e| panic!("{e}"));
+        let joined =
+            crate::sim::params::edit(t.scenario(), &join).unwrap_or_else(|e| panic!("{e}"));
+        t.reload(joined, secs(30.0));
         assert_eq!(t.now(), secs(30.0));
         assert_eq!(
             metrics(&t),
             before,
             "a consumer joining now changes nothing before now"
         );
-        assert!(t.add_consumer(c).is_err(), "its name is taken now");
         t.seek(secs(45.0));
         let replayed: Vec<u64> = t
             .sim()

@@ -67,6 +67,12 @@ pub enum Edit {
         kind: FaultKind,
         target: Option<String>,
     },
+    /// A consumer `consumer-N` of `topic`, in a group of its own, that joins at `at_s` (an
+    /// add-consumer fault): what a learner adds to the running simulation.
+    JoinAt {
+        topic: String,
+        at_s: f64,
+    },
     /// The `[[fault]]` at this place in the file (from 0).
     RemoveFault(usize),
     MoveFault {
@@ -184,6 +190,17 @@ fn change(root: &mut dyn TableLike, s: &Scenario, e: &Edit) -> Result<(), EditEr
         }
         Edit::AddVariant { shape, broker } => add_variant(root, *shape, *broker),
         Edit::AddFault { kind, target } => add_fault(root, s, *kind, target.as_deref()),
+        Edit::JoinAt { topic, at_s } => {
+            if !s.topics.contains(topic) {
+                return Err(EditError::Refused(format!("no topic named {topic:?}")));
+            }
+            let mut f = InlineTable::new();
+            f.insert("kind", FaultKind::AddConsumer.name().into());
+            f.insert("at_s", (*at_s).into());
+            let c = new_consumer(fresh(root, "consumer"), topic);
+            f.insert("consumer", Value::InlineTable(c));
+            push_entry(root, "fault", f, true);
+        }
         Edit::RemoveFault(index) => {
             fault_mut(root, *index)?;
             let mut i = 0;
@@ -740,6 +757,39 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
         );
         let s = made(&s, &rename(Named::Consumer, "consumer-1", "audit"));
         assert_eq!(faults(&s)[1].target.as_deref(), Some("audit"));
+    }
+
+    #[test]
+    fn a_consumer_joins_at_a_time_as_an_add_consumer_fault_under_a_free_name() {
+        let join = |s: &Scenario| {
+            made(
+                s,
+                &Edit::JoinAt {
+                    topic: "metrics".into(),
+                    at_s: 12.5,
+                },
+            )
+        };
+        let s = join(&base());
+        let s = join(&s);
+        let entries = faults(&s);
+        let added: Vec<(&str, f64)> = entries[1..]
+            .iter()
+            .map(|f| (f.target.as_deref().unwrap_or_default(), f.at_s))
+            .collect();
+        assert_eq!(added, [("consumer-1", 12.5), ("consumer-2", 12.5)]);
+        assert_eq!(entries[1].kind, "add-consumer");
+        let unknown = Edit::JoinAt {
+            topic: "nope".into(),
+            at_s: 1.0,
+        };
+        assert_eq!(refused(&s, &unknown), "no topic named \"nope\"");
+        // Past the run: the file's own rule, at its place.
+        let late = Edit::JoinAt {
+            topic: "metrics".into(),
+            at_s: 31.0,
+        };
+        assert!(invalid(&s, &late).to_string().contains("at_s"));
     }
 
     #[test]
