@@ -164,11 +164,7 @@ impl SweepReport {
             })
             .collect();
         SweepReport {
-            scenario: plan
-                .points
-                .first()
-                .map(|p| p.scenario.source.clone())
-                .unwrap_or_default(),
+            scenario: plan.base.source.clone(),
             params: plan.params.clone(),
             seeds: plan.seeds,
             complete: results.iter().all(Option::is_some),

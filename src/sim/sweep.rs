@@ -185,11 +185,14 @@ pub fn grid(axes: &[Axis]) -> Vec<Vec<(String, toml::Value)>> {
     points
 }
 
-/// One point of the grid: its values and the scenario they make.
+/// One point of the grid: its values, and the seed and duration of the scenario they make. The
+/// scenario itself is made again when a run needs it ([`Plan::scenario`]): each point's is a copy
+/// of the file's text, and a grid of them would hold points x file size.
 #[derive(Clone, Debug)]
 pub struct Point {
     pub values: Vec<(String, toml::Value)>,
-    pub scenario: Arc<Scenario>,
+    pub seed: u64,
+    pub duration: Nanos,
 }
 
 /// What a sweep runs: every point, each with `seeds` seeds (the point's seed and the ones after
@@ -197,6 +200,8 @@ pub struct Point {
 /// duration).
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// The scenario the points change.
+    pub base: Arc<Scenario>,
     pub params: Vec<String>,
     pub points: Vec<Point>,
     pub seeds: u64,
@@ -205,7 +210,8 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Build every point's scenario, so a bad path or value fails before anything runs.
+    /// Build every point's scenario, so a bad path or value fails before anything runs (one at
+    /// a time: a point keeps its values, not its scenario).
     ///
     /// # Errors
     /// A path given twice, a path or value [`params::apply`] rejects, too many runs.
@@ -235,11 +241,16 @@ impl Plan {
         let points = grid(axes)
             .into_iter()
             .map(|values| {
-                let scenario = Arc::new(params::apply(base, &values)?);
-                Ok(Point { values, scenario })
+                let scenario = params::apply(base, &values)?;
+                Ok(Point {
+                    values,
+                    seed: scenario.seed,
+                    duration: scenario.duration,
+                })
             })
             .collect::<Result<Vec<_>, ParamError>>()?;
         Ok(Plan {
+            base: Arc::new(base.clone()),
             params: axes.iter().map(|a| a.path.clone()).collect(),
             points,
             seeds: seeds.max(1),
@@ -259,10 +270,15 @@ impl Plan {
     pub fn run_at(&self, i: usize) -> Option<(&Point, u64)> {
         let seeds = usize::try_from(self.seeds).unwrap_or(1).max(1);
         let point = self.points.get(i / seeds)?;
-        Some((
-            point,
-            point.scenario.seed.saturating_add((i % seeds) as u64),
-        ))
+        Some((point, point.seed.saturating_add((i % seeds) as u64)))
+    }
+
+    /// The scenario `point` makes (as [`Plan::new`] checked it).
+    ///
+    /// # Errors
+    /// None for a point of this plan: its values were applied once already.
+    pub fn scenario(&self, point: &Point) -> Result<Scenario, ParamError> {
+        params::apply(&self.base, &point.values)
     }
 
     /// The scenario run `i` runs, as a file would say it (its seed written into the text), to
@@ -275,13 +291,14 @@ impl Plan {
             let message = format!("no run {i}: the sweep has {}", self.runs());
             return Err(ParamError::new("seed", message));
         };
-        if seed == point.scenario.seed {
-            return Ok(Scenario::clone(&point.scenario));
+        let scenario = self.scenario(point)?;
+        if seed == point.seed {
+            return Ok(scenario);
         }
         let seed = i64::try_from(seed)
             .map_err(|_| ParamError::new("seed", format!("{seed} is too large")))?;
         params::apply(
-            &point.scenario,
+            &scenario,
             &[("seed".to_owned(), toml::Value::Integer(seed))],
         )
     }
@@ -289,7 +306,7 @@ impl Plan {
     /// Run `i`, to its end; None if `cancel` was set before it ended.
     fn run_one(&self, i: usize, cancel: &AtomicBool) -> Option<Simulation> {
         let (point, seed) = self.run_at(i)?;
-        let mut s = Scenario::clone(&point.scenario);
+        let mut s = self.scenario(point).ok()?;
         s.seed = seed;
         let until = self.until.unwrap_or(s.duration);
         let mut sim = Simulation::with_variants(Arc::new(s), &self.variants);
