@@ -1089,6 +1089,21 @@ fn clicking_a_dot_follows_its_message_in_every_variant() {
 }
 
 #[test]
+fn a_lost_message_followed_in_a_window_too_short_for_its_panes_draws_without_a_panic() {
+    // 600 points high (the window's least): the trace panel leaves the panes no room.
+    let mut h = harness_sized("consumer-outage", Prefs::default(), [1000.0, 600.0]);
+    h.state_mut().session.seek(secs(25.0));
+    h.run_steps(3);
+    h.get_by_label("Lost lately");
+    let lost = h.get_all_by_label_contains(" · redis-pubsub · ").next();
+    lost.unwrap_or_else(|| panic!("Pub/Sub lost messages lately"))
+        .click();
+    until_traced(&mut h);
+    h.run_steps(3);
+    assert!(h.state().follow.trace().is_some());
+}
+
+#[test]
 fn picking_a_lost_message_in_the_inspector_follows_it_to_where_it_died() {
     let mut h = harness("consumer-outage", Prefs::default());
     h.state_mut().session.seek(secs(25.0));

@@ -193,7 +193,12 @@ impl BrokerLabApp {
         let mut files = files::Files::default();
         files.watch(ctx, path.as_deref());
         let mut session = Session::new(scenario, path);
-        session.speed = prefs.speed.clamp(0.1, 1000.0);
+        // Stored preferences are input too: a speed that is no number plays at 1x.
+        session.speed = if prefs.speed.is_finite() {
+            prefs.speed.clamp(0.1, 1000.0)
+        } else {
+            1.0
+        };
         let panes = panes::Panes::new(&session);
         let explore = explore::Explore::new(&session);
         BrokerLabApp {

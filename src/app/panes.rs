@@ -1420,8 +1420,16 @@ impl Pane {
             let Some(c) = at(e.node) else { continue };
             let h = half(e.node);
             // Above its node's right corner, kept inside the pane (a producer sits at the top).
-            let room = painter.clip_rect().shrink(10.0);
-            let mark = (c + Vec2::new(h.x + 4.0, -h.y - 4.0)).clamp(room.min, room.max);
+            // A pane too small for the shrunk room keeps the mark at its centre
+            // (`Pos2::clamp` panics when the minimum passes the maximum).
+            let clip = painter.clip_rect();
+            let room = clip.shrink(10.0);
+            let want = c + Vec2::new(h.x + 4.0, -h.y - 4.0);
+            let mark = if room.is_positive() {
+                want.clamp(room.min, room.max)
+            } else {
+                clip.center()
+            };
             // A badge in the path's colour, so that it stands out from other losses' flashes.
             painter.circle(
                 mark,

@@ -517,7 +517,9 @@ impl SweepView {
         let axis = sim_sweep::axis(&format!("{}={}", self.param, self.values))
             .map_err(|e| e.to_string())?;
         let mut plan = Plan::new(s, &[axis], self.seeds).map_err(|e| e.to_string())?;
-        plan.until = Some(secs(self.run_for_s.clamp(0.001, to_secs(s.duration))));
+        // At least 1 ms, at most the run (which may be shorter than 1 ms).
+        let run_for_s = self.run_for_s.max(0.001).min(to_secs(s.duration));
+        plan.until = Some(secs(run_for_s));
         Ok(plan)
     }
 
@@ -744,4 +746,23 @@ pub fn save_png(ctx: &egui::Context, pending: &PendingPng) -> Option<Result<(), 
         .ok_or_else(|| "bad image size".to_owned())
         .and_then(|img| img.save(&pending.path).map_err(|e| e.to_string())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SweepView;
+    use crate::scenario::{parse_scenario, secs};
+
+    #[test]
+    fn a_run_shorter_than_a_millisecond_is_swept_to_its_end() {
+        let text = "duration_s = 0.0005\n\
+            [[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 10.0 } ]\n\
+            [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n\
+            [[variant]]\nname = \"d\"\nshape = \"direct\"\n";
+        let s = parse_scenario("short.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        let mut view = SweepView::default();
+        view.refresh(&s);
+        let plan = view.plan(&s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.until, Some(secs(0.0005)));
+    }
 }

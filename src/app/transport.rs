@@ -264,19 +264,22 @@ fn bar_ui(
 }
 
 /// Move the held part of a dragged bar by `dt` seconds, within the run and keeping it whole.
+/// A file may hold a fault that ends after the run or lasts longer than it: the lower bound
+/// wins then (`f64::clamp` would panic).
 fn moved(d: &mut Drag, dt: f64, duration_s: f64) {
+    let within = |x: f64, lo: f64, hi: f64| x.min(hi).max(lo);
     match d.grab {
         Grab::Whole => {
             let len = d.until_s.map_or(0.0, |u| u - d.at_s);
-            d.at_s = (d.at_s + dt).clamp(0.0, duration_s - len);
+            d.at_s = within(d.at_s + dt, 0.0, duration_s - len);
             d.until_s = d.until_s.map(|_| d.at_s + len);
         }
         Grab::Start => {
             let limit = d.until_s.unwrap_or(duration_s) - 0.1;
-            d.at_s = (d.at_s + dt).clamp(0.0, limit);
+            d.at_s = within(d.at_s + dt, 0.0, limit);
         }
         Grab::End => {
-            d.until_s = d.until_s.map(|u| (u + dt).clamp(d.at_s + 0.1, duration_s));
+            d.until_s = d.until_s.map(|u| within(u + dt, d.at_s + 0.1, duration_s));
         }
     }
 }
@@ -450,8 +453,34 @@ pub(super) fn fault_kind(kind: &str, short: bool, l: Lang) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{fault_kind, lanes, name_at};
+    use super::{fault_kind, lanes, moved, name_at, Drag, Grab};
     use crate::scenario::{FaultKind, Lang};
+
+    #[test]
+    fn a_bar_longer_than_the_run_or_past_its_end_moves_without_a_panic() {
+        let drag = |grab, at_s, until_s| Drag {
+            index: 0,
+            grab,
+            at_s,
+            until_s,
+        };
+        // 0 to 100 s in a 60 s run: held whole, it stays at 0 and keeps its length.
+        let mut d = drag(Grab::Whole, 0.0, Some(100.0));
+        moved(&mut d, 5.0, 60.0);
+        assert_eq!((d.at_s, d.until_s), (0.0, Some(100.0)));
+        // A fault of 0.05 s: its start cannot go before 0.
+        let mut d = drag(Grab::Start, 0.0, Some(0.05));
+        moved(&mut d, 1.0, 60.0);
+        assert_eq!(d.at_s, 0.0);
+        // Starting 0.05 s before the end: its end stays 0.1 s after its start.
+        let mut d = drag(Grab::End, 59.95, Some(59.99));
+        moved(&mut d, -1.0, 60.0);
+        assert_eq!(d.until_s, Some(59.95 + 0.1));
+        // Inside the run, a move is a move.
+        let mut d = drag(Grab::Whole, 10.0, Some(20.0));
+        moved(&mut d, 5.0, 60.0);
+        assert_eq!((d.at_s, d.until_s), (15.0, Some(25.0)));
+    }
 
     #[test]
     fn a_name_goes_inside_its_bar_after_it_or_before_it_at_the_end_of_the_row() {
