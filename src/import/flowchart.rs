@@ -145,6 +145,8 @@ pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, 
             ignored: 0,
         },
         ids: HashMap::new(),
+        sub_ids: HashMap::new(),
+        node_subs: 0,
         stack: Vec::new(),
         raw_edges: Vec::new(),
     };
@@ -191,6 +193,10 @@ struct Parser<'a> {
     file: &'a str,
     chart: Flowchart,
     ids: HashMap<String, usize>,
+    /// Each subgraph id, to its first subgraph.
+    sub_ids: HashMap<String, usize>,
+    /// Entries of `chart.nodes` whose id names a subgraph (not nodes: dropped at the end).
+    node_subs: usize,
     /// Subgraphs open at this line, innermost last.
     stack: Vec<usize>,
     raw_edges: Vec<RawEdge>,
@@ -308,6 +314,10 @@ impl Parser<'_> {
             }
         };
         let parent = self.stack.last().copied();
+        if !self.sub_ids.contains_key(&id) {
+            self.sub_ids.insert(id.clone(), self.chart.subgraphs.len());
+            self.node_subs += usize::from(self.ids.contains_key(&id));
+        }
         self.chart.subgraphs.push(Subgraph {
             id,
             label,
@@ -385,13 +395,16 @@ impl Parser<'_> {
         }
         let label = self.shape(cur)?;
         // Ids that name subgraphs are not nodes: they are told apart at the end.
-        let most = crate::scenario::LIMITS.nodes + self.chart.subgraphs.len();
-        if !self.ids.contains_key(&id) && self.chart.nodes.len() >= most {
+        let is_new = !self.ids.contains_key(&id);
+        let is_sub = self.sub_ids.contains_key(&id);
+        let nodes = self.chart.nodes.len() - self.node_subs;
+        if is_new && !is_sub && nodes >= crate::scenario::LIMITS.nodes {
             let limit = crate::scenario::LIMITS.nodes;
             let message =
                 format!("more than {limit} nodes in one diagram; a scenario has at most {limit}");
             return Err(self.err(cur, col, message));
         }
+        self.node_subs += usize::from(is_new && is_sub);
         let subgraph = self.stack.last().copied();
         let ix = *self.ids.entry(id.clone()).or_insert_with(|| {
             self.chart.nodes.push(Node {
@@ -536,7 +549,7 @@ impl Parser<'_> {
 
     /// Tell subgraph ends from node ends: an id that names a subgraph is the subgraph.
     fn finish(mut self) -> Flowchart {
-        let sub_of = |id: &str| self.chart.subgraphs.iter().position(|s| s.id == id);
+        let sub_of = |id: &str| self.sub_ids.get(id).copied();
         let keep: Vec<bool> = self
             .chart
             .nodes

@@ -664,4 +664,34 @@ fn a_diagram_over_the_node_or_link_limit_is_refused_where_it_goes_over() {
     let at = format!("graph LR\n  {} --> {}", group("P", 100), group("C", 100));
     let (_, s) = imported("dense.md", &md(&at), None);
     assert_eq!(s.producers.len(), 100);
+    // One link more, on a line of its own: refused there.
+    let e = error("dense.md", &md(&format!("{at}\n  C0 --> X")), None);
+    assert!(
+        e.starts_with("dense.md:6:6: more than 10000 links in one diagram"),
+        "{e}"
+    );
+}
+
+#[test]
+fn subgraphs_do_not_raise_the_node_limit_and_a_subgraph_end_is_no_node() {
+    let chain = |n: usize| {
+        (0..n)
+            .map(|i| format!("N{i}"))
+            .collect::<Vec<_>>()
+            .join(" --> ")
+    };
+    // Ten empty subgraphs, then 2,001 nodes: refused (they raised the limit by ten).
+    let empty: String = (0..10)
+        .map(|i| format!("  subgraph S{i}\n  end\n"))
+        .collect();
+    let over = format!("graph LR\n{empty}  {}", chain(2001));
+    let e = error("sub.md", &md(&over), None);
+    assert!(e.contains("more than 2000 nodes in one diagram"), "{e}");
+    // 2,000 nodes and a link to a subgraph (an end, not a node), before and after it is
+    // declared: imported.
+    let at = format!(
+        "graph LR\n  N0 --> S0\n{empty}  {}\n  N1 --> S1",
+        chain(2000)
+    );
+    imported("sub.md", &md(&at), None);
 }

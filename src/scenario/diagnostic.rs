@@ -527,6 +527,20 @@ mod tests {
         assert_eq!(ds.errors[0].message, "p0");
         assert_eq!(ds.first().to_string(), "f:1:1: p0");
         assert!(ds.render(false).contains("stopped after 10 problems"));
+        // The edge: ten are all shown, eleven stop after ten.
+        let of = |n: usize| {
+            let text = "a\n".repeat(20);
+            let ds = (0..n)
+                .map(|i| Diagnostic::at(&text, 2 * i..2 * i + 1, format!("p{i}")))
+                .collect();
+            Diagnostics::new("f", text.into(), ds)
+        };
+        let ten = of(MAX_ERRORS);
+        assert_eq!((ten.errors.len(), ten.truncated), (10, false));
+        assert!(!ten.render(false).contains("stopped after"));
+        let eleven = of(MAX_ERRORS + 1);
+        assert_eq!((eleven.errors.len(), eleven.truncated), (10, true));
+        assert!(eleven.render(false).contains("stopped after 10 problems"));
     }
 
     #[test]

@@ -464,7 +464,8 @@ fn validate(c: &Checker, raw: RawScenario) -> Res<Scenario> {
             "{people} producers and consumers is over the limit of {}",
             LIMITS.nodes
         );
-        return Err(c.at(0, why));
+        // At the name that went over.
+        return Err(c.at(names.over.unwrap_or(0), why));
     }
     let variants = options::variants(c, &raw);
     let sweeps = sweeps::sweeps(c, &raw, &top, &variants);
@@ -595,9 +596,13 @@ fn topics(c: &Checker, raw: &RawScenario) -> Vec<String> {
         .iter()
         .chain(added)
         .flat_map(|rc| rc.get_ref().subscribe.get_ref());
+    let mut over = None;
     for t in published.chain(subscribed) {
         if let Ok(name) = c.name(t, "topic") {
             topic_set.insert(name);
+            if topic_set.len() == LIMITS.topics + 1 && over.is_none() {
+                over = Some(t.span().start);
+            }
         }
     }
     if topic_set.len() > LIMITS.topics {
@@ -606,7 +611,8 @@ fn topics(c: &Checker, raw: &RawScenario) -> Vec<String> {
             topic_set.len(),
             LIMITS.topics
         );
-        c.at(0, why);
+        // At the first name past the limit (producers' in file order, then consumers').
+        c.at(over.unwrap_or(0), why);
     }
     topic_set.into_iter().collect()
 }
@@ -624,6 +630,8 @@ fn topic_id(topics: &[String], name: &str) -> TopicId {
 struct Names {
     taken: BTreeMap<String, &'static str>,
     consumers: BTreeSet<String>,
+    /// Where the name that passed the node limit starts.
+    over: Option<usize>,
 }
 
 impl Names {
@@ -631,6 +639,9 @@ impl Names {
         let n = c.name(v, what)?;
         if let Some(prev) = self.taken.insert(n.clone(), what) {
             return c.err(v, format!("the name {n:?} is already used by a {prev}"));
+        }
+        if self.taken.len() == LIMITS.nodes + 1 && self.over.is_none() {
+            self.over = Some(v.span().start);
         }
         if what == "consumer" {
             self.consumers.insert(n.clone());
@@ -663,7 +674,7 @@ impl Workload {
             self.messages_over = Some((pb.rate_per_s.span(), self.messages));
         }
         if self.keys_total > LIMITS.keys_total && self.keys_over.is_none() {
-            self.keys_over = Some(pb.rate_per_s.span());
+            self.keys_over = Some(pb.keys.as_ref().map_or(pb.rate_per_s.span(), Spanned::span));
         }
         if self.streams > LIMITS.publish_streams && self.streams_over.is_none() {
             self.streams_over = Some(pb.topic.span());

@@ -700,6 +700,7 @@ fn scale(
         }
         which => {
             let copies = x as usize - 1;
+            within_limits(root, path, which, x as usize)?;
             let key = if which == "producers" {
                 "producer"
             } else {
@@ -716,6 +717,54 @@ fn scale(
         }
     }
     Ok(())
+}
+
+/// Refuse `scale.producers` / `scale.consumers` = `n` before making the copies when the result
+/// would pass the node or publish-entry limit (copied first, 1,999 producers x 2,000 grew past
+/// 2.7 GB before the parse refused them).
+fn within_limits(
+    root: &dyn TableLike,
+    path: &str,
+    which: &str,
+    n: usize,
+) -> Result<(), ParamError> {
+    let limits = &crate::scenario::LIMITS;
+    let producers = doc::entries(root, "producer");
+    let entries: usize = producers
+        .iter()
+        .map(|p| doc::entries(*p, "publish").len())
+        .sum();
+    let (p, c) = (producers.len(), doc::entries(root, "consumer").len());
+    let added = doc::entries(root, "fault")
+        .iter()
+        .filter(|f| f.get("consumer").is_some())
+        .count();
+    let (p, c, entries) = if which == "producers" {
+        (p.saturating_mul(n), c, entries.saturating_mul(n))
+    } else {
+        (p, c.saturating_mul(n), entries)
+    };
+    let nodes = p.saturating_add(c).saturating_add(added);
+    let over = if nodes > limits.nodes {
+        Some(format!(
+            "{nodes} producers and consumers, over the limit of {}",
+            limits.nodes
+        ))
+    } else if entries > limits.publish_streams {
+        Some(format!(
+            "{entries} publish entries, over the limit of {}",
+            limits.publish_streams
+        ))
+    } else {
+        None
+    };
+    match over {
+        Some(what) => Err(ParamError::new(
+            path,
+            format!("{path} = {n} would make {what}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn document(s: &Scenario) -> Result<DocumentMut, ParamError> {
@@ -1143,6 +1192,54 @@ broker = "rabbitmq"
         );
         let e = fails(&base(), &[("scale.rate", "-1")]);
         assert!(e.message.contains("greater than 0"), "{e}");
+        set(&base(), &[("scale.rate", "1000")]);
+        let e = fails(&base(), &[("scale.rate", "1000.5")]);
+        assert!(e.message.contains("at most 1000"), "{e}");
+        let e = fails(&base(), &[("scale.producers", "2001")]);
+        assert!(e.message.contains("from 1 to 2000, got 2001"), "{e}");
+    }
+
+    /// `n` producers `p0..` of `t` with `entries` publish entries each, one consumer of it.
+    fn crowd(n: usize, entries: usize) -> Scenario {
+        let mut text = String::from("duration_s = 1.0\n");
+        let entry = vec!["{ topic = \"t\", rate_per_s = 0.001 }"; entries].join(", ");
+        for i in 0..n {
+            text += &format!("[[producer]]\nname = \"p{i}\"\npublish = [ {entry} ]\n");
+        }
+        text += "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n";
+        text += "[[variant]]\nname = \"d\"\nshape = \"direct\"\n";
+        parse_scenario("crowd.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_scale_past_the_node_or_entry_limit_is_refused_before_its_copies_are_made() {
+        // 1,999 producers and a consumer x 2 copies of each producer: refused at once (this
+        // copied 2,000 of each first and took 2.7 GB with scale.producers = 2000).
+        let e = fails(&crowd(1_999, 1), &[("scale.producers", "2000")]);
+        assert_eq!(
+            e.message,
+            "scale.producers = 2000 would make 3998001 producers and consumers, over the limit of 2000"
+        );
+        // The edge: 999 x 2 + 1 = 1,999 nodes and 1,000 x 2 + 1 = 2,001.
+        assert_eq!(
+            set(&crowd(999, 1), &[("scale.producers", "2")])
+                .producers
+                .len(),
+            1_998
+        );
+        let e = fails(&crowd(1_000, 1), &[("scale.producers", "2")]);
+        assert!(e.message.contains("2001 producers and consumers"), "{e}");
+        let e = fails(&crowd(1, 1), &[("scale.consumers", "2000")]);
+        assert!(e.message.contains("2001 producers and consumers"), "{e}");
+        set(&crowd(1, 1), &[("scale.consumers", "1999")]);
+        // Publish entries: 2 producers of 2,500 entries x 2 is the limit, x 3 is over.
+        set(&crowd(2, 2_500), &[("scale.producers", "2")]);
+        let e = fails(&crowd(2, 2_500), &[("scale.producers", "3")]);
+        assert!(
+            e.message
+                .contains("15000 publish entries, over the limit of 10000"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -477,6 +477,32 @@ mod tests {
     }
 
     #[test]
+    fn values_and_runs_are_refused_just_over_their_limits() {
+        let list = |n: usize| {
+            let values: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+            axis(&format!("seed={}", values.join(",")))
+        };
+        assert_eq!(list(MAX_VALUES).map(|a| a.values.len()), Ok(MAX_VALUES));
+        let e = list(MAX_VALUES + 1).expect_err("one value too many");
+        assert!(
+            e.message.contains("10001 values; the limit is 10000"),
+            "{e}"
+        );
+        // 10 points x 10,000 seeds is the limit; 11 x 9,091 = 100,001 is over.
+        let s = point_to_point();
+        let points =
+            |n: usize| [axis(&format!("scale.rate=1..{n}")).unwrap_or_else(|e| panic!("{e}"))];
+        let plan = Plan::new(&s, &points(10), 10_000).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.runs(), MAX_RUNS);
+        let e = Plan::new(&s, &points(11), 9_091).expect_err("100,001 runs");
+        assert!(
+            e.message
+                .contains("11 points x 9091 seeds is over the limit of 100000 runs"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn the_grid_runs_the_first_axis_outermost() {
         let axes = [
             axis("a=1,2").unwrap_or_else(|e| panic!("{e}")),

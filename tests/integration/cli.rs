@@ -400,20 +400,43 @@ fn run_until_stops_the_clock_early_and_rejects_negative_or_nan_seconds() {
         err.contains("--until 10000000: running on to then goes over a limit: variant \"k\": auto-commits every 1 ms"),
         "{err}"
     );
+    // The documented range's end, 10,000,000 s, where nothing keeps a timer (a direct link
+    // without retries); just over it is refused.
+    std::fs::write(
+        &path,
+        "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n\
+         [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n\
+         [[variant]]\nname = \"d\"\nshape = \"direct\"\n",
+    )
+    .expect("write");
+    let r = json(&["run", &file, "--until", "10000000", "--format", "json"]);
+    assert!(
+        (float(&r, "until_s") - 1e7).abs() < 1e-9,
+        "until_s 10,000,000"
+    );
+    let err = bad_input(&["run", &file, "--until", "10000000.5"]);
+    assert!(err.contains("from 0 to 10000000"), "{err}");
     let _ = std::fs::remove_file(&path);
-    let err = bad_input(&[
-        "sweep",
-        "use-cases",
-        "--param",
-        "duration_s=35,40",
-        "--until",
-        "36",
-        "--variant",
-        "kafka",
-    ]);
+    let sweep = |until: &'static str| {
+        [
+            "sweep",
+            "use-cases",
+            "--param",
+            "duration_s=35,40",
+            "--until",
+            until,
+            "--variant",
+            "kafka",
+        ]
+    };
+    let err = bad_input(&sweep("36"));
     assert!(
         err.contains("past duration_s = 35"),
         "the shortest point's: {err}"
+    );
+    assert!(
+        ok(&sweep("35")).contains("duration_s"),
+        "the shortest point's end"
     );
 }
 
@@ -984,7 +1007,9 @@ fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
             "--metric delivred: no such metric; did you mean `delivered`? one of: produced",
         ),
         (vec!["--seeds", "0"], "--seeds"),
+        (vec!["--seeds", "10001"], "10001 is not in 1..=10000"),
         (vec!["--jobs", "0"], "--jobs"),
+        (vec!["--jobs", "257"], "257 is not in 1..=256"),
         // Set and swept: a scale would multiply twice (10 x 2), a value be overridden.
         (
             vec!["--set", "scale.rate=10", "--param", "scale.rate=1,2"],

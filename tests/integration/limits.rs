@@ -213,6 +213,110 @@ fn every_scalar_limit_accepts_its_edge_and_refuses_just_over() {
     );
 }
 
+/// Line and column (from 1) where `needle` starts in `text`.
+fn place_of(text: &str, needle: &str) -> (usize, usize) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in the text"));
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (text[..at].matches('\n').count() + 1, at - line_start + 1)
+}
+
+#[test]
+fn limits_that_add_up_over_a_file_are_refused_where_they_go_over() {
+    let l = LIMITS;
+    // Nodes: p0 and c0.. are names 1, 2, ...: c1999 is the 2,001st.
+    let text = fan(1.0, 1.0, 1, l.nodes, "") + KAFKA;
+    let e = parse(&text).expect_err("2,001 nodes");
+    assert!(e.message.contains("over the limit of 2000"), "{e}");
+    assert_eq!((e.line, e.col), place_of(&text, "\"c1999\""), "{e}");
+    // Topics: the 1,001st name a producer publishes to.
+    let entries: Vec<String> = (0..=l.topics)
+        .map(|i| format!("{{ topic = \"t{i}\", rate_per_s = 0.001 }}"))
+        .collect();
+    let text = format!(
+        "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [\n{}\n]\n\
+         [[consumer]]\nname = \"c\"\nsubscribe = [\"t0\"]\n{KAFKA}",
+        entries.join(",\n")
+    );
+    let e = parse(&text).expect_err("1,001 topics");
+    assert!(e.message.contains("topics is over the limit"), "{e}");
+    assert_eq!((e.line, e.col), place_of(&text, "\"t1000\""), "{e}");
+    // Key slots in all: two entries whose keys add up to the limit, then one more.
+    let two = |second: u64| {
+        format!(
+            "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [\n\
+             {{ topic = \"t\", rate_per_s = 1.0, keys = 500000 }},\n\
+             {{ topic = \"t\", rate_per_s = 1.0, keys = {second} }} ]\n\
+             [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n{KAFKA}"
+        )
+    };
+    parse(&two(l.keys_total - 500_000)).unwrap_or_else(|e| panic!("{e}"));
+    let text = two(l.keys_total - 500_000 + 1);
+    let e = parse(&text).expect_err("1,000,001 keys in all");
+    assert!(e.message.contains("keys in all"), "{e}");
+    assert_eq!((e.line, e.col), place_of(&text, "500001"), "{e}");
+    // A name of 100 characters (Hangul: 300 bytes) is a name; 101 is over.
+    let named = |n: usize| {
+        one("", "", "", "").replacen("name = \"c\"", &format!("name = \"{}\"", "가".repeat(n)), 1)
+    };
+    assert!(
+        named(100).contains(&"가".repeat(100)),
+        "the consumer is renamed"
+    );
+    parse(&named(100)).unwrap_or_else(|e| panic!("{e}"));
+    let e = parse(&named(101)).expect_err("101 characters");
+    assert!(
+        e.message.contains("over the limit of 100 characters"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_lessons_sweeps_their_runs_and_seeds_at_their_edges() {
+    // `sweeps` sweeps of scale.rate over `values` values with `seeds` seeds each.
+    let lesson = |sweeps: usize, values: usize, seeds: u64| {
+        let mut t = fan(1.0, 1.0, 1, 1, "") + "[[variant]]\nname = \"d\"\nshape = \"direct\"\n";
+        for i in 0..sweeps {
+            let _ = write!(
+                t,
+                "[[sweep]]\nname = \"s{i}\"\nparams = [\"scale.rate=1..{values}\"]\n\
+                 metric = \"delivered\"\nseeds = {seeds}\nduration_s = 0.1\n"
+            );
+        }
+        t
+    };
+    let check =
+        |text: &str| brokerlab::lesson::parse("lesson.toml", text).map_err(|d| d.to_string());
+    check(&lesson(20, 1, 1)).unwrap_or_else(|e| panic!("20 sweeps: {e}"));
+    let e = check(&lesson(21, 1, 1)).expect_err("21 sweeps");
+    assert!(e.contains("more than 20 sweeps"), "{e}");
+    // Runs: 400 points of one seed, then 401; 4 points of 100 seeds, then 101 seeds.
+    check(&lesson(1, 400, 1)).unwrap_or_else(|e| panic!("400 runs: {e}"));
+    let e = check(&lesson(1, 401, 1)).expect_err("401 runs");
+    assert!(e.contains("401 points x 1 seed is 401 runs"), "{e}");
+    check(&lesson(1, 4, 100)).unwrap_or_else(|e| panic!("100 seeds: {e}"));
+    let e = check(&lesson(1, 1, 101)).expect_err("101 seeds");
+    assert!(
+        e.contains("seeds") && e.contains("100") && e.contains("101"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_step_shows_five_variants_and_not_six() {
+    let six = std::fs::read_to_string("tests/malformed/step-show-six-variants.toml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let five = six.replace(", \"v5\"]", "]");
+    assert_ne!(five, six);
+    brokerlab::lesson::parse("five.toml", &five).unwrap_or_else(|d| panic!("{d}"));
+    let d = brokerlab::lesson::parse("six.toml", &six).expect_err("six");
+    assert!(
+        d.to_string().contains("a step shows at most 5 variants"),
+        "{d}"
+    );
+}
+
 #[test]
 fn every_count_limit_accepts_its_edge_and_refuses_just_over() {
     let l = LIMITS;

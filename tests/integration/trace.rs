@@ -207,6 +207,17 @@ fn trace_of_a_message_the_run_never_produces_is_bad_input() {
         err.starts_with("builtin:consumer-outage: --message 99999: the run produces "),
         "{err}"
     );
+    // The edge: the run's last message is traced, the next number is refused.
+    let produced: u64 = err["builtin:consumer-outage: --message 99999: the run produces ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count: {err}"));
+    let last = (produced - 1).to_string();
+    assert!(ok(&["trace", "consumer-outage", "--message", &last]).contains(&last));
+    let next = produced.to_string();
+    let o = brokerlab(&["trace", "consumer-outage", "--message", &next]);
+    assert_eq!(o.status.code(), Some(2), "--message {next}");
     let o = brokerlab(&[
         "trace",
         "consumer-outage",

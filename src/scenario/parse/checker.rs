@@ -132,7 +132,7 @@ impl<'a> Checker<'a> {
         if s.is_empty() {
             return self.err(v, format!("{what} name must not be empty"));
         }
-        if s.len() > 100 {
+        if s.chars().count() > 100 {
             return self.err(
                 v,
                 format!("{what} name is over the limit of 100 characters"),
