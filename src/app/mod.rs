@@ -113,6 +113,9 @@ struct Replacement {
     at: crate::scenario::Nanos,
     /// What to say once it is loaded.
     said: Option<String>,
+    /// It is a run of the sweep on show, which stays; any other scenario ends the sweep (its
+    /// curves are another scenario's).
+    from_sweep: bool,
 }
 
 impl Replacement {
@@ -276,6 +279,7 @@ impl BrokerLabApp {
             path,
             at: 0,
             said: None,
+            from_sweep: false,
         });
     }
 
@@ -290,6 +294,11 @@ impl BrokerLabApp {
 
     fn replace_with(&mut self, r: Replacement) {
         let ctx = self.ctx.clone();
+        if !r.from_sweep {
+            // Dropping the job stops its runs.
+            self.sweep.job = None;
+            self.sweep.markers.clear();
+        }
         self.replace_scenario(*r.scenario, r.path, &ctx);
         if r.at > 0 {
             self.session.seek(r.at);
@@ -892,6 +901,7 @@ impl BrokerLabApp {
                     path: None,
                     at: until,
                     said: Some(text),
+                    from_sweep: true,
                 });
             }
             Err(e) => self.toast(&ctx, e.to_string(), true),

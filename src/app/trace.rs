@@ -19,6 +19,7 @@ use crate::engine::{MsgId, Note, Processed, Step};
 use crate::scenario::{millis, to_secs, Lang, Nanos, Scenario};
 use crate::sim::trace::{Fate, MessageTrace, TraceError, TraceRow, VariantTrace};
 use eframe::egui::{self, Color32, Pos2, Rect, Stroke, Vec2};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 
@@ -56,6 +57,14 @@ enum State {
 #[derive(Default)]
 pub struct Follow {
     state: State,
+    /// Set to stop the computation under way (another message followed, or none).
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
 }
 
 const LANE_H: f32 = 24.0;
@@ -72,16 +81,23 @@ impl Follow {
         let job = s.tape.trace_job(m);
         let (tx, rx) = mpsc::channel();
         let ctx = ctx.clone();
+        // The one under way is of no use now: it stops within 1/256 of the run.
+        self.cancel.store(true, Ordering::Relaxed);
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancel = Arc::clone(&cancel);
         std::thread::spawn(move || {
-            // The receiver may be gone (the learner followed another one): nothing to do then.
-            let _ = tx.send(job.run());
-            ctx.request_repaint();
+            if let Some(trace) = job.run(&cancel) {
+                // The receiver may be gone (the learner followed another one).
+                let _ = tx.send(trace);
+                ctx.request_repaint();
+            }
         });
         self.state = State::InProgress { made, rx };
     }
 
-    /// Stop following.
+    /// Stop following (and computing).
     pub fn stop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
         self.state = State::None;
     }
 

@@ -18,6 +18,7 @@ use super::Simulation;
 use crate::engine::{Command, CommandError, MsgId};
 use crate::scenario::{secs, Nanos, Scenario};
 use crate::topology::all_consumers;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -127,7 +128,10 @@ impl Tape {
     /// # Errors
     /// The run never produces message `m`.
     pub fn trace(&self, m: MsgId) -> Result<MessageTrace, TraceError> {
-        self.trace_job(m).run()
+        let never = AtomicBool::new(false);
+        self.trace_job(m)
+            .run(&never)
+            .unwrap_or_else(|| unreachable!("nothing cancels it"))
     }
 
     /// What [`Tape::trace`] does, to be run later or on another thread: it owns its copies.
@@ -466,25 +470,39 @@ pub struct TraceJob {
 }
 
 impl TraceJob {
-    /// Run to the end of the scenario with a watch on the message.
+    /// Run to the end of the scenario with a watch on the message; None once `cancel` is set
+    /// (checked every 1/256 of the run: the app sets it when the learner follows another).
     ///
     /// # Errors
     /// The run never produces the message.
-    pub fn run(mut self) -> Result<MessageTrace, TraceError> {
+    pub fn run(mut self, cancel: &AtomicBool) -> Option<Result<MessageTrace, TraceError>> {
         self.sim.watch(self.msg);
         let end = self.sim.scenario.duration;
-        replay(&mut self.sim, &self.commands, end);
-        super::trace::collect(&self.sim)
+        replay(&mut self.sim, &self.commands, end, cancel)?;
+        Some(super::trace::collect(&self.sim))
     }
 }
 
 /// Run `sim` to `t`, applying `commands` at their times: what [`Tape::forward_to`] does,
-/// without checkpoints.
-fn replay(sim: &mut Simulation, commands: &[(Nanos, Command)], t: Nanos) {
+/// without checkpoints. In slices (the same events as one call), so that `cancel` stops it:
+/// None then.
+fn replay(
+    sim: &mut Simulation,
+    commands: &[(Nanos, Command)],
+    t: Nanos,
+    cancel: &AtomicBool,
+) -> Option<()> {
+    let slice = (t / 256).max(1);
     let mut applied = 0;
     loop {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
         let next = commands.get(applied).map(|&(at, _)| at);
-        let stop = next.filter(|&at| at <= t).unwrap_or(t);
+        let stop = next
+            .filter(|&at| at <= t)
+            .unwrap_or(t)
+            .min(sim.now().saturating_add(slice));
         sim.run_until(stop);
         while let Some(&(at, cmd)) = commands.get(applied) {
             if at > sim.now() {
@@ -494,7 +512,7 @@ fn replay(sim: &mut Simulation, commands: &[(Nanos, Command)], t: Nanos) {
             applied += 1;
         }
         if stop == t {
-            return;
+            return Some(());
         }
     }
 }
@@ -578,6 +596,16 @@ mod tests {
         let err = t.command(Command::Heal(c)).expect_err("it is online");
         assert_eq!(err.to_string(), "metric-server-1 is online already");
         assert!(t.commands().is_empty());
+    }
+
+    #[test]
+    fn a_trace_job_cancelled_stops_and_one_left_alone_finishes() {
+        let t = tape();
+        let cancel = AtomicBool::new(true);
+        assert!(t.trace_job(MsgId(100)).run(&cancel).is_none());
+        let go = AtomicBool::new(false);
+        let done = t.trace_job(MsgId(100)).run(&go);
+        assert!(done.is_some_and(|r| r.is_ok()));
     }
 
     #[test]

@@ -119,6 +119,20 @@ fn clicking_a_point_opens_that_run_in_the_panes() {
     assert!(h
         .query_by_label_contains("scale.consumers = 2, seed 8")
         .is_some());
+    assert!(
+        h.state().sweep.job.is_some(),
+        "its sweep stays for the next click"
+    );
+    // Another scenario: the curves were point to point's, they go (they drew on, and a click
+    // opened a run of the old scenario).
+    h.state_mut().load_builtin("consumer-outage");
+    h.run_steps(3);
+    assert_eq!(
+        h.state().session.scenario().source,
+        "builtin:consumer-outage"
+    );
+    assert!(h.state().sweep.job.is_none(), "the old sweep is gone");
+    assert!(h.state().sweep.markers.is_empty());
 }
 
 #[test]
