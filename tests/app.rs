@@ -1101,6 +1101,11 @@ fn a_lost_message_followed_in_a_window_too_short_for_its_panes_draws_without_a_p
     until_traced(&mut h);
     h.run_steps(3);
     assert!(h.state().follow.trace().is_some());
+    // The counters give up room so that the panes still draw their graphs (the path lit).
+    for v in 0..3 {
+        let size = h.state().panes.graph_size(v).unwrap_or_default();
+        assert!(size.y > 100.0, "pane {v}'s graph is {} points high", size.y);
+    }
 }
 
 #[test]

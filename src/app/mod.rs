@@ -106,6 +106,10 @@ enum Pending {
 }
 
 /// A scenario to load in place of the current one, and what follows.
+/// The least height the panes keep, and the least the counters and plots take.
+const PANES_LEAST_H: f32 = 240.0;
+const COUNTERS_LEAST_H: f32 = 60.0;
+
 struct Replacement {
     scenario: Box<Scenario>,
     path: Option<PathBuf>,
@@ -1061,9 +1065,16 @@ impl BrokerLabApp {
             self.follow.follow(m, &self.session, ui.ctx());
         }
         if self.follow.message().is_some() {
-            egui::Panel::bottom("trace").show(ui, |ui| {
-                self.follow.ui(ui, &mut self.session, &self.panes.shown, l);
-            });
+            // As high as its lanes (the counters made room for it); it scrolls if that is short.
+            let h = self.follow.height(self.panes.shown.len());
+            egui::Panel::bottom("trace")
+                .resizable(false)
+                .exact_size(h)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.follow.ui(ui, &mut self.session, &self.panes.shown, l);
+                    });
+                });
         }
         self.panes.traced = self.follow.trace().cloned();
     }
@@ -1155,17 +1166,27 @@ impl eframe::App for BrokerLabApp {
         egui::Panel::right("inspector")
             .default_size(320.0)
             .show(ui, |ui| self.side_ui(ui));
+        // The panes keep room for their graphs whatever the window's size (at its least,
+        // 1000 x 600, the counters and a followed message's lanes left them none).
+        let lanes = self.follow.height(self.panes.shown.len());
+        let most = (ui.available_height() - lanes - PANES_LEAST_H).max(COUNTERS_LEAST_H);
         egui::Panel::bottom("counters")
             .resizable(true)
-            .default_size(300.0)
+            .default_size(300.0_f32.min(most))
+            .size_range(COUNTERS_LEAST_H..=most)
             .show(ui, |ui| {
-                ui.columns(if self.prefs.show_plots { 2 } else { 1 }, |cols| {
-                    let baseline = self.explore.baseline();
-                    self.counters.ui(&mut cols[0], &self.session, baseline, l);
-                    if self.prefs.show_plots {
-                        plots::ui(&mut cols[1], &self.session, baseline, l);
-                    }
-                });
+                // Held to less than its content when the window is short: it scrolls then.
+                egui::ScrollArea::vertical()
+                    .id_salt("counters-scroll")
+                    .show(ui, |ui| {
+                        ui.columns(if self.prefs.show_plots { 2 } else { 1 }, |cols| {
+                            let baseline = self.explore.baseline();
+                            self.counters.ui(&mut cols[0], &self.session, baseline, l);
+                            if self.prefs.show_plots {
+                                plots::ui(&mut cols[1], &self.session, baseline, l);
+                            }
+                        });
+                    });
             });
         self.follow_ui(ui, l);
         egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui, l));

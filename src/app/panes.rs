@@ -1042,6 +1042,13 @@ impl Panes {
         Some((loc.to_vec2() * zoom + off).to_pos2())
     }
 
+    /// The size of the graph's area of `variant`'s pane when it was last laid out.
+    #[must_use]
+    pub fn graph_size(&self, variant: usize) -> Option<Vec2> {
+        let pane = self.panes.iter().find(|p| p.variant == variant)?;
+        Some(pane.last_size)
+    }
+
     /// A fault the learner chose in a context menu, for the session to inject.
     pub fn take_fault(&mut self) -> Option<Action> {
         self.fault.take()

@@ -95,6 +95,20 @@ impl Follow {
         self.state = State::InProgress { made, rx };
     }
 
+    /// The height of the panel that shows it with `lanes` lanes: its header, and the lanes
+    /// once the trace is in (0 when nothing is followed).
+    #[must_use]
+    pub fn height(&self, lanes: usize) -> f32 {
+        /// The header's row and the panel's margins.
+        const HEADER_H: f32 = 30.0;
+        match &self.state {
+            State::None => 0.0,
+            State::InProgress { .. } | State::Failed { .. } => HEADER_H,
+            #[allow(clippy::cast_precision_loss)]
+            State::Finished { .. } => HEADER_H + TOP_H + lanes as f32 * LANE_H + AXIS_H,
+        }
+    }
+
     /// Stop following (and computing).
     pub fn stop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
