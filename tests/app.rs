@@ -148,28 +148,7 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
     h.state_mut().session.seek(secs(5.0));
     h.run_steps(3);
     // metric-server-2 in the Redis Pub/Sub pane (variant 0).
-    let (variant, node) = {
-        let app = h.state();
-        let v = &app.session.sim().variants[0];
-        let c = v
-            .topology
-            .graph
-            .node_indices()
-            .find(|&i| v.topology.graph[i].name == "metric-server-2");
-        (
-            0usize,
-            u32::try_from(c.map_or(0, |i| i.index())).unwrap_or(0),
-        )
-    };
-    let pos: Pos2 = h
-        .state()
-        .panes
-        .node_screen_pos(variant, node)
-        .unwrap_or_else(|| panic!("the pane was drawn"));
-    h.hover_at(pos);
-    h.run_steps(2);
-    press_at(&mut h, pos, egui::PointerButton::Secondary);
-    h.run_steps(2);
+    open_context_menu(&mut h, 0, "metric-server-2");
     h.get_by_label("Take offline").click();
     h.run_steps(2);
     let lost_before = h.state().session.sim().variants[0].metrics().lost;
@@ -184,6 +163,38 @@ fn a_fault_from_a_nodes_context_menu_changes_the_counters() {
         redis.lost
     );
     assert_eq!(kafka.lost, 0, "the log keeps it");
+}
+
+/// Where the first node of variant `variant` that `pick` (its name, its kind) takes is drawn.
+fn node_pos(
+    h: &Harness<'_, BrokerLabApp>,
+    variant: usize,
+    pick: impl Fn(&str, NodeKind) -> bool,
+) -> Pos2 {
+    let g = &h.state().session.sim().variants[variant].topology.graph;
+    let i = g
+        .node_indices()
+        .find(|&i| pick(&g[i].name, g[i].kind))
+        .unwrap_or_else(|| panic!("no such node"));
+    let node = u32::try_from(i.index()).unwrap_or(0);
+    h.state()
+        .panes
+        .node_screen_pos(variant, node)
+        .unwrap_or_else(|| panic!("the pane was drawn"))
+}
+
+/// Hover the point, then press and release `button` there.
+fn press_node(h: &mut Harness<'_, BrokerLabApp>, pos: Pos2, button: egui::PointerButton) {
+    h.hover_at(pos);
+    h.run_steps(2);
+    press_at(h, pos, button);
+    h.run_steps(2);
+}
+
+/// Right-click the node named `name` in variant `variant`'s pane: its context menu opens.
+fn open_context_menu(h: &mut Harness<'_, BrokerLabApp>, variant: usize, name: &str) {
+    let pos = node_pos(h, variant, |n, _| n == name);
+    press_node(h, pos, egui::PointerButton::Secondary);
 }
 
 /// The nodes of every variant's graph.
@@ -201,20 +212,7 @@ fn a_consumer_added_from_a_context_menu_is_an_edit_saved_and_undone() {
     h.state_mut().session.seek(secs(5.0));
     h.run_steps(3);
     let before = node_counts(&h);
-    let node = {
-        let g = &h.state().session.sim().variants[0].topology.graph;
-        let c = g.node_indices().find(|&i| g[i].name == "metric-server-2");
-        u32::try_from(c.map_or(0, |i| i.index())).unwrap_or(0)
-    };
-    let pos: Pos2 = h
-        .state()
-        .panes
-        .node_screen_pos(0, node)
-        .unwrap_or_else(|| panic!("the pane was drawn"));
-    h.hover_at(pos);
-    h.run_steps(2);
-    press_at(&mut h, pos, egui::PointerButton::Secondary);
-    h.run_steps(2);
+    open_context_menu(&mut h, 0, "metric-server-2");
     h.get_by_label("Add a consumer of… ⏵").click();
     h.run_steps(2);
     h.get_by_label("logs").click();
@@ -265,25 +263,9 @@ fn press_at(h: &mut Harness<'_, BrokerLabApp>, pos: Pos2, button: egui::PointerB
 fn click_node(h: &mut Harness<'_, BrokerLabApp>, variant: usize, kind: NodeKind) {
     h.state_mut().panes.show(vec![variant]);
     h.run_steps(3);
-    let node = {
-        let v = &h.state().session.sim().variants[variant];
-        let i = v
-            .topology
-            .graph
-            .node_indices()
-            .find(|&i| v.topology.graph[i].kind == kind)
-            .unwrap_or_else(|| panic!("no {kind:?} node"));
-        u32::try_from(i.index()).unwrap_or(0)
-    };
-    let pos = h
-        .state()
-        .panes
-        .node_screen_pos(variant, node)
-        .unwrap_or_else(|| panic!("the pane was drawn"));
-    h.hover_at(pos);
-    h.run_steps(2);
-    press_at(h, pos, egui::PointerButton::Primary);
-    h.run_steps(3);
+    let pos = node_pos(h, variant, |_, k| k == kind);
+    press_node(h, pos, egui::PointerButton::Primary);
+    h.run_steps(1);
 }
 
 #[test]
@@ -1088,17 +1070,22 @@ fn clicking_a_dot_follows_its_message_in_every_variant() {
     );
 }
 
-#[test]
-fn a_lost_message_followed_in_a_window_too_short_for_its_panes_draws_without_a_panic() {
-    // 600 points high (the window's least): the trace panel leaves the panes no room.
-    let mut h = harness_sized("consumer-outage", Prefs::default(), [1000.0, 600.0]);
+/// At 25 s, pick a message Pub/Sub lost lately in the inspector, until its trace is in.
+fn follow_a_pubsub_loss(h: &mut Harness<'_, BrokerLabApp>) {
     h.state_mut().session.seek(secs(25.0));
     h.run_steps(3);
     h.get_by_label("Lost lately");
     let lost = h.get_all_by_label_contains(" · redis-pubsub · ").next();
     lost.unwrap_or_else(|| panic!("Pub/Sub lost messages lately"))
         .click();
-    until_traced(&mut h);
+    until_traced(h);
+}
+
+#[test]
+fn a_lost_message_followed_in_a_window_too_short_for_its_panes_draws_without_a_panic() {
+    // 600 points high (the window's least): the trace panel leaves the panes no room.
+    let mut h = harness_sized("consumer-outage", Prefs::default(), [1000.0, 600.0]);
+    follow_a_pubsub_loss(&mut h);
     h.run_steps(3);
     assert!(h.state().follow.trace().is_some());
     // The counters give up room so that the panes still draw their graphs (the path lit).
@@ -1111,13 +1098,7 @@ fn a_lost_message_followed_in_a_window_too_short_for_its_panes_draws_without_a_p
 #[test]
 fn picking_a_lost_message_in_the_inspector_follows_it_to_where_it_died() {
     let mut h = harness("consumer-outage", Prefs::default());
-    h.state_mut().session.seek(secs(25.0));
-    h.run_steps(3);
-    h.get_by_label("Lost lately");
-    let lost = h.get_all_by_label_contains(" · redis-pubsub · ").next();
-    lost.unwrap_or_else(|| panic!("Pub/Sub lost messages lately"))
-        .click();
-    until_traced(&mut h);
+    follow_a_pubsub_loss(&mut h);
     let t = h
         .state()
         .follow

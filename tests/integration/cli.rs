@@ -386,13 +386,15 @@ fn run_until_stops_the_clock_early_and_rejects_negative_or_nan_seconds() {
     // them) still hold when reckoned to then.
     assert!(ok(&["run", "use-cases", "--until", "60.5"]).contains("produced"));
     let path = std::env::temp_dir().join(format!("brokerlab-until-{}.toml", std::process::id()));
-    std::fs::write(
-        &path,
-        "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n\
-         [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n\
-         [[variant]]\nname = \"k\"\nshape = \"central-log\"\nbroker = \"kafka\"\nkafka = { auto_commit_ms = 1.0 }\n",
-    )
-    .expect("write");
+    // One producer at 1 msg/s for 1 s, one consumer, the variant given.
+    let write = |variant: &str| {
+        let text = format!(
+            "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [ {{ topic = \"t\", rate_per_s = 1.0 }} ]\n\
+             [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n[[variant]]\n{variant}\n"
+        );
+        std::fs::write(&path, text).expect("write");
+    };
+    write("name = \"k\"\nshape = \"central-log\"\nbroker = \"kafka\"\nkafka = { auto_commit_ms = 1.0 }");
     let file = path.to_string_lossy().into_owned();
     assert!(ok(&["run", &file, "--until", "1000"]).contains("produced"));
     let err = bad_input(&["run", &file, "--until", "10000000"]);
@@ -402,13 +404,7 @@ fn run_until_stops_the_clock_early_and_rejects_negative_or_nan_seconds() {
     );
     // The documented range's end, 10,000,000 s, where nothing keeps a timer (a direct link
     // without retries); just over it is refused.
-    std::fs::write(
-        &path,
-        "duration_s = 1.0\n[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n\
-         [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n\
-         [[variant]]\nname = \"d\"\nshape = \"direct\"\n",
-    )
-    .expect("write");
+    write("name = \"d\"\nshape = \"direct\"");
     let r = json(&["run", &file, "--until", "10000000", "--format", "json"]);
     assert!(
         (float(&r, "until_s") - 1e7).abs() < 1e-9,
