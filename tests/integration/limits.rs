@@ -163,7 +163,7 @@ fn every_scalar_limit_accepts_its_edge_and_refuses_just_over() {
             "rate_per_s = 1.0",
             &format!("rate_per_s = {}", f(l.rate_per_s + 1.0)),
         ),
-        "rate_per_s",
+        "rate_per_s is over the limit of 1000000 (got 1000001)",
     );
     edge(
         "latency_ms",
@@ -174,7 +174,7 @@ fn every_scalar_limit_accepts_its_edge_and_refuses_just_over() {
             "",
             "",
         ),
-        "latency_ms",
+        "latency_ms is over the limit of 60000 (got 60000.001)",
     );
     edge(
         "service_ms",
@@ -185,31 +185,31 @@ fn every_scalar_limit_accepts_its_edge_and_refuses_just_over() {
             &format!("service_ms = {}", f(l.service_ms + 0.001)),
             "",
         ),
-        "service_ms",
+        "service_ms is over the limit of 3600000 (got 3600000.001)",
     );
     edge(
         "size_bytes",
         &one("", &format!(", size_bytes = {}", l.size_bytes), "", ""),
         &one("", &format!(", size_bytes = {}", l.size_bytes + 1), "", ""),
-        "size_bytes",
+        "size_bytes is over the limit of 16777216 (got 16777217)",
     );
     edge(
         "partitions",
         &one("", "", "", &format!("partitions = {}", l.partitions)),
         &one("", "", "", &format!("partitions = {}", l.partitions + 1)),
-        "partitions",
+        "kafka.partitions must be 1 to 1024, got 1025",
     );
     edge(
         "replication",
         &one("", "", "", &format!("replication = {}", l.replication)),
         &one("", "", "", &format!("replication = {}", l.replication + 1)),
-        "replication",
+        "kafka.replication must be 1 to 7, got 8",
     );
     edge(
         "keys",
         &one("", &format!(", keys = {}", l.keys_total), "", ""),
         &one("", &format!(", keys = {}", l.keys_total + 1), "", ""),
-        "keys",
+        "keys is over the limit of 1000000 (got 1000001)",
     );
 }
 
