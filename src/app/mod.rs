@@ -105,11 +105,11 @@ enum Pending {
     Close,
 }
 
-/// A scenario to load in place of the current one, and what follows.
 /// The least height the panes keep, and the least the counters and plots take.
 const PANES_LEAST_H: f32 = 240.0;
 const COUNTERS_LEAST_H: f32 = 60.0;
 
+/// A scenario to load in place of the current one, and what follows.
 struct Replacement {
     scenario: Box<Scenario>,
     path: Option<PathBuf>,

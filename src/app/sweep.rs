@@ -517,8 +517,13 @@ impl SweepView {
         let axis = sim_sweep::axis(&format!("{}={}", self.param, self.values))
             .map_err(|e| e.to_string())?;
         let mut plan = Plan::new(s, &[axis], self.seeds).map_err(|e| e.to_string())?;
-        // At least 1 ms, at most the run (which may be shorter than 1 ms).
-        let run_for_s = self.run_for_s.max(0.001).min(to_secs(s.duration));
+        // At least 1 ms, at most the shortest point's run (which may be shorter than 1 ms; a
+        // swept duration_s makes some shorter than the scenario's), as `sweep --until` is.
+        let shortest = plan.points.iter().map(|p| p.duration).min();
+        let run_for_s = self
+            .run_for_s
+            .max(0.001)
+            .min(to_secs(shortest.unwrap_or(s.duration)));
         plan.until = Some(secs(run_for_s));
         Ok(plan)
     }
@@ -764,5 +769,18 @@ mod tests {
         view.refresh(&s);
         let plan = view.plan(&s).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.until, Some(secs(0.0005)));
+    }
+
+    #[test]
+    fn a_swept_duration_runs_each_point_to_the_shortest() {
+        let text = crate::builtin::get("point-to-point").unwrap_or_default();
+        let s = parse_scenario("p.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        let mut view = SweepView::default();
+        view.refresh(&s);
+        view.param = "duration_s".into();
+        view.values = "20,40".into();
+        view.run_for_s = 40.0;
+        let plan = view.plan(&s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.until, Some(secs(20.0)));
     }
 }

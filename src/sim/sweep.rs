@@ -14,8 +14,9 @@
 use super::params::{self, ParamError};
 use super::Simulation;
 use crate::scenario::{Nanos, Scenario};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// The most values one `--param` takes, and the most runs a sweep makes.
 pub const MAX_VALUES: usize = 10_000;
@@ -304,9 +305,18 @@ impl Plan {
     }
 
     /// Run `i`, to its end; None if `cancel` was set before it ended.
+    #[cfg(test)]
     fn run_one(&self, i: usize, cancel: &AtomicBool) -> Option<Simulation> {
-        let (point, seed) = self.run_at(i)?;
-        let mut s = self.scenario(point).ok()?;
+        let (point, _) = self.run_at(i)?;
+        let s = self.scenario(point).ok()?;
+        self.run_on(i, &s, cancel)
+    }
+
+    /// Run `i` on `base`, its point's scenario, with its seed; None if `cancel` was set before
+    /// it ended.
+    fn run_on(&self, i: usize, base: &Scenario, cancel: &AtomicBool) -> Option<Simulation> {
+        let (_, seed) = self.run_at(i)?;
+        let mut s = base.clone();
         s.seed = seed;
         let until = self.until.unwrap_or(s.duration);
         let mut sim = Simulation::with_variants(Arc::new(s), &self.variants);
@@ -327,6 +337,51 @@ impl Plan {
                 return Some(sim);
             }
         }
+    }
+}
+
+/// The scenarios of the points under way: each built once for all its seeds (parsing a large
+/// file takes tens of milliseconds), and let go once its last seed has started, so that a sweep
+/// holds about one scenario a job.
+struct Built<'p> {
+    plan: &'p Plan,
+    seeds: usize,
+    /// A point's scenario (None: it would not build) and how many of its runs have not started.
+    cells: Mutex<ScenarioCells>,
+}
+
+type ScenarioCells = HashMap<usize, (Arc<OnceLock<Option<Arc<Scenario>>>>, usize)>;
+
+impl<'p> Built<'p> {
+    fn new(plan: &'p Plan) -> Built<'p> {
+        Built {
+            plan,
+            seeds: usize::try_from(plan.seeds).unwrap_or(1).max(1),
+            cells: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The scenario of run `i`'s point, built by the first of its runs to ask (the others wait
+    /// for it).
+    fn take(&self, i: usize) -> Option<Arc<Scenario>> {
+        let point = i / self.seeds;
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
+            let (cell, left) = cells
+                .entry(point)
+                .or_insert_with(|| (Arc::new(OnceLock::new()), self.seeds));
+            let cell = Arc::clone(cell);
+            *left -= 1;
+            if *left == 0 {
+                cells.remove(&point);
+            }
+            cell
+        };
+        let made = cell.get_or_init(|| {
+            let p = self.plan.points.get(point)?;
+            self.plan.scenario(p).ok().map(Arc::new)
+        });
+        made.clone()
     }
 }
 
@@ -369,6 +424,7 @@ pub fn each<R>(
 ) {
     let total = plan.runs();
     let next = AtomicUsize::new(0);
+    let built = Built::new(plan);
     let worker = || loop {
         if cancel.load(Ordering::Relaxed) {
             break;
@@ -377,7 +433,10 @@ pub fn each<R>(
         if i >= total {
             break;
         }
-        let Some(sim) = plan.run_one(i, cancel) else {
+        let Some(base) = built.take(i) else {
+            break;
+        };
+        let Some(sim) = plan.run_on(i, &base, cancel) else {
             break;
         };
         let r = measure(&sim);
@@ -590,6 +649,28 @@ mod tests {
         assert_eq!(seeds, [7, 8, 7, 8]);
         assert!(one.iter().flatten().all(|r| r.2.len() == 2));
         assert_eq!(runs(&plan, 3), one);
+    }
+
+    #[test]
+    fn a_points_scenario_is_built_once_for_its_seeds_and_let_go_after_the_last() {
+        let s = point_to_point();
+        let axes = [axis("scale.rate=0.5,1").unwrap_or_else(|e| panic!("{e}"))];
+        let plan = Plan::new(&s, &axes, 3).unwrap_or_else(|e| panic!("{e}"));
+        let built = Built::new(&plan);
+        let take = |i| built.take(i).unwrap_or_else(|| panic!("run {i} builds"));
+        let (a, b) = (take(0), take(1));
+        assert!(Arc::ptr_eq(&a, &b), "the second seed gets the first one's");
+        let held = || built.cells.lock().map(|c| c.len()).unwrap_or(usize::MAX);
+        assert_eq!(held(), 1);
+        let c = take(2);
+        assert!(Arc::ptr_eq(&a, &c));
+        assert_eq!(held(), 0, "its last seed has started: let go");
+        let d = take(3);
+        assert!(!Arc::ptr_eq(&a, &d), "the next point");
+        assert_eq!(
+            d.producers[0].publish[0].rate_per_s,
+            2.0 * a.producers[0].publish[0].rate_per_s
+        );
     }
 
     #[test]
