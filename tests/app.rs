@@ -197,6 +197,31 @@ fn open_context_menu(h: &mut Harness<'_, BrokerLabApp>, variant: usize, name: &s
     press_node(h, pos, egui::PointerButton::Secondary);
 }
 
+#[test]
+fn a_consumer_the_file_cannot_take_is_refused_in_the_status_bar() {
+    // 150 M deliveries to one group: one group more passes the 250 M limit.
+    let text = "duration_s = 10000.0\n[[producer]]\nname = \"p\"\n\
+        publish = [ { topic = \"t\", rate_per_s = 15000.0 } ]\n\
+        [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n\
+        [[variant]]\nname = \"d\"\nshape = \"direct\"\n";
+    let s = parse_scenario("busy.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| {
+            BrokerLabApp::with_prefs(&cc.egui_ctx, Some((s, None)), Prefs::default())
+        });
+    h.run_steps(3);
+    open_context_menu(&mut h, 0, "c");
+    h.get_by_label("Add a consumer of… ⏵").click();
+    h.run_steps(2);
+    h.get_by_label("t").click();
+    settle(&mut h);
+    assert!(!h.state().unsaved(), "nothing changed");
+    let told = h.query_by_label_contains("deliveries");
+    assert!(told.is_some(), "the refusal is told where it can be seen");
+}
+
 /// The nodes of every variant's graph.
 fn node_counts(h: &Harness<'_, BrokerLabApp>) -> Vec<usize> {
     let sim = h.state().session.sim();

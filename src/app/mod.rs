@@ -156,6 +156,10 @@ pub struct BrokerLabApp {
     /// The last problem loading a file: shown until dismissed; the loaded scenario stays.
     pub load_error: Option<String>,
     toast: Option<Toast>,
+    /// A consumer added from a context menu: the edit waiting for the one under way, and
+    /// whether it runs now (its refusal is told in the status bar: the knobs may be hidden).
+    joining: Option<crate::sim::params::Edit>,
+    join_running: bool,
     show_help: bool,
     screenshot_to: Option<PathBuf>,
     /// Asked about unsaved changes: what happens once they are saved or let go.
@@ -225,6 +229,8 @@ impl BrokerLabApp {
             sweep_png: None,
             load_error: None,
             toast: None,
+            joining: None,
+            join_running: false,
             show_help: false,
             screenshot_to: None,
             pending: None,
@@ -531,13 +537,24 @@ impl BrokerLabApp {
     /// Run the change the knobs panel or a key asked for; new graphs get new panes.
     fn explore_frame(&mut self, ctx: &egui::Context) {
         let frame_nr = ctx.cumulative_frame_nr();
-        // A lesson step's knobs: the file's version with them, as a knob change.
+        // A consumer added from a context menu; a lesson step's knobs: the file's version with
+        // them, as a knob change.
         if !self.explore.busy() {
-            if let Some(knobs) = self.lesson.take_knobs() {
+            if let Some(e) = self.joining.take() {
+                self.explore.request(explore::Change::Edit(e));
+                self.join_running = true;
+            } else if let Some(knobs) = self.lesson.take_knobs() {
                 self.explore.request(explore::Change::FileWith(knobs));
             }
         }
-        if self.explore.frame(&mut self.session, frame_nr) == explore::Outcome::Graphs {
+        let outcome = self.explore.frame(&mut self.session, frame_nr);
+        if self.join_running && !self.explore.busy() {
+            self.join_running = false;
+            if let Some(e) = self.explore.error.clone() {
+                self.toast(ctx, e, true);
+            }
+        }
+        if outcome == explore::Outcome::Graphs {
             let shown = self.panes.shown.clone();
             self.panes = panes::Panes::new(&self.session);
             self.panes.show(shown);
@@ -1092,8 +1109,9 @@ impl BrokerLabApp {
         if let Some(a) = self.panes.take_fault() {
             let acted = a.clone();
             match self.session.act(a) {
-                // A consumer that joins: an edit, made (and its panes built again) as a knob's.
-                Ok(Some(edit)) => self.explore.request(explore::Change::Edit(edit)),
+                // A consumer that joins: an edit, made (and its panes built again) as a knob's,
+                // once the change under way, if any, is done.
+                Ok(Some(edit)) => self.joining = Some(edit),
                 Ok(None) => self.explore.acted(&self.session, &acted),
                 Err(e) => self.toast(ui.ctx(), e.to_string(), true),
             }

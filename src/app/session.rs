@@ -136,14 +136,28 @@ impl Session {
 /// before now, so the past stays as it was), at most the run's end.
 #[must_use]
 pub fn join_time(now: Nanos, duration: Nanos) -> f64 {
-    let ms = now.div_ceil(1_000_000).min(duration / 1_000_000);
-    crate::scenario::to_secs(ms * 1_000_000)
+    let next_ms = now.div_ceil(1_000_000).saturating_mul(1_000_000);
+    crate::scenario::to_secs(next_ms.min(duration))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::{parse_scenario, secs};
+
+    #[test]
+    fn a_consumer_joins_at_the_next_millisecond_never_before_now_nor_after_the_end() {
+        let d = secs(60.0);
+        assert_eq!(join_time(0, d), 0.0);
+        assert_eq!(join_time(secs(1.234_567_8), d), 1.235);
+        assert_eq!(join_time(secs(12.0), d), 12.0);
+        assert_eq!(join_time(d, d), 60.0);
+        // A run that ends between two milliseconds: its end.
+        let odd = secs(10.0005);
+        assert_eq!(join_time(secs(10.0003), odd), 10.0005);
+        assert_eq!(secs(join_time(secs(10.0003), odd)), odd);
+        assert_eq!(join_time(secs(0.0002), secs(0.0005)), 0.0005);
+    }
 
     #[test]
     fn play_advances_by_wall_time_times_speed() {

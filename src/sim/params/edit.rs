@@ -428,9 +428,19 @@ fn added_consumers(root: &dyn TableLike) -> Vec<&str> {
         .collect()
 }
 
-/// `BASE-1`, `BASE-2`, ...: the first no producer or consumer has.
+/// `BASE-1`, `BASE-2`, ...: the first no producer or consumer has, nor a consumer group (a new
+/// consumer without a `group` is a group of its own, named after it: it must not join another).
 fn fresh(root: &dyn TableLike, base: &str) -> String {
-    first_free(base, &names_of(root, &["producer", "consumer"]))
+    let mut taken = names_of(root, &["producer", "consumer"]);
+    let added = doc::entries(root, "fault")
+        .into_iter()
+        .filter_map(|f| f.get("consumer").and_then(Item::as_table_like));
+    let groups = doc::entries(root, "consumer")
+        .into_iter()
+        .chain(added)
+        .filter_map(|c| doc::text(c, "group").map(str::to_owned));
+    taken.extend(groups);
+    first_free(base, &taken)
 }
 
 fn first_free(base: &str, taken: &[String]) -> String {
@@ -778,7 +788,12 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
             .map(|f| (f.target.as_deref().unwrap_or_default(), f.at_s))
             .collect();
         assert_eq!(added, [("consumer-1", 12.5), ("consumer-2", 12.5)]);
-        assert_eq!(entries[1].kind, "add-consumer");
+        // A name that is some consumers' group would join that group: the next one is taken.
+        let grouped = TEXT.replace("group = \"metric-server\"", "group = \"consumer-1\"");
+        let s = Scenario::parse("grouped.toml", &grouped).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.consumers[1].group, "consumer-1");
+        let s = join(&s);
+        assert_eq!(faults(&s)[1].target.as_deref(), Some("consumer-2"));
         let unknown = Edit::JoinAt {
             topic: "nope".into(),
             at_s: 1.0,
