@@ -493,16 +493,18 @@ fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
         .map(|p| sim_sweep::axis(p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(bad)?;
-    // A path both set and swept: a scale would multiply twice, a value would be overridden.
+    // A value both set and swept: a scale would multiply twice, a value would be overridden.
     for axis in &axes {
         let given = a.set.set.iter().find(|s| {
             s.split_once('=')
-                .is_some_and(|(path, _)| path.trim() == axis.path)
+                .is_some_and(|(path, _)| params::overlap(base, path.trim(), &axis.path))
         });
         if let Some(given) = given {
             return Err(bad(ParamError::new(
                 &axis.path,
-                format!("also given as --set {given}: a path is either set or swept; drop one"),
+                format!(
+                    "changes what --set {given} changes: a value is either set or swept; drop one"
+                ),
             )));
         }
     }

@@ -785,6 +785,60 @@ pub fn get(s: &Scenario, path: &str) -> Result<Option<toml::Value>, ParamError> 
     Ok(read(doc.as_table(), &target))
 }
 
+/// Whether paths `a` and `b` change a value in common in `s` (one set, the other swept: a sweep
+/// would override the one or multiply it twice): the same field of entries they both pick
+/// (`producer.*` picks `producer.web-1`, `fault.00` is `fault.0`), or a scale of rates and a
+/// rate. Paths that name nothing in `s` change nothing in common.
+#[must_use]
+pub fn overlap(s: &Scenario, a: &str, b: &str) -> bool {
+    let Ok(doc) = document(s) else {
+        return false;
+    };
+    let names = Names::of(s, doc.as_table());
+    let (Ok(x), Ok(y)) = (resolve(a, &names), resolve(b, &names)) else {
+        return false;
+    };
+    let picks = |p: &Pick, q: &Pick| p == q || *p == Pick::All || *q == Pick::All;
+    let topics = |p: &Option<Pick>, q: &Option<Pick>| match (p, q) {
+        (Some(p), Some(q)) => picks(p, q),
+        _ => true,
+    };
+    let rate = |t: &Target| matches!(t.what, What::Publish { .. }) && t.field.name == "rate_per_s";
+    let scales_rates = |t: &Target| matches!(t.what, What::Scale) && t.field.name == "rate";
+    if (scales_rates(&x) && rate(&y)) || (scales_rates(&y) && rate(&x)) {
+        return true;
+    }
+    if x.field.name != y.field.name {
+        return false;
+    }
+    match (&x.what, &y.what) {
+        (What::Top, What::Top) | (What::Scale, What::Scale) => true,
+        (
+            What::Publish {
+                producer: p,
+                topic: t,
+            },
+            What::Publish {
+                producer: q,
+                topic: u,
+            },
+        ) => picks(p, q) && topics(t, u),
+        (What::Consumer(p), What::Consumer(q)) => picks(p, q),
+        (What::Fault(i), What::Fault(j)) => i.is_none() || j.is_none() || i == j,
+        (
+            What::Options {
+                variant: p,
+                table: t,
+            },
+            What::Options {
+                variant: q,
+                table: u,
+            },
+        ) => t == u && picks(p, q),
+        _ => false,
+    }
+}
+
 /// The scenario's text with `changes` made, in order.
 fn edited(s: &Scenario, changes: &[(String, toml::Value)]) -> Result<String, ParamError> {
     let mut doc = document(s)?;
@@ -1197,6 +1251,40 @@ broker = "rabbitmq"
         assert!(e.message.contains("at most 1000"), "{e}");
         let e = fails(&base(), &[("scale.producers", "2001")]);
         assert!(e.message.contains("from 1 to 2000, got 2001"), "{e}");
+    }
+
+    #[test]
+    fn paths_overlap_where_they_change_a_value_in_common() {
+        let s = base();
+        let both = |a: &str, b: &str| (overlap(&s, a, b), overlap(&s, b, a));
+        for (a, b) in [
+            ("scale.rate", "scale.rate"),
+            ("scale.rate", "producer.*.rate_per_s"),
+            ("scale.rate", "producer.web-1.metrics.rate_per_s"),
+            ("producer.*.rate_per_s", "producer.web-2.rate_per_s"),
+            (
+                "producer.web-1.rate_per_s",
+                "producer.web-1.metrics.rate_per_s",
+            ),
+            ("consumer.*.service_ms", "consumer.log-server.service_ms"),
+            ("fault.0.at_s", "fault.00.at_s"),
+            ("fault.*.at_s", "fault.1.at_s"),
+            ("latency_ms", "latency_ms"),
+        ] {
+            assert_eq!(both(a, b), (true, true), "{a} and {b}");
+        }
+        for (a, b) in [
+            ("producer.web-1.rate_per_s", "producer.web-2.rate_per_s"),
+            ("producer.*.rate_per_s", "producer.*.size_bytes"),
+            ("scale.rate", "scale.producers"),
+            ("scale.producers", "producer.*.rate_per_s"),
+            ("fault.0.at_s", "fault.1.at_s"),
+            ("fault.0.at_s", "fault.0.until_s"),
+            ("latency_ms", "duration_s"),
+            ("consumer.nope.service_ms", "consumer.*.service_ms"),
+        ] {
+            assert_eq!(both(a, b), (false, false), "{a} and {b}");
+        }
     }
 
     /// `n` producers `p0..` of `t` with `entries` publish entries each, one consumer of it.

@@ -1009,8 +1009,8 @@ fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
         // Set and swept: a scale would multiply twice (10 x 2), a value be overridden.
         (
             vec!["--set", "scale.rate=10", "--param", "scale.rate=1,2"],
-            "--param scale.rate: also given as --set scale.rate=10: a path is either set or \
-             swept; drop one",
+            "--param scale.rate: changes what --set scale.rate=10 changes: a value is either \
+             set or swept; drop one",
         ),
         (
             vec![
@@ -1019,7 +1019,16 @@ fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
                 "--param",
                 "consumer.*.service_ms=1,3",
             ],
-            "also given as --set consumer.*.service_ms = 2",
+            "changes what --set consumer.*.service_ms = 2 changes",
+        ),
+        (
+            vec![
+                "--set",
+                "scale.rate=10",
+                "--param",
+                "producer.*.rate_per_s=1,2",
+            ],
+            "changes what --set scale.rate=10 changes",
         ),
     ] {
         let mut all = vec!["sweep", "point-to-point"];
