@@ -147,6 +147,7 @@ pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, 
         ids: HashMap::new(),
         sub_ids: HashMap::new(),
         node_subs: 0,
+        node_pos: Vec::new(),
         stack: Vec::new(),
         raw_edges: Vec::new(),
     };
@@ -168,7 +169,7 @@ pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, 
             ),
         ));
     }
-    Ok(p.finish())
+    p.finish()
 }
 
 pub(crate) fn error(file: &str, pos: Pos, message: impl Into<String>) -> ImportError {
@@ -197,6 +198,8 @@ struct Parser<'a> {
     sub_ids: HashMap<String, usize>,
     /// Entries of `chart.nodes` whose id names a subgraph (not nodes: dropped at the end).
     node_subs: usize,
+    /// Where each entry of `chart.nodes` first appears.
+    node_pos: Vec<Pos>,
     /// Subgraphs open at this line, innermost last.
     stack: Vec<usize>,
     raw_edges: Vec<RawEdge>,
@@ -394,11 +397,13 @@ impl Parser<'_> {
             });
         }
         let label = self.shape(cur)?;
-        // Ids that name subgraphs are not nodes: they are told apart at the end.
+        // Ids that name subgraphs are not nodes: they are told apart at the end, where the
+        // limit is checked exactly (an id linked to before its subgraph is declared looks like
+        // a node until then). While reading, twice the limit stops a diagram that is far over.
         let is_new = !self.ids.contains_key(&id);
         let is_sub = self.sub_ids.contains_key(&id);
         let nodes = self.chart.nodes.len() - self.node_subs;
-        if is_new && !is_sub && nodes >= crate::scenario::LIMITS.nodes {
+        if is_new && !is_sub && nodes >= 2 * crate::scenario::LIMITS.nodes {
             let limit = crate::scenario::LIMITS.nodes;
             let message =
                 format!("more than {limit} nodes in one diagram; a scenario has at most {limit}");
@@ -406,6 +411,12 @@ impl Parser<'_> {
         }
         self.node_subs += usize::from(is_new && is_sub);
         let subgraph = self.stack.last().copied();
+        if is_new {
+            self.node_pos.push(Pos {
+                line: cur.line,
+                col,
+            });
+        }
         let ix = *self.ids.entry(id.clone()).or_insert_with(|| {
             self.chart.nodes.push(Node {
                 id: id.clone(),
@@ -548,7 +559,7 @@ impl Parser<'_> {
     }
 
     /// Tell subgraph ends from node ends: an id that names a subgraph is the subgraph.
-    fn finish(mut self) -> Flowchart {
+    fn finish(mut self) -> Result<Flowchart, ImportError> {
         let sub_of = |id: &str| self.sub_ids.get(id).copied();
         let keep: Vec<bool> = self
             .chart
@@ -556,13 +567,21 @@ impl Parser<'_> {
             .iter()
             .map(|n| sub_of(&n.id).is_none())
             .collect();
+        let limit = crate::scenario::LIMITS.nodes;
         let mut new_index = HashMap::new();
         let mut nodes = Vec::new();
-        for (n, k) in self.chart.nodes.iter().zip(&keep) {
-            if *k {
-                new_index.insert(n.id.clone(), nodes.len());
-                nodes.push(n.clone());
+        for ((n, k), &pos) in self.chart.nodes.iter().zip(&keep).zip(&self.node_pos) {
+            if !*k {
+                continue;
             }
+            if nodes.len() == limit {
+                let message = format!(
+                    "more than {limit} nodes in one diagram; a scenario has at most {limit}"
+                );
+                return Err(error(self.file, pos, message));
+            }
+            new_index.insert(n.id.clone(), nodes.len());
+            nodes.push(n.clone());
         }
         let end = |id: &str| match sub_of(id) {
             Some(s) => End::Subgraph(s),
@@ -581,7 +600,7 @@ impl Parser<'_> {
             .collect();
         self.chart.nodes = nodes;
         self.chart.edges = edges;
-        self.chart
+        Ok(self.chart)
     }
 }
 

@@ -687,10 +687,10 @@ fn subgraphs_do_not_raise_the_node_limit_and_a_subgraph_end_is_no_node() {
     let over = format!("graph LR\n{empty}  {}", chain(2001));
     let e = error("sub.md", &md(&over), None);
     assert!(e.contains("more than 2000 nodes in one diagram"), "{e}");
-    // 2,000 nodes and a link to a subgraph (an end, not a node), before and after it is
-    // declared: imported.
+    // 2,000 nodes and links to subgraphs (ends, not nodes), before and after they are
+    // declared, one linked to past the 2,000th node before its declaration: imported.
     let at = format!(
-        "graph LR\n  N0 --> S0\n{empty}  {}\n  N1 --> S1",
+        "graph LR\n  N0 --> S0\n{empty}  {}\n  N1 --> S1\n  N2 --> LATE\n  subgraph LATE\n  end",
         chain(2000)
     );
     imported("sub.md", &md(&at), None);
