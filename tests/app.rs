@@ -852,6 +852,23 @@ fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
 }
 
 #[test]
+fn a_name_typed_and_not_applied_is_asked_about_before_closing() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    assert!(!h.state().unsaved());
+    h.get_by_label("rename web-1").click();
+    h.run_steps(2);
+    h.event(egui::Event::Text("-east".into()));
+    h.run_steps(2);
+    assert!(h.state().unsaved(), "typed, not applied: it would be lost");
+    assert!(!h.state_mut().may_close(), "a close asks first");
+    h.run_steps(6);
+    assert!(h.state().asking(), "and waits for the answer");
+    assert!(h.state().unsaved());
+}
+
+#[test]
 fn the_file_menu_opens_the_last_file() {
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("last.toml");
     let text = brokerlab::builtin::get("consumer-outage").expect("built in");

@@ -49,6 +49,14 @@ impl Default for Editor {
 }
 
 impl Editor {
+    /// A name typed into a rename field and not applied.
+    #[must_use]
+    pub fn typing(&self) -> bool {
+        self.renaming
+            .as_ref()
+            .is_some_and(|(_, from, typed)| typed.trim() != from)
+    }
+
     /// A producer's, consumer's or variant's name with a note (its topics, its shape), and
     /// rename and remove buttons; while renamed, a text field (Enter applies, Escape cancels).
     pub fn header_ui(

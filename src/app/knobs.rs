@@ -39,6 +39,8 @@ pub struct Knobs {
     held: Option<Held>,
     /// Text typed into a name or list knob, by path, until it is applied.
     typing: BTreeMap<String, String>,
+    /// A name or list knob being typed into holds text not applied yet (last pass).
+    unapplied: bool,
     cache: Option<Cache>,
     editor: Editor,
 }
@@ -77,6 +79,7 @@ impl Knobs {
             self.held = None;
         }
         self.refresh(s.scenario(), x.file());
+        self.unapplied = false;
         let save = toolbar_ui(ui, x, s, l);
         status_ui(ui, x, s, l);
         ui.separator();
@@ -112,6 +115,13 @@ impl Knobs {
             });
         self.cache = Some(cache);
         save
+    }
+
+    /// Text typed into a knob or a rename and not applied yet (Enter or leaving the field
+    /// applies it): a close or another scenario asks first, as for changes not saved.
+    #[must_use]
+    pub fn typing(&self) -> bool {
+        self.unapplied || self.editor.typing()
     }
 
     /// The lists again when the scenario or the file changed.
@@ -487,6 +497,7 @@ impl Knobs {
             .entry(k.path.clone())
             .or_insert_with(|| shown.clone());
         let r = ui.add(egui::TextEdit::singleline(buf).desired_width(140.0));
+        self.unapplied |= r.has_focus() && *buf != shown;
         if r.lost_focus() && *buf != shown {
             let v = match k.kind {
                 ParamKind::List | ParamKind::Table => params::value(buf),

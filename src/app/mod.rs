@@ -338,10 +338,10 @@ impl BrokerLabApp {
     }
 
     /// The scenario has knob changes or edits that its file (or the built-in text) lacks, other
-    /// than a lesson step's.
+    /// than a lesson step's, or text typed into a knob or a rename is not applied yet.
     #[must_use]
     pub fn unsaved(&self) -> bool {
-        self.explore.unsaved(&self.session)
+        self.explore.unsaved(&self.session) || self.knobs.typing()
     }
 
     /// The window's title: the scenario's file (or built-in name), marked `●` while it has
