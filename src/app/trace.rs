@@ -71,6 +71,8 @@ const LANE_H: f32 = 24.0;
 const NAME_W: f32 = 170.0;
 const OUTCOME_W: f32 = 330.0;
 const AXIS_H: f32 = 18.0;
+/// Room the header's three buttons take (the longest labels, English).
+const BUTTONS_W: f32 = 360.0;
 /// Room above the lanes for the playhead's time.
 const TOP_H: f32 = 12.0;
 
@@ -223,7 +225,7 @@ impl Follow {
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new("●").color(TRACE_COLOR));
             let key = m.key.map(|k| format!(", key {k}")).unwrap_or_default();
-            ui.strong(format!(
+            let text = format!(
                 "{} #{}: {} → {}{key} · {} B · {} {:.3} s",
                 tr(l, "Message"),
                 m.id,
@@ -232,7 +234,15 @@ impl Follow {
                 m.size_bytes,
                 tr(l, "made at"),
                 m.created_s
-            ));
+            );
+            // The buttons keep their room in a narrow window: the text gives way (…, whole on
+            // hover).
+            let room = (ui.available_width() - BUTTONS_W).max(80.0);
+            ui.scope(|ui| {
+                ui.set_max_width(room);
+                ui.add(egui::Label::new(egui::RichText::new(&text).strong()).truncate())
+                    .on_hover_text(&text);
+            });
             ui.separator();
             if ui
                 .button(format!("◀ {}", tr(l, "previous event")))
