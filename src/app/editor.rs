@@ -51,7 +51,7 @@ impl Default for Editor {
 impl Editor {
     /// A name typed into a rename field and not applied.
     #[must_use]
-    pub fn typing(&self) -> bool {
+    pub fn typed_not_applied(&self) -> bool {
         self.renaming
             .as_ref()
             .is_some_and(|(_, from, typed)| typed.trim() != from)

@@ -120,8 +120,8 @@ impl Knobs {
     /// Text typed into a knob or a rename and not applied yet (Enter or leaving the field
     /// applies it): a close or another scenario asks first, as for changes not saved.
     #[must_use]
-    pub fn typing(&self) -> bool {
-        self.unapplied || self.editor.typing()
+    pub fn typed_not_applied(&self) -> bool {
+        self.unapplied || self.editor.typed_not_applied()
     }
 
     /// The lists again when the scenario or the file changed.

@@ -341,7 +341,7 @@ impl BrokerLabApp {
     /// than a lesson step's, or text typed into a knob or a rename is not applied yet.
     #[must_use]
     pub fn unsaved(&self) -> bool {
-        self.explore.unsaved(&self.session) || self.knobs.typing()
+        self.explore.unsaved(&self.session) || self.knobs.typed_not_applied()
     }
 
     /// The window's title: the scenario's file (or built-in name), marked `●` while it has

@@ -519,11 +519,7 @@ impl SweepView {
         let mut plan = Plan::new(s, &[axis], self.seeds).map_err(|e| e.to_string())?;
         // At least 1 ms, at most the shortest point's run (which may be shorter than 1 ms; a
         // swept duration_s makes some shorter than the scenario's), as `sweep --until` is.
-        let shortest = plan.points.iter().map(|p| p.duration).min();
-        let run_for_s = self
-            .run_for_s
-            .max(0.001)
-            .min(to_secs(shortest.unwrap_or(s.duration)));
+        let run_for_s = self.run_for_s.max(0.001).min(to_secs(plan.shortest()));
         plan.until = Some(secs(run_for_s));
         Ok(plan)
     }

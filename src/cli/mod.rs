@@ -510,8 +510,7 @@ fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
     }
     let mut plan = Plan::new(base, &axes, a.seeds).map_err(bad)?;
     // Every point runs to --until: at most the shortest of their durations.
-    let shortest = plan.points.iter().map(|p| p.duration).min();
-    plan.until = until_arg(a.until, shortest.unwrap_or(base.duration))?;
+    plan.until = until_arg(a.until, plan.shortest())?;
     let selected =
         Simulation::select(base.clone(), &a.variants).map_err(|e| bad_input(&variant_arg(&e)))?;
     plan.variants = selected.variants.iter().map(|v| v.index).collect();

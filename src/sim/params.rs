@@ -735,10 +735,7 @@ fn within_limits(
         .map(|p| doc::entries(*p, "publish").len())
         .sum();
     let (p, c) = (producers.len(), doc::entries(root, "consumer").len());
-    let added = doc::entries(root, "fault")
-        .iter()
-        .filter(|f| f.get("consumer").is_some())
-        .count();
+    let added = doc::added_consumers(root).len();
     let (p, c, entries) = if which == "producers" {
         (p.saturating_mul(n), c, entries.saturating_mul(n))
     } else {
@@ -1301,8 +1298,8 @@ broker = "rabbitmq"
 
     #[test]
     fn a_scale_past_the_node_or_entry_limit_is_refused_before_its_copies_are_made() {
-        // 1,999 producers and a consumer x 2 copies of each producer: refused at once (this
-        // copied 2,000 of each first and took 2.7 GB with scale.producers = 2000).
+        // 1,999 producers and a consumer, each producer x 2,000: refused at once (the copies
+        // were made first and took 2.7 GB).
         let e = fails(&crowd(1_999, 1), &[("scale.producers", "2000")]);
         assert_eq!(
             e.message,

@@ -274,6 +274,17 @@ impl Plan {
         Some((point, point.seed.saturating_add((i % seeds) as u64)))
     }
 
+    /// The shortest `duration_s` of the points: how long every run of the plan can last
+    /// (`until` at most; a swept `duration_s` makes some points shorter than the scenario).
+    #[must_use]
+    pub fn shortest(&self) -> Nanos {
+        self.points
+            .iter()
+            .map(|p| p.duration)
+            .min()
+            .unwrap_or(self.base.duration)
+    }
+
     /// The scenario `point` makes (as [`Plan::new`] checked it).
     ///
     /// # Errors

@@ -4,6 +4,15 @@
 
 use toml_edit::{Array, ArrayOfTables, InlineTable, Item, TableLike, Value};
 
+/// The consumers that add-consumer faults bring (the `consumer` table of each `[[fault]]` that
+/// has one), in file order.
+pub(super) fn added_consumers(root: &dyn TableLike) -> Vec<&dyn TableLike> {
+    entries(root, "fault")
+        .into_iter()
+        .filter_map(|f| f.get("consumer").and_then(Item::as_table_like))
+        .collect()
+}
+
 /// The tables of the array at `key`, in file order.
 pub(super) fn entries<'a>(t: &'a dyn TableLike, key: &str) -> Vec<&'a dyn TableLike> {
     match t.get(key) {

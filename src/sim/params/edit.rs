@@ -415,15 +415,14 @@ fn names_of(root: &dyn TableLike, keys: &[&str]) -> Vec<String> {
         .filter_map(|e| doc::text(e, "name").map(str::to_owned))
         .collect();
     if keys.contains(&"consumer") {
-        names.extend(added_consumers(root).into_iter().map(str::to_owned));
+        names.extend(added_names(root).into_iter().map(str::to_owned));
     }
     names
 }
 
-fn added_consumers(root: &dyn TableLike) -> Vec<&str> {
-    doc::entries(root, "fault")
+fn added_names(root: &dyn TableLike) -> Vec<&str> {
+    doc::added_consumers(root)
         .into_iter()
-        .filter_map(|f| f.get("consumer").and_then(Item::as_table_like))
         .filter_map(|c| doc::text(c, "name"))
         .collect()
 }
@@ -432,12 +431,9 @@ fn added_consumers(root: &dyn TableLike) -> Vec<&str> {
 /// consumer without a `group` is a group of its own, named after it: it must not join another).
 fn fresh(root: &dyn TableLike, base: &str) -> String {
     let mut taken = names_of(root, &["producer", "consumer"]);
-    let added = doc::entries(root, "fault")
-        .into_iter()
-        .filter_map(|f| f.get("consumer").and_then(Item::as_table_like));
     let groups = doc::entries(root, "consumer")
         .into_iter()
-        .chain(added)
+        .chain(doc::added_consumers(root))
         .filter_map(|c| doc::text(c, "group").map(str::to_owned));
     taken.extend(groups);
     first_free(base, &taken)
@@ -478,7 +474,7 @@ fn rename(root: &mut dyn TableLike, what: Named, from: &str, to: &str) -> Result
     if to.is_empty() {
         return Err(EditError::Refused("a name cannot be empty".to_owned()));
     }
-    let in_faults = what == Named::Consumer && added_consumers(root).contains(&from);
+    let in_faults = what == Named::Consumer && added_names(root).contains(&from);
     if !in_faults {
         let entry = named_mut(root, what, from)?;
         let own_group = what == Named::Consumer && entry.get("group").is_none();
