@@ -1193,3 +1193,92 @@ fn main_window_snapshot_use_cases_five_panes_following_a_message() {
     assert_eq!(lost, ["point-to-point", "ipc-channel", "redis-pubsub"]);
     h.snapshot("main-use-cases-24s-five-panes-following-message-10100");
 }
+
+#[test]
+fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses() {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("typed-save.toml");
+    let text = brokerlab::builtin::get("consumer-outage").expect("built in");
+    std::fs::write(&path, text).expect("the temporary folder is writable");
+    let read = || std::fs::read_to_string(&path).expect("the file");
+    let mut h = harness("point-to-point", Prefs::default());
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    // A name typed, the window asked to close: the question's Save writes the name (it was
+    // written without it, and the question came back after every Save), then it closes.
+    h.get_by_label("rename web-1").click();
+    h.run_steps(2);
+    h.event(egui::Event::Text("-east".into()));
+    h.run_steps(2);
+    assert!(!h.state_mut().may_close(), "asked first");
+    h.run_steps(3);
+    h.get_by_label("Save the changes?");
+    // The knobs' toolbar has a Save too; the question's is drawn last.
+    h.get_all_by_label("Save")
+        .last()
+        .expect("the question's Save")
+        .click();
+    // The close goes on (the question is answered) only once the name is written.
+    for _ in 0..6 {
+        h.run_steps(1);
+        if !h.state().asking() {
+            break;
+        }
+    }
+    assert!(!h.state().asking(), "answered");
+    assert!(read().contains("name = \"web-1-east\""), "{}", read());
+    assert!(!h.state().unsaved());
+    assert!(h.state_mut().may_close(), "saved: it closes");
+
+    // A group typed into its knob and not applied, then Ctrl+S: saved with it.
+    let group = || {
+        egui_kittest::kittest::by()
+            .role(egui::accesskit::Role::TextInput)
+            .value("metric-servers-a")
+    };
+    // Its consumer's knobs open with the arrow before its name.
+    let row = h.get_by_label("rename metric-server-1").rect().center().y;
+    let name = h
+        .get_all_by_label("metric-server-1")
+        .map(|n| n.rect())
+        .find(|r| (r.center().y - row).abs() < 4.0)
+        .expect("the consumer's name in the knobs");
+    press_node(
+        &mut h,
+        egui::pos2(name.left() - 10.0, row),
+        egui::PointerButton::Primary,
+    );
+    h.get(group()).click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text("dashboards".into()));
+    h.run_steps(2);
+    assert!(h.state().unsaved(), "typed, not applied");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
+    h.run_steps(6);
+    assert!(read().contains("group = \"dashboards\""), "{}", read());
+    assert!(!h.state().unsaved());
+
+    // A name the file's rules refuse (another consumer's), then another scenario: its
+    // question's Save writes nothing, the refusal is in the status bar, and the file stays.
+    let before = read();
+    h.get_by_label("rename metric-server-1").click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text("log-server".into()));
+    h.run_steps(2);
+    h.state_mut().load_builtin("point-to-point");
+    h.run_steps(3);
+    assert!(h.state().asking());
+
+    h.get_all_by_label("Save")
+        .last()
+        .expect("the question's Save")
+        .click();
+    h.run_steps(6);
+    assert_eq!(read(), before, "nothing refused is written");
+    assert!(!h.state().asking(), "back to the window");
+    h.get_by_label_contains("Could not save");
+    assert_eq!(h.state().session.path.as_deref(), Some(path.as_path()));
+    let _ = std::fs::remove_file(&path);
+}

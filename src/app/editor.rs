@@ -57,6 +57,17 @@ impl Editor {
             .is_some_and(|(_, from, typed)| typed.trim() != from)
     }
 
+    /// The name typed into a rename field, as the edit Enter makes (None, and the field stays,
+    /// if it is the name it had).
+    pub fn take_rename(&mut self) -> Option<Edit> {
+        if !self.typed_not_applied() {
+            return None;
+        }
+        let (what, from, typed) = self.renaming.take()?;
+        let to = typed.trim().to_owned();
+        Some(Edit::Rename { what, from, to })
+    }
+
     /// A producer's, consumer's or variant's name with a note (its topics, its shape), and
     /// rename and remove buttons; while renamed, a text field (Enter applies, Escape cancels).
     pub fn header_ui(
@@ -80,12 +91,9 @@ impl Editor {
                 if escape {
                     self.renaming = None;
                 } else if enter || r.lost_focus() {
-                    let to = typed.trim().to_owned();
-                    let from = from.clone();
+                    let e = self.take_rename();
                     self.renaming = None;
-                    if to != from {
-                        return Some(Edit::Rename { what, from, to });
-                    }
+                    return e;
                 }
                 return None;
             }

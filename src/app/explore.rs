@@ -61,6 +61,9 @@ pub struct Explore {
     pending: Option<(Change, Option<u64>)>,
     /// Why the last change was refused: `check`'s message. The scenario stayed.
     pub error: Option<String>,
+    /// How many changes were refused: a save that applies typed text first tells by it
+    /// whether that text was taken.
+    pub refusals: u64,
     /// Wall time of the last re-simulation.
     pub last: Option<Duration>,
     /// The faults of the session's scenario as its text has them, by that text.
@@ -80,6 +83,7 @@ impl Explore {
             redo: Vec::new(),
             pending: None,
             error: None,
+            refusals: 0,
             last: None,
             faults: None,
             step: None,
@@ -186,10 +190,7 @@ impl Explore {
                 self.redo.clear();
                 self.show(s, new)
             }
-            Err(e) => {
-                self.error = Some(e);
-                Outcome::Idle
-            }
+            Err(e) => self.refuse(e),
         }
     }
 
@@ -208,11 +209,15 @@ impl Explore {
                 to.push(Arc::clone(&s.scenario().text));
                 self.show(s, new)
             }
-            Err(e) => {
-                self.error = Some(e);
-                Outcome::Idle
-            }
+            Err(e) => self.refuse(e),
         }
+    }
+
+    /// A change refused: its message, shown until a change runs.
+    fn refuse(&mut self, e: String) -> Outcome {
+        self.error = Some(e);
+        self.refusals += 1;
+        Outcome::Idle
     }
 
     /// Simulate `new` to the session's time; keep the file's version beside it.

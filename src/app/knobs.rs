@@ -39,8 +39,8 @@ pub struct Knobs {
     held: Option<Held>,
     /// Text typed into a name or list knob, by path, until it is applied.
     typing: BTreeMap<String, String>,
-    /// A name or list knob being typed into holds text not applied yet (last pass).
-    unapplied: bool,
+    /// The name or list knob being typed into, if it holds text not applied yet (last pass).
+    unapplied: Option<String>,
     cache: Option<Cache>,
     editor: Editor,
 }
@@ -79,7 +79,7 @@ impl Knobs {
             self.held = None;
         }
         self.refresh(s.scenario(), x.file());
-        self.unapplied = false;
+        self.unapplied = None;
         let save = toolbar_ui(ui, x, s, l);
         status_ui(ui, x, s, l);
         ui.separator();
@@ -121,7 +121,19 @@ impl Knobs {
     /// applies it): a close or another scenario asks first, as for changes not saved.
     #[must_use]
     pub fn typed_not_applied(&self) -> bool {
-        self.unapplied || self.editor.typed_not_applied()
+        self.unapplied.is_some() || self.editor.typed_not_applied()
+    }
+
+    /// What is typed and not applied, as the change Enter or leaving the field makes (a rename
+    /// first): a save applies it before it writes.
+    pub fn take_typed(&mut self) -> Option<Change> {
+        if let Some(e) = self.editor.take_rename() {
+            return Some(Change::Edit(e));
+        }
+        let path = self.unapplied.take()?;
+        let k = self.cache.as_ref()?.knobs.iter().find(|k| k.path == path)?;
+        let v = typed_value(k, self.typing.get(&path)?);
+        Some(Change::Set(vec![(path, v)]))
     }
 
     /// The lists again when the scenario or the file changed.
@@ -497,15 +509,21 @@ impl Knobs {
             .entry(k.path.clone())
             .or_insert_with(|| shown.clone());
         let r = ui.add(egui::TextEdit::singleline(buf).desired_width(140.0));
-        self.unapplied |= r.has_focus() && *buf != shown;
+        if r.has_focus() && *buf != shown {
+            self.unapplied = Some(k.path.clone());
+        }
         if r.lost_focus() && *buf != shown {
-            let v = match k.kind {
-                ParamKind::List | ParamKind::Table => params::value(buf),
-                _ => toml::Value::String(buf.trim().to_owned()),
-            };
-            return Some(v);
+            return Some(typed_value(k, buf));
         }
         None
+    }
+}
+
+/// The value of text typed into a name or list knob.
+fn typed_value(k: &ParamInfo, typed: &str) -> toml::Value {
+    match k.kind {
+        ParamKind::List | ParamKind::Table => params::value(typed),
+        _ => toml::Value::String(typed.trim().to_owned()),
     }
 }
 

@@ -166,6 +166,9 @@ pub struct BrokerLabApp {
     pending: Option<Pending>,
     /// The learner let the changes go: the next close request closes.
     closing: bool,
+    /// A save that waits for the change under way or for text typed and not applied (applied
+    /// first), and the count of refused changes when it was asked for.
+    save_after: Option<(knobs::Save, u64)>,
     /// The window's title as last set.
     title: String,
     ctx: egui::Context,
@@ -235,6 +238,7 @@ impl BrokerLabApp {
             screenshot_to: None,
             pending: None,
             closing: false,
+            save_after: None,
             title: String::new(),
             ctx: ctx.clone(),
         }
@@ -399,7 +403,9 @@ impl BrokerLabApp {
     /// "Save changes?" while something waits for the answer: Save, Don't save, Cancel
     /// (Escape). Once saved (here, or where the save dialog put it), what waited goes on.
     fn unsaved_ui(&mut self, ctx: &egui::Context) {
-        if self.pending.is_none() {
+        // Nothing asked, or the save waits for typed text to be applied (taken, it is not
+        // unsaved text any more, nor yet a change).
+        if self.pending.is_none() || self.save_after.is_some() {
             return;
         }
         if !self.unsaved() {
@@ -497,8 +503,37 @@ impl BrokerLabApp {
     }
 
     /// Save the scenario: over its file, or (a built-in or imported one, or `As`) where the
-    /// learner picks in the dialog.
+    /// learner picks in the dialog. Text typed into a knob or a rename and not applied is
+    /// applied first, and a change under way runs first: the save writes what the window
+    /// shows. If that change is refused, nothing is written and the refusal is told.
     pub fn save_scenario(&mut self, how: knobs::Save) {
+        self.save_after = Some((how, self.explore.refusals));
+        self.save_when_applied();
+    }
+
+    /// The save asked for, once what it waits for has run (see `save_scenario`).
+    fn save_when_applied(&mut self) {
+        let Some((how, refusals)) = self.save_after else {
+            return;
+        };
+        if self.explore.busy() {
+            return;
+        }
+        if self.explore.refusals != refusals {
+            self.save_after = None;
+            // Back to the window, where the refused text still is.
+            self.pending = None;
+            let l = self.prefs.lang;
+            let why = self.explore.error.clone().unwrap_or_default();
+            let ctx = self.ctx.clone();
+            self.toast(&ctx, format!("{} {why}", tr(l, "Could not save")), true);
+            return;
+        }
+        if let Some(c) = self.knobs.take_typed() {
+            self.explore.request(c);
+            return;
+        }
+        self.save_after = None;
         let file = self
             .session
             .path
@@ -571,6 +606,8 @@ impl BrokerLabApp {
     }
 
     fn keys(&mut self, ctx: &egui::Context) {
+        // Ctrl+S saves from a text field too, with what is typed there.
+        self.save_keys(ctx);
         if ctx.egui_wants_keyboard_input() {
             return;
         }
@@ -626,7 +663,7 @@ impl BrokerLabApp {
         self.explore_keys(ctx);
     }
 
-    /// Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y, Ctrl+S and Ctrl+Shift+S.
+    /// Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y.
     fn explore_keys(&mut self, ctx: &egui::Context) {
         use egui::Key;
         let (command, shift) = ctx.input(|i| (i.modifiers.command, i.modifiers.shift));
@@ -640,7 +677,18 @@ impl BrokerLabApp {
         if (pressed(Key::Z) && shift) || pressed(Key::Y) {
             self.explore.request(explore::Change::Redo);
         }
-        if pressed(Key::S) {
+    }
+
+    /// Ctrl+S and Ctrl+Shift+S.
+    fn save_keys(&mut self, ctx: &egui::Context) {
+        let (command, shift, s) = ctx.input(|i| {
+            (
+                i.modifiers.command,
+                i.modifiers.shift,
+                i.key_pressed(egui::Key::S),
+            )
+        });
+        if command && s {
             let how = if shift {
                 knobs::Save::As
             } else {
@@ -1213,6 +1261,7 @@ impl eframe::App for BrokerLabApp {
             self.imported(made);
         }
         self.help_ui(&ctx);
+        self.save_when_applied();
         self.unsaved_ui(&ctx);
         self.step_question_ui(&ctx);
         let scenario = std::sync::Arc::clone(self.session.scenario());
@@ -1224,6 +1273,7 @@ impl eframe::App for BrokerLabApp {
             || self.toast.is_some()
             || self.screenshot_to.is_some()
             || self.sweep_png.is_some()
+            || self.save_after.is_some()
         {
             ctx.request_repaint();
         }
