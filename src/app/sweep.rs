@@ -62,7 +62,7 @@ impl SweepJob {
         let spawned = std::thread::Builder::new()
             .name("brokerlab-sweep".into())
             .spawn(move || {
-                sim_sweep::each(&plan, jobs, &cancel, &measure, &|i, r| {
+                sim_sweep::each(&plan, jobs, &*cancel, &measure, &|i, r| {
                     if let Some(slot) = runs
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)

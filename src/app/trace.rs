@@ -88,7 +88,7 @@ impl Follow {
         let cancel = Arc::new(AtomicBool::new(false));
         self.cancel = Arc::clone(&cancel);
         std::thread::spawn(move || {
-            if let Some(trace) = job.run(&cancel) {
+            if let Some(trace) = job.run(&*cancel) {
                 // The receiver may be gone (the learner followed another one).
                 let _ = tx.send(trace);
                 ctx.request_repaint();

@@ -28,8 +28,49 @@ pub mod params;
 pub mod sweep;
 mod tape;
 pub mod trace;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 pub use tape::{Tape, TraceJob};
+
+/// What a long run asks between its slices: stop now? An `AtomicBool` set from another thread
+/// (Ctrl+C, the app following another message) is one.
+pub trait Cancel: Sync {
+    fn cancelled(&self) -> bool;
+}
+
+impl Cancel for AtomicBool {
+    fn cancelled(&self) -> bool {
+        self.load(Ordering::Relaxed)
+    }
+}
+
+/// Cancels at its `n`-th question: a stop in the middle of a run, for tests, without timing.
+#[cfg(test)]
+pub(crate) struct CancelAt {
+    n: usize,
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+#[cfg(test)]
+impl CancelAt {
+    pub(crate) fn new(n: usize) -> CancelAt {
+        CancelAt {
+            n,
+            asked: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn asked(&self) -> usize {
+        self.asked.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+impl Cancel for CancelAt {
+    fn cancelled(&self) -> bool {
+        self.asked.fetch_add(1, Ordering::Relaxed) + 1 >= self.n
+    }
+}
 
 /// One variant's engine, whichever broker model it runs.
 #[derive(Clone, Debug)]

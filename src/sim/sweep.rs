@@ -12,10 +12,10 @@
 //! report layer reads its catalogue there).
 
 use super::params::{self, ParamError};
-use super::Simulation;
+use super::{Cancel, Simulation};
 use crate::scenario::{Nanos, Scenario};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// The most values one `--param` takes, and the most runs a sweep makes.
@@ -317,7 +317,7 @@ impl Plan {
 
     /// Run `i`, to its end; None if `cancel` was set before it ended.
     #[cfg(test)]
-    fn run_one(&self, i: usize, cancel: &AtomicBool) -> Option<Simulation> {
+    fn run_one(&self, i: usize, cancel: &dyn Cancel) -> Option<Simulation> {
         let (point, _) = self.run_at(i)?;
         let s = self.scenario(point).ok()?;
         self.run_on(i, &s, cancel)
@@ -325,7 +325,7 @@ impl Plan {
 
     /// Run `i` on `base`, its point's scenario, with its seed; None if `cancel` was set before
     /// it ended.
-    fn run_on(&self, i: usize, base: &Scenario, cancel: &AtomicBool) -> Option<Simulation> {
+    fn run_on(&self, i: usize, base: &Scenario, cancel: &dyn Cancel) -> Option<Simulation> {
         let (_, seed) = self.run_at(i)?;
         let mut s = base.clone();
         s.seed = seed;
@@ -339,7 +339,7 @@ impl Plan {
         let slice = (until / 64).max(1);
         let mut t = 0;
         loop {
-            if cancel.load(Ordering::Relaxed) {
+            if cancel.cancelled() {
                 return None;
             }
             t = (t + slice).min(until);
@@ -402,7 +402,7 @@ impl<'p> Built<'p> {
 pub fn run<R: Send>(
     plan: &Plan,
     jobs: usize,
-    cancel: &AtomicBool,
+    cancel: &dyn Cancel,
     progress: &(dyn Fn(usize, usize) + Sync),
     measure: &(dyn Fn(&Simulation) -> R + Sync),
 ) -> Vec<Option<R>> {
@@ -429,7 +429,7 @@ pub fn run<R: Send>(
 pub fn each<R>(
     plan: &Plan,
     jobs: usize,
-    cancel: &AtomicBool,
+    cancel: &dyn Cancel,
     measure: &(dyn Fn(&Simulation) -> R + Sync),
     finished: &(dyn Fn(usize, R) + Sync),
 ) {
@@ -437,7 +437,7 @@ pub fn each<R>(
     let next = AtomicUsize::new(0);
     let built = Built::new(plan);
     let worker = || loop {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.cancelled() {
             break;
         }
         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -465,6 +465,8 @@ pub fn each<R>(
 mod tests {
     use super::*;
     use crate::scenario::parse_scenario;
+    use crate::sim::CancelAt;
+    use std::sync::atomic::AtomicBool;
 
     fn point_to_point() -> Scenario {
         let text = crate::builtin::get("point-to-point").unwrap_or_default();
@@ -710,6 +712,18 @@ mod tests {
             sim.events()
         });
         assert_eq!(out, [None, None, None]);
+    }
+
+    #[test]
+    fn a_run_asks_between_slices_and_stops_in_the_middle() {
+        let s = point_to_point();
+        let plan = Plan::new(&s, &[], 1).unwrap_or_else(|e| panic!("{e}"));
+        let never = CancelAt::new(usize::MAX);
+        assert!(plan.run_one(0, &never).is_some());
+        assert_eq!(never.asked(), 64, "once before each of 64 slices");
+        let third = CancelAt::new(3);
+        assert!(plan.run_one(0, &third).is_none(), "stopped");
+        assert_eq!(third.asked(), 3, "after two slices of 64");
     }
 
     #[test]

@@ -14,11 +14,11 @@
 //! checkpoint: stepping back and scrubbing give byte-identical results by construction.
 
 use super::trace::{MessageTrace, TraceError};
-use super::Simulation;
+use super::{Cancel, Simulation};
 use crate::engine::{Command, CommandError, MsgId};
 use crate::scenario::{secs, Nanos, Scenario};
 use crate::topology::all_consumers;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -475,7 +475,7 @@ impl TraceJob {
     ///
     /// # Errors
     /// The run never produces the message.
-    pub fn run(mut self, cancel: &AtomicBool) -> Option<Result<MessageTrace, TraceError>> {
+    pub fn run(mut self, cancel: &dyn Cancel) -> Option<Result<MessageTrace, TraceError>> {
         self.sim.watch(self.msg);
         let end = self.sim.scenario.duration;
         replay(&mut self.sim, &self.commands, end, cancel)?;
@@ -490,12 +490,12 @@ fn replay(
     sim: &mut Simulation,
     commands: &[(Nanos, Command)],
     t: Nanos,
-    cancel: &AtomicBool,
+    cancel: &dyn Cancel,
 ) -> Option<()> {
     let slice = (t / 256).max(1);
     let mut applied = 0;
     loop {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.cancelled() {
             return None;
         }
         let next = commands.get(applied).map(|&(at, _)| at);
@@ -522,6 +522,7 @@ mod tests {
     use super::*;
     use crate::engine::ConsumerId;
     use crate::scenario::parse_scenario;
+    use crate::sim::CancelAt;
 
     fn tape() -> Tape {
         let text = crate::builtin::get("consumer-outage").unwrap_or_default();
@@ -603,9 +604,14 @@ mod tests {
         let t = tape();
         let cancel = AtomicBool::new(true);
         assert!(t.trace_job(MsgId(100)).run(&cancel).is_none());
-        let go = AtomicBool::new(false);
+        let go = CancelAt::new(usize::MAX);
         let done = t.trace_job(MsgId(100)).run(&go);
         assert!(done.is_some_and(|r| r.is_ok()));
+        // Asked before each 1/256 of the run, and once more per fault command between them.
+        assert!(go.asked() >= 256, "asked {} times", go.asked());
+        let mid = CancelAt::new(100);
+        assert!(t.trace_job(MsgId(100)).run(&mid).is_none(), "stopped");
+        assert_eq!(mid.asked(), 100);
     }
 
     #[test]
