@@ -948,6 +948,24 @@ fn an_edit_saved_reloads_to_the_same_results_with_the_files_comments() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
     h.run_steps(2);
     h.get_by_label("Save the scenario as");
+    // Ctrl+S again from the dialog's name field: the dialog keeps the name typed there (it
+    // started again, with its suggestion).
+    let name_field = || {
+        egui_kittest::kittest::by()
+            .role(egui::accesskit::Role::TextInput)
+            .predicate(|n| n.value().is_some_and(|v| v.ends_with(".toml")))
+    };
+    h.get(name_field()).click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text("/nowhere/mine.toml".into()));
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    assert_eq!(
+        h.get(name_field()).value().as_deref(),
+        Some("/nowhere/mine.toml")
+    );
     h.key_press(Key::Escape);
     let dir = std::env::temp_dir().join(format!("brokerlab-save-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);

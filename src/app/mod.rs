@@ -679,7 +679,7 @@ impl BrokerLabApp {
         }
     }
 
-    /// Ctrl+S and Ctrl+Shift+S.
+    /// Ctrl+S and Ctrl+Shift+S, from anywhere but the file dialog.
     fn save_keys(&mut self, ctx: &egui::Context) {
         let (command, shift, s) = ctx.input(|i| {
             (
@@ -688,7 +688,8 @@ impl BrokerLabApp {
                 i.key_pressed(egui::Key::S),
             )
         });
-        if command && s {
+        // Not from the file dialog: it would start again, without the name typed there.
+        if command && s && !self.files.dialog_open() {
             let how = if shift {
                 knobs::Save::As
             } else {
