@@ -866,6 +866,11 @@ fn a_name_typed_and_not_applied_is_asked_about_before_closing() {
     h.run_steps(6);
     assert!(h.state().asking(), "and waits for the answer");
     assert!(h.state().unsaved());
+    // Escape answers Cancel: back to the name as typed.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().asking());
+    assert!(h.state().unsaved(), "the name typed is still there");
 }
 
 #[test]
@@ -948,6 +953,7 @@ fn an_edit_saved_reloads_to_the_same_results_with_the_files_comments() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
     h.run_steps(2);
     h.get_by_label("Save the scenario as");
+    assert!(!h.state().sweep.open, "Ctrl+S is not S (the sweep)");
     // Ctrl+S again from the dialog's name field: the dialog keeps the name typed there (it
     // started again, with its suggestion).
     let name_field = || {

@@ -82,10 +82,12 @@ impl Editor {
             if *w == what && from == name {
                 let r = ui.add(egui::TextEdit::singleline(typed).desired_width(140.0));
                 r.request_focus();
+                // Under a question (a modal), Enter and Escape are its keys.
+                let here = ui.ctx().memory(|m| m.allows_interaction(ui.layer_id()));
                 let (enter, escape) = ui.input(|i| {
                     (
-                        i.key_pressed(egui::Key::Enter),
-                        i.key_pressed(egui::Key::Escape),
+                        here && i.key_pressed(egui::Key::Enter),
+                        here && i.key_pressed(egui::Key::Escape),
                     )
                 });
                 if escape {

@@ -612,7 +612,12 @@ impl BrokerLabApp {
             return;
         }
         use egui::Key;
-        let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
+        // A key alone (or with Shift): Ctrl+S is a save, not S's sweep.
+        let pressed = |k: Key| {
+            ctx.input(|i| {
+                i.key_pressed(k) && !(i.modifiers.ctrl || i.modifiers.command || i.modifiers.alt)
+            })
+        };
         let s = &mut self.session;
         if pressed(Key::Space) {
             s.playing = !s.playing && s.now() < s.duration();
