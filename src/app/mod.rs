@@ -333,6 +333,8 @@ impl BrokerLabApp {
         self.inspector = inspector::Inspector::default();
         self.explore = explore::Explore::new(&self.session);
         self.knobs = knobs::Knobs::default();
+        // A save that waited for typed text was for the scenario replaced.
+        self.save_after = None;
         // A lesson starts again on the new scenario (at the step it remembers, if it still has
         // it), with its knobs applied to it: the same file read again may have other steps.
         self.lesson = lesson::LessonPlayer::default();
@@ -342,10 +344,13 @@ impl BrokerLabApp {
     }
 
     /// The scenario has knob changes or edits that its file (or the built-in text) lacks, other
-    /// than a lesson step's, or text typed into a knob or a rename is not applied yet.
+    /// than a lesson step's, or text typed into a knob or a rename is not applied yet (or is
+    /// being applied for a save).
     #[must_use]
     pub fn unsaved(&self) -> bool {
-        self.explore.unsaved(&self.session) || self.knobs.typed_not_applied()
+        self.explore.unsaved(&self.session)
+            || self.knobs.typed_not_applied()
+            || self.save_after.is_some()
     }
 
     /// The window's title: the scenario's file (or built-in name), marked `●` while it has
