@@ -270,6 +270,16 @@ fn limits_that_add_up_over_a_file_are_refused_where_they_go_over() {
         e.message.contains("over the limit of 100 characters"),
         "{e}"
     );
+    // `*` is no name: in a parameter path it is every one (`consumer.*.service_ms`).
+    let star = one("", "", "", "").replacen("name = \"c\"", "name = \"*\"", 1);
+    let e = parse(&star).expect_err("a consumer named *");
+    assert_eq!(
+        e.message,
+        "consumer name must not be `*`: in parameter paths `*` means every one"
+    );
+    assert_eq!((e.line, e.col), place_of(&star, "\"*\""), "{e}");
+    parse(&one("", "", "", "").replacen("name = \"c\"", "name = \"c*\"", 1))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

@@ -132,6 +132,13 @@ impl<'a> Checker<'a> {
         if s.is_empty() {
             return self.err(v, format!("{what} name must not be empty"));
         }
+        if s == "*" {
+            // `consumer.*.service_ms` would change every consumer, not the one named `*`.
+            return self.err(
+                v,
+                format!("{what} name must not be `*`: in parameter paths `*` means every one"),
+            );
+        }
         if s.chars().count() > 100 {
             return self.err(
                 v,
