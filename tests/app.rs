@@ -1218,6 +1218,48 @@ fn main_window_snapshot_use_cases_five_panes_following_a_message() {
     h.snapshot("main-use-cases-24s-five-panes-following-message-10100");
 }
 
+/// Unfold a consumer's knobs in the knobs panel (the arrow before its name).
+fn open_consumer(h: &mut Harness<'_, BrokerLabApp>, name: &str) {
+    let row = h.get_by_label(&format!("rename {name}")).rect().center().y;
+    let at = h
+        .get_all_by_label(name)
+        .map(|n| n.rect())
+        .find(|r| (r.center().y - row).abs() < 4.0)
+        .expect("the consumer's name in the knobs");
+    press_node(
+        h,
+        egui::pos2(at.left() - 10.0, row),
+        egui::PointerButton::Primary,
+    );
+}
+
+/// A text field showing `value`.
+fn text_field(value: &str) -> egui_kittest::kittest::By<'_> {
+    egui_kittest::kittest::by()
+        .role(egui::accesskit::Role::TextInput)
+        .value(value)
+}
+
+/// Type `group` over metric-server-1's group (`consumer-outage`), without applying it.
+fn type_group(h: &mut Harness<'_, BrokerLabApp>, group: &str) {
+    open_consumer(h, "metric-server-1");
+    h.get(text_field("metric-servers-a")).click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text(group.into()));
+    h.run_steps(2);
+    assert!(h.state().unsaved(), "typed, not applied");
+}
+
+/// Open the rename field of `name` and type `to` over the name.
+fn type_rename(h: &mut Harness<'_, BrokerLabApp>, name: &str, to: &str) {
+    h.get_by_label(&format!("rename {name}")).click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text(to.into()));
+    h.run_steps(2);
+}
+
 #[test]
 fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses() {
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("typed-save.toml");
@@ -1255,29 +1297,7 @@ fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses()
     assert!(h.state_mut().may_close(), "saved: it closes");
 
     // A group typed into its knob and not applied, then Ctrl+S: saved with it.
-    let group = || {
-        egui_kittest::kittest::by()
-            .role(egui::accesskit::Role::TextInput)
-            .value("metric-servers-a")
-    };
-    // Its consumer's knobs open with the arrow before its name.
-    let row = h.get_by_label("rename metric-server-1").rect().center().y;
-    let name = h
-        .get_all_by_label("metric-server-1")
-        .map(|n| n.rect())
-        .find(|r| (r.center().y - row).abs() < 4.0)
-        .expect("the consumer's name in the knobs");
-    press_node(
-        &mut h,
-        egui::pos2(name.left() - 10.0, row),
-        egui::PointerButton::Primary,
-    );
-    h.get(group()).click();
-    h.run_steps(2);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
-    h.event(egui::Event::Text("dashboards".into()));
-    h.run_steps(2);
-    assert!(h.state().unsaved(), "typed, not applied");
+    type_group(&mut h, "dashboards");
     h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
     h.run_steps(6);
     assert!(read().contains("group = \"dashboards\""), "{}", read());
@@ -1286,11 +1306,7 @@ fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses()
     // A name the file's rules refuse (another consumer's), then another scenario: its
     // question's Save writes nothing, the refusal is in the status bar, and the file stays.
     let before = read();
-    h.get_by_label("rename metric-server-1").click();
-    h.run_steps(2);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
-    h.event(egui::Event::Text("log-server".into()));
-    h.run_steps(2);
+    type_rename(&mut h, "metric-server-1", "log-server");
     h.state_mut().load_builtin("point-to-point");
     h.run_steps(3);
     assert!(h.state().asking());
@@ -1304,5 +1320,162 @@ fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses()
     assert!(!h.state().asking(), "back to the window");
     h.get_by_label_contains("Could not save");
     assert_eq!(h.state().session.path.as_deref(), Some(path.as_path()));
+    assert!(
+        h.query(text_field("log-server")).is_some(),
+        "the name refused stays in its field, to be put right"
+    );
+    assert!(h.state().unsaved());
     let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn text_typed_into_a_knob_stays_while_its_field_is_hidden_and_is_saved() {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("typed-hidden.toml");
+    let text = brokerlab::builtin::get("consumer-outage").expect("built in");
+    std::fs::write(&path, text).expect("the temporary folder is writable");
+    let mut h = harness("point-to-point", Prefs::default());
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    type_group(&mut h, "dashboards");
+    // The inspector and back: the field shows the text, and it still counts (it showed it,
+    // not counted: a close lost it, and Ctrl+S wrote the file without it).
+    h.get_by_label("Inspector").click();
+    h.run_steps(3);
+    assert!(h.state().unsaved(), "hidden, still typed");
+    knobs_tab(&mut h);
+    h.run_steps(3);
+    assert!(h.query(text_field("dashboards")).is_some());
+    assert!(h.state().unsaved());
+    assert!(!h.state_mut().may_close(), "a close asks");
+    h.run_steps(2);
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    // Its section folded: the same.
+    h.get_by_label("Consumers").click();
+    h.run_steps(4);
+    assert!(h.state().unsaved(), "folded, still typed");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
+    h.run_steps(6);
+    let saved = std::fs::read_to_string(&path).expect("saved");
+    assert!(saved.contains("group = \"dashboards\""), "{saved}");
+    assert!(!h.state().unsaved());
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn keys_under_the_question_about_unsaved_changes_do_not_answer_it() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    h.get_by_label("+ consumer").click();
+    settle(&mut h);
+    let consumers = h.state().session.scenario().consumers.len();
+    // Another scenario asked for: Ctrl+Z under the question undid the change, and with
+    // nothing left to save the other scenario came (the change only in a redo list it reset).
+    h.state_mut().load_builtin("point-to-point");
+    h.run_steps(3);
+    h.get_by_label("Save the changes?");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.state().asking(), "still asking");
+    assert_eq!(
+        h.state().session.scenario().source,
+        "builtin:consumer-outage"
+    );
+    assert_eq!(h.state().session.scenario().consumers.len(), consumers);
+    // The same for a close; Space (play) waits too.
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(!h.state_mut().may_close());
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::Z);
+    h.key_press(Key::Space);
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.state().asking() && h.state().unsaved());
+    assert!(!h.state().session.playing);
+}
+
+#[test]
+fn a_change_on_disk_waits_for_the_question_about_a_close() {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("disk-close.toml");
+    let text = brokerlab::builtin::get("consumer-outage").expect("built in");
+    std::fs::write(&path, text).expect("the temporary folder is writable");
+    let mut h = harness("point-to-point", Prefs::default());
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    h.get_by_label("+ consumer").click();
+    settle(&mut h);
+    assert!(!h.state_mut().may_close());
+    h.run_steps(2);
+    h.get_by_label_contains("lost if the window closes");
+    // The file changes on disk (a second later: the watch compares modification times).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::fs::write(&path, format!("{text}\n# touched\n")).expect("write");
+    for _ in 0..30 {
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The question is still about the close (it became "the file changed on disk", and Don't
+    // save read the file instead of closing).
+    h.get_by_label_contains("lost if the window closes");
+    assert!(h
+        .query_by_label_contains("The file changed on disk.")
+        .is_none());
+    // Answered (Cancel: the window stays), the change on disk is read: asked about, as the
+    // changes are not saved.
+    h.get_by_label("Cancel").click();
+    for _ in 0..10 {
+        h.run_steps(1);
+    }
+    h.get_by_label_contains("The file changed on disk.");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_rename_keeps_its_name_refused_and_gives_the_keyboard_up() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    // A name taken: refused, and the field keeps it to be put right (it was thrown away).
+    type_rename(&mut h, "metric-server-1", "metric-server-2");
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    settle(&mut h);
+    h.get_by_label("Not applied: the scenario stays as it was.");
+    assert!(h.query(text_field("metric-server-2")).is_some());
+    assert!(h.state().unsaved(), "the name typed is not in the scenario");
+    // Put right: applied, and the field goes.
+    h.get(text_field("metric-server-2")).click();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.event(egui::Event::Text("metric-server-9".into()));
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h
+        .state()
+        .session
+        .scenario()
+        .consumers
+        .iter()
+        .any(|c| c.name == "metric-server-9"));
+    assert!(h.query(text_field("metric-server-9")).is_none());
+    // A rename open, then another field clicked: typing goes there (the rename took the
+    // keyboard back every frame, and "7" went into the name).
+    h.get_by_label("rename web-1").click();
+    h.run_steps(2);
+    h.state_mut().sweep.open = true;
+    h.run_steps(3);
+    let before = h.state().sweep.values.clone();
+    h.get(text_field(&before)).click();
+    h.run_steps(2);
+    h.key_press(Key::End);
+    h.event(egui::Event::Text("7".into()));
+    h.run_steps(3);
+    assert_eq!(h.state().sweep.values, format!("{before}7"));
+    assert!(h.query(text_field("web-17")).is_none());
 }

@@ -25,7 +25,7 @@ const BROKERS: [BrokerKind; 4] = [
 
 pub struct Editor {
     /// The entry being renamed, and the name typed so far.
-    renaming: Option<(Named, String, String)>,
+    renaming: Option<Renaming>,
     /// The topic typed for a producer's new publish entry.
     topic: String,
     shape: Shape,
@@ -33,6 +33,28 @@ pub struct Editor {
     fault: FaultKind,
     /// The fault's target; empty: the default (the first consumer, every broker).
     target: String,
+}
+
+/// A rename under way: its field stays, with the name typed, until the scenario has the new
+/// name, the learner cancels it (Escape), or the entry is gone.
+struct Renaming {
+    what: Named,
+    from: String,
+    typed: String,
+    /// The field takes the keyboard when it opens (not after: a click elsewhere applies it).
+    focus: bool,
+    /// Asked for already (Enter, leaving the field, a save): not again until typed into.
+    sent: bool,
+}
+
+impl Renaming {
+    fn edit(&self) -> Edit {
+        Edit::Rename {
+            what: self.what,
+            from: self.from.clone(),
+            to: self.typed.trim().to_owned(),
+        }
+    }
 }
 
 impl Default for Editor {
@@ -54,22 +76,37 @@ impl Editor {
     pub fn typed_not_applied(&self) -> bool {
         self.renaming
             .as_ref()
-            .is_some_and(|(_, from, typed)| typed.trim() != from)
+            .is_some_and(|r| r.typed.trim() != r.from)
     }
 
-    /// The name typed into a rename field, as the edit Enter makes (None, and the field stays,
-    /// if it is the name it had).
+    /// The name typed into a rename field, as the edit Enter makes, once (None if it is the
+    /// name it had or was asked for already).
     pub fn take_rename(&mut self) -> Option<Edit> {
-        if !self.typed_not_applied() {
+        let r = self.renaming.as_mut()?;
+        if r.sent || r.typed.trim() == r.from {
             return None;
         }
-        let (what, from, typed) = self.renaming.take()?;
-        let to = typed.trim().to_owned();
-        Some(Edit::Rename { what, from, to })
+        r.sent = true;
+        Some(r.edit())
+    }
+
+    /// The scenario changed: a rename whose entry no longer has its old name is over (done,
+    /// or the entry removed).
+    pub fn forget_gone(&mut self, s: &Scenario) {
+        let Some(r) = &self.renaming else { return };
+        let names: Vec<&str> = match r.what {
+            Named::Producer => s.producers.iter().map(|p| p.name.as_str()).collect(),
+            Named::Consumer => s.consumers.iter().map(|c| c.name.as_str()).collect(),
+            Named::Variant => s.variants.iter().map(|v| v.name.as_str()).collect(),
+        };
+        if !names.contains(&r.from.as_str()) {
+            self.renaming = None;
+        }
     }
 
     /// A producer's, consumer's or variant's name with a note (its topics, its shape), and
-    /// rename and remove buttons; while renamed, a text field (Enter applies, Escape cancels).
+    /// rename and remove buttons; while renamed, a text field (Enter or leaving it applies,
+    /// Escape cancels; a name refused stays in it).
     pub fn header_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -78,10 +115,15 @@ impl Editor {
         note: &str,
         l: Lang,
     ) -> Option<Edit> {
-        if let Some((w, from, typed)) = &mut self.renaming {
-            if *w == what && from == name {
-                let r = ui.add(egui::TextEdit::singleline(typed).desired_width(140.0));
-                r.request_focus();
+        if let Some(r) = &mut self.renaming {
+            if r.what == what && r.from == name {
+                let field = ui.add(egui::TextEdit::singleline(&mut r.typed).desired_width(140.0));
+                if std::mem::take(&mut r.focus) {
+                    field.request_focus();
+                }
+                if field.changed() {
+                    r.sent = false;
+                }
                 // Under a question (a modal), Enter and Escape are its keys.
                 let here = ui.ctx().memory(|m| m.allows_interaction(ui.layer_id()));
                 let (enter, escape) = ui.input(|i| {
@@ -92,10 +134,13 @@ impl Editor {
                 });
                 if escape {
                     self.renaming = None;
-                } else if enter || r.lost_focus() {
-                    let e = self.take_rename();
-                    self.renaming = None;
-                    return e;
+                } else if enter || field.lost_focus() {
+                    if r.typed.trim() == r.from {
+                        self.renaming = None;
+                    } else if !r.sent {
+                        r.sent = true;
+                        return Some(r.edit());
+                    }
                 }
                 return None;
             }
@@ -110,7 +155,13 @@ impl Editor {
             .labelled(format!("rename {name}"))
             .clicked()
         {
-            self.renaming = Some((what, name.to_owned(), name.to_owned()));
+            self.renaming = Some(Renaming {
+                what,
+                from: name.to_owned(),
+                typed: name.to_owned(),
+                focus: true,
+                sent: false,
+            });
         }
         if ui
             .small_button("🗑")

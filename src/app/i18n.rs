@@ -50,6 +50,7 @@ pub const KO: &[(&str, &str)] = &[
     ("A screenshot of this window", "이 창의 스크린샷"),
     ("Saved", "저장했습니다:"),
     ("Could not save", "저장하지 못했습니다:"),
+    ("a field holds text that was refused", "거부된 텍스트가 입력란에 남아 있습니다"),
     ("View", "보기"),
     ("Plots", "그래프"),
     ("Fit graphs (F)", "그래프를 창에 맞추기 (F)"),

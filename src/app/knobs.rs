@@ -37,12 +37,19 @@ pub struct Knobs {
     /// A number knob being dragged (or just released, until its change has run): its path and
     /// value, shown instead of the scenario's.
     held: Option<Held>,
-    /// Text typed into a name or list knob, by path, until it is applied.
-    typing: BTreeMap<String, String>,
-    /// The name or list knob being typed into, if it holds text not applied yet (last pass).
-    unapplied: Option<String>,
+    /// Text typed into a name or list knob, by path, until the scenario has it. It stays
+    /// while its field is hidden (another side tab, a folded section) and counts as unsaved.
+    typing: BTreeMap<String, Typed>,
     cache: Option<Cache>,
     editor: Editor,
+}
+
+/// A name or list knob's field: its text, the text it started from (the knob's value then),
+/// and whether a save has asked for it already (then it waits for the learner's next key).
+struct Typed {
+    text: String,
+    from: String,
+    sent: bool,
 }
 
 struct Held {
@@ -79,7 +86,6 @@ impl Knobs {
             self.held = None;
         }
         self.refresh(s.scenario(), x.file());
-        self.unapplied = None;
         let save = toolbar_ui(ui, x, s, l);
         status_ui(ui, x, s, l);
         ui.separator();
@@ -121,22 +127,43 @@ impl Knobs {
     /// applies it): a close or another scenario asks first, as for changes not saved.
     #[must_use]
     pub fn typed_not_applied(&self) -> bool {
-        self.unapplied.is_some() || self.editor.typed_not_applied()
+        self.editor.typed_not_applied() || self.typed().next().is_some()
+    }
+
+    /// The knobs whose fields hold text the scenario does not have, and that text's value.
+    fn typed(&self) -> impl Iterator<Item = (&String, &Typed, toml::Value)> {
+        let knobs = self.cache.as_ref().map_or(&[][..], |c| &c.knobs[..]);
+        self.typing.iter().filter_map(|(path, t)| {
+            let k = knobs.iter().find(|k| k.path == *path)?;
+            let v = typed_value(k, &t.text);
+            (t.text != t.from && k.current.as_ref() != Some(&v)).then_some((path, t, v))
+        })
     }
 
     /// What is typed and not applied, as the change Enter or leaving the field makes (a rename
-    /// first): a save applies it before it writes.
+    /// first), once: a save applies it before it writes.
     pub fn take_typed(&mut self) -> Option<Change> {
         if let Some(e) = self.editor.take_rename() {
             return Some(Change::Edit(e));
         }
-        let path = self.unapplied.take()?;
-        let k = self.cache.as_ref()?.knobs.iter().find(|k| k.path == path)?;
-        let v = typed_value(k, self.typing.get(&path)?);
+        let (path, v) = self
+            .typed()
+            .find(|(_, t, _)| !t.sent)
+            .map(|(path, _, v)| (path.clone(), v))?;
+        if let Some(t) = self.typing.get_mut(&path) {
+            t.sent = true;
+        }
         Some(Change::Set(vec![(path, v)]))
     }
 
-    /// The lists again when the scenario or the file changed.
+    /// Follow the session's scenario whether or not the panel is shown (every frame): what
+    /// it now has is no longer typed.
+    pub fn sync(&mut self, s: &Scenario, file: &Scenario) {
+        self.refresh(s, file);
+    }
+
+    /// The lists again when the scenario or the file changed; typed text the new scenario
+    /// does not have stays.
     fn refresh(&mut self, s: &Scenario, file: &Scenario) {
         let fresh = self
             .cache
@@ -145,7 +172,6 @@ impl Knobs {
         if fresh {
             return;
         }
-        self.typing.clear();
         self.cache = Some(Cache {
             text: Arc::clone(&s.text),
             file: Arc::clone(&file.text),
@@ -155,6 +181,9 @@ impl Knobs {
                 .map(|k| (k.path, k.current))
                 .collect(),
         });
+        let keep: Vec<String> = self.typed().map(|(path, _, _)| path.clone()).collect();
+        self.typing.retain(|path, _| keep.contains(path));
+        self.editor.forget_gone(s);
     }
 
     fn workload_ui(&mut self, ui: &mut egui::Ui, knobs: &[Knob], f: &mut Pass) {
@@ -504,16 +533,17 @@ impl Knobs {
             Some(v) => v.to_string(),
             None => String::new(),
         };
-        let buf = self
-            .typing
-            .entry(k.path.clone())
-            .or_insert_with(|| shown.clone());
-        let r = ui.add(egui::TextEdit::singleline(buf).desired_width(140.0));
-        if r.has_focus() && *buf != shown {
-            self.unapplied = Some(k.path.clone());
+        let t = self.typing.entry(k.path.clone()).or_insert_with(|| Typed {
+            text: shown.clone(),
+            from: shown.clone(),
+            sent: false,
+        });
+        let r = ui.add(egui::TextEdit::singleline(&mut t.text).desired_width(140.0));
+        if r.changed() {
+            t.sent = false;
         }
-        if r.lost_focus() && *buf != shown {
-            return Some(typed_value(k, buf));
+        if r.lost_focus() && t.text != shown {
+            return Some(typed_value(k, &t.text));
         }
         None
     }

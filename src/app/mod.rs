@@ -524,21 +524,26 @@ impl BrokerLabApp {
         if self.explore.busy() {
             return;
         }
-        if self.explore.refusals != refusals {
-            self.save_after = None;
-            // Back to the window, where the refused text still is.
-            self.pending = None;
-            let l = self.prefs.lang;
-            let why = self.explore.error.clone().unwrap_or_default();
-            let ctx = self.ctx.clone();
-            self.toast(&ctx, format!("{} {why}", tr(l, "Could not save")), true);
-            return;
-        }
-        if let Some(c) = self.knobs.take_typed() {
+        // The text typed was refused now or before (it is still in its field): the save
+        // would leave it out, and the question would come back.
+        let refused = self.explore.refusals != refusals;
+        if let Some(c) = self.knobs.take_typed().filter(|_| !refused) {
             self.explore.request(c);
             return;
         }
         self.save_after = None;
+        if refused || self.knobs.typed_not_applied() {
+            // Back to the window, where the refused text is.
+            self.pending = None;
+            let l = self.prefs.lang;
+            let why = match &self.explore.error {
+                Some(e) => e.clone(),
+                None => tr(l, "a field holds text that was refused").to_owned(),
+            };
+            let ctx = self.ctx.clone();
+            self.toast(&ctx, format!("{} {why}", tr(l, "Could not save")), true);
+            return;
+        }
         let file = self
             .session
             .path
@@ -611,9 +616,12 @@ impl BrokerLabApp {
     }
 
     fn keys(&mut self, ctx: &egui::Context) {
-        // Ctrl+S saves from a text field too, with what is typed there.
+        // Ctrl+S saves from a text field too, with what is typed there, and answers a
+        // question as its Save does.
         self.save_keys(ctx);
-        if ctx.egui_wants_keyboard_input() {
+        // Nothing else under a question: an undo there took the changes it asks about away,
+        // and what waited for the answer went on.
+        if ctx.egui_wants_keyboard_input() || self.asking() || self.lesson.asks.is_some() {
             return;
         }
         use egui::Key;
@@ -1047,7 +1055,14 @@ impl BrokerLabApp {
             Some((p, Pick::SaveAs)) => self.save_to(&p),
             None => {}
         }
-        if let Some(p) = self.files.changed_on_disk() {
+        // A change on disk waits for the question about unsaved changes (it would have
+        // replaced what waits for the answer: a close, another scenario).
+        let on_disk = if self.pending.is_none() {
+            self.files.changed_on_disk()
+        } else {
+            None
+        };
+        if let Some(p) = on_disk {
             self.load_path(&p);
             let l = self.prefs.lang;
             if self.load_error.is_none() && self.pending.is_none() {
@@ -1191,6 +1206,8 @@ impl eframe::App for BrokerLabApp {
         }
         self.inputs(&ctx);
         self.explore_frame(&ctx);
+        self.knobs
+            .sync(self.session.scenario(), self.explore.file());
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
         self.session.play_for(dt);
         self.follow.poll(&self.session, &ctx);
