@@ -837,6 +837,7 @@ fn changes_not_saved_are_asked_about_before_another_scenario_or_closing() {
     assert_eq!(std::fs::read_to_string(&path).expect("saved"), *mine);
     assert_eq!(h.state().session.scenario().text, mine);
     assert!(!h.state().unsaved() && !h.state().asking());
+    assert!(h.state().explore.can_undo(), "the undo history stays");
     std::fs::write(&path, text).expect("the temporary folder is writable");
     h.state_mut().show_knobs(true);
     h.run_steps(2);

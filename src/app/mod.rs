@@ -388,14 +388,10 @@ impl BrokerLabApp {
     fn go_on(&mut self, ctx: &egui::Context) {
         match self.pending.take() {
             // Saved over the file that was to be read again (it changed on disk, or Reload):
-            // the file is now what was saved, and the version read before is stale.
+            // the window shows what the file now holds, and the version read before is stale.
+            // Reading the file again would only forget the undo history.
             Some(Pending::Replace(r))
-                if r.rereads(self.session.path.as_ref()) && !self.unsaved() =>
-            {
-                if let Some(p) = r.path {
-                    self.load_path(&p);
-                }
-            }
+                if r.rereads(self.session.path.as_ref()) && !self.unsaved() => {}
             Some(Pending::Replace(r)) => self.replace_with(r),
             Some(Pending::Close) => {
                 self.closing = true;
