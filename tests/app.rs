@@ -1480,3 +1480,33 @@ fn a_rename_keeps_its_name_refused_and_gives_the_keyboard_up() {
     assert_eq!(h.state().sweep.values, format!("{before}7"));
     assert!(h.query(text_field("web-17")).is_none());
 }
+
+#[test]
+fn a_shortcut_counts_the_modifiers_its_key_was_pressed_with() {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("chord.toml");
+    let text = brokerlab::builtin::get("point-to-point").expect("built in");
+    std::fs::write(&path, text).expect("the temporary folder is writable");
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().load_path(&path);
+    h.run_steps(2);
+    knobs_tab(&mut h);
+    drag_knob(&mut h, "latency_ms", 0.8);
+    h.run_steps(1);
+    settle(&mut h);
+    // Ctrl held for S only (let go within the frame): the key's event says Ctrl, the state
+    // at the frame's end does not. It saved nothing, and opened the sweep.
+    for pressed in [true, false] {
+        h.event(egui::Event::Key {
+            key: Key::S,
+            pressed,
+            modifiers: egui::Modifiers::COMMAND,
+            repeat: false,
+            physical_key: None,
+        });
+    }
+    h.run_steps(2);
+    assert_ne!(std::fs::read_to_string(&path).expect("the file"), text);
+    assert!(!h.state().unsaved());
+    assert!(!h.state().sweep.open);
+    let _ = std::fs::remove_file(&path);
+}

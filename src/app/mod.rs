@@ -622,11 +622,7 @@ impl BrokerLabApp {
         }
         use egui::Key;
         // A key alone (or with Shift): Ctrl+S is a save, not S's sweep.
-        let pressed = |k: Key| {
-            ctx.input(|i| {
-                i.key_pressed(k) && !(i.modifiers.ctrl || i.modifiers.command || i.modifiers.alt)
-            })
-        };
+        let pressed = |k: Key| chord(ctx, k).is_some_and(|m| !(m.ctrl || m.command || m.alt));
         let s = &mut self.session;
         if pressed(Key::Space) {
             s.playing = !s.playing && s.now() < s.duration();
@@ -650,19 +646,9 @@ impl BrokerLabApp {
         if pressed(Key::F) {
             self.panes.fit_all();
         }
-        // N steps the followed message forward, Shift+N back (the key event says the modifier).
-        let n = ctx.input(|i| {
-            i.events.iter().find_map(|e| match e {
-                egui::Event::Key {
-                    key: Key::N,
-                    pressed: true,
-                    modifiers,
-                    ..
-                } => Some(modifiers.shift),
-                _ => None,
-            })
-        });
-        if let Some(back) = n {
+        // N steps the followed message forward, Shift+N back.
+        if pressed(Key::N) {
+            let back = chord(ctx, Key::N).is_some_and(|m| m.shift);
             self.follow.step(&mut self.session, !back);
         }
         if pressed(Key::F1) {
@@ -671,45 +657,32 @@ impl BrokerLabApp {
         if pressed(Key::S) {
             self.sweep.open = !self.sweep.open;
         }
-        if ctx.input(|i| i.modifiers.command && i.key_pressed(Key::O)) {
+        if chord(ctx, Key::O).is_some_and(|m| m.command) {
             self.files.open_dialog(Pick::Scenario);
         }
-        self.explore_keys(ctx);
-    }
-
-    /// Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y.
-    fn explore_keys(&mut self, ctx: &egui::Context) {
-        use egui::Key;
-        let (command, shift) = ctx.input(|i| (i.modifiers.command, i.modifiers.shift));
-        if !command {
-            return;
+        // Ctrl+Z, Ctrl+Shift+Z and Ctrl+Y.
+        match chord(ctx, Key::Z) {
+            Some(m) if m.command && !m.shift => self.explore.request(explore::Change::Undo),
+            Some(m) if m.command => self.explore.request(explore::Change::Redo),
+            _ => {}
         }
-        let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
-        if pressed(Key::Z) && !shift {
-            self.explore.request(explore::Change::Undo);
-        }
-        if (pressed(Key::Z) && shift) || pressed(Key::Y) {
+        if chord(ctx, Key::Y).is_some_and(|m| m.command) {
             self.explore.request(explore::Change::Redo);
         }
     }
 
     /// Ctrl+S and Ctrl+Shift+S, from anywhere but the file dialog.
     fn save_keys(&mut self, ctx: &egui::Context) {
-        let (command, shift, s) = ctx.input(|i| {
-            (
-                i.modifiers.command,
-                i.modifiers.shift,
-                i.key_pressed(egui::Key::S),
-            )
-        });
         // Not from the file dialog: it would start again, without the name typed there.
-        if command && s && !self.files.dialog_open() {
-            let how = if shift {
-                knobs::Save::As
-            } else {
-                knobs::Save::Here
-            };
-            self.save_scenario(how);
+        match chord(ctx, egui::Key::S) {
+            Some(m) if m.command && !self.files.dialog_open() => {
+                self.save_scenario(if m.shift {
+                    knobs::Save::As
+                } else {
+                    knobs::Save::Here
+                });
+            }
+            _ => {}
         }
     }
 
@@ -1333,6 +1306,22 @@ fn snippet(text: &str, ui: &egui::Ui) -> egui::text::LayoutJob {
         job.append(&format!("{line}\n"), 0.0, format);
     }
     job
+}
+
+/// The modifiers `key` was pressed with in this frame, as its key event has them: the held
+/// state at the frame's end misses a Ctrl let go in the same frame as the key.
+fn chord(ctx: &egui::Context, key: egui::Key) -> Option<egui::Modifiers> {
+    ctx.input(|i| {
+        i.events.iter().find_map(|e| match e {
+            egui::Event::Key {
+                key: k,
+                pressed: true,
+                modifiers,
+                ..
+            } if *k == key => Some(*modifiers),
+            _ => None,
+        })
+    })
 }
 
 /// A file name for the scenario: its file's, or its built-in name's (`use-cases.toml`).
