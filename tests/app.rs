@@ -1510,3 +1510,146 @@ fn a_shortcut_counts_the_modifiers_its_key_was_pressed_with() {
     assert!(!h.state().sweep.open);
     let _ = std::fs::remove_file(&path);
 }
+
+/// Every text painted in the last frame, with its rect.
+fn painted_texts(h: &Harness<'_, BrokerLabApp>) -> Vec<(String, egui::Rect)> {
+    fn walk(s: &egui::Shape, out: &mut Vec<(String, egui::Rect)>) {
+        match s {
+            egui::Shape::Text(t) => out.push((
+                t.galley.text().to_owned(),
+                egui::Rect::from_min_size(t.pos, t.galley.size()),
+            )),
+            egui::Shape::Vec(v) => v.iter().for_each(|s| walk(s, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for cs in &h.output().shapes {
+        walk(&cs.shape, &mut out);
+    }
+    out
+}
+
+/// A good flowchart of study notes (a producer, a queue, a consumer).
+const GOOD_CHART: &str =
+    "```mermaid\nflowchart LR\n  A[Web server] --> Q[(Message queue)]\n  Q --> B[Metric server]\n```\n";
+
+#[test]
+fn notes_with_many_diagrams_scroll_and_a_broken_one_hides_none() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    // 30 flowcharts at the least window size: every Import can be reached (the table ran
+    // past the screen's bottom, from the 24th on).
+    let many = dir.join("app-many-diagrams.md");
+    let md: String = (0..30)
+        .map(|i| format!("## Diagram {i}\n\n{GOOD_CHART}\n"))
+        .collect();
+    std::fs::write(&many, md).expect("writable");
+    let mut h = harness_sized("point-to-point", Prefs::default(), [1000.0, 600.0]);
+    h.run_steps(2);
+    h.state_mut().open_notes(&many);
+    h.run_steps(3);
+    assert_eq!(h.get_all_by_label("Import").count(), 30);
+    let last = h.get_by_label("Diagram 29");
+    last.scroll_to_me();
+    h.run_steps(3);
+    let row = h.get_by_label("Diagram 29").rect();
+    assert!(row.max.y <= 600.0, "{row:?}");
+    let import = h
+        .get_all_by_label("Import")
+        .map(|n| n.rect())
+        .find(|r| (r.center().y - row.center().y).abs() < 6.0)
+        .expect("the last row's Import");
+    assert!(import.max.y <= 600.0, "{import:?}");
+    // One broken flowchart among good ones: listed with its error, the others importable
+    // (the notes were refused whole at the first syntax error).
+    let broken = dir.join("app-one-broken.md");
+    let md = format!(
+        "## Broken\n\n```mermaid\nflowchart LR\n  A[Web --> B\n```\n\n## Good\n\n{GOOD_CHART}"
+    );
+    std::fs::write(&broken, md).expect("writable");
+    h.key_press(Key::Escape);
+    h.state_mut().open_notes(&broken);
+    h.run_steps(3);
+    assert!(h.state().importing(), "{:?}", h.state().load_error);
+    h.get_by_label("syntax error");
+    let buttons = h.get_all_by_label("Import").collect::<Vec<_>>();
+    assert_eq!(buttons.len(), 1, "the good one");
+    buttons[0].click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().session.scenario().source,
+        format!("{}#2", broken.display())
+    );
+    let _ = std::fs::remove_file(&many);
+    let _ = std::fs::remove_file(&broken);
+}
+
+#[test]
+fn a_followed_message_in_a_lesson_at_the_least_size_keeps_its_lanes_apart() {
+    let mut h = harness_sized("lesson-3", Prefs::default(), [1000.0, 600.0]);
+    h.run_steps(2);
+    h.state_mut().session.seek(secs(4.0));
+    h.run_steps(2);
+    let ctx = h.ctx.clone();
+    let app = h.state_mut();
+    app.follow
+        .follow(brokerlab::engine::MsgId(20), &app.session, &ctx);
+    until_traced(&mut h);
+    h.run_steps(2);
+    let trace = h.state().follow.trace().cloned().expect("traced");
+    let names: Vec<String> = trace.variants.iter().map(|v| v.name.clone()).collect();
+    let texts = painted_texts(&h);
+    let outcomes: Vec<&(String, egui::Rect)> = texts
+        .iter()
+        .filter(|(s, _)| s.contains("delivered") || s.contains("lost") || s.contains("pending"))
+        .collect();
+    assert!(!outcomes.is_empty());
+    let mut lanes = 0;
+    for (n, r) in texts.iter().filter(|(s, _)| names.contains(s)) {
+        for (o, q) in &outcomes {
+            if (r.center().y - q.center().y).abs() < 4.0 {
+                lanes += 1;
+                assert!(r.max.x <= q.min.x, "{n} {r:?} is drawn over {o} {q:?}");
+            }
+        }
+    }
+    assert!(lanes > 0, "a lane's name and outcome side by side");
+}
+
+#[test]
+fn a_followed_message_the_run_no_longer_makes_is_told_in_the_apps_words() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(25.0));
+    h.run_steps(2);
+    let ctx = h.ctx.clone();
+    let app = h.state_mut();
+    app.follow
+        .follow(brokerlab::engine::MsgId(3000), &app.session, &ctx);
+    until_traced(&mut h);
+    knobs_tab(&mut h);
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(
+            "scale.rate".into(),
+            toml::Value::Float(0.01),
+        )]));
+    settle(&mut h);
+    for _ in 0..400 {
+        h.run_steps(1);
+        if h.query_by_label_contains("is not in this run").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    // It named the command line's --message.
+    let said = painted_texts(&h)
+        .into_iter()
+        .map(|(t, _)| t)
+        .find(|t| t.contains("is not in this run"))
+        .expect("said");
+    assert!(
+        said.starts_with("Message #3000 is not in this run: it produces "),
+        "{said}"
+    );
+    assert!(!said.contains("--message"), "{said}");
+}

@@ -51,6 +51,11 @@ pub const KO: &[(&str, &str)] = &[
     ("Saved", "저장했습니다:"),
     ("Could not save", "저장하지 못했습니다:"),
     ("a field holds text that was refused", "거부된 텍스트가 입력란에 남아 있습니다"),
+    ("syntax error", "구문 오류"),
+    (
+        "Message #{id} is not in this run: it produces {n} messages, numbered from 0.",
+        "메시지 #{id}는 이 실행에 없습니다: 이 실행은 0번부터 메시지 {n}개를 만듭니다.",
+    ),
     ("View", "보기"),
     ("Plots", "그래프"),
     ("Fit graphs (F)", "그래프를 창에 맞추기 (F)"),

@@ -17,7 +17,8 @@ pub struct Importer {
 struct Notes {
     file: String,
     markdown: String,
-    diagrams: Vec<Diagram>,
+    /// Each flowchart, or its syntax error.
+    diagrams: Vec<Result<Diagram, ImportError>>,
 }
 
 /// An import error as a load error: its line of the Markdown file with a caret.
@@ -30,7 +31,8 @@ impl Importer {
     /// Read `path` and list its flowcharts in the window.
     ///
     /// # Errors
-    /// The file cannot be read, or a flowchart has a syntax error.
+    /// The file cannot be read, or its only flowchart has a syntax error (with several, the
+    /// window lists the broken ones with their error beside the others).
     pub fn open(&mut self, path: &Path) -> Result<(), Diagnostics> {
         let file = path.display().to_string();
         let markdown = match crate::scenario::read_file(path) {
@@ -40,8 +42,10 @@ impl Importer {
                 return Err(Diagnostics::new(&file, "".into(), vec![d]));
             }
         };
-        let diagrams =
-            crate::import::list(&file, &markdown).map_err(|e| diagnostics(e, &markdown))?;
+        let diagrams = crate::import::list_each(&file, &markdown);
+        if let [Err(e)] = &diagrams[..] {
+            return Err(diagnostics(e.clone(), &markdown));
+        }
         self.notes = Some(Notes {
             file,
             markdown,
@@ -86,7 +90,10 @@ impl Importer {
                 if notes.diagrams.is_empty() {
                     ui.weak(tr(l, "No Mermaid flowchart (graph or flowchart) in this file"));
                 }
-                picked = diagrams_ui(ui, &notes.diagrams, l);
+                // As many as the notes hold: the window stays on the screen and scrolls.
+                egui::ScrollArea::vertical()
+                    .max_height(ctx.content_rect().height() * 0.6)
+                    .show(ui, |ui| picked = diagrams_ui(ui, &notes.diagrams, l));
             });
         if !open {
             self.notes = None;
@@ -95,8 +102,13 @@ impl Importer {
     }
 }
 
-/// The table of flowcharts; the index of the one whose Import was clicked.
-fn diagrams_ui(ui: &mut egui::Ui, diagrams: &[Diagram], l: Lang) -> Option<usize> {
+/// The table of flowcharts (a broken one with its error, and no Import); the index of the one
+/// whose Import was clicked.
+fn diagrams_ui(
+    ui: &mut egui::Ui,
+    diagrams: &[Result<Diagram, ImportError>],
+    l: Lang,
+) -> Option<usize> {
     let mut picked = None;
     egui::Grid::new("diagrams").striped(true).show(ui, |ui| {
         for h in [
@@ -110,7 +122,20 @@ fn diagrams_ui(ui: &mut egui::Ui, diagrams: &[Diagram], l: Lang) -> Option<usize
             ui.strong(h);
         }
         ui.end_row();
-        for d in diagrams {
+        for (i, d) in diagrams.iter().enumerate() {
+            let d = match d {
+                Ok(d) => d,
+                Err(e) => {
+                    ui.label((i + 1).to_string());
+                    ui.label(e.line.to_string());
+                    ui.colored_label(ui.visuals().error_fg_color, tr(l, "syntax error"));
+                    ui.label("");
+                    ui.label("");
+                    ui.label(format!("{}:{}: {}", e.line, e.col, e.message));
+                    ui.end_row();
+                    continue;
+                }
+            };
             ui.label(d.index.to_string());
             ui.label(d.line.to_string());
             ui.monospace(&d.kind);

@@ -49,7 +49,7 @@ enum State {
     },
     Failed {
         made: Made,
-        error: String,
+        error: TraceError,
     },
 }
 
@@ -163,10 +163,7 @@ impl Follow {
                 };
             }
             Ok(Err(e)) => {
-                self.state = State::Failed {
-                    made,
-                    error: e.to_string(),
-                };
+                self.state = State::Failed { made, error: e };
             }
             Err(mpsc::TryRecvError::Empty) => ctx.request_repaint(),
             Err(mpsc::TryRecvError::Disconnected) => self.state = State::None,
@@ -199,7 +196,7 @@ impl Follow {
                 });
             }
             State::Failed { error, .. } => {
-                let error = error.clone();
+                let error = said(error, l);
                 ui.horizontal(|ui| {
                     ui.colored_label(ui.visuals().error_fg_color, error);
                     if ui.button(tr(l, "Close")).clicked() {
@@ -304,6 +301,31 @@ impl Axis {
     }
 }
 
+/// Why a message cannot be followed, in the app's words (the command line's name `--message`).
+fn said(e: &TraceError, l: Lang) -> String {
+    match e {
+        TraceError::OutOfRange { id, produced, .. } => tr(
+            l,
+            "Message #{id} is not in this run: it produces {n} messages, numbered from 0.",
+        )
+        .replace("{id}", &id.to_string())
+        .replace("{n}", &produced.to_string()),
+        TraceError::Scenario(e) => e.to_string(),
+    }
+}
+
+/// The widths of the lane names and of the outcomes beside a plot in `width`: as wide as
+/// they like while the plot keeps 200 points, then shrunk together so that it keeps a third
+/// (the lesson panel and the inspector left less than their sum at 1000 points, and the plot's
+/// width went below zero: names and outcomes were drawn over each other).
+fn columns(width: f32) -> (f32, f32) {
+    let room = (width - 200.0)
+        .min(NAME_W + OUTCOME_W)
+        .max(width * 2.0 / 3.0);
+    let k = (room / (NAME_W + OUTCOME_W)).min(1.0);
+    (NAME_W * k, OUTCOME_W * k)
+}
+
 /// One lane per variant shown (in pane order), the axis under them, the playhead over them.
 fn lanes_ui(ui: &mut egui::Ui, s: &mut Session, t: &MessageTrace, shown: &[usize], l: Lang) {
     let lanes: Vec<&VariantTrace> = shown
@@ -318,9 +340,10 @@ fn lanes_ui(ui: &mut egui::Ui, s: &mut Session, t: &MessageTrace, shown: &[usize
         egui::Sense::click(),
     );
     let axis = Axis::of(t);
+    let (name_w, outcome_w) = columns(rect.width());
     let plot = Rect::from_min_max(
-        Pos2::new(rect.min.x + NAME_W, rect.min.y + TOP_H),
-        Pos2::new(rect.max.x - OUTCOME_W, rect.max.y - AXIS_H),
+        Pos2::new(rect.min.x + name_w, rect.min.y + TOP_H),
+        Pos2::new(rect.max.x - outcome_w, rect.max.y - AXIS_H),
     );
     let x = |time: Nanos| plot.min.x + plot.width() * axis.frac(time);
     let painter = ui.painter_at(rect);
@@ -331,7 +354,11 @@ fn lanes_ui(ui: &mut egui::Ui, s: &mut Session, t: &MessageTrace, shown: &[usize
         #[allow(clippy::cast_precision_loss)]
         let y = plot.min.y + LANE_H * (k as f32 + 0.5);
         lane_paint(&painter, &visuals, v, y, (plot.min.x, plot.max.x), &x);
-        outcome_paint(&painter, &visuals, v, Pos2::new(plot.max.x + 8.0, y), l);
+        let outcome = Rect::from_min_max(
+            Pos2::new(plot.max.x + 8.0, y - LANE_H / 2.0),
+            Pos2::new(rect.max.x, y + LANE_H / 2.0),
+        );
+        outcome_paint(&painter.with_clip_rect(outcome), &visuals, v, outcome, l);
         for e in &v.events {
             let at = Pos2::new(x(e.time), y);
             if pointer.is_some_and(|p| (p - at).length() < 6.0) {
@@ -440,10 +467,15 @@ fn outcome_paint(
     painter: &egui::Painter,
     visuals: &egui::Visuals,
     v: &VariantTrace,
-    at: Pos2,
+    room: Rect,
     l: Lang,
 ) {
-    let mut job = egui::text::LayoutJob::default();
+    // One line, cut with … where the room ends (the lane's tooltip and the inspector say it
+    // all).
+    let mut job = egui::text::LayoutJob {
+        wrap: egui::text::TextWrapping::truncate_at_width(room.width()),
+        ..egui::text::LayoutJob::default()
+    };
     let font = egui::FontId::proportional(12.0);
     for (i, o) in v.outcome.iter().enumerate() {
         let (word, color) = match o.state {
@@ -471,7 +503,7 @@ fn outcome_paint(
     }
     let galley = painter.layout_job(job);
     painter.galley(
-        Pos2::new(at.x, at.y - galley.size().y / 2.0),
+        Pos2::new(room.min.x, room.center().y - galley.size().y / 2.0),
         galley,
         visuals.text_color(),
     );

@@ -105,6 +105,13 @@ fn parse(file: &str, f: &Found) -> Result<Flowchart, ImportError> {
 /// # Errors
 /// The first syntax error of a flowchart, with its line and column.
 pub fn list(file: &str, markdown: &str) -> Result<Vec<Diagram>, ImportError> {
+    list_each(file, markdown).into_iter().collect()
+}
+
+/// The flowcharts of a Markdown file, each parsed to count its nodes and links, or its first
+/// syntax error: one broken drawing does not hide the others.
+#[must_use]
+pub fn list_each(file: &str, markdown: &str) -> Vec<Result<Diagram, ImportError>> {
     let (found, _) = flowcharts(markdown);
     found
         .iter()
