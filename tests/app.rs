@@ -1653,3 +1653,158 @@ fn a_followed_message_the_run_no_longer_makes_is_told_in_the_apps_words() {
     );
     assert!(!said.contains("--message"), "{said}");
 }
+
+/// A harness on a scenario or lesson given as text, named `source`.
+fn harness_text(source: &str, text: &str, prefs: Prefs) -> Harness<'static, BrokerLabApp> {
+    let s = brokerlab::lesson::parse(source, text).unwrap_or_else(|e| panic!("{e}"));
+    Harness::builder()
+        .with_size(SIZE)
+        .with_step_dt(0.05)
+        .build_eframe(move |cc| BrokerLabApp::with_prefs(&cc.egui_ctx, Some((s, None)), prefs))
+}
+
+/// Frames until `done` (a sweep's runs are on threads), within five minutes.
+fn frames_until(h: &mut Harness<'_, BrokerLabApp>, done: impl Fn(&BrokerLabApp) -> bool) {
+    let start = std::time::Instant::now();
+    while !done(h.state()) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(300),
+            "in time"
+        );
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.run_steps(3);
+}
+
+#[test]
+fn a_sweeps_run_opened_in_a_lesson_stands_where_the_sweep_stopped_it() {
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("builtin:lesson-3".into(), 3);
+    let mut h = harness("lesson-3", prefs);
+    h.run_steps(2);
+    settle(&mut h);
+    h.key_press(Key::S);
+    h.run_steps(2);
+    {
+        let v = &mut h.state_mut().sweep;
+        v.param = "scale.rate".into();
+        v.values = "1,2".into();
+        v.seeds = 1;
+        v.run_for_s = 2.0;
+        v.metric = "delivered".into();
+    }
+    h.run_steps(2);
+    h.get_by_label("▶ Run sweep").click();
+    frames_until(&mut h, |a| {
+        a.sweep.job.as_ref().is_some_and(|j| !j.running())
+    });
+    let (pos, run) = *h
+        .state()
+        .sweep
+        .markers
+        .iter()
+        .find(|(_, r)| *r == 1)
+        .expect("the second point's marker");
+    let swept = h.state().sweep.job.as_ref().expect("the job").runs()[run]
+        .as_ref()
+        .expect("its run")[0]
+        .1
+        .delivered;
+    h.drag_at(pos);
+    h.run_steps(1);
+    h.drop_at(pos);
+    h.run_steps(6);
+    // It went back to the step's start (32 s) with the step's knobs: 14,271 delivered against
+    // the curve's 971.
+    assert_eq!(h.state().session.now(), secs(2.0));
+    assert_eq!(
+        h.state().session.sim().variants[0].metrics().delivered,
+        swept
+    );
+    assert_eq!(h.state().lesson.step, 3, "the lesson stays at its step");
+}
+
+#[test]
+fn a_steps_sweep_checks_the_same_reached_by_back_or_by_its_number() {
+    // Lesson 3 with step 6 setting a latency that step 5's sweep checks would feel.
+    let text = brokerlab::builtin::get("lesson-3")
+        .expect("built in")
+        .replace(
+            "set = { \"variant.ipc-channel.channel.capacity\" = 10000 }",
+            "set = { latency_ms = 40.0 }",
+        );
+    assert!(
+        text.contains("latency_ms = 40.0"),
+        "the step's knobs changed"
+    );
+    let checks = |back: bool| {
+        let mut prefs = Prefs::default();
+        prefs
+            .lesson_steps
+            .insert("mine.toml".into(), if back { 5 } else { 4 });
+        let mut h = harness_text("mine.toml", &text, prefs);
+        h.run_steps(2);
+        settle(&mut h);
+        if back {
+            h.get_by_label("◀ Back").click();
+            h.run_steps(1);
+            settle(&mut h);
+        }
+        h.run_steps(2);
+        frames_until(&mut h, |a| {
+            a.lesson.sweep.as_ref().is_some_and(|(_, j)| j.complete())
+        });
+        let latency = |a: &BrokerLabApp| {
+            a.lesson.sweep.as_ref().map(|(_, j)| {
+                brokerlab::sim::params::get(&j.plan.base, "latency_ms")
+                    .ok()
+                    .flatten()
+            })
+        };
+        assert_eq!(
+            latency(h.state()),
+            Some(
+                brokerlab::sim::params::get(h.state().session.scenario(), "latency_ms")
+                    .ok()
+                    .flatten()
+            ),
+            "the sweep runs the step's own scenario"
+        );
+        h.get_by_label("It stays low, then shoots up near full load")
+            .click();
+        h.run_steps(1);
+        h.get_by_label("Run to 50 s ▶").click();
+        h.run_steps(3);
+        painted_texts(&h)
+            .into_iter()
+            .map(|(t, _)| t)
+            .filter(|t| t.starts_with('✔') || t.starts_with('✘'))
+            .collect::<Vec<_>>()
+    };
+    let direct = checks(false);
+    assert!(
+        !direct.is_empty() && direct.iter().all(|t| t.starts_with('✔')),
+        "{direct:?}"
+    );
+    assert_eq!(checks(true), direct);
+    // Step 5's sweep stops when the learner goes on to a step without one (it ran on).
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("mine.toml".into(), 4);
+    let mut h = harness_text("mine.toml", &text, prefs);
+    h.run_steps(2);
+    settle(&mut h);
+    h.run_steps(2);
+    assert!(h.state().lesson.sweep.is_some());
+    let app = h.state_mut();
+    app.lesson.go(
+        5,
+        &mut app.session,
+        &mut app.panes,
+        &mut app.prefs.lesson_steps,
+    );
+    h.run_steps(2);
+    settle(&mut h);
+    h.run_steps(2);
+    assert!(h.state().lesson.sweep.is_none(), "step 6 draws no sweep");
+}

@@ -14,6 +14,7 @@ use crate::lesson::{describe, evaluate_with, Outcome};
 use crate::scenario::{to_secs, Lang, Scenario};
 use eframe::egui::{self, Color32, RichText};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Default)]
 pub struct LessonPlayer {
@@ -49,6 +50,20 @@ impl LessonPlayer {
         if steps > 0 {
             let at = last.get(&self.lesson).copied().unwrap_or(0).min(steps - 1);
             self.enter(at, s, panes);
+        }
+    }
+
+    /// The lesson's scenario opened as a sweep's run (its point's values, where the sweep
+    /// stopped it): the lesson shows its remembered step without moving the run or setting the
+    /// step's knobs, which Back, Continue or a step's number then do.
+    pub fn stand(&mut self, s: &Session, last: &BTreeMap<String, usize>) {
+        let steps = s.scenario().steps.len();
+        *self = LessonPlayer {
+            lesson: s.scenario().source.clone(),
+            ..LessonPlayer::default()
+        };
+        if steps > 0 {
+            self.step = last.get(&self.lesson).copied().unwrap_or(0).min(steps - 1);
         }
     }
 
@@ -164,21 +179,34 @@ impl LessonPlayer {
         self.outcomes = evaluate_with(s.sim(), self.step, &swept);
     }
 
-    /// Start the sweep the current step draws, unless it is the one already there.
+    /// Start the sweep the current step draws over `scenario` as it is, unless it is the one
+    /// already there (the same sweep of the same text); a step without one stops the last
+    /// step's. Called once the step's knobs are in (a sweep started before them ran with the
+    /// knobs of the step the learner came from, and its checks said so).
     fn ensure_sweep(&mut self, scenario: &Scenario, ctx: &egui::Context) {
         let Some(name) = scenario
             .steps
             .get(self.step)
             .and_then(|st| st.sweep.as_ref())
         else {
+            self.sweep = None;
             return;
         };
-        if self.sweep.as_ref().is_some_and(|(n, _)| n == name) {
+        let same = |job: &SweepJob| {
+            let text = &job.plan.base.text;
+            Arc::ptr_eq(text, &scenario.text) || **text == *scenario.text
+        };
+        if self
+            .sweep
+            .as_ref()
+            .is_some_and(|(n, job)| n == name && same(job))
+        {
             return;
         }
         let plan = crate::lesson::sweep::named(scenario, name)
             .and_then(|w| crate::lesson::sweep::plan(scenario, w).ok());
         self.sweep = plan.map(|p| (name.clone(), SweepJob::start(p, ctx)));
+        self.swept = false;
     }
 
     /// The curves of the step's sweep, with its progress while runs arrive.
@@ -225,8 +253,10 @@ impl LessonPlayer {
         if self.lesson != s.scenario().source {
             self.open(s, panes, last);
         }
-        let scenario = std::sync::Arc::clone(s.scenario());
-        self.ensure_sweep(&scenario, ui.ctx());
+        let scenario = Arc::clone(s.scenario());
+        if !busy && !self.knobs_pending() {
+            self.ensure_sweep(&scenario, ui.ctx());
+        }
         if self.revealed && !self.swept && self.sweep.as_ref().is_some_and(|(_, j)| j.complete()) {
             self.measure(s);
         }

@@ -317,6 +317,10 @@ impl BrokerLabApp {
         if r.at > 0 {
             self.session.seek(r.at);
         }
+        if r.from_sweep {
+            // A lesson's run stays where the sweep stopped it, with its point's values.
+            self.lesson.stand(&self.session, &self.prefs.lesson_steps);
+        }
         if let Some(text) = r.said {
             self.toast(&ctx, text, false);
         }
