@@ -52,6 +52,7 @@ pub const KO: &[(&str, &str)] = &[
     ("Could not save", "저장하지 못했습니다:"),
     ("a field holds text that was refused", "거부된 텍스트가 입력란에 남아 있습니다"),
     ("syntax error", "구문 오류"),
+    ("Checking every value against the scenario…", "모든 값을 시나리오에 맞춰 확인하는 중…"),
     (
         "Message #{id} is not in this run: it produces {n} messages, numbered from 0.",
         "메시지 #{id}는 이 실행에 없습니다: 이 실행은 0번부터 메시지 {n}개를 만듭니다.",

@@ -310,8 +310,7 @@ impl BrokerLabApp {
         let ctx = self.ctx.clone();
         if !r.from_sweep {
             // Dropping the job stops its runs.
-            self.sweep.job = None;
-            self.sweep.markers.clear();
+            self.sweep.stop();
         }
         self.replace_scenario(*r.scenario, r.path, &ctx);
         if r.at > 0 {

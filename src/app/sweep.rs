@@ -27,7 +27,7 @@ use egui_plot::{
 };
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 /// A sweep running on threads of its own, its runs' metrics arriving in their slots.
 pub struct SweepJob {
@@ -397,6 +397,17 @@ pub fn curves_ui(
     out
 }
 
+/// The plan of `param` (`PATH=VALUES`) over `seeds` seeds, each run `run_for_s` long: at
+/// least 1 ms, at most the shortest point's run (which may be shorter than 1 ms; a swept
+/// duration_s makes some shorter than the scenario's), as `sweep --until` is.
+fn plan(s: &Scenario, param: &str, seeds: u64, run_for_s: f64) -> Result<Plan, String> {
+    let axis = sim_sweep::axis(param).map_err(|e| e.to_string())?;
+    let mut plan = Plan::new(s, &[axis], seeds).map_err(|e| e.to_string())?;
+    let run_for_s = run_for_s.max(0.001).min(to_secs(plan.shortest()));
+    plan.until = Some(secs(run_for_s));
+    Ok(plan)
+}
+
 /// What the view asks of the app.
 pub enum SweepAction {
     /// Open run `i` of the plan in the panes.
@@ -422,6 +433,9 @@ pub struct SweepView {
     /// A problem with the form, shown under it.
     pub error: Option<String>,
     pub job: Option<SweepJob>,
+    /// The plan being made on a thread of its own (each point's values are checked against
+    /// the scenario: 10,000 of them held the window still for seconds); None: none.
+    preparing: Option<(mpsc::Receiver<Result<Plan, String>>, String)>,
     /// The metric the job's curves show (the form's when it started).
     shown_metric: String,
     /// The markers drawn in the last frame (where a click opens a run).
@@ -441,6 +455,7 @@ impl Default for SweepView {
             metric: DEFAULT_METRICS[0].to_owned(),
             error: None,
             job: None,
+            preparing: None,
             shown_metric: String::new(),
             markers: Vec::new(),
         }
@@ -514,26 +529,61 @@ impl SweepView {
     /// # Errors
     /// The values are no list or range, or the scenario refuses a value.
     pub fn plan(&self, s: &Scenario) -> Result<Plan, String> {
-        let axis = sim_sweep::axis(&format!("{}={}", self.param, self.values))
-            .map_err(|e| e.to_string())?;
-        let mut plan = Plan::new(s, &[axis], self.seeds).map_err(|e| e.to_string())?;
-        // At least 1 ms, at most the shortest point's run (which may be shorter than 1 ms; a
-        // swept duration_s makes some shorter than the scenario's), as `sweep --until` is.
-        let run_for_s = self.run_for_s.max(0.001).min(to_secs(plan.shortest()));
-        plan.until = Some(secs(run_for_s));
-        Ok(plan)
+        plan(
+            s,
+            &format!("{}={}", self.param, self.values),
+            self.seeds,
+            self.run_for_s,
+        )
     }
 
-    /// Start the sweep the form describes (the error shows in the form if it cannot).
+    /// Start the sweep the form describes: its plan is made on a thread, then the job starts
+    /// (the error shows in the form if it cannot).
     pub fn run(&mut self, s: &Scenario, ctx: &egui::Context) {
-        match self.plan(s) {
-            Ok(plan) => {
-                self.error = None;
-                self.shown_metric.clone_from(&self.metric);
+        self.error = None;
+        let (tx, rx) = mpsc::channel();
+        let (s, param, seeds, run_for_s) = (
+            s.clone(),
+            format!("{}={}", self.param, self.values),
+            self.seeds,
+            self.run_for_s,
+        );
+        let woken = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("brokerlab-sweep-plan".into())
+            .spawn(move || {
+                let _ = tx.send(plan(&s, &param, seeds, run_for_s));
+                woken.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.preparing = Some((rx, self.metric.clone())),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// The plan made, once it is: the job starts (the last one's curves stay until then), or
+    /// the form says what is wrong.
+    fn prepared(&mut self, ctx: &egui::Context) {
+        let Some((rx, metric)) = &self.preparing else {
+            return;
+        };
+        match rx.try_recv() {
+            Ok(Ok(plan)) => {
+                self.shown_metric.clone_from(metric);
                 self.job = Some(SweepJob::start(plan, ctx));
             }
-            Err(e) => self.error = Some(e),
+            Ok(Err(e)) => self.error = Some(e),
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => {}
         }
+        self.preparing = None;
+    }
+
+    /// Stop the sweep: the plan being made is let go, the job's runs stop, its curves go.
+    pub fn stop(&mut self) {
+        self.preparing = None;
+        self.job = None;
+        self.markers.clear();
     }
 
     /// The window, when open.
@@ -542,6 +592,7 @@ impl SweepView {
             return None;
         }
         self.refresh(s);
+        self.prepared(ctx);
         let mut open = self.open;
         let mut action = None;
         let inner = egui::Window::new(tr(l, "Sweep"))
@@ -626,7 +677,8 @@ impl SweepView {
             ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {e}"));
         }
         ui.horizontal(|ui| {
-            let running = self.job.as_ref().is_some_and(SweepJob::running);
+            let preparing = self.preparing.is_some();
+            let running = preparing || self.job.as_ref().is_some_and(SweepJob::running);
             if ui
                 .add_enabled(
                     !running,
@@ -645,9 +697,14 @@ impl SweepView {
                 ))
                 .clicked()
             {
+                self.preparing = None;
                 if let Some(j) = &self.job {
                     j.cancel();
                 }
+            }
+            if preparing {
+                ui.spinner();
+                ui.label(tr(l, "Checking every value against the scenario…"));
             }
             if let Some(j) = &self.job {
                 let (done, total) = j.progress();

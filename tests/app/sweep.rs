@@ -51,9 +51,13 @@ fn tiny_sweep(prefs: Prefs, metric: &str) -> Harness<'static, BrokerLabApp> {
 fn the_sweep_view_runs_a_tiny_sweep_and_draws_a_point_per_value_and_variant() {
     let mut h = tiny_sweep(Prefs::default(), "connections");
     h.get_by_label("▶ Run sweep").click();
-    h.run_steps(1);
-    assert!(h.state().sweep.job.is_some(), "{:?}", h.state().sweep.error);
-    until_done(&mut h, view_done);
+    // The plan is made on a thread, then the job runs.
+    until_done(&mut h, |a| a.sweep.error.is_some() || view_done(a));
+    assert!(
+        h.state().sweep.error.is_none(),
+        "{:?}",
+        h.state().sweep.error
+    );
     let job = h.state().sweep.job.as_ref().expect("a job");
     assert_eq!(job.progress(), (4, 4), "2 values x 2 seeds");
     assert!(job.complete());
@@ -229,4 +233,38 @@ fn a_lesson_step_draws_its_sweep_and_checks_its_points() {
     h.get_by_label("Right.");
     h.get_by_label("✔ message-queue latency_ms.p99 > 60 at load (scale.rate = 2.0)");
     h.get_by_label("✔ ipc-channel latency_ms.p99 < 15 at load (scale.rate = 2.0)");
+}
+
+#[test]
+fn a_big_grid_is_checked_off_the_window_and_cancel_lets_it_go() {
+    let mut h = tiny_sweep(Prefs::default(), "delivered");
+    let v = &mut h.state_mut().sweep;
+    v.param = "scale.rate".into();
+    v.values = "0.01..100:0.01".into();
+    v.seeds = 10;
+    h.run_steps(1);
+    // 10,000 values are checked against the scenario on a thread: the window goes on (it
+    // stood still for 25 s in a debug build, its Cancel out of reach).
+    h.get_by_label("▶ Run sweep").click();
+    h.run_steps(2);
+    h.get_by_label("Checking every value against the scenario…");
+    assert!(h.state().sweep.job.is_none());
+    h.get_by_label("■ Cancel").click();
+    h.run_steps(2);
+    assert!(h
+        .query_by_label("Checking every value against the scenario…")
+        .is_none());
+    h.get_by_label("▶ Run sweep");
+    // What the thread makes is let go: no job starts.
+    for _ in 0..20 {
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(h.state().sweep.job.is_none());
+    // A grid over the limit is still refused in the form.
+    h.state_mut().sweep.values = "0.001..100:0.001".into();
+    h.get_by_label("▶ Run sweep").click();
+    until_done(&mut h, |a| a.sweep.error.is_some());
+    let e = h.state().sweep.error.clone().unwrap_or_default();
+    assert_eq!(e, "scale.rate: 100000 values; the limit is 10000");
 }
