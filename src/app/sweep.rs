@@ -421,8 +421,10 @@ pub enum SweepAction {
 /// The sweep window: its form, the job it started and the curves.
 pub struct SweepView {
     pub open: bool,
-    /// The scenario the form was filled for (its source): a new one refills it.
-    for_source: String,
+    /// The text of the scenario the parameters were listed for: another one (a knob change,
+    /// an edit, another file) lists them again, with their values; the form keeps its
+    /// parameter while the scenario has it.
+    for_text: Option<Arc<str>>,
     params: Vec<ParamInfo>,
     pub param: String,
     pub values: String,
@@ -446,7 +448,7 @@ impl Default for SweepView {
     fn default() -> Self {
         SweepView {
             open: false,
-            for_source: String::new(),
+            for_text: None,
             params: Vec::new(),
             param: String::new(),
             values: String::new(),
@@ -502,10 +504,14 @@ fn suggest(info: &ParamInfo) -> String {
 impl SweepView {
     /// Fill the form for `s` when it is not the scenario it was filled for.
     fn refresh(&mut self, s: &Scenario) {
-        if self.for_source == s.source && !self.params.is_empty() {
+        if self
+            .for_text
+            .as_ref()
+            .is_some_and(|t| Arc::ptr_eq(t, &s.text))
+        {
             return;
         }
-        self.for_source.clone_from(&s.source);
+        self.for_text = Some(Arc::clone(&s.text));
         self.params = params::list(s)
             .into_iter()
             .filter(|p| !matches!(p.kind, ParamKind::List | ParamKind::Text | ParamKind::Table))

@@ -268,3 +268,35 @@ fn a_big_grid_is_checked_off_the_window_and_cancel_lets_it_go() {
     let e = h.state().sweep.error.clone().unwrap_or_default();
     assert_eq!(e, "scale.rate: 100000 values; the limit is 10000");
 }
+
+#[test]
+fn the_forms_parameters_follow_knob_changes() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(2);
+    h.key_press(Key::S);
+    h.run_steps(2);
+    let listed = |h: &mut Harness<'_, BrokerLabApp>, entry: &str| {
+        h.get(egui_kittest::kittest::by().value("scale.rate"))
+            .click();
+        h.run_steps(2);
+        let there = h.query_by_label(entry).is_some();
+        h.key_press(Key::Escape);
+        h.run_steps(2);
+        there
+    };
+    assert!(listed(&mut h, "latency_ms   = 1.0"));
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(
+            "latency_ms".into(),
+            toml::Value::Float(5.0),
+        )]));
+    h.run_steps(4);
+    // The list was made once per scenario file: it showed the value before the change.
+    assert!(listed(&mut h, "latency_ms   = 5.0"));
+    assert_eq!(
+        h.state().sweep.param,
+        "scale.rate",
+        "the form keeps its parameter"
+    );
+}
