@@ -299,16 +299,25 @@ impl Files {
 
 /// `dir/name`, or when that exists `dir/STEM-2.toml`, `-3`, ...: a new file is not one that is
 /// there already (Save As of a built-in scenario never offers to replace a shipped file).
-fn free_name(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn free_name(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if !first.exists() {
         return first;
     }
-    let stem = name.strip_suffix(".toml").unwrap_or(name);
+    let (stem, ext) = name
+        .rsplit_once('.')
+        .map_or((name, String::new()), |(s, e)| (s, format!(".{e}")));
     (2..)
-        .map(|k| dir.join(format!("{stem}-{k}.toml")))
+        .map(|k| dir.join(format!("{stem}-{k}{ext}")))
         .find(|p| !p.exists())
         .unwrap_or(first)
+}
+
+/// Where an export named `name` goes: the working folder, under a name no file has yet (an
+/// export never writes over an earlier one).
+pub(crate) fn export_path(name: &str) -> PathBuf {
+    let dir = std::env::current_dir().unwrap_or_default();
+    free_name(&dir, name)
 }
 
 /// Write `text` to `path` whole or not at all: into a temporary file in the same folder, flushed
@@ -343,6 +352,25 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An export (or a save's suggestion) takes a name no file has: a second CSV export wrote
+    /// over the first.
+    #[test]
+    fn a_free_name_keeps_the_extension_and_counts_up() {
+        let dir = std::env::temp_dir().join(format!("brokerlab-free-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        for name in ["table.csv", "shot.png", "scenario.toml", "notes"] {
+            assert_eq!(free_name(&dir, name), dir.join(name));
+            std::fs::write(dir.join(name), "").expect("writable");
+        }
+        assert_eq!(free_name(&dir, "table.csv"), dir.join("table-2.csv"));
+        assert_eq!(free_name(&dir, "shot.png"), dir.join("shot-2.png"));
+        assert_eq!(free_name(&dir, "scenario.toml"), dir.join("scenario-2.toml"));
+        assert_eq!(free_name(&dir, "notes"), dir.join("notes-2"));
+        std::fs::write(dir.join("table-2.csv"), "").expect("writable");
+        assert_eq!(free_name(&dir, "table.csv"), dir.join("table-3.csv"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// `brokerlab open x.toml` watches a path whose parent is "": the dialog opens here.
     #[test]

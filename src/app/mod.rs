@@ -807,7 +807,7 @@ impl BrokerLabApp {
                     .on_hover_text(tr(l, "A screenshot of this window"))
                     .clicked()
                 {
-                    self.screenshot_to = Some(PathBuf::from("brokerlab-window.png"));
+                    self.screenshot_to = Some(files::export_path("brokerlab-window.png"));
                     ui.ctx()
                         .send_viewport_cmd(egui::ViewportCommand::Screenshot(
                             egui::UserData::default(),
@@ -875,9 +875,7 @@ impl BrokerLabApp {
 
     fn export(&mut self, name: &str, text: &str, ctx: &egui::Context) {
         let l = self.prefs.lang;
-        let path = std::env::current_dir()
-            .map(|d| d.join(name))
-            .unwrap_or_else(|_| PathBuf::from(name));
+        let path = files::export_path(name);
         match std::fs::write(&path, text) {
             Ok(()) => self.toast(ctx, format!("{} {}", tr(l, "Saved"), path.display()), false),
             Err(e) => self.toast(
@@ -925,9 +923,7 @@ impl BrokerLabApp {
             sweep::SweepAction::Open(plan, i) => self.open_sweep_run(&plan, i),
             sweep::SweepAction::Export(name, text) => self.export(name, &text, ctx),
             sweep::SweepAction::Png(rect) => {
-                let path = std::env::current_dir()
-                    .map(|d| d.join("brokerlab-sweep.png"))
-                    .unwrap_or_else(|_| PathBuf::from("brokerlab-sweep.png"));
+                let path = files::export_path("brokerlab-sweep.png");
                 self.sweep_png = Some(sweep::PendingPng { path, rect });
                 ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(egui::UserData::new(
                     sweep::SweepShot,
