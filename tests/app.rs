@@ -1808,3 +1808,41 @@ fn a_steps_sweep_checks_the_same_reached_by_back_or_by_its_number() {
     h.run_steps(2);
     assert!(h.state().lesson.sweep.is_none(), "step 6 draws no sweep");
 }
+
+#[test]
+fn changes_asked_for_while_one_runs_wait_their_turn() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.run_steps(2);
+    let consumers = h.state().session.scenario().consumers.len();
+    // A knob's change, then an edit before it has run (a fault dragged, a consumer added):
+    // the edit was dropped.
+    let x = &mut h.state_mut().explore;
+    x.request(brokerlab::app::explore::Change::Set(vec![(
+        "latency_ms".into(),
+        toml::Value::Float(5.0),
+    )]));
+    x.request(brokerlab::app::explore::Change::Edit(
+        brokerlab::sim::params::Edit::AddConsumer,
+    ));
+    assert!(h.state().explore.busy());
+    h.run_steps(6);
+    assert!(!h.state().explore.busy());
+    let s = h.state().session.scenario();
+    assert_eq!(
+        brokerlab::sim::params::get(s, "latency_ms").ok().flatten(),
+        Some(toml::Value::Float(5.0))
+    );
+    assert_eq!(s.consumers.len(), consumers + 1);
+    // Each is a step of its own: undo takes the edit back, then the knob.
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Undo);
+    h.run_steps(3);
+    assert_eq!(h.state().session.scenario().consumers.len(), consumers);
+    assert_eq!(
+        brokerlab::sim::params::get(h.state().session.scenario(), "latency_ms")
+            .ok()
+            .flatten(),
+        Some(toml::Value::Float(5.0))
+    );
+}

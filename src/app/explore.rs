@@ -17,6 +17,7 @@ use super::session::{Action, Session};
 use crate::scenario::Scenario;
 use crate::sim::params::{self, Edit, FaultEntry};
 use crate::sim::Tape;
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,8 +58,10 @@ pub struct Explore {
     baseline: Option<Tape>,
     undo: Vec<Arc<str>>,
     redo: Vec<Arc<str>>,
-    /// The change asked for, and the frame that first showed "simulating…" for it.
-    pending: Option<(Change, Option<u64>)>,
+    /// The changes asked for, in order (one runs a frame), and the frame that first showed
+    /// "simulating…" for the first.
+    pending: VecDeque<Change>,
+    shown: Option<u64>,
     /// Why the last change was refused: `check`'s message. The scenario stayed.
     pub error: Option<String>,
     /// How many changes were refused: a save that applies typed text first tells by it
@@ -81,7 +84,8 @@ impl Explore {
             baseline: None,
             undo: Vec::new(),
             redo: Vec::new(),
-            pending: None,
+            pending: VecDeque::new(),
+            shown: None,
             error: None,
             refusals: 0,
             last: None,
@@ -141,13 +145,14 @@ impl Explore {
     /// A change waits for the next frame.
     #[must_use]
     pub fn busy(&self) -> bool {
-        self.pending.is_some()
+        !self.pending.is_empty()
     }
 
-    /// Ask for a change; it runs once a frame has shown "simulating…".
+    /// Ask for a change; it runs once a frame has shown "simulating…", after the ones asked
+    /// for before it (a fault dragged while a knob's change ran was dropped).
     pub fn request(&mut self, c: Change) {
-        if self.pending.is_none() {
-            self.pending = Some((c, None));
+        if self.pending.len() < MAX_PENDING {
+            self.pending.push_back(c);
         }
     }
 
@@ -155,13 +160,20 @@ impl Explore {
     /// passes: `frame_nr` tells them apart), and keep the baseline at the session's time. Call
     /// at the start of every pass.
     pub fn frame(&mut self, s: &mut Session, frame_nr: u64) -> Outcome {
-        let outcome = match self.pending.take() {
-            Some((c, Some(shown))) if frame_nr > shown => self.run(s, c),
-            Some((c, shown)) => {
-                self.pending = Some((c, shown.or(Some(frame_nr))));
+        let outcome = match self.shown {
+            Some(shown) if frame_nr > shown => match self.pending.pop_front() {
+                Some(c) => {
+                    // "simulating…" stays on screen for the next one.
+                    self.shown = (!self.pending.is_empty()).then_some(frame_nr);
+                    self.run(s, c)
+                }
+                None => Outcome::Idle,
+            },
+            None if !self.pending.is_empty() => {
+                self.shown = Some(frame_nr);
                 Outcome::Idle
             }
-            None => Outcome::Idle,
+            _ => Outcome::Idle,
         };
         self.follow(s);
         outcome
@@ -287,6 +299,9 @@ impl Explore {
         Ok(())
     }
 }
+
+/// Changes waiting at most: more in a row than a hand makes are dropped.
+const MAX_PENDING: usize = 64;
 
 /// The text as `brokerlab check` takes it: the file's rules and the lesson's metric names.
 fn checked(source: &str, text: &str) -> Result<Scenario, String> {
