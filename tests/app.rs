@@ -1614,6 +1614,18 @@ fn a_followed_message_in_a_lesson_at_the_least_size_keeps_its_lanes_apart() {
         }
     }
     assert!(lanes > 0, "a lane's name and outcome side by side");
+    // The header's buttons are their arrows and ■ here, inside the middle (Stop following
+    // was past its edge).
+    let stop = h.get_by_label("■").rect();
+    let side = h
+        .get_all_by_label("Inspector")
+        .map(|n| n.rect())
+        .min_by(|a, b| a.min.x.total_cmp(&b.min.x))
+        .expect("the side panel");
+    assert!(
+        stop.max.x < side.min.x,
+        "{stop:?} left of the side panel at {side:?}"
+    );
 }
 
 #[test]

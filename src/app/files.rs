@@ -365,7 +365,10 @@ mod tests {
         }
         assert_eq!(free_name(&dir, "table.csv"), dir.join("table-2.csv"));
         assert_eq!(free_name(&dir, "shot.png"), dir.join("shot-2.png"));
-        assert_eq!(free_name(&dir, "scenario.toml"), dir.join("scenario-2.toml"));
+        assert_eq!(
+            free_name(&dir, "scenario.toml"),
+            dir.join("scenario-2.toml")
+        );
         assert_eq!(free_name(&dir, "notes"), dir.join("notes-2"));
         std::fs::write(dir.join("table-2.csv"), "").expect("writable");
         assert_eq!(free_name(&dir, "table.csv"), dir.join("table-3.csv"));

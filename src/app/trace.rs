@@ -73,6 +73,8 @@ const OUTCOME_W: f32 = 330.0;
 const AXIS_H: f32 = 18.0;
 /// Room the header's three buttons take (the longest labels, English).
 const BUTTONS_W: f32 = 360.0;
+/// The same buttons as their arrows and ■.
+const BUTTONS_NARROW_W: f32 = 110.0;
 /// Room above the lanes for the playhead's time.
 const TOP_H: f32 = 12.0;
 
@@ -233,30 +235,34 @@ impl Follow {
                 m.created_s
             );
             // The buttons keep their room in a narrow window: the text gives way (…, whole on
-            // hover).
-            let room = (ui.available_width() - BUTTONS_W).max(80.0);
+            // hover), and where even the buttons' words do not fit (a lesson beside the panes
+            // at 1000 points) they are their arrows and ■, their words on hover.
+            let narrow = ui.available_width() < BUTTONS_W + 80.0;
+            let buttons_w = if narrow { BUTTONS_NARROW_W } else { BUTTONS_W };
+            let room = (ui.available_width() - buttons_w).max(40.0);
             ui.scope(|ui| {
                 ui.set_max_width(room);
                 ui.add(egui::Label::new(egui::RichText::new(&text).strong()).truncate())
                     .on_hover_text(&text);
             });
             ui.separator();
+            let word = |full: String, short: &str| if narrow { short.to_owned() } else { full };
             if ui
-                .button(format!("◀ {}", tr(l, "previous event")))
+                .button(word(format!("◀ {}", tr(l, "previous event")), "◀"))
                 .on_hover_text(tr(l, "The followed message's previous event (Shift+N)"))
                 .clicked()
             {
                 self.step(s, false);
             }
             if ui
-                .button(format!("{} ▶", tr(l, "next event")))
+                .button(word(format!("{} ▶", tr(l, "next event")), "▶"))
                 .on_hover_text(tr(l, "The followed message's next event (N)"))
                 .clicked()
             {
                 self.step(s, true);
             }
             closed = ui
-                .button(tr(l, "Stop following"))
+                .button(word(tr(l, "Stop following").to_owned(), "■"))
                 .on_hover_text(tr(l, "Stop following this message"))
                 .clicked();
         });
@@ -314,16 +320,16 @@ fn said(e: &TraceError, l: Lang) -> String {
     }
 }
 
-/// The widths of the lane names and of the outcomes beside a plot in `width`: as wide as
-/// they like while the plot keeps 200 points, then shrunk together so that it keeps a third
-/// (the lesson panel and the inspector left less than their sum at 1000 points, and the plot's
-/// width went below zero: names and outcomes were drawn over each other).
-fn columns(width: f32) -> (f32, f32) {
-    let room = (width - 200.0)
-        .min(NAME_W + OUTCOME_W)
-        .max(width * 2.0 / 3.0);
-    let k = (room / (NAME_W + OUTCOME_W)).min(1.0);
-    (NAME_W * k, OUTCOME_W * k)
+/// The widths of the lane names (`names`: what the widest needs, at most 170 points and 2/5
+/// of `width`) and of the outcomes beside a plot in `width`: the outcomes as wide as they like
+/// (330) while the plot keeps 200 points, and half of what the names leave at least (the
+/// lesson panel and the inspector left less than 500 points at 1000, and the plot's width went
+/// below zero: names and outcomes were drawn over each other).
+fn columns(width: f32, names: f32) -> (f32, f32) {
+    let name_w = names.min(NAME_W).min(width * 0.4);
+    let rest = width - name_w;
+    let outcome_w = (rest - 200.0).min(OUTCOME_W).max(rest / 2.0);
+    (name_w, outcome_w)
 }
 
 /// One lane per variant shown (in pane order), the axis under them, the playhead over them.
@@ -340,7 +346,16 @@ fn lanes_ui(ui: &mut egui::Ui, s: &mut Session, t: &MessageTrace, shown: &[usize
         egui::Sense::click(),
     );
     let axis = Axis::of(t);
-    let (name_w, outcome_w) = columns(rect.width());
+    let name_font = egui::FontId::proportional(13.0);
+    let widest = lanes
+        .iter()
+        .map(|v| {
+            ui.fonts_mut(|f| f.layout_no_wrap(v.name.clone(), name_font.clone(), Color32::WHITE))
+                .size()
+                .x
+        })
+        .fold(0.0, f32::max);
+    let (name_w, outcome_w) = columns(rect.width(), widest + 16.0);
     let plot = Rect::from_min_max(
         Pos2::new(rect.min.x + name_w, rect.min.y + TOP_H),
         Pos2::new(rect.max.x - outcome_w, rect.max.y - AXIS_H),
@@ -353,7 +368,15 @@ fn lanes_ui(ui: &mut egui::Ui, s: &mut Session, t: &MessageTrace, shown: &[usize
     for (k, v) in lanes.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
         let y = plot.min.y + LANE_H * (k as f32 + 0.5);
-        lane_paint(&painter, &visuals, v, y, (plot.min.x, plot.max.x), &x);
+        lane_paint(
+            &painter,
+            &visuals,
+            v,
+            y,
+            (plot.min.x, plot.max.x),
+            &x,
+            name_w,
+        );
         let outcome = Rect::from_min_max(
             Pos2::new(plot.max.x + 8.0, y - LANE_H / 2.0),
             Pos2::new(rect.max.x, y + LANE_H / 2.0),
@@ -425,14 +448,18 @@ fn lane_paint(
     y: f32,
     (left, right): (f32, f32),
     x: &dyn Fn(Nanos) -> f32,
+    name_w: f32,
 ) {
-    painter.text(
-        Pos2::new(left - 8.0, y),
-        egui::Align2::RIGHT_CENTER,
-        &v.name,
+    // Right-aligned before the lane, cut with … where its column ends.
+    let mut job = egui::text::LayoutJob::simple_singleline(
+        v.name.clone(),
         egui::FontId::proportional(13.0),
         visuals.text_color(),
     );
+    job.wrap = egui::text::TextWrapping::truncate_at_width((name_w - 12.0).max(8.0));
+    let name = painter.layout_job(job);
+    let at = Pos2::new(left - 8.0 - name.size().x, y - name.size().y / 2.0);
+    painter.galley(at, name, visuals.text_color());
     let faint = visuals.weak_text_color().gamma_multiply(0.5);
     painter.line_segment(
         [Pos2::new(left, y), Pos2::new(right, y)],
