@@ -1858,3 +1858,23 @@ fn changes_asked_for_while_one_runs_wait_their_turn() {
         Some(toml::Value::Float(5.0))
     );
 }
+
+#[test]
+fn zooming_far_into_a_pane_draws_without_its_labels_and_does_not_panic() {
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(3);
+    let pos = node_pos(&h, 0, |_, k| k == NodeKind::Consumer);
+    h.hover_at(pos);
+    h.run_steps(2);
+    // egui_graphs zooms x1.1 a frame: 120 frames is past where a label's glyphs outgrew the
+    // font atlas and epaint panicked (about 45).
+    for _ in 0..120 {
+        h.event(egui::Event::Zoom(1.5));
+        h.run_steps(1);
+    }
+    let biggest = painted_texts(&h)
+        .iter()
+        .map(|(_, r)| r.height())
+        .fold(0.0, f32::max);
+    assert!(biggest < 400.0, "{biggest}");
+}

@@ -330,7 +330,7 @@ fn text_shapes(
     fonts_ctx: &egui::Context,
 ) -> Vec<Shape> {
     let size = place::LABEL_FONT * zoom;
-    if size < MIN_TEXT {
+    if !readable(size) {
         return Vec::new();
     }
     let text_color = visuals.text_color();
@@ -347,7 +347,10 @@ fn text_shapes(
         });
         galleys.push((g, place::LINE_HEIGHT * zoom));
     }
-    if !n.detail.is_empty() && n.kind.is_some_and(NodeKind::has_detail) {
+    if !n.detail.is_empty()
+        && n.kind.is_some_and(NodeKind::has_detail)
+        && readable(place::DETAIL_FONT * zoom)
+    {
         let font = egui::FontId::monospace(place::DETAIL_FONT * zoom);
         let room = n.room.max(2.0 * half_size(n).x) * zoom;
         let text = elide(&n.detail, &n.short, room, &font, fonts_ctx);
@@ -390,7 +393,7 @@ fn text_shapes(
 /// the label below has no line for it).
 fn inner_text(n: &VisNode, rect: Rect, zoom: f32, fonts_ctx: &egui::Context) -> Option<Shape> {
     let font = egui::FontId::monospace(place::DETAIL_FONT * zoom);
-    if n.kind != Some(NodeKind::Broker) || n.state != Look::Slow || font.size < MIN_TEXT {
+    if n.kind != Some(NodeKind::Broker) || n.state != Look::Slow || !readable(font.size) {
         return None;
     }
     let text = elide(&n.detail, &n.short, rect.width() - 2.0, &font, fonts_ctx);
@@ -969,6 +972,14 @@ const VISUAL_HOP_S: f64 = 0.3;
 const MAX_DOTS: usize = 20_000;
 /// Labels smaller than this (screen points) are not drawn: unreadable, they would only clutter.
 const MIN_TEXT: f32 = 6.0;
+/// Nor larger than this, zoomed far into a node: a glyph past the font atlas's size made epaint
+/// panic (at about 45 steps of Ctrl+scroll). The name is on hover.
+const MAX_TEXT: f32 = 160.0;
+
+/// A text of `size` points is drawn.
+fn readable(size: f32) -> bool {
+    (MIN_TEXT..=MAX_TEXT).contains(&size)
+}
 
 impl Panes {
     #[must_use]

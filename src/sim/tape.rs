@@ -321,11 +321,12 @@ impl Tape {
         }
     }
 
+    /// `s` seconds on, to the end of the run at most (+1 s at 59.5 of 60 s ran to 60.5).
     pub fn step_seconds(&mut self, s: f64) {
         let from = self.now();
         if from < self.duration() {
             self.history.push(from);
-            self.forward_to(from.saturating_add(secs(s)), None);
+            self.forward_to(from.saturating_add(secs(s)).min(self.duration()), None);
         }
     }
 
@@ -597,6 +598,17 @@ mod tests {
         let err = t.command(Command::Heal(c)).expect_err("it is online");
         assert_eq!(err.to_string(), "metric-server-1 is online already");
         assert!(t.commands().is_empty());
+    }
+
+    #[test]
+    fn a_second_more_near_the_end_stops_at_the_end() {
+        let mut t = tape();
+        let end = t.duration();
+        t.seek(end - secs(0.5));
+        t.step_seconds(1.0);
+        assert_eq!(t.now(), end);
+        t.step_seconds(1.0);
+        assert_eq!(t.now(), end, "at the end: nothing more");
     }
 
     #[test]
