@@ -1878,3 +1878,39 @@ fn zooming_far_into_a_pane_draws_without_its_labels_and_does_not_panic() {
         .fold(0.0, f32::max);
     assert!(biggest < 400.0, "{biggest}");
 }
+
+#[test]
+fn one_bad_stored_preference_keeps_the_others() {
+    let mut steps = std::collections::BTreeMap::new();
+    steps.insert("builtin:lesson-1".to_owned(), 3);
+    steps.insert("builtin:lesson-2".to_owned(), 1);
+    let good = Prefs {
+        lang: brokerlab::scenario::Lang::Ko,
+        speed: 4.0,
+        dark: false,
+        last_file: Some("/notes/mine.toml".into()),
+        show_plots: false,
+        lesson_steps: steps,
+    };
+    let text = serde_json::to_string(&good).expect("JSON");
+    let same = |p: &Prefs| format!("{p:?}");
+    assert_eq!(same(&Prefs::read(&text)), same(&good));
+    // A speed of another version (or a NaN stored as null): it alone is the default (every
+    // preference and every lesson's step went).
+    for speed in ["\"fast\"", "null"] {
+        let p = Prefs::read(&text.replace("\"speed\":4.0", &format!("\"speed\":{speed}")));
+        assert_eq!(p.speed, 1.0);
+        assert_eq!(p.lang, brokerlab::scenario::Lang::Ko);
+        assert_eq!(p.lesson_steps, good.lesson_steps);
+        assert_eq!(p.last_file, good.last_file);
+    }
+    let p = Prefs::read(&text.replace("\"ko\"", "\"fr\""));
+    assert_eq!(p.lang, brokerlab::scenario::Lang::En);
+    assert!(!p.dark && (p.speed - 4.0).abs() < f64::EPSILON);
+    // One lesson's step unreadable: the other lesson keeps its own.
+    let p = Prefs::read(&text.replace("\"builtin:lesson-1\":3", "\"builtin:lesson-1\":-3"));
+    assert_eq!(p.lesson_steps.get("builtin:lesson-2"), Some(&1));
+    assert_eq!(p.lesson_steps.get("builtin:lesson-1"), None);
+    // No JSON at all: the defaults.
+    assert_eq!(same(&Prefs::read("{not json")), same(&Prefs::default()));
+}

@@ -77,6 +77,40 @@ pub struct Prefs {
     pub lesson_steps: std::collections::BTreeMap<String, usize>,
 }
 
+impl Prefs {
+    /// Stored preferences, each read on its own: one that does not read (a value of another
+    /// version, a speed stored as null) keeps its default, not every other one (the language,
+    /// the theme, the last file and every lesson's step went back to their defaults).
+    #[must_use]
+    pub fn read(stored: &str) -> Prefs {
+        fn take<T: serde::de::DeserializeOwned>(
+            m: &serde_json::Map<String, serde_json::Value>,
+            key: &str,
+            into: &mut T,
+        ) {
+            if let Some(v) = m.get(key).and_then(|v| T::deserialize(v).ok()) {
+                *into = v;
+            }
+        }
+        let mut p = Prefs::default();
+        let Ok(serde_json::Value::Object(m)) = serde_json::from_str(stored) else {
+            return p;
+        };
+        take(&m, "lang", &mut p.lang);
+        take(&m, "speed", &mut p.speed);
+        take(&m, "dark", &mut p.dark);
+        take(&m, "last_file", &mut p.last_file);
+        take(&m, "show_plots", &mut p.show_plots);
+        if let Some(serde_json::Value::Object(steps)) = m.get("lesson_steps") {
+            p.lesson_steps = steps
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), usize::deserialize(v).ok()?)))
+                .collect();
+        }
+        p
+    }
+}
+
 impl Default for Prefs {
     fn default() -> Self {
         Prefs {
@@ -182,10 +216,10 @@ impl BrokerLabApp {
         scenario: Option<(Scenario, Option<PathBuf>)>,
     ) -> Self {
         install_fonts(&cc.egui_ctx);
-        let prefs: Prefs = cc
+        let prefs = cc
             .storage
             .and_then(|s| s.get_string("prefs"))
-            .and_then(|s| serde_json::from_str(&s).ok())
+            .map(|s| Prefs::read(&s))
             .unwrap_or_default();
         Self::with_prefs(&cc.egui_ctx, scenario, prefs)
     }
