@@ -1914,3 +1914,82 @@ fn one_bad_stored_preference_keeps_the_others() {
     // No JSON at all: the defaults.
     assert_eq!(same(&Prefs::read("{not json")), same(&Prefs::default()));
 }
+
+/// The status of consumer `name` in variant 0.
+fn consumer_status(h: &Harness<'_, BrokerLabApp>, name: &str) -> String {
+    let v = &h.state().session.sim().variants[0];
+    let g = &v.topology.graph;
+    let c = v
+        .overview()
+        .consumers
+        .into_iter()
+        .find(|c| g[petgraph::graph::NodeIndex::new(c.node as usize)].name == name)
+        .expect("the consumer");
+    format!("{:?}", c.status)
+}
+
+#[test]
+fn a_consumer_taken_offline_stays_away_past_a_restart_set_before() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(5.0));
+    h.run_steps(3);
+    open_context_menu(&mut h, 0, "metric-server-2");
+    h.get_by_label("Crash and restart in 5 s").click();
+    h.run_steps(2);
+    h.get_by_label("+1 s").click();
+    h.run_steps(2);
+    open_context_menu(&mut h, 0, "metric-server-2");
+    h.get_by_label("Restart").click();
+    h.run_steps(2);
+    h.get_by_label("+1 s").click();
+    h.run_steps(2);
+    open_context_menu(&mut h, 0, "metric-server-2");
+    h.get_by_label("Take offline").click();
+    h.run_steps(2);
+    for _ in 0..4 {
+        h.get_by_label("+1 s").click();
+        h.run_steps(2);
+    }
+    // At 11 s: the restart set at 5 s for 10 s brought it back.
+    assert_eq!(h.state().session.now(), secs(11.0));
+    assert_eq!(consumer_status(&h, "metric-server-2"), "Offline");
+}
+
+#[test]
+fn faults_from_the_context_menu_follow_a_rename_and_come_back_with_an_undo() {
+    use brokerlab::app::explore::Change;
+    use brokerlab::sim::params::{Edit, Named};
+    let lost = |h: &Harness<'_, BrokerLabApp>| h.state().session.sim().variants[0].metrics().lost;
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(5.0));
+    h.run_steps(3);
+    open_context_menu(&mut h, 0, "metric-server-2");
+    h.get_by_label("Take offline").click();
+    h.run_steps(2);
+    h.state_mut().session.seek(secs(10.0));
+    h.run_steps(2);
+    let before = lost(&h);
+    assert!(before > 0, "offline under pub/sub: lost");
+    // Renamed: the same numbers (the fault was dropped: 0 lost).
+    h.state_mut().explore.request(Change::Edit(Edit::Rename {
+        what: Named::Consumer,
+        from: "metric-server-2".into(),
+        to: "ms2".into(),
+    }));
+    settle(&mut h);
+    assert_eq!(lost(&h), before);
+    assert_eq!(consumer_status(&h, "ms2"), "Offline");
+    // Undone: the same again.
+    h.state_mut().explore.request(Change::Undo);
+    settle(&mut h);
+    assert_eq!(lost(&h), before);
+    // Removed, then undone: the fault comes back with its consumer.
+    h.state_mut()
+        .explore
+        .request(Change::Edit(Edit::RemoveConsumer("metric-server-2".into())));
+    settle(&mut h);
+    h.state_mut().explore.request(Change::Undo);
+    settle(&mut h);
+    assert_eq!(lost(&h), before);
+    assert_eq!(consumer_status(&h, "metric-server-2"), "Offline");
+}

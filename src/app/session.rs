@@ -118,9 +118,14 @@ impl Session {
     /// It makes no sense now (the message says why); nothing changed.
     pub fn act(&mut self, a: Action) -> Result<Option<Edit>, CommandError> {
         match a {
-            Action::Now(c) => self.tape.command(c).map(|()| None),
+            Action::Now(c) => {
+                self.tape.command(c)?;
+                self.tape.cancel_pending(made_moot(c));
+                Ok(None)
+            }
             Action::NowThenLater(c, after, later) => {
                 self.tape.command(c)?;
+                self.tape.cancel_pending(made_moot(c));
                 self.tape.command_after(after, later);
                 Ok(None)
             }
@@ -129,6 +134,23 @@ impl Session {
                 at_s: join_time(self.now(), self.duration()),
             })),
         }
+    }
+}
+
+/// What a command of the learner's makes moot among those still to come: a restart set for
+/// later (crash and restart in 5 s) of the consumer or broker acted on now (taken offline
+/// meanwhile, it came back at the old restart).
+fn made_moot(now: Command) -> impl Fn(&Command) -> bool {
+    move |later| match (now, *later) {
+        (
+            Command::TakeOffline(a)
+            | Command::Crash(a)
+            | Command::Heal(a)
+            | Command::RemoveConsumer(a),
+            Command::Heal(b),
+        ) => a == b,
+        (Command::CrashBroker(a) | Command::RestartBroker(a), Command::RestartBroker(b)) => a == b,
+        _ => false,
     }
 }
 

@@ -51,6 +51,9 @@ pub struct Tape {
     commands: Vec<(Nanos, Command)>,
     /// How many of `commands` the simulation has applied.
     applied: usize,
+    /// Commands whose consumer, producer or topic an edit removed, with the scenario their ids
+    /// are of: they come back in time order if an undo (or another edit) brings it back.
+    parked: Vec<(Nanos, Command, Arc<Scenario>)>,
     /// Times before each step, so that a step back returns exactly there.
     history: Vec<Nanos>,
     /// The simulation keeps its last hops for a viewer.
@@ -78,6 +81,7 @@ impl Tape {
             budget: CHECKPOINT_BUDGET,
             commands: Vec::new(),
             applied: 0,
+            parked: Vec::new(),
             history: Vec::new(),
             recent_hops: false,
         };
@@ -369,9 +373,21 @@ impl Tape {
         self.commands.insert(i, (at, cmd));
     }
 
+    /// Drop the commands still to come that `cancels` picks (a restart set for later that an
+    /// action of the learner's on the same consumer or broker now makes moot).
+    pub fn cancel_pending(&mut self, cancels: impl Fn(&Command) -> bool) {
+        let applied = self.applied;
+        let mut i = 0;
+        self.commands.retain(|(_, c)| {
+            i += 1;
+            i <= applied || !cancels(c)
+        });
+    }
+
     /// The same tape (variants, commands) on another scenario, simulated again to `t`.
     pub fn restart(&mut self, scenario: Scenario, t: Nanos) {
         let commands = std::mem::take(&mut self.commands);
+        let parked = std::mem::take(&mut self.parked);
         let history = std::mem::take(&mut self.history);
         let (recent, budget) = (self.recent_hops, self.budget);
         *self = Tape::with_variants(Arc::new(scenario), &self.selected);
@@ -380,20 +396,36 @@ impl Tape {
             self.keep_recent_hops();
         }
         self.commands = commands;
+        self.parked = parked;
         self.history = history;
         self.seek(t);
     }
 
     /// Another version of the scenario (an edit, or its undo) on this tape, every variant of it,
     /// simulated again to `t`. Commands follow what they act on by name, since an edit may add
-    /// or remove consumers, producers and topics before it; a command whose consumer, producer
-    /// or topic the new scenario lacks is dropped.
+    /// or remove consumers, producers and topics before it, and through a rename (the one name
+    /// gone and the one new). A command whose consumer, producer or topic the new scenario
+    /// lacks is parked, and comes back in its place in time if a later version has it again
+    /// (removing a consumer, then undo).
     pub fn reload(&mut self, scenario: Scenario, t: Nanos) {
         let old = Arc::clone(self.scenario());
-        let commands: Vec<(Nanos, Command)> = std::mem::take(&mut self.commands)
-            .into_iter()
-            .filter_map(|(at, c)| Some((at, follow(&old, &scenario, c)?)))
-            .collect();
+        let mut parked = Vec::new();
+        let mut commands = Vec::new();
+        for (at, c) in std::mem::take(&mut self.commands) {
+            match follow(&old, &scenario, c) {
+                Some(c) => commands.push((at, c)),
+                None => parked.push((at, c, Arc::clone(&old))),
+            }
+        }
+        for (at, c, home) in std::mem::take(&mut self.parked) {
+            match follow(&home, &scenario, c) {
+                Some(c) => {
+                    let i = commands.partition_point(|&(x, _)| x <= at);
+                    commands.insert(i, (at, c));
+                }
+                None => parked.push((at, c, home)),
+            }
+        }
         let history = std::mem::take(&mut self.history);
         let (recent, budget) = (self.recent_hops, self.budget);
         let all: Vec<usize> = (0..scenario.variants.len()).collect();
@@ -403,6 +435,7 @@ impl Tape {
             self.keep_recent_hops();
         }
         self.commands = commands;
+        self.parked = parked;
         self.history = history;
         self.seek(t);
     }
@@ -422,20 +455,38 @@ impl Tape {
     }
 }
 
+/// Where `name` of `old` is in `new`: by name, or, if it is the one name `old` has that `new`
+/// lacks, the one name `new` has that `old` lacks in the same place (a rename, or its undo;
+/// not a removal and an addition, which puts the new one last).
+fn found(name: &str, old: &[&str], new: &[&str]) -> Option<usize> {
+    if let Some(at) = new.iter().position(|x| *x == name) {
+        return Some(at);
+    }
+    let gone: Vec<usize> = (0..old.len()).filter(|&i| !new.contains(&old[i])).collect();
+    let came: Vec<usize> = (0..new.len()).filter(|&i| !old.contains(&new[i])).collect();
+    match (&gone[..], &came[..]) {
+        ([g], [c]) if old[*g] == name && g == c => Some(*c),
+        _ => None,
+    }
+}
+
 /// `c` with its consumer, producer or topic found by name in `new` (None: it has none such).
 fn follow(old: &Scenario, new: &Scenario, c: Command) -> Option<Command> {
     use crate::engine::{ConsumerId, Endpoint, ProducerId};
     let consumer = |id: ConsumerId| {
-        let old_all = all_consumers(old);
-        let name = &old_all.get(id.ix())?.0.name;
-        let at = all_consumers(new)
-            .iter()
-            .position(|(x, _)| &x.name == name)?;
-        ConsumerId::from_ix(at)
+        let names = |s| -> Vec<&str> {
+            all_consumers(s)
+                .into_iter()
+                .map(|(c, _)| c.name.as_str())
+                .collect()
+        };
+        let (was, now) = (names(old), names(new));
+        ConsumerId::from_ix(found(was.get(id.ix())?, &was, &now)?)
     };
     let producer = |id: ProducerId| {
-        let name = &old.producers.get(id.ix())?.name;
-        ProducerId::from_ix(new.producers.iter().position(|p| &p.name == name)?)
+        let was: Vec<&str> = old.producers.iter().map(|p| p.name.as_str()).collect();
+        let now: Vec<&str> = new.producers.iter().map(|p| p.name.as_str()).collect();
+        ProducerId::from_ix(found(was.get(id.ix())?, &was, &now)?)
     };
     let topic = |t: Option<u16>| -> Option<Option<u16>> {
         let Some(t) = t else { return Some(None) };
