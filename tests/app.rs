@@ -1993,3 +1993,62 @@ fn faults_from_the_context_menu_follow_a_rename_and_come_back_with_an_undo() {
     assert_eq!(lost(&h), before);
     assert_eq!(consumer_status(&h, "metric-server-2"), "Offline");
 }
+
+#[test]
+fn a_crash_before_a_later_crash_and_restart_keeps_that_restart() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    // At 30 s: crash, restart at 35 s. Back to 10 s: crash (no restart).
+    h.state_mut().session.seek(secs(30.0));
+    h.run_steps(3);
+    open_context_menu(&mut h, 0, "metric-server-2");
+    h.get_by_label("Crash and restart in 5 s").click();
+    h.run_steps(2);
+    h.state_mut().session.seek(secs(10.0));
+    h.run_steps(3);
+    open_context_menu(&mut h, 0, "metric-server-2");
+    h.get_by_label("Crash").click();
+    h.run_steps(2);
+    // The restart at 35 s was the later crash's: it stays (it was dropped, and the consumer
+    // stayed down to the end).
+    h.state_mut().session.seek(secs(36.0));
+    h.run_steps(3);
+    assert_eq!(consumer_status(&h, "metric-server-2"), "Online");
+}
+
+#[test]
+fn a_fault_of_a_removed_consumer_does_not_pass_to_the_next_one_added() {
+    use brokerlab::app::explore::Change;
+    use brokerlab::sim::params::Edit;
+    let mut h = harness("consumer-outage", Prefs::default());
+    h.state_mut().session.seek(secs(5.0));
+    h.run_steps(3);
+    open_context_menu(&mut h, 0, "log-server");
+    h.get_by_label("Take offline").click();
+    h.run_steps(2);
+    h.state_mut().session.seek(secs(10.0));
+    h.run_steps(2);
+    // The last consumer removed, another added in its place in the list: not a rename.
+    h.state_mut()
+        .explore
+        .request(Change::Edit(Edit::RemoveConsumer("log-server".into())));
+    h.state_mut()
+        .explore
+        .request(Change::Edit(Edit::AddConsumer));
+    settle(&mut h);
+    h.run_steps(2);
+    let added = h
+        .state()
+        .session
+        .scenario()
+        .consumers
+        .last()
+        .expect("a consumer")
+        .name
+        .clone();
+    assert_ne!(added, "log-server");
+    assert_eq!(consumer_status(&h, &added), "Online");
+    // Reverted to the file: log-server is back, and so is its fault.
+    h.state_mut().explore.request(Change::Revert);
+    settle(&mut h);
+    assert_eq!(consumer_status(&h, "log-server"), "Offline");
+}

@@ -56,8 +56,10 @@ pub struct Explore {
     file: Arc<Scenario>,
     /// The file's version simulated to the session's time, while the session's differs.
     baseline: Option<Tape>,
-    undo: Vec<Arc<str>>,
-    redo: Vec<Arc<str>>,
+    /// Versions to go back (forward) to, each with the rename that leads there if the step
+    /// is one (the commands of a node's context menu follow it).
+    undo: Vec<(Arc<str>, Option<Renamed>)>,
+    redo: Vec<(Arc<str>, Option<Renamed>)>,
     /// The changes asked for, in order (one runs a frame), and the frame that first showed
     /// "simulating…" for the first.
     pending: VecDeque<Change>,
@@ -181,6 +183,10 @@ impl Explore {
 
     fn run(&mut self, s: &mut Session, c: Change) -> Outcome {
         let now = s.scenario();
+        let renamed = match &c {
+            Change::Edit(params::Edit::Rename { from, to, .. }) => Some((from.clone(), to.clone())),
+            _ => None,
+        };
         let made = match c {
             Change::Set(changes) => params::apply(now, &changes).map_err(|e| e.to_string()),
             Change::Edit(e) => params::edit(now, &e)
@@ -198,9 +204,10 @@ impl Explore {
         match made {
             Ok(new) if *new.text == *now.text => Outcome::Idle,
             Ok(new) => {
-                self.undo.push(Arc::clone(&now.text));
+                let back = renamed.as_ref().map(|(a, b)| (b.clone(), a.clone()));
+                self.undo.push((Arc::clone(&now.text), back));
                 self.redo.clear();
-                self.show(s, new)
+                self.show(s, new, renamed.as_ref())
             }
             Err(e) => self.refuse(e),
         }
@@ -213,13 +220,14 @@ impl Explore {
         } else {
             (&mut self.redo, &mut self.undo)
         };
-        let Some(text) = from.pop() else {
+        let Some((text, renamed)) = from.pop() else {
             return Outcome::Idle;
         };
         match checked(&s.scenario().source, &text) {
             Ok(new) => {
-                to.push(Arc::clone(&s.scenario().text));
-                self.show(s, new)
+                let back = renamed.as_ref().map(|(a, b)| (b.clone(), a.clone()));
+                to.push((Arc::clone(&s.scenario().text), back));
+                self.show(s, new, renamed.as_ref())
             }
             Err(e) => self.refuse(e),
         }
@@ -232,8 +240,9 @@ impl Explore {
         Outcome::Idle
     }
 
-    /// Simulate `new` to the session's time; keep the file's version beside it.
-    fn show(&mut self, s: &mut Session, new: Scenario) -> Outcome {
+    /// Simulate `new` (in which `renamed.0` is called `renamed.1`) to the session's time; keep
+    /// the file's version beside it.
+    fn show(&mut self, s: &mut Session, new: Scenario, renamed: Option<&Renamed>) -> Outcome {
         let started = Instant::now();
         let before = graphs(s.sim());
         let differs = *new.text != *self.file.text;
@@ -247,7 +256,8 @@ impl Explore {
             self.baseline = None;
         }
         let t = s.now();
-        s.tape.reload(new, t);
+        let renamed = renamed.map(|(a, b)| (a.as_str(), b.as_str()));
+        s.tape.reload_renamed(new, t, renamed);
         self.error = None;
         self.last = Some(started.elapsed());
         if graphs(s.sim()) == before {
@@ -299,6 +309,9 @@ impl Explore {
         Ok(())
     }
 }
+
+/// A consumer or producer's name, and what a rename calls it.
+type Renamed = (String, String);
 
 /// Changes waiting at most: more in a row than a hand makes are dropped.
 const MAX_PENDING: usize = 64;

@@ -47,7 +47,8 @@ pub struct Tape {
     checkpoint_every: Nanos,
     /// What the checkpoints may take together, in bytes.
     budget: usize,
-    /// Commands with the time they apply at, in that order (ties: in the order sent).
+    /// Commands with the time they apply at, in that order (ties: in the order sent; a parked
+    /// command that comes back goes after those of its time).
     commands: Vec<(Nanos, Command)>,
     /// How many of `commands` the simulation has applied.
     applied: usize,
@@ -373,14 +374,25 @@ impl Tape {
         self.commands.insert(i, (at, cmd));
     }
 
-    /// Drop the commands still to come that `cancels` picks (a restart set for later that an
-    /// action of the learner's on the same consumer or broker now makes moot).
-    pub fn cancel_pending(&mut self, cancels: impl Fn(&Command) -> bool) {
+    /// Drop the commands still to come that `cancels` picks, up to the first that `stops`
+    /// picks (a restart set for later that an action of the learner's on the same consumer or
+    /// broker now makes moot; not the restart of a later crash, kept on the tape from before a
+    /// step back).
+    pub fn cancel_pending(
+        &mut self,
+        cancels: impl Fn(&Command) -> bool,
+        stops: impl Fn(&Command) -> bool,
+    ) {
         let applied = self.applied;
+        let mut stopped = false;
         let mut i = 0;
         self.commands.retain(|(_, c)| {
             i += 1;
-            i <= applied || !cancels(c)
+            if i <= applied || stopped {
+                return true;
+            }
+            stopped = stops(c);
+            stopped || !cancels(c)
         });
     }
 
@@ -403,22 +415,27 @@ impl Tape {
 
     /// Another version of the scenario (an edit, or its undo) on this tape, every variant of it,
     /// simulated again to `t`. Commands follow what they act on by name, since an edit may add
-    /// or remove consumers, producers and topics before it, and through a rename (the one name
-    /// gone and the one new). A command whose consumer, producer or topic the new scenario
-    /// lacks is parked, and comes back in its place in time if a later version has it again
-    /// (removing a consumer, then undo).
+    /// or remove consumers, producers and topics before it. A command whose consumer, producer
+    /// or topic the new scenario lacks is parked, and comes back in its place in time if a
+    /// later version has it again (removing a consumer, then undo).
     pub fn reload(&mut self, scenario: Scenario, t: Nanos) {
+        self.reload_renamed(scenario, t, None);
+    }
+
+    /// [`Tape::reload`] for a version in which the consumer or producer `renamed.0` is named
+    /// `renamed.1` (a rename, or its undo): its commands follow it.
+    pub fn reload_renamed(&mut self, scenario: Scenario, t: Nanos, renamed: Option<(&str, &str)>) {
         let old = Arc::clone(self.scenario());
         let mut parked = Vec::new();
         let mut commands = Vec::new();
         for (at, c) in std::mem::take(&mut self.commands) {
-            match follow(&old, &scenario, c) {
+            match follow(&old, &scenario, c, renamed) {
                 Some(c) => commands.push((at, c)),
                 None => parked.push((at, c, Arc::clone(&old))),
             }
         }
         for (at, c, home) in std::mem::take(&mut self.parked) {
-            match follow(&home, &scenario, c) {
+            match follow(&home, &scenario, c, None) {
                 Some(c) => {
                     let i = commands.partition_point(|&(x, _)| x <= at);
                     commands.insert(i, (at, c));
@@ -448,45 +465,39 @@ impl Tape {
         self.commands = other
             .commands
             .iter()
-            .filter_map(|&(at, c)| Some((at, follow(&from, &to, c)?)))
+            .filter_map(|&(at, c)| Some((at, follow(&from, &to, c, None)?)))
             .collect();
         let t = self.now();
         self.restart((*to).clone(), t);
     }
 }
 
-/// Where `name` of `old` is in `new`: by name, or, if it is the one name `old` has that `new`
-/// lacks, the one name `new` has that `old` lacks in the same place (a rename, or its undo;
-/// not a removal and an addition, which puts the new one last).
-fn found(name: &str, old: &[&str], new: &[&str]) -> Option<usize> {
-    if let Some(at) = new.iter().position(|x| *x == name) {
-        return Some(at);
-    }
-    let gone: Vec<usize> = (0..old.len()).filter(|&i| !new.contains(&old[i])).collect();
-    let came: Vec<usize> = (0..new.len()).filter(|&i| !old.contains(&new[i])).collect();
-    match (&gone[..], &came[..]) {
-        ([g], [c]) if old[*g] == name && g == c => Some(*c),
-        _ => None,
-    }
-}
-
-/// `c` with its consumer, producer or topic found by name in `new` (None: it has none such).
-fn follow(old: &Scenario, new: &Scenario, c: Command) -> Option<Command> {
+/// `c` with its consumer, producer or topic found by name in `new` (None: it has none such);
+/// `renamed`: the consumer or producer of that name is called this in `new`.
+fn follow(
+    old: &Scenario,
+    new: &Scenario,
+    c: Command,
+    renamed: Option<(&str, &str)>,
+) -> Option<Command> {
     use crate::engine::{ConsumerId, Endpoint, ProducerId};
+    let name_in_new = |name: &str| -> String {
+        match renamed {
+            Some((from, to)) if from == name => to.to_owned(),
+            _ => name.to_owned(),
+        }
+    };
     let consumer = |id: ConsumerId| {
-        let names = |s| -> Vec<&str> {
-            all_consumers(s)
-                .into_iter()
-                .map(|(c, _)| c.name.as_str())
-                .collect()
-        };
-        let (was, now) = (names(old), names(new));
-        ConsumerId::from_ix(found(was.get(id.ix())?, &was, &now)?)
+        let old_all = all_consumers(old);
+        let name = name_in_new(&old_all.get(id.ix())?.0.name);
+        let at = all_consumers(new)
+            .iter()
+            .position(|(x, _)| x.name == name)?;
+        ConsumerId::from_ix(at)
     };
     let producer = |id: ProducerId| {
-        let was: Vec<&str> = old.producers.iter().map(|p| p.name.as_str()).collect();
-        let now: Vec<&str> = new.producers.iter().map(|p| p.name.as_str()).collect();
-        ProducerId::from_ix(found(was.get(id.ix())?, &was, &now)?)
+        let name = name_in_new(&old.producers.get(id.ix())?.name);
+        ProducerId::from_ix(new.producers.iter().position(|p| p.name == name)?)
     };
     let topic = |t: Option<u16>| -> Option<Option<u16>> {
         let Some(t) = t else { return Some(None) };
