@@ -1426,6 +1426,8 @@ fn a_change_on_disk_waits_for_the_question_about_a_close() {
     assert!(h
         .query_by_label_contains("The file changed on disk.")
         .is_none());
+    // It says the file changed too: Save would write over that unseen.
+    h.get_by_label_contains("The file also changed on disk since it was read");
     // Answered (Cancel: the window stays), the change on disk is read: asked about, as the
     // changes are not saved.
     h.get_by_label("Cancel").click();
@@ -1449,6 +1451,10 @@ fn a_rename_keeps_its_name_refused_and_gives_the_keyboard_up() {
     h.get_by_label("Not applied: the scenario stays as it was.");
     assert!(h.query(text_field("metric-server-2")).is_some());
     assert!(h.state().unsaved(), "the name typed is not in the scenario");
+    // Escape meant for something else (the field has given the keyboard up) leaves it.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(h.query(text_field("metric-server-2")).is_some());
     // Put right: applied, and the field goes.
     h.get(text_field("metric-server-2")).click();
     h.run_steps(2);

@@ -124,8 +124,10 @@ impl Editor {
                 if field.changed() {
                     r.sent = false;
                 }
-                // Under a question (a modal), Enter and Escape are its keys.
-                let here = ui.ctx().memory(|m| m.allows_interaction(ui.layer_id()));
+                // Under a question (a modal), Enter and Escape are its keys, and in another
+                // field theirs (a refused name stays in its field, which gave the keyboard up).
+                let here = ui.ctx().memory(|m| m.allows_interaction(ui.layer_id()))
+                    && (field.has_focus() || field.lost_focus());
                 let (enter, escape) = ui.input(|i| {
                     (
                         here && i.key_pressed(egui::Key::Enter),

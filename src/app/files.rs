@@ -206,6 +206,12 @@ impl Files {
     }
 
     /// The watched file, if it changed on disk since it was loaded (or last reported).
+    /// The watched file changed on disk and [`Files::changed_on_disk`] has not said so yet.
+    #[must_use]
+    pub fn disk_change_waiting(&self) -> bool {
+        self.watched.is_some() && self.changed.load(Ordering::SeqCst)
+    }
+
     pub fn changed_on_disk(&mut self) -> Option<PathBuf> {
         if self.changed.swap(false, Ordering::SeqCst) {
             return self.watched.clone();
@@ -297,8 +303,9 @@ impl Files {
     }
 }
 
-/// `dir/name`, or when that exists `dir/STEM-2.toml`, `-3`, ...: a new file is not one that is
-/// there already (Save As of a built-in scenario never offers to replace a shipped file).
+/// `dir/name`, or when that exists `dir/STEM-2.EXT`, `-3`, ... (the extension kept): a new
+/// file is not one that is there already (Save As of a built-in scenario never offers to
+/// replace a shipped file; an export never writes over an earlier one).
 pub(crate) fn free_name(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if !first.exists() {

@@ -52,6 +52,10 @@ pub const KO: &[(&str, &str)] = &[
     ("Could not save", "저장하지 못했습니다:"),
     ("a field holds text that was refused", "거부된 텍스트가 입력란에 남아 있습니다"),
     ("syntax error", "구문 오류"),
+    (
+        "The file also changed on disk since it was read: Save writes the changes here over that.",
+        "파일을 읽은 뒤 디스크에서도 파일이 바뀌었습니다. 저장하면 여기의 변경 내용으로 덮어씁니다.",
+    ),
     ("Checking every value against the scenario…", "모든 값을 시나리오에 맞춰 확인하는 중…"),
     (
         "Message #{id} is not in this run: it produces {n} messages, numbered from 0.",

@@ -30,6 +30,8 @@ pub struct LessonPlayer {
     pub sweep: Option<(String, SweepJob)>,
     /// The outcomes were measured with every run of the step's sweep in.
     swept: bool,
+    /// The text on which the step's sweep could not be planned.
+    unplanned: Option<Arc<str>>,
     /// The knobs the current step set (`[[step]] set`) on the file's version.
     knobs: Vec<(String, toml::Value)>,
     /// Knobs a step entered wants and the app has not applied yet (see [`Self::take_knobs`]).
@@ -203,8 +205,18 @@ impl LessonPlayer {
         {
             return;
         }
+        // A sweep that cannot be planned on this text (a knob or an edit took what it
+        // sweeps) is not planned again every frame.
+        if self
+            .unplanned
+            .as_ref()
+            .is_some_and(|t| Arc::ptr_eq(t, &scenario.text))
+        {
+            return;
+        }
         let plan = crate::lesson::sweep::named(scenario, name)
             .and_then(|w| crate::lesson::sweep::plan(scenario, w).ok());
+        self.unplanned = plan.is_none().then(|| Arc::clone(&scenario.text));
         self.sweep = plan.map(|p| (name.clone(), SweepJob::start(p, ctx)));
         self.swept = false;
     }
@@ -257,7 +269,13 @@ impl LessonPlayer {
         if !busy && !self.knobs_pending() {
             self.ensure_sweep(&scenario, ui.ctx());
         }
-        if self.revealed && !self.swept && self.sweep.as_ref().is_some_and(|(_, j)| j.complete()) {
+        // Measured where the step runs to (a sweep started again by a knob change ends while
+        // the learner may be further on).
+        if self.revealed
+            && !self.swept
+            && s.now() == s.scenario().steps[self.step].run_to
+            && self.sweep.as_ref().is_some_and(|(_, j)| j.complete())
+        {
             self.measure(s);
         }
         ui.heading(s.scenario().title.get(l));

@@ -200,6 +200,8 @@ pub struct BrokerLabApp {
     pending: Option<Pending>,
     /// The learner let the changes go: the next close request closes.
     closing: bool,
+    /// A save wrote the scenario's file since the question about unsaved changes was asked.
+    saved: bool,
     /// A save that waits for the change under way or for text typed and not applied (applied
     /// first), and the count of refused changes when it was asked for.
     save_after: Option<(knobs::Save, u64)>,
@@ -273,6 +275,7 @@ impl BrokerLabApp {
             pending: None,
             closing: false,
             save_after: None,
+            saved: false,
             title: String::new(),
             ctx: ctx.clone(),
         }
@@ -334,6 +337,7 @@ impl BrokerLabApp {
     /// `r` in place of the scenario now, or once the question about unsaved changes is answered.
     fn replace_asking(&mut self, r: Replacement) {
         if self.unsaved() {
+            self.saved = false;
             self.pending = Some(Pending::Replace(r));
         } else {
             self.replace_with(r);
@@ -426,9 +430,12 @@ impl BrokerLabApp {
         match self.pending.take() {
             // Saved over the file that was to be read again (it changed on disk, or Reload):
             // the window shows what the file now holds, and the version read before is stale.
-            // Reading the file again would only forget the undo history.
+            // Reading the file again would only forget the undo history. (Changes that went
+            // away unsaved, by an undo that ran meanwhile, leave the file to be read.)
             Some(Pending::Replace(r))
-                if r.rereads(self.session.path.as_ref()) && !self.unsaved() => {}
+                if r.rereads(self.session.path.as_ref())
+                    && !self.unsaved()
+                    && std::mem::take(&mut self.saved) => {}
             Some(Pending::Replace(r)) => self.replace_with(r),
             Some(Pending::Close) => {
                 self.closing = true;
@@ -462,6 +469,8 @@ impl BrokerLabApp {
         let closing = matches!(self.pending, Some(Pending::Close));
         let reread = matches!(&self.pending, Some(Pending::Replace(r))
             if r.rereads(self.session.path.as_ref()));
+        // A change on disk waits for the answer: Save would write over it unseen.
+        let also_on_disk = !reread && self.files.disk_change_waiting();
         let (mut save, mut discard, mut cancel) = (false, false, false);
         let modal = egui::Modal::new(egui::Id::new("unsaved")).show(ctx, |ui| {
             ui.set_max_width(420.0);
@@ -474,6 +483,12 @@ impl BrokerLabApp {
             } else {
                 tr(l, "The knob changes and edits are lost if another scenario replaces this one without saving them.")
             });
+            if also_on_disk {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    tr(l, "The file also changed on disk since it was read: Save writes the changes here over that."),
+                );
+            }
             ui.add_space(6.0);
             ui.horizontal(|ui| {
                 save = ui
@@ -597,6 +612,7 @@ impl BrokerLabApp {
         let was = self.session.scenario().source.clone();
         match self.explore.save(&mut self.session, path) {
             Ok(()) => {
+                self.saved = true;
                 // The lesson goes on where it is, now as the saved file's.
                 let now = &self.session.scenario().source;
                 self.lesson.renamed(&was, now, &mut self.prefs.lesson_steps);
@@ -708,7 +724,7 @@ impl BrokerLabApp {
         }
     }
 
-    /// Ctrl+S and Ctrl+Shift+S, from anywhere but the file dialog.
+    /// Ctrl+S and Ctrl+Shift+S, but not while a file dialog (open or save) is up.
     fn save_keys(&mut self, ctx: &egui::Context) {
         // Not from the file dialog: it would start again, without the name typed there.
         match chord(ctx, egui::Key::S) {

@@ -425,6 +425,8 @@ pub struct SweepView {
     /// an edit, another file) lists them again, with their values; the form keeps its
     /// parameter while the scenario has it.
     for_text: Option<Arc<str>>,
+    /// Its source: another one fits the run's length to it.
+    for_source: String,
     params: Vec<ParamInfo>,
     pub param: String,
     pub values: String,
@@ -449,6 +451,7 @@ impl Default for SweepView {
         SweepView {
             open: false,
             for_text: None,
+            for_source: String::new(),
             params: Vec::new(),
             param: String::new(),
             values: String::new(),
@@ -512,6 +515,10 @@ impl SweepView {
             return;
         }
         self.for_text = Some(Arc::clone(&s.text));
+        // The run's length is the learner's while the scenario is the same file (a knob
+        // change moved it; the plan keeps it within the shortest point's run).
+        let another = self.for_source != s.source;
+        self.for_source.clone_from(&s.source);
         self.params = params::list(s)
             .into_iter()
             .filter(|p| !matches!(p.kind, ParamKind::List | ParamKind::Text | ParamKind::Table))
@@ -527,7 +534,9 @@ impl SweepView {
                 self.values = suggest(p);
             }
         }
-        self.run_for_s = to_secs(s.duration).min(self.run_for_s.max(1.0));
+        if another {
+            self.run_for_s = to_secs(s.duration).min(self.run_for_s.max(1.0));
+        }
     }
 
     /// The plan the form describes, or what is wrong with it.

@@ -299,4 +299,15 @@ fn the_forms_parameters_follow_knob_changes() {
         "scale.rate",
         "the form keeps its parameter"
     );
+    // And its run's length, under a second too (each change set it back to 1 s).
+    h.state_mut().sweep.run_for_s = 0.5;
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(
+            "latency_ms".into(),
+            toml::Value::Float(2.0),
+        )]));
+    h.run_steps(4);
+    assert!(listed(&mut h, "latency_ms   = 2.0"));
+    assert_eq!(h.state().sweep.run_for_s, 0.5);
 }
