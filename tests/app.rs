@@ -1261,16 +1261,22 @@ fn type_rename(h: &mut Harness<'_, BrokerLabApp>, name: &str, to: &str) {
     h.run_steps(2);
 }
 
-#[test]
-fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses() {
-    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("typed-save.toml");
+/// `consumer-outage` read from `name` in the temporary folder, the knobs shown.
+fn outage_from_file(name: &str) -> (Harness<'static, BrokerLabApp>, std::path::PathBuf) {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let text = brokerlab::builtin::get("consumer-outage").expect("built in");
     std::fs::write(&path, text).expect("the temporary folder is writable");
-    let read = || std::fs::read_to_string(&path).expect("the file");
     let mut h = harness("point-to-point", Prefs::default());
     h.state_mut().load_path(&path);
     h.run_steps(2);
     knobs_tab(&mut h);
+    (h, path)
+}
+
+#[test]
+fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses() {
+    let (mut h, path) = outage_from_file("typed-save.toml");
+    let read = || std::fs::read_to_string(&path).expect("the file");
     // A name typed, the window asked to close: the question's Save writes the name (it was
     // written without it, and the question came back after every Save), then it closes.
     h.get_by_label("rename web-1").click();
@@ -1331,13 +1337,7 @@ fn save_applies_text_typed_and_not_applied_first_and_writes_nothing_it_refuses()
 
 #[test]
 fn text_typed_into_a_knob_stays_while_its_field_is_hidden_and_is_saved() {
-    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("typed-hidden.toml");
-    let text = brokerlab::builtin::get("consumer-outage").expect("built in");
-    std::fs::write(&path, text).expect("the temporary folder is writable");
-    let mut h = harness("point-to-point", Prefs::default());
-    h.state_mut().load_path(&path);
-    h.run_steps(2);
-    knobs_tab(&mut h);
+    let (mut h, path) = outage_from_file("typed-hidden.toml");
     type_group(&mut h, "dashboards");
     // The inspector and back: the field shows the text, and it still counts (it showed it,
     // not counted: a close lost it, and Ctrl+S wrote the file without it).
@@ -1401,13 +1401,8 @@ fn keys_under_the_question_about_unsaved_changes_do_not_answer_it() {
 
 #[test]
 fn a_change_on_disk_waits_for_the_question_about_a_close() {
-    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("disk-close.toml");
+    let (mut h, path) = outage_from_file("disk-close.toml");
     let text = brokerlab::builtin::get("consumer-outage").expect("built in");
-    std::fs::write(&path, text).expect("the temporary folder is writable");
-    let mut h = harness("point-to-point", Prefs::default());
-    h.state_mut().load_path(&path);
-    h.run_steps(2);
-    knobs_tab(&mut h);
     h.get_by_label("+ consumer").click();
     settle(&mut h);
     assert!(!h.state_mut().may_close());
@@ -1681,7 +1676,8 @@ fn harness_text(source: &str, text: &str, prefs: Prefs) -> Harness<'static, Brok
         .build_eframe(move |cc| BrokerLabApp::with_prefs(&cc.egui_ctx, Some((s, None)), prefs))
 }
 
-/// Frames until `done` (a sweep's runs are on threads), within five minutes.
+/// Frames until `done` (a sweep's runs are on threads, and wake the window as they arrive),
+/// within five minutes.
 fn frames_until(h: &mut Harness<'_, BrokerLabApp>, done: impl Fn(&BrokerLabApp) -> bool) {
     let start = std::time::Instant::now();
     while !done(h.state()) {
@@ -1961,19 +1957,24 @@ fn a_consumer_taken_offline_stays_away_past_a_restart_set_before() {
     assert_eq!(consumer_status(&h, "metric-server-2"), "Offline");
 }
 
+/// `name` taken offline from its context menu at 5 s, the run then at 10 s.
+fn offline_at_5_s_then_10(h: &mut Harness<'_, BrokerLabApp>, name: &str) {
+    h.state_mut().session.seek(secs(5.0));
+    h.run_steps(3);
+    open_context_menu(h, 0, name);
+    h.get_by_label("Take offline").click();
+    h.run_steps(2);
+    h.state_mut().session.seek(secs(10.0));
+    h.run_steps(2);
+}
+
 #[test]
 fn faults_from_the_context_menu_follow_a_rename_and_come_back_with_an_undo() {
     use brokerlab::app::explore::Change;
     use brokerlab::sim::params::{Edit, Named};
     let lost = |h: &Harness<'_, BrokerLabApp>| h.state().session.sim().variants[0].metrics().lost;
     let mut h = harness("consumer-outage", Prefs::default());
-    h.state_mut().session.seek(secs(5.0));
-    h.run_steps(3);
-    open_context_menu(&mut h, 0, "metric-server-2");
-    h.get_by_label("Take offline").click();
-    h.run_steps(2);
-    h.state_mut().session.seek(secs(10.0));
-    h.run_steps(2);
+    offline_at_5_s_then_10(&mut h, "metric-server-2");
     let before = lost(&h);
     assert!(before > 0, "offline under pub/sub: lost");
     // Renamed: the same numbers (the fault was dropped: 0 lost).
@@ -2026,13 +2027,7 @@ fn a_fault_of_a_removed_consumer_does_not_pass_to_the_next_one_added() {
     use brokerlab::app::explore::Change;
     use brokerlab::sim::params::Edit;
     let mut h = harness("consumer-outage", Prefs::default());
-    h.state_mut().session.seek(secs(5.0));
-    h.run_steps(3);
-    open_context_menu(&mut h, 0, "log-server");
-    h.get_by_label("Take offline").click();
-    h.run_steps(2);
-    h.state_mut().session.seek(secs(10.0));
-    h.run_steps(2);
+    offline_at_5_s_then_10(&mut h, "log-server");
     // The last consumer removed, another added in its place in the list: not a rename.
     h.state_mut()
         .explore

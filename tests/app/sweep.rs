@@ -3,28 +3,14 @@
 //! variant, a click on a point opens that run in the panes; a lesson step draws its sweep and
 //! checks its points. With snapshots of the view (English, and Korean in the light theme).
 
-use super::harness;
+use super::{frames_until as until_done, harness};
 use brokerlab::app::{BrokerLabApp, Prefs};
 use brokerlab::report::Measured;
 use brokerlab::scenario::{secs, Lang};
 use eframe::egui::Key;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use std::time::{Duration, Instant};
-
-/// Frames until the sweep's thread is done (it wakes the window as runs arrive).
-fn until_done(h: &mut Harness<'_, BrokerLabApp>, done: impl Fn(&BrokerLabApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "the sweep did not end"
-        );
-        h.run_steps(1);
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    h.run_steps(3);
-}
+use std::time::Duration;
 
 fn view_done(app: &BrokerLabApp) -> bool {
     app.sweep.job.as_ref().is_some_and(|j| !j.running())
