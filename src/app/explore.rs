@@ -204,8 +204,8 @@ impl Explore {
         match made {
             Ok(new) if *new.text == *now.text => Outcome::Idle,
             Ok(new) => {
-                let back = renamed.as_ref().map(|(a, b)| (b.clone(), a.clone()));
-                self.undo.push((Arc::clone(&now.text), back));
+                self.undo
+                    .push((Arc::clone(&now.text), reversed(renamed.as_ref())));
                 self.redo.clear();
                 self.show(s, new, renamed.as_ref())
             }
@@ -225,8 +225,7 @@ impl Explore {
         };
         match checked(&s.scenario().source, &text) {
             Ok(new) => {
-                let back = renamed.as_ref().map(|(a, b)| (b.clone(), a.clone()));
-                to.push((Arc::clone(&s.scenario().text), back));
+                to.push((Arc::clone(&s.scenario().text), reversed(renamed.as_ref())));
                 self.show(s, new, renamed.as_ref())
             }
             Err(e) => self.refuse(e),
@@ -312,6 +311,11 @@ impl Explore {
 
 /// A consumer or producer's name, and what a rename calls it.
 type Renamed = (String, String);
+
+/// The rename that goes back.
+fn reversed(r: Option<&Renamed>) -> Option<Renamed> {
+    r.map(|(from, to)| (to.clone(), from.clone()))
+}
 
 /// Changes waiting at most: more in a row than a hand makes are dropped.
 const MAX_PENDING: usize = 64;

@@ -85,7 +85,7 @@ impl Knobs {
         if self.held.as_ref().is_some_and(|h| h.released) && !x.busy() {
             self.held = None;
         }
-        self.refresh(s.scenario(), x.file());
+        self.sync(s.scenario(), x.file());
         let save = toolbar_ui(ui, x, s, l);
         status_ui(ui, x, s, l);
         ui.separator();
@@ -156,15 +156,10 @@ impl Knobs {
         Some(Change::Set(vec![(path, v)]))
     }
 
-    /// Follow the session's scenario whether or not the panel is shown (every frame): what
-    /// it now has is no longer typed.
-    pub fn sync(&mut self, s: &Scenario, file: &Scenario) {
-        self.refresh(s, file);
-    }
-
     /// The lists again when the scenario or the file changed; typed text the new scenario
-    /// does not have stays.
-    fn refresh(&mut self, s: &Scenario, file: &Scenario) {
+    /// does not have stays, and what it now has is no longer typed. The app calls it every
+    /// frame, whether or not the panel is shown.
+    pub fn sync(&mut self, s: &Scenario, file: &Scenario) {
         let fresh = self
             .cache
             .as_ref()

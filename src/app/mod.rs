@@ -448,8 +448,7 @@ impl BrokerLabApp {
     /// "Save changes?" while something waits for the answer: Save, Don't save, Cancel
     /// (Escape). Once saved (here, or where the save dialog put it), what waited goes on.
     fn unsaved_ui(&mut self, ctx: &egui::Context) {
-        // Nothing asked, or the save waits for typed text to be applied (taken, it is not
-        // unsaved text any more, nor yet a change).
+        // Nothing asked, or the question's Save waits for typed text to be applied first.
         if self.pending.is_none() || self.save_after.is_some() {
             return;
         }
@@ -700,9 +699,8 @@ impl BrokerLabApp {
             self.panes.fit_all();
         }
         // N steps the followed message forward, Shift+N back.
-        if pressed(Key::N) {
-            let back = chord(ctx, Key::N).is_some_and(|m| m.shift);
-            self.follow.step(&mut self.session, !back);
+        if let Some(m) = chord(ctx, Key::N).filter(|m| !(m.ctrl || m.command || m.alt)) {
+            self.follow.step(&mut self.session, !m.shift);
         }
         if pressed(Key::F1) {
             self.show_help = !self.show_help;

@@ -120,12 +120,12 @@ impl Session {
         match a {
             Action::Now(c) => {
                 self.tape.command(c)?;
-                self.tape.cancel_pending(made_moot(c), downs_again(c));
+                self.tape.cancel_moot(c);
                 Ok(None)
             }
             Action::NowThenLater(c, after, later) => {
                 self.tape.command(c)?;
-                self.tape.cancel_pending(made_moot(c), downs_again(c));
+                self.tape.cancel_moot(c);
                 self.tape.command_after(after, later);
                 Ok(None)
             }
@@ -134,36 +134,6 @@ impl Session {
                 at_s: join_time(self.now(), self.duration()),
             })),
         }
-    }
-}
-
-/// What a command of the learner's makes moot among those still to come: a restart set for
-/// later (crash and restart in 5 s) of the consumer or broker acted on now (taken offline
-/// meanwhile, it came back at the old restart).
-fn made_moot(now: Command) -> impl Fn(&Command) -> bool {
-    move |later| match (now, *later) {
-        (
-            Command::TakeOffline(a)
-            | Command::Crash(a)
-            | Command::Heal(a)
-            | Command::RemoveConsumer(a),
-            Command::Heal(b),
-        ) => a == b,
-        (Command::CrashBroker(a) | Command::RestartBroker(a), Command::RestartBroker(b)) => a == b,
-        _ => false,
-    }
-}
-
-/// A later command that takes down again what `now` acts on: the restarts after it are its
-/// own, not moot.
-fn downs_again(now: Command) -> impl Fn(&Command) -> bool {
-    let consumer = now.consumer();
-    move |later| match (now, *later) {
-        (Command::CrashBroker(a) | Command::RestartBroker(a), Command::CrashBroker(b)) => a == b,
-        (_, Command::Crash(b) | Command::TakeOffline(b) | Command::RemoveConsumer(b)) => {
-            consumer == Some(b)
-        }
-        _ => false,
     }
 }
 

@@ -374,25 +374,44 @@ impl Tape {
         self.commands.insert(i, (at, cmd));
     }
 
-    /// Drop the commands still to come that `cancels` picks, up to the first that `stops`
-    /// picks (a restart set for later that an action of the learner's on the same consumer or
-    /// broker now makes moot; not the restart of a later crash, kept on the tape from before a
-    /// step back).
-    pub fn cancel_pending(
-        &mut self,
-        cancels: impl Fn(&Command) -> bool,
-        stops: impl Fn(&Command) -> bool,
-    ) {
+    /// Drop the restarts still to come that command `now`, just sent, makes moot: a restart
+    /// set for later (crash and restart in 5 s) of the consumer or broker it acts on (taken
+    /// offline meanwhile, it came back at the old restart), up to the next command that takes
+    /// that one down again (its restart is its own, kept on the tape from before a step back).
+    pub fn cancel_moot(&mut self, now: Command) {
+        let consumer = now.consumer();
+        let moot = |later: Command| match (now, later) {
+            (
+                Command::TakeOffline(a)
+                | Command::Crash(a)
+                | Command::Heal(a)
+                | Command::RemoveConsumer(a),
+                Command::Heal(b),
+            ) => a == b,
+            (Command::CrashBroker(a) | Command::RestartBroker(a), Command::RestartBroker(b)) => {
+                a == b
+            }
+            _ => false,
+        };
+        let downs_again = |later: Command| match (now, later) {
+            (Command::CrashBroker(a) | Command::RestartBroker(a), Command::CrashBroker(b)) => {
+                a == b
+            }
+            (_, Command::Crash(b) | Command::TakeOffline(b) | Command::RemoveConsumer(b)) => {
+                consumer == Some(b)
+            }
+            _ => false,
+        };
         let applied = self.applied;
         let mut stopped = false;
         let mut i = 0;
-        self.commands.retain(|(_, c)| {
+        self.commands.retain(|&(_, c)| {
             i += 1;
             if i <= applied || stopped {
                 return true;
             }
-            stopped = stops(c);
-            stopped || !cancels(c)
+            stopped = downs_again(c);
+            stopped || !moot(c)
         });
     }
 
