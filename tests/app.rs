@@ -1027,6 +1027,39 @@ fn a_bad_edit_shows_checks_message_and_keeps_the_scenario() {
     assert_eq!(h.state().session.scenario().consumers.len(), 2);
 }
 
+/// Two faults removed before the first removal has run: the second meant the fault it was
+/// shown on, not the one that moved into its place.
+#[test]
+fn faults_removed_one_after_another_are_the_ones_clicked() {
+    use brokerlab::app::explore::Change;
+    use brokerlab::sim::params::{self, Edit};
+    let mut h = harness("use-cases", Prefs::default());
+    knobs_tab(&mut h);
+    let kind = brokerlab::scenario::FaultKind::ConsumerOffline;
+    let add = Edit::AddFault { kind, target: None };
+    h.state_mut().explore.request(Change::Edit(add));
+    settle(&mut h);
+    let kinds = |h: &Harness<'_, BrokerLabApp>| {
+        let faults = params::faults(h.state().session.scenario());
+        faults.into_iter().map(|f| f.kind).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(&h),
+        ["consumer-crash", "add-consumer", "consumer-offline"]
+    );
+    // Asked for on the faults as shown: the second waits while the first runs.
+    for index in [0, 1] {
+        let remove = Change::Edit(Edit::RemoveFault(index));
+        h.state_mut().explore.request(remove);
+    }
+    settle(&mut h);
+    assert_eq!(
+        kinds(&h),
+        ["consumer-offline"],
+        "the crash and the added consumer went"
+    );
+}
+
 #[test]
 fn explore_snapshot_a_changed_knob_with_the_files_values_beside() {
     use brokerlab::app::explore::Change;

@@ -40,6 +40,25 @@ pub enum Change {
     FileWith(Vec<(String, toml::Value)>),
 }
 
+impl Change {
+    /// This change, asked for beside `done` and made after it: [`Edit::after`]. None: what it
+    /// changes is gone.
+    #[must_use]
+    pub fn after(self, done: &Edit) -> Option<Change> {
+        match self {
+            Change::Edit(e) => e.after(done).map(Change::Edit),
+            Change::Set(changes) => {
+                let kept: Vec<_> = changes
+                    .into_iter()
+                    .filter_map(|(path, v)| params::path_after(&path, done).map(|p| (p, v)))
+                    .collect();
+                (!kept.is_empty()).then_some(Change::Set(kept))
+            }
+            c => Some(c),
+        }
+    }
+}
+
 /// What a frame's change did to the panes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -187,6 +206,10 @@ impl Explore {
             Change::Edit(params::Edit::Rename { from, to, .. }) => Some((from.clone(), to.clone())),
             _ => None,
         };
+        let edit = match &c {
+            Change::Edit(e) => Some(e.clone()),
+            _ => None,
+        };
         let made = match c {
             Change::Set(changes) => params::apply(now, &changes).map_err(|e| e.to_string()),
             Change::Edit(e) => params::edit(now, &e)
@@ -207,6 +230,14 @@ impl Explore {
                 self.undo
                     .push((Arc::clone(&now.text), reversed(renamed.as_ref())));
                 self.redo.clear();
+                if let Some(done) = &edit {
+                    // The changes still waiting were asked for against the scenario before it.
+                    let waiting = std::mem::take(&mut self.pending);
+                    self.pending = waiting.into_iter().filter_map(|c| c.after(done)).collect();
+                    if self.pending.is_empty() {
+                        self.shown = None;
+                    }
+                }
                 self.show(s, new, renamed.as_ref())
             }
             Err(e) => self.refuse(e),

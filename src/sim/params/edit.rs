@@ -512,6 +512,113 @@ fn rename(root: &mut dyn TableLike, what: Named, from: &str, to: &str) -> Result
     Ok(())
 }
 
+/// What a queued change names, once an earlier change of the same queue is made. Changes asked
+/// for while one runs wait their turn, each written against the scenario the learner saw; this
+/// keeps them pointing at what they meant: a fault's place moves up when an earlier fault is
+/// removed, a renamed producer, consumer or variant goes by its new name, and a change of
+/// something removed meanwhile is dropped (None).
+impl Edit {
+    #[must_use]
+    pub fn after(&self, done: &Edit) -> Option<Edit> {
+        let name = |what: Named, n: &String| renamed(done, what, n);
+        let mut e = self.clone();
+        match &mut e {
+            Edit::RemoveFault(i) => *i = fault_after(*i, done)?,
+            Edit::MoveFault { index, .. } => *index = fault_after(*index, done)?,
+            Edit::RemoveProducer(n) => *n = name(Named::Producer, n)?,
+            Edit::RemoveConsumer(n) => *n = name(Named::Consumer, n)?,
+            Edit::RemoveVariant(n) => *n = name(Named::Variant, n)?,
+            Edit::AddPublish { producer, .. } | Edit::RemovePublish { producer, .. } => {
+                *producer = name(Named::Producer, producer)?;
+            }
+            Edit::AddFault {
+                kind,
+                target: Some(t),
+            } => {
+                let kind = *kind;
+                let of = |what| match (kind, what) {
+                    (FaultKind::LinkDown, Named::Producer | Named::Consumer) => true,
+                    (FaultKind::BrokerCrash | FaultKind::AddConsumer, _) => false,
+                    (_, what) => what == Named::Consumer,
+                };
+                for what in [Named::Producer, Named::Consumer] {
+                    if of(what) {
+                        *t = name(what, t)?;
+                    }
+                }
+            }
+            Edit::Rename { what, from, .. } => *from = name(*what, from)?,
+            Edit::AddProducer
+            | Edit::AddConsumer
+            | Edit::AddVariant { .. }
+            | Edit::AddFault { target: None, .. }
+            | Edit::JoinAt { .. } => {}
+        }
+        Some(e)
+    }
+}
+
+/// A parameter path (as `--set` takes it) asked for beside `done`, once `done` is made: see
+/// [`Edit::after`]. None: what it names is gone.
+#[must_use]
+pub fn path_after(path: &str, done: &Edit) -> Option<String> {
+    if let Some(rest) = path.strip_prefix("fault.") {
+        let (index, field) = rest.split_once('.').unwrap_or((rest, ""));
+        let Ok(i) = index.parse::<usize>() else {
+            return Some(path.to_owned());
+        };
+        let i = fault_after(i, done)?;
+        return Some(if field.is_empty() {
+            format!("fault.{i}")
+        } else {
+            format!("fault.{i}.{field}")
+        });
+    }
+    for what in [Named::Producer, Named::Consumer, Named::Variant] {
+        let Some(rest) = path
+            .strip_prefix(what.key())
+            .and_then(|r| r.strip_prefix('.'))
+        else {
+            continue;
+        };
+        let (own, to) = match done {
+            Edit::Rename { what: w, from, to } if *w == what => (from, Some(to)),
+            Edit::RemoveProducer(n) if what == Named::Producer => (n, None),
+            Edit::RemoveConsumer(n) if what == Named::Consumer => (n, None),
+            Edit::RemoveVariant(n) if what == Named::Variant => (n, None),
+            _ => continue,
+        };
+        if let Some(field) = rest
+            .strip_prefix(own.as_str())
+            .and_then(|r| r.strip_prefix('.'))
+        {
+            return to.map(|to| format!("{}.{to}.{field}", what.key()));
+        }
+    }
+    Some(path.to_owned())
+}
+
+/// Fault `i`'s place once `done` is made; None if `done` removed it.
+fn fault_after(i: usize, done: &Edit) -> Option<usize> {
+    match done {
+        Edit::RemoveFault(r) if *r == i => None,
+        Edit::RemoveFault(r) if *r < i => Some(i - 1),
+        _ => Some(i),
+    }
+}
+
+/// `name` (of a `what`) once `done` is made: its new name if `done` renamed it, None if
+/// `done` removed it.
+fn renamed(done: &Edit, what: Named, name: &str) -> Option<String> {
+    match done {
+        Edit::Rename { what: w, from, to } if *w == what && from == name => Some(to.clone()),
+        Edit::RemoveProducer(n) if what == Named::Producer && n == name => None,
+        Edit::RemoveConsumer(n) if what == Named::Consumer && n == name => None,
+        Edit::RemoveVariant(n) if what == Named::Variant && n == name => None,
+        _ => Some(name.to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -705,6 +812,131 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
             let s = made(&s, &Edit::RemoveFault(1));
             assert_eq!(*s.text, *base().text, "{kind:?}");
         }
+    }
+
+    /// Changes queued against one scenario, made one after another, each `after` the ones
+    /// made before it: what they named then.
+    fn in_turn(s: &Scenario, queued: &[Edit]) -> Scenario {
+        let mut s = s.clone();
+        let mut done: Vec<Edit> = Vec::new();
+        for e in queued {
+            let Some(e) = done.iter().try_fold(e.clone(), |e, d| e.after(d)) else {
+                continue;
+            };
+            s = made(&s, &e);
+            done.push(e);
+        }
+        s
+    }
+
+    #[test]
+    fn queued_edits_keep_to_the_fault_and_the_name_they_were_asked_for() {
+        let three = [10.0, 12.0, 14.0].iter().fold(base(), |s, &at| {
+            let s = made(
+                &s,
+                &Edit::AddFault {
+                    kind: FaultKind::ConsumerCrash,
+                    target: None,
+                },
+            );
+            let index = s.faults.len() - 1;
+            made(
+                &s,
+                &Edit::MoveFault {
+                    index,
+                    at_s: at,
+                    until_s: Some(at + 1.0),
+                },
+            )
+        });
+        let at = |s: &Scenario| faults(s).iter().map(|f| f.at_s).collect::<Vec<_>>();
+        assert_eq!(at(&three), [10.0, 10.0, 12.0, 14.0]);
+        // Faults 1 and 2 removed with two clicks: the second click meant the fault at 12 s,
+        // which is fault 1 once the first removal is made.
+        let s = in_turn(&three, &[Edit::RemoveFault(1), Edit::RemoveFault(2)]);
+        assert_eq!(at(&s), [10.0, 14.0]);
+        // A fault moved after an earlier one was removed: the same fault moves.
+        let moved = Edit::MoveFault {
+            index: 3,
+            at_s: 20.0,
+            until_s: Some(21.0),
+        };
+        let s = in_turn(&three, &[Edit::RemoveFault(0), moved.clone()]);
+        assert_eq!(at(&s), [10.0, 12.0, 20.0]);
+        // The same fault removed twice (a double click): once. One moved after it was removed:
+        // nothing to move.
+        let s = in_turn(&three, &[Edit::RemoveFault(3), Edit::RemoveFault(3)]);
+        assert_eq!(at(&s), [10.0, 10.0, 12.0]);
+        let s = in_turn(&three, &[Edit::RemoveFault(3), moved]);
+        assert_eq!(at(&s), [10.0, 10.0, 12.0]);
+        // A rename, then changes that used the old name: they follow it.
+        let queued = [
+            rename(Named::Producer, "web-1", "web-a"),
+            Edit::AddPublish {
+                producer: "web-1".into(),
+                topic: "logs".into(),
+            },
+            rename(Named::Consumer, "metric-server", "metrics-db"),
+            Edit::AddFault {
+                kind: FaultKind::ConsumerSlow,
+                target: Some("metric-server".into()),
+            },
+            rename(Named::Consumer, "metric-server", "twice"),
+            Edit::RemoveConsumer("metric-copy".into()),
+        ];
+        let s = in_turn(&three, &queued);
+        assert_eq!(s.producers[0].name, "web-a");
+        assert_eq!(s.producers[0].publish.len(), 2);
+        let names: Vec<_> = s.consumers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["twice"]);
+        assert_eq!(
+            faults(&s).last().and_then(|f| f.target.as_deref()),
+            Some("twice")
+        );
+        // Removed before: a change of it is dropped.
+        let gone = [
+            Edit::RemoveConsumer("metric-copy".into()),
+            Edit::RemoveConsumer("metric-copy".into()),
+        ];
+        assert_eq!(in_turn(&base(), &gone).consumers.len(), 1);
+    }
+
+    #[test]
+    fn a_queued_parameter_path_follows_a_removed_fault_and_a_rename() {
+        let after = |p: &str, d: &Edit| path_after(p, d);
+        let gone = Edit::RemoveFault(1);
+        assert_eq!(
+            after("fault.3.at_s", &gone).as_deref(),
+            Some("fault.2.at_s")
+        );
+        assert_eq!(
+            after("fault.0.at_s", &gone).as_deref(),
+            Some("fault.0.at_s")
+        );
+        assert_eq!(after("fault.1.until_s", &gone), None);
+        assert_eq!(
+            after("fault.*.at_s", &gone).as_deref(),
+            Some("fault.*.at_s")
+        );
+        let r = rename(Named::Consumer, "metric-server", "db");
+        assert_eq!(
+            after("consumer.metric-server.service_ms", &r).as_deref(),
+            Some("consumer.db.service_ms")
+        );
+        // Another consumer whose name starts the same, another kind, a wildcard: unchanged.
+        for p in [
+            "consumer.metric-server-2.service_ms",
+            "producer.metric-server.rate_per_s",
+            "consumer.*.service_ms",
+        ] {
+            assert_eq!(after(p, &r).as_deref(), Some(p));
+        }
+        let removed = Edit::RemoveVariant("kafka".into());
+        assert_eq!(after("variant.kafka.kafka.partitions", &removed), None);
+        assert_eq!(
+            after("variant.direct.direct.retry", &removed).as_deref(),
+            Some("variant.direct.direct.retry")
+        );
     }
 
     #[test]
