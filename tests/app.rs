@@ -111,6 +111,36 @@ fn switching_to_korean_shows_hangul_labels() {
     h.get_by_label("File");
 }
 
+/// A file with many mistakes at 1000 x 600: the error scrolls within a quarter of the window
+/// and the panes keep most of their height.
+#[test]
+fn a_long_error_leaves_the_panes_room_in_a_small_window() {
+    let mut h = harness_sized("point-to-point", Prefs::default(), [1000.0, 600.0]);
+    h.run_steps(2);
+    let before = h.state().panes.graph_size(0).map_or(0.0, |s| s.y);
+    let dir = std::env::temp_dir().join(format!("brokerlab-long-error-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("many-mistakes.toml");
+    let mut text = String::from("duration_s = 10.0\n");
+    for i in 0..30 {
+        text += &format!(
+            "[[producer]]\nname = \"p{i}\"\npublish = [ {{ topic = \"t\", rate_per_s = -1.0 }} ]\n"
+        );
+    }
+    text += "[[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n[[variant]]\nname = \"d\"\nshape = \"direct\"\n";
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    h.state_mut().load_path(&path);
+    h.run_steps(3);
+    let err = h.state().load_error.clone().unwrap_or_default();
+    assert!(err.lines().count() > 40, "{err}");
+    let after = h.state().panes.graph_size(0).map_or(0.0, |s| s.y);
+    assert!(
+        after > 0.6 * before,
+        "the panes are {after} high with the error, {before} without"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_malformed_file_shows_its_error_and_keeps_the_loaded_scenario() {
     let mut h = harness("point-to-point", Prefs::default());

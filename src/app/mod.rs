@@ -1131,13 +1131,15 @@ impl BrokerLabApp {
                 self.load_error = None;
             }
         });
-        // A panel gives a scroll area little height of its own: ask for the text's, up to a limit.
+        // A panel gives a scroll area little height of its own: ask for the text's, up to a
+        // limit that leaves the panes most of a small window (a quarter of its height).
         #[allow(clippy::cast_precision_loss)]
         let rows = err.lines().count() as f32;
-        let height = (rows * ui.text_style_height(&egui::TextStyle::Monospace)).min(280.0);
+        let limit = (ui.ctx().content_rect().height() * 0.25).clamp(60.0, 280.0);
+        let height = (rows * ui.text_style_height(&egui::TextStyle::Monospace)).min(limit);
         egui::ScrollArea::vertical()
             .min_scrolled_height(height)
-            .max_height(280.0)
+            .max_height(limit)
             .show(ui, |ui| ui.label(snippet(err, ui)));
     }
 
