@@ -268,6 +268,7 @@ pub const KO: &[(&str, &str)] = &[
     ("simulating…", "시뮬레이션 중…"),
     ("re-simulated from 0 s in", "0초부터 다시 시뮬레이션한 시간:"),
     ("Changed from the file: plots draw the file's values dashed, the table shows them as (was …)", "파일과 달라졌습니다: 그래프는 파일의 값을 점선으로, 비교표는 (이전 …)으로 보여 줍니다"),
+    ("more events not kept: a trace keeps each variant's first 100,000 and then what decides each group's outcome", "개의 이벤트는 보관하지 않았습니다: 추적은 변형마다 처음 100,000개와 그 뒤 각 그룹의 결과를 정하는 이벤트만 보관합니다"),
     ("Not applied: the scenario stays as it was.", "적용하지 않았습니다: 시나리오는 그대로입니다."),
     ("Workload", "워크로드"),
     ("Consumers", "컨슈머"),

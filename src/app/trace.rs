@@ -245,6 +245,17 @@ impl Follow {
                 ui.add(egui::Label::new(egui::RichText::new(&text).strong()).truncate())
                     .on_hover_text(&text);
             });
+            // The words below say how many a trace keeps.
+            const _: () = assert!(crate::engine::MAX_WATCHED_EVENTS == 100_000);
+            let not_kept: u64 = t.variants.iter().map(|v| v.events_not_kept).sum();
+            if not_kept > 0 {
+                let why = format!(
+                    "{not_kept} {}",
+                    tr(l, "more events not kept: a trace keeps each variant's first 100,000 and then what decides each group's outcome")
+                );
+                ui.colored_label(ui.visuals().warn_fg_color, "⚠")
+                    .on_hover_text(why);
+            }
             ui.separator();
             let word = |full: String, short: &str| if narrow { short.to_owned() } else { full };
             if ui

@@ -38,7 +38,7 @@ pub use message::{ClassInfo, MsgClass, MsgRef};
 pub use port::{BrokerModel, Down, Port, Tags};
 pub use reflog::{RefBlock, RefLog};
 pub use view::{ConsumerView, GroupReport, InFlight, Snapshot, Tally};
-pub use watch::{Note, Step, TraceEvent, Watched};
+pub use watch::{Note, Step, TraceEvent, Watched, MAX_WATCHED_EVENTS};
 pub use world::{DuplicateSeen, Hop, HopKind, Leg, LossFlash, Origin, Processing, World};
 
 use crate::metrics::Series;

@@ -280,7 +280,7 @@ impl<'a, T: Tags> Port<'a, T> {
         what: Note,
         detail: impl FnOnce(&World<T>) -> String,
     ) {
-        if self.w.watching(m.id) {
+        if self.w.watching(m.id) && self.w.room_for_note() {
             let d = detail(self.w);
             let e = TraceEvent::new(self.w.now(), at, Step::Noted(what));
             self.w.record(e.detail(d));
@@ -296,7 +296,7 @@ impl<'a, T: Tags> Port<'a, T> {
         what: Note,
         detail: impl FnOnce(&World<T>) -> String,
     ) {
-        if self.w.watching(m.id) {
+        if self.w.watching(m.id) && self.w.room_for_note() {
             let d = detail(self.w);
             let e = TraceEvent::new(self.w.now(), at, Step::Noted(what)).group(Some(g));
             self.w.record(e.detail(d));

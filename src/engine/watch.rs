@@ -83,8 +83,37 @@ pub struct Watched {
     pub created: Nanos,
     /// The groups waiting for it when it was created.
     pub expected: Vec<GroupId>,
-    /// Its events, in the order they happened.
+    /// Its events, in the order they happened: the first [`MAX_WATCHED_EVENTS`], and after
+    /// them only what decides a group's outcome.
     pub events: Vec<TraceEvent>,
+    /// Events seen after the first [`MAX_WATCHED_EVENTS`] and not kept.
+    pub not_kept: u64,
+}
+
+/// Events a watch keeps before it keeps only what decides an outcome: a message retried
+/// for a thousand groups 65,535 times each makes tens of millions, and a trace held them all
+/// (gigabytes). Its outcome per group is kept whatever the number.
+pub const MAX_WATCHED_EVENTS: usize = 100_000;
+
+impl Watched {
+    /// Room for an event that decides nothing; if none, it is counted as not kept (so its
+    /// words need not be made).
+    pub(super) fn room(&mut self) -> bool {
+        let room = self.events.len() < MAX_WATCHED_EVENTS;
+        if !room {
+            self.not_kept += 1;
+        }
+        room
+    }
+    /// Keep `e` if there is room, or if it decides a group's outcome.
+    pub(super) fn keep(&mut self, e: TraceEvent) {
+        let decides = matches!(e.step, Step::Lost(_) | Step::Processed(Processed::First));
+        if self.events.len() < MAX_WATCHED_EVENTS || decides {
+            self.events.push(e);
+        } else {
+            self.not_kept += 1;
+        }
+    }
 }
 
 impl TraceEvent {

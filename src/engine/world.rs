@@ -435,7 +435,11 @@ impl<T: Tags> World<T> {
     #[cold]
     #[inline(never)]
     pub(super) fn record(&mut self, e: TraceEvent) {
-        self.watched.events.push(e);
+        self.watched.keep(e);
+    }
+    /// The watch has room for a model's note (it counts one it has no room for).
+    pub(super) fn room_for_note(&mut self) -> bool {
+        self.watched.room()
     }
 
     /// The watched message was created now, at node `at`, for the groups waiting for it.

@@ -60,6 +60,14 @@ fn variant_table(out: &mut String, v: &VariantTrace) {
         }
         let _ = writeln!(out, "{}", format!("{line}  {}", r[5]).trim_end());
     }
+    if v.events_not_kept > 0 {
+        let _ = writeln!(
+            out,
+            "  ... and {} more events not kept (a trace keeps its first {} and then what decides each group's outcome)",
+            v.events_not_kept,
+            crate::engine::MAX_WATCHED_EVENTS
+        );
+    }
     let outcome: Vec<String> = v
         .outcome
         .iter()

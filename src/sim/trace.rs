@@ -48,6 +48,10 @@ pub struct VariantTrace {
     pub name: String,
     pub events: Vec<TraceRow>,
     pub outcome: Vec<Outcome>,
+    /// Events after the first [`crate::engine::MAX_WATCHED_EVENTS`] that were not kept (only
+    /// what decides an outcome is, after them); written only when some were not.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub events_not_kept: u64,
     /// The variant's index in the scenario.
     #[serde(skip)]
     pub variant: usize,
@@ -159,8 +163,14 @@ fn variant_trace(v: &VariantSim) -> VariantTrace {
         name: v.name().to_owned(),
         events: w.events.iter().map(|e| row(v, e, &expected)).collect(),
         outcome: outcome(v, w),
+        events_not_kept: w.not_kept,
         variant: v.index,
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Delivered if a member processed it first, lost if its last copy went, else still pending.

@@ -329,3 +329,40 @@ fn the_tape_traces_from_a_checkpoint_as_a_run_from_the_start_does_and_with_its_c
 fn trace_json(t: &MessageTrace) -> String {
     brokerlab::report::trace::json(t)
 }
+
+/// A message retried 65,535 times for each of four groups makes over a quarter of a million
+/// events: a trace keeps the first 100,000 and every group's outcome, and says how many it
+/// left out (such a trace once held gigabytes).
+#[test]
+fn a_retry_storm_traces_in_bounded_memory_with_every_outcome() {
+    use brokerlab::engine::MAX_WATCHED_EVENTS;
+    let mut text = String::from(
+        "duration_s = 1.0\n[[producer]]\nname = \"p\"\n\
+         publish = [ { topic = \"t\", rate_per_s = 2.0, arrivals = \"constant\" } ]\n",
+    );
+    for c in 0..4 {
+        text += &format!("[[consumer]]\nname = \"c{c}\"\nsubscribe = [\"t\"]\n");
+        text += &format!("[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c{c}\"\nat_s = 0.0\n");
+    }
+    text += "[[variant]]\nname = \"d\"\nshape = \"direct\"\n\
+             direct = { retry = true, retry_ms = 0.001, max_retries = 65535 }\n";
+    let s = parse_scenario("storm.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let t = trace::trace(s, 0, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let v = &t.variants[0];
+    assert!(
+        v.events.len() <= MAX_WATCHED_EVENTS + 4,
+        "{}",
+        v.events.len()
+    );
+    assert!(v.events_not_kept > 150_000, "{}", v.events_not_kept);
+    assert_eq!(v.outcome.len(), 4);
+    for o in &v.outcome {
+        assert_eq!(o.state, Fate::Lost, "{o:?}");
+        assert_eq!(o.reason.as_deref(), Some("retries-exhausted"), "{o:?}");
+    }
+    let table = brokerlab::report::trace::table(&t);
+    let said = format!("and {} more events not kept", v.events_not_kept);
+    assert!(table.contains(&said), "{}", &table[table.len() - 400..]);
+    let json: Value = serde_json::from_str(&brokerlab::report::trace::json(&t)).unwrap_or_default();
+    assert_eq!(json["variants"][0]["events_not_kept"], v.events_not_kept);
+}
