@@ -141,6 +141,9 @@ fn range(path: &str, from: &str, rest: &str) -> Result<Vec<toml::Value>, ParamEr
         let message = format!("TO ({to}) is below FROM ({from}): a range goes up");
         return Err(ParamError::new(path, message));
     }
+    if let [Ok(from), Ok(to), Ok(step)] = texts.map(str::parse::<i64>) {
+        return whole_range(path, from, to, step);
+    }
     let count = ((to - from) / step + 1e-9).floor() + 1.0;
     if count > MAX_VALUES as f64 {
         let message = format!(
@@ -149,7 +152,6 @@ fn range(path: &str, from: &str, rest: &str) -> Result<Vec<toml::Value>, ParamEr
         );
         return Err(ParamError::new(path, message));
     }
-    let whole = texts.iter().all(|t| t.parse::<i64>().is_ok());
     let places = texts
         .iter()
         .map(|t| decimals(t))
@@ -158,13 +160,26 @@ fn range(path: &str, from: &str, rest: &str) -> Result<Vec<toml::Value>, ParamEr
     Ok((0..count as usize)
         .map(|i| {
             let x = from + i as f64 * step;
-            if whole {
-                toml::Value::Integer(x.round() as i64)
-            } else {
-                toml::Value::Float(scale.map_or(x, |s| (x * s).round() / s))
-            }
+            toml::Value::Float(scale.map_or(x, |s| (x * s).round() / s))
         })
         .collect())
+}
+
+/// A range of whole numbers, exact at any size (a float has 53 bits: seeds above 2^53 came
+/// out rounded, repeated and past TO). `step` > 0, checked by the caller.
+fn whole_range(path: &str, from: i64, to: i64, step: i64) -> Result<Vec<toml::Value>, ParamError> {
+    if to < from {
+        let message = format!("TO ({to}) is below FROM ({from}): a range goes up");
+        return Err(ParamError::new(path, message));
+    }
+    let count = (i128::from(to) - i128::from(from)) / i128::from(step) + 1;
+    if count > MAX_VALUES as i128 {
+        let message = format!("{count} values; the limit is {MAX_VALUES}");
+        return Err(ParamError::new(path, message));
+    }
+    // Within TO, so within i64.
+    let at = |i: i128| i64::try_from(i128::from(from) + i * i128::from(step)).unwrap_or(to);
+    Ok((0..count).map(|i| toml::Value::Integer(at(i))).collect())
 }
 
 /// Every combination of the axes' values, the first axis outermost.
@@ -496,6 +511,27 @@ mod tests {
         assert_eq!(ints, [1, 2, 3, 4]);
         let a = axis("seed=-2..7:3").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a.values.len(), 4, "-2, 1, 4, 7");
+        // Whole numbers beyond a float's 53 bits, exactly.
+        let ints = |text: &str| -> Vec<i64> {
+            let a = axis(text).unwrap_or_else(|e| panic!("{e}"));
+            a.values
+                .iter()
+                .filter_map(toml::Value::as_integer)
+                .collect()
+        };
+        let big = 9_007_199_254_740_993;
+        assert_eq!(
+            ints("seed=9007199254740993..9007199254740995"),
+            [big, big + 1, big + 2]
+        );
+        let top = ints("seed=9223372036854775800..9223372036854775807");
+        assert_eq!(top, (i64::MAX - 7..=i64::MAX).collect::<Vec<_>>());
+        assert_eq!(
+            ints("seed=-9223372036854775808..9223372036854775807:9223372036854775807"),
+            [i64::MIN, -1, i64::MAX - 1]
+        );
+        let e = axis("seed=9007199254740995..9007199254740993").map(|a| a.values.len());
+        assert!(format!("{e:?}").contains("below FROM"), "{e:?}");
         let a = axis("latency_ms=0..1:0.3").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             floats(&a),
