@@ -459,6 +459,7 @@ fn trace(a: &TraceArgs) -> ExitCode {
             TraceFormat::Json => crate::report::trace::json(&t),
             TraceFormat::Table => crate::report::trace::table(&t),
         }),
+        Err(crate::sim::trace::TraceError::Scenario(e)) => bad_input(&variant_arg(&e)),
         Err(e) => bad_input(&e),
     }
 }
