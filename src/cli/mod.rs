@@ -89,7 +89,7 @@ pub enum Command {
         #[arg(long)]
         list: bool,
         /// Write the scenario to this file instead of standard output.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "list")]
         out: Option<std::path::PathBuf>,
     },
     /// Write a lesson's study notes as Markdown: each step's text, a Mermaid diagram of each

@@ -198,8 +198,9 @@ pub fn import(file: &str, markdown: &str, diagram: Option<usize>) -> Result<Stri
 
 /// `1 (line 5, graph TD, "Links"), 2 (line 30, flowchart LR)`
 fn choices(found: &[Found]) -> String {
-    found
+    let listed = found
         .iter()
+        .take(CHOICES_LISTED)
         .enumerate()
         .map(|(i, f)| {
             let kind: Vec<&str> = f
@@ -216,8 +217,16 @@ fn choices(found: &[Found]) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    match found.len().checked_sub(CHOICES_LISTED) {
+        Some(more) if more > 0 => format!("{listed}, and {more} more: --list shows them all"),
+        _ => listed,
+    }
 }
+
+/// Flowcharts an error names before it says how many more there are (20,000 made a line of
+/// 586 KB).
+const CHOICES_LISTED: usize = 10;
 
 fn no_flowchart(file: &str, skipped: &[(usize, String)]) -> String {
     let mut m = format!("no Mermaid flowchart in {file}: looked for ```mermaid blocks starting with `graph` or `flowchart`");

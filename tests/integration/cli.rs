@@ -727,6 +727,30 @@ fn import_lists_flowcharts_writes_a_scenario_that_checks_and_mirrors_the_drawing
         err.starts_with("tests/import/nope.md:1:1: cannot read"),
         "{err}"
     );
+    // --list prints; with --out (where the scenario goes) it is refused, nothing written.
+    let listing = dir.join("list.toml");
+    let listing_s = listing.to_str().expect("a UTF-8 path");
+    let err = bad_input(&["import", notes, "--list", "--out", listing_s]);
+    assert!(err.contains("--out") && err.contains("--list"), "{err}");
+    assert!(!listing.exists());
+    // Many flowcharts and none chosen: the first ten, how many more, and where to see them.
+    let many = dir.join("many.md");
+    let chart = "```mermaid\nflowchart LR\n  a --> k[(Kafka)] --> b\n```\n";
+    std::fs::write(&many, chart.repeat(2000)).expect("written");
+    let many_s = many.to_str().expect("a UTF-8 path");
+    for args in [
+        vec!["import", many_s],
+        vec!["import", many_s, "--diagram", "2001"],
+    ] {
+        let err = bad_input(&args);
+        assert!(err.contains("10 (line 37, flowchart LR)"), "{err}");
+        assert!(!err.contains("11 (line"), "{err}");
+        assert!(
+            err.contains("and 1990 more: --list shows them all"),
+            "{err}"
+        );
+        assert!(err.len() < 1000, "{} bytes", err.len());
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
