@@ -17,6 +17,8 @@ pub struct Range {
     /// `min` itself is refused: `(0, max]`, "greater than 0".
     pub above: bool,
     pub max: f64,
+    /// `max` is the file's `duration_s` (narrower than the field's own limit).
+    pub by_duration: bool,
 }
 
 impl Range {
@@ -26,6 +28,7 @@ impl Range {
             min,
             above: false,
             max,
+            by_duration: false,
         }
     }
 
@@ -36,14 +39,16 @@ impl Range {
             min,
             above: true,
             max,
+            by_duration: false,
         }
     }
 
-    /// The same lower bound up to a smaller `max` (a bound the file sets, like its duration).
+    /// The same lower bound up to the file's `duration_s`, where that is smaller.
     #[must_use]
-    pub fn up_to(self, max: f64) -> Range {
+    pub fn up_to(self, duration_s: f64) -> Range {
         Range {
-            max: max.min(self.max),
+            max: duration_s.min(self.max),
+            by_duration: duration_s < self.max,
             ..self
         }
     }

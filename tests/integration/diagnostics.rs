@@ -277,7 +277,7 @@ fn independent_problems_are_reported_together_in_file_order() {
         .collect();
     assert_eq!(at, ["6:47", "15:8", "21:24", "26:14"], "{err}");
     assert!(firsts[0].ends_with("rate_per_s must be greater than 0, got -20"));
-    assert!(firsts[1].ends_with("at_s is over the limit of 30 (got 99)"));
+    assert!(firsts[1].ends_with("at_s must be at most the run's duration_s = 30, got 99"));
     assert!(firsts[2].ends_with("kafka.partitions must be 1 to 1024, got 0"));
     assert!(err.contains("= help: did you mean `web-1`?"), "{err}");
 }

@@ -102,6 +102,10 @@ impl<'a> Checker<'a> {
         if x < r.min {
             return self.refuse(v, name, &format!("must be at least {}", r.min), got);
         }
+        if x > r.max && r.by_duration {
+            let need = format!("must be at most the run's duration_s = {}", num(r.max));
+            return self.refuse(v, name, &need, got);
+        }
         if x > r.max {
             let need = format!("is over the limit of {}", r.max);
             return self.refuse(v, name, &need, format!(" (got {})", num(x)));
