@@ -456,6 +456,7 @@ fn resolve_fault(path: &str, rest: &str, names: &Names) -> Result<Target, ParamE
     let field = field(path, Family::Fault, "fault field", f)?;
     let n = names.faults.len();
     let index = match index {
+        "*" if n == 0 => return Err(ParamError::new(path, "the scenario has no [[fault]]")),
         "*" => None,
         i => match i.parse::<usize>() {
             Ok(i) if i < n => Some(i),
@@ -1197,6 +1198,15 @@ broker = "rabbitmq"
         assert_eq!(kafka_partitions(&s, "kafka-2"), 6);
         let e = fails(&base(), &[("variant.*.redis.maxlen", "5")]);
         assert!(e.message.contains("no variant takes redis options"), "{e}");
+        // A wildcard that matches nothing says so, as an index would.
+        let s = set(&base(), &[("fault.*.at_s", "1")]);
+        assert!(s.faults.iter().all(|f| f.at == secs(1.0)));
+        let mut no_faults = s;
+        while !no_faults.faults.is_empty() {
+            no_faults = edit(&no_faults, &Edit::RemoveFault(0)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let e = fails(&no_faults, &[("fault.*.at_s", "1")]);
+        assert!(e.message.contains("the scenario has no [[fault]]"), "{e}");
     }
 
     #[test]
