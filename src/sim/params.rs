@@ -859,7 +859,8 @@ pub fn apply(s: &Scenario, changes: &[(String, toml::Value)]) -> Result<Scenario
     };
     let text = edited(s, changes)?;
     parse_scenario(&s.source, &text).map_err(|e| {
-        culprit(s, changes).unwrap_or_else(|| ParamError::new(last, placed(last, &text, &e)))
+        culprit(s, changes)
+            .unwrap_or_else(|| ParamError::new(last, placed(last, &s.text, &text, &e)))
     })
 }
 
@@ -869,13 +870,15 @@ fn culprit(s: &Scenario, changes: &[(String, toml::Value)]) -> Option<ParamError
         let text = edited(s, &changes[..k]).ok()?;
         let e = parse_scenario(&s.source, &text).err()?;
         let path = &changes[k - 1].0;
-        Some(ParamError::new(path, placed(path, &text, &e)))
+        Some(ParamError::new(path, placed(path, &s.text, &text, &e)))
     })
 }
 
 /// The file's message for a change, with the line it is about when that is not the changed
-/// value's own ("at_s is over the limit of 10" after `duration_s=10` names the fault's line).
-fn placed(path: &str, text: &str, e: &crate::scenario::ScenarioError) -> String {
+/// value's own ("at_s must be at most the run's duration_s = 10" after `duration_s=10` names
+/// the fault's line). `text` is the changed text; the line number is the file's (`file`), where
+/// the file has that line: a line the change wrote (a scaled copy) is shown without one.
+fn placed(path: &str, file: &str, text: &str, e: &crate::scenario::ScenarioError) -> String {
     let key = path.rsplit('.').next().unwrap_or(path);
     match text.lines().nth(e.line.saturating_sub(1)).map(str::trim) {
         Some(line) if !line.is_empty() && !line.contains(key) => {
@@ -884,7 +887,10 @@ fn placed(path: &str, text: &str, e: &crate::scenario::ScenarioError) -> String 
                 shown.push('…');
             }
             let shown = crate::scenario::diagnostic::visible(&shown);
-            format!("{} (line {}: {shown})", e.message, e.line)
+            match file.lines().position(|l| l.trim() == line) {
+                Some(i) => format!("{} (line {}: {shown})", e.message, i + 1),
+                None => format!("{} (in a line the change wrote: {shown})", e.message),
+            }
         }
         _ => e.message.clone(),
     }
@@ -1572,6 +1578,14 @@ broker = "kafka"
         // A message about the changed value itself is not followed by its own line.
         let e = fails(&base(), &[("latency_ms", "70000")]);
         assert!(!e.message.contains("(line"), "{e}");
+        // The line is the file's, not the changed text's: a copy of producer a is a-2, a name
+        // the file gives another producer on its line 6 (line 9 of the scaled text).
+        let text = "duration_s = 1.0\n[[producer]]\nname = \"a\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n\
+                    [[producer]]\nname = \"a-2\"\npublish = [ { topic = \"t\", rate_per_s = 1.0 } ]\n\
+                    [[consumer]]\nname = \"c\"\nsubscribe = [\"t\"]\n[[variant]]\nname = \"d\"\nshape = \"direct\"\n";
+        let s = parse_scenario("collide.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        let e = fails(&s, &[("scale.producers", "2")]);
+        assert!(e.message.ends_with("(line 6: name = \"a-2\")"), "{e}");
     }
 
     #[test]
