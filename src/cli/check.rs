@@ -30,7 +30,7 @@ pub(super) fn check(file: &str, set: &Sets, format: CheckFormat) -> ExitCode {
         (Ok(s), _) => s,
         (Err(e), CheckFormat::Text) => return e.exit(),
         (Err(e), CheckFormat::Json) => {
-            print_out(&json_text(&errors_json(file, &e)));
+            print_out(&json_text(&errors_json(&e)));
             return ExitCode::from(2);
         }
     };
@@ -55,10 +55,10 @@ fn json_text(v: &serde_json::Value) -> String {
 
 /// A load error as `{ file, valid: false, errors }`; a `--set` that does not apply has no place
 /// in the file and stands at 1:1.
-fn errors_json(file: &str, e: &LoadError) -> serde_json::Value {
+fn errors_json(e: &LoadError) -> serde_json::Value {
     let mut v = match e {
         LoadError::File(d) => d.json(),
-        LoadError::Set(message) => serde_json::json!({
+        LoadError::Set { file, message } => serde_json::json!({
             "file": file,
             "errors": [ { "line": 1, "col": 1, "end_line": 1, "end_col": 1,
                           "message": message, "help": null } ],

@@ -270,7 +270,12 @@ pub fn main_with(cli: Cli, app: App) -> ExitCode {
 /// Why a scenario could not be loaded: its file's problems, or a `--set` that does not apply.
 pub(crate) enum LoadError {
     File(Diagnostics),
-    Set(String),
+    /// A `--set` that does not apply: the scenario's name (`builtin:NAME` for a built-in, as
+    /// a file's errors name it) and the message.
+    Set {
+        file: String,
+        message: String,
+    },
 }
 
 impl LoadError {
@@ -281,7 +286,7 @@ impl LoadError {
                 say!(@inline "{}", d.render(stderr_colour()));
                 ExitCode::from(2)
             }
-            LoadError::Set(m) => bad_input(&m),
+            LoadError::Set { message, .. } => bad_input(&message),
         }
     }
 }
@@ -302,7 +307,10 @@ pub(crate) fn try_load_set(file: &str, set: &Sets) -> Result<Scenario, LoadError
     if set.set.is_empty() {
         return Ok(s);
     }
-    let bad = |e: ParamError| LoadError::Set(format!("{}: --set {e}", s.source));
+    let bad = |e: ParamError| LoadError::Set {
+        file: s.source.clone(),
+        message: format!("{}: --set {e}", s.source),
+    };
     let changes = set
         .set
         .iter()

@@ -366,6 +366,13 @@ fn check_format_json_gives_errors_as_objects_and_a_good_file_its_summary() {
     assert!(v["errors"][0]["message"]
         .as_str()
         .is_some_and(|m| m.contains("did you mean")));
+    // The file is named as a file's own errors name it, a built-in as builtin:NAME.
+    assert_eq!(v["file"], good.path());
+    for set in ["latency_ms=-1", "latency_ms=1e9"] {
+        let (code, v) = json(&["--format", "json", "point-to-point", "--set", set]);
+        assert_eq!(code, Some(2), "{v}");
+        assert_eq!(v["file"], "builtin:point-to-point", "{v}");
+    }
 }
 
 /// On a terminal (here util-linux's `script`, which gives the command one) the problems come in
