@@ -408,16 +408,20 @@ fn run_until_arg(until: Option<f64>, s: &Scenario) -> Result<Option<Nanos>, Exit
 /// `--until S` as simulated time, at most `duration` (the scenario's `duration_s`: its limits,
 /// timer work among them, are reckoned to there); None: the scenario's duration.
 fn until_arg(until: Option<f64>, duration: Nanos) -> Result<Option<Nanos>, ExitCode> {
+    until_or(until, duration, "give --set duration_s=")
+}
+
+/// [`until_arg`], with what to do to run longer (`longer` then the seconds asked for).
+fn until_or(until: Option<f64>, duration: Nanos, longer: &str) -> Result<Option<Nanos>, ExitCode> {
     match until {
         None => Ok(None),
         Some(u) if u.is_finite() && (0.0..=LIMITS.duration_s).contains(&u) => {
             if secs(u) > duration {
                 let d = crate::scenario::to_secs(duration);
+                let u = crate::scenario::diagnostic::num(u);
                 return Err(bad_input(&format!(
-                    "--until {}: past duration_s = {d}, where the run ends; to run longer, \
-                     give --set duration_s={}",
-                    crate::scenario::diagnostic::num(u),
-                    crate::scenario::diagnostic::num(u)
+                    "--until {u}: past duration_s = {d}, where the run ends; to run longer, \
+                     {longer}{u}"
                 )));
             }
             Ok(Some(secs(u)))
@@ -519,7 +523,12 @@ fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
     }
     let mut plan = Plan::new(base, &axes, a.seeds).map_err(bad)?;
     // Every point runs to --until: at most the shortest of their durations.
-    plan.until = until_arg(a.until, plan.shortest())?;
+    let longer = if plan.params.iter().any(|p| p == "duration_s") {
+        "sweep no duration_s below "
+    } else {
+        "give --set duration_s="
+    };
+    plan.until = until_or(a.until, plan.shortest(), longer)?;
     let selected =
         Simulation::select(base.clone(), &a.variants).map_err(|e| bad_input(&variant_arg(&e)))?;
     plan.variants = selected.variants.iter().map(|v| v.index).collect();

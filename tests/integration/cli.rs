@@ -1054,6 +1054,17 @@ fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
             ],
             "changes what --set scale.rate=10 changes",
         ),
+        // Past a point's end: what to do to run longer, which is not to set a swept value.
+        (
+            vec!["--param", "duration_s=30,40", "--until", "35"],
+            "--until 35: past duration_s = 30, where the run ends; to run longer, sweep no \
+             duration_s below 35",
+        ),
+        (
+            vec!["--param", "latency_ms=1,2", "--until", "1000"],
+            "--until 1000: past duration_s = 60, where the run ends; to run longer, give --set \
+             duration_s=1000",
+        ),
     ] {
         let mut all = vec!["sweep", "point-to-point"];
         all.extend(args);
