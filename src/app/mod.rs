@@ -1244,17 +1244,49 @@ impl eframe::App for BrokerLabApp {
                 self.toast = None;
             }
         }
+        let behind = self.sweep.behind(&ctx);
         egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| match &self.toast {
-                Some(t) if t.error => {
-                    ui.colored_label(ui.visuals().error_fg_color, &t.text);
+            ui.horizontal(|ui| {
+                if let Some(b) = behind {
+                    // A sweep whose window is closed: how far it is, and the way back to it.
+                    if ui
+                        .small_button(tr(l, "Show"))
+                        .on_hover_text(tr(l, "Open the sweep window (S)"))
+                        .clicked()
+                    {
+                        self.sweep.open = true;
+                    }
+                    match b {
+                        sweep::Behind::Preparing => {
+                            ui.spinner();
+                            ui.label(tr(l, "Sweep: preparing…"));
+                        }
+                        sweep::Behind::Running(done, total) => {
+                            ui.spinner();
+                            ui.label(format!("{}: {done} / {total}", tr(l, "Sweep running")));
+                        }
+                        sweep::Behind::Ended(done, total) => {
+                            let what = if done == total {
+                                "Sweep finished"
+                            } else {
+                                "Sweep stopped"
+                            };
+                            ui.label(format!("{}: {done} / {total}", tr(l, what)));
+                        }
+                    }
+                    ui.separator();
                 }
-                Some(t) => {
-                    ui.label(&t.text);
-                }
-                None => {
-                    let src = self.session.scenario().source.clone();
-                    ui.label(format!("{}: {src}", tr(l, "Scenario")));
+                match &self.toast {
+                    Some(t) if t.error => {
+                        ui.colored_label(ui.visuals().error_fg_color, &t.text);
+                    }
+                    Some(t) => {
+                        ui.label(&t.text);
+                    }
+                    None => {
+                        let src = self.session.scenario().source.clone();
+                        ui.label(format!("{}: {src}", tr(l, "Scenario")));
+                    }
                 }
             });
         });

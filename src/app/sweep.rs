@@ -444,6 +444,18 @@ pub struct SweepView {
     shown_metric: String,
     /// The markers drawn in the last frame (where a click opens a run).
     pub markers: Vec<(Pos2, usize)>,
+    /// The window was open since the job ended: its results were seen.
+    seen: bool,
+}
+
+/// What a sweep does while its window is closed (the status bar says it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behind {
+    Preparing,
+    /// Runs done, runs in all.
+    Running(usize, usize),
+    /// Ended (finished or stopped) and not seen since.
+    Ended(usize, usize),
 }
 
 impl Default for SweepView {
@@ -463,6 +475,7 @@ impl Default for SweepView {
             preparing: None,
             shown_metric: String::new(),
             markers: Vec::new(),
+            seen: true,
         }
     }
 }
@@ -586,6 +599,7 @@ impl SweepView {
             Ok(Ok(plan)) => {
                 self.shown_metric.clone_from(metric);
                 self.job = Some(SweepJob::start(plan, ctx));
+                self.seen = false;
             }
             Ok(Err(e)) => self.error = Some(e),
             Err(mpsc::TryRecvError::Empty) => return,
@@ -624,10 +638,33 @@ impl SweepView {
             action = Some(SweepAction::Png(inner.response.rect));
         }
         self.open = open;
-        if self.job.as_ref().is_some_and(SweepJob::running) {
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        match &self.job {
+            Some(j) if j.running() => {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            }
+            _ => self.seen = true,
         }
         action
+    }
+
+    /// What the sweep does while its window is closed: runs go on (the results are there when
+    /// it opens again). None: the window is open, or nothing to tell.
+    pub fn behind(&mut self, ctx: &egui::Context) -> Option<Behind> {
+        if self.open {
+            return None;
+        }
+        self.prepared(ctx);
+        if self.preparing.is_some() {
+            return Some(Behind::Preparing);
+        }
+        let j = self.job.as_ref()?;
+        let (done, total) = j.progress();
+        if j.running() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+            Some(Behind::Running(done, total))
+        } else {
+            (!self.seen).then_some(Behind::Ended(done, total))
+        }
     }
 
     fn form_ui(&mut self, ui: &mut egui::Ui, s: &Scenario, l: Lang) {

@@ -297,3 +297,33 @@ fn the_forms_parameters_follow_knob_changes() {
     assert!(listed(&mut h, "latency_ms   = 2.0"));
     assert_eq!(h.state().sweep.run_for_s, 0.5);
 }
+
+/// Closed while it runs, the sweep goes on: the status bar says how far it is, then that it
+/// finished, and Show opens the window again on its curves; seen, the word goes.
+#[test]
+fn a_sweep_whose_window_is_closed_goes_on_and_the_status_bar_says_so() {
+    let mut h = tiny_sweep(Prefs::default(), "delivered");
+    h.get_by_label("▶ Run sweep").click();
+    h.run_steps(1);
+    h.state_mut().sweep.open = false;
+    h.run_steps(1);
+    let said =
+        |h: &Harness<'_, BrokerLabApp>, prefix: &str| h.query_by_label_contains(prefix).is_some();
+    assert!(
+        said(&h, "Sweep: preparing…")
+            || said(&h, "Sweep running: ")
+            || said(&h, "Sweep finished: 4 / 4"),
+        "the status bar tells the sweep"
+    );
+    until_done(&mut h, view_done);
+    h.run_steps(2);
+    h.get_by_label("Sweep finished: 4 / 4");
+    assert!(!h.state().sweep.open);
+    h.get_by_label("Show").click();
+    h.run_steps(2);
+    assert!(h.state().sweep.open);
+    h.get_by_label("4 / 4 runs");
+    h.state_mut().sweep.open = false;
+    h.run_steps(2);
+    assert!(!said(&h, "Sweep finished"), "seen: nothing more to say");
+}
