@@ -280,6 +280,14 @@ fn limits_that_add_up_over_a_file_are_refused_where_they_go_over() {
     assert_eq!((e.line, e.col), place_of(&star, "\"*\""), "{e}");
     parse(&one("", "", "", "").replacen("name = \"c\"", "name = \"c*\"", 1))
         .unwrap_or_else(|e| panic!("{e}"));
+    // Nor can a name hold `=`: `--set consumer.a=b.service_ms=2` reads as the path consumer.a.
+    let eq = one("", "", "", "").replacen("name = \"c\"", "name = \"a=b\"", 1);
+    let e = parse(&eq).expect_err("a consumer named a=b");
+    assert!(
+        e.message.starts_with("consumer name must not contain `=`"),
+        "{e}"
+    );
+    assert_eq!((e.line, e.col), place_of(&eq, "\"a=b\""), "{e}");
 }
 
 #[test]

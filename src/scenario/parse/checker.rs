@@ -143,6 +143,13 @@ impl<'a> Checker<'a> {
                 format!("{what} name must not be `*`: in parameter paths `*` means every one"),
             );
         }
+        if s.contains('=') {
+            // `--set producer.a=b.rate_per_s=7` reads as the path `producer.a`.
+            return self.err(
+                v,
+                format!("{what} name must not contain `=`: a parameter path (PATH=VALUE) could not name it"),
+            );
+        }
         if s.chars().count() > 100 {
             return self.err(
                 v,
