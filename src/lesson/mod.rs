@@ -32,7 +32,8 @@ pub struct Outcome {
 /// The file cannot be read or is not a valid scenario: every problem found.
 pub fn load(file: &str) -> Result<Scenario, Diagnostics> {
     let path = Path::new(file);
-    let s = match crate::builtin::get(file).filter(|_| !path.exists()) {
+    // A file of that name wins over a built-in; a folder of that name does not.
+    let s = match crate::builtin::get(file).filter(|_| !path.is_file()) {
         Some(text) => {
             let name = file.strip_prefix("builtin:").unwrap_or(file);
             Scenario::parse(&format!("builtin:{name}"), text)?

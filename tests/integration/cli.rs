@@ -1219,3 +1219,33 @@ fn the_binary_runs_on_jemalloc_built_to_give_free_pages_back_at_once() {
         );
     }
 }
+
+/// A folder named like a built-in does not hide it (a file of that name does: it is read).
+#[test]
+fn a_folder_named_like_a_builtin_does_not_hide_it() {
+    let dir = std::env::temp_dir().join(format!("brokerlab-shadow-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("point-to-point")).expect("a folder");
+    let check = |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_brokerlab"))
+            .args(["check", name])
+            .current_dir(&dir)
+            .output()
+            .expect("brokerlab runs")
+    };
+    let o = check("point-to-point");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("builtin:point-to-point"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(dir.join("consumer-outage"), "not = [a scenario").expect("a file");
+    let o = check("consumer-outage");
+    assert_eq!(o.status.code(), Some(2), "the file is read: {}", stdout(&o));
+    assert!(
+        stderr(&o).starts_with("consumer-outage:1:"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
