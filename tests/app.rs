@@ -1057,6 +1057,39 @@ fn a_bad_edit_shows_checks_message_and_keeps_the_scenario() {
     assert_eq!(h.state().session.scenario().consumers.len(), 2);
 }
 
+/// A lesson step's lit nodes stay lit through an edit that builds the panes again, and follow
+/// a rename of one of them.
+#[test]
+fn a_steps_highlight_stays_through_edits_and_follows_a_rename() {
+    use brokerlab::app::explore::Change;
+    use brokerlab::sim::params::{Edit, Named};
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("builtin:lesson-3".into(), 1);
+    let mut h = harness("lesson-3", prefs);
+    h.run_steps(3);
+    settle(&mut h);
+    let lit = |h: &Harness<'_, BrokerLabApp>| h.state().panes.highlighted().to_vec();
+    assert_eq!(lit(&h), ["dashboard", "archiver"], "step 2 lights them");
+    let rename = |what, from: &str, to: &str| {
+        Change::Edit(Edit::Rename {
+            what,
+            from: from.into(),
+            to: to.into(),
+        })
+    };
+    h.state_mut()
+        .explore
+        .request(rename(Named::Producer, "web-3", "web-z"));
+    settle(&mut h);
+    assert_eq!(h.state().explore.error, None);
+    assert_eq!(lit(&h), ["dashboard", "archiver"], "an edit elsewhere");
+    h.state_mut()
+        .explore
+        .request(rename(Named::Consumer, "dashboard", "board"));
+    settle(&mut h);
+    assert_eq!(lit(&h), ["board", "archiver"], "the renamed node");
+}
+
 /// Two faults removed before the first removal has run: the second meant the fault it was
 /// shown on, not the one that moved into its place.
 #[test]

@@ -649,8 +649,15 @@ impl BrokerLabApp {
         }
         if outcome == explore::Outcome::Graphs {
             let shown = self.panes.shown.clone();
+            let highlighted = self.panes.highlighted().to_vec();
             self.panes = panes::Panes::new(&self.session);
             self.panes.show(shown);
+            // The lesson step's nodes stay lit (by their new names after a rename, which the
+            // step follows); else what was lit.
+            let steps = &self.session.scenario().steps;
+            let step = steps.get(self.lesson.step);
+            self.panes
+                .highlight(step.map_or(highlighted, |st| st.highlight.clone()));
             self.inspector = inspector::Inspector::default();
         }
         if self.explore.busy() {

@@ -1038,6 +1038,12 @@ impl Panes {
         self.highlighted = names;
     }
 
+    /// The names of the nodes lit (a lesson step's `highlight`).
+    #[must_use]
+    pub fn highlighted(&self) -> &[String] {
+        &self.highlighted
+    }
+
     pub fn fit_all(&mut self) {
         for p in &mut self.panes {
             p.fit_next = true;
