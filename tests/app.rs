@@ -1090,6 +1090,32 @@ fn a_steps_highlight_stays_through_edits_and_follows_a_rename() {
     assert_eq!(lit(&h), ["board", "archiver"], "the renamed node");
 }
 
+/// A knob the file's rules take but the lesson's sweep cannot (its runs would go over their
+/// limit) is refused with check's message, as an edit is: taken, it could not be saved, nor
+/// undone to, and the step's sweep never ran.
+#[test]
+fn a_knob_the_lessons_sweep_cannot_take_is_refused_with_checks_message() {
+    use brokerlab::app::explore::Change;
+    let mut h = harness("lesson-3", Prefs::default());
+    h.run_steps(3);
+    settle(&mut h);
+    let before = h.state().session.scenario().text.clone();
+    let long = vec![("duration_s".to_owned(), toml::Value::Float(900_000.0))];
+    h.state_mut().explore.request(Change::Set(long));
+    settle(&mut h);
+    let err = h.state().explore.error.clone().unwrap_or_default();
+    assert!(
+        err.contains("sweep") && err.contains("the limit is"),
+        "{err}"
+    );
+    assert_eq!(
+        h.state().session.scenario().text,
+        before,
+        "the scenario stays"
+    );
+    assert!(!h.state().explore.can_undo(), "nothing to undo");
+}
+
 /// Two faults removed before the first removal has run: the second meant the fault it was
 /// shown on, not the one that moved into its place.
 #[test]

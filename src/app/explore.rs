@@ -211,7 +211,11 @@ impl Explore {
             _ => None,
         };
         let made = match c {
-            Change::Set(changes) => params::apply(now, &changes).map_err(|e| e.to_string()),
+            // The whole check, as an edit's: a lesson's sweeps are checked too (a knob the
+            // file's rules took could not be saved, undone to or swept).
+            Change::Set(changes) => params::apply(now, &changes)
+                .map_err(|e| e.to_string())
+                .and_then(|new| checked(&new.source, &new.text)),
             Change::Edit(e) => params::edit(now, &e)
                 .map_err(|e| e.to_string())
                 .and_then(|new| checked(&new.source, &new.text)),
@@ -259,7 +263,11 @@ impl Explore {
                 to.push((Arc::clone(&s.scenario().text), reversed(renamed.as_ref())));
                 self.show(s, new, renamed.as_ref())
             }
-            Err(e) => self.refuse(e),
+            Err(e) => {
+                // The version stays in the history: nothing is lost.
+                from.push((text, renamed));
+                self.refuse(e)
+            }
         }
     }
 
