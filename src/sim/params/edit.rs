@@ -468,7 +468,8 @@ fn rename_in_list(t: &mut dyn TableLike, key: &str, from: &str, to: &str) {
 
 /// Rename, and follow the name: fault targets and lesson steps for a producer or consumer (and
 /// the group of a consumer that had none, so the consumers who joined it by name still do);
-/// steps' `show` and `expect` for a variant.
+/// steps' `show` and `expect` and sweeps' `variants` for a variant; for any of them, the
+/// parameter paths of steps' `set`, sweeps' `params` and expectations' `at`.
 fn rename(root: &mut dyn TableLike, what: Named, from: &str, to: &str) -> Result<(), EditError> {
     let to = to.trim();
     if to.is_empty() {
@@ -498,6 +499,14 @@ fn rename(root: &mut dyn TableLike, what: Named, from: &str, to: &str) -> Result
             }
         }
     }
+    // Parameter paths that name it: a step's knobs (`set`), a sweep's `params`, the point an
+    // expectation reads (`at`).
+    let done = Edit::Rename {
+        what,
+        from: from.to_owned(),
+        to: to.to_owned(),
+    };
+    let moved = |p: &str| path_after(p, &done).unwrap_or_else(|| p.to_owned());
     for step in doc::entries_mut(root, "step") {
         match what {
             Named::Variant => {
@@ -508,8 +517,45 @@ fn rename(root: &mut dyn TableLike, what: Named, from: &str, to: &str) -> Result
             }
             _ => rename_in_list(step, "highlight", from, to),
         }
+        rename_keys(step, "set", &moved);
+        for e in doc::entries_mut(step, "expect") {
+            rename_keys(e, "at", &moved);
+        }
+    }
+    for sweep in doc::entries_mut(root, "sweep") {
+        if what == Named::Variant {
+            rename_in_list(sweep, "variants", from, to);
+        }
+        if let Some(Item::Value(Value::Array(a))) = sweep.get_mut("params") {
+            for v in a.iter_mut() {
+                let Some((path, values)) = v.as_str().and_then(|p| p.split_once('=')) else {
+                    continue;
+                };
+                let new = moved(path.trim());
+                if new != path.trim() {
+                    let decor = v.decor().clone();
+                    *v = Value::from(format!("{new}={values}"));
+                    *v.decor_mut() = decor;
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The keys of the table at `key` that are parameter paths, each as `moved` gives it, in order.
+fn rename_keys(t: &mut dyn TableLike, key: &str, moved: &dyn Fn(&str) -> String) {
+    let Some(table) = t.get_mut(key).and_then(Item::as_table_like_mut) else {
+        return;
+    };
+    if table.iter().all(|(k, _)| moved(k) == k) {
+        return;
+    }
+    let items: Vec<(String, Item)> = table.iter().map(|(k, v)| (moved(k), v.clone())).collect();
+    table.clear();
+    for (k, v) in items {
+        table.insert(&k, v);
+    }
 }
 
 /// What a queued change names, once an earlier change of the same queue is made. Changes asked
@@ -958,6 +1004,48 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
             refused(&s, &Edit::RemoveFault(3)),
             "no fault 3: the faults are 0 to 0"
         );
+    }
+
+    /// Lesson 3 names its variants in a sweep's `variants` and a step's knobs: each follows.
+    #[test]
+    fn a_rename_follows_the_name_into_sweeps_and_step_knobs() {
+        let text = crate::builtin::get("lesson-3").unwrap_or_default();
+        let s = crate::lesson::parse("builtin:lesson-3", text).unwrap_or_else(|e| panic!("{e}"));
+        let check = |s: &Scenario| {
+            crate::lesson::parse(&s.source, &s.text).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let s = check(&made(&s, &rename(Named::Variant, "log", "kafka-log")));
+        assert!(
+            s.sweeps[0].variants.iter().any(|v| v == "kafka-log"),
+            "{:?}",
+            s.sweeps[0].variants
+        );
+        assert!(
+            s.text.contains("variant = \"kafka-log\""),
+            "the expectations on the sweep follow"
+        );
+        let s = check(&made(&s, &rename(Named::Variant, "ipc-channel", "chan")));
+        assert!(s
+            .text
+            .contains("set = { \"variant.chan.channel.capacity\" = 10000 }"));
+        // A producer's path in a sweep's params and an expectation's point.
+        let mut swept = s.text.replace(
+            "params = [\"scale.rate=0.5..2.0:0.25\"]",
+            "params = [\"producer.web-1.rate_per_s=10,20\"]",
+        );
+        for (rate, per_s) in [("0.5", "10"), ("1.5", "20"), ("2.0", "20")] {
+            let from = format!("at = {{ \"scale.rate\" = {rate} }}");
+            let to = format!("at = {{ \"producer.web-1.rate_per_s\" = {per_s} }}");
+            swept = swept.replace(&from, &to);
+        }
+        let s = crate::lesson::parse(&s.source, &swept).unwrap_or_else(|e| panic!("{e}"));
+        let s = check(&made(&s, &rename(Named::Producer, "web-1", "front")));
+        assert!(s
+            .text
+            .contains("params = [\"producer.front.rate_per_s=10,20\"]"));
+        assert!(s
+            .text
+            .contains("at = { \"producer.front.rate_per_s\" = 10 }"));
     }
 
     #[test]
