@@ -2123,6 +2123,37 @@ fn faults_from_the_context_menu_follow_a_rename_and_come_back_with_an_undo() {
     assert_eq!(consumer_status(&h, "metric-server-2"), "Offline");
 }
 
+/// Revert after renames (it says none of them, as a lesson step's knobs or an undo of several
+/// do not): the faults from the context menu stay with their consumers.
+#[test]
+fn faults_from_the_context_menu_stay_through_a_revert_of_renames() {
+    use brokerlab::app::explore::Change;
+    use brokerlab::sim::params::{Edit, Named};
+    let lost = |h: &Harness<'_, BrokerLabApp>| h.state().session.sim().variants[0].metrics().lost;
+    let mut h = harness("consumer-outage", Prefs::default());
+    offline_at_5_s_then_10(&mut h, "metric-server-2");
+    let before = lost(&h);
+    assert!(before > 0, "offline under pub/sub: lost");
+    for (what, from, to) in [
+        (Named::Consumer, "metric-server-2", "ms2"),
+        (Named::Producer, "web-1", "front"),
+        (Named::Consumer, "ms2", "ms-two"),
+    ] {
+        let rename = Edit::Rename {
+            what,
+            from: from.into(),
+            to: to.into(),
+        };
+        h.state_mut().explore.request(Change::Edit(rename));
+        settle(&mut h);
+    }
+    assert_eq!(consumer_status(&h, "ms-two"), "Offline");
+    h.state_mut().explore.request(Change::Revert);
+    settle(&mut h);
+    assert_eq!(consumer_status(&h, "metric-server-2"), "Offline");
+    assert_eq!(lost(&h), before);
+}
+
 #[test]
 fn a_crash_before_a_later_crash_and_restart_keeps_that_restart() {
     let mut h = harness("consumer-outage", Prefs::default());

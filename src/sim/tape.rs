@@ -448,13 +448,13 @@ impl Tape {
         let mut parked = Vec::new();
         let mut commands = Vec::new();
         for (at, c) in std::mem::take(&mut self.commands) {
-            match follow(&old, &scenario, c, renamed) {
+            match follow(&old, &scenario, c, renamed, true) {
                 Some(c) => commands.push((at, c)),
                 None => parked.push((at, c, Arc::clone(&old))),
             }
         }
         for (at, c, home) in std::mem::take(&mut self.parked) {
-            match follow(&home, &scenario, c, None) {
+            match follow(&home, &scenario, c, None, false) {
                 Some(c) => {
                     let i = commands.partition_point(|&(x, _)| x <= at);
                     commands.insert(i, (at, c));
@@ -484,20 +484,31 @@ impl Tape {
         self.commands = other
             .commands
             .iter()
-            .filter_map(|&(at, c)| Some((at, follow(&from, &to, c, None)?)))
+            .filter_map(|&(at, c)| Some((at, follow(&from, &to, c, None, true)?)))
             .collect();
         let t = self.now();
         self.restart((*to).clone(), t);
     }
 }
 
+/// Place `ix` when it holds another name in `new` that `old` lacks, and its name in `old` is
+/// not in `new`, among lists as long: renamed in place (a revert, a lesson step's knobs or an
+/// undo can undo several renames at once, and say none of them).
+fn in_place(old: &[String], new: &[String], ix: usize) -> Option<usize> {
+    let (was, is) = (old.get(ix)?, new.get(ix)?);
+    (old.len() == new.len() && !old.contains(is) && !new.contains(was)).then_some(ix)
+}
+
 /// `c` with its consumer, producer or topic found by name in `new` (None: it has none such);
-/// `renamed`: the consumer or producer of that name is called this in `new`.
+/// `renamed`: the consumer or producer of that name is called this in `new`; `in_place_too`:
+/// else one renamed in place (not for a parked command: its consumer was removed, and one
+/// added since in its place is another).
 fn follow(
     old: &Scenario,
     new: &Scenario,
     c: Command,
     renamed: Option<(&str, &str)>,
+    in_place_too: bool,
 ) -> Option<Command> {
     use crate::engine::{ConsumerId, Endpoint, ProducerId};
     let name_in_new = |name: &str| -> String {
@@ -507,16 +518,25 @@ fn follow(
         }
     };
     let consumer = |id: ConsumerId| {
-        let old_all = all_consumers(old);
-        let name = name_in_new(&old_all.get(id.ix())?.0.name);
-        let at = all_consumers(new)
-            .iter()
-            .position(|(x, _)| x.name == name)?;
-        ConsumerId::from_ix(at)
+        let names = |s| {
+            all_consumers(s)
+                .iter()
+                .map(|(c, _)| c.name.clone())
+                .collect()
+        };
+        let (old_names, new_names): (Vec<String>, Vec<String>) = (names(old), names(new));
+        let name = name_in_new(old_names.get(id.ix())?);
+        let at = new_names.iter().position(|x| *x == name);
+        let moved = || in_place(&old_names, &new_names, id.ix()).filter(|_| in_place_too);
+        ConsumerId::from_ix(at.or_else(moved)?)
     };
     let producer = |id: ProducerId| {
-        let name = name_in_new(&old.producers.get(id.ix())?.name);
-        ProducerId::from_ix(new.producers.iter().position(|p| p.name == name)?)
+        let names = |s: &Scenario| s.producers.iter().map(|p| p.name.clone()).collect();
+        let (old_names, new_names): (Vec<String>, Vec<String>) = (names(old), names(new));
+        let name = name_in_new(old_names.get(id.ix())?);
+        let at = new_names.iter().position(|x| *x == name);
+        let moved = || in_place(&old_names, &new_names, id.ix()).filter(|_| in_place_too);
+        ProducerId::from_ix(at.or_else(moved)?)
     };
     let topic = |t: Option<u16>| -> Option<Option<u16>> {
         let Some(t) = t else { return Some(None) };
