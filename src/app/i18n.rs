@@ -270,6 +270,7 @@ pub const KO: &[(&str, &str)] = &[
     ("Changed from the file: plots draw the file's values dashed, the table shows them as (was …)", "파일과 달라졌습니다: 그래프는 파일의 값을 점선으로, 비교표는 (이전 …)으로 보여 줍니다"),
     ("more events not kept: a trace keeps each variant's first 100,000 and then what decides each group's outcome", "개의 이벤트는 보관하지 않았습니다: 추적은 변형마다 처음 100,000개와 그 뒤 각 그룹의 결과를 정하는 이벤트만 보관합니다"),
     ("Show", "보기"),
+    ("Values: give a list such as 1,2,4 or a range such as 0.5..2.0:0.25", "값: 1,2,4 같은 목록이나 0.5..2.0:0.25 같은 범위를 주세요"),
     ("Open the sweep window (S)", "스윕 창 열기 (S)"),
     ("Sweep: preparing…", "스윕: 준비 중…"),
     ("Sweep running", "스윕 실행 중"),

@@ -739,7 +739,13 @@ impl SweepView {
                 .on_hover_text(tr(l, "Run every value with every seed, on every core"))
                 .clicked()
             {
-                self.run(s, ui.ctx());
+                if self.values.trim().is_empty() {
+                    // The form's words, not the command line's (PATH=V1,V2,...).
+                    let why = "Values: give a list such as 1,2,4 or a range such as 0.5..2.0:0.25";
+                    self.error = Some(tr(l, why).to_owned());
+                } else {
+                    self.run(s, ui.ctx());
+                }
             }
             if ui
                 .add_enabled(running, egui::Button::new(format!("■ {}", tr(l, "Cancel"))))

@@ -327,3 +327,20 @@ fn a_sweep_whose_window_is_closed_goes_on_and_the_status_bar_says_so() {
     h.run_steps(2);
     assert!(!said(&h, "Sweep finished"), "seen: nothing more to say");
 }
+
+/// No values: the form says what to give in its own words (it said `give PATH=V1,V2,...`, the
+/// command line's), and nothing runs.
+#[test]
+fn a_sweep_with_no_values_says_what_to_give() {
+    let mut h = tiny_sweep(Prefs::default(), "delivered");
+    h.state_mut().sweep.values = "  ".into();
+    h.run_steps(1);
+    h.get_by_label("▶ Run sweep").click();
+    h.run_steps(3);
+    let err = h.state().sweep.error.clone().unwrap_or_default();
+    assert_eq!(
+        err,
+        "Values: give a list such as 1,2,4 or a range such as 0.5..2.0:0.25"
+    );
+    assert!(h.state().sweep.job.is_none(), "nothing ran");
+}
