@@ -532,10 +532,23 @@ impl SweepView {
         // change moved it; the plan keeps it within the shortest point's run).
         let another = self.for_source != s.source;
         self.for_source.clone_from(&s.source);
+        let before: Vec<String> = self.params.iter().map(|p| p.path.clone()).collect();
         self.params = params::list(s)
             .into_iter()
             .filter(|p| !matches!(p.kind, ParamKind::List | ParamKind::Text | ParamKind::Table))
             .collect();
+        // Its producer, consumer or variant renamed: the same place in as long a list holds
+        // a path the list lacked before. The form keeps it, with the values typed.
+        let at = before.iter().position(|p| *p == self.param);
+        let renamed = at
+            .filter(|_| before.len() == self.params.len())
+            .map(|i| &self.params[i].path)
+            .filter(|now| {
+                !before.contains(now) && !self.params.iter().any(|p| p.path == self.param)
+            });
+        if let Some(now) = renamed {
+            self.param.clone_from(now);
+        }
         if !self.params.iter().any(|p| p.path == self.param) {
             let first = self
                 .params

@@ -344,3 +344,26 @@ fn a_sweep_with_no_values_says_what_to_give() {
     );
     assert!(h.state().sweep.job.is_none(), "nothing ran");
 }
+
+/// The swept parameter's consumer renamed: the form keeps the parameter by its new path, and
+/// the values typed (it went back to scale.rate and its suggested values).
+#[test]
+fn the_sweep_form_follows_a_rename_of_its_parameters_consumer() {
+    use brokerlab::app::explore::Change;
+    use brokerlab::sim::params::{Edit, Named};
+    let mut h = tiny_sweep(Prefs::default(), "delivered");
+    let v = &mut h.state_mut().sweep;
+    v.param = "consumer.metric-server-1.service_ms".into();
+    v.values = "1,2,3".into();
+    h.run_steps(2);
+    assert_eq!(h.state().sweep.param, "consumer.metric-server-1.service_ms");
+    h.state_mut().explore.request(Change::Edit(Edit::Rename {
+        what: Named::Consumer,
+        from: "metric-server-1".into(),
+        to: "ms1".into(),
+    }));
+    h.run_steps(6);
+    assert_eq!(h.state().explore.error, None);
+    assert_eq!(h.state().sweep.param, "consumer.ms1.service_ms");
+    assert_eq!(h.state().sweep.values, "1,2,3");
+}
