@@ -1010,10 +1010,9 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
     #[test]
     fn a_rename_follows_the_name_into_sweeps_and_step_knobs() {
         let text = crate::builtin::get("lesson-3").unwrap_or_default();
-        let s = crate::lesson::parse("builtin:lesson-3", text).unwrap_or_else(|e| panic!("{e}"));
-        let check = |s: &Scenario| {
-            crate::lesson::parse(&s.source, &s.text).unwrap_or_else(|e| panic!("{e}"))
-        };
+        let s = Scenario::parse("builtin:lesson-3", text).unwrap_or_else(|e| panic!("{e}"));
+        let check =
+            |s: &Scenario| Scenario::parse(&s.source, &s.text).unwrap_or_else(|e| panic!("{e}"));
         let s = check(&made(&s, &rename(Named::Variant, "log", "kafka-log")));
         assert!(
             s.sweeps[0].variants.iter().any(|v| v == "kafka-log"),
@@ -1038,7 +1037,7 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
             let to = format!("at = {{ \"producer.web-1.rate_per_s\" = {per_s} }}");
             swept = swept.replace(&from, &to);
         }
-        let s = crate::lesson::parse(&s.source, &swept).unwrap_or_else(|e| panic!("{e}"));
+        let s = Scenario::parse(&s.source, &swept).unwrap_or_else(|e| panic!("{e}"));
         let s = check(&made(&s, &rename(Named::Producer, "web-1", "front")));
         assert!(s
             .text
