@@ -111,6 +111,26 @@ fn switching_to_korean_shows_hangul_labels() {
     h.get_by_label("File");
 }
 
+/// Thirty-five faults at once (every consumer offline from 0 s) take 35 lanes under the
+/// timeline: past a few they scroll, and the panes keep their room.
+#[test]
+fn many_faults_at_once_scroll_under_the_timeline_and_leave_the_panes_room() {
+    let mut text = String::from(
+        "duration_s = 10.0\n[[producer]]\nname = \"p\"\npublish = [ { topic = \"t\", rate_per_s = 2.0 } ]\n",
+    );
+    for c in 0..35 {
+        text += &format!("[[consumer]]\nname = \"c{c}\"\nsubscribe = [\"t\"]\n");
+        text += &format!("[[fault]]\nkind = \"consumer-offline\"\ntarget = \"c{c}\"\nat_s = 0.0\n");
+    }
+    text += "[[variant]]\nname = \"d\"\nshape = \"direct\"\n";
+    let mut h = harness_text("many-faults.toml", &text, Prefs::default());
+    h.run_steps(3);
+    let high = h.state().panes.graph_size(0).map_or(0.0, |s| s.y);
+    assert!(high > 150.0, "the pane's graph is {high} high");
+    // The last lane is there, scrolled to.
+    h.get_by_label_contains("offline c34");
+}
+
 /// A file with many mistakes at 1000 x 600: the error scrolls within a quarter of the window
 /// and the panes keep most of their height.
 #[test]

@@ -139,6 +139,31 @@ pub fn faults_ui(
     let spans: Vec<(f32, f32)> = faults.iter().map(|f| extent(ui, &axis, f, l)).collect();
     let lanes = lanes(&spans);
     let n = lanes.iter().max().map_or(1, |m| m + 1);
+    // Many faults at once (35 consumers offline from 0 s: 35 lanes) took the window's height
+    // from the panes: past a few lanes they scroll.
+    let most = (ui.ctx().content_rect().height() * 0.15 / LANE)
+        .floor()
+        .clamp(3.0, 8.0);
+    if n as f32 > most {
+        return egui::ScrollArea::vertical()
+            .id_salt("fault-lanes")
+            .max_height(most * LANE)
+            .show(ui, |ui| bars_ui(ui, faults, &lanes, n, &axis, now_s, l))
+            .inner;
+    }
+    bars_ui(ui, faults, &lanes, n, &axis, now_s, l)
+}
+
+/// The `n` lanes of bars, each fault in its lane, and the playhead across them.
+fn bars_ui(
+    ui: &mut egui::Ui,
+    faults: &[FaultEntry],
+    lanes: &[usize],
+    n: usize,
+    axis: &Axis,
+    now_s: f64,
+    l: Lang,
+) -> Option<Edit> {
     let size = egui::vec2(ui.available_width(), LANE * n as f32);
     let (row, _) = ui.allocate_exact_size(size, Sense::hover());
     let painter = ui.painter_at(row.expand2(egui::vec2(0.0, 1.0)));
@@ -152,9 +177,9 @@ pub fn faults_ui(
     let id = ui.id().with("fault-drag");
     let mut drag: Option<Drag> = ui.data(|d| d.get_temp(id));
     let mut out = None;
-    for (f, &lane) in faults.iter().zip(&lanes) {
+    for (f, &lane) in faults.iter().zip(lanes) {
         let top = row.top() + LANE * lane as f32;
-        if let Some(e) = bar_ui(ui, &painter, &axis, top, f, &mut drag, l) {
+        if let Some(e) = bar_ui(ui, &painter, axis, top, f, &mut drag, l) {
             out = Some(e);
         }
     }
