@@ -477,9 +477,7 @@ fn capacity(h: &Harness<'_, BrokerLabApp>) -> Option<toml::Value> {
 
 #[test]
 fn a_lesson_step_that_sets_knobs_runs_with_them_and_the_next_step_without() {
-    let mut prefs = Prefs::default();
-    prefs.lesson_steps.insert("builtin:lesson-3".into(), 5);
-    let mut h = harness("lesson-3", prefs);
+    let mut h = lesson_3_at(5);
     h.run_steps(2);
     h.get_by_label("6. A bigger channel?");
     h.get_by_label("This step runs the scenario with:");
@@ -633,9 +631,7 @@ fn file_menu_offers_to_import_mermaid_notes() {
 
 #[test]
 fn a_step_whose_knobs_would_replace_the_learners_changes_asks_first() {
-    let mut prefs = Prefs::default();
-    prefs.lesson_steps.insert("builtin:lesson-3".into(), 6);
-    let mut h = harness("lesson-3", prefs);
+    let mut h = lesson_3_at(6);
     h.run_steps(2);
     h.get_by_label("7. What the queue bought");
     knobs_tab(&mut h);
@@ -743,9 +739,7 @@ fn a_lesson_saved_as_a_file_goes_on_at_the_same_step() {
     let dir = std::env::temp_dir().join(format!("brokerlab-app-saved-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("my-lesson.toml");
-    let mut prefs = Prefs::default();
-    prefs.lesson_steps.insert("builtin:lesson-3".into(), 5);
-    let mut h = harness("lesson-3", prefs);
+    let mut h = lesson_3_at(5);
     h.run_steps(2);
     settle(&mut h);
     h.get_by_label("6. A bigger channel?");
@@ -769,6 +763,13 @@ fn a_lesson_saved_as_a_file_goes_on_at_the_same_step() {
 }
 
 /// Open the knobs panel (the tab beside the inspector).
+/// Lesson 3 opened at step `step` (from 0), as the stored preferences remember it.
+fn lesson_3_at(step: usize) -> Harness<'static, BrokerLabApp> {
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("builtin:lesson-3".into(), step);
+    harness("lesson-3", prefs)
+}
+
 fn knobs_tab(h: &mut Harness<'_, BrokerLabApp>) {
     h.get_by_label("Knobs").click();
     h.run_steps(2);
@@ -1083,9 +1084,7 @@ fn a_bad_edit_shows_checks_message_and_keeps_the_scenario() {
 fn a_steps_highlight_stays_through_edits_and_follows_a_rename() {
     use brokerlab::app::explore::Change;
     use brokerlab::sim::params::{Edit, Named};
-    let mut prefs = Prefs::default();
-    prefs.lesson_steps.insert("builtin:lesson-3".into(), 1);
-    let mut h = harness("lesson-3", prefs);
+    let mut h = lesson_3_at(1);
     h.run_steps(3);
     settle(&mut h);
     let lit = |h: &Harness<'_, BrokerLabApp>| h.state().panes.highlighted().to_vec();
@@ -1835,9 +1834,7 @@ fn frames_until(h: &mut Harness<'_, BrokerLabApp>, done: impl Fn(&BrokerLabApp) 
 
 #[test]
 fn a_sweeps_run_opened_in_a_lesson_stands_where_the_sweep_stopped_it() {
-    let mut prefs = Prefs::default();
-    prefs.lesson_steps.insert("builtin:lesson-3".into(), 3);
-    let mut h = harness("lesson-3", prefs);
+    let mut h = lesson_3_at(3);
     h.run_steps(2);
     settle(&mut h);
     h.key_press(Key::S);

@@ -202,12 +202,12 @@ impl Explore {
 
     fn run(&mut self, s: &mut Session, c: Change) -> Outcome {
         let now = s.scenario();
-        let renamed = match &c {
-            Change::Edit(params::Edit::Rename { from, to, .. }) => Some((from.clone(), to.clone())),
-            _ => None,
-        };
         let edit = match &c {
             Change::Edit(e) => Some(e.clone()),
+            _ => None,
+        };
+        let renamed = match &edit {
+            Some(Edit::Rename { from, to, .. }) => Some((from.clone(), to.clone())),
             _ => None,
         };
         let made = match c {

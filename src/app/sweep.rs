@@ -537,17 +537,12 @@ impl SweepView {
             .into_iter()
             .filter(|p| !matches!(p.kind, ParamKind::List | ParamKind::Text | ParamKind::Table))
             .collect();
-        // Its producer, consumer or variant renamed: the same place in as long a list holds
-        // a path the list lacked before. The form keeps it, with the values typed.
+        // Its producer, consumer or variant renamed: the form keeps it by its new path, with
+        // the values typed.
+        let now: Vec<String> = self.params.iter().map(|p| p.path.clone()).collect();
         let at = before.iter().position(|p| *p == self.param);
-        let renamed = at
-            .filter(|_| before.len() == self.params.len())
-            .map(|i| &self.params[i].path)
-            .filter(|now| {
-                !before.contains(now) && !self.params.iter().any(|p| p.path == self.param)
-            });
-        if let Some(now) = renamed {
-            self.param.clone_from(now);
+        if let Some(i) = at.and_then(|i| params::in_place(&before, &now, i)) {
+            self.param.clone_from(&now[i]);
         }
         if !self.params.iter().any(|p| p.path == self.param) {
             let first = self

@@ -105,13 +105,11 @@ impl Watched {
         }
         room
     }
-    /// Keep `e` if there is room, or if it decides a group's outcome.
+    /// Keep `e` if it decides a group's outcome, or if there is room.
     pub(super) fn keep(&mut self, e: TraceEvent) {
         let decides = matches!(e.step, Step::Lost(_) | Step::Processed(Processed::First));
-        if self.events.len() < MAX_WATCHED_EVENTS || decides {
+        if decides || self.room() {
             self.events.push(e);
-        } else {
-            self.not_kept += 1;
         }
     }
 }

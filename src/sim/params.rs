@@ -26,7 +26,7 @@ mod doc;
 mod edit;
 mod fields;
 
-pub use edit::{edit, faults, path_after, Edit, EditError, FaultEntry, Named};
+pub use edit::{edit, faults, in_place, path_after, Edit, EditError, FaultEntry, Named};
 pub use fields::ParamKind;
 
 use crate::scenario::Broker;

@@ -491,14 +491,6 @@ impl Tape {
     }
 }
 
-/// Place `ix` when it holds another name in `new` that `old` lacks, and its name in `old` is
-/// not in `new`, among lists as long: renamed in place (a revert, a lesson step's knobs or an
-/// undo can undo several renames at once, and say none of them).
-fn in_place(old: &[String], new: &[String], ix: usize) -> Option<usize> {
-    let (was, is) = (old.get(ix)?, new.get(ix)?);
-    (old.len() == new.len() && !old.contains(is) && !new.contains(was)).then_some(ix)
-}
-
 /// `c` with its consumer, producer or topic found by name in `new` (None: it has none such);
 /// `renamed`: the consumer or producer of that name is called this in `new`; `in_place_too`:
 /// else one renamed in place (not for a parked command: its consumer was removed, and one
@@ -517,26 +509,25 @@ fn follow(
             _ => name.to_owned(),
         }
     };
+    // Place `ix` of `old`'s names in `new`'s: by its name (as renamed), else renamed in place.
+    let found = |old: &[String], new: &[String], ix: usize| {
+        let name = name_in_new(old.get(ix)?);
+        let moved = || super::params::in_place(old, new, ix).filter(|_| in_place_too);
+        new.iter().position(|x| *x == name).or_else(moved)
+    };
     let consumer = |id: ConsumerId| {
-        let names = |s| {
+        let names = |s| -> Vec<String> {
             all_consumers(s)
                 .iter()
                 .map(|(c, _)| c.name.clone())
                 .collect()
         };
-        let (old_names, new_names): (Vec<String>, Vec<String>) = (names(old), names(new));
-        let name = name_in_new(old_names.get(id.ix())?);
-        let at = new_names.iter().position(|x| *x == name);
-        let moved = || in_place(&old_names, &new_names, id.ix()).filter(|_| in_place_too);
-        ConsumerId::from_ix(at.or_else(moved)?)
+        ConsumerId::from_ix(found(&names(old), &names(new), id.ix())?)
     };
     let producer = |id: ProducerId| {
-        let names = |s: &Scenario| s.producers.iter().map(|p| p.name.clone()).collect();
-        let (old_names, new_names): (Vec<String>, Vec<String>) = (names(old), names(new));
-        let name = name_in_new(old_names.get(id.ix())?);
-        let at = new_names.iter().position(|x| *x == name);
-        let moved = || in_place(&old_names, &new_names, id.ix()).filter(|_| in_place_too);
-        ProducerId::from_ix(at.or_else(moved)?)
+        let names =
+            |s: &Scenario| -> Vec<String> { s.producers.iter().map(|p| p.name.clone()).collect() };
+        ProducerId::from_ix(found(&names(old), &names(new), id.ix())?)
     };
     let topic = |t: Option<u16>| -> Option<Option<u16>> {
         let Some(t) = t else { return Some(None) };

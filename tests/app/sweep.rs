@@ -3,7 +3,7 @@
 //! variant, a click on a point opens that run in the panes; a lesson step draws its sweep and
 //! checks its points. With snapshots of the view (English, and Korean in the light theme).
 
-use super::{frames_until as until_done, harness};
+use super::{frames_until as until_done, harness, lesson_3_at};
 use brokerlab::app::{BrokerLabApp, Prefs};
 use brokerlab::report::Measured;
 use brokerlab::scenario::{secs, Lang};
@@ -200,9 +200,7 @@ fn sweep_view_snapshot_in_korean_light() {
 
 #[test]
 fn a_lesson_step_draws_its_sweep_and_checks_its_points() {
-    let mut prefs = Prefs::default();
-    prefs.lesson_steps.insert("builtin:lesson-3".into(), 4);
-    let mut h = harness("lesson-3", prefs);
+    let mut h = lesson_3_at(4);
     h.run_steps(2);
     h.get_by_label("5. How late, as the load grows");
     h.get_by_label("📈 p99 latency as the load grows");

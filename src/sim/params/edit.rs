@@ -627,18 +627,11 @@ pub fn path_after(path: &str, done: &Edit) -> Option<String> {
         else {
             continue;
         };
-        let (own, to) = match done {
-            Edit::Rename { what: w, from, to } if *w == what => (from, Some(to)),
-            Edit::RemoveProducer(n) if what == Named::Producer => (n, None),
-            Edit::RemoveConsumer(n) if what == Named::Consumer => (n, None),
-            Edit::RemoveVariant(n) if what == Named::Variant => (n, None),
-            _ => continue,
+        let Some(own) = named_by(done, what) else {
+            continue;
         };
-        if let Some(field) = rest
-            .strip_prefix(own.as_str())
-            .and_then(|r| r.strip_prefix('.'))
-        {
-            return to.map(|to| format!("{}.{to}.{field}", what.key()));
+        if let Some(field) = rest.strip_prefix(own).and_then(|r| r.strip_prefix('.')) {
+            return renamed(done, what, own).map(|to| format!("{}.{to}.{field}", what.key()));
         }
     }
     Some(path.to_owned())
@@ -656,13 +649,33 @@ fn fault_after(i: usize, done: &Edit) -> Option<usize> {
 /// `name` (of a `what`) once `done` is made: its new name if `done` renamed it, None if
 /// `done` removed it.
 fn renamed(done: &Edit, what: Named, name: &str) -> Option<String> {
-    match done {
-        Edit::Rename { what: w, from, to } if *w == what && from == name => Some(to.clone()),
-        Edit::RemoveProducer(n) if what == Named::Producer && n == name => None,
-        Edit::RemoveConsumer(n) if what == Named::Consumer && n == name => None,
-        Edit::RemoveVariant(n) if what == Named::Variant && n == name => None,
-        _ => Some(name.to_owned()),
+    if named_by(done, what) != Some(name) {
+        return Some(name.to_owned());
     }
+    match done {
+        Edit::Rename { to, .. } => Some(to.clone()),
+        _ => None,
+    }
+}
+
+/// The `what` that `done` renames or removes, by its name.
+fn named_by(done: &Edit, what: Named) -> Option<&str> {
+    match done {
+        Edit::Rename { what: w, from, .. } if *w == what => Some(from),
+        Edit::RemoveProducer(n) if what == Named::Producer => Some(n),
+        Edit::RemoveConsumer(n) if what == Named::Consumer => Some(n),
+        Edit::RemoveVariant(n) if what == Named::Variant => Some(n),
+        _ => None,
+    }
+}
+
+/// Place `ix` of `old`'s names when `new` (as long) holds there a name `old` lacks and lacks
+/// `old`'s: the one renamed in place. A revert, a lesson step's knobs or an undo of several
+/// renames says none of them; the tape's commands and the sweep form's parameter follow it.
+#[must_use]
+pub fn in_place(old: &[String], new: &[String], ix: usize) -> Option<usize> {
+    let (was, is) = (old.get(ix)?, new.get(ix)?);
+    (old.len() == new.len() && !old.contains(is) && !new.contains(was)).then_some(ix)
 }
 
 #[cfg(test)]
