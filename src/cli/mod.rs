@@ -499,7 +499,15 @@ fn variant_arg(e: &crate::scenario::ScenarioError) -> String {
 
 /// The sweep's plan from its arguments, every point checked.
 fn sweep_plan(a: &SweepArgs, base: &Scenario) -> Result<Plan, ExitCode> {
-    let bad = |e: ParamError| bad_input(&format!("{}: --param {e}", base.source));
+    // Blamed on the argument at fault: a parameter's `--param`, or an option (`--seeds`) itself.
+    let bad = |e: ParamError| {
+        let arg = if e.path.starts_with("--") {
+            ""
+        } else {
+            "--param "
+        };
+        bad_input(&format!("{}: {arg}{e}", base.source))
+    };
     let axes = a
         .params
         .iter()

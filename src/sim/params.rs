@@ -783,6 +783,19 @@ pub fn get(s: &Scenario, path: &str) -> Result<Option<toml::Value>, ParamError> 
     Ok(read(doc.as_table(), &target))
 }
 
+/// `values` with a whole `2.0` as `2` where the field `path` names in `s` takes whole numbers:
+/// what a sweep reports for the values it ran (`seed=1.0` runs seed 1). Otherwise as given
+/// (`rate_per_s=50` stays `50`, as typed).
+#[must_use]
+pub fn as_field(s: &Scenario, path: &str, values: &[toml::Value]) -> Vec<toml::Value> {
+    match document(s).and_then(|doc| resolve(path, &Names::of(s, doc.as_table()))) {
+        Ok(t) if matches!(t.field.kind, ParamKind::Int { .. }) => {
+            values.iter().map(|v| coerce(t.field.kind, v)).collect()
+        }
+        _ => values.to_vec(),
+    }
+}
+
 /// Whether paths `a` and `b` change a value in common in `s` (one set, the other swept: a sweep
 /// would override the one or multiply it twice): the same field of entries they both pick
 /// (`producer.*` picks `producer.web-1`, `fault.00` is `fault.0`), or a scale of rates and a

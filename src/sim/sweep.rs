@@ -22,6 +22,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 pub const MAX_VALUES: usize = 10_000;
 pub const MAX_RUNS: usize = 100_000;
 
+/// The largest seed a scenario file can hold (`seed` is a TOML integer): a sweep's seeds stop there.
+#[allow(clippy::cast_sign_loss)]
+const MAX_SEED: u64 = crate::scenario::rules::SEED.max as u64;
+
 /// One swept parameter and its values, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Axis {
@@ -254,7 +258,15 @@ impl Plan {
             };
             return Err(ParamError::new(&what, message));
         }
-        let points = grid(axes)
+        // Each value as its field takes it, and so reported: `seed=1.0` runs and shows seed 1.
+        let axes: Vec<Axis> = axes
+            .iter()
+            .map(|a| Axis {
+                path: a.path.clone(),
+                values: params::as_field(base, &a.path, &a.values),
+            })
+            .collect();
+        let points = grid(&axes)
             .into_iter()
             .map(|values| {
                 let scenario = params::apply(base, &values)?;
@@ -265,6 +277,17 @@ impl Plan {
                 })
             })
             .collect::<Result<Vec<_>, ParamError>>()?;
+        // A run's seed is one a file can hold, so any run can be written down and run again.
+        if let Some(p) = points
+            .iter()
+            .find(|p| p.seed.saturating_add(seeds.max(1) - 1) > MAX_SEED)
+        {
+            let message = format!(
+                "{seeds} seeds from seed {} go past {MAX_SEED}, the largest seed a file can hold",
+                p.seed
+            );
+            return Err(ParamError::new("--seeds", message));
+        }
         Ok(Plan {
             base: Arc::new(base.clone()),
             params: axes.iter().map(|a| a.path.clone()).collect(),
@@ -607,6 +630,40 @@ mod tests {
             e.message
                 .contains("11 points x 9091 seeds is over the limit of 100000 runs"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn a_whole_number_typed_with_a_point_is_run_and_reported_as_the_field_takes_it() {
+        let s = point_to_point();
+        let axes = [
+            axis("seed=1.0,2").unwrap_or_else(|e| panic!("{e}")),
+            axis("producer.*.rate_per_s=50").unwrap_or_else(|e| panic!("{e}")),
+        ];
+        let plan = Plan::new(&s, &axes, 1).unwrap_or_else(|e| panic!("{e}"));
+        let shown: Vec<Vec<toml::Value>> = plan
+            .points
+            .iter()
+            .map(|p| p.values.iter().map(|(_, v)| v.clone()).collect())
+            .collect();
+        let (int, rate) = (toml::Value::Integer, toml::Value::Integer(50));
+        assert_eq!(shown, [vec![int(1), rate.clone()], vec![int(2), rate]]);
+        assert_eq!(plan.run_at(0).map(|(_, seed)| seed), Some(1));
+    }
+
+    #[test]
+    fn seeds_stop_at_the_largest_seed_a_file_can_hold() {
+        let s = point_to_point();
+        let from = |seed: i64| [axis(&format!("seed={seed}")).unwrap_or_else(|e| panic!("{e}"))];
+        // Three seeds ending at i64::MAX: the edge, accepted; one further is refused.
+        let plan = Plan::new(&s, &from(i64::MAX - 2), 3).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.run_at(2).map(|(_, seed)| seed), Some(i64::MAX as u64));
+        let e = Plan::new(&s, &from(i64::MAX - 1), 3).expect_err("a seed past i64::MAX");
+        assert_eq!(e.path, "--seeds");
+        assert_eq!(
+            e.message,
+            "3 seeds from seed 9223372036854775806 go past 9223372036854775807, \
+             the largest seed a file can hold"
         );
     }
 

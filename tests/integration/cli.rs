@@ -1028,6 +1028,16 @@ fn sweep_rejects_bad_params_metrics_and_variants_with_exit_2() {
         ),
         (vec!["--seeds", "0"], "--seeds"),
         (vec!["--seeds", "10001"], "10001 is not in 1..=10000"),
+        // Seeds a file cannot hold, blamed on --seeds itself (not on a --param).
+        (
+            vec!["--set", "seed=9223372036854775806", "--seeds", "3"],
+            "builtin:point-to-point: --seeds: 3 seeds from seed 9223372036854775806 go past \
+             9223372036854775807, the largest seed a file can hold",
+        ),
+        (
+            vec!["--param", "scale.rate=1..11", "--seeds", "10000"],
+            "--param scale.rate: 11 points x 10000 seeds is over the limit of 100000 runs",
+        ),
         (vec!["--jobs", "0"], "--jobs"),
         (vec!["--jobs", "257"], "257 is not in 1..=256"),
         // Set and swept: a scale would multiply twice (10 x 2), a value be overridden.
