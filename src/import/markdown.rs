@@ -57,15 +57,33 @@ fn heading(line: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// The lines of `text` as CommonMark ends them: at a line feed, a carriage return and line feed,
+/// or a carriage return alone (notes saved with old Mac line endings). No final empty line.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let after = &rest[end..];
+        rest = after
+            .strip_prefix("\r\n")
+            .or_else(|| after.strip_prefix(['\n', '\r']))
+            .unwrap_or(after);
+        Some(line)
+    })
+}
+
 /// Every `mermaid` fenced block of `markdown`, in order. A fence left open runs to the end of the
 /// file, as CommonMark reads it.
 pub(crate) fn mermaid_blocks(markdown: &str) -> Vec<Block<'_>> {
     let mut blocks = Vec::new();
     let mut last_heading: Option<String> = None;
     let mut open: Option<(Fence, Block)> = None;
-    for (i, raw) in markdown.lines().enumerate() {
+    for (i, line) in lines(markdown).enumerate() {
         let line_no = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some((f, block)) = open.as_mut() {
             let closes = fence(line)
                 .is_some_and(|(ch, len, info)| ch == f.ch && len >= f.len && info.is_empty());
@@ -104,6 +122,21 @@ pub(crate) fn mermaid_blocks(markdown: &str) -> Vec<Block<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_end_at_lf_crlf_or_a_lone_cr() {
+        let all = |t| lines(t).collect::<Vec<_>>();
+        assert_eq!(all("a\nb\r\nc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(all("a\r\r\nb\n"), ["a", "", "b"]);
+        assert_eq!(all("\n"), [""]);
+        assert!(all("").is_empty());
+        // Old Mac notes: the block is found, with the lines numbered as an editor shows them.
+        let b = mermaid_blocks("# Notes\r```mermaid\rgraph TD\r  A --> B\r```\r");
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].fence_line, 2);
+        assert_eq!(b[0].body, vec![(3, "graph TD"), (4, "  A --> B")]);
+        assert_eq!(b[0].heading.as_deref(), Some("Notes"));
+    }
 
     #[test]
     fn blocks_headings_and_fences() {
