@@ -759,6 +759,56 @@ fn a_lesson_saved_as_a_file_goes_on_at_the_same_step() {
         "remembered for the saved file"
     );
     assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
+    // The step's knob is the lesson's, not the file's: the file keeps the lesson's value, so the
+    // next step (and the saved lesson opened again) runs without it.
+    let saved_capacity = |path: &std::path::Path| {
+        let text = std::fs::read_to_string(path).expect("saved");
+        let s = parse_scenario("saved", &text).expect("a valid scenario");
+        brokerlab::sim::params::get(&s, "variant.ipc-channel.channel.capacity")
+            .ok()
+            .flatten()
+    };
+    assert_eq!(saved_capacity(&path), Some(toml::Value::Integer(100)));
+    assert!(
+        !h.state().unsaved(),
+        "what runs is the step's: nothing to save"
+    );
+    let go = |h: &mut Harness<'_, BrokerLabApp>, step: usize| {
+        let app = h.state_mut();
+        app.lesson.go(
+            step,
+            &mut app.session,
+            &mut app.panes,
+            &mut app.prefs.lesson_steps,
+        );
+        h.run_steps(2);
+        settle(h);
+    };
+    go(&mut h, 6);
+    assert_eq!(capacity(&h), Some(toml::Value::Integer(100)), "step 7");
+    // A change of the learner's on top of a step's knobs is saved, the step's knobs are not.
+    go(&mut h, 5);
+    assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(
+            "latency_ms".into(),
+            toml::Value::Float(2.5),
+        )]));
+    settle(&mut h);
+    assert!(h.state().unsaved());
+    h.state_mut().save_to(&path);
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(!h.state().unsaved());
+    assert_eq!(saved_capacity(&path), Some(toml::Value::Integer(100)));
+    let text = std::fs::read_to_string(&path).expect("saved");
+    assert!(text.contains("latency_ms = 2.5"), "{text}");
+    assert_eq!(
+        capacity(&h),
+        Some(toml::Value::Integer(10_000)),
+        "the step runs on"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

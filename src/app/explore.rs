@@ -92,9 +92,10 @@ pub struct Explore {
     pub last: Option<Duration>,
     /// The faults of the session's scenario as its text has them, by that text.
     faults: Option<(Arc<str>, Vec<FaultEntry>)>,
-    /// The version a lesson step made (the file with the step's `set`): the lesson's, not
-    /// the learner's, so nothing to save while the session runs it.
-    step: Option<Arc<str>>,
+    /// The version a lesson step made (the file with the step's `set`) and those knobs: the
+    /// lesson's, not the learner's, so nothing to save while the session runs it, and a save
+    /// of the learner's changes on top of it leaves the step's knobs out.
+    step: Option<(Arc<Scenario>, Vec<(String, toml::Value)>)>,
 }
 
 impl Explore {
@@ -150,7 +151,11 @@ impl Explore {
     /// version and from the one the lesson's step made.
     #[must_use]
     pub fn unsaved(&self, s: &Session) -> bool {
-        self.changed(s) && self.step.as_ref().is_none_or(|t| **t != *s.scenario().text)
+        self.changed(s)
+            && self
+                .step
+                .as_ref()
+                .is_none_or(|(t, _)| *t.text != *s.scenario().text)
     }
 
     #[must_use]
@@ -222,7 +227,7 @@ impl Explore {
             Change::Revert => Ok((*self.file).clone()),
             Change::FileWith(knobs) => {
                 let made = params::apply(&self.file, &knobs).map_err(|e| e.to_string());
-                self.step = made.as_ref().ok().map(|new| Arc::clone(&new.text));
+                self.step = made.as_ref().ok().map(|new| (Arc::new(new.clone()), knobs));
                 made
             }
             Change::Undo => return self.step_history(s, true),
@@ -335,16 +340,52 @@ impl Explore {
     /// The text is not a valid scenario, or the file could not be written: the message.
     pub fn save(&mut self, s: &mut Session, path: &Path) -> Result<(), String> {
         let file = path.display().to_string();
-        let saved = checked(&file, &s.scenario().text)?;
+        let saved = checked(&file, &self.to_save(s))?;
         super::files::write_atomically(path, &saved.text)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let t = s.now();
-        s.tape.reload(saved, t);
+        let saved = Arc::new(saved);
+        if *saved.text == *s.scenario().text {
+            s.tape.reload((*saved).clone(), t);
+            self.baseline = None;
+        } else {
+            // A lesson step's version goes on running, now as the saved file's; what it runs
+            // is the step's, so nothing is left to save.
+            let running = checked(&file, &s.scenario().text)?;
+            // The ghost beside it: the saved file's version at the same time.
+            let mut b = self.baseline.take().unwrap_or_else(|| {
+                let mut b = s.tape.clone();
+                b.set_budget(BASELINE_CHECKPOINTS);
+                b
+            });
+            b.reload((*saved).clone(), t);
+            self.baseline = Some(b);
+            s.tape.reload(running, t);
+            if let Some((step, _)) = &mut self.step {
+                *step = Arc::clone(s.scenario());
+            }
+        }
         s.path = Some(path.to_path_buf());
-        self.file = Arc::clone(s.scenario());
-        self.baseline = None;
+        self.file = saved;
         self.error = None;
         Ok(())
+    }
+
+    /// The session's text without the knobs of the lesson step it runs: each knob the step
+    /// set that still has the step's value is back at the file's (one the learner changed
+    /// since is the learner's and stays).
+    fn to_save(&self, s: &Session) -> Arc<str> {
+        let now = s.scenario();
+        let Some((step, knobs)) = &self.step else {
+            return Arc::clone(&now.text);
+        };
+        let value = |sc: &Scenario, path: &str| params::get(sc, path).ok().flatten();
+        let back: Vec<(String, toml::Value)> = knobs
+            .iter()
+            .filter(|(path, _)| value(now, path).is_some_and(|v| value(step, path) == Some(v)))
+            .filter_map(|(path, _)| Some((path.clone(), value(&self.file, path)?)))
+            .collect();
+        params::apply(now, &back).map_or_else(|_| Arc::clone(&now.text), |sc| sc.text)
     }
 }
 
