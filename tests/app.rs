@@ -476,6 +476,47 @@ fn capacity(h: &Harness<'_, BrokerLabApp>) -> Option<toml::Value> {
 }
 
 #[test]
+fn a_steps_checks_are_measured_again_after_a_knob_changes_the_run() {
+    let mut h = lesson_3_at(5);
+    h.run_steps(2);
+    settle(&mut h);
+    h.get_by_label(
+        "The senders stop blocking; the events wait in the channel instead, just as late",
+    )
+    .click();
+    h.run_steps(1);
+    h.get_by_label("Run to 50 s ▶").click();
+    h.run_steps(3);
+    h.get_by_label("✔ ipc-channel stored_bytes_peak > 100000");
+    // The lesson's own capacity again: the channel holds a hundredth, the check turns false.
+    let set = |h: &mut Harness<'_, BrokerLabApp>, v: i64| {
+        h.state_mut()
+            .explore
+            .request(brokerlab::app::explore::Change::Set(vec![(
+                "variant.ipc-channel.channel.capacity".into(),
+                toml::Value::Integer(v),
+            )]));
+        settle(h);
+        h.run_steps(2);
+    };
+    set(&mut h, 100);
+    assert_eq!(h.state().session.now(), secs(50.0));
+    assert!(h
+        .query_by_label("✔ ipc-channel stored_bytes_peak > 100000")
+        .is_none());
+    h.get_by_label("✘ ipc-channel stored_bytes_peak > 100000");
+    // Away from the step's time, a change takes the checks back: the step is run again.
+    h.state_mut().session.seek(secs(40.0));
+    set(&mut h, 10_000);
+    assert!(h
+        .query_by_label_contains("ipc-channel stored_bytes_peak > 100000")
+        .is_none());
+    h.get_by_label("Run to 50 s ▶").click();
+    h.run_steps(3);
+    h.get_by_label("✔ ipc-channel stored_bytes_peak > 100000");
+}
+
+#[test]
 fn a_lesson_step_that_sets_knobs_runs_with_them_and_the_next_step_without() {
     let mut h = lesson_3_at(5);
     h.run_steps(2);

@@ -26,6 +26,9 @@ pub struct LessonPlayer {
     /// The current step has run to its time and shows its outcomes.
     revealed: bool,
     outcomes: Vec<Outcome>,
+    /// The text of the scenario the outcomes were measured on: a knob or an edit since makes
+    /// them stale.
+    measured: Option<Arc<str>>,
     /// The sweep the current step draws (its name), running or run.
     pub sweep: Option<(String, SweepJob)>,
     /// The outcomes were measured with every run of the step's sweep in.
@@ -179,6 +182,28 @@ impl LessonPlayer {
             }
         }
         self.outcomes = evaluate_with(s.sim(), self.step, &swept);
+        self.measured = Some(Arc::clone(&s.scenario().text));
+    }
+
+    /// Outcomes measured on another version of the scenario than the one running (a knob or
+    /// an edit since): measured again where the step runs to, or, the clock elsewhere, taken
+    /// back, so the step is run again. Never the old numbers beside the new run.
+    fn remeasure(&mut self, s: &Session) {
+        let now = &s.scenario().text;
+        let stale = self
+            .measured
+            .as_ref()
+            .is_some_and(|t| !Arc::ptr_eq(t, now) && **t != **now);
+        if !(self.revealed && stale) {
+            return;
+        }
+        if s.now() == s.scenario().steps[self.step].run_to {
+            self.measure(s);
+        } else {
+            self.revealed = false;
+            self.outcomes.clear();
+            self.measured = None;
+        }
     }
 
     /// Start the sweep the current step draws over `scenario` as it is, unless it is the one
@@ -269,6 +294,7 @@ impl LessonPlayer {
         if !busy && !self.knobs_pending() {
             self.ensure_sweep(&scenario, ui.ctx());
         }
+        self.remeasure(s);
         // Measured where the step runs to (a sweep started again by a knob change ends while
         // the learner may be further on).
         if self.revealed
