@@ -2314,3 +2314,111 @@ fn a_fault_of_a_removed_consumer_does_not_pass_to_the_next_one_added() {
     settle(&mut h);
     assert_eq!(consumer_status(&h, "log-server"), "Offline");
 }
+
+#[test]
+fn each_producer_has_its_own_topic_to_publish_to() {
+    let mut h = harness("consumer-outage", Prefs::default());
+    knobs_tab(&mut h);
+    open_consumer(&mut h, "web-1");
+    open_consumer(&mut h, "web-2");
+    let empty = h.query_all(text_field("")).count();
+    h.query_all(text_field(""))
+        .next()
+        .expect("web-1's topic field")
+        .click();
+    h.run_steps(2);
+    h.event(egui::Event::Text("audit".into()));
+    h.run_steps(3);
+    assert_eq!(h.query_all(text_field("audit")).count(), 1, "web-1's only");
+    assert_eq!(h.query_all(text_field("")).count(), empty - 1);
+    // web-2's button adds its own choice (none typed: the first topic), not web-1's text.
+    let buttons: Vec<_> = h.get_all_by_label("+ publish to").collect();
+    assert_eq!(buttons.len(), 2);
+    buttons[1].click();
+    h.run_steps(1);
+    settle(&mut h);
+    let topics = |h: &Harness<'_, BrokerLabApp>, p: usize| -> Vec<String> {
+        let s = h.state().session.scenario();
+        s.producers[p]
+            .publish
+            .iter()
+            .map(|e| s.topics[usize::from(e.topic)].clone())
+            .collect()
+    };
+    assert!(
+        !topics(&h, 1).contains(&"audit".to_owned()),
+        "{:?}",
+        topics(&h, 1)
+    );
+    h.get_all_by_label("+ publish to")
+        .next()
+        .expect("web-1's")
+        .click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert!(
+        topics(&h, 0).contains(&"audit".to_owned()),
+        "{:?}",
+        topics(&h, 0)
+    );
+}
+
+#[test]
+fn the_new_faults_target_follows_a_rename_and_falls_back_when_removed() {
+    use brokerlab::app::explore::Change;
+    use brokerlab::sim::params::{Edit, Named};
+    let mut h = harness("consumer-outage", Prefs::default());
+    knobs_tab(&mut h);
+    h.query_all(egui_kittest::kittest::by().role(egui::accesskit::Role::ComboBox))
+        .last()
+        .expect("the fault's target")
+        .click();
+    h.run_steps(2);
+    h.query_all_by_label("metric-server-2")
+        .last()
+        .expect("a target to pick")
+        .click();
+    h.run_steps(2);
+    let rename = Edit::Rename {
+        what: Named::Consumer,
+        from: "metric-server-2".into(),
+        to: "ms2".into(),
+    };
+    h.state_mut().explore.request(Change::Edit(rename));
+    settle(&mut h);
+    let entries = |h: &Harness<'_, BrokerLabApp>| {
+        brokerlab::sim::params::faults(h.state().session.scenario())
+    };
+    let faults = |h: &Harness<'_, BrokerLabApp>| entries(h).len();
+    let before = faults(&h);
+    h.get_by_label("+ fault").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert_eq!(h.state().explore.error, None);
+    assert_eq!(faults(&h), before + 1);
+    let last = entries(&h).last().cloned();
+    assert_eq!(last.and_then(|f| f.target), Some("ms2".to_owned()));
+    // Removed (its fault first): the default target (the first consumer) again, not a refusal.
+    let refused = Edit::RemoveConsumer("ms2".into());
+    h.state_mut().explore.request(Change::Edit(refused));
+    settle(&mut h);
+    let error = h.state().explore.error.clone().unwrap_or_default();
+    assert!(error.contains("ms2 is the target of fault"), "{error}");
+    for e in [
+        Edit::RemoveFault(before),
+        Edit::RemoveConsumer("ms2".into()),
+    ] {
+        h.state_mut().explore.request(Change::Edit(e));
+        settle(&mut h);
+    }
+    assert_eq!(h.state().explore.error, None);
+    let before = faults(&h);
+    h.get_by_label("+ fault").click();
+    h.run_steps(1);
+    settle(&mut h);
+    assert_eq!(h.state().explore.error, None);
+    assert_eq!(faults(&h), before + 1);
+    let first = h.state().session.scenario().consumers[0].name.clone();
+    let last = entries(&h).last().cloned();
+    assert_eq!(last.and_then(|f| f.target), Some(first));
+}

@@ -6,8 +6,9 @@
 use super::i18n::tr;
 use super::knobs::Labelled;
 use crate::scenario::{BrokerKind, FaultKind, Lang, Scenario, Shape};
-use crate::sim::params::{Edit, Named};
+use crate::sim::params::{self, Edit, Named};
 use eframe::egui;
+use std::collections::BTreeMap;
 
 const SHAPES: [Shape; 5] = [
     Shape::Direct,
@@ -26,13 +27,16 @@ const BROKERS: [BrokerKind; 4] = [
 pub struct Editor {
     /// The entry being renamed, and the name typed so far.
     renaming: Option<Renaming>,
-    /// The topic typed for a producer's new publish entry.
-    topic: String,
+    /// The topic typed for each producer's new publish entry, by producer.
+    topics: BTreeMap<String, String>,
     shape: Shape,
     broker: BrokerKind,
     fault: FaultKind,
     /// The fault's target; empty: the default (the first consumer, every broker).
     target: String,
+    /// The consumers' and producers' names when the scenario was last seen: a rename in
+    /// place is followed by what was picked or typed for one.
+    seen: (Vec<String>, Vec<String>),
 }
 
 /// A rename under way: its field stays, with the name typed, until the scenario has the new
@@ -61,11 +65,12 @@ impl Default for Editor {
     fn default() -> Self {
         Editor {
             renaming: None,
-            topic: String::new(),
+            topics: BTreeMap::new(),
             shape: Shape::CentralLog,
             broker: BrokerKind::Kafka,
             fault: FaultKind::ConsumerOffline,
             target: String::new(),
+            seen: (Vec::new(), Vec::new()),
         }
     }
 }
@@ -91,8 +96,37 @@ impl Editor {
     }
 
     /// The scenario changed: a rename whose entry no longer has its old name is over (done,
-    /// or the entry removed).
+    /// or the entry removed); the fault's target and the topics typed follow a consumer or
+    /// producer renamed in place, and are let go with one removed (the fault's target goes
+    /// back to the default).
     pub fn forget_gone(&mut self, s: &Scenario) {
+        let consumers: Vec<String> = s.consumers.iter().map(|c| c.name.clone()).collect();
+        let producers: Vec<String> = s.producers.iter().map(|p| p.name.clone()).collect();
+        let (was_consumers, was_producers) = std::mem::take(&mut self.seen);
+        let follow = |name: &str| {
+            [(&was_consumers, &consumers), (&was_producers, &producers)]
+                .into_iter()
+                .find_map(|(old, new)| {
+                    let ix = old.iter().position(|n| n == name)?;
+                    params::in_place(old, new, ix).map(|i| new[i].clone())
+                })
+        };
+        if !self.target.is_empty() {
+            if let Some(to) = follow(&self.target) {
+                self.target = to;
+            }
+            if !targets(s, self.fault).contains(&self.target) {
+                self.target.clear();
+            }
+        }
+        self.topics = std::mem::take(&mut self.topics)
+            .into_iter()
+            .filter_map(|(producer, typed)| {
+                let producer = follow(&producer).unwrap_or(producer);
+                producers.contains(&producer).then_some((producer, typed))
+            })
+            .collect();
+        self.seen = (consumers, producers);
         let Some(r) = &self.renaming else { return };
         let names: Vec<&str> = match r.what {
             Named::Producer => s.producers.iter().map(|p| p.name.as_str()).collect(),
@@ -189,12 +223,13 @@ impl Editor {
         l: Lang,
     ) -> Option<Edit> {
         let mut edit = None;
+        let typed = self.topics.entry(producer.to_owned()).or_default();
         ui.horizontal(|ui| {
             let add = ui
                 .button(tr(l, "+ publish to"))
                 .on_hover_text(tr(l, "A new publish entry of this producer, 10 msg/s"));
             ui.add(
-                egui::TextEdit::singleline(&mut self.topic)
+                egui::TextEdit::singleline(typed)
                     .desired_width(90.0)
                     .hint_text(topics.first().map_or("topic", String::as_str)),
             );
@@ -203,11 +238,11 @@ impl Editor {
                 .selected_text("")
                 .show_ui(ui, |ui| {
                     for t in topics {
-                        ui.selectable_value(&mut self.topic, t.clone(), t);
+                        ui.selectable_value(typed, t.clone(), t);
                     }
                 });
             if add.clicked() {
-                let topic = match self.topic.trim() {
+                let topic = match typed.trim() {
                     "" => topics
                         .first()
                         .cloned()

@@ -129,14 +129,17 @@ fn edited(s: &Scenario, e: &Edit) -> Result<String, EditError> {
     Ok(doc.to_string())
 }
 
+/// A number of an entry, whole or not.
+#[allow(clippy::cast_precision_loss)]
+fn number(t: &dyn TableLike, key: &str) -> Option<f64> {
+    doc::value(t, key).and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+}
+
 /// Every `[[fault]]` of `s`, in file order.
 #[must_use]
 pub fn faults(s: &Scenario) -> Vec<FaultEntry> {
     let Ok(doc) = s.text.parse::<DocumentMut>() else {
         return Vec::new();
-    };
-    let number = |t: &dyn TableLike, key: &str| {
-        doc::value(t, key).and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
     };
     doc::entries(doc.as_table(), "fault")
         .into_iter()
@@ -366,6 +369,27 @@ fn no_such(what: Named, name: &str, root: &dyn TableLike) -> EditError {
 }
 
 fn remove_named(root: &mut dyn TableLike, what: Named, name: &str) -> Result<(), EditError> {
+    // A fault's target goes first: the file's rules would refuse the fault that names nothing,
+    // at a line the learner never touched.
+    if what != Named::Variant {
+        let aimed: Vec<String> = doc::entries(root, "fault")
+            .into_iter()
+            .enumerate()
+            .filter(|(_, f)| doc::text(*f, "target") == Some(name))
+            .map(|(i, f)| {
+                let kind = doc::text(f, "kind").unwrap_or("fault");
+                let at = number(f, "at_s").map_or_else(String::new, |t| format!(" at {t} s"));
+                format!("fault {i} ({kind}{at})")
+            })
+            .collect();
+        if !aimed.is_empty() {
+            return Err(EditError::Refused(format!(
+                "{name} is the target of {}: remove {} first",
+                aimed.join(", "),
+                if aimed.len() == 1 { "it" } else { "them" }
+            )));
+        }
+    }
     if remove_entry(root, what.key(), &mut |e| {
         doc::text(e, "name") == Some(name)
     }) {
@@ -776,6 +800,21 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
     }
 
     #[test]
+    fn a_consumer_a_fault_hits_is_removed_after_its_fault_not_before() {
+        // Said of the fault, not as the file's rule broken at a line the learner never touched.
+        let s = base();
+        let gone = Edit::RemoveConsumer("metric-server".into());
+        assert_eq!(
+            refused(&s, &gone),
+            "metric-server is the target of fault 0 (consumer-offline at 10 s): remove it first"
+        );
+        assert_eq!(&*s.text, TEXT, "the scenario it started from is untouched");
+        let s = made(&base(), &Edit::RemoveFault(0));
+        let s = made(&s, &Edit::RemoveConsumer("metric-copy".into()));
+        assert_eq!(s.consumers.len(), 1);
+    }
+
+    #[test]
     fn consumers_and_publish_entries_come_and_go() {
         let s = made(&base(), &Edit::AddConsumer);
         assert_eq!(s.consumers.len(), 3);
@@ -807,17 +846,6 @@ expect = [ { variant = "kafka", metric = "lost", op = "==", value = 0 } ]
             refused(&s, &nobody),
             "no producer named \"web-9\" (known: web-1)"
         );
-    }
-
-    #[test]
-    fn removing_a_consumer_a_fault_targets_gets_checks_message_and_changes_nothing() {
-        let s = base();
-        let d = invalid(&s, &Edit::RemoveConsumer("metric-server".into()));
-        let first = d.first().to_string();
-        assert!(first.starts_with("edits.toml:"), "{first}");
-        assert!(first.contains("names no consumer"), "{first}");
-        assert!(d.to_string().contains("target = \"metric-server\""), "{d}");
-        assert_eq!(&*s.text, TEXT, "the scenario it started from is untouched");
     }
 
     #[test]
