@@ -95,7 +95,7 @@ pub struct Explore {
     /// The version a lesson step made (the file with the step's `set`) and those knobs: the
     /// lesson's, not the learner's, so nothing to save while the session runs it, and a save
     /// of the learner's changes on top of it leaves the step's knobs out.
-    step: Option<(Arc<Scenario>, Vec<(String, toml::Value)>)>,
+    step: Option<(Arc<Scenario>, Knobs)>,
 }
 
 impl Explore {
@@ -388,6 +388,9 @@ impl Explore {
         params::apply(now, &back).map_or_else(|_| Arc::clone(&now.text), |sc| sc.text)
     }
 }
+
+/// Knobs set to values: parameter paths, as `--set` takes them.
+type Knobs = Vec<(String, toml::Value)>;
 
 /// A consumer or producer's name, and what a rename calls it.
 type Renamed = (String, String);
