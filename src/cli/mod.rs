@@ -380,7 +380,7 @@ fn notes(lesson: &str, lang: NotesLang, out: Option<&Path>, set: &Sets) -> ExitC
     let md = crate::lesson::notes::notes_set(s, lang, &set.set);
     match out {
         None => print_out(&md),
-        Some(path) => write_file(path, md.as_bytes()),
+        Some(path) => write_file(path, md.as_bytes(), Path::new(lesson)),
     }
 }
 
@@ -619,31 +619,48 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
         Err(e) => return bad_input(&format!("{file}:1:1: {e}")),
     };
     if list {
-        return match crate::import::list(&file, &markdown) {
-            Err(e) => bad_input(&e),
-            Ok(found) => {
-                let mut text = String::new();
-                for d in found {
-                    let _ = writeln!(
-                        text,
-                        "{:>2}  line {:<5} {:<14} {:>3} nodes {:>3} links  {}",
-                        d.index,
-                        d.line,
-                        d.kind,
-                        d.nodes,
-                        d.edges,
-                        d.title.unwrap_or_default()
-                    );
-                }
-                print_out(&text)
+        // A broken drawing does not hide the others: each is listed, the broken with its first
+        // error (then exit 2).
+        let each = crate::import::list_each(&file, &markdown);
+        if each.is_empty() {
+            // No flowchart: the message `import` gives, with the other blocks it skipped.
+            if let Err(e) = crate::import::import(&file, &markdown, None) {
+                return bad_input(&e);
             }
-        };
+        }
+        let mut text = String::new();
+        let mut broken = 0;
+        for (i, d) in each.into_iter().enumerate() {
+            let _ = match d {
+                Ok(d) => writeln!(
+                    text,
+                    "{:>2}  line {:<5} {:<14} {:>3} nodes {:>3} links  {}",
+                    d.index,
+                    d.line,
+                    d.kind,
+                    d.nodes,
+                    d.edges,
+                    d.title.unwrap_or_default()
+                ),
+                Err(e) => {
+                    broken += 1;
+                    writeln!(text, "{:>2}  broken: {e}", i + 1)
+                }
+            };
+        }
+        let code = print_out(&text);
+        if broken > 0 {
+            return bad_input(&format!(
+                "{file}: {broken} of the flowcharts listed cannot be imported (above)"
+            ));
+        }
+        return code;
     }
     match crate::import::import(&file, &markdown, diagram) {
         Err(e) => bad_input(&e),
         Ok(toml) => match out {
             None => print_out(&toml),
-            Some(path) => write_file(path, toml.as_bytes()),
+            Some(path) => write_file(path, toml.as_bytes(), notes),
         },
     }
 }
@@ -666,7 +683,17 @@ pub(crate) fn written(r: std::io::Result<()>) -> ExitCode {
 }
 
 /// `bytes` into the file at `path` (`--out`): exit code 3 with the file named if that fails.
-fn write_file(path: &Path, bytes: &[u8]) -> ExitCode {
+/// The file read (`input`) is never written over: exit code 2, and it stays as it was.
+fn write_file(path: &Path, bytes: &[u8], input: &Path) -> ExitCode {
+    let same = std::fs::canonicalize(path)
+        .ok()
+        .is_some_and(|p| std::fs::canonicalize(input).is_ok_and(|i| i == p));
+    if same {
+        return bad_input(&format!(
+            "--out {}: that is the file read; give another file (it would be written over)",
+            path.display()
+        ));
+    }
     match std::fs::write(path, bytes) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => cannot_write(&format!("{}: cannot write: {e}", path.display())),

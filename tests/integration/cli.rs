@@ -733,6 +733,60 @@ fn import_lists_flowcharts_writes_a_scenario_that_checks_and_mirrors_the_drawing
     let err = bad_input(&["import", notes, "--list", "--out", listing_s]);
     assert!(err.contains("--out") && err.contains("--list"), "{err}");
     assert!(!listing.exists());
+    // A broken drawing does not hide the others from --list: each listed, exit 2.
+    let three = dir.join("three.md");
+    let chart = |body: &str| format!("```mermaid\nflowchart LR\n{body}\n```\n");
+    let text = [
+        chart("  a --> k[(Kafka)] --> b"),
+        chart("  a --> b\nend"),
+        chart("  x --> q[(Queue)] --> y"),
+    ]
+    .concat();
+    std::fs::write(&three, text).expect("written");
+    let out = brokerlab(&["import", three.to_str().unwrap_or(""), "--list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 3, "{listed}");
+    assert!(lines[0].starts_with(" 1  line 1 "), "{listed}");
+    assert!(
+        lines[1].starts_with(" 2  broken: ")
+            && lines[1].ends_with(":8:1: `end` without an open `subgraph`"),
+        "{listed}"
+    );
+    assert!(lines[2].starts_with(" 3  line 10 "), "{listed}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 of the flowcharts listed"));
+    // --out naming the file read: refused, the file as it was (it was written over).
+    let own = dir.join("own.md");
+    let own_notes = std::fs::read_to_string(notes).expect("the notes");
+    std::fs::write(&own, &own_notes).expect("written");
+    let lesson = dir.join("lesson.toml");
+    let lesson_text =
+        std::fs::read_to_string("scenarios/lessons/01-moving-data.toml").expect("a shipped lesson");
+    std::fs::write(&lesson, &lesson_text).expect("written");
+    let (own_s, lesson_s) = (own.to_str().unwrap_or(""), lesson.to_str().unwrap_or(""));
+    let dotted = format!("{}/./own.md", dir.display());
+    for (args, file, text) in [
+        (
+            vec!["import", own_s, "--diagram", "1", "--out", own_s],
+            &own,
+            &own_notes,
+        ),
+        (
+            vec!["import", own_s, "--diagram", "1", "--out", &dotted],
+            &own,
+            &own_notes,
+        ),
+        (
+            vec!["notes", lesson_s, "--out", lesson_s],
+            &lesson,
+            &lesson_text,
+        ),
+    ] {
+        let err = bad_input(&args);
+        assert!(err.contains("that is the file read"), "{args:?}: {err}");
+        assert_eq!(&std::fs::read_to_string(file).expect("kept"), text);
+    }
     // Many flowcharts and none chosen: the first ten, how many more, and where to see them.
     let many = dir.join("many.md");
     let chart = "```mermaid\nflowchart LR\n  a --> k[(Kafka)] --> b\n```\n";
