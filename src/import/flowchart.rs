@@ -38,6 +38,16 @@ pub(crate) struct Subgraph {
     pub pos: Pos,
 }
 
+impl Subgraph {
+    /// Its label or id names a messaging system: a link to it goes to the system, not to each
+    /// node inside.
+    pub(crate) fn is_system(&self) -> bool {
+        super::names::system_in(&self.label)
+            .or_else(|| super::names::system_in(&self.id))
+            .is_some()
+    }
+}
+
 /// One end of a link: a node, or a subgraph named by its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum End {
@@ -600,7 +610,41 @@ impl Parser<'_> {
             .collect();
         self.chart.nodes = nodes;
         self.chart.edges = edges;
+        self.expanded_links()?;
         Ok(self.chart)
+    }
+
+    /// A link to or from a subgraph that is no messaging system stands for one link per node in
+    /// it (the mapping expands it): the links a diagram stands for are counted against
+    /// [`MAX_LINKS`] here, so that a few lines between two large subgraphs cannot draw millions.
+    fn expanded_links(&self) -> Result<(), ImportError> {
+        let subs = &self.chart.subgraphs;
+        let mut size = vec![0usize; subs.len()];
+        for n in &self.chart.nodes {
+            let mut s = n.subgraph;
+            // A parent is declared before its child: the chain ends.
+            while let Some(i) = s {
+                size[i] += 1;
+                s = subs[i].parent.filter(|&p| p < i);
+            }
+        }
+        let width = |end: End| match end {
+            End::Subgraph(s) if !subs[s].is_system() => size[s].max(1),
+            _ => 1,
+        };
+        let mut total = 0usize;
+        for e in &self.chart.edges {
+            total = total.saturating_add(width(e.from).saturating_mul(width(e.to)));
+            if total > MAX_LINKS {
+                let message = format!(
+                    "the links drawn stand for more than {MAX_LINKS} links (a link to or from a \
+                     subgraph that is no messaging system stands for one per node in it); the \
+                     limit is {MAX_LINKS}"
+                );
+                return Err(error(self.file, e.pos, message));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@
 use super::flowchart::{End, Flowchart, Pos};
 use super::names::{self, Sys};
 use crate::scenario::{BrokerKind, Shape};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What takes part in links: a node, or a subgraph drawn as the end of a link.
 struct Unit {
@@ -126,6 +126,8 @@ struct Mapper<'a> {
     topics: Vec<(String, String)>,
     notes: Vec<String>,
     calls: Vec<String>,
+    /// The nodes of each subgraph a link names, once worked out.
+    members: HashMap<usize, Vec<usize>>,
 }
 
 impl<'a> Mapper<'a> {
@@ -151,6 +153,7 @@ impl<'a> Mapper<'a> {
             topics: Vec::new(),
             notes: Vec::new(),
             calls: Vec::new(),
+            members: HashMap::new(),
         };
         let open = chart.edges.iter().filter(|e| e.open).count();
         if open > 0 {
@@ -183,9 +186,12 @@ impl<'a> Mapper<'a> {
             End::Subgraph(s) => s,
         };
         let sg = &self.chart.subgraphs[s];
-        let members = self.members(s);
-        let system = names::system_in(&sg.label).or_else(|| names::system_in(&sg.id));
-        if system.is_none() && !members.is_empty() {
+        let members = if sg.is_system() {
+            Vec::new()
+        } else {
+            self.members(s)
+        };
+        if !members.is_empty() {
             let note = format!(
                 "the link at line {} to or from subgraph {:?} stands for one link per node in it ({})",
                 pos.line,
@@ -209,22 +215,36 @@ impl<'a> Mapper<'a> {
         vec![self.units.len() - 1]
     }
 
-    /// Nodes inside subgraph `s`, nested ones included.
-    fn members(&self, s: usize) -> Vec<usize> {
-        (0..self.chart.nodes.len())
-            .filter(|&n| self.ancestors(self.chart.nodes[n].subgraph).contains(&s))
-            .collect()
+    /// Nodes inside subgraph `s`, nested ones included (worked out once a subgraph: a
+    /// thousand links to one took seconds each).
+    fn members(&mut self, s: usize) -> Vec<usize> {
+        if let Some(m) = self.members.get(&s) {
+            return m.clone();
+        }
+        let subs = &self.chart.subgraphs;
+        let inside = |mut at: Option<usize>| {
+            while let Some(i) = at {
+                if i == s {
+                    return true;
+                }
+                at = subs[i].parent.filter(|&p| p < i);
+            }
+            false
+        };
+        let m: Vec<usize> = (0..self.chart.nodes.len())
+            .filter(|&n| inside(self.chart.nodes[n].subgraph))
+            .collect();
+        self.members.insert(s, m.clone());
+        m
     }
 
-    /// `s` and the subgraphs around it, innermost first.
+    /// `s` and the subgraphs around it, innermost first (a parent is declared before its
+    /// child, so the chain ends).
     fn ancestors(&self, mut s: Option<usize>) -> Vec<usize> {
         let mut out = Vec::new();
         while let Some(i) = s {
-            if out.contains(&i) {
-                break;
-            }
             out.push(i);
-            s = self.chart.subgraphs[i].parent;
+            s = self.chart.subgraphs[i].parent.filter(|&p| p < i);
         }
         out
     }

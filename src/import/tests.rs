@@ -695,3 +695,42 @@ fn subgraphs_do_not_raise_the_node_limit_and_a_subgraph_end_is_no_node() {
     );
     imported("sub.md", &md(&at), None);
 }
+
+#[test]
+fn links_between_subgraphs_count_one_per_pair_of_their_nodes_against_the_link_limit() {
+    // Two groups of 100 nodes: one link between them stands for 10,000 (the limit) and
+    // imports; a second line is refused at its arrow, before millions are built.
+    let group = |name: &str, p: &str| {
+        let nodes: String = (0..100).map(|i| format!("    {p}{i}\n")).collect();
+        format!("  subgraph {name}\n{nodes}  end\n")
+    };
+    let at = format!(
+        "graph LR\n{}{}  Front --> Back",
+        group("Front", "P"),
+        group("Back", "C")
+    );
+    let (_, s) = imported("groups.md", &md(&at), None);
+    assert_eq!((s.producers.len(), s.consumers.len()), (100, 100));
+    let over = format!("{at}\n  Front --> Back");
+    let e = error("groups.md", &md(&over), None);
+    let line = 4 + at.lines().count();
+    assert!(
+        e.starts_with(&format!(
+            "groups.md:{line}:9: the links drawn stand for more than 10000 links"
+        )),
+        "{e}"
+    );
+    // A messaging system's subgraph is one end, however many nodes it holds: a thousand
+    // links to a thousand nested Kafka subgraphs import (this took minutes).
+    let nested: String = (0..1000)
+        .map(|i| format!("  subgraph K{i} [Kafka {i}]\n"))
+        .collect();
+    let inside: String = (0..1000).map(|i| format!("    N{i}\n")).collect();
+    let body = format!(
+        "graph LR\n{nested}{inside}{}{}  K0 --> C[Indexer]",
+        "  end\n".repeat(1000),
+        "  P[Web] --> K0\n".repeat(1000)
+    );
+    let (_, s) = imported("nested.md", &md(&body), None);
+    assert_eq!(s.consumers.len(), 1);
+}
