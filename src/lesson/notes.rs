@@ -537,15 +537,21 @@ impl<'a> Roles<'a> {
     }
 }
 
+/// `text` as a quoted Mermaid string: a `"` in it (a name may hold one) is Mermaid's entity
+/// `#quot;`, which draws as `"` (a bare one ended the string and broke the diagram).
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "#quot;"))
+}
+
 /// Mermaid's text for a node: its shape around its (quoted) label.
 fn node_line(id: &str, kind: NodeKind, label: &str) -> String {
-    let l = label.replace('"', "'");
+    let l = quoted(label);
     match kind {
-        NodeKind::Producer => format!("{id}[\"{l}\"]"),
-        NodeKind::Consumer => format!("{id}([\"{l}\"])"),
-        NodeKind::Broker => format!("{id}{{{{\"{l}\"}}}}"),
-        NodeKind::Channel => format!("{id}>\"{l}\"]"),
-        NodeKind::Queue | NodeKind::Log => format!("{id}[(\"{l}\")]"),
+        NodeKind::Producer => format!("{id}[{l}]"),
+        NodeKind::Consumer => format!("{id}([{l}])"),
+        NodeKind::Broker => format!("{id}{{{{{l}}}}}"),
+        NodeKind::Channel => format!("{id}>{l}]"),
+        NodeKind::Queue | NodeKind::Log => format!("{id}[({l})]"),
     }
 }
 
@@ -583,7 +589,7 @@ fn edges(out: &mut String, r: &Roles<'_>, prefix: &str, keep: &dyn Fn(NodeId) ->
             writeln!(out, "    {prefix}n{a} --> {prefix}n{b}")
         } else {
             let t = r.topic_words(&topics);
-            writeln!(out, "    {prefix}n{a} -->|\"{t}\"| {prefix}n{b}")
+            writeln!(out, "    {prefix}n{a} -->|{}| {prefix}n{b}", quoted(&t))
         };
     }
 }
@@ -657,13 +663,13 @@ fn whole(s: &Scenario, v: &VariantSim, mut marks: Vec<Marked>, lang: Lang) -> St
     };
     let (left, right) = end_names(var, lang);
     let mut out = String::from("```mermaid\ngraph LR\n");
-    let _ = writeln!(out, "    subgraph producers[\"{left}\"]");
+    let _ = writeln!(out, "    subgraph producers[{}]", quoted(left));
     for &p in &topo.producers {
         out.push_str(&node(p));
     }
     out.push_str("    end\n");
     middle(&mut out, &r, var, &node, lang);
-    let _ = writeln!(out, "    subgraph consumers[\"{right}\"]");
+    let _ = writeln!(out, "    subgraph consumers[{}]", quoted(right));
     consumers(&mut out, topo, &node);
     out.push_str("    end\n");
     edges(&mut out, &r, "", &|_| true);
@@ -721,7 +727,7 @@ fn middle(
         let _ = writeln!(out, "    subgraph middle[\"{title}\"]");
         for b in 0..n {
             let topic = r.topic_words(&r.carries(b));
-            let _ = writeln!(out, "        subgraph system{b}[\"{topic}\"]");
+            let _ = writeln!(out, "        subgraph system{b}[{}]", quoted(&topic));
             for id in inside(b) {
                 out.push_str("    ");
                 out.push_str(&node(id));
@@ -749,7 +755,12 @@ fn consumers(out: &mut String, topo: &Topology, node: &dyn Fn(NodeId) -> String)
         if members < 2 {
             out.push_str(&node(c));
         } else if !groups.contains(&g) {
-            let _ = writeln!(out, "        subgraph group{}[\"{g}\"]", groups.len());
+            let _ = writeln!(
+                out,
+                "        subgraph group{}[{}]",
+                groups.len(),
+                quoted(&g)
+            );
             for &m in topo.consumers.iter().filter(|&&x| group(x) == g) {
                 out.push_str("    ");
                 out.push_str(&node(m));
@@ -775,8 +786,8 @@ fn failure_picture(sim: &Simulation, failures: &[(usize, Vec<Marked>)], span: Sp
         let prefix = format!("v{vi}");
         let _ = writeln!(
             out,
-            "    subgraph {prefix}[\"{}\"]",
-            s.variants[v.index].name
+            "    subgraph {prefix}[{}]",
+            quoted(&s.variants[v.index].name)
         );
         for ix in topo.graph.node_indices() {
             let id = u32::try_from(ix.index()).unwrap_or(0);
@@ -1141,7 +1152,8 @@ fn table(out: &mut String, n: &Numbers<'_>) {
     out.push_str(&"---:|".repeat(cols.len()));
     out.push('\n');
     for vi in n.rows() {
-        let _ = write!(out, "| {} |", n.s.variants[vi].name);
+        // A `|` in a name would end its cell.
+        let _ = write!(out, "| {} |", n.s.variants[vi].name.replace('|', "\\|"));
         for c in &cols {
             let x = n.value(vi, c);
             let cell = match (c.starts_with("latency"), x) {
@@ -1307,6 +1319,44 @@ expect = [ { variant = "direct", metric = "lost_by_reason.receiver-offline", op 
             .skip(1)
             .filter_map(|b| b.split("```").next())
             .collect()
+    }
+
+    #[test]
+    fn names_with_quotes_and_bars_keep_the_diagrams_and_tables_whole() {
+        // A topic, a group and a variant with a `"` (and a variant with a `|`): each drawn as
+        // Mermaid's #quot; inside its quoted label, each table row with its cells.
+        let text = lesson()
+            .text
+            .replace("\"m\"", "'12\" pizza'")
+            .replace("\"pair\"", "'grp \"x\"'")
+            .replace("name = \"direct\"", "name = 'direct|\"fast\"'")
+            .replace("show = [\"direct\"]", "show = ['direct|\"fast\"']")
+            .replace("show = [\"direct\", ", "show = ['direct|\"fast\"', ")
+            .replace("variant = \"direct\"", "variant = 'direct|\"fast\"'");
+        let s = parse_scenario("quoted.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        let md = notes(s, Lang::En);
+        let blocks = mermaid_blocks(&md);
+        assert_eq!(blocks.len(), 3, "{md}");
+        for line in blocks.iter().flat_map(|b| b.lines()) {
+            assert_eq!(line.matches('"').count() % 2, 0, "{line}");
+        }
+        let all = blocks.concat();
+        assert!(all.contains("-->|\"12#quot; pizza\"|"), "{all}");
+        assert!(
+            all.contains("subgraph group0[\"grp #quot;x#quot;\"]"),
+            "{all}"
+        );
+        assert!(all.contains("[\"direct|#quot;fast#quot;\"]"), "{all}");
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| direct")).collect();
+        assert!(!rows.is_empty(), "{md}");
+        for row in rows {
+            let cells = row.replace("\\|", "").matches('|').count();
+            let head = md
+                .lines()
+                .find(|l| l.starts_with("| variant |"))
+                .unwrap_or("");
+            assert_eq!(cells, head.matches('|').count(), "{row}");
+        }
     }
 
     #[test]
