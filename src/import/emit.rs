@@ -162,8 +162,9 @@ fn decisions(out: &mut String, src: &Source, plan: &Plan) {
         para(
             out,
             &format!(
-                "Note: {} styling statements (style, classDef, class, linkStyle, click, \
-                 direction) skipped: they draw nothing a scenario needs.",
+                "Note: {} styling or accessibility statements (style, classDef, class, \
+                 linkStyle, click, direction, accTitle, accDescr) skipped: they draw nothing a \
+                 scenario needs.",
                 src.ignored
             ),
         );

@@ -1,13 +1,15 @@
 //! A Mermaid flowchart (`graph` / `flowchart`), the subset study notes use: subgraphs, nodes
-//! with a label in one of four shapes, links with or without text, chains and `&`.
+//! with a label in any of the classic shapes, links (plain, thick, dotted, both ways, with a
+//! circle or cross for a head, invisible) with or without text, chains and `&`.
 //!
 //! ```text
 //!   S1[Front] & S2 --> Q[(Queue)] -->|logs| M1((Metrics))      one line
 //!   '--group--'    '-link-'  '-node-'  '-link, label-'  '--node---'
 //! ```
 //!
-//! Styling statements (`style`, `classDef`, `class`, `linkStyle`, `click`, `direction`) draw
-//! nothing a scenario needs: they are counted and skipped. Anything else is an error at its
+//! Styling statements (`style`, `classDef`, `class`, `linkStyle`, `click`, `direction`, a
+//! node's `:::class`) and accessibility text (`accTitle`, `accDescr`) draw nothing a scenario
+//! needs: they are counted and skipped. Anything else is an error at its
 //! line and column in the Markdown file.
 
 use super::markdown::Block;
@@ -28,6 +30,8 @@ pub(crate) struct Node {
     pub label: Option<String>,
     /// The first subgraph that mentions the node.
     pub subgraph: Option<usize>,
+    /// Drawn as a cylinder (`[(...)]`), as a queue or a log is drawn.
+    pub cylinder: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -160,8 +164,14 @@ pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, 
         node_pos: Vec::new(),
         stack: Vec::new(),
         raw_edges: Vec::new(),
+        in_description: false,
     };
     for &(line, text) in block.body.iter().filter(|(l, _)| *l >= h.line) {
+        if p.in_description {
+            // `accDescr { ... }` over several lines: up to the closing brace.
+            p.in_description = !text.contains('}');
+            continue;
+        }
         let mut cur = Cursor::new(line, text);
         if line == h.line {
             p.chart.kind = p.header_line(&mut cur)?;
@@ -213,12 +223,16 @@ struct Parser<'a> {
     /// Subgraphs open at this line, innermost last.
     stack: Vec<usize>,
     raw_edges: Vec<RawEdge>,
+    /// Inside an `accDescr { ... }` that goes on past its line.
+    in_description: bool,
 }
 
 /// What follows a node: a link's arrow and its text, if any.
 struct Arrow {
     label: Option<String>,
     open: bool,
+    /// `~~~`: places its ends side by side and draws nothing.
+    invisible: bool,
 }
 
 impl Parser<'_> {
@@ -280,6 +294,16 @@ impl Parser<'_> {
         let word = cur.ident();
         let alone = cur.peek().is_none_or(|c| c.is_whitespace() || c == ';');
         match word.as_str() {
+            // Accessibility text: a title or description for screen readers, drawn nowhere.
+            "accTitle" | "accDescr" if cur.next_after_ws(|c| c == ':' || c == '{') => {
+                cur.skip_ws();
+                if cur.eat("{") {
+                    self.in_description = !cur.chars[cur.i..].contains(&'}');
+                }
+                cur.i = cur.chars.len();
+                self.chart.ignored += 1;
+                Ok(())
+            }
             "subgraph" if alone => self.subgraph(cur, col),
             "end" if alone => match self.stack.pop() {
                 Some(_) => Ok(()),
@@ -318,7 +342,7 @@ impl Parser<'_> {
             if !id.is_empty() && cur.peek() == Some('[') {
                 let open = cur.col();
                 cur.i += 1;
-                let label = self.label(cur, "]", open)?;
+                let label = self.label(cur, "]", open, false)?;
                 (id, label)
             } else {
                 cur.i = start;
@@ -355,15 +379,19 @@ impl Parser<'_> {
             };
             cur.skip_ws();
             let right = self.group(cur)?;
-            if self.raw_edges.len() + left.len() * right.len() > MAX_LINKS {
+            let drawn = if arrow.invisible {
+                0
+            } else {
+                left.len() * right.len()
+            };
+            if self.raw_edges.len() + drawn > MAX_LINKS {
                 let message = format!(
-                    "more than {MAX_LINKS} links in one diagram (this one draws {} links more); \
-                     the limit is {MAX_LINKS}",
-                    left.len() * right.len()
+                    "more than {MAX_LINKS} links in one diagram (this one draws {drawn} links \
+                     more); the limit is {MAX_LINKS}"
                 );
                 return Err(self.err(cur, col, message));
             }
-            for a in &left {
+            for a in left.iter().filter(|_| !arrow.invisible) {
                 for b in &right {
                     self.raw_edges.push(RawEdge {
                         from: a.clone(),
@@ -406,6 +434,7 @@ impl Parser<'_> {
                 Some(c) => self.err(cur, col, format!("expected a node id, found `{c}`")),
             });
         }
+        let cylinder = cur.starts("[(");
         let label = self.shape(cur)?;
         // Ids that name subgraphs are not nodes: they are told apart at the end, where the
         // limit is checked exactly (an id linked to before its subgraph is declared looks like
@@ -432,12 +461,14 @@ impl Parser<'_> {
                 id: id.clone(),
                 label: None,
                 subgraph: None,
+                cylinder: false,
             });
             self.chart.nodes.len() - 1
         });
         let node = &mut self.chart.nodes[ix];
         if label.is_some() {
             node.label = label;
+            node.cylinder = cylinder;
         }
         if node.subgraph.is_none() {
             node.subgraph = subgraph;
@@ -445,33 +476,60 @@ impl Parser<'_> {
         Ok(id)
     }
 
-    /// The label of the shape right after a node id, if any.
+    /// The label of the shape right after a node id, if any, and a `:::class` after it.
+    /// Every shape of Mermaid's classic syntax: the shape draws nothing a scenario needs.
     fn shape(&mut self, cur: &mut Cursor) -> Result<Option<String>, ImportError> {
         let col = cur.col();
-        const UNSUPPORTED: [&str; 9] = ["(((", "([", "[[", "[/", "[\\", "{", ">", ":::", "@{"];
-        if let Some(s) = UNSUPPORTED.iter().find(|s| cur.starts(s)) {
+        if cur.starts("@{") {
             return Err(self.err(
                 cur,
                 col,
-                format!(
-                    "unsupported node shape or syntax `{s}`: use ID, ID[label], ID(label), \
-                     ID((label)) or ID[(label)]"
-                ),
+                "unsupported node syntax `@{`: use ID[label] or another classic shape",
             ));
         }
-        for (open, close) in [("[(", ")]"), ("((", "))"), ("[", "]"), ("(", ")")] {
-            if cur.eat(open) {
-                return self.label(cur, close, col).map(Some);
-            }
+        // Longest first: `(((` before `((` before `(`.
+        const SHAPES: [(&str, &str); 12] = [
+            ("(((", ")))"),
+            ("((", "))"),
+            ("([", "])"),
+            ("(", ")"),
+            ("[(", ")]"),
+            ("[[", "]]"),
+            ("[/", "]"),
+            ("[\\", "]"),
+            ("[", "]"),
+            ("{{", "}}"),
+            ("{", "}"),
+            (">", "]"),
+        ];
+        let mut label = None;
+        if let Some(&(open, close)) = SHAPES.iter().find(|(open, _)| cur.starts(open)) {
+            cur.eat(open);
+            let slanted = open.starts_with("[/") || open.starts_with("[\\");
+            label = Some(self.label(cur, close, col, slanted)?);
         }
-        Ok(None)
+        if cur.eat(":::") {
+            // A class for its style: nothing to simulate.
+            cur.ident();
+        }
+        Ok(label)
     }
 
     /// A label up to `close`, quoted or not; `open_col` is where its opening bracket stands.
-    fn label(&self, cur: &mut Cursor, close: &str, open_col: usize) -> Result<String, ImportError> {
+    /// A `slanted` one (`[/text/]`, `[/text\\]`, ...) ends in `/` or `\\` before `close`.
+    fn label(
+        &self,
+        cur: &mut Cursor,
+        close: &str,
+        open_col: usize,
+        slanted: bool,
+    ) -> Result<String, ImportError> {
         let text = if cur.peek() == Some('"') {
             let t = cur.quoted(self.file)?;
             cur.skip_ws();
+            if slanted && !cur.eat("/") {
+                cur.eat("\\");
+            }
             if !cur.eat(close) {
                 return Err(self.err(
                     cur,
@@ -488,7 +546,11 @@ impl Parser<'_> {
                     format!("this bracket is not closed: expected `{close}` on the same line"),
                 ));
             };
-            t
+            if slanted {
+                t.strip_suffix(['/', '\\']).map_or(t.clone(), str::to_owned)
+            } else {
+                t
+            }
         };
         let text = clean(&text);
         if text.is_empty() {
@@ -497,43 +559,79 @@ impl Parser<'_> {
         Ok(text)
     }
 
-    /// `-->`, `---`, `==>` (longer ones too), `-- text -->`, each maybe followed by `|text|`.
+    /// `-->`, `---`, `==>` (longer ones too), `-- text -->`, dotted `-.->` and `-. text .->`,
+    /// circle and cross ends (`--o`, `--x`, read as arrows), both ways (`<-->`, read from left
+    /// to right as `---` is) and the invisible `~~~`; each maybe followed by `|text|`.
     fn arrow(&mut self, cur: &mut Cursor) -> Result<Option<Arrow>, ImportError> {
         let col = cur.col();
-        if cur.starts("-.") || cur.starts("<-") || cur.starts("<=") || cur.starts("~~~") {
-            return Err(self.err(
-                cur,
-                col,
-                "unsupported link: use -->, ---, ==>, -- text --> or -->|text|",
-            ));
-        }
-        let Some(ch) = cur.peek().filter(|c| *c == '-' || *c == '=') else {
-            return Ok(None);
-        };
-        let run = cur.run(ch);
-        if run < 2 {
-            return Err(cur.unexpected(self.file));
-        }
-        let mut arrow = if cur.peek_at(run) == Some('>') {
-            cur.i += run + 1;
-            Arrow {
-                label: None,
-                open: false,
+        if cur.peek() == Some('~') {
+            let run = cur.run('~');
+            if run < 3 {
+                return Err(cur.unexpected(self.file));
             }
-        } else if run >= 3 {
             cur.i += run;
-            Arrow {
+            return Ok(Some(Arrow {
                 label: None,
                 open: true,
+                invisible: true,
+            }));
+        }
+        // Both ways: the `<` drawn, then the link as one way; read as a link without a head.
+        let both = cur.peek() == Some('<') && matches!(cur.peek_at(1), Some('-' | '=' | '.'));
+        if both {
+            cur.i += 1;
+        }
+        let Some(ch) = cur.peek().filter(|c| *c == '-' || *c == '=') else {
+            if both {
+                return Err(cur.unexpected(self.file));
             }
-        } else {
-            cur.i += 2;
-            self.text_link(cur, ch, col)?
+            return Ok(None);
         };
+        let mut arrow = if ch == '-' && cur.peek_at(1) == Some('.') {
+            self.dotted(cur, col)?
+        } else {
+            let run = cur.run(ch);
+            if run < 2 {
+                return Err(cur.unexpected(self.file));
+            }
+            let end = cur.peek_at(run);
+            // `--o B`, `--x B`: a circle or a cross for a head (not `--oops-->`, a text).
+            let tip = matches!(end, Some('o' | 'x'))
+                && cur
+                    .peek_at(run + 1)
+                    .is_none_or(|c| !c.is_alphanumeric() && c != '_');
+            if end == Some('>') || tip {
+                cur.i += run + 1;
+                Arrow {
+                    label: None,
+                    open: false,
+                    invisible: false,
+                }
+            } else if run >= 3 {
+                cur.i += run;
+                Arrow {
+                    label: None,
+                    open: true,
+                    invisible: false,
+                }
+            } else {
+                cur.i += 2;
+                self.text_link(cur, ch, col)?
+            }
+        };
+        arrow.open |= both;
         let save = cur.i;
         cur.skip_ws();
         if cur.eat("|") {
-            let Some(text) = cur.until("|") else {
+            // Quoted, the text may hold a `|`.
+            let text = if cur.peek() == Some('"') {
+                let t = cur.quoted(self.file)?;
+                cur.skip_ws();
+                cur.eat("|").then_some(t)
+            } else {
+                cur.until("|")
+            };
+            let Some(text) = text else {
                 return Err(self.err(cur, cur.col() - 1, "link text `|...` is not closed by `|`"));
             };
             let text = clean(text.trim().trim_matches('"'));
@@ -542,6 +640,42 @@ impl Parser<'_> {
             cur.i = save;
         }
         Ok(Some(arrow))
+    }
+
+    /// A dotted link from its `-.`: `-.-`, `-.->`, `-..->`, or `-. text .->` / `-. text .-`.
+    fn dotted(&self, cur: &mut Cursor, col: usize) -> Result<Arrow, ImportError> {
+        cur.i += 1;
+        let dots = cur.run('.');
+        if cur.peek_at(dots) == Some('-') {
+            cur.i += dots + 1;
+            let open = !cur.eat(">");
+            return Ok(Arrow {
+                label: None,
+                open,
+                invisible: false,
+            });
+        }
+        // A text, then `.-` or `.->`.
+        cur.i += 1;
+        let from = cur.i;
+        while cur.peek().is_some() && !cur.starts(".-") {
+            cur.i += 1;
+        }
+        if cur.peek().is_none() {
+            return Err(self.err(
+                cur,
+                col,
+                "link text after `-.` needs a dotted end: `-. text .->`",
+            ));
+        }
+        let text = clean(&cur.chars[from..cur.i].iter().collect::<String>());
+        cur.i += 2;
+        let open = !cur.eat(">");
+        Ok(Arrow {
+            label: (!text.is_empty()).then_some(text),
+            open,
+            invisible: false,
+        })
     }
 
     /// The rest of `-- text -->` (or `-- text ---`, `== text ==>`) after its first two characters.
@@ -565,6 +699,7 @@ impl Parser<'_> {
         Ok(Arrow {
             label: (!text.is_empty()).then_some(text),
             open,
+            invisible: false,
         })
     }
 
@@ -702,6 +837,13 @@ impl Cursor {
             .take_while(|c| **c == ch)
             .count()
     }
+    /// Whether the first character after any whitespace is one `f` takes (the cursor stays).
+    fn next_after_ws(&self, f: impl Fn(char) -> bool) -> bool {
+        self.chars[self.i..]
+            .iter()
+            .find(|c| !c.is_whitespace())
+            .is_some_and(|&c| f(c))
+    }
     fn skip_ws(&mut self) {
         while self.peek().is_some_and(char::is_whitespace) {
             self.i += 1;
@@ -757,8 +899,15 @@ impl Cursor {
         self.skip_statement();
         self.chars[start..self.i].iter().collect()
     }
+    /// To the `;` or `%%` that ends the statement, past any inside quotes (`click A href
+    /// "http://x/a;b"`).
     fn skip_statement(&mut self) {
-        while self.peek().is_some_and(|c| c != ';') && !self.starts("%%") {
+        let mut quoted = false;
+        while let Some(c) = self.peek() {
+            if !quoted && (c == ';' || self.starts("%%")) {
+                break;
+            }
+            quoted ^= c == '"';
             self.i += 1;
         }
     }

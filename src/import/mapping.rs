@@ -14,6 +14,8 @@ struct Unit {
     subgraph: Option<usize>,
     /// The subgraph this unit stands for.
     stands_for: Option<usize>,
+    /// Drawn as a cylinder, as queues and logs are.
+    cylinder: bool,
 }
 
 impl Unit {
@@ -140,6 +142,7 @@ impl<'a> Mapper<'a> {
                 label: n.label.clone(),
                 subgraph: n.subgraph,
                 stands_for: None,
+                cylinder: n.cylinder,
             })
             .collect();
         let mut m = Mapper {
@@ -158,7 +161,8 @@ impl<'a> Mapper<'a> {
         let open = chart.edges.iter().filter(|e| e.open).count();
         if open > 0 {
             m.notes.push(format!(
-                "{open} link(s) without an arrow head (---) are read from left to right"
+                "{open} link(s) without an arrow head (---, -.-) or with two (<-->) are read from left \
+                 to right"
             ));
         }
         for e in &chart.edges {
@@ -211,6 +215,7 @@ impl<'a> Mapper<'a> {
             label: Some(sg.label.clone()),
             subgraph: sg.parent,
             stands_for: Some(s),
+            cylinder: false,
         });
         vec![self.units.len() - 1]
     }
@@ -299,19 +304,30 @@ impl<'a> Mapper<'a> {
 
     fn system_key_by_name(&self, u: usize) -> Option<((Option<usize>, usize), Sys)> {
         let unit = &self.units[u];
-        if names::is_service(unit.text()) {
+        // A service's words make a service, except for a cylinder inside a system's subgraph:
+        // a queue named after its workers ("invoice-workers", as `brokerlab notes` draws it).
+        let start = unit.stands_for.or(unit.subgraph);
+        let in_system = || {
+            self.ancestors(start)
+                .iter()
+                .any(|&s| names::system_in(&self.chart.subgraphs[s].label).is_some())
+        };
+        if names::is_service(unit.text()) && !(unit.cylinder && in_system()) {
             return None;
         }
         let own = names::system_in(unit.text()).or_else(|| names::system_in(&unit.id));
-        let start = unit.stands_for.or(unit.subgraph);
+        // The subgraph just inside the one that names several systems: one of them.
+        let mut inner = None;
         for s in self.ancestors(start) {
             let sg = &self.chart.subgraphs[s];
             if let Some(kind) = names::system_in(&sg.label) {
                 if names::names_several(&sg.label) {
-                    return Some(((None, u), own.unwrap_or(kind)));
+                    let key = inner.map_or((None, u), |i| (Some(i), 0));
+                    return Some((key, own.unwrap_or(kind)));
                 }
                 return Some(((Some(s), 0), kind));
             }
+            inner = Some(s);
         }
         own.map(|k| ((None, u), k))
     }
@@ -665,12 +681,18 @@ impl Mapper<'_> {
         }
     }
 
-    /// A TOML name for every unit: from its Mermaid id, made unique.
+    /// A TOML name for every unit: its label where that is a name already, else from its
+    /// Mermaid id; made unique.
     fn member_names(&self) -> Vec<String> {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for (i, u) in self.units.iter().enumerate() {
-            let base = names::name_from_id(&u.id).unwrap_or_else(|| format!("node-{}", i + 1));
+            let base = u
+                .label
+                .as_deref()
+                .and_then(names::name_in_label)
+                .or_else(|| names::name_from_id(&u.id))
+                .unwrap_or_else(|| format!("node-{}", i + 1));
             let mut name = base.clone();
             let mut k = 2;
             while !seen.insert(name.clone()) {

@@ -206,11 +206,22 @@ pub(crate) fn system_in(text: &str) -> Option<Sys> {
 
 /// A subgraph that names several systems ("Queues", "Message brokers") holds systems; one that
 /// names one ("Kafka cluster", "Message queue") is one.
+/// So does one that counts them: "5 × RabbitMQ", "3 x Kafka", "RabbitMQ 5개".
 pub(crate) fn names_several(text: &str) -> bool {
     const PLURAL: [&str; 4] = ["queues", "brokers", "channels", "logs"];
-    lower_words(text)
-        .iter()
-        .any(|w| PLURAL.contains(&w.as_str()))
+    let several = |n: &str| n.parse::<u32>().is_ok_and(|n| n >= 2);
+    let t = text.to_lowercase();
+    let tokens: Vec<&str> = t.split_whitespace().collect();
+    let counted = tokens
+        .windows(2)
+        .any(|w| several(w[0]) && matches!(w[1], "×" | "x"))
+        || tokens
+            .iter()
+            .any(|w| w.strip_suffix('개').is_some_and(several));
+    counted
+        || lower_words(text)
+            .iter()
+            .any(|w| PLURAL.contains(&w.as_str()))
 }
 
 /// Hangul syllables in the Revised Romanization (letter by letter, no sound changes).
@@ -260,6 +271,16 @@ pub(crate) fn name_from_id(id: &str) -> Option<String> {
     }
     let name = fit(&parts.join("-"), NAME_BYTES - 10);
     (!name.is_empty()).then(|| name.trim_end_matches('-').to_owned())
+}
+
+/// A label that is itself a TOML name (`front-server-1`, `log_indexer`: lower-case ASCII,
+/// digits, `-` and `_`, one word), as notes that name their nodes write them (`brokerlab notes`
+/// does): the name it gives. `None` for words meant to be read (`Web 1`, `Front`).
+pub(crate) fn name_in_label(label: &str) -> Option<String> {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+    let first = label.chars().next()?;
+    (first.is_ascii_alphanumeric() && label.chars().all(ok) && label.len() <= NAME_BYTES - 10)
+        .then(|| label.to_owned())
 }
 
 /// The topic a link label names: verbs dropped, the rest lower-kebab-case (`Publish metrics` ->

@@ -9,6 +9,7 @@ const QUEUE_VS_CHANNEL: &str = include_str!("../../tests/import/queue-vs-channel
 const PER_USE_CASE: &str = include_str!("../../tests/import/queue-per-use-case.md");
 const CENTRAL_LOG: &str = include_str!("../../tests/import/central-log.md");
 const KOREAN: &str = include_str!("../../tests/import/korean.md");
+const SHAPES: &str = include_str!("../../tests/import/shapes.md");
 
 /// The one place these tests run the engine: `connections` of every variant after a short run.
 fn simulated_connections(s: Scenario) -> Vec<u64> {
@@ -294,7 +295,9 @@ fn a_partial_drawing_gets_a_topic_per_set_of_consumers_so_links_match() {
     let text = prose(&text);
     assert_eq!(s.topics, ["metrics-m1", "metrics-m2"]);
     assert!(text.contains("split into metrics-m1, metrics-m2"));
-    assert!(text.contains("1 link(s) without an arrow head (---) are read from left to right"));
+    assert!(text.contains(
+        "1 link(s) without an arrow head (---, -.-) or with two (<-->) are read from left to right"
+    ));
     assert_eq!(simulated_connections(s)[0], 4);
 }
 
@@ -326,7 +329,7 @@ fn styling_statements_and_semicolons_are_accepted() {
     let (text, s) = imported("notes.md", &md(body), None);
     let text = prose(&text);
     assert_eq!(s.topics, ["orders"]);
-    assert!(text.contains("\n# Note: 3 styling statements (style, classDef, class, linkStyle, click, direction) skipped: they draw nothing a scenario needs.\n"));
+    assert!(text.contains("\n# Note: 3 styling or accessibility statements (style, classDef, class, linkStyle, click, direction, accTitle, accDescr) skipped: they draw nothing a scenario needs.\n"));
 }
 
 #[test]
@@ -375,13 +378,18 @@ fn unknown_syntax_is_an_error_at_its_line_and_column() {
     let cases = [
         ("graph XY\n  A --> B", "4:7: unknown direction `XY`: one of TD, TB, LR, RL, BT"),
         (
-            "graph TD\n  A{Decide} --> B",
-            "5:4: unsupported node shape or syntax `{`: use ID, ID[label], ID(label), ID((label)) or ID[(label)]",
+            "graph TD\n  A@{ shape: rect } --> B",
+            "5:4: unsupported node syntax `@{`: use ID[label] or another classic shape",
         ),
         (
-            "graph TD\n  A -.-> B",
-            "5:5: unsupported link: use -->, ---, ==>, -- text --> or -->|text|",
+            "graph TD\n  A{Decide --> B",
+            "5:4: this bracket is not closed: expected `}` on the same line",
         ),
+        (
+            "graph TD\n  A -. text B",
+            "5:5: link text after `-.` needs a dotted end: `-. text .->`",
+        ),
+        ("graph TD\n  A ~~ B", "5:5: unexpected `~`: expected a link (-->, ---, ==>), `&`, `;` or the end of the line"),
         (
             "graph TD\n  A -> B",
             "5:5: unexpected `-`: expected a link (-->, ---, ==>), `&`, `;` or the end of the line",
@@ -399,7 +407,7 @@ fn unknown_syntax_is_an_error_at_its_line_and_column() {
         ("graph TD\n  A -->|text B", "5:8: link text `|...` is not closed by `|`"),
         ("graph TD\n  A[\"quote] --> B", "5:5: this quote is not closed on its line"),
         ("graph TD\n  A[] --> B", "5:4: empty label"),
-        ("graph TD\n  사용자 --> 서버{x}", "5:13: unsupported node shape or syntax `{`: use ID, ID[label], ID(label), ID((label)) or ID[(label)]"),
+        ("graph TD\n  사용자 --> 서버{{x}", "5:13: this bracket is not closed: expected `}}` on the same line"),
         ("graph TD\n  end", "5:3: `end` without an open `subgraph`"),
         ("graph TD\n  subgraph\n  end", "5:11: a subgraph needs a name: `subgraph Name` or `subgraph id [Label]`"),
     ];
@@ -733,4 +741,44 @@ fn links_between_subgraphs_count_one_per_pair_of_their_nodes_against_the_link_li
     );
     let (_, s) = imported("nested.md", &md(&body), None);
     assert_eq!(s.consumers.len(), 1);
+}
+
+#[test]
+fn every_classic_shape_and_link_is_read_and_what_draws_nothing_is_skipped() {
+    let (text, s) = imported("shapes.md", SHAPES, None);
+    let text = prose(&text);
+    let (producers, consumers, _) = names(&s);
+    // Stadium, subroutine, hexagon, asymmetric and trapezoid senders; parallelogram, rhombus
+    // and double-circle receivers, each named by its label's words.
+    assert_eq!(producers, ["w1", "w2", "w3", "w4", "t"]);
+    assert_eq!(consumers, ["b", "s", "a", "r"]);
+    for (id, label) in [
+        ("W2", "Web 2"),
+        ("T", "Tax"),
+        ("B", "Billing"),
+        ("S", "Shipping"),
+        ("R", "Reports"),
+    ] {
+        assert!(
+            text.contains(&format!("{} \"{label}\"", id)),
+            "{id}: {text}"
+        );
+    }
+    // A quoted link text keeps its `|`; a dotted link with text names its topic.
+    assert_eq!(s.topics, ["orders", "orders-priority"]);
+    assert!(
+        text.contains("the link text \"orders|priority\" (line 13)"),
+        "{text}"
+    );
+    // The invisible link draws nothing; the both-ways link is read from left to right.
+    assert!(text.contains("Links drawn: 9 "), "{text}");
+    assert!(
+        text.contains("1 link(s) without an arrow head (---, -.-) or with two (<-->)"),
+        "{text}"
+    );
+    // accTitle, accDescr (over four lines), classDef and click (a `;` inside its quotes).
+    assert!(
+        text.contains("Note: 4 styling or accessibility statements"),
+        "{text}"
+    );
 }

@@ -225,6 +225,55 @@ fn every_lessons_notes_draw_each_variant_once_and_hide_the_answers() {
     }
 }
 
+/// The notes' own drawings import back: every variant's flowchart (the block after its
+/// `**name**:` line) becomes a scenario whose first variant has the variant's shape and broker,
+/// and whose producers are the lesson's, by name. (What a drawing cannot say, a consumer that
+/// joins later, is a consumer from the start.)
+#[test]
+fn every_variant_drawn_in_the_notes_imports_back_as_its_shape_with_its_names() {
+    use brokerlab::scenario::Lang;
+    for (name, text) in LESSONS {
+        let s = lesson(name, text);
+        let md = brokerlab::lesson::notes::notes(s.clone(), Lang::En);
+        let mut blocks = 0;
+        let mut drawn: Option<&str> = None;
+        for line in md.lines() {
+            if let Some(v) = line.strip_prefix("**").and_then(|l| l.split_once("**: ")) {
+                drawn = Some(v.0);
+            }
+            if line != "```mermaid" {
+                continue;
+            }
+            blocks += 1;
+            let Some(variant) = drawn.take() else {
+                continue;
+            };
+            let toml = brokerlab::import::import("notes.md", &md, Some(blocks))
+                .unwrap_or_else(|e| panic!("{name} {variant}: {e}"));
+            let back = parse_scenario("imported.toml", &toml).unwrap_or_else(|e| panic!("{e}"));
+            let v = s
+                .variants
+                .iter()
+                .find(|v| v.name == variant)
+                .expect("drawn");
+            let first = &back.variants[0];
+            assert_eq!(
+                (first.shape(), first.broker_kind()),
+                (v.shape(), v.broker_kind()),
+                "{name} {variant}:\n{toml}"
+            );
+            let names = |s: &Scenario| {
+                s.producers
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(names(&back), names(&s), "{name} {variant}");
+        }
+        assert!(blocks > 0, "{name}");
+    }
+}
+
 /// Lesson 3's step 6 sets `variant.ipc-channel.channel.capacity = 10000`: that step runs the
 /// lesson from 0 s with the bigger channel (its buffer holds 674 events at the peak), the file
 /// keeps its 100-event channel in the steps around it, and the notes say which knobs the step
