@@ -232,9 +232,9 @@ fn every_lessons_notes_draw_each_variant_once_and_hide_the_answers() {
 #[test]
 fn every_variant_drawn_in_the_notes_imports_back_as_its_shape_with_its_names() {
     use brokerlab::scenario::Lang;
-    for (name, text) in LESSONS {
+    for ((name, text), lang) in LESSONS.iter().flat_map(|l| [(l, Lang::En), (l, Lang::Ko)]) {
         let s = lesson(name, text);
-        let md = brokerlab::lesson::notes::notes(s.clone(), Lang::En);
+        let md = brokerlab::lesson::notes::notes(s.clone(), lang);
         let mut blocks = 0;
         let mut drawn: Option<&str> = None;
         for line in md.lines() {
@@ -249,7 +249,7 @@ fn every_variant_drawn_in_the_notes_imports_back_as_its_shape_with_its_names() {
                 continue;
             };
             let toml = brokerlab::import::import("notes.md", &md, Some(blocks))
-                .unwrap_or_else(|e| panic!("{name} {variant}: {e}"));
+                .unwrap_or_else(|e| panic!("{name} {lang:?} {variant}: {e}"));
             let back = parse_scenario("imported.toml", &toml).unwrap_or_else(|e| panic!("{e}"));
             let v = s
                 .variants
@@ -260,7 +260,7 @@ fn every_variant_drawn_in_the_notes_imports_back_as_its_shape_with_its_names() {
             assert_eq!(
                 (first.shape(), first.broker_kind()),
                 (v.shape(), v.broker_kind()),
-                "{name} {variant}:\n{toml}"
+                "{name} {lang:?} {variant}:\n{toml}"
             );
             let names = |s: &Scenario| {
                 s.producers
