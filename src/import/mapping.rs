@@ -419,12 +419,14 @@ impl<'a> Mapper<'a> {
                     flows.push((from, to, t));
                 }
                 (Role::Producer, Role::System(s)) => {
-                    let t = match self.label_topic(i) {
-                        Some(t) => t,
-                        None => self.system_topic(s),
+                    let topics = match self.label_topic(i) {
+                        Some(t) => vec![t],
+                        None => self.system_topics(s),
                     };
-                    carried[s].insert(t.clone());
-                    flows.push((from, to, t));
+                    for t in topics {
+                        carried[s].insert(t.clone());
+                        flows.push((from, to, t));
+                    }
                 }
                 _ => {}
             }
@@ -509,6 +511,35 @@ impl<'a> Mapper<'a> {
         from_subgraph
             .or_else(|| names::topic_from_name(unit.text(), false).map(|t| (t, unit.show())))
             .or_else(|| names::topic_from_name(&unit.id, false).map(|t| (t, unit.id.clone())))
+    }
+
+    /// The topics an unlabelled link into system `s` carries: those its links out name (what
+    /// its consumers read), and, if it also feeds a consumer by a link without a topic, the one
+    /// [`Self::system_topic`] names. A producer drawn into a Kafka that hands out `logs`
+    /// publishes `logs` (it published "messages", which nobody read).
+    fn system_topics(&mut self, s: usize) -> Vec<String> {
+        let out: Vec<usize> = (0..self.links.len())
+            .filter(|&i| {
+                let l = &self.links[i];
+                self.roles[l.from] == Role::System(s) && self.roles[l.to] == Role::Consumer
+            })
+            .collect();
+        let mut topics = Vec::new();
+        let mut unnamed = false;
+        for i in out {
+            match self.label_topic(i) {
+                Some(t) if !topics.contains(&t) => topics.push(t),
+                Some(_) => {}
+                None => unnamed = true,
+            }
+        }
+        if topics.is_empty() || unnamed {
+            let t = self.system_topic(s);
+            if !topics.contains(&t) {
+                topics.push(t);
+            }
+        }
+        topics
     }
 
     /// The topic an unlabelled link into system `s` carries: named after the system, else after

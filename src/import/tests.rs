@@ -782,3 +782,33 @@ fn every_classic_shape_and_link_is_read_and_what_draws_nothing_is_skipped() {
         "{text}"
     );
 }
+
+#[test]
+fn a_producer_drawn_into_a_system_publishes_what_the_systems_links_out_name() {
+    // Only the link out names a topic: the producer publishes it (it published "messages",
+    // which nobody read: every message lost, none delivered).
+    let body = "flowchart LR\n  A[Web server] --> Q[(Kafka)]\n  Q -->|logs| B[Log indexer]";
+    let (_, s) = imported("logs.md", &md(body), None);
+    let published: Vec<&str> = s.producers[0]
+        .publish
+        .iter()
+        .map(|p| s.topic_name(p.topic))
+        .collect();
+    assert_eq!(published, ["logs"]);
+    assert_eq!(subscribed(&s, "b"), ["logs"]);
+    // A second consumer fed without a topic gets all the system carries: the producer
+    // publishes a topic for it too, and it reads both.
+    let body = format!("{body}\n  Q --> C[Audit]");
+    let (_, s) = imported("logs.md", &md(&body), None);
+    let mut published: Vec<&str> = s.producers[0]
+        .publish
+        .iter()
+        .map(|p| s.topic_name(p.topic))
+        .collect();
+    published.sort_unstable();
+    assert_eq!(published.len(), 2);
+    let mut c = subscribed(&s, "c");
+    c.sort_unstable();
+    assert_eq!(c, published);
+    assert_eq!(subscribed(&s, "b"), ["logs"]);
+}
