@@ -95,7 +95,7 @@ pub(crate) struct Header<'a> {
 pub(crate) fn header<'a>(block: &Block<'a>) -> Option<Header<'a>> {
     let mut in_front_matter = false;
     let mut seen = false;
-    for &(line, text) in &block.body {
+    for (&(line, text), &skipped) in block.body.iter().zip(&block.skipped) {
         let t = text.trim();
         if t.is_empty() || t.starts_with("%%") {
             continue;
@@ -109,7 +109,7 @@ pub(crate) fn header<'a>(block: &Block<'a>) -> Option<Header<'a>> {
         if in_front_matter {
             continue;
         }
-        let col = text.chars().take_while(|c| c.is_whitespace()).count() + 1;
+        let col = skipped + text.chars().take_while(|c| c.is_whitespace()).count() + 1;
         let word = t
             .split(|c: char| c.is_whitespace() || c == ';')
             .next()
@@ -166,13 +166,14 @@ pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, 
         raw_edges: Vec::new(),
         in_description: false,
     };
-    for &(line, text) in block.body.iter().filter(|(l, _)| *l >= h.line) {
+    let lines = block.body.iter().zip(&block.skipped);
+    for (&(line, text), &skipped) in lines.filter(|((l, _), _)| *l >= h.line) {
         if p.in_description {
             // `accDescr { ... }` over several lines: up to the closing brace.
             p.in_description = !text.contains('}');
             continue;
         }
-        let mut cur = Cursor::new(line, text);
+        let mut cur = Cursor::new(line, text, skipped);
         if line == h.line {
             p.chart.kind = p.header_line(&mut cur)?;
         }
@@ -798,18 +799,21 @@ struct Cursor {
     chars: Vec<char>,
     i: usize,
     line: usize,
+    /// Characters of the file's line before `chars` (a blockquote's `>` markers).
+    skipped: usize,
 }
 
 impl Cursor {
-    fn new(line: usize, text: &str) -> Cursor {
+    fn new(line: usize, text: &str, skipped: usize) -> Cursor {
         Cursor {
             chars: text.chars().collect(),
             i: 0,
             line,
+            skipped,
         }
     }
     fn col(&self) -> usize {
-        self.i + 1
+        self.skipped + self.i + 1
     }
     fn peek(&self) -> Option<char> {
         self.chars.get(self.i).copied()

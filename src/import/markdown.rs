@@ -6,24 +6,31 @@
 pub(crate) struct Block<'a> {
     /// 1-based line of the opening fence.
     pub fence_line: usize,
-    /// The lines between the fences with their 1-based line numbers.
+    /// The lines between the fences with their 1-based line numbers, each without the `>`
+    /// markers of the blockquote the block sits in.
     pub body: Vec<(usize, &'a str)>,
+    /// For each line of `body`, the characters its `>` markers took: added to a column so that
+    /// it is the file's.
+    pub skipped: Vec<usize>,
     /// Text of the nearest heading above the fence.
     pub heading: Option<String>,
 }
 
-/// An open code fence: its character, its length and whether it is a `mermaid` block.
+/// An open code fence: its character, its length, whether it is a `mermaid` block, how far it
+/// is indented and in how many blockquotes it sits.
 struct Fence {
     ch: char,
     len: usize,
     mermaid: bool,
+    indent: usize,
+    quotes: usize,
 }
 
-/// A line that opens or closes a fence: up to 3 spaces, then 3 or more backticks or tildes.
-/// Returns the fence character, its length and the info string after it.
-fn fence(line: &str) -> Option<(char, usize, &str)> {
+/// A line that opens or closes a fence: up to `max_indent` spaces, then 3 or more backticks or
+/// tildes. Returns the fence character, its length, the info string after it and the indent.
+fn fence(line: &str, max_indent: usize) -> Option<(char, usize, &str, usize)> {
     let indent = line.len() - line.trim_start_matches(' ').len();
-    if indent > 3 {
+    if indent > max_indent {
         return None;
     }
     let rest = &line[indent..];
@@ -36,7 +43,26 @@ fn fence(line: &str) -> Option<(char, usize, &str)> {
     if ch == '`' && info.contains('`') {
         return None;
     }
-    Some((ch, len, info.trim()))
+    Some((ch, len, info.trim(), indent))
+}
+
+/// `line` without the `>` markers (each with up to 3 spaces before it and one after) of at most
+/// `depth` blockquotes: the rest, how many it took off and the characters they took.
+fn unquote(line: &str, depth: usize) -> (&str, usize, usize) {
+    let mut rest = line;
+    let mut taken = 0;
+    while taken < depth {
+        let t = rest.trim_start_matches(' ');
+        if rest.len() - t.len() > 3 {
+            break;
+        }
+        let Some(after) = t.strip_prefix('>') else {
+            break;
+        };
+        rest = after.strip_prefix(' ').unwrap_or(after);
+        taken += 1;
+    }
+    (rest, taken, line[..line.len() - rest.len()].chars().count())
 }
 
 /// The text of an ATX heading (`# Title`, `## Title ##`), if `line` is one.
@@ -53,7 +79,14 @@ fn heading(line: &str) -> Option<String> {
     if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
         return None;
     }
-    let text = rest.trim().trim_end_matches('#').trim_end();
+    // A closing run of `#` counts only after a space (`## C#` is about C#).
+    let text = rest.trim();
+    let bare = text.trim_end_matches('#');
+    let text = if bare.is_empty() || bare.ends_with([' ', '\t']) {
+        bare.trim_end()
+    } else {
+        text
+    };
     (!text.is_empty()).then(|| text.to_owned())
 }
 
@@ -82,13 +115,18 @@ pub(crate) fn mermaid_blocks(markdown: &str) -> Vec<Block<'_>> {
     let mut blocks = Vec::new();
     let mut last_heading: Option<String> = None;
     let mut open: Option<(Fence, Block)> = None;
-    for (i, line) in lines(markdown).enumerate() {
+    for (i, raw) in lines(markdown).enumerate() {
         let line_no = i + 1;
         if let Some((f, block)) = open.as_mut() {
-            let closes = fence(line)
-                .is_some_and(|(ch, len, info)| ch == f.ch && len >= f.len && info.is_empty());
+            let (line, taken, skipped) = unquote(raw, f.quotes);
+            // A fence in a list item is indented as the item is: its closing fence too.
+            let closes = taken == f.quotes
+                && fence(line, f.indent.max(3)).is_some_and(|(ch, len, info, _)| {
+                    ch == f.ch && len >= f.len && info.is_empty()
+                });
             if !closes {
                 block.body.push((line_no, line));
+                block.skipped.push(skipped);
                 continue;
             }
             if let Some((f, block)) = open.take() {
@@ -98,15 +136,29 @@ pub(crate) fn mermaid_blocks(markdown: &str) -> Vec<Block<'_>> {
             }
             continue;
         }
-        if let Some((ch, len, info)) = fence(line) {
-            let lang = info.split_whitespace().next().unwrap_or("");
+        // In blockquotes (`> ```mermaid`) and list items (a fence indented past 3 spaces, as a
+        // nested item's is): a `mermaid` fence anywhere is one, as GitHub renders it.
+        let (line, quotes, _) = unquote(raw, usize::MAX);
+        let lang_of = |info: &str| info.split_whitespace().next().unwrap_or("").to_owned();
+        let opened = fence(line, 3).or_else(|| {
+            fence(line, usize::MAX).filter(|f| lang_of(f.2).eq_ignore_ascii_case("mermaid"))
+        });
+        if let Some((ch, len, info, indent)) = opened {
             let block = Block {
                 fence_line: line_no,
                 body: Vec::new(),
+                skipped: Vec::new(),
                 heading: last_heading.clone(),
             };
-            let mermaid = lang.eq_ignore_ascii_case("mermaid");
-            open = Some((Fence { ch, len, mermaid }, block));
+            let mermaid = lang_of(info).eq_ignore_ascii_case("mermaid");
+            let f = Fence {
+                ch,
+                len,
+                mermaid,
+                indent,
+                quotes,
+            };
+            open = Some((f, block));
         } else if let Some(h) = heading(line) {
             last_heading = Some(h);
         }
@@ -136,6 +188,32 @@ mod tests {
         assert_eq!(b[0].fence_line, 2);
         assert_eq!(b[0].body, vec![(3, "graph TD"), (4, "  A --> B")]);
         assert_eq!(b[0].heading.as_deref(), Some("Notes"));
+    }
+
+    #[test]
+    fn a_closing_run_of_hashes_counts_only_after_a_space() {
+        assert_eq!(heading("## Notes on C#").as_deref(), Some("Notes on C#"));
+        assert_eq!(heading("## Notes ##").as_deref(), Some("Notes"));
+        assert_eq!(heading("# #").as_deref(), None);
+    }
+
+    #[test]
+    fn fences_in_list_items_and_blockquotes_are_found() {
+        // A nested list item's fence, indented 4 spaces, and its closing fence likewise.
+        let listed =
+            "- Designs\n  - Central log\n\n    ```mermaid\n    graph LR\n    A --> B\n    ```\n";
+        let b = mermaid_blocks(listed);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].body, vec![(5, "    graph LR"), (6, "    A --> B")]);
+        // In a blockquote (nested twice): the markers are taken off, their width kept.
+        let quoted = "> Note:\n> > ```mermaid\n> > graph LR\n> >   A --> B\n> > ```\n> after\n";
+        let b = mermaid_blocks(quoted);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].body, vec![(3, "graph LR"), (4, "  A --> B")]);
+        assert_eq!(b[0].skipped, vec![4, 4]);
+        // An indented code block that is no mermaid fence stays a code block.
+        let code = "    ```rust\n    fn main() {}\n    ```\n";
+        assert!(mermaid_blocks(code).is_empty());
     }
 
     #[test]

@@ -812,3 +812,17 @@ fn a_producer_drawn_into_a_system_publishes_what_the_systems_links_out_name() {
     assert_eq!(c, published);
     assert_eq!(subscribed(&s, "b"), ["logs"]);
 }
+
+#[test]
+fn a_drawing_in_a_blockquote_imports_and_its_errors_are_placed_in_the_file() {
+    let quoted = "# Notes\n\n> Our design:\n>\n> ```mermaid\n> flowchart LR\n>   A[Web] --> Q[(Kafka)] --> B[Indexer]\n> ```\n";
+    let (_, s) = imported("quoted.md", quoted, None);
+    assert_eq!(names(&s).1, ["b"]);
+    // The column counts the `> ` before the line.
+    let broken = quoted.replace("--> B[Indexer]", "--> B[Indexer");
+    let e = error("quoted.md", &broken, None);
+    assert!(
+        e.starts_with("quoted.md:7:32: this bracket is not closed"),
+        "{e}"
+    );
+}
