@@ -33,22 +33,56 @@ const LEGEND: &str = "\
 #   a link's text                        its topic (verbs such as Publish or 발행 dropped)
 ";
 
+/// Deliveries a second the defaults make: every consumer (each its own group) gets every
+/// message of its topics, from every producer of them.
+#[allow(clippy::cast_precision_loss)]
+fn deliveries_per_s(plan: &Plan) -> f64 {
+    let senders = |t: &String| {
+        plan.producers
+            .iter()
+            .filter(|p| p.topics.contains(t))
+            .count()
+    };
+    let per_s: usize = plan
+        .consumers
+        .iter()
+        .flat_map(|c| &c.topics)
+        .map(senders)
+        .sum();
+    per_s as f64 * RATE_PER_S
+}
+
+/// How long the run lasts: [`DURATION_S`], or shorter (whole seconds, at least one) where a
+/// drawing of many producers and consumers would expect more deliveries than a scenario may
+/// (a thousand producers into Kafka and a thousand consumers out: 600 million in 60 s). Then
+/// the rate too, where one second is still over.
+fn workload(plan: &Plan) -> (f64, f64) {
+    let limit = crate::scenario::LIMITS.deliveries;
+    let per_s = deliveries_per_s(plan);
+    if per_s * DURATION_S <= limit {
+        return (DURATION_S, RATE_PER_S);
+    }
+    let duration = (limit / per_s).floor().max(1.0);
+    let rate = if per_s * duration <= limit {
+        RATE_PER_S
+    } else {
+        (RATE_PER_S * limit / (per_s * duration) * 10.0).floor() / 10.0
+    };
+    (duration, rate)
+}
+
 /// The scenario text.
 pub(crate) fn scenario(src: &Source, plan: &Plan) -> String {
     let mut out = String::new();
-    header(&mut out, src, plan);
+    let (duration, rate) = workload(plan);
+    header(&mut out, src, plan, duration, rate);
     let _ = writeln!(out, "title = {}", toml_str(&src.title));
-    let _ = writeln!(out, "duration_s = {DURATION_S:.1}");
+    let _ = writeln!(out, "duration_s = {duration:.1}");
     for p in &plan.producers {
         let publish: Vec<String> = p
             .topics
             .iter()
-            .map(|t| {
-                format!(
-                    "{{ topic = {}, rate_per_s = {RATE_PER_S:.1} }}",
-                    toml_str(t)
-                )
-            })
+            .map(|t| format!("{{ topic = {}, rate_per_s = {rate:.1} }}", toml_str(t)))
             .collect();
         let _ = writeln!(out, "\n[[producer]]");
         member_name(&mut out, p);
@@ -87,7 +121,7 @@ fn member_name(out: &mut String, m: &Member) {
     );
 }
 
-fn header(out: &mut String, src: &Source, plan: &Plan) {
+fn header(out: &mut String, src: &Source, plan: &Plan, duration: f64, rate: f64) {
     let of = if src.count > 1 {
         format!(" of {}", src.count)
     } else {
@@ -132,11 +166,11 @@ fn header(out: &mut String, src: &Source, plan: &Plan) {
         .map(|(t, why)| format!("{t} ({why})"))
         .collect();
     para(out, &format!("Topics: {}.", topics.join("; ")));
-    decisions(out, src, plan);
+    decisions(out, src, plan, duration, rate);
     out.push('\n');
 }
 
-fn decisions(out: &mut String, src: &Source, plan: &Plan) {
+fn decisions(out: &mut String, src: &Source, plan: &Plan, duration: f64, rate: f64) {
     if !plan.calls.is_empty() {
         para(
             out,
@@ -199,10 +233,22 @@ fn decisions(out: &mut String, src: &Source, plan: &Plan) {
     para(
         out,
         &format!(
-            "Defaults: {RATE_PER_S} messages/s per producer and topic, service {SERVICE_MS} ms, \
-             {DURATION_S} s; edit freely."
+            "Defaults: {rate} messages/s per producer and topic, service {SERVICE_MS} ms, \
+             {duration} s; edit freely."
         ),
     );
+    if (duration, rate) != (DURATION_S, RATE_PER_S) {
+        para(
+            out,
+            &format!(
+                "The run is shorter than the usual {DURATION_S} s at {RATE_PER_S} messages/s so \
+                 that it stays within the {:.0} deliveries a scenario may expect: this drawing \
+                 delivers every message to each of {} consumers.",
+                crate::scenario::LIMITS.deliveries,
+                plan.consumers.len()
+            ),
+        );
+    }
 }
 
 /// `s1 = S1 "Front server 1", s2 = ...`

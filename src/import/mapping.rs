@@ -408,6 +408,7 @@ impl<'a> Mapper<'a> {
     fn assign_topics(&mut self) {
         let mut carried: Vec<BTreeSet<String>> = vec![BTreeSet::new(); self.systems.len()];
         let mut flows = Vec::new();
+        let mut unlabelled_into: HashMap<usize, Vec<String>> = HashMap::new();
         for i in 0..self.links.len() {
             let (from, to) = (self.links[i].from, self.links[i].to);
             match (self.roles[from], self.roles[to]) {
@@ -421,7 +422,15 @@ impl<'a> Mapper<'a> {
                 (Role::Producer, Role::System(s)) => {
                     let topics = match self.label_topic(i) {
                         Some(t) => vec![t],
-                        None => self.system_topics(s),
+                        // Once a system: a thousand producers drawn into it took seconds.
+                        None => match unlabelled_into.get(&s) {
+                            Some(t) => t.clone(),
+                            None => {
+                                let t = self.system_topics(s);
+                                unlabelled_into.insert(s, t.clone());
+                                t
+                            }
+                        },
                     };
                     for t in topics {
                         carried[s].insert(t.clone());

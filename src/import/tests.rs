@@ -826,3 +826,31 @@ fn a_drawing_in_a_blockquote_imports_and_its_errors_are_placed_in_the_file() {
         "{e}"
     );
 }
+
+#[test]
+fn a_drawing_of_many_producers_and_consumers_runs_shorter_within_the_delivery_limit() {
+    // 1,000 producers into Kafka, 999 consumers out (2,000 nodes, the limit): at the defaults
+    // 599 million deliveries, over the 250 million a scenario may expect; the run is made
+    // shorter (25 s) and says so, instead of a refusal no file could be edited after.
+    let producers: String = (0..1000)
+        .map(|i| format!("  P{i}[Web {i}] --> Q[(Kafka)]\n"))
+        .collect();
+    let consumers: String = (0..999)
+        .map(|i| format!("  Q --> C{i}[Indexer {i}]\n"))
+        .collect();
+    let body = format!("flowchart LR\n{producers}{consumers}");
+    let (text, s) = imported("big.md", &md(&body), None);
+    assert_eq!((s.producers.len(), s.consumers.len()), (1000, 999));
+    assert_eq!(s.duration, crate::scenario::secs(25.0));
+    assert!(
+        prose(&text).contains("The run is shorter than the usual 60 s"),
+        "{text}"
+    );
+    // A drawing within the limit keeps the defaults.
+    let (_, s) = imported(
+        "small.md",
+        &md("flowchart LR\n  A --> Q[(Kafka)] --> B"),
+        None,
+    );
+    assert_eq!(s.duration, crate::scenario::secs(60.0));
+}
