@@ -87,6 +87,9 @@ pub const ANNOTATIONS: &[&str] = &[
     "default",
     "format",
 ];
+/// Keywords for editors that the walker reads past because the checker tests the same with
+/// its own message (a name's `pattern` and `not`: `checker::name`).
+pub const CHECKED_ELSEWHERE: &[&str] = &["pattern", "not"];
 
 struct Walker<'s> {
     root: &'s Value,

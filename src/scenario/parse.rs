@@ -155,7 +155,7 @@ pub(super) struct RawScenario {
 #[schemars(rename = "Producer")]
 pub(super) struct RawProducer {
     /// Unique among producers and consumers.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", transform = rules::name_in_schema)]
     name: Spanned<String>,
     /// One entry per topic it publishes to.
     #[schemars(with = "Vec<RawPublish>")]
@@ -168,7 +168,7 @@ pub(super) struct RawProducer {
 #[schemars(rename = "Publish")]
 pub(super) struct RawPublish {
     /// The topic it publishes to; consumers subscribe to it by name.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", transform = rules::name_in_schema)]
     topic: Spanned<String>,
     /// Messages per simulated second.
     #[schemars(with = "f64", transform = rules::RATE_PER_S.in_schema())]
@@ -192,13 +192,13 @@ pub(super) struct RawPublish {
 #[schemars(rename = "Consumer")]
 struct RawConsumer {
     /// Unique among producers and consumers.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", transform = rules::name_in_schema)]
     name: Spanned<String>,
     /// Topics (binding keys behind a RabbitMQ direct or topic exchange).
     #[schemars(with = "Vec<String>", extend("minItems" = 1))]
     subscribe: Spanned<Vec<Spanned<String>>>,
     /// Consumers with the same group share the work; default: its own group.
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", transform = rules::name_in_schema)]
     group: Option<Spanned<String>>,
     /// Milliseconds to process one message.
     #[schemars(with = "Option<f64>", transform = rules::SERVICE_MS.in_schema())]
@@ -243,7 +243,7 @@ struct RawFault {
 #[schemars(rename = "Variant")]
 pub(super) struct RawVariant {
     /// Unique among variants; steps and `--variant` name it.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", transform = rules::name_in_schema)]
     pub(super) name: Spanned<String>,
     /// How messages move: direct links, an IPC channel, or brokers in one of three shapes.
     #[schemars(with = "Shape")]

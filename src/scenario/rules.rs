@@ -244,3 +244,17 @@ pub fn retention_bytes(schema: &mut Schema) {
         serde_json::json!([{ "const": RETENTION_BYTES_UNLIMITED }, { "minimum": min }]),
     );
 }
+
+/// A name as `check` takes it, for editors: after its surrounding whitespace, 1 to 100
+/// characters, no `=`, no control character, and not `*` alone (the checker's `name`).
+pub const NAME_PATTERN: &str = concat!(
+    r"^\s*([^\s=\u0000-\u001f\u007f]|",
+    r"[^\s=\u0000-\u001f\u007f][^=\u0000-\u001f\u007f]{0,98}[^\s=\u0000-\u001f\u007f])\s*$"
+);
+
+/// The schema of a name: [`NAME_PATTERN`], and not `*` alone.
+pub fn name_in_schema(schema: &mut Schema) {
+    schema.insert("pattern".into(), Value::from(NAME_PATTERN));
+    let star = serde_json::json!({ "pattern": r"^\s*\*\s*$" });
+    schema.insert("not".into(), star);
+}

@@ -17,6 +17,7 @@ pub fn json_schema() -> Value {
     let mut settings = SchemaSettings::draft2020_12();
     settings.transforms.push(Box::new(no_null));
     settings.transforms.push(Box::new(tidy));
+    settings.transforms.push(Box::new(bounded));
     let schema = settings
         .into_generator()
         .into_root_schema_for::<RawScenario>();
@@ -73,6 +74,23 @@ pub fn json_schema_text() -> String {
     let mut text = serde_json::to_string_pretty(&json_schema()).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// An unsigned field takes at most its type's largest value: the schema says so (`max_length
+/// = 4294967296` passed it, and only the checker refused it).
+fn bounded(schema: &mut Schema) {
+    let max = match schema.get("format").and_then(Value::as_str) {
+        Some("uint8") => Some(u64::from(u8::MAX)),
+        Some("uint16") => Some(u64::from(u16::MAX)),
+        Some("uint32") => Some(u64::from(u32::MAX)),
+        _ => None,
+    };
+    if let Some(max) = max {
+        if schema.get("maximum").is_none() {
+            schema.insert("maximum".into(), Value::from(max));
+        }
+    }
+    schemars::transform::transform_subschemas(&mut bounded, schema);
 }
 
 /// TOML has no null: an optional field is one that may be left out, never `null`.

@@ -177,7 +177,8 @@ fn the_schema_uses_only_keywords_the_walker_knows() {
                 for (k, sub) in map {
                     let known = under_properties
                         || conform::KEYWORDS.contains(&k.as_str())
-                        || conform::ANNOTATIONS.contains(&k.as_str());
+                        || conform::ANNOTATIONS.contains(&k.as_str())
+                        || conform::CHECKED_ELSEWHERE.contains(&k.as_str());
                     if !known {
                         unknown.push(k.clone());
                     }
@@ -200,4 +201,32 @@ fn the_schema_uses_only_keywords_the_walker_knows() {
         unknown.is_empty(),
         "keywords the walker does not know: {unknown:?}"
     );
+}
+
+/// What `check` refuses of a name or a count, an editor refuses too: every name the checker's
+/// `name` tests carries its pattern (1 to 100 characters, no `=`, not `*` alone), and an
+/// unsigned field its type's largest value. (The pattern's cases were run with Python's
+/// jsonschema: `web-1`, a 100-character name and 50 Hangul pairs pass; 101 characters, blank,
+/// `*`, `a=b` and a control character do not.)
+#[test]
+fn names_and_unsigned_fields_carry_the_checkers_limits() {
+    let schema = json_schema();
+    let defs = &schema["$defs"];
+    for (def, field) in [
+        ("Producer", "name"),
+        ("Consumer", "name"),
+        ("Consumer", "group"),
+        ("Variant", "name"),
+        ("Publish", "topic"),
+    ] {
+        let f = &defs[def]["properties"][field];
+        assert_eq!(
+            f["pattern"].as_str(),
+            Some(rules::NAME_PATTERN),
+            "{def}.{field}: {f}"
+        );
+        assert_eq!(f["not"]["pattern"], r"^\s*\*\s*$", "{def}.{field}");
+    }
+    let max_length = &defs["RabbitOptions"]["properties"]["max_length"];
+    assert_eq!(max_length["maximum"], u64::from(u32::MAX), "{max_length}");
 }
