@@ -657,7 +657,14 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
         return code;
     }
     match crate::import::import(&file, &markdown, diagram) {
-        Err(e) => bad_input(&e),
+        // About the file as a whole (no flowchart, which one): the message alone.
+        Err(e) if (e.line, e.col) == (1, 1) => bad_input(&e),
+        // As `check` shows an error: the line of the notes, a caret under the place.
+        Err(e) => {
+            use crate::scenario::diagnostic::{Diagnostic, Diagnostics};
+            let at = Diagnostic::token(&markdown, e.line, e.col, e.message).with_label("here");
+            bad_input(&Diagnostics::new(&e.file, markdown.into(), vec![at]))
+        }
         Ok(toml) => match out {
             None => print_out(&toml),
             Some(path) => write_file(path, toml.as_bytes(), notes),

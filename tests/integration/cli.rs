@@ -756,6 +756,24 @@ fn import_lists_flowcharts_writes_a_scenario_that_checks_and_mirrors_the_drawing
     );
     assert!(lines[2].starts_with(" 3  line 10 "), "{listed}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 of the flowcharts listed"));
+    // An error in a drawing shows its line of the notes with a caret, as `check` does.
+    let broken = dir.join("broken.md");
+    std::fs::write(&broken, chart("  a --> k[(Kafka) --> b")).expect("written");
+    let err = bad_input(&["import", broken.to_str().unwrap_or("")]);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].ends_with(
+            "broken.md:3:10: this bracket is not closed: expected `)]` on the same line"
+        ),
+        "{err}"
+    );
+    assert_eq!(lines.get(2), Some(&"3 |   a --> k[(Kafka) --> b"), "{err}");
+    assert!(
+        lines
+            .get(3)
+            .is_some_and(|l| l.starts_with("  |          ^")),
+        "{err}"
+    );
     // --out naming the file read: refused, the file as it was (it was written over).
     let own = dir.join("own.md");
     let own_notes = std::fs::read_to_string(notes).expect("the notes");
