@@ -1139,7 +1139,7 @@ fn an_edit_saved_reloads_to_the_same_results_with_the_files_comments() {
 }
 
 #[test]
-fn a_bad_edit_shows_checks_message_and_keeps_the_scenario() {
+fn a_refused_edit_says_why_and_keeps_the_scenario() {
     let mut h = harness("consumer-outage", Prefs::default());
     h.state_mut().session.seek(secs(22.0));
     h.run_steps(2);
@@ -1149,7 +1149,8 @@ fn a_bad_edit_shows_checks_message_and_keeps_the_scenario() {
     h.get_by_label("remove metric-server-1").click();
     settle(&mut h);
     h.get_by_label("Not applied: the scenario stays as it was.");
-    h.get_by_label_contains("target \"metric-server-1\" names no consumer");
+    h.get_by_label_contains("metric-server-1 is the target of fault 0 (");
+    h.get_by_label_contains("): remove it first");
     assert_eq!(report(&h), before, "nothing lost");
     assert!(h
         .state()
