@@ -2423,3 +2423,75 @@ fn the_new_faults_target_follows_a_rename_and_falls_back_when_removed() {
     let last = entries(&h).last().cloned();
     assert_eq!(last.and_then(|f| f.target), Some(first));
 }
+
+/// A step's `*` knob goes back entry by entry (each producer to its own rate), and a knob the
+/// file has no value for (a fault's `until_s` it leaves out) stays in the saved file, said so.
+#[test]
+fn a_steps_knobs_go_back_entry_by_entry_and_one_without_a_value_is_named() {
+    let text = r#"
+title = "knobs"
+duration_s = 30.0
+[[producer]]
+name = "a"
+publish = [ { topic = "t", rate_per_s = 10.0 } ]
+[[producer]]
+name = "b"
+publish = [ { topic = "t", rate_per_s = 50.0 } ]
+[[consumer]]
+name = "c"
+subscribe = ["t"]
+[[fault]]
+kind = "consumer-offline"
+target = "c"
+at_s = 5.0
+[[variant]]
+name = "direct"
+shape = "direct"
+[[step]]
+title = "plain"
+text = "t"
+run_to_s = 5.0
+[[step]]
+title = "knobbed"
+text = "t"
+run_to_s = 10.0
+set = { "producer.*.rate_per_s" = 100.0, "fault.0.until_s" = 20.0 }
+"#;
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("knobbed-lesson.toml");
+    let mut prefs = Prefs::default();
+    prefs.lesson_steps.insert("mine.toml".into(), 1);
+    let mut h = harness_text("mine.toml", text, prefs);
+    h.run_steps(2);
+    settle(&mut h);
+    let get = |s: &brokerlab::scenario::Scenario, p: &str| {
+        brokerlab::sim::params::get(s, p).ok().flatten()
+    };
+    assert_eq!(
+        get(h.state().session.scenario(), "producer.b.rate_per_s"),
+        Some(toml::Value::Float(100.0))
+    );
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(
+            "latency_ms".into(),
+            toml::Value::Float(2.5),
+        )]));
+    settle(&mut h);
+    h.state_mut().save_to(&path);
+    h.run_steps(2);
+    let saved = std::fs::read_to_string(&path).expect("saved");
+    let s = parse_scenario("saved", &saved).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        get(&s, "producer.a.rate_per_s"),
+        Some(toml::Value::Float(10.0))
+    );
+    assert_eq!(
+        get(&s, "producer.b.rate_per_s"),
+        Some(toml::Value::Float(50.0))
+    );
+    assert_eq!(get(&s, "latency_ms"), Some(toml::Value::Float(2.5)));
+    assert_eq!(get(&s, "fault.0.until_s"), Some(toml::Value::Float(20.0)));
+    h.get_by_label_contains("no value of the file's to go back to: fault.0.until_s = 20");
+    std::fs::remove_file(&path).ok();
+}

@@ -334,13 +334,16 @@ impl Explore {
     }
 
     /// Write the session's scenario to `path` (atomically) as `check` accepts it, and make it
-    /// the file's version: the session's source becomes `path`.
+    /// the file's version: the session's source becomes `path`. Run on a lesson step's
+    /// version, the step's knobs are left out where they can be; those that cannot are
+    /// returned (they are in the file written), so the learner is told.
     ///
     /// # Errors
     /// The text is not a valid scenario, or the file could not be written: the message.
-    pub fn save(&mut self, s: &mut Session, path: &Path) -> Result<(), String> {
+    pub fn save(&mut self, s: &mut Session, path: &Path) -> Result<Vec<String>, String> {
         let file = path.display().to_string();
-        let saved = checked(&file, &self.to_save(s))?;
+        let (text, kept) = self.to_save(s);
+        let saved = checked(&file, &text)?;
         super::files::write_atomically(path, &saved.text)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let t = s.now();
@@ -368,24 +371,44 @@ impl Explore {
         s.path = Some(path.to_path_buf());
         self.file = saved;
         self.error = None;
-        Ok(())
+        Ok(kept)
     }
 
-    /// The session's text without the knobs of the lesson step it runs: each knob the step
-    /// set that still has the step's value is back at the file's (one the learner changed
-    /// since is the learner's and stays).
-    fn to_save(&self, s: &Session) -> Arc<str> {
+    /// The session's text without the knobs of the lesson step it runs: each value a step's
+    /// knob set (a `*` path one entry at a time) that still has the step's value goes back to
+    /// the file's; one the learner changed since is the learner's and stays. A knob with no
+    /// value to go back to (a scale, a field the file leaves out) stays, and is named.
+    fn to_save(&self, s: &Session) -> (Arc<str>, Vec<String>) {
         let now = s.scenario();
         let Some((step, knobs)) = &self.step else {
-            return Arc::clone(&now.text);
+            return (Arc::clone(&now.text), Vec::new());
         };
         let value = |sc: &Scenario, path: &str| params::get(sc, path).ok().flatten();
-        let back: Vec<(String, toml::Value)> = knobs
-            .iter()
-            .filter(|(path, _)| value(now, path).is_some_and(|v| value(step, path) == Some(v)))
-            .filter_map(|(path, _)| Some((path.clone(), value(&self.file, path)?)))
-            .collect();
-        params::apply(now, &back).map_or_else(|_| Arc::clone(&now.text), |sc| sc.text)
+        let paths: Vec<String> = params::list(step).into_iter().map(|p| p.path).collect();
+        let mut back = Vec::new();
+        let mut kept = Vec::new();
+        for (knob, v) in knobs {
+            let untouched: Vec<&String> = paths
+                .iter()
+                .filter(|p| params::overlap(step, knob, p))
+                .filter(|p| value(step, p).is_some() && value(now, p) == value(step, p))
+                .collect();
+            let was: Option<Vec<(String, toml::Value)>> = untouched
+                .iter()
+                .map(|p| value(&self.file, p).map(|v| ((*p).clone(), v)))
+                .collect();
+            match was {
+                Some(was) if !knob.starts_with("scale.") => back.extend(was),
+                _ => kept.push(format!("{knob} = {v}")),
+            }
+        }
+        match params::apply(now, &back) {
+            Ok(sc) => (sc.text, kept),
+            Err(_) => {
+                let all = knobs.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                (Arc::clone(&now.text), all)
+            }
+        }
     }
 }
 

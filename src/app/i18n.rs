@@ -49,6 +49,10 @@ pub const KO: &[(&str, &str)] = &[
     ("The same report as `brokerlab run --format json`", "`brokerlab run --format json`과 같은 보고서"),
     ("A screenshot of this window", "이 창의 스크린샷"),
     ("Saved", "저장했습니다:"),
+    (
+        "With this step's knobs, which have no value of the file's to go back to:",
+        "파일에 되돌릴 값이 없어 이 단계의 설정이 함께 저장되었습니다:",
+    ),
     ("Could not save", "저장하지 못했습니다:"),
     ("a field holds text that was refused", "거부된 텍스트가 입력란에 남아 있습니다"),
     ("syntax error", "구문 오류"),

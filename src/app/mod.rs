@@ -610,17 +610,24 @@ impl BrokerLabApp {
         self.files.watch(&ctx, None);
         let was = self.session.scenario().source.clone();
         match self.explore.save(&mut self.session, path) {
-            Ok(()) => {
+            Ok(kept) => {
                 self.saved = true;
                 // The lesson goes on where it is, now as the saved file's.
                 let now = &self.session.scenario().source;
                 self.lesson.renamed(&was, now, &mut self.prefs.lesson_steps);
                 self.prefs.last_file = Some(path.to_path_buf());
-                self.toast(
-                    &ctx,
-                    format!("{} {}", tr(l, "Saved"), path.display()),
-                    false,
-                );
+                let mut said = format!("{} {}", tr(l, "Saved"), path.display());
+                if !kept.is_empty() {
+                    // Nothing hidden: the step's knobs that could not be told from the file's.
+                    said.push('\n');
+                    said.push_str(tr(
+                        l,
+                        "With this step's knobs, which have no value of the file's to go back to:",
+                    ));
+                    said.push(' ');
+                    said.push_str(&kept.join(", "));
+                }
+                self.toast(&ctx, said, !kept.is_empty());
             }
             Err(e) => self.toast(&ctx, format!("{} {e}", tr(l, "Could not save")), true),
         }
