@@ -662,8 +662,10 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
         // As `check` shows an error: the line of the notes, a caret under the place.
         Err(e) => {
             use crate::scenario::diagnostic::{Diagnostic, Diagnostics};
-            let at = Diagnostic::token(&markdown, e.line, e.col, e.message).with_label("here");
-            bad_input(&Diagnostics::new(&e.file, markdown.into(), vec![at]))
+            // Lines as the import counts them (a carriage return alone ends one too).
+            let text = markdown.replace("\r\n", "\n").replace('\r', "\n");
+            let at = Diagnostic::token(&text, e.line, e.col, e.message).with_label("here");
+            bad_input(&Diagnostics::new(&e.file, text.into(), vec![at]))
         }
         Ok(toml) => match out {
             None => print_out(&toml),

@@ -774,6 +774,13 @@ fn import_lists_flowcharts_writes_a_scenario_that_checks_and_mirrors_the_drawing
             .is_some_and(|l| l.starts_with("  |          ^")),
         "{err}"
     );
+    // Old Mac line endings: the same line and caret (not line 1 holding the whole file).
+    let text = std::fs::read_to_string(&broken)
+        .expect("written")
+        .replace('\n', "\r");
+    std::fs::write(&broken, text).expect("written");
+    let mac = bad_input(&["import", broken.to_str().unwrap_or("")]);
+    assert_eq!(mac, err, "{mac}");
     // --out naming the file read: refused, the file as it was (it was written over).
     let own = dir.join("own.md");
     let own_notes = std::fs::read_to_string(notes).expect("the notes");
