@@ -16,13 +16,13 @@ pub(crate) struct Block<'a> {
     pub heading: Option<String>,
 }
 
-/// An open code fence: its character, its length, whether it is a `mermaid` block, how far it
-/// is indented and in how many blockquotes it sits.
+/// An open code fence: its character, its length, whether it is a `mermaid` block, how far its
+/// closing fence may be indented and in how many blockquotes it sits.
 struct Fence {
     ch: char,
     len: usize,
     mermaid: bool,
-    indent: usize,
+    close_indent: usize,
     quotes: usize,
 }
 
@@ -109,57 +109,94 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Every `mermaid` fenced block of `markdown`, in order. A fence left open runs to the end of the
-/// file, as CommonMark reads it.
+/// A list item's marker (`- `, `* `, `+ `, `1. `, `1) `) at the start of `line`: the column its
+/// content starts at (from 0) and the content.
+fn list_item(line: &str) -> Option<(usize, &str)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[indent..];
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let marker = match rest.as_bytes().get(digits) {
+        Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+        Some(b'.' | b')') if (1..=9).contains(&digits) => digits + 1,
+        _ => return None,
+    };
+    let after = &rest[marker..];
+    let spaces = after.len() - after.trim_start_matches(' ').len();
+    if spaces == 0 && !after.is_empty() {
+        return None;
+    }
+    // Five spaces or more after the marker: one of them, then an indented code block.
+    let spaces = if spaces > 4 { 1 } else { spaces.max(1) };
+    let content = after.get(spaces..).unwrap_or("");
+    Some((indent + marker + spaces, content))
+}
+
+/// Every `mermaid` fenced block of `markdown`, in order, as CommonMark finds them: also in a
+/// blockquote (`> ```mermaid`, ended with the blockquote) and in a list item (on the marker's
+/// line, or indented as the item's content is). A fence left open runs to the end of the file.
 pub(crate) fn mermaid_blocks(markdown: &str) -> Vec<Block<'_>> {
     let mut blocks = Vec::new();
     let mut last_heading: Option<String> = None;
     let mut open: Option<(Fence, Block)> = None;
+    // The column the content of the list item last seen starts at, while the list goes on.
+    let mut item: Option<usize> = None;
     for (i, raw) in lines(markdown).enumerate() {
         let line_no = i + 1;
         if let Some((f, block)) = open.as_mut() {
             let (line, taken, skipped) = unquote(raw, f.quotes);
-            // A fence in a list item is indented as the item is: its closing fence too.
-            let closes = taken == f.quotes
-                && fence(line, f.indent.max(3)).is_some_and(|(ch, len, info, _)| {
+            if taken == f.quotes {
+                let closes = fence(line, f.close_indent).is_some_and(|(ch, len, info, _)| {
                     ch == f.ch && len >= f.len && info.is_empty()
                 });
-            if !closes {
-                block.body.push((line_no, line));
-                block.skipped.push(skipped);
-                continue;
+                if !closes {
+                    block.body.push((line_no, line));
+                    block.skipped.push(skipped);
+                    continue;
+                }
             }
+            // Closed by its fence, or by the end of its blockquote (this line is read anew).
+            let ended_by_quote = taken < f.quotes;
             if let Some((f, block)) = open.take() {
                 if f.mermaid {
                     blocks.push(block);
                 }
             }
-            continue;
+            if !ended_by_quote {
+                continue;
+            }
         }
-        // In blockquotes (`> ```mermaid`) and list items (a fence indented past 3 spaces, as a
-        // nested item's is): a `mermaid` fence anywhere is one, as GitHub renders it.
         let (line, quotes, _) = unquote(raw, usize::MAX);
-        let lang_of = |info: &str| info.split_whitespace().next().unwrap_or("").to_owned();
-        let opened = fence(line, 3).or_else(|| {
-            fence(line, usize::MAX).filter(|f| lang_of(f.2).eq_ignore_ascii_case("mermaid"))
-        });
-        if let Some((ch, len, info, indent)) = opened {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let (text, max_indent) = match list_item(line) {
+            Some((col, content)) => {
+                item = Some(col);
+                (content, 3)
+            }
+            None => {
+                if !line.trim().is_empty() && item.is_some_and(|col| indent < col) {
+                    item = None;
+                }
+                (line, item.map_or(3, |col| col + 3))
+            }
+        };
+        if let Some((ch, len, info, at)) = fence(text, max_indent) {
             let block = Block {
                 fence_line: line_no,
                 body: Vec::new(),
                 skipped: Vec::new(),
                 heading: last_heading.clone(),
             };
-            let mermaid = lang_of(info).eq_ignore_ascii_case("mermaid");
+            let lang = info.split_whitespace().next().unwrap_or("");
             let f = Fence {
                 ch,
                 len,
-                mermaid,
-                indent,
+                mermaid: lang.eq_ignore_ascii_case("mermaid"),
+                // Inside a list item the closing fence is indented as the item's content.
+                close_indent: item.map_or(3, |col| col.max(at) + 3),
                 quotes,
             };
             open = Some((f, block));
-        } else if let Some(h) = heading(line) {
+        } else if let Some(h) = heading(text) {
             last_heading = Some(h);
         }
     }
@@ -211,9 +248,28 @@ mod tests {
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].body, vec![(3, "graph LR"), (4, "  A --> B")]);
         assert_eq!(b[0].skipped, vec![4, 4]);
-        // An indented code block that is no mermaid fence stays a code block.
-        let code = "    ```rust\n    fn main() {}\n    ```\n";
+        // An indented code block stays a code block, even one that shows a mermaid fence.
+        let code = "    ```mermaid\n    graph LR\n    ```\n";
         assert!(mermaid_blocks(code).is_empty());
+        // A fence on a list marker's line ("- ```mermaid", "1. ```mermaid"), then one at the
+        // top level: both found (the item's closing fence opened a block that hid the second).
+        let good = "```mermaid\ngraph LR\n  C --> D\n```\n";
+        for marker in ["- ", "1. "] {
+            let pad = " ".repeat(marker.len());
+            let md = format!(
+                "{marker}```mermaid\n{pad}graph LR\n{pad}  A --> B\n{pad}```\n\n## Second\n\n{good}"
+            );
+            let b = mermaid_blocks(&md);
+            assert_eq!(b.len(), 2, "{md}");
+            assert_eq!(b[0].body.len(), 2, "{md}");
+            assert_eq!(b[1].heading.as_deref(), Some("Second"));
+        }
+        // A blockquote's fence left open ends with the blockquote: what follows is read.
+        let md =
+            format!("> ```mermaid\n> graph LR\n>   A --> B\n\nSome text.\n\n## Second\n\n{good}");
+        let b = mermaid_blocks(&md);
+        assert_eq!(b.len(), 2, "{md}");
+        assert_eq!(b[0].body, vec![(2, "graph LR"), (3, "  A --> B")]);
     }
 
     #[test]
