@@ -164,13 +164,15 @@ pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, 
         node_pos: Vec::new(),
         stack: Vec::new(),
         raw_edges: Vec::new(),
-        in_description: false,
+        in_description: None,
     };
     let lines = block.body.iter().zip(&block.skipped);
     for (&(line, text), &skipped) in lines.filter(|((l, _), _)| *l >= h.line) {
-        if p.in_description {
+        if p.in_description.is_some() {
             // `accDescr { ... }` over several lines: up to the closing brace.
-            p.in_description = !text.contains('}');
+            if text.contains('}') {
+                p.in_description = None;
+            }
             continue;
         }
         let mut cur = Cursor::new(line, text, skipped);
@@ -178,6 +180,10 @@ pub(crate) fn parse(file: &str, block: &Block, h: &Header) -> Result<Flowchart, 
             p.chart.kind = p.header_line(&mut cur)?;
         }
         p.statements(&mut cur)?;
+    }
+    if let Some(at) = p.in_description {
+        let message = "this `accDescr {` is not closed: add `}` after the description";
+        return Err(error(file, at, message));
     }
     if let Some(&open) = p.stack.last() {
         let s = &p.chart.subgraphs[open];
@@ -224,8 +230,8 @@ struct Parser<'a> {
     /// Subgraphs open at this line, innermost last.
     stack: Vec<usize>,
     raw_edges: Vec<RawEdge>,
-    /// Inside an `accDescr { ... }` that goes on past its line.
-    in_description: bool,
+    /// Inside an `accDescr { ... }` that goes on past its line: where it opened.
+    in_description: Option<Pos>,
 }
 
 /// What follows a node: a link's arrow and its text, if any.
@@ -299,7 +305,12 @@ impl Parser<'_> {
             "accTitle" | "accDescr" if cur.next_after_ws(|c| c == ':' || c == '{') => {
                 cur.skip_ws();
                 if cur.eat("{") {
-                    self.in_description = !cur.chars[cur.i..].contains(&'}');
+                    if !cur.chars[cur.i..].contains(&'}') {
+                        self.in_description = Some(Pos {
+                            line: cur.line,
+                            col,
+                        });
+                    }
                 }
                 cur.i = cur.chars.len();
                 self.chart.ignored += 1;

@@ -284,7 +284,8 @@ impl<'a> Mapper<'a> {
     }
 
     /// The system a unit belongs to: (subgraph, unit) key and kind. A messaging subgraph is one
-    /// system unless its name is plural ("Queues"): then each node in it is one.
+    /// system unless its name is plural ("Queues"): then each node in it is one, or, when it
+    /// counts them ("5 × RabbitMQ"), each subgraph in it.
     fn system_key(&mut self, u: usize) -> Option<((Option<usize>, usize), Sys)> {
         let (key, kind) = self.system_key_by_name(u)?;
         // "log" is a weak word: a "log" that sends nothing on is a sink, a consumer ("Log
@@ -316,13 +317,16 @@ impl<'a> Mapper<'a> {
             return None;
         }
         let own = names::system_in(unit.text()).or_else(|| names::system_in(&unit.id));
-        // The subgraph just inside the one that names several systems: one of them.
+        // The subgraph just inside one that counts its systems: one of them.
         let mut inner = None;
         for s in self.ancestors(start) {
             let sg = &self.chart.subgraphs[s];
             if let Some(kind) = names::system_in(&sg.label) {
                 if names::names_several(&sg.label) {
-                    let key = inner.map_or((None, u), |i| (Some(i), 0));
+                    let key = match inner {
+                        Some(i) if names::counts_systems(&sg.label) => (Some(i), 0),
+                        _ => (None, u),
+                    };
                     return Some((key, own.unwrap_or(kind)));
                 }
                 return Some(((Some(s), 0), kind));

@@ -206,22 +206,27 @@ pub(crate) fn system_in(text: &str) -> Option<Sys> {
 
 /// A subgraph that names several systems ("Queues", "Message brokers") holds systems; one that
 /// names one ("Kafka cluster", "Message queue") is one.
-/// So does one that counts them: "5 × RabbitMQ", "3 x Kafka", "RabbitMQ 5개".
+/// So does one that counts them ([`counts_systems`]).
 pub(crate) fn names_several(text: &str) -> bool {
     const PLURAL: [&str; 4] = ["queues", "brokers", "channels", "logs"];
+    counts_systems(text)
+        || lower_words(text)
+            .iter()
+            .any(|w| PLURAL.contains(&w.as_str()))
+}
+
+/// A subgraph that counts the systems it holds, "5 × RabbitMQ", "3 x Kafka", "RabbitMQ 5개"
+/// (as `brokerlab notes` titles a system per use case): each subgraph inside it is one.
+pub(crate) fn counts_systems(text: &str) -> bool {
     let several = |n: &str| n.parse::<u32>().is_ok_and(|n| n >= 2);
     let t = text.to_lowercase();
     let tokens: Vec<&str> = t.split_whitespace().collect();
-    let counted = tokens
+    tokens
         .windows(2)
         .any(|w| several(w[0]) && matches!(w[1], "×" | "x"))
         || tokens
             .iter()
-            .any(|w| w.strip_suffix('개').is_some_and(several));
-    counted
-        || lower_words(text)
-            .iter()
-            .any(|w| PLURAL.contains(&w.as_str()))
+            .any(|w| w.strip_suffix('개').is_some_and(several))
 }
 
 /// Hangul syllables in the Revised Romanization (letter by letter, no sound changes).

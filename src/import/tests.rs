@@ -409,6 +409,10 @@ fn unknown_syntax_is_an_error_at_its_line_and_column() {
         ("graph TD\n  A[] --> B", "5:4: empty label"),
         ("graph TD\n  사용자 --> 서버{{x}", "5:13: this bracket is not closed: expected `}}` on the same line"),
         ("graph TD\n  end", "5:3: `end` without an open `subgraph`"),
+        (
+            "graph TD\n  accDescr {\n    a description\n  A --> B",
+            "5:3: this `accDescr {` is not closed: add `}` after the description",
+        ),
         ("graph TD\n  subgraph\n  end", "5:11: a subgraph needs a name: `subgraph Name` or `subgraph id [Label]`"),
     ];
     for (body, expected) in cases {
@@ -853,4 +857,21 @@ fn a_drawing_of_many_producers_and_consumers_runs_shorter_within_the_delivery_li
         None,
     );
     assert_eq!(s.duration, crate::scenario::secs(60.0));
+}
+
+#[test]
+fn a_plural_subgraph_holds_a_system_per_node_and_a_counting_one_per_subgraph() {
+    // "Brokers" with two brokers in one inner subgraph: two systems, as before.
+    let plural = "flowchart LR\n  subgraph Brokers\n    subgraph dc1 [DC 1]\n      K[(Kafka)]\n      R[(RabbitMQ)]\n    end\n  end\n  A --> K --> B\n  C --> R --> D";
+    let (text, _) = imported("plural.md", &md(plural), None);
+    assert!(
+        prose(&text).contains(
+            "Messaging systems: K \"Kafka\": Kafka (a central log); R \"RabbitMQ\": RabbitMQ."
+        ),
+        "{text}"
+    );
+    // "2 × RabbitMQ" counts them: each inner subgraph (a broker and its queue) is one.
+    let counted = "flowchart LR\n  subgraph middle [2 × RabbitMQ]\n    subgraph s0 [orders]\n      b0{{orders}}\n      q0[(queue)]\n    end\n    subgraph s1 [logs]\n      b1{{logs}}\n      q1[(queue)]\n    end\n  end\n  A -->|orders| b0\n  b0 -.- q0\n  q0 --> B\n  C -->|logs| b1\n  b1 -.- q1\n  q1 --> D";
+    let (_, s) = imported("counted.md", &md(counted), None);
+    assert_eq!(s.variants[0].shape(), Shape::BrokerPerTopic);
 }
