@@ -195,7 +195,7 @@ struct RawConsumer {
     #[schemars(with = "String", transform = rules::name_in_schema)]
     name: Spanned<String>,
     /// Topics (binding keys behind a RabbitMQ direct or topic exchange).
-    #[schemars(with = "Vec<String>", extend("minItems" = 1))]
+    #[schemars(with = "Vec<String>", extend("minItems" = 1), transform = rules::names_in_schema)]
     subscribe: Spanned<Vec<Spanned<String>>>,
     /// Consumers with the same group share the work; default: its own group.
     #[schemars(with = "Option<String>", transform = rules::name_in_schema)]

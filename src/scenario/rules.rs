@@ -246,10 +246,12 @@ pub fn retention_bytes(schema: &mut Schema) {
 }
 
 /// A name as `check` takes it, for editors: after its surrounding whitespace, 1 to 100
-/// characters, no `=`, no control character, and not `*` alone (the checker's `name`).
+/// characters, no `=`, no control character (C0, DEL or C1), and not `*` alone (the checker's
+/// `name`).
 pub const NAME_PATTERN: &str = concat!(
-    r"^\s*([^\s=\u0000-\u001f\u007f]|",
-    r"[^\s=\u0000-\u001f\u007f][^=\u0000-\u001f\u007f]{0,98}[^\s=\u0000-\u001f\u007f])\s*$"
+    r"^\s*([^\s=\u0000-\u001f\u007f-\u009f]|",
+    r"[^\s=\u0000-\u001f\u007f-\u009f][^=\u0000-\u001f\u007f-\u009f]{0,98}",
+    r"[^\s=\u0000-\u001f\u007f-\u009f])\s*$"
 );
 
 /// The schema of a name: [`NAME_PATTERN`], and not `*` alone.
@@ -257,4 +259,13 @@ pub fn name_in_schema(schema: &mut Schema) {
     schema.insert("pattern".into(), Value::from(NAME_PATTERN));
     let star = serde_json::json!({ "pattern": r"^\s*\*\s*$" });
     schema.insert("not".into(), star);
+}
+
+/// The schema of a list of names (a consumer's `subscribe`): each item a name.
+pub fn names_in_schema(schema: &mut Schema) {
+    if let Some(Value::Object(items)) = schema.get_mut("items") {
+        let mut item = Schema::from(std::mem::take(items));
+        name_in_schema(&mut item);
+        *items = item.to_value().as_object().cloned().unwrap_or_default();
+    }
 }

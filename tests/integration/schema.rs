@@ -207,7 +207,7 @@ fn the_schema_uses_only_keywords_the_walker_knows() {
 /// `name` tests carries its pattern (1 to 100 characters, no `=`, not `*` alone), and an
 /// unsigned field its type's largest value. (The pattern's cases were run with Python's
 /// jsonschema: `web-1`, a 100-character name and 50 Hangul pairs pass; 101 characters, blank,
-/// `*`, `a=b` and a control character do not.)
+/// `*`, `a=b` and a control character, C0 or C1, do not.)
 #[test]
 fn names_and_unsigned_fields_carry_the_checkers_limits() {
     let schema = json_schema();
@@ -226,6 +226,12 @@ fn names_and_unsigned_fields_carry_the_checkers_limits() {
             "{def}.{field}: {f}"
         );
         assert_eq!(f["not"]["pattern"], r"^\s*\*\s*$", "{def}.{field}");
+    }
+    for f in [
+        &defs["Consumer"]["properties"]["subscribe"]["items"],
+        &defs["Sweep"]["properties"]["name"],
+    ] {
+        assert_eq!(f["pattern"].as_str(), Some(rules::NAME_PATTERN), "{f}");
     }
     let max_length = &defs["RabbitOptions"]["properties"]["max_length"];
     assert_eq!(max_length["maximum"], u64::from(u32::MAX), "{max_length}");

@@ -18,7 +18,7 @@ use toml::Spanned;
 #[schemars(rename = "Sweep")]
 pub(super) struct RawSweep {
     /// Unique among sweeps: a step's `sweep` and an expectation's `sweep` name it.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", transform = crate::scenario::rules::name_in_schema)]
     name: Spanned<String>,
     /// Shown above the curves; default: the metric.
     title: Option<Text>,
