@@ -658,7 +658,7 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
     }
     match crate::import::import(&file, &markdown, diagram) {
         // About the file as a whole (no flowchart, which one): the message alone.
-        Err(e) if (e.line, e.col) == (1, 1) => bad_input(&e),
+        Err(e) if e.whole_file => bad_input(&e),
         // As `check` shows an error: the line of the notes, a caret under the place.
         Err(e) => {
             use crate::scenario::diagnostic::{Diagnostic, Diagnostics};

@@ -1,7 +1,7 @@
 //! The plan written out as a scenario: a comment block that says where it came from and every
 //! mapping decision, then the TOML brokerlab reads.
 
-use super::mapping::{Member, Plan};
+use super::mapping::{unique, Member, Plan};
 use std::fmt::Write as _;
 
 /// Where the diagram was found.
@@ -33,23 +33,27 @@ const LEGEND: &str = "\
 #   a link's text                        its topic (verbs such as Publish or 발행 dropped)
 ";
 
-/// Deliveries a second the defaults make: every consumer (each its own group) gets every
-/// message of its topics, from every producer of them.
+/// Deliveries a second the defaults make, as the scenario's budget counts them: every consumer
+/// (each its own group) gets every message of its topics, from every producer of them.
 #[allow(clippy::cast_precision_loss)]
 fn deliveries_per_s(plan: &Plan) -> f64 {
-    let senders = |t: &String| {
-        plan.producers
-            .iter()
-            .filter(|p| p.topics.contains(t))
-            .count()
-    };
-    let per_s: usize = plan
+    let topics: Vec<&String> = unique(plan.producers.iter().flat_map(|p| &p.topics));
+    let messages: Vec<f64> = topics
+        .iter()
+        .map(|t| {
+            plan.producers
+                .iter()
+                .filter(|p| p.topics.contains(t))
+                .count() as f64
+                * RATE_PER_S
+        })
+        .collect();
+    let groups: Vec<Vec<bool>> = plan
         .consumers
         .iter()
-        .flat_map(|c| &c.topics)
-        .map(senders)
-        .sum();
-    per_s as f64 * RATE_PER_S
+        .map(|c| topics.iter().map(|t| c.topics.contains(t)).collect())
+        .collect();
+    crate::scenario::budget::deliveries(&messages, groups.iter().map(Vec::as_slice))
 }
 
 /// How long the run lasts: [`DURATION_S`], or shorter (whole seconds, at least one) where a
@@ -243,7 +247,7 @@ fn decisions(out: &mut String, src: &Source, plan: &Plan, duration: f64, rate: f
             &format!(
                 "The run is shorter than the usual {DURATION_S} s at {RATE_PER_S} messages/s so \
                  that it stays within the {:.0} deliveries a scenario may expect: this drawing \
-                 delivers every message to each of {} consumers.",
+                 has {} consumers, each given every message of its topics.",
                 crate::scenario::LIMITS.deliveries,
                 plan.consumers.len()
             ),

@@ -82,6 +82,14 @@ pub(crate) struct Flowchart {
     pub ignored: usize,
 }
 
+impl Flowchart {
+    /// Subgraph `s` and those around it, innermost first (a parent is declared before its
+    /// child, so the chain ends).
+    pub(crate) fn enclosing(&self, s: Option<usize>) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(s, |&i| self.subgraphs[i].parent.filter(|&p| p < i))
+    }
+}
+
 /// The first meaningful line of a block: its line, column, first word and the line itself.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Header<'a> {
@@ -205,6 +213,7 @@ pub(crate) fn error(file: &str, pos: Pos, message: impl Into<String>) -> ImportE
         line: pos.line,
         col: pos.col,
         message: message.into(),
+        whole_file: false,
     }
 }
 
@@ -304,13 +313,11 @@ impl Parser<'_> {
             // Accessibility text: a title or description for screen readers, drawn nowhere.
             "accTitle" | "accDescr" if cur.next_after_ws(|c| c == ':' || c == '{') => {
                 cur.skip_ws();
-                if cur.eat("{") {
-                    if !cur.chars[cur.i..].contains(&'}') {
-                        self.in_description = Some(Pos {
-                            line: cur.line,
-                            col,
-                        });
-                    }
+                if cur.eat("{") && !cur.chars[cur.i..].contains(&'}') {
+                    self.in_description = Some(Pos {
+                        line: cur.line,
+                        col,
+                    });
                 }
                 cur.i = cur.chars.len();
                 self.chart.ignored += 1;
@@ -768,11 +775,8 @@ impl Parser<'_> {
         let subs = &self.chart.subgraphs;
         let mut size = vec![0usize; subs.len()];
         for n in &self.chart.nodes {
-            let mut s = n.subgraph;
-            // A parent is declared before its child: the chain ends.
-            while let Some(i) = s {
+            for i in self.chart.enclosing(n.subgraph) {
                 size[i] += 1;
-                s = subs[i].parent.filter(|&p| p < i);
             }
         }
         let width = |end: End| match end {

@@ -226,32 +226,17 @@ impl<'a> Mapper<'a> {
         if let Some(m) = self.members.get(&s) {
             return m.clone();
         }
-        let subs = &self.chart.subgraphs;
-        let inside = |mut at: Option<usize>| {
-            while let Some(i) = at {
-                if i == s {
-                    return true;
-                }
-                at = subs[i].parent.filter(|&p| p < i);
-            }
-            false
-        };
-        let m: Vec<usize> = (0..self.chart.nodes.len())
-            .filter(|&n| inside(self.chart.nodes[n].subgraph))
+        let chart = self.chart;
+        let m: Vec<usize> = (0..chart.nodes.len())
+            .filter(|&n| chart.enclosing(chart.nodes[n].subgraph).any(|i| i == s))
             .collect();
         self.members.insert(s, m.clone());
         m
     }
 
-    /// `s` and the subgraphs around it, innermost first (a parent is declared before its
-    /// child, so the chain ends).
-    fn ancestors(&self, mut s: Option<usize>) -> Vec<usize> {
-        let mut out = Vec::new();
-        while let Some(i) = s {
-            out.push(i);
-            s = self.chart.subgraphs[i].parent.filter(|&p| p < i);
-        }
-        out
+    /// `s` and the subgraphs around it, innermost first.
+    fn ancestors(&self, s: Option<usize>) -> Vec<usize> {
+        self.chart.enclosing(s).collect()
     }
 
     /// Which units are messaging systems, and which units form one system together.
@@ -838,7 +823,7 @@ fn pairs<'f>(flows: impl Iterator<Item = &'f (usize, usize, String)>) -> BTreeSe
 }
 
 /// Items in first-seen order, each once.
-fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+pub(crate) fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut out = Vec::new();
     for x in items {
         if !out.contains(&x) {

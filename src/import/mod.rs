@@ -64,6 +64,9 @@ pub struct ImportError {
     pub line: usize,
     pub col: usize,
     pub message: String,
+    /// About the notes as a whole (no flowchart, which one to take), not a place in them: it
+    /// is shown at 1:1 with no line to point at.
+    pub whole_file: bool,
 }
 
 impl fmt::Display for ImportError {
@@ -100,14 +103,6 @@ fn parse(file: &str, f: &Found) -> Result<Flowchart, ImportError> {
     flowchart::parse(file, &f.block, &f.header)
 }
 
-/// The flowcharts of a Markdown file, each parsed to count its nodes and links.
-///
-/// # Errors
-/// The first syntax error of a flowchart, with its line and column.
-pub fn list(file: &str, markdown: &str) -> Result<Vec<Diagram>, ImportError> {
-    list_each(file, markdown).into_iter().collect()
-}
-
 /// The flowcharts of a Markdown file, each parsed to count its nodes and links, or its first
 /// syntax error: one broken drawing does not hide the others.
 #[must_use]
@@ -138,7 +133,10 @@ pub fn list_each(file: &str, markdown: &str) -> Vec<Result<Diagram, ImportError>
 /// without a producer or a consumer.
 pub fn import(file: &str, markdown: &str, diagram: Option<usize>) -> Result<String, ImportError> {
     let (found, skipped) = flowcharts(markdown);
-    let at_start = |message: String| flowchart::error(file, Pos { line: 1, col: 1 }, message);
+    let at_start = |message: String| ImportError {
+        whole_file: true,
+        ..flowchart::error(file, Pos { line: 1, col: 1 }, message)
+    };
     if found.is_empty() {
         return Err(at_start(no_flowchart(file, &skipped)));
     }

@@ -1,7 +1,7 @@
 //! `brokerlab import` on notes written like the study notes (tests/import/*.md, each checked with
 //! the real Mermaid parser by `/work/shared/tools/mermaid-check/run`), and every error path.
 
-use super::{import, list, Diagram};
+use super::{import, list_each, Diagram, ImportError};
 use crate::scenario::{parse_scenario, Scenario, Shape};
 
 const POINT_TO_POINT: &str = include_str!("../../tests/import/point-to-point.md");
@@ -10,6 +10,11 @@ const PER_USE_CASE: &str = include_str!("../../tests/import/queue-per-use-case.m
 const CENTRAL_LOG: &str = include_str!("../../tests/import/central-log.md");
 const KOREAN: &str = include_str!("../../tests/import/korean.md");
 const SHAPES: &str = include_str!("../../tests/import/shapes.md");
+
+/// The flowcharts of a file, or the first one's error.
+fn list(file: &str, md: &str) -> Result<Vec<Diagram>, ImportError> {
+    list_each(file, md).into_iter().collect()
+}
 
 /// The one place these tests run the engine: `connections` of every variant after a short run.
 fn simulated_connections(s: Scenario) -> Vec<u64> {

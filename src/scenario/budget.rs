@@ -29,6 +29,20 @@ fn per_topic(producers: &[Producer], topics: usize, duration_s: f64) -> Vec<f64>
     n
 }
 
+/// The deliveries a run expects: each consumer group gets every message of the topics it
+/// subscribes to (`messages[t]` of topic `t`; `subscribes[t]` of a group). The `deliveries`
+/// budget, and what `brokerlab import` keeps a drawing's run within.
+pub fn deliveries<'a>(messages: &[f64], groups: impl Iterator<Item = &'a [bool]>) -> f64 {
+    groups
+        .flat_map(|subs| {
+            subs.iter()
+                .zip(messages)
+                .filter(|(s, _)| **s)
+                .map(|(_, n)| n)
+        })
+        .sum()
+}
+
 /// The topics of each consumer group, over every consumer that joins it. Behind a RabbitMQ
 /// topic exchange a pattern may bind more topics than it names: an entry with `*` or `#` then
 /// counts as every topic (an upper bound).
@@ -88,15 +102,7 @@ pub(super) fn check(
     let groups = groups(topics, &everyone, patterns);
     let n_groups = groups.len() as f64;
     let messages = per_topic(producers, topics.len(), top.duration_s);
-    let deliveries: f64 = groups
-        .values()
-        .flat_map(|subs| {
-            subs.iter()
-                .zip(&messages)
-                .filter(|(s, _)| **s)
-                .map(|(_, n)| n)
-        })
-        .sum();
+    let deliveries = deliveries(&messages, groups.values().map(Vec::as_slice));
     if deliveries > LIMITS.deliveries {
         return Err(c.push(c.span(
             biggest_entry(raw),

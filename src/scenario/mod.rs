@@ -13,7 +13,7 @@
 //! Everything the engine reads comes from [`Scenario`]; nothing downstream sees a raw value, so a
 //! rule checked here holds everywhere.
 
-mod budget;
+pub mod budget;
 pub mod conform;
 pub mod diagnostic;
 mod parse;

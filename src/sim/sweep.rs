@@ -23,8 +23,7 @@ pub const MAX_VALUES: usize = 10_000;
 pub const MAX_RUNS: usize = 100_000;
 
 /// The largest seed a scenario file can hold (`seed` is a TOML integer): a sweep's seeds stop there.
-#[allow(clippy::cast_sign_loss)]
-const MAX_SEED: u64 = crate::scenario::rules::SEED.max as u64;
+const MAX_SEED: u64 = crate::scenario::rules::SEED.max.unsigned_abs();
 
 /// One swept parameter and its values, in order.
 #[derive(Clone, Debug, PartialEq)]
