@@ -643,8 +643,7 @@ fn notes_without_a_flowchart_show_the_error_like_a_bad_file() {
         "the window says there is nothing to import"
     );
     h.get_by_label("No Mermaid flowchart (graph or flowchart) in this file");
-    h.key_press(Key::Escape);
-    // Importing anyway is an error at 1:1, and the loaded scenario stays.
+    // Importing anyway is an error at 1:1, and the loaded scenario stays, the list too.
     h.state_mut().import_diagram(1);
     h.run_steps(2);
     let err = h.state().load_error.clone().unwrap_or_default();
@@ -656,6 +655,11 @@ fn notes_without_a_flowchart_show_the_error_like_a_bad_file() {
         h.state().session.scenario().source,
         "builtin:point-to-point"
     );
+    assert!(h.state().importing());
+    // Escape closes the window.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().importing());
     let _ = std::fs::remove_file(&notes);
 }
 
@@ -2494,4 +2498,77 @@ set = { "producer.*.rate_per_s" = 100.0, "fault.0.until_s" = 20.0 }
     assert_eq!(get(&s, "fault.0.until_s"), Some(toml::Value::Float(20.0)));
     h.get_by_label_contains("no value of the file's to go back to: fault.0.until_s = 20");
     std::fs::remove_file(&path).ok();
+}
+
+/// The import list stays while nothing was loaded from it: a diagram that makes no scenario,
+/// or a load the learner cancels at the question about unsaved changes; keys do not act
+/// behind it; a file dropped while the question is up waits for the answer.
+#[test]
+fn the_import_list_stays_until_a_scenario_is_loaded_and_keys_wait_behind_it() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let notes = dir.join("app-stays.md");
+    let no_consumer = "```mermaid\nflowchart LR\n  A[Web] --> B[Api] --> A\n```\n";
+    std::fs::write(
+        &notes,
+        format!("## One\n\n{no_consumer}\n## Two\n\n{GOOD_CHART}"),
+    )
+    .expect("writable");
+    let mut h = harness("point-to-point", Prefs::default());
+    h.run_steps(2);
+    h.state_mut().open_notes(&notes);
+    h.run_steps(2);
+    h.get_all_by_label("Import")
+        .next()
+        .expect("diagram 1")
+        .click();
+    h.run_steps(2);
+    assert!(h.state().load_error.is_some(), "diagram 1 has no consumer");
+    assert!(h.state().importing(), "the list stays to pick another");
+    // Space does not play behind the window.
+    h.key_press(Key::Space);
+    h.run_steps(2);
+    assert!(!h.state().session.playing);
+    // With a change not saved: the question; Cancel keeps the change and the list.
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(
+            "latency_ms".into(),
+            toml::Value::Float(3.0),
+        )]));
+    settle(&mut h);
+    h.state_mut().import_diagram(2);
+    h.run_steps(2);
+    assert!(h.state().asking());
+    // A file dropped now waits for the answer (it replaced what the question was about).
+    let other = dir.join("app-stays-dropped.toml");
+    std::fs::write(
+        &other,
+        brokerlab::builtin::get("kafka-replay").expect("built in"),
+    )
+    .expect("writable");
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(other.clone())));
+    h.run_steps(2);
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.state().importing(), "cancelled: the list stays");
+    assert_eq!(
+        h.state().session.scenario().source,
+        "builtin:point-to-point"
+    );
+    // The dropped file asks in its turn; Don't save loads it (not the import's diagram).
+    assert!(h.state().asking());
+    h.get_by_label("Don't save").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().session.scenario().source,
+        other.display().to_string()
+    );
+    assert!(
+        !h.state().importing(),
+        "another scenario took the list's place"
+    );
+    let _ = std::fs::remove_file(&notes);
+    let _ = std::fs::remove_file(&other);
 }

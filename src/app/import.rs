@@ -21,12 +21,6 @@ struct Notes {
     diagrams: Vec<Result<Diagram, ImportError>>,
 }
 
-/// An import error as a load error: its line of the Markdown file with a caret.
-fn diagnostics(e: ImportError, markdown: &str) -> Diagnostics {
-    let d = Diagnostic::token(markdown, e.line, e.col, e.message);
-    Diagnostics::new(&e.file, markdown.into(), vec![d])
-}
-
 impl Importer {
     /// Read `path` and list its flowcharts in the window.
     ///
@@ -44,7 +38,7 @@ impl Importer {
         };
         let diagrams = crate::import::list_each(&file, &markdown);
         if let [Err(e)] = &diagrams[..] {
-            return Err(diagnostics(e.clone(), &markdown));
+            return Err(e.clone().diagnostics(&markdown));
         }
         self.notes = Some(Notes {
             file,
@@ -59,20 +53,33 @@ impl Importer {
         self.notes.is_some()
     }
 
-    /// Diagram `k` (1-based) of the open notes as a scenario, checked whole; the window closes.
+    /// The window closes (the scenario it made is loaded, another replaced it, or Escape).
+    pub fn close(&mut self) {
+        self.notes = None;
+    }
+
+    /// Diagram `k` (1-based) of the open notes as a scenario, checked whole. The window stays
+    /// until the scenario is loaded ([`Self::close`]): a diagram that makes none, or a load
+    /// the learner cancels, leaves the list to pick another.
     ///
     /// # Errors
     /// The diagram makes no valid scenario (no producer, no consumer, ...).
     pub fn import(&mut self, k: usize) -> Option<Result<Scenario, Diagnostics>> {
-        let notes = self.notes.take()?;
+        let notes = self.notes.as_ref()?;
         let made = crate::import::import(&notes.file, &notes.markdown, Some(k))
-            .map_err(|e| diagnostics(e, &notes.markdown))
+            .map_err(|e| e.diagnostics(&notes.markdown))
             .and_then(|toml| crate::lesson::parse(&format!("{}#{k}", notes.file), &toml));
         Some(made)
     }
 
     /// The window: each flowchart with an Import button. What was imported, if one was picked.
-    pub fn ui(&mut self, ctx: &egui::Context, l: Lang) -> Option<Result<Scenario, Diagnostics>> {
+    /// Escape closes it, unless a question above it (`asked`) takes the key.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        l: Lang,
+        asked: bool,
+    ) -> Option<Result<Scenario, Diagnostics>> {
         let notes = self.notes.as_ref()?;
         let mut open = true;
         let mut picked = None;
@@ -95,7 +102,7 @@ impl Importer {
                     .max_height(ctx.content_rect().height() * 0.6)
                     .show(ui, |ui| picked = diagrams_ui(ui, &notes.diagrams, l));
             });
-        if !open {
+        if !open || (!asked && ctx.input(|i| i.key_pressed(egui::Key::Escape))) {
             self.notes = None;
         }
         picked.and_then(|k| self.import(k))

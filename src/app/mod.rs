@@ -180,6 +180,8 @@ pub struct BrokerLabApp {
     pub lesson: lesson::LessonPlayer,
     files: files::Files,
     importer: import::Importer,
+    /// A file dropped on the window while a question waits for its answer.
+    dropped: Option<PathBuf>,
     counters: counters::Counters,
     /// Knob changes, edits, their undo and the file's version beside them.
     pub explore: explore::Explore,
@@ -260,6 +262,7 @@ impl BrokerLabApp {
             lesson: lesson::LessonPlayer::default(),
             files,
             importer: import::Importer::default(),
+            dropped: None,
             counters: counters::Counters,
             explore,
             knobs: knobs::Knobs::default(),
@@ -351,6 +354,8 @@ impl BrokerLabApp {
             self.sweep.stop();
         }
         self.replace_scenario(*r.scenario, r.path, &ctx);
+        // The import window's work is done (or another scenario took the place of its list).
+        self.importer.close();
         if r.at > 0 {
             self.session.seek(r.at);
         }
@@ -683,7 +688,12 @@ impl BrokerLabApp {
         self.save_keys(ctx);
         // Nothing else under a question: an undo there took the changes it asks about away,
         // and what waited for the answer went on.
-        if ctx.egui_wants_keyboard_input() || self.asking() || self.lesson.asks.is_some() {
+        // Nor behind the import window (Escape closes it).
+        if ctx.egui_wants_keyboard_input()
+            || self.asking()
+            || self.lesson.asks.is_some()
+            || self.importing()
+        {
             return;
         }
         use egui::Key;
@@ -1055,8 +1065,15 @@ impl BrokerLabApp {
                 .map(|f| f.path().to_path_buf())
                 .collect()
         });
+        // A file dropped while the question about unsaved changes is up waits for the answer
+        // (opened at once, it took the place of what the question was about).
         if let Some(p) = dropped.into_iter().next() {
-            self.open_path(&p);
+            self.dropped = Some(p);
+        }
+        if !self.asking() {
+            if let Some(p) = self.dropped.take() {
+                self.open_path(&p);
+            }
         }
     }
 
@@ -1349,7 +1366,8 @@ impl eframe::App for BrokerLabApp {
         self.follow_ui(ui, l);
         egui::CentralPanel::default().show(ui, |ui| self.panes_ui(ui, l));
         self.files.dialog_ui(&ctx, l);
-        if let Some(made) = self.importer.ui(&ctx, l) {
+        let asked = self.asking();
+        if let Some(made) = self.importer.ui(&ctx, l, asked) {
             self.imported(made);
         }
         self.help_ui(&ctx);

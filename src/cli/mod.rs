@@ -657,16 +657,8 @@ fn import(notes: &Path, diagram: Option<usize>, list: bool, out: Option<&Path>) 
         return code;
     }
     match crate::import::import(&file, &markdown, diagram) {
-        // About the file as a whole (no flowchart, which one): the message alone.
-        Err(e) if e.whole_file => bad_input(&e),
         // As `check` shows an error: the line of the notes, a caret under the place.
-        Err(e) => {
-            use crate::scenario::diagnostic::{Diagnostic, Diagnostics};
-            // Lines as the import counts them (a carriage return alone ends one too).
-            let text = markdown.replace("\r\n", "\n").replace('\r', "\n");
-            let at = Diagnostic::token(&text, e.line, e.col, e.message).with_label("here");
-            bad_input(&Diagnostics::new(&e.file, text.into(), vec![at]))
-        }
+        Err(e) => bad_input(&e.diagnostics(&markdown)),
         Ok(toml) => match out {
             None => print_out(&toml),
             Some(path) => write_file(path, toml.as_bytes(), notes),

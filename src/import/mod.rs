@@ -69,6 +69,23 @@ pub struct ImportError {
     pub whole_file: bool,
 }
 
+impl ImportError {
+    /// The error as `check` shows one: its line of the notes (`markdown`) with a caret under
+    /// the place, the lines counted as the import counts them (a carriage return alone ends
+    /// one too). One about the notes as a whole has no line to show.
+    #[must_use]
+    pub fn diagnostics(self, markdown: &str) -> crate::scenario::Diagnostics {
+        use crate::scenario::{Diagnostic, Diagnostics};
+        if self.whole_file {
+            let d = Diagnostic::point(1, 1, self.message);
+            return Diagnostics::new(&self.file, "".into(), vec![d]);
+        }
+        let text = markdown.replace("\r\n", "\n").replace('\r', "\n");
+        let d = Diagnostic::token(&text, self.line, self.col, self.message).with_label("here");
+        Diagnostics::new(&self.file, text.into(), vec![d])
+    }
+}
+
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
