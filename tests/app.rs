@@ -619,6 +619,25 @@ fn dropped_study_notes_list_their_diagrams_and_the_chosen_one_becomes_the_scenar
         "the drawing's own topology first"
     );
     assert!(s.variants.len() > 1, "the other shapes beside it");
+    // Named by its notes' file, not their folders: in the title, and for Save As.
+    assert_eq!(
+        h.state().window_title(),
+        "queue-vs-channel.md#2 — brokerlab"
+    );
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::S);
+    h.run_steps(2);
+    let typed: Vec<String> = h
+        .query_all(egui_kittest::kittest::by().role(egui::accesskit::Role::TextInput))
+        .filter_map(|n| n.value())
+        .collect();
+    assert!(
+        typed
+            .iter()
+            .any(|t| t.ends_with("/queue-vs-channel-2.toml")),
+        "{typed:?}"
+    );
+    h.key_press(Key::Escape);
+    h.run_steps(2);
     // Played like any scenario.
     h.get_by_label("+1 s").click();
     h.run_steps(2);
@@ -1806,6 +1825,8 @@ fn notes_with_many_diagrams_scroll_and_a_broken_one_hides_none() {
     );
     std::fs::write(&broken, md).expect("writable");
     h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().importing(), "Escape closed the list");
     h.state_mut().open_notes(&broken);
     h.run_steps(3);
     assert!(h.state().importing(), "{:?}", h.state().load_error);

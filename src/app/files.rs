@@ -290,6 +290,10 @@ impl Files {
         if let Some(dir) = go {
             d.go(dir);
         }
+        // Escape closes it, as it does the import window.
+        if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            open = false;
+        }
         if let Some(mut p) = chosen {
             if pick == Pick::SaveAs && p.extension().is_none() {
                 p.set_extension("toml");

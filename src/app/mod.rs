@@ -408,7 +408,7 @@ impl BrokerLabApp {
                 || p.display().to_string(),
                 |f| f.to_string_lossy().into_owned(),
             ),
-            None => self.session.scenario().source.clone(),
+            None => source_name(&self.session.scenario().source).to_owned(),
         };
         let mark = if self.unsaved() { "● " } else { "" };
         format!("{mark}{name} — brokerlab")
@@ -688,11 +688,12 @@ impl BrokerLabApp {
         self.save_keys(ctx);
         // Nothing else under a question: an undo there took the changes it asks about away,
         // and what waited for the answer went on.
-        // Nor behind the import window (Escape closes it).
+        // Nor behind the import window or the file dialog (Escape closes them).
         if ctx.egui_wants_keyboard_input()
             || self.asking()
             || self.lesson.asks.is_some()
             || self.importing()
+            || self.files.dialog_open()
         {
             return;
         }
@@ -1438,14 +1439,24 @@ fn chord(ctx: &egui::Context, key: egui::Key) -> Option<egui::Modifiers> {
 }
 
 /// A file name for the scenario: its file's, or its built-in name's (`use-cases.toml`).
+/// A scenario's source as a title shows it: a built-in's `builtin:NAME`, a file's name without
+/// its folders (an imported diagram's `NOTES.md#K` too).
+fn source_name(source: &str) -> &str {
+    if source.starts_with("builtin:") {
+        return source;
+    }
+    source.rsplit(['/', '\\']).next().unwrap_or(source)
+}
+
 fn suggested_name(s: &Session) -> String {
     if let Some(name) = s.path.as_deref().and_then(Path::file_name) {
         return name.to_string_lossy().into_owned();
     }
-    let source = &s.scenario().source;
+    // An imported diagram (`notes for study.md#1`): `notes-for-study-1.toml`.
+    let source = source_name(&s.scenario().source).replace(".md#", "#");
     let base: String = source
         .strip_prefix("builtin:")
-        .unwrap_or(source)
+        .unwrap_or(&source)
         .trim_end_matches(".toml")
         .chars()
         .map(|c| {
