@@ -16,6 +16,7 @@
 use super::i18n::tr;
 use super::session::Session;
 use crate::engine::{MsgId, Note, Processed, Step};
+use crate::metrics::LossReason;
 use crate::scenario::{millis, to_secs, Lang, Nanos, Scenario};
 use crate::sim::trace::{Fate, MessageTrace, TraceError, TraceRow, VariantTrace};
 use eframe::egui::{self, Color32, Pos2, Rect, Stroke, Vec2};
@@ -524,10 +525,15 @@ fn outcome_paint(
         let sep = if i == 0 { "" } else { " · " };
         let plain = egui::TextFormat::simple(font.clone(), visuals.text_color());
         job.append(&format!("{sep}{} ", o.group), 0.0, plain);
+        // The reason in the learner's language, as the inspector beside it says it.
         let why = o
             .reason
             .as_deref()
-            .map(|r| format!(" ({r})"))
+            .map(|r| {
+                let shown =
+                    LossReason::from_name(r).map_or(r, |x| crate::report::reason_label(x, l));
+                format!(" ({shown})")
+            })
             .unwrap_or_default();
         job.append(
             &format!("{word}{why}"),

@@ -73,6 +73,12 @@ impl LossReason {
         LossReason::ConsumerRejected,
     ];
 
+    /// The reason [`Self::name`] calls `name`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<LossReason> {
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -307,6 +313,16 @@ impl Series {
 
 #[cfg(test)]
 mod tests {
+    use super::LossReason;
+
+    #[test]
+    fn every_loss_reason_is_found_by_its_name() {
+        for r in LossReason::ALL {
+            assert_eq!(LossReason::from_name(r.name()), Some(r));
+        }
+        assert_eq!(LossReason::from_name("no-such-reason"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -344,7 +344,7 @@ pub fn is_metric_path(path: &str) -> bool {
     };
     match (m.kind, sub) {
         (Kind::Latency, Some(sub)) => LATENCY_PARTS.iter().any(|(p, _, _)| *p == sub),
-        (Kind::Reasons, Some(sub)) => LossReason::ALL.iter().any(|r| r.name() == sub),
+        (Kind::Reasons, Some(sub)) => LossReason::from_name(sub).is_some(),
         (Kind::Latency | Kind::Reasons, None) => false,
         (_, None) => true,
         (_, Some(_)) => false,
@@ -362,7 +362,7 @@ pub fn path_label(path: &str, lang: Lang) -> String {
         Some((h, s)) => (h, Some(s)),
         None => (path, None),
     };
-    let reason = |sub: &str| LossReason::ALL.into_iter().find(|r| r.name() == sub);
+    let reason = LossReason::from_name;
     let part = |sub: &str| LATENCY_PARTS.iter().find(|(p, _, _)| *p == sub);
     match (metric(head), sub) {
         (Some(m), None) => m.label(lang).to_owned(),
