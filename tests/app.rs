@@ -1382,7 +1382,7 @@ fn clicking_a_dot_follows_its_message_in_every_variant() {
     let before = h.state().session.now();
     h.key_press(Key::N);
     h.run_steps(2);
-    let next = t.next_after(before);
+    let next = t.next_after(before, &[0, 1, 2]);
     assert_eq!(next, Some(t.message.created));
     assert_eq!(Some(h.state().session.now()), next);
     h.key_press(Key::N);
@@ -1440,7 +1440,34 @@ fn picking_a_lost_message_in_the_inspector_follows_it_to_where_it_died() {
     let now = h.state().session.now();
     h.key_press_modifiers(egui::Modifiers::SHIFT, Key::N);
     h.run_steps(2);
-    assert_eq!(Some(h.state().session.now()), t.previous_before(now));
+    assert_eq!(
+        Some(h.state().session.now()),
+        t.previous_before(now, &[0, 1, 2])
+    );
+    // With one pane on show, N stops only at that lane's events (it stopped where nothing on
+    // the screen happened).
+    let last = h.state().session.sim().variants.len() - 1;
+    h.state_mut().panes.show(vec![last]);
+    h.run_steps(2);
+    let shown = h.state().session.sim().variants[last].index;
+    let lane = t
+        .variants
+        .iter()
+        .find(|v| v.variant == shown)
+        .unwrap_or_else(|| panic!("{t:?}"));
+    let times: Vec<_> = lane.events.iter().map(|e| e.time).collect();
+    h.state_mut().session.seek(t.message.created);
+    h.run_steps(2);
+    for _ in 0..6 {
+        h.key_press(Key::N);
+        h.run_steps(2);
+        let now = h.state().session.now();
+        assert!(
+            times.contains(&now),
+            "{now} is no event of {}: {times:?}",
+            lane.name
+        );
+    }
 }
 
 /// A message logs sent at 22.15 s of use-cases, while log-indexer is down (20 s to 25 s):

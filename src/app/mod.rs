@@ -725,7 +725,8 @@ impl BrokerLabApp {
         }
         // N steps the followed message forward, Shift+N back.
         if let Some(m) = chord(ctx, Key::N).filter(|m| !(m.ctrl || m.command || m.alt)) {
-            self.follow.step(&mut self.session, !m.shift);
+            self.follow
+                .step(&mut self.session, &self.panes.shown, !m.shift);
         }
         if pressed(Key::F1) {
             self.show_help = !self.show_help;

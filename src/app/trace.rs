@@ -173,14 +173,20 @@ impl Follow {
         }
     }
 
-    /// Move the playhead to the followed message's next event (`forward`) or previous one.
-    pub fn step(&self, s: &mut Session, forward: bool) {
+    /// Move the playhead to the followed message's next event (`forward`) or previous one in
+    /// the lanes `shown` (the panes on show, as [`Self::ui`] takes them): where nothing on
+    /// the screen happens is no stop.
+    pub fn step(&self, s: &mut Session, shown: &[usize], forward: bool) {
         let Some(t) = self.trace() else { return };
+        let of: Vec<usize> = shown
+            .iter()
+            .filter_map(|&i| s.sim().variants.get(i).map(|v| v.index))
+            .collect();
         let now = s.now();
         let to = if forward {
-            t.next_after(now)
+            t.next_after(now, &of)
         } else {
-            t.previous_before(now)
+            t.previous_before(now, &of)
         };
         if let Some(to) = to {
             s.playing = false;
@@ -209,7 +215,7 @@ impl Follow {
             }
             State::Finished { trace, .. } => {
                 let trace = Arc::clone(trace);
-                if self.header_ui(ui, s, &trace, l) {
+                if self.header_ui(ui, s, &trace, shown, l) {
                     self.stop();
                     return;
                 }
@@ -219,7 +225,14 @@ impl Follow {
     }
 
     /// What the message is, the step buttons and the close button; true when closed.
-    fn header_ui(&self, ui: &mut egui::Ui, s: &mut Session, t: &MessageTrace, l: Lang) -> bool {
+    fn header_ui(
+        &self,
+        ui: &mut egui::Ui,
+        s: &mut Session,
+        t: &MessageTrace,
+        shown: &[usize],
+        l: Lang,
+    ) -> bool {
         let m = &t.message;
         let mut closed = false;
         ui.horizontal(|ui| {
@@ -264,14 +277,14 @@ impl Follow {
                 .on_hover_text(tr(l, "The followed message's previous event (Shift+N)"))
                 .clicked()
             {
-                self.step(s, false);
+                self.step(s, shown, false);
             }
             if ui
                 .button(word(format!("{} ▶", tr(l, "next event")), "▶"))
                 .on_hover_text(tr(l, "The followed message's next event (N)"))
                 .clicked()
             {
-                self.step(s, true);
+                self.step(s, shown, true);
             }
             closed = ui
                 .button(word(tr(l, "Stop following").to_owned(), "■"))

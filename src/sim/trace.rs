@@ -365,21 +365,23 @@ impl MessageTrace {
         self.variants.iter().find(|v| v.variant == index)
     }
 
-    /// The time of the first event of any variant after `t`.
+    /// The time of the first event after `t` of the variants `of` (scenario indexes: those on
+    /// show).
     #[must_use]
-    pub fn next_after(&self, t: Nanos) -> Option<Nanos> {
-        self.times().filter(|&x| x > t).min()
+    pub fn next_after(&self, t: Nanos, of: &[usize]) -> Option<Nanos> {
+        self.times(of).filter(|&x| x > t).min()
     }
 
-    /// The time of the last event of any variant before `t`.
+    /// The time of the last event before `t` of the variants `of`.
     #[must_use]
-    pub fn previous_before(&self, t: Nanos) -> Option<Nanos> {
-        self.times().filter(|&x| x < t).max()
+    pub fn previous_before(&self, t: Nanos, of: &[usize]) -> Option<Nanos> {
+        self.times(of).filter(|&x| x < t).max()
     }
 
-    fn times(&self) -> impl Iterator<Item = Nanos> + '_ {
+    fn times<'a>(&'a self, of: &'a [usize]) -> impl Iterator<Item = Nanos> + 'a {
         self.variants
             .iter()
+            .filter(|v| of.contains(&v.variant))
             .flat_map(|v| v.events.iter().map(|e| e.time))
     }
 }
