@@ -400,9 +400,12 @@ pub fn curves_ui(
 /// The plan of `param` (`PATH=VALUES`) over `seeds` seeds, each run `run_for_s` long: at
 /// least 1 ms, at most the shortest point's run (which may be shorter than 1 ms; a swept
 /// duration_s makes some shorter than the scenario's), as `sweep --until` is.
-fn plan(s: &Scenario, param: &str, seeds: u64, run_for_s: f64) -> Result<Plan, String> {
-    let axis = sim_sweep::axis(param).map_err(|e| e.to_string())?;
-    let mut plan = Plan::new(s, &[axis], seeds).map_err(|e| e.to_string())?;
+/// An error is said of the form's Values (in the learner's language), without the path the
+/// command line puts first: the form shows the parameter beside it.
+fn plan(s: &Scenario, param: &str, seeds: u64, run_for_s: f64, l: Lang) -> Result<Plan, String> {
+    let said = |e: crate::sim::params::ParamError| format!("{}: {}", tr(l, "Values"), e.message);
+    let axis = sim_sweep::axis(param).map_err(said)?;
+    let mut plan = Plan::new(s, &[axis], seeds).map_err(said)?;
     let run_for_s = run_for_s.max(0.001).min(to_secs(plan.shortest()));
     plan.until = Some(secs(run_for_s));
     Ok(plan)
@@ -564,18 +567,19 @@ impl SweepView {
     ///
     /// # Errors
     /// The values are no list or range, or the scenario refuses a value.
-    pub fn plan(&self, s: &Scenario) -> Result<Plan, String> {
+    pub fn plan(&self, s: &Scenario, l: Lang) -> Result<Plan, String> {
         plan(
             s,
             &format!("{}={}", self.param, self.values),
             self.seeds,
             self.run_for_s,
+            l,
         )
     }
 
     /// Start the sweep the form describes: its plan is made on a thread, then the job starts
     /// (the error shows in the form if it cannot).
-    pub fn run(&mut self, s: &Scenario, ctx: &egui::Context) {
+    pub fn run(&mut self, s: &Scenario, ctx: &egui::Context, l: Lang) {
         self.error = None;
         let (tx, rx) = mpsc::channel();
         let (s, param, seeds, run_for_s) = (
@@ -588,7 +592,7 @@ impl SweepView {
         let spawned = std::thread::Builder::new()
             .name("brokerlab-sweep-plan".into())
             .spawn(move || {
-                let _ = tx.send(plan(&s, &param, seeds, run_for_s));
+                let _ = tx.send(plan(&s, &param, seeds, run_for_s, l));
                 woken.request_repaint();
             });
         match spawned {
@@ -752,7 +756,7 @@ impl SweepView {
                     let why = "Values: give a list such as 1,2,4 or a range such as 0.5..2.0:0.25";
                     self.error = Some(tr(l, why).to_owned());
                 } else {
-                    self.run(s, ui.ctx());
+                    self.run(s, ui.ctx(), l);
                 }
             }
             if ui
@@ -875,7 +879,7 @@ pub fn save_png(ctx: &egui::Context, pending: &PendingPng) -> Option<Result<(), 
 #[cfg(test)]
 mod tests {
     use super::SweepView;
-    use crate::scenario::{parse_scenario, secs};
+    use crate::scenario::{parse_scenario, secs, Lang};
 
     #[test]
     fn a_run_shorter_than_a_millisecond_is_swept_to_its_end() {
@@ -886,7 +890,7 @@ mod tests {
         let s = parse_scenario("short.toml", text).unwrap_or_else(|e| panic!("{e}"));
         let mut view = SweepView::default();
         view.refresh(&s);
-        let plan = view.plan(&s).unwrap_or_else(|e| panic!("{e}"));
+        let plan = view.plan(&s, Lang::En).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.until, Some(secs(0.0005)));
     }
 
@@ -899,7 +903,7 @@ mod tests {
         view.param = "duration_s".into();
         view.values = "20,40".into();
         view.run_for_s = 40.0;
-        let plan = view.plan(&s).unwrap_or_else(|e| panic!("{e}"));
+        let plan = view.plan(&s, Lang::En).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.until, Some(secs(20.0)));
     }
 }

@@ -133,13 +133,23 @@ fn bad_values_show_their_error_in_the_form_and_nothing_runs() {
     h.run_steps(2);
     assert!(h.state().sweep.job.is_none());
     let e = h.state().sweep.error.clone().unwrap_or_default();
-    assert!(e.contains("below FROM"), "{e}");
+    assert!(e.starts_with("Values: ") && e.contains("below FROM"), "{e}");
     assert!(h.query_by_label_contains("below FROM").is_some());
     h.state_mut().sweep.values = "1,-3".into();
     h.get_by_label("▶ Run sweep").click();
     h.run_steps(2);
     let e = h.state().sweep.error.clone().unwrap_or_default();
     assert!(e.contains("scale.consumers"), "{e}");
+    // Said of the form's Values, once (the command line's wording put the path first, then
+    // again in the message), in the learner's language.
+    h.state_mut().sweep.values = "abc".into();
+    h.state_mut().prefs.lang = brokerlab::scenario::Lang::Ko;
+    h.run_steps(2);
+    h.get_by_label("▶ 스윕 실행").click();
+    h.run_steps(2);
+    let e = h.state().sweep.error.clone().unwrap_or_default();
+    assert!(e.starts_with("값: "), "{e}");
+    assert_eq!(e.matches("scale.consumers").count(), 1, "{e}");
 }
 
 #[test]
@@ -174,7 +184,9 @@ fn latency_sweep(prefs: Prefs) -> Harness<'static, BrokerLabApp> {
     }
     let scenario = h.state().session.scenario().clone();
     let ctx = h.ctx.clone();
-    h.state_mut().sweep.run(&scenario, &ctx);
+    h.state_mut()
+        .sweep
+        .run(&scenario, &ctx, brokerlab::scenario::Lang::En);
     until_done(&mut h, view_done);
     h.run_steps(4);
     h
@@ -250,7 +262,7 @@ fn a_big_grid_is_checked_off_the_window_and_cancel_lets_it_go() {
     h.get_by_label("▶ Run sweep").click();
     until_done(&mut h, |a| a.sweep.error.is_some());
     let e = h.state().sweep.error.clone().unwrap_or_default();
-    assert_eq!(e, "scale.rate: 100000 values; the limit is 10000");
+    assert_eq!(e, "Values: 100000 values; the limit is 10000");
 }
 
 #[test]
