@@ -13,9 +13,12 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 fn main() -> ExitCode {
     let cli = brokerlab::cli::Cli::parse();
     #[cfg(feature = "app")]
-    let app: Option<&dyn Fn(Option<brokerlab::cli::Loaded>) -> ExitCode> =
-        Some(&brokerlab::app::run);
+    let app: Option<
+        &dyn Fn(Option<brokerlab::cli::Loaded>, Option<std::path::PathBuf>) -> ExitCode,
+    > = Some(&brokerlab::app::run);
     #[cfg(not(feature = "app"))]
-    let app: Option<&dyn Fn(Option<brokerlab::cli::Loaded>) -> ExitCode> = None;
+    let app: Option<
+        &dyn Fn(Option<brokerlab::cli::Loaded>, Option<std::path::PathBuf>) -> ExitCode,
+    > = None;
     brokerlab::cli::main_with(cli, app)
 }

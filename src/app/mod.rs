@@ -1518,9 +1518,10 @@ pub fn install_fonts(ctx: &egui::Context) {
 }
 
 /// Open the window. `scenario` is what `brokerlab open FILE` loaded; None starts on the first
-/// built-in scenario.
+/// built-in scenario. `notes` (`brokerlab open NOTES.md`): study notes whose diagrams the
+/// import window lists.
 #[must_use]
-pub fn run(scenario: Option<(Scenario, Option<PathBuf>)>) -> ExitCode {
+pub fn run(scenario: Option<(Scenario, Option<PathBuf>)>, notes: Option<PathBuf>) -> ExitCode {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1500.0, 950.0])
@@ -1531,7 +1532,13 @@ pub fn run(scenario: Option<(Scenario, Option<PathBuf>)>) -> ExitCode {
     let res = eframe::run_native(
         "brokerlab",
         options,
-        Box::new(move |cc| Ok(Box::new(BrokerLabApp::new(cc, scenario)))),
+        Box::new(move |cc| {
+            let mut app = BrokerLabApp::new(cc, scenario);
+            if let Some(p) = notes {
+                app.open_notes(&p);
+            }
+            Ok(Box::new(app))
+        }),
     );
     match res {
         Ok(()) => ExitCode::SUCCESS,

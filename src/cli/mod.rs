@@ -228,15 +228,16 @@ fn bad_input(e: &dyn std::fmt::Display) -> ExitCode {
 /// A scenario and the file it came from (None for a built-in one).
 pub type Loaded = (Scenario, Option<std::path::PathBuf>);
 
-/// The app, when brokerlab is built with it.
-type App<'a> = Option<&'a dyn Fn(Option<Loaded>) -> ExitCode>;
+/// The app, when brokerlab is built with it: it opens with a scenario (and the file it came
+/// from), and with study notes whose diagrams its import window lists.
+type App<'a> = Option<&'a dyn Fn(Option<Loaded>, Option<std::path::PathBuf>) -> ExitCode>;
 
 /// Run the command line. `app` opens the desktop app (None when built without it).
 #[must_use]
 pub fn main_with(cli: Cli, app: App) -> ExitCode {
     match cli.command {
         None => match app {
-            Some(open) => open(None),
+            Some(open) => open(None, None),
             None => {
                 say!(
                     "brokerlab was built without the desktop app (cargo feature `app`).\n\
@@ -324,6 +325,22 @@ pub(crate) fn try_load_set(file: &str, set: &Sets) -> Result<Scenario, LoadError
 
 /// `brokerlab open`: the app with the scenario (changed by `--set`, then not tied to its file).
 fn open(file: &str, set: &Sets, app: App) -> ExitCode {
+    let path = Path::new(file);
+    // Study notes: the app lists their diagrams to import (read as TOML, their first line of
+    // prose was "a key with no value").
+    let notes = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("md"));
+    if notes && set.set.is_empty() {
+        if let Err(e) = std::fs::metadata(path) {
+            return bad_input(&format!("{file}:1:1: cannot read the file: {e}"));
+        }
+        let Some(open) = app else {
+            say!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab import {file}`");
+            return ExitCode::from(2);
+        };
+        return open(None, Some(path.to_path_buf()));
+    }
     let s = match load_set(file, set) {
         Ok(s) => s,
         Err(code) => return code,
@@ -332,9 +349,8 @@ fn open(file: &str, set: &Sets, app: App) -> ExitCode {
         say!("brokerlab was built without the desktop app (cargo feature `app`): use `brokerlab run {file}`");
         return ExitCode::from(2);
     };
-    let path = Path::new(file);
     let watched = (path.exists() && set.set.is_empty()).then(|| path.to_path_buf());
-    open(Some((s, watched)))
+    open(Some((s, watched)), None)
 }
 
 /// `brokerlab list`: the built-in scenarios and lessons.

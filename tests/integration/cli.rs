@@ -926,6 +926,13 @@ fn set_changes_the_scenario_of_every_command_and_a_bad_path_or_value_exits_2() {
         "variant.kafka.kafka.partitons=2",
     ]);
     assert!(err.contains("did you mean \"partitions\"?"), "{err}");
+    // Study notes open in the import window (not read as a scenario); missing ones never open
+    // one.
+    let err = bad_input(&["open", "tests/import/nope.md"]);
+    assert!(
+        err.starts_with("tests/import/nope.md:1:1: cannot read the file"),
+        "{err}"
+    );
 }
 
 /// A sweep's `metrics.NAME.mean` at point `p` for a variant.
