@@ -87,6 +87,9 @@ impl Importer {
             .open(&mut open)
             .collapsible(false)
             .default_width(560.0)
+            // In the middle: a diagram that cannot be imported says why in the panel at the top.
+            .pivot(egui::Align2::CENTER_CENTER)
+            .default_pos(ctx.content_rect().center())
             .show(ctx, |ui| {
                 ui.label(&notes.file);
                 ui.label(tr(
