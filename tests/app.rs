@@ -490,12 +490,11 @@ fn a_steps_checks_are_measured_again_after_a_knob_changes_the_run() {
     h.get_by_label("✔ ipc-channel stored_bytes_peak > 100000");
     // The lesson's own capacity again: the channel holds a hundredth, the check turns false.
     let set = |h: &mut Harness<'_, BrokerLabApp>, v: i64| {
-        h.state_mut()
-            .explore
-            .request(brokerlab::app::explore::Change::Set(vec![(
-                "variant.ipc-channel.channel.capacity".into(),
-                toml::Value::Integer(v),
-            )]));
+        request_knob(
+            h,
+            "variant.ipc-channel.channel.capacity",
+            toml::Value::Integer(v),
+        );
         settle(h);
         h.run_steps(2);
     };
@@ -853,12 +852,7 @@ fn a_lesson_saved_as_a_file_goes_on_at_the_same_step() {
     // A change of the learner's on top of a step's knobs is saved, the step's knobs are not.
     go(&mut h, 5);
     assert_eq!(capacity(&h), Some(toml::Value::Integer(10_000)));
-    h.state_mut()
-        .explore
-        .request(brokerlab::app::explore::Change::Set(vec![(
-            "latency_ms".into(),
-            toml::Value::Float(2.5),
-        )]));
+    request_knob(&mut h, "latency_ms", toml::Value::Float(2.5));
     settle(&mut h);
     assert!(h.state().unsaved());
     h.state_mut().save_to(&path);
@@ -906,6 +900,13 @@ fn drag_knob(h: &mut Harness<'_, BrokerLabApp>, path: &str, at: f32) {
     h.run_steps(1);
     h.drop_at(to);
     h.run_steps(1);
+}
+
+/// Ask for the knob `path` set to `v`, as the knobs panel does (it runs two frames later).
+fn request_knob(h: &mut Harness<'_, BrokerLabApp>, path: &str, v: toml::Value) {
+    h.state_mut()
+        .explore
+        .request(brokerlab::app::explore::Change::Set(vec![(path.into(), v)]));
 }
 
 /// Frames enough for a change asked for to run and show.
@@ -1925,12 +1926,7 @@ fn a_followed_message_the_run_no_longer_makes_is_told_in_the_apps_words() {
         .follow(brokerlab::engine::MsgId(3000), &app.session, &ctx);
     until_traced(&mut h);
     knobs_tab(&mut h);
-    h.state_mut()
-        .explore
-        .request(brokerlab::app::explore::Change::Set(vec![(
-            "scale.rate".into(),
-            toml::Value::Float(0.01),
-        )]));
+    request_knob(&mut h, "scale.rate", toml::Value::Float(0.01));
     settle(&mut h);
     for _ in 0..400 {
         h.run_steps(1);
@@ -2523,12 +2519,7 @@ set = { "producer.*.rate_per_s" = 100.0, "fault.0.until_s" = 20.0 }
         get(h.state().session.scenario(), "producer.b.rate_per_s"),
         Some(toml::Value::Float(100.0))
     );
-    h.state_mut()
-        .explore
-        .request(brokerlab::app::explore::Change::Set(vec![(
-            "latency_ms".into(),
-            toml::Value::Float(2.5),
-        )]));
+    request_knob(&mut h, "latency_ms", toml::Value::Float(2.5));
     settle(&mut h);
     h.state_mut().save_to(&path);
     h.run_steps(2);
@@ -2577,12 +2568,7 @@ fn the_import_list_stays_until_a_scenario_is_loaded_and_keys_wait_behind_it() {
     h.run_steps(2);
     assert!(!h.state().session.playing);
     // With a change not saved: the question; Cancel keeps the change and the list.
-    h.state_mut()
-        .explore
-        .request(brokerlab::app::explore::Change::Set(vec![(
-            "latency_ms".into(),
-            toml::Value::Float(3.0),
-        )]));
+    request_knob(&mut h, "latency_ms", toml::Value::Float(3.0));
     settle(&mut h);
     h.state_mut().import_diagram(2);
     h.run_steps(2);

@@ -80,12 +80,7 @@ fn clicking_a_point_opens_that_run_in_the_panes() {
     };
     // A change not saved: the run opens once the question is answered, still where the sweep
     // stopped it.
-    h.state_mut()
-        .explore
-        .request(brokerlab::app::explore::Change::Set(vec![(
-            "latency_ms".into(),
-            toml::Value::Float(3.0),
-        )]));
+    super::request_knob(&mut h, "latency_ms", toml::Value::Float(3.0));
     h.run_steps(4);
     assert!(h.state().unsaved());
     h.drag_at(pos);
@@ -281,12 +276,7 @@ fn the_forms_parameters_follow_knob_changes() {
         there
     };
     assert!(listed(&mut h, "latency_ms   = 1.0"));
-    h.state_mut()
-        .explore
-        .request(brokerlab::app::explore::Change::Set(vec![(
-            "latency_ms".into(),
-            toml::Value::Float(5.0),
-        )]));
+    super::request_knob(&mut h, "latency_ms", toml::Value::Float(5.0));
     h.run_steps(4);
     // The list was made once per scenario file: it showed the value before the change.
     assert!(listed(&mut h, "latency_ms   = 5.0"));
@@ -297,12 +287,7 @@ fn the_forms_parameters_follow_knob_changes() {
     );
     // And its run's length, under a second too (each change set it back to 1 s).
     h.state_mut().sweep.run_for_s = 0.5;
-    h.state_mut()
-        .explore
-        .request(brokerlab::app::explore::Change::Set(vec![(
-            "latency_ms".into(),
-            toml::Value::Float(2.0),
-        )]));
+    super::request_knob(&mut h, "latency_ms", toml::Value::Float(2.0));
     h.run_steps(4);
     assert!(listed(&mut h, "latency_ms   = 2.0"));
     assert_eq!(h.state().sweep.run_for_s, 0.5);
