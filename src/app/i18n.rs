@@ -88,6 +88,10 @@ pub const KO: &[(&str, &str)] = &[
     ("Fit the graphs to their panes", "그래프를 창에 맞추기"),
     ("Open a scenario file", "시나리오 파일 열기"),
     ("This help", "이 도움말"),
+    (
+        "Close the import list or the file dialog; cancel a question",
+        "가져오기 목록이나 파일 창을 닫기, 질문을 취소하기",
+    ),
     ("Click a node to inspect it; right-click it to inject a fault. Drag nodes; drag the background to pan; Ctrl + scroll to zoom. Drop a .toml file on the window to open it.",
      "노드를 클릭하면 상태를 보고, 오른쪽 클릭하면 장애를 넣을 수 있습니다. 노드는 끌어서 옮기고, 빈 곳을 끌면 화면이 이동하며, Ctrl + 스크롤로 확대합니다. .toml 파일을 창에 끌어다 놓으면 열립니다."),
     // transport

@@ -58,6 +58,10 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
     ("Ctrl+S", "Save the scenario (a built-in one as a new file)"),
     ("Ctrl+Shift+S", "Save the scenario as a new file"),
+    (
+        "Escape",
+        "Close the import list or the file dialog; cancel a question",
+    ),
     ("F1", "This help"),
 ];
 
