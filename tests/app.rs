@@ -2438,15 +2438,18 @@ fn the_new_faults_target_follows_a_rename_and_falls_back_when_removed() {
     let entries = |h: &Harness<'_, BrokerLabApp>| {
         brokerlab::sim::params::faults(h.state().session.scenario())
     };
-    let faults = |h: &Harness<'_, BrokerLabApp>| entries(h).len();
-    let before = faults(&h);
-    h.get_by_label("+ fault").click();
-    h.run_steps(1);
-    settle(&mut h);
-    assert_eq!(h.state().explore.error, None);
-    assert_eq!(faults(&h), before + 1);
-    let last = entries(&h).last().cloned();
-    assert_eq!(last.and_then(|f| f.target), Some("ms2".to_owned()));
+    // "+ fault" adds one fault, refused by nothing: its target.
+    let add_fault = |h: &mut Harness<'_, BrokerLabApp>| {
+        let before = entries(h).len();
+        h.get_by_label("+ fault").click();
+        h.run_steps(1);
+        settle(h);
+        assert_eq!(h.state().explore.error, None);
+        assert_eq!(entries(h).len(), before + 1);
+        entries(h).last().cloned().and_then(|f| f.target)
+    };
+    let before = entries(&h).len();
+    assert_eq!(add_fault(&mut h), Some("ms2".to_owned()));
     // Removed (its fault first): the default target (the first consumer) again, not a refusal.
     let refused = Edit::RemoveConsumer("ms2".into());
     h.state_mut().explore.request(Change::Edit(refused));
@@ -2461,15 +2464,8 @@ fn the_new_faults_target_follows_a_rename_and_falls_back_when_removed() {
         settle(&mut h);
     }
     assert_eq!(h.state().explore.error, None);
-    let before = faults(&h);
-    h.get_by_label("+ fault").click();
-    h.run_steps(1);
-    settle(&mut h);
-    assert_eq!(h.state().explore.error, None);
-    assert_eq!(faults(&h), before + 1);
     let first = h.state().session.scenario().consumers[0].name.clone();
-    let last = entries(&h).last().cloned();
-    assert_eq!(last.and_then(|f| f.target), Some(first));
+    assert_eq!(add_fault(&mut h), Some(first));
 }
 
 /// A step's `*` knob goes back entry by entry (each producer to its own rate), and a knob the

@@ -290,35 +290,31 @@ impl<'a> Mapper<'a> {
 
     fn system_key_by_name(&self, u: usize) -> Option<((Option<usize>, usize), Sys)> {
         let unit = &self.units[u];
+        // The innermost subgraph around it that names a system, its place in the chain, kind.
+        let start = unit.stands_for.or(unit.subgraph);
+        let chain = self.ancestors(start);
+        let found = chain.iter().enumerate().find_map(|(k, &s)| {
+            names::system_in(&self.chart.subgraphs[s].label).map(|kind| (k, s, kind))
+        });
         // A service's words make a service, except for a cylinder inside a system's subgraph:
         // a queue named after its workers ("invoice-workers", as `brokerlab notes` draws it).
-        let start = unit.stands_for.or(unit.subgraph);
-        let in_system = || {
-            self.ancestors(start)
-                .iter()
-                .any(|&s| names::system_in(&self.chart.subgraphs[s].label).is_some())
-        };
-        if names::is_service(unit.text()) && !(unit.cylinder && in_system()) {
+        if names::is_service(unit.text()) && !(unit.cylinder && found.is_some()) {
             return None;
         }
         let own = names::system_in(unit.text()).or_else(|| names::system_in(&unit.id));
-        // The subgraph just inside one that counts its systems: one of them.
-        let mut inner = None;
-        for s in self.ancestors(start) {
-            let sg = &self.chart.subgraphs[s];
-            if let Some(kind) = names::system_in(&sg.label) {
-                if names::names_several(&sg.label) {
-                    let key = match inner {
-                        Some(i) if names::counts_systems(&sg.label) => (Some(i), 0),
-                        _ => (None, u),
-                    };
-                    return Some((key, own.unwrap_or(kind)));
-                }
-                return Some(((Some(s), 0), kind));
-            }
-            inner = Some(s);
+        let Some((k, s, kind)) = found else {
+            return own.map(|k| ((None, u), k));
+        };
+        let label = &self.chart.subgraphs[s].label;
+        if !names::names_several(label) {
+            return Some(((Some(s), 0), kind));
         }
-        own.map(|k| ((None, u), k))
+        // The subgraph just inside one that counts its systems: one of them.
+        let key = match k.checked_sub(1).map(|j| chain[j]) {
+            Some(inner) if names::counts_systems(label) => (Some(inner), 0),
+            _ => (None, u),
+        };
+        Some((key, own.unwrap_or(kind)))
     }
 
     fn collect_systems(
