@@ -1,9 +1,9 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// jemalloc on Linux, built to hand pages back to the system as soon as they are free
-/// (`.cargo/config.toml`): a variant that finishes gives its memory back at once, for the
-/// variants still under way on any thread. glibc kept it in the arena of the thread that had
+/// jemalloc on Linux, built to hand pages back to the system about a second after they are
+/// free (`.cargo/config.toml`): a variant that finishes gives its memory back, for the variants
+/// still under way on any thread. glibc kept it in the arena of the thread that had
 /// run it, so a run peaked near the sum of each thread's largest variant (README
 /// "Performance").
 #[cfg(target_os = "linux")]
