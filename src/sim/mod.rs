@@ -429,14 +429,16 @@ fn schedule(costs: &[u64], threads: usize) -> Vec<usize> {
 }
 
 /// When the last of `threads` workers is done, each taking the next job in `order` when free.
+/// Only asked with fewer workers than jobs (at most [`TRY_EVERY_ORDER`]): no allocation.
 fn makespan(order: &[usize], costs: &[u64], threads: usize) -> u64 {
-    let mut free = vec![0u64; threads];
+    let mut free = [0u64; TRY_EVERY_ORDER];
+    let free = &mut free[..threads.clamp(1, TRY_EVERY_ORDER)];
     for &i in order {
         if let Some(w) = free.iter_mut().min_by_key(|f| **f) {
             *w = w.saturating_add(costs[i]);
         }
     }
-    free.into_iter().max().unwrap_or(0)
+    free.iter().copied().max().unwrap_or(0)
 }
 
 /// The next permutation of `v` in lexicographic order; false (and `v` unchanged) at the last.
@@ -778,6 +780,31 @@ mod tests {
         assert_eq!(seen, (0..costs.len()).collect::<Vec<_>>());
         // Costs that overflow when summed saturate, no panic.
         assert_eq!(makespan(&[0, 1], &[u64::MAX, u64::MAX], 1), u64::MAX);
+    }
+
+    /// The most variants a scenario may have, on every thread count below: every order tried,
+    /// each variant once, no order better than the one found.
+    #[test]
+    fn eight_variants_on_any_thread_count_get_an_order_no_other_beats() {
+        let costs = [7, 3, 9, 1, 4, 8, 2, 6];
+        for threads in 2..costs.len() {
+            let order = schedule(&costs, threads);
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..costs.len()).collect::<Vec<_>>());
+            let found = makespan(&order, &costs, threads);
+            let total: u64 = costs.iter().sum();
+            // At least the largest job, and at least an even share of all.
+            assert!(
+                found >= 9 && found * threads as u64 >= total,
+                "{threads}: {found}"
+            );
+            let mut longest_first: Vec<usize> = (0..costs.len()).collect();
+            longest_first.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
+            assert!(found <= makespan(&longest_first, &costs, threads));
+        }
+        // Two threads: 40 in all, 20 each is possible (9+7+4 / 8+6+3+2+1).
+        assert_eq!(makespan(&schedule(&costs, 2), &costs, 2), 20);
     }
 
     #[test]
