@@ -351,6 +351,9 @@ impl VariantSim {
 /// `work` on every item, on `threads` threads (each takes the next item not yet done, in
 /// `order`, so a slow one does not hold up the others' share), and `then` on each result on
 /// the calling thread as it comes; what `then` makes comes back in the items' order.
+///
+/// Every item is worked on once whatever `order` holds: an index it repeats or that is out of
+/// range is passed over, and the items it leaves out follow in their own order.
 fn on_threads<I: Send, W: Send, R>(
     threads: usize,
     items: Vec<I>,
@@ -360,10 +363,16 @@ fn on_threads<I: Send, W: Send, R>(
 ) -> Vec<R> {
     debug_assert_eq!(order.len(), items.len());
     let mut items: Vec<Option<I>> = items.into_iter().map(Some).collect();
-    let queue: Vec<(usize, I)> = order
+    let mut queue: Vec<(usize, I)> = order
         .iter()
         .filter_map(|&i| Some((i, items.get_mut(i)?.take()?)))
         .collect();
+    queue.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, it)| Some((i, it?))),
+    );
     let mut done = Vec::new();
     if threads <= 1 {
         done = queue
@@ -395,28 +404,30 @@ fn on_threads<I: Send, W: Send, R>(
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Up to this many jobs, [`schedule`] tries every order (8! = 40,320 of them, a millisecond);
-/// more are handed out longest first.
+/// Up to this many jobs, [`schedule`] tries every order: 8! = 40,320 of them, about 1 ms on two
+/// threads and 2 ms on seven, once a run (`finish_each`). It is the most variants a scenario may
+/// have (`scenario::LIMITS.variants`; the build fails if that grows past it, since 12! orders
+/// would take minutes); more are handed out longest first.
 const TRY_EVERY_ORDER: usize = 8;
+const _: () = assert!(crate::scenario::LIMITS.variants <= TRY_EVERY_ORDER);
 
 /// The order to hand jobs of the given costs to `threads` workers, each taking the next one
 /// when it is free, so that the last ends soonest. With few jobs every order is tried, the
 /// first in lexicographic order that ends soonest wins (the jobs' own order when it is as
 /// good as any); with more, longest first (ties in the jobs' order).
 ///
-/// Longest first is not always best: use-cases x10 costs 8.3, 10.1, 9.9, 12.2 and 12.6 M
-/// events in its first 600 s (variants in file order); longest first starts the two largest
-/// together and ends at 30.6 on two workers, while the best order keeps them on one and the
-/// three others on the other: 28.3 (README "Performance").
+/// Longest first is not always best: the first 1/64 of use-cases' hour at x10 costs 0.74,
+/// 0.84, 0.90, 1.09 and 1.06 M events (variants in file order); longest first starts the two
+/// largest together and ends at 2.68 M on two workers, while the best order keeps them on one
+/// and the three others on the other: 2.49 M (README "Performance").
 fn schedule(costs: &[u64], threads: usize) -> Vec<usize> {
     let n = costs.len();
     let mut order: Vec<usize> = (0..n).collect();
-    if threads <= 1 || n <= threads {
+    if threads <= 1 || n <= threads || costs.windows(2).all(|w| w[0] == w[1]) {
         return order;
     }
     if n > TRY_EVERY_ORDER {
-        order.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
-        return order;
+        return longest_first(costs);
     }
     let mut best = (makespan(&order, costs, threads), order.clone());
     while next_permutation(&mut order) {
@@ -426,6 +437,13 @@ fn schedule(costs: &[u64], threads: usize) -> Vec<usize> {
         }
     }
     best.1
+}
+
+/// The jobs by cost, largest first (ties in the jobs' order).
+fn longest_first(costs: &[u64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..costs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
+    order
 }
 
 /// When the last of `threads` workers is done, each taking the next job in `order` when free.
@@ -469,8 +487,11 @@ pub struct Simulation {
 /// starting threads would cost more than it saves.
 const PARALLEL_EVENTS: u64 = 50_000;
 
-/// A run from the start on several threads first runs this fraction of it (1/64) to learn
-/// what each variant costs.
+/// A run from the start on several threads first runs this fraction of it (1/64) to learn what
+/// each variant costs: its events then, all variants at the same time, so the counts compare
+/// and are the same on every run. Long enough that a variant's start (empty queues, first
+/// faults) does not dominate; short enough that the stretch, which is handed out in file order,
+/// costs little: 1/64 of use-cases' x10 hour gives the order its first 600 s give.
 const PILOT_PARTS: Nanos = 64;
 
 impl Simulation {
@@ -549,16 +570,26 @@ impl Simulation {
 
     /// Process every event up to and including `t` in every variant. Variants are independent,
     /// so a long stretch runs them on several threads; the result is the same either way.
+    ///
+    /// On several threads the variants that have cost the most so far go first (a stretch is
+    /// short next to a whole run: the search [`Simulation::finish_each`] makes would cost more
+    /// than it saves when the app calls this every frame).
     pub fn run_until(&mut self, t: Nanos) {
         let threads = self.threads_for(t);
-        let order = self.order(threads);
-        on_threads(
-            threads,
-            self.variants.iter_mut().collect(),
-            &order,
-            |v| v.run_until(t),
-            |()| (),
-        );
+        if threads <= 1 {
+            for v in &mut self.variants {
+                v.run_until(t);
+            }
+        } else {
+            let costs: Vec<u64> = self.variants.iter().map(VariantSim::events).collect();
+            on_threads(
+                threads,
+                self.variants.iter_mut().collect(),
+                &longest_first(&costs),
+                |v| v.run_until(t),
+                |()| (),
+            );
+        }
         self.now = self.now.max(t);
     }
 
@@ -570,7 +601,10 @@ impl Simulation {
     /// allocated among a variant's memory and keeps it from going back. Under glibc's allocator,
     /// with its arena a thread, use-cases 1 h x10 peaked at 226-254 MB when the workers made the
     /// reports and 170-207 MB since; the binary's jemalloc gives freed pages back to the system
-    /// whichever thread freed them: 148-168 MB (README "Performance").
+    /// whichever thread freed them (README "Performance").
+    ///
+    /// Variants are handed out in the order that ends soonest ([`schedule`]), by what each
+    /// cost in a first stretch of the run when it starts from 0.
     pub fn finish_each<R>(
         mut self,
         t: Nanos,
@@ -578,10 +612,10 @@ impl Simulation {
     ) -> Vec<R> {
         let threads = self.threads_for(t);
         if threads > 1 && self.variants.len() > threads && self.now == 0 {
-            // A first stretch tells what each variant costs; the rest is handed out by it.
             self.run_until(t / PILOT_PARTS);
         }
-        let order = self.order(threads);
+        let costs: Vec<u64> = self.variants.iter().map(VariantSim::events).collect();
+        let order = schedule(&costs, threads);
         let scenario = Arc::clone(&self.scenario);
         let run = |mut v: VariantSim| {
             v.run_until(t);
@@ -589,13 +623,6 @@ impl Simulation {
         };
         let variants = std::mem::take(&mut self.variants);
         on_threads(threads, variants, &order, run, |v| f(&scenario, v))
-    }
-
-    /// The order to hand the variants to `threads` threads: by what each has cost so far (its
-    /// events; they are all at the same time), so that the last ends soonest ([`schedule`]).
-    fn order(&self, threads: usize) -> Vec<usize> {
-        let costs: Vec<u64> = self.variants.iter().map(VariantSim::events).collect();
-        schedule(&costs, threads)
     }
 
     /// Threads worth starting to run to `t`: one if the stretch is short.
@@ -731,24 +758,27 @@ pub fn at_secs(s: f64) -> Nanos {
 
 #[cfg(test)]
 mod tests {
-    use super::{makespan, next_permutation, on_threads, schedule, TRY_EVERY_ORDER};
+    use super::{longest_first, makespan, next_permutation, on_threads, schedule, TRY_EVERY_ORDER};
 
     /// Longest first (the textbook rule) starts the two largest together; the best order keeps
     /// them on one thread: the order found ends no later than longest first, and here sooner.
     #[test]
     fn the_order_found_ends_soonest_where_longest_first_does_not() {
-        // use-cases at x10: the events of each variant in its first 600 s.
-        let costs = [8_329_132, 10_052_657, 9_954_585, 12_185_875, 12_632_199];
-        let order = schedule(&costs, 2);
-        let mut longest_first: Vec<usize> = (0..costs.len()).collect();
-        longest_first.sort_by_key(|&i| std::cmp::Reverse(costs[i]));
+        // use-cases at x10: the events of each variant in the first 1/64 of the hour (what
+        // `finish_each` counts) and in its first 600 s: the same order either way.
+        let pilot = [742_511, 843_680, 904_090, 1_093_203, 1_055_350];
+        let longer = [8_329_132, 10_052_657, 9_954_585, 12_185_875, 12_632_199];
+        let order = schedule(&pilot, 2);
+        assert_eq!(order, schedule(&longer, 2));
+        assert_eq!(order, vec![0, 3, 1, 4, 2]);
+        let costs = pilot;
         let (found, lpt) = (
             makespan(&order, &costs, 2),
-            makespan(&longest_first, &costs, 2),
+            makespan(&longest_first(&costs), &costs, 2),
         );
         // The three smallest on one thread, the two largest on the other.
         assert_eq!(found, costs[0] + costs[1] + costs[2]);
-        assert!(found < lpt, "{found} against {lpt}");
+        assert_eq!((found, lpt), (2_490_281, 2_679_394));
         // Every order: none ends sooner.
         let mut p: Vec<usize> = (0..costs.len()).collect();
         loop {
@@ -778,8 +808,12 @@ mod tests {
         let mut seen = order.clone();
         seen.sort_unstable();
         assert_eq!(seen, (0..costs.len()).collect::<Vec<_>>());
-        // Costs that overflow when summed saturate, no panic.
+    }
+
+    #[test]
+    fn costs_that_overflow_when_added_saturate() {
         assert_eq!(makespan(&[0, 1], &[u64::MAX, u64::MAX], 1), u64::MAX);
+        assert_eq!(schedule(&[u64::MAX, 1, u64::MAX], 2).len(), 3);
     }
 
     /// The most variants a scenario may have, on every thread count below: every order tried,
@@ -840,5 +874,8 @@ mod tests {
                 assert_eq!(started, vec!['c', 'a', 'd', 'b']);
             }
         }
+        // An order that repeats, leaves out or overshoots: every item still once.
+        let made = on_threads(2, vec![1, 2, 3, 4], &[3, 3, 9, 0], |x| x * 10, |x| x);
+        assert_eq!(made, vec![10, 20, 30, 40]);
     }
 }
