@@ -1293,9 +1293,8 @@ fn a_full_disk_is_exit_code_3_and_a_closed_pipe_is_not_an_error() {
 /// The binary allocates with jemalloc, built to give pages back to the system about a second
 /// after they are free (`.cargo/config.toml`): what keeps a run's memory to that of the variants
 /// under way, whichever thread ran the ones that finished, without a system call a freed block
-/// (README "Performance"). jemalloc prints the
-/// settings it runs with when asked to; without the built-in one it would print its default
-/// (10,000 ms).
+/// (README "Performance"). jemalloc prints the settings it runs with when asked to; without the
+/// built-in one it would print its default (10,000 ms).
 #[cfg(target_os = "linux")]
 #[test]
 fn the_binary_runs_on_jemalloc_built_to_give_free_pages_back_within_a_second() {
